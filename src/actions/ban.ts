@@ -1,0 +1,81 @@
+import { hostname } from 'node:os';
+import { formatNetwork } from '../address/format.js';
+import { contains, overlaps, type Network } from '../address/network.js';
+import type { Config } from '../config/config.js';
+import { EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
+import type { BanEvent } from '../store/bans.js';
+import { uuidv7 } from '../store/ids.js';
+import { claimSpool, releaseSpool } from '../store/spool.js';
+import type { Store } from '../store/store.js';
+import { changeAround, planAround } from './plan-store.js';
+
+export interface BanRequest {
+  readonly network: Network;
+  readonly jail: string;
+  readonly bantime: number | null;
+  readonly source: string;
+  readonly reason: string | null;
+  /** fail2ban's <restored>: a replay of a ban after a restart, not a new offence. */
+  readonly restored: boolean;
+}
+
+export interface BanOutcome {
+  /** False when fail2ban replayed a ban the store already holds: nothing was written. */
+  readonly recorded: boolean;
+  /** Safelisted ranges (store and config) that contain the address: it will not be blocked. */
+  readonly safelistedBy: string[];
+  /** Whether the planned entries now block (part of) the address. */
+  readonly blocked: boolean;
+  /** What the live set must do. */
+  readonly delta: Delta;
+}
+
+export function newBanEvent(request: BanRequest, now: number): BanEvent {
+  return {
+    uuid: uuidv7(),
+    origin: hostname(),
+    network: request.network,
+    jail: request.jail,
+    bannedAt: now,
+    bantime: request.bantime,
+    source: request.source,
+    reason: request.reason,
+    restored: request.restored,
+  };
+}
+
+/** Records one ban event and works out what it changes in the live set. */
+export function recordBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
+  return store.write(() => {
+    // fail2ban replays every active ban on start (<restored> = 1); a replay of what we hold is a no-op.
+    if (event.restored && store.bans.hasActive(event.network, event.jail)) {
+      const blocked = planAround(store, config, now, event.network).some((entry) => overlaps<number | bigint>(entry, event.network));
+      return { recorded: false, safelistedBy: safelistedBy(store, config, event.network), blocked, delta: EMPTY_DELTA };
+    }
+    const { delta, after } = changeAround(store, config, now, event.network, () => store.bans.insert(event));
+    const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
+    return { recorded: true, safelistedBy: safelistedBy(store, config, event.network), blocked, delta };
+  });
+}
+
+function safelistedBy(store: Store, config: Config, network: Network): string[] {
+  const fromConfig = config.safelist
+    .filter((entry) => entry.family === network.family && contains<number | bigint>(entry, network))
+    .map((entry) => `${formatNetwork(entry)} (config)`);
+  return [...store.safelist.containing(network).map((row) => row.address), ...fromConfig];
+}
+
+export interface DrainOutcome {
+  readonly folded: number;
+  readonly rejected: number;
+  readonly delta: Delta;
+}
+
+/** Folds bans the hook had to spool into the store. */
+export function drainSpool(store: Store, config: Config, now: number): DrainOutcome | undefined {
+  const claimed = claimSpool(store.path);
+  if (!claimed) return undefined;
+  const deltas = claimed.events.map((event) => recordBan(store, config, now, event).delta);
+  releaseSpool(claimed);
+  return { folded: claimed.events.length, rejected: claimed.rejected, delta: mergeDeltas(deltas) };
+}

@@ -1,0 +1,46 @@
+// Banning yourself out of your own server is the classic way to lose a box. A ban that meets
+// loopback, an address of this host, the SSH client of this session or a safelist range from the
+// config file is refused unless the admin says --force.
+
+import { networkInterfaces } from 'node:os';
+import { formatNetwork } from '../address/format.js';
+import { overlaps, type Network } from '../address/network.js';
+import { tryParseNetwork, isParseFailure } from '../address/parse.js';
+import type { Config } from '../config/config.js';
+
+export interface Protected {
+  readonly network: Network;
+  readonly why: string;
+}
+
+const LOOPBACK = ['127.0.0.0/8', '::1'];
+
+export function protectedNetworks(config: Config, env: NodeJS.ProcessEnv = process.env): Protected[] {
+  const result: Protected[] = [];
+  const add = (text: string, why: string): void => {
+    const parsed = tryParseNetwork(text);
+    if (!isParseFailure(parsed)) result.push({ network: parsed, why });
+  };
+  for (const text of LOOPBACK) add(text, 'loopback');
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    for (const address of addresses ?? []) add(address.address.split('%')[0]!, `an address of this host (${name})`);
+  }
+  // SSH_CONNECTION is "client-ip client-port server-ip server-port"; SSH_CLIENT starts the same way.
+  const client = (env.SSH_CONNECTION ?? env.SSH_CLIENT ?? '').split(' ')[0];
+  if (client) add(client, 'the SSH client of this session');
+  for (const entry of config.safelist) result.push({ network: entry, why: 'safelisted in the config file' });
+  return result;
+}
+
+/** The first protected network the ban would touch, if any. */
+export function lockoutConflict(network: Network, protectedList: readonly Protected[]): Protected | undefined {
+  return protectedList.find(
+    (entry) => entry.network.family === network.family && overlaps<number | bigint>(entry.network, network),
+  );
+}
+
+export function describeConflict(network: Network, conflict: Protected): string {
+  const what = formatNetwork(conflict.network);
+  const subject = formatNetwork(network) === what ? formatNetwork(network) : `${formatNetwork(network)} (meets ${what})`;
+  return `refusing to ban ${subject}: it is ${conflict.why}; pass --force to ban it anyway`;
+}

@@ -1,0 +1,69 @@
+// Glue between the store and the pure planner: turns stored keys into numbers and adds the
+// config file's safelist to the store's.
+
+import { networkOf, V4, V6, type Cidr, type Family, type Network, type Range } from '../address/network.js';
+import type { Config } from '../config/config.js';
+import { planFamily, type Plan } from '../plan/plan.js';
+import { diffEntries, EMPTY_DELTA, type Delta } from '../plan/diff.js';
+import { fromStoredKey } from '../store/keys.js';
+import type { RawBlock } from '../store/bans.js';
+import type { Store } from '../store/store.js';
+
+/** The whole plan: what restore loads. */
+export function planStore(store: Store, config: Config, now: number): Plan {
+  return store.read(() => ({
+    v4: planFamily(V4, blocks(4, store.bans.qualifying(4, config.policy, now)), safelistOf(store, config, 4)),
+    v6: planFamily(V6, blocks(6, store.bans.qualifying(6, config.policy, now)), safelistOf(store, config, 6)),
+  }));
+}
+
+/**
+ * The planned entries near one block: the outcome of every banned block that meets it. A change to
+ * that block (a ban, an unban, a safelist entry) can only change these, so the difference of this
+ * before and after the change is exactly what the live set must do. The safelist is read around the
+ * widest banned block involved, since a range anywhere inside that block shapes its pieces.
+ */
+export function planAround(store: Store, config: Config, now: number, network: Network): Cidr<number | bigint>[] {
+  const bans = store.bans.qualifyingAround(network, config.policy, now);
+  let extent = network;
+  for (const [first, last] of bans) {
+    const block = toRange(network.family, first, last);
+    if (block.first <= extent.first && block.last >= extent.last) extent = networkOf(network.family, block.first, block.last);
+  }
+  const safe = store.safelist.around(extent).map((row): RawBlock => [row.first, row.last]);
+  const extra = config.safelist.filter((entry) => entry.family === network.family);
+  return network.family === 4
+    ? planFamily(V4, blocks<number>(4, bans), [...blocks<number>(4, safe), ...(extra as Range<number>[])]).entries
+    : planFamily(V6, blocks<bigint>(6, bans), [...blocks<bigint>(6, safe), ...(extra as Range<bigint>[])]).entries;
+}
+
+export interface ChangeAround<T> {
+  readonly result: T;
+  /** What the live set must do. */
+  readonly delta: Delta;
+  /** The planned entries around the block after the change. */
+  readonly after: Cidr<number | bigint>[];
+}
+
+/** Runs `change` and returns it together with the live-set delta it causes around `network`. */
+export function changeAround<T>(store: Store, config: Config, now: number, network: Network, change: () => T): ChangeAround<T> {
+  const before = planAround(store, config, now, network);
+  const result = change();
+  const after = planAround(store, config, now, network);
+  const familyDelta = diffEntries(before, after);
+  const delta = network.family === 4 ? { ...EMPTY_DELTA, v4: familyDelta as Delta['v4'] } : { ...EMPTY_DELTA, v6: familyDelta as Delta['v6'] };
+  return { result, delta, after };
+}
+
+function* blocks<K extends number | bigint>(family: Family, rows: Iterable<RawBlock>): Generator<Range<K>> {
+  for (const [first, last] of rows) yield toRange(family, first, last) as Range<K>;
+}
+
+function toRange(family: Family, first: unknown, last: unknown): Range<number | bigint> {
+  return { first: fromStoredKey(family, first), last: fromStoredKey(family, last) };
+}
+
+function safelistOf<K extends number | bigint>(store: Store, config: Config, family: Family): Range<K>[] {
+  const extra = config.safelist.filter((entry) => entry.family === family) as unknown as Range<K>[];
+  return [...blocks<K>(family, store.safelist.ranges(family)), ...extra];
+}

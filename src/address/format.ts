@@ -1,0 +1,52 @@
+import type { Cidr, Family, Network } from './network.js';
+
+export function formatIPv4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/** RFC 5952: lower case, no leading zeros, the longest run (≥ 2) of zero groups as "::", first on a tie. */
+export function formatIPv6(value: bigint): string {
+  const hex = value.toString(16).padStart(32, '0');
+  const groups: string[] = [];
+  for (let i = 0; i < 32; i += 4) {
+    const group = hex.slice(i, i + 4).replace(/^0{1,3}/, '');
+    groups.push(group);
+  }
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  if (bestStart === -1) return groups.join(':');
+  const head = groups.slice(0, bestStart).join(':');
+  const tail = groups.slice(bestStart + bestLength).join(':');
+  return `${head}::${tail}`;
+}
+
+export function formatAddress(family: Family, value: number | bigint): string {
+  return family === 4 ? formatIPv4(value as number) : formatIPv6(value as bigint);
+}
+
+/** Canonical text of a block: a plain address for /32 and /128, CIDR notation otherwise. */
+export function formatCidr(family: 4, cidr: Cidr<number>): string;
+export function formatCidr(family: 6, cidr: Cidr<bigint>): string;
+export function formatCidr(family: Family, cidr: Cidr<number> | Cidr<bigint>): string;
+export function formatCidr(family: Family, cidr: Cidr<number> | Cidr<bigint>): string {
+  const address = formatAddress(family, cidr.first);
+  const full = family === 4 ? 32 : 128;
+  return cidr.prefix === full ? address : `${address}/${cidr.prefix}`;
+}
+
+export function formatNetwork(network: Network): string {
+  return formatCidr(network.family, network);
+}

@@ -1,0 +1,132 @@
+// The full command-line program (every verb; `ban` also has a fast path in main.ts). Commands are
+// imported when they run, so `stickyban list` does not load the restore machinery.
+
+import { Command, CommanderError, Option } from 'commander';
+import { UsageError } from '../errors.js';
+import { BAN_OPTIONS } from '../commands/ban-options.js';
+import { createContext, type Context } from './context.js';
+import { commanderFlags, GLOBAL_OPTIONS, type GlobalOptions, type OptionSpec } from './options.js';
+
+type Action = (ctx: Context, command: Command) => Promise<void>;
+
+function withOptions(command: Command, specs: readonly OptionSpec[]): Command {
+  for (const spec of specs) command.addOption(new Option(commanderFlags(spec), spec.description));
+  return command;
+}
+
+/** Wraps an action: builds the context from the global options, then runs it. */
+function action(run: Action, extra: (options: Record<string, unknown>) => { backend?: string } = () => ({})) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args.at(-1) as Command;
+    const options = command.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+    await run(await createContext(options, extra(options)), command);
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('stickyban')
+    .description('Persistent IP blocklist for fail2ban hosts: bans survive firewall reloads and reboots.')
+    .version('0.1.0')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+  withOptions(program, GLOBAL_OPTIONS);
+
+  withOptions(program.command('ban <address>').description('record a ban and block it at once (fail2ban actionban)'), BAN_OPTIONS).action(
+    action(async (ctx, command) => {
+      const { ban } = await import('../commands/ban.js');
+      await ban(command.args[0]!, command.opts(), ctx);
+    }),
+  );
+
+  program
+    .command('unban <address>')
+    .description('lift the permanent ban of an address or of every block inside a CIDR')
+    .option('--jail <NAME>', 'lift only the bans of this jail')
+    .action(
+      action(async (ctx, command) => {
+        const { unban } = await import('../commands/unban.js');
+        await unban(command.args[0]!, command.opts(), ctx);
+      }),
+    );
+
+  const safelist = program.command('safelist').description('addresses and ranges that are never blocked');
+  safelist
+    .command('add <address>')
+    .description('safelist an address or CIDR; removes it from the live set at once')
+    .option('--note <TEXT>', 'why it is safelisted')
+    .action(
+      action(async (ctx, command) => {
+        const { safelistAdd } = await import('../commands/safelist.js');
+        await safelistAdd(command.args[0]!, command.opts(), ctx);
+      }),
+    );
+  safelist
+    .command('remove <address>')
+    .description('remove exactly this entry from the safelist')
+    .action(
+      action(async (ctx, command) => {
+        const { safelistRemove } = await import('../commands/safelist.js');
+        await safelistRemove(command.args[0]!, ctx);
+      }),
+    );
+  safelist
+    .command('list')
+    .description('show the safelist (store and config file)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (ctx, command) => {
+        const { safelistList } = await import('../commands/safelist.js');
+        await safelistList(command.opts(), ctx);
+      }),
+    );
+
+  program
+    .command('list')
+    .description('banned addresses and blocks with their status')
+    .option('--json', 'print JSON')
+    .option('--jail <NAME>', 'only blocks banned by this jail')
+    .option('--family <4|6>', 'only IPv4 or IPv6')
+    .action(
+      action(async (ctx, command) => {
+        const { list } = await import('../commands/list.js');
+        await list(command.opts(), ctx);
+      }),
+    );
+
+  program
+    .command('show <address>')
+    .description('status and ban history of one address or block')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (ctx, command) => {
+        const { show } = await import('../commands/show.js');
+        await show(command.args[0]!, command.opts(), ctx);
+      }),
+    );
+
+  program
+    .command('stats')
+    .description('counts per family, jail and source')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (ctx, command) => {
+        const { stats } = await import('../commands/stats.js');
+        await stats(command.opts(), ctx);
+      }),
+    );
+
+  return program;
+}
+
+export async function runProgram(args: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // --help and --version end here too, with exit code 0.
+    if (error.exitCode === 0) return;
+    throw new UsageError(`${error.message.replace(/^error: /, '')} (see stickyban --help)`);
+  }
+}

@@ -1,0 +1,10 @@
+import type { OptionSpec } from '../cli/options.js';
+
+export const BAN_OPTIONS: readonly OptionSpec[] = [
+  { name: 'jail', value: 'NAME', description: 'jail that banned it (default: manual)' },
+  { name: 'bantime', value: 'SECONDS', description: "fail2ban's bantime: seconds, -1 for forever, or a duration such as 1h" },
+  { name: 'reason', value: 'TEXT', description: 'why, shown by list and show' },
+  { name: 'source', value: 'NAME', description: 'who bans: fail2ban, manual (default) or a script name' },
+  { name: 'restored', value: '0|1', description: "fail2ban's <restored>: 1 when fail2ban replays a ban after a restart" },
+  { name: 'force', description: 'ban even loopback, this host, your SSH client or a config safelist range' },
+];

@@ -1,0 +1,78 @@
+import { formatNetwork } from '../address/format.js';
+import { parseNetwork } from '../address/parse.js';
+import { changeAround } from '../actions/plan-store.js';
+import type { Context } from '../cli/context.js';
+import { formatTable } from '../cli/table.js';
+import { formatTime } from '../clock.js';
+import { OperationalError } from '../errors.js';
+import { parseNote } from '../input/names.js';
+import { withApplyLock } from '../store/lock.js';
+import { applyLive, openStore } from './session.js';
+
+/** Safelists a range and takes it out of the live set at once; its ban history is kept. */
+export async function safelistAdd(address: string, options: { note?: string }, ctx: Context): Promise<void> {
+  const network = parseNetwork(address);
+  const note = options.note === undefined ? null : parseNote(options.note, 'note') || null;
+  const store = await openStore(ctx);
+  try {
+    await withApplyLock(store.path, async () => {
+      const { result: added, delta } = store.write(() =>
+        changeAround(store, ctx.config, ctx.clock(), network, () => store.safelist.add(network, note, ctx.clock())),
+      );
+      const what = formatNetwork(network);
+      if (!added) {
+        ctx.out.info(`${what} is already safelisted${note ? '; note updated' : ''}`);
+        return;
+      }
+      const absent = await applyLive(ctx, delta);
+      const live = delta.v4.del.length + delta.v6.del.length;
+      ctx.out.info(`safelisted ${what}${live > 0 ? `; ${live} live entr${live === 1 ? 'y' : 'ies'} removed` : ''}${absent ? `; ${absent}` : ''}`);
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** Removes exactly this range from the safelist; bans inside it become live again. */
+export async function safelistRemove(address: string, ctx: Context): Promise<void> {
+  const network = parseNetwork(address);
+  const store = await openStore(ctx);
+  try {
+    await withApplyLock(store.path, async () => {
+      const { result: removed, delta } = store.write(() =>
+        changeAround(store, ctx.config, ctx.clock(), network, () => store.safelist.remove(network)),
+      );
+      const what = formatNetwork(network);
+      if (!removed) {
+        const inConfig = ctx.config.safelist.some((entry) => formatNetwork(entry) === what);
+        throw new OperationalError(inConfig ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
+      }
+      const absent = await applyLive(ctx, delta);
+      const live = delta.v4.add.length + delta.v6.add.length;
+      ctx.out.info(`removed ${what} from the safelist${live > 0 ? `; ${live} live entr${live === 1 ? 'y' : 'ies'} added back` : ''}${absent ? `; ${absent}` : ''}`);
+    });
+  } finally {
+    store.close();
+  }
+}
+
+export async function safelistList(options: { json?: boolean }, ctx: Context): Promise<void> {
+  const store = await openStore(ctx);
+  try {
+    const rows = [
+      ...store.safelist.list().map((row) => ({ address: row.address, note: row.note, added_at: formatTime(row.added_at), origin: 'store' })),
+      ...ctx.config.safelist.map((entry) => ({ address: formatNetwork(entry), note: null, added_at: null, origin: `config ${ctx.config.file}` })),
+    ];
+    if (options.json) {
+      ctx.out.data(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    if (rows.length === 0) {
+      ctx.out.info('the safelist is empty');
+      return;
+    }
+    ctx.out.data(formatTable(['ADDRESS', 'ADDED', 'ORIGIN', 'NOTE'], rows.map((row) => [row.address, row.added_at ?? '-', row.origin, row.note ?? ''])));
+  } finally {
+    store.close();
+  }
+}

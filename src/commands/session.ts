@@ -1,0 +1,29 @@
+// What every command that touches the store or the live set shares.
+
+import type { Context } from '../cli/context.js';
+import { drainSpool } from '../actions/ban.js';
+import { isEmptyDelta, type Delta } from '../plan/diff.js';
+import { Store } from '../store/store.js';
+
+/** Opens the store and folds in bans the hook had to spool; their live adds are applied too. */
+export async function openStore(ctx: Context): Promise<Store> {
+  const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs });
+  const drained = drainSpool(store, ctx.config, ctx.clock());
+  if (drained) {
+    ctx.out.info(`folded ${drained.folded} spooled ban(s) into the store`);
+    if (drained.rejected > 0) ctx.out.warn(`${drained.rejected} spooled line(s) were unreadable; kept in ${store.path}.spool.bad`);
+    await applyLive(ctx, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
+  }
+  return store;
+}
+
+/**
+ * Applies a delta to the live set of the configured backend. Returns a note when there is no live
+ * set yet (nothing to update before the first restore); throws when the tool fails.
+ */
+export async function applyLive(ctx: Context, delta: Delta): Promise<string | undefined> {
+  if (isEmptyDelta(delta)) return undefined;
+  const { loadBackend } = await import('../firewall/select.js');
+  const backend = await loadBackend(ctx.config, ctx.runner);
+  return (await backend.update(delta)).absent;
+}

@@ -1,0 +1,210 @@
+// Settings come from defaults <- config file <- environment <- flags. The file is optional; when it is
+// absent stickyban runs on the defaults, so a fresh install needs no configuration at all.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { tryParseNetwork, isParseFailure } from '../address/parse.js';
+import type { Network } from '../address/network.js';
+import { quote } from '../input/quote.js';
+import { tryParseDuration, DURATION_EXPECTED } from '../input/duration.js';
+
+export type BackendName = 'ipset' | 'nftables' | 'route';
+export const BACKENDS: readonly BackendName[] = ['ipset', 'nftables', 'route'];
+
+export interface Policy {
+  /** Jails whose bans feed the permanent list; empty means every jail. */
+  readonly jails: readonly string[];
+  /** Offences needed before an address becomes permanent. */
+  readonly minBans: number;
+  /** An address whose last ban is older than this leaves the list; undefined keeps it forever. */
+  readonly retentionSeconds: number | undefined;
+}
+
+export interface Config {
+  readonly file: string | undefined;
+  readonly db: string;
+  readonly backend: BackendName;
+  readonly busyTimeoutMs: number;
+  /** Ranges that are never blocked, on top of the store's safelist. */
+  readonly safelist: readonly Network[];
+  readonly policy: Policy;
+  readonly ipset: { readonly set4: string; readonly set6: string; readonly chain: string; readonly hookChains: readonly string[] };
+  readonly nftables: { readonly table: string; readonly priority: number };
+  readonly route: { readonly metric: number };
+  readonly daemon: { readonly pruneSchedule: string; readonly healIntervalSeconds: number; readonly metricsFile: string | undefined };
+}
+
+export const DEFAULT_CONFIG_FILE = '/etc/stickyban/config.toml';
+export const DEFAULT_DB = '/var/lib/stickyban/stickyban.db';
+
+export const DEFAULTS: Config = {
+  file: undefined,
+  db: DEFAULT_DB,
+  backend: 'ipset',
+  busyTimeoutMs: 10_000,
+  safelist: [],
+  policy: { jails: [], minBans: 1, retentionSeconds: 180 * 86_400 },
+  ipset: { set4: 'stickyban4', set6: 'stickyban6', chain: 'Blocklist', hookChains: ['INPUT'] },
+  nftables: { table: 'stickyban', priority: -10 },
+  route: { metric: 4242 },
+  daemon: { pruneSchedule: '17 4 * * *', healIntervalSeconds: 30, metricsFile: undefined },
+};
+
+export interface ConfigOverrides {
+  readonly config?: string | undefined;
+  readonly db?: string | undefined;
+  readonly backend?: string | undefined;
+}
+
+/** Loads the effective configuration. An explicitly named config file must exist; the default may not. */
+export async function loadConfig(
+  overrides: ConfigOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Config> {
+  const named = overrides.config ?? env.STICKYBAN_CONFIG;
+  const file = named ?? DEFAULT_CONFIG_FILE;
+  let config = DEFAULTS;
+  if (named !== undefined && !existsSync(named)) {
+    throw new UsageError(`config file ${quote(named)} does not exist; expected a TOML file (see contrib/examples/config.toml)`);
+  }
+  if (existsSync(file)) {
+    const { parse } = await import('smol-toml');
+    let table: Record<string, unknown>;
+    try {
+      table = parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      const reason = (error as Error).message.split('\n')[0];
+      throw new UsageError(`config file ${file} is not valid TOML: ${reason}`);
+    }
+    config = fromTable(table, file);
+  }
+  const db = overrides.db ?? env.STICKYBAN_DB ?? config.db;
+  if (db === '') throw new UsageError('invalid --db "": expected the path of the SQLite store');
+  return { ...config, db, backend: overrides.backend === undefined ? config.backend : backendName(overrides.backend, '--backend') };
+}
+
+export function backendName(value: unknown, where: string): BackendName {
+  if (typeof value === 'string' && (BACKENDS as readonly string[]).includes(value)) return value as BackendName;
+  throw new UsageError(`invalid ${where} ${quote(String(value))}: expected one of ${BACKENDS.join(', ')}`);
+}
+
+/** Reads and checks every known key; an unknown key is an error, since a typo would silently do nothing. */
+function fromTable(table: Record<string, unknown>, file: string): Config {
+  const read = new TableReader(table, file);
+  const policy = read.section('policy');
+  const ipset = read.section('ipset');
+  const nftables = read.section('nftables');
+  const route = read.section('route');
+  const daemon = read.section('daemon');
+  const retention = policy.string('retention', '180d');
+  const config: Config = {
+    file,
+    db: read.string('db', DEFAULTS.db),
+    backend: backendName(read.string('backend', DEFAULTS.backend), `"backend" in ${file}`),
+    busyTimeoutMs: read.duration('busy_timeout', '10s') * 1000,
+    safelist: read.strings('safelist', []).map((entry) => read.network('safelist', entry)),
+    policy: {
+      jails: policy.strings('jails', []),
+      minBans: policy.integer('min_bans', 1, 1, 1_000_000),
+      retentionSeconds: retention === 'never' ? undefined : policy.duration('retention', '180d'),
+    },
+    ipset: {
+      set4: ipset.name('set4', DEFAULTS.ipset.set4, 22),
+      set6: ipset.name('set6', DEFAULTS.ipset.set6, 22),
+      chain: ipset.name('chain', DEFAULTS.ipset.chain, 28),
+      hookChains: ipset.strings('hook_chains', ['INPUT']).map((chain) => ipset.checkedName('hook_chains', chain, 28)),
+    },
+    nftables: {
+      table: nftables.name('table', DEFAULTS.nftables.table, 64),
+      priority: nftables.integer('priority', DEFAULTS.nftables.priority, -1000, 1000),
+    },
+    route: { metric: route.integer('metric', DEFAULTS.route.metric, 1, 2 ** 32 - 1) },
+    daemon: {
+      pruneSchedule: daemon.string('prune_schedule', DEFAULTS.daemon.pruneSchedule),
+      healIntervalSeconds: daemon.duration('heal_interval', '30s'),
+      metricsFile: daemon.string('metrics_file', '') || undefined,
+    },
+  };
+  for (const reader of [read, policy, ipset, nftables, route, daemon]) reader.rejectUnknown();
+  return config;
+}
+
+class TableReader {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly table: Record<string, unknown>,
+    private readonly file: string,
+    private readonly prefix = '',
+  ) {}
+
+  section(name: string): TableReader {
+    const value = this.take(name);
+    if (value === undefined) return new TableReader({}, this.file, `${name}.`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw this.error(name, 'must be a table');
+    return new TableReader(value as Record<string, unknown>, this.file, `${name}.`);
+  }
+
+  string(key: string, fallback: string): string {
+    const value = this.take(key);
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string') throw this.error(key, 'must be a string');
+    return value;
+  }
+
+  strings(key: string, fallback: string[]): string[] {
+    const value = this.take(key);
+    if (value === undefined) return fallback;
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+      throw this.error(key, 'must be a list of strings');
+    }
+    return value as string[];
+  }
+
+  integer(key: string, fallback: number, min: number, max: number): number {
+    const value = this.take(key);
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw this.error(key, `must be an integer from ${min} to ${max}`);
+    }
+    return value;
+  }
+
+  duration(key: string, fallback: string): number {
+    const text = this.string(key, fallback);
+    const seconds = tryParseDuration(text);
+    if (seconds === undefined) throw this.error(key, DURATION_EXPECTED);
+    return seconds;
+  }
+
+  name(key: string, fallback: string, maxLength: number): string {
+    return this.checkedName(key, this.string(key, fallback), maxLength);
+  }
+
+  checkedName(key: string, value: string, maxLength: number): string {
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(value) || value.length > maxLength) {
+      throw this.error(key, `${quote(value)} must be a name of letters, digits, '_', '.' or '-', at most ${maxLength} long`);
+    }
+    return value;
+  }
+
+  network(key: string, text: string): Network {
+    const parsed = tryParseNetwork(text);
+    if (isParseFailure(parsed)) throw this.error(key, `entry ${quote(text)} is invalid: ${parsed.error}`);
+    return parsed;
+  }
+
+  rejectUnknown(): void {
+    const unknown = Object.keys(this.table).filter((key) => !this.seen.has(key));
+    if (unknown.length > 0) throw this.error(unknown[0]!, 'is not a known setting');
+  }
+
+  private take(key: string): unknown {
+    this.seen.add(key);
+    return this.table[key];
+  }
+
+  private error(key: string, problem: string): UsageError {
+    return new UsageError(`config file ${this.file}: "${this.prefix}${key}" ${problem}`);
+  }
+}

@@ -1,0 +1,29 @@
+// The one interface `restore`, the hook and the admin commands talk to. None of them knows which
+// firewall is underneath; each implementation lives in its own file.
+
+import type { BackendName } from '../config/config.js';
+import type { Delta } from '../plan/diff.js';
+import type { Plan } from '../plan/plan.js';
+
+export interface ApplyReport {
+  /** Entries now in the live set, per family. */
+  readonly v4: number;
+  readonly v6: number;
+  /** One line each: what was created, repaired or cleaned up on the way. */
+  readonly notes: string[];
+}
+
+export interface UpdateReport {
+  readonly added: number;
+  readonly removed: number;
+  /** Set when nothing could be done because there is no live set yet (restore has not run). */
+  readonly absent?: string;
+}
+
+export interface FirewallBackend {
+  readonly name: BackendName;
+  /** Makes the live sets equal to the plan, atomically per family, and ensures the rules. */
+  apply(plan: Plan): Promise<ApplyReport>;
+  /** Adds and removes entries in place; a no-op (reported as absent) before the first restore. */
+  update(delta: Delta): Promise<UpdateReport>;
+}

@@ -1,0 +1,70 @@
+// A thin wrapper around the ipset binary: one method per verb, the tool's own words in every error.
+
+import type { Runner } from '../exec/run.js';
+
+export interface SetHeader {
+  readonly name: string;
+  readonly type: string;
+  readonly family: string;
+  readonly maxelem: number;
+  readonly entries: number;
+  readonly references: number;
+}
+
+export const SET_ABSENT = /The set with the given name does not exist/;
+
+export class Ipset {
+  constructor(private readonly runner: Runner) {}
+
+  async names(): Promise<string[]> {
+    const { stdout } = await this.runner('ipset', ['list', '-n'], { context: 'listing ipsets' });
+    return stdout.split('\n').filter(Boolean);
+  }
+
+  /** Header of one set, or undefined when it does not exist. */
+  async header(name: string): Promise<SetHeader | undefined> {
+    const result = await this.runner('ipset', ['list', '-t', name], { allowFailure: true });
+    if (result.exitCode !== 0) return undefined;
+    return parseHeader(result.stdout);
+  }
+
+  /** Members of one set in ipset's own notation. */
+  async members(name: string): Promise<string[]> {
+    const { stdout } = await this.runner('ipset', ['list', name], { context: `listing ipset ${name}` });
+    return parseMembers(stdout);
+  }
+
+  /** Runs a restore script; with `exist`, adding what is there and deleting what is not are no-ops. */
+  async restore(script: string | Iterable<string>, options: { exist: boolean; context: string }): Promise<void> {
+    await this.runner('ipset', options.exist ? ['-exist', 'restore'] : ['restore'], { input: script, context: options.context });
+  }
+
+  async destroy(name: string): Promise<void> {
+    await this.runner('ipset', ['destroy', name], { context: `destroying ipset ${name}` });
+  }
+}
+
+/** Parses `ipset list -t NAME` (or the head of `ipset list NAME`). */
+export function parseHeader(text: string): SetHeader {
+  const field = (label: string): string => new RegExp(`^${label}: (.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
+  const header = field('Header');
+  return {
+    name: field('Name'),
+    type: field('Type'),
+    family: /family (\S+)/.exec(header)?.[1] ?? '',
+    maxelem: Number(/maxelem (\d+)/.exec(header)?.[1] ?? 0),
+    entries: Number(field('Number of entries') || 0),
+    references: Number(field('References') || 0),
+  };
+}
+
+/** The lines after "Members:" of `ipset list NAME`. */
+export function parseMembers(text: string): string[] {
+  const start = text.indexOf('Members:\n');
+  if (start === -1) return [];
+  return text
+    .slice(start + 'Members:\n'.length)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,141 @@
+// The ipset backend: hash:net sets (stickyban4, stickyban6) matched by one iptables/ip6tables rule.
+// A rebuild loads a temporary set with one `ipset restore`, swaps it with the live set and destroys
+// the old contents, all in that one batch, so the live set is never empty and never half loaded.
+
+import { existsSync } from 'node:fs';
+import type { Cidr, Family } from '../address/network.js';
+import { formatCidr } from '../address/format.js';
+import type { Config } from '../config/config.js';
+import { ToolError } from '../errors.js';
+import type { Runner } from '../exec/run.js';
+import type { Delta, FamilyDelta } from '../plan/diff.js';
+import type { FamilyPlan, Plan } from '../plan/plan.js';
+import type { ApplyReport, FirewallBackend, UpdateReport } from './backend.js';
+import { Ipset, SET_ABSENT } from './ipset-cmd.js';
+import { ensureRules } from './iptables-rules.js';
+
+const LINES_PER_CHUNK = 2048;
+const MIN_MAXELEM = 65_536;
+
+export class IpsetBackend implements FirewallBackend {
+  readonly name = 'ipset' as const;
+  private readonly ipset: Ipset;
+
+  constructor(
+    private readonly settings: Config['ipset'],
+    private readonly runner: Runner,
+  ) {
+    this.ipset = new Ipset(runner);
+  }
+
+  setName(family: Family): string {
+    return family === 4 ? this.settings.set4 : this.settings.set6;
+  }
+
+  async apply(plan: Plan): Promise<ApplyReport> {
+    const notes: string[] = [];
+    const names = await this.ipset.names();
+    notes.push(...(await this.rebuild(4, plan.v4, names)));
+    notes.push(...(await this.rebuild(6, plan.v6, names)));
+    for (const family of [4, 6] as const) {
+      notes.push(...(await ensureRules(this.runner, family, { chain: this.settings.chain, set: this.setName(family), hookChains: this.settings.hookChains })));
+    }
+    return { v4: plan.v4.entries.length, v6: plan.v6.entries.length, notes };
+  }
+
+  async update(delta: Delta): Promise<UpdateReport> {
+    const v4 = await this.updateFamily(4, delta.v4);
+    const v6 = await this.updateFamily(6, delta.v6);
+    const absent = [v4, v6].filter((result) => result.absent).map((result) => result.absent).join('; ');
+    return { added: v4.added + v6.added, removed: v4.removed + v6.removed, ...(absent ? { absent } : {}) };
+  }
+
+  private async rebuild<K extends number | bigint>(family: Family, plan: FamilyPlan<K>, names: string[]): Promise<string[]> {
+    const live = this.setName(family);
+    const temp = `${live}-t${process.pid}`;
+    const notes: string[] = [];
+    const header = createOptions(family, plan.entries.length);
+    const script: string[] = [];
+    // A temporary set whose process is gone was left by a restore that died mid-load.
+    for (const name of names.filter((name) => isTempOf(name, live) && name !== temp && !processAlive(name))) {
+      script.push(`destroy ${name}\n`);
+      notes.push(`removed ipset ${name} left by an interrupted restore`);
+    }
+    if (names.includes(temp)) script.push(`destroy ${temp}\n`);
+    if (!names.includes(live)) {
+      script.push(`create ${live} ${header}\n`);
+      notes.push(`created ipset ${live}`);
+    }
+    script.push(`create ${temp} ${header}\n`);
+    try {
+      await this.ipset.restore(restoreScript(script, family, temp, plan.entries, [`swap ${temp} ${live}\n`, `destroy ${temp}\n`]), {
+        exist: false,
+        context: `loading ipset ${live}`,
+      });
+    } catch (error) {
+      // The live set is untouched; do not leave the half-filled temporary set behind.
+      await this.ipset.destroy(temp).catch(() => undefined);
+      throw error;
+    }
+    return notes;
+  }
+
+  private async updateFamily<K extends number | bigint>(family: Family, delta: FamilyDelta<K>): Promise<UpdateReport> {
+    if (delta.add.length + delta.del.length === 0) return { added: 0, removed: 0 };
+    const set = this.setName(family);
+    const lines = [
+      ...delta.del.flatMap((cidr) => ipsetEntries(family, cidr).map((entry) => `del ${set} ${entry}\n`)),
+      ...delta.add.flatMap((cidr) => ipsetEntries(family, cidr).map((entry) => `add ${set} ${entry}\n`)),
+    ];
+    try {
+      await this.ipset.restore(lines.join(''), { exist: true, context: `updating ipset ${set}` });
+    } catch (error) {
+      if (error instanceof ToolError && SET_ABSENT.test(error.stderr)) {
+        return { added: 0, removed: 0, absent: `ipset ${set} does not exist yet (stickyban restore creates it)` };
+      }
+      throw error;
+    }
+    return { added: delta.add.length, removed: delta.del.length };
+  }
+}
+
+/** hash:net cannot hold a /0, so a /0 is written as its two halves. */
+function ipsetEntries<K extends number | bigint>(family: Family, cidr: Cidr<K>): string[] {
+  if (cidr.prefix !== 0) return [formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)];
+  return family === 4 ? ['0.0.0.0/1', '128.0.0.0/1'] : ['::/1', '8000::/1'];
+}
+
+function* restoreScript<K extends number | bigint>(
+  head: string[],
+  family: Family,
+  set: string,
+  entries: readonly Cidr<K>[],
+  tail: string[],
+): Generator<string> {
+  yield head.join('');
+  const prefix = `add ${set} `;
+  for (let i = 0; i < entries.length; i += LINES_PER_CHUNK) {
+    let chunk = '';
+    for (const cidr of entries.slice(i, i + LINES_PER_CHUNK)) {
+      for (const entry of ipsetEntries(family, cidr)) chunk += `${prefix}${entry}\n`;
+    }
+    yield chunk;
+  }
+  yield tail.join('');
+}
+
+/** Sized for the entries plus room for the hook's adds until the next restore. */
+export function createOptions(family: Family, entries: number): string {
+  const maxelem = Math.max(MIN_MAXELEM, 2 ** Math.ceil(Math.log2(entries * 2 + 1)));
+  const hashsize = Math.max(1024, 2 ** Math.ceil(Math.log2(entries / 4 + 1)));
+  return `hash:net family ${family === 4 ? 'inet' : 'inet6'} hashsize ${hashsize} maxelem ${maxelem}`;
+}
+
+function isTempOf(name: string, live: string): boolean {
+  return name.startsWith(`${live}-t`) && /^\d+$/.test(name.slice(live.length + 2));
+}
+
+function processAlive(tempName: string): boolean {
+  const pid = tempName.slice(tempName.lastIndexOf('-t') + 2);
+  return existsSync(`/proc/${pid}`);
+}

@@ -1,0 +1,49 @@
+import { UsageError } from '../errors.js';
+import { quote } from './quote.js';
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
+const PART = /(\d{1,9})([smhdwy])/y;
+const MAX_SECONDS = 100 * 31_536_000;
+export const DURATION_EXPECTED = 'expected a number with a unit (s, m, h, d, w, y), e.g. 90d, 12h, 1h30m';
+
+/** Parses "90d", "12h", "1h30m" into seconds; undefined when the text is not a duration. */
+export function tryParseDuration(text: string): number | undefined {
+  let seconds = 0;
+  PART.lastIndex = 0;
+  while (PART.lastIndex < text.length) {
+    const start = PART.lastIndex;
+    const match = PART.exec(text);
+    if (!match || match.index !== start) return undefined;
+    seconds += Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+  }
+  return text.length > 0 && seconds > 0 && seconds <= MAX_SECONDS ? seconds : undefined;
+}
+
+export function parseDuration(text: string, what: string): number {
+  const seconds = tryParseDuration(text);
+  if (seconds === undefined) throw new UsageError(`invalid ${what} ${quote(text)}: ${DURATION_EXPECTED}`);
+  return seconds;
+}
+
+/**
+ * fail2ban's <bantime>: whole seconds, -1 for "forever"; a duration such as 1h is accepted too.
+ * Returns -1 for forever.
+ */
+export function parseBantime(text: string): number {
+  if (text === '-1') return -1;
+  if (/^(0|[1-9]\d{0,9})$/.test(text)) return Number(text);
+  const seconds = tryParseDuration(text);
+  if (seconds === undefined) {
+    throw new UsageError(`invalid bantime ${quote(text)}: expected seconds (-1 for forever) or a duration such as 1h`);
+  }
+  return seconds;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 0) return 'forever';
+  for (const unit of ['w', 'd', 'h', 'm'] as const) {
+    const size = UNIT_SECONDS[unit]!;
+    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}

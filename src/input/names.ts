@@ -1,0 +1,38 @@
+import { UsageError } from '../errors.js';
+import { quote } from './quote.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$/;
+const NAME_EXPECTED = "expected 1-64 letters, digits, '-', '_', '.', '@' or '+', starting with a letter or digit";
+
+/** A fail2ban jail name (or our own labels such as "manual"); names reach logs and tables as is. */
+export function parseJail(text: string): string {
+  if (!NAME.test(text)) throw new UsageError(`invalid jail name ${quote(text)}: ${NAME_EXPECTED}`);
+  return text;
+}
+
+/** Who recorded a ban: fail2ban, manual, a script's name. Same alphabet as a jail. */
+export function parseSource(text: string): string {
+  if (!NAME.test(text)) throw new UsageError(`invalid source ${quote(text)}: ${NAME_EXPECTED}`);
+  return text;
+}
+
+const MAX_TEXT = 200;
+
+/** Free text (a reason, a note): one line, printable, short enough for a table. */
+export function parseNote(text: string, what: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(text)) {
+    throw new UsageError(`invalid ${what} ${quote(text)}: expected one line of text without control characters`);
+  }
+  if (text.length > MAX_TEXT) {
+    throw new UsageError(`invalid ${what} ${quote(text)}: expected at most ${MAX_TEXT} characters`);
+  }
+  return text.trim();
+}
+
+/** fail2ban's <restored> tag: 0 or 1 (also accepted as false/true). */
+export function parseFlag(text: string, what: string): boolean {
+  if (text === '1' || text === 'true') return true;
+  if (text === '0' || text === 'false' || text === '') return false;
+  throw new UsageError(`invalid ${what} ${quote(text)}: expected 0 or 1`);
+}

@@ -1,0 +1,55 @@
+import type { Cidr } from '../address/network.js';
+
+export interface FamilyDelta<K extends number | bigint> {
+  readonly add: Cidr<K>[];
+  readonly del: Cidr<K>[];
+}
+
+export interface Delta {
+  readonly v4: FamilyDelta<number>;
+  readonly v6: FamilyDelta<bigint>;
+}
+
+export const EMPTY_DELTA: Delta = { v4: { add: [], del: [] }, v6: { add: [], del: [] } };
+
+export function isEmptyDelta(delta: Delta): boolean {
+  return delta.v4.add.length + delta.v4.del.length + delta.v6.add.length + delta.v6.del.length === 0;
+}
+
+/**
+ * What turns the `before` entries into the `after` entries. Both are planner output (ascending,
+ * disjoint CIDRs), so one merge walk finds the blocks that appear on one side only.
+ */
+export function diffEntries<K extends number | bigint>(before: readonly Cidr<K>[], after: readonly Cidr<K>[]): FamilyDelta<K> {
+  const add: Cidr<K>[] = [];
+  const del: Cidr<K>[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const old = before[i];
+    const now = after[j];
+    if (now === undefined || (old !== undefined && old.first < now.first)) {
+      del.push(old!);
+      i++;
+    } else if (old === undefined || now.first < old.first) {
+      add.push(now);
+      j++;
+    } else {
+      if (old.prefix !== now.prefix) {
+        del.push(old);
+        add.push(now);
+      }
+      i++;
+      j++;
+    }
+  }
+  return { add, del };
+}
+
+/** Concatenates deltas computed for separate regions (a bulk operation touches many). */
+export function mergeDeltas(deltas: readonly Delta[]): Delta {
+  return {
+    v4: { add: deltas.flatMap((d) => d.v4.add), del: deltas.flatMap((d) => d.v4.del) },
+    v6: { add: deltas.flatMap((d) => d.v6.add), del: deltas.flatMap((d) => d.v6.del) },
+  };
+}

@@ -1,0 +1,208 @@
+import type Database from 'better-sqlite3';
+import type { Family, Network } from '../address/network.js';
+import type { Policy } from '../config/config.js';
+import { formatNetwork } from '../address/format.js';
+import { blockParams } from './keys.js';
+import { enclosingStarts, StatementCache } from './statements.js';
+
+export interface BanEvent {
+  readonly uuid: Buffer;
+  readonly origin: string;
+  readonly network: Network;
+  readonly jail: string;
+  readonly bannedAt: number;
+  readonly bantime: number | null;
+  readonly source: string;
+  readonly reason: string | null;
+  readonly restored: boolean;
+}
+
+/** A stored block as [first, last] in stored-key form (see keys.ts). */
+export type RawBlock = [first: unknown, last: unknown];
+
+export interface EventRow {
+  readonly id: number;
+  readonly uuid: Buffer;
+  readonly origin: string;
+  readonly family: Family;
+  readonly address: string;
+  readonly jail: string;
+  readonly banned_at: number;
+  readonly bantime: number | null;
+  readonly source: string;
+  readonly reason: string | null;
+  readonly restored: 0 | 1;
+  readonly lifted_at: number | null;
+  readonly lifted_by: string | null;
+}
+
+/** One row per banned block, aggregated over its active (not lifted) events. */
+export interface BlockSummary {
+  readonly family: Family;
+  readonly first: unknown;
+  readonly last: unknown;
+  readonly address: string;
+  readonly events: number;
+  readonly offences: number;
+  readonly jails: string;
+  readonly first_banned: number;
+  readonly last_banned: number;
+  readonly qualifies: 0 | 1;
+}
+
+/**
+ * The policy as SQL over the active events of one block, so the planner (HAVING) and `list` (a
+ * column) apply exactly the same rule. A restored ban proves an offence happened but is not a new
+ * one: a block counts max(new offences, 1 if it has any event from a policy jail).
+ */
+function policySql(policy: Policy): { inPolicy: string; qualifies: string } {
+  const inPolicy = policy.jails.length > 0 ? 'jail IN (SELECT value FROM json_each(@jails))' : '1';
+  const offences = `max(sum(${inPolicy} AND restored = 0), max(${inPolicy}))`;
+  const lastBan = `max(CASE WHEN ${inPolicy} THEN banned_at END)`;
+  const manual = `max(${inPolicy} AND source = 'manual')`;
+  return { inPolicy, qualifies: `(${offences} >= @minBans AND (${lastBan} >= @cutoff OR ${manual}))` };
+}
+
+function policyParams(policy: Policy, now: number): Record<string, unknown> {
+  return {
+    jails: JSON.stringify(policy.jails),
+    minBans: policy.minBans,
+    cutoff: policy.retentionSeconds === undefined ? Number.MIN_SAFE_INTEGER : now - policy.retentionSeconds,
+  };
+}
+
+export class BanTable {
+  private readonly cache: StatementCache;
+
+  constructor(db: Database.Database) {
+    this.cache = new StatementCache(db);
+  }
+
+  /** Records one event; false when an event with this uuid is already stored (replays are harmless). */
+  insert(event: BanEvent): boolean {
+    const result = this.cache
+      .get(
+        `INSERT OR IGNORE INTO bans (uuid, origin, family, first, last, address, jail, banned_at, bantime, source, reason, restored)
+         VALUES (@uuid, @origin, @family, @first, @last, @address, @jail, @bannedAt, @bantime, @source, @reason, @restored)`,
+      )
+      .run({
+        ...blockParams(event.network),
+        uuid: event.uuid,
+        origin: event.origin,
+        address: formatNetwork(event.network),
+        jail: event.jail,
+        bannedAt: event.bannedAt,
+        bantime: event.bantime,
+        source: event.source,
+        reason: event.reason,
+        restored: event.restored ? 1 : 0,
+      } as Record<string, unknown>);
+    return result.changes === 1;
+  }
+
+  /** True when the block has an event of this jail that was not lifted (fail2ban replays are no-ops). */
+  hasActive(network: Network, jail: string): boolean {
+    const row = this.cache
+      .get('SELECT 1 FROM bans WHERE family = @family AND first = @first AND last = @last AND lifted_at IS NULL AND jail = @jail LIMIT 1')
+      .get({ ...blockParams(network), jail });
+    return row !== undefined;
+  }
+
+  /** Every block the policy makes permanent, ordered by first address: the planner's input. */
+  qualifying(family: Family, policy: Policy, now: number): IterableIterator<RawBlock> {
+    const { inPolicy, qualifies } = policySql(policy);
+    return this.cache
+      .get(
+        `SELECT first, last FROM bans WHERE family = @family AND lifted_at IS NULL AND ${inPolicy}
+         GROUP BY first, last HAVING ${qualifies} ORDER BY first, last`,
+      )
+      .raw()
+      .iterate({ family, ...policyParams(policy, now) }) as IterableIterator<RawBlock>;
+  }
+
+  /** The qualifying blocks that meet `network`, ordered by first address. */
+  qualifyingAround(network: Network, policy: Policy, now: number): RawBlock[] {
+    const { inPolicy, qualifies } = policySql(policy);
+    const tail = `AND lifted_at IS NULL AND ${inPolicy} GROUP BY first, last HAVING ${qualifies} ORDER BY first, last`;
+    const params = { ...blockParams(network), ...policyParams(policy, now) };
+    const enclosing = this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND first = @start AND last >= @last ${tail}`).raw();
+    const inside = this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND first BETWEEN @first AND @last ${tail}`).raw();
+    const rows: RawBlock[] = [];
+    // Enclosing starts come from the largest block down, i.e. in ascending order of first.
+    for (const start of enclosingStarts(network).reverse()) rows.push(...(enclosing.all({ ...params, start }) as RawBlock[]));
+    rows.push(...(inside.all(params) as RawBlock[]));
+    return rows;
+  }
+
+  /** Lifts the active bans of blocks inside `network` (of one jail, or all); returns how many events. */
+  lift(network: Network, jail: string | undefined, now: number, by: string): number {
+    const jailClause = jail === undefined ? '' : 'AND jail = @jail';
+    return this.cache
+      .get(
+        `UPDATE bans SET lifted_at = @now, lifted_by = @by
+         WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last AND lifted_at IS NULL ${jailClause}`,
+      )
+      .run({ ...blockParams(network), jail, now, by } as Record<string, unknown>).changes;
+  }
+
+  /** Active blocks that strictly contain `network`: they keep it blocked after an unban. */
+  activeEnclosing(network: Network): string[] {
+    const statement = this.cache
+      .get('SELECT DISTINCT address FROM bans WHERE family = @family AND first = @start AND last >= @last AND lifted_at IS NULL')
+      .pluck();
+    const params = blockParams(network);
+    return enclosingStarts(network)
+      .reverse()
+      .flatMap((start) => statement.all({ ...params, start }) as string[])
+      .concat(this.cache
+        .get('SELECT DISTINCT address FROM bans WHERE family = @family AND first = @first AND last > @last AND lifted_at IS NULL')
+        .pluck()
+        .all(params) as string[]);
+  }
+
+  /** All events (lifted too) of blocks that meet `network`, oldest first. */
+  history(network: Network): EventRow[] {
+    const params = blockParams(network);
+    const enclosing = this.cache.get('SELECT * FROM bans WHERE family = @family AND first = @start AND last >= @last');
+    const inside = this.cache.get('SELECT * FROM bans WHERE family = @family AND first BETWEEN @first AND @last');
+    const rows = enclosingStarts(network).flatMap((start) => enclosing.all({ ...params, start }) as EventRow[]);
+    rows.push(...(inside.all(params) as EventRow[]));
+    return rows.sort((a, b) => a.banned_at - b.banned_at || a.id - b.id);
+  }
+
+  /** One summary per block with active events, in address order. */
+  summaries(policy: Policy, now: number, filter: { family?: Family; jail?: string } = {}): IterableIterator<BlockSummary> {
+    const { qualifies } = policySql(policy);
+    const familyClause = filter.family === undefined ? '' : 'AND family = @family';
+    const jailClause = filter.jail === undefined ? '' : 'HAVING max(jail = @jail)';
+    return this.cache
+      .get(
+        `SELECT family, first, last, address, count(*) AS events, sum(restored = 0) AS offences,
+                group_concat(DISTINCT jail) AS jails, min(banned_at) AS first_banned, max(banned_at) AS last_banned,
+                ${qualifies} AS qualifies
+         FROM bans WHERE lifted_at IS NULL ${familyClause}
+         GROUP BY family, first, last ${jailClause} ORDER BY family, first, last`,
+      )
+      .iterate({ ...policyParams(policy, now), family: filter.family, jail: filter.jail }) as IterableIterator<BlockSummary>;
+  }
+
+  /** Event counts grouped by one column, for stats. */
+  countBy(column: 'family' | 'jail' | 'source'): Array<{ key: string | number; events: number; addresses: number }> {
+    return this.cache
+      .get(
+        `SELECT ${column} AS key, count(*) AS events, count(DISTINCT family || ':' || address) AS addresses
+         FROM bans WHERE lifted_at IS NULL GROUP BY ${column} ORDER BY events DESC, key`,
+      )
+      .all() as Array<{ key: string | number; events: number; addresses: number }>;
+  }
+
+  totals(): { events: number; lifted: number; addresses: number } {
+    return this.cache
+      .get(
+        `SELECT count(*) AS events, count(lifted_at) AS lifted,
+                (SELECT count(*) FROM (SELECT 1 FROM bans WHERE lifted_at IS NULL GROUP BY family, first, last)) AS addresses
+         FROM bans`,
+      )
+      .get() as { events: number; lifted: number; addresses: number };
+  }
+}

@@ -1,0 +1,45 @@
+// Restore, unban, safelist changes and prune must not interleave their live-set updates (a restore
+// swapping in a set planned before a safelist change would undo it). They serialize on an exclusive
+// lock of a small SQLite file beside the store: SQLite's file locks are released by the kernel when
+// a process dies, so a killed restore never leaves a stale lock behind. The ban hook does not take
+// it; restore catches up on bans recorded while it ran instead.
+
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import { createPrivately, isBusy } from './store.js';
+
+const WAIT_MS = 120_000;
+
+export class ApplyLock {
+  private constructor(private readonly db: Database.Database) {}
+
+  static acquire(dbPath: string, waitMs: number = WAIT_MS): ApplyLock {
+    const path = `${dbPath}.lock`;
+    createPrivately(path);
+    const db = new Database(path, { timeout: waitMs });
+    try {
+      db.exec('BEGIN EXCLUSIVE');
+    } catch (error) {
+      db.close();
+      if (isBusy(error)) {
+        throw new StoreError(`another stickyban (restore, prune or an admin command) held ${path} for ${Math.round(waitMs / 1000)} s; try again`);
+      }
+      throw error;
+    }
+    return new ApplyLock(db);
+  }
+
+  release(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Runs `work` holding the lock. */
+export async function withApplyLock<T>(dbPath: string, work: () => Promise<T>): Promise<T> {
+  const lock = ApplyLock.acquire(dbPath);
+  try {
+    return await work();
+  } finally {
+    lock.release();
+  }
+}

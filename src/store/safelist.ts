@@ -1,0 +1,79 @@
+import type Database from 'better-sqlite3';
+import { formatNetwork } from '../address/format.js';
+import type { Family, Network } from '../address/network.js';
+import { blockParams } from './keys.js';
+import type { RawBlock } from './bans.js';
+import { enclosingStarts, StatementCache } from './statements.js';
+
+export interface SafelistRow {
+  readonly id: number;
+  readonly family: Family;
+  readonly first: unknown;
+  readonly last: unknown;
+  readonly address: string;
+  readonly note: string | null;
+  readonly added_at: number;
+}
+
+export class SafelistTable {
+  private readonly cache: StatementCache;
+
+  constructor(db: Database.Database) {
+    this.cache = new StatementCache(db);
+  }
+
+  /** Adds a range; false when it is already there (its note is then updated if one is given). */
+  add(network: Network, note: string | null, now: number): boolean {
+    const params = { ...blockParams(network), address: formatNetwork(network), note, now };
+    const inserted = this.cache
+      .get(
+        `INSERT OR IGNORE INTO safelist (family, first, last, address, note, added_at)
+         VALUES (@family, @first, @last, @address, @note, @now)`,
+      )
+      .run(params).changes === 1;
+    if (!inserted && note !== null) {
+      this.cache.get('UPDATE safelist SET note = @note WHERE family = @family AND first = @first AND last = @last').run(params);
+    }
+    return inserted;
+  }
+
+  /** Removes exactly this range; false when it was not safelisted. */
+  remove(network: Network): boolean {
+    return (
+      this.cache.get('DELETE FROM safelist WHERE family = @family AND first = @first AND last = @last').run(blockParams(network))
+        .changes === 1
+    );
+  }
+
+  list(): SafelistRow[] {
+    return this.cache.get('SELECT * FROM safelist ORDER BY family, first, last').all() as SafelistRow[];
+  }
+
+  count(): number {
+    return this.cache.get('SELECT count(*) FROM safelist').pluck().get() as number;
+  }
+
+  /** All ranges of one family as [first, last]. */
+  ranges(family: Family): RawBlock[] {
+    return this.cache.get('SELECT first, last FROM safelist WHERE family = ? ORDER BY first').raw().all(family) as RawBlock[];
+  }
+
+  /** The safelisted ranges that contain `network` (or equal it). */
+  containing(network: Network): SafelistRow[] {
+    const params = blockParams(network);
+    const statement = this.cache.get('SELECT * FROM safelist WHERE family = @family AND first = @start AND last >= @last');
+    return [params.first, ...enclosingStarts(network)].flatMap((start) => statement.all({ ...params, start }) as SafelistRow[]);
+  }
+
+  /** The safelisted ranges that meet `network`: the ones that contain it and the ones inside it. */
+  around(network: Network): SafelistRow[] {
+    const params = blockParams(network);
+    const enclosing = this.cache.get('SELECT * FROM safelist WHERE family = @family AND first = @start AND last >= @last');
+    const inside = this.cache.get('SELECT * FROM safelist WHERE family = @family AND first BETWEEN @first AND @last');
+    const rows = enclosingStarts(network)
+      .reverse()
+      .flatMap((start) => enclosing.all({ ...params, start }) as SafelistRow[]);
+    rows.push(...(inside.all(params) as SafelistRow[]));
+    return rows;
+  }
+}

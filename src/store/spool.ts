@@ -1,0 +1,145 @@
+// The hook's last resort. When the store stays locked past the busy timeout (or cannot be opened),
+// the ban is appended to a spool file next to the database instead of being dropped; the next
+// command that opens the store folds the spool in. Each line carries the event's uuid, so folding
+// the same line twice (a crash between insert and unlink) records it once.
+
+import { appendFileSync, closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { formatNetwork } from '../address/format.js';
+import { tryParseNetwork, isParseFailure } from '../address/parse.js';
+import type { BanEvent } from './bans.js';
+import { uuidFromText, uuidText } from './ids.js';
+
+interface SpoolLine {
+  uuid: string;
+  origin: string;
+  address: string;
+  jail: string;
+  banned_at: number;
+  bantime: number | null;
+  source: string;
+  reason: string | null;
+  restored: boolean;
+}
+
+export function spoolPath(dbPath: string): string {
+  return `${dbPath}.spool`;
+}
+
+/** Appends one event durably; one write() of one line, so concurrent hooks never interleave. */
+export function appendToSpool(dbPath: string, event: BanEvent): string {
+  const path = spoolPath(dbPath);
+  const line: SpoolLine = {
+    uuid: uuidText(event.uuid),
+    origin: event.origin,
+    address: formatNetwork(event.network),
+    jail: event.jail,
+    banned_at: event.bannedAt,
+    bantime: event.bantime,
+    source: event.source,
+    reason: event.reason,
+    restored: event.restored,
+  };
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(line)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
+export interface ClaimedSpool {
+  readonly events: BanEvent[];
+  readonly files: string[];
+  /** Lines that could not be read back; kept in <spool>.bad for a human. */
+  readonly rejected: number;
+}
+
+/**
+ * Takes the spool over by renaming it (new bans start a fresh file meanwhile), together with any
+ * file an interrupted earlier drain left behind. Delete the files with `release` after the events
+ * are committed.
+ */
+export function claimSpool(dbPath: string): ClaimedSpool | undefined {
+  const path = spoolPath(dbPath);
+  const dir = dirname(path);
+  const claimPrefix = `${basename(path)}.claimed.`;
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((name) => name === basename(path) || name.startsWith(claimPrefix));
+  } catch {
+    return undefined;
+  }
+  if (files.length === 0) return undefined;
+  const claimed: string[] = [];
+  for (const name of files) {
+    if (name.startsWith(claimPrefix)) {
+      claimed.push(join(dir, name));
+      continue;
+    }
+    const target = `${path}.claimed.${process.pid}.${Date.now()}`;
+    try {
+      renameSync(path, target);
+      claimed.push(target);
+    } catch {
+      // Another process claimed it first.
+    }
+  }
+  const events: BanEvent[] = [];
+  let rejected = 0;
+  for (const file of claimed) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const event = parseLine(line);
+      if (event) events.push(event);
+      else {
+        rejected++;
+        appendFileSync(`${path}.bad`, `${line}\n`, { mode: 0o600 });
+      }
+    }
+  }
+  return { events, files: claimed, rejected };
+}
+
+export function releaseSpool(claimed: ClaimedSpool): void {
+  for (const file of claimed.files) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // Already released by a concurrent drain of the same leftover.
+    }
+  }
+}
+
+function parseLine(text: string): BanEvent | undefined {
+  let line: Partial<SpoolLine>;
+  try {
+    line = JSON.parse(text) as Partial<SpoolLine>;
+  } catch {
+    return undefined;
+  }
+  const uuid = typeof line.uuid === 'string' ? uuidFromText(line.uuid) : undefined;
+  const network = typeof line.address === 'string' ? tryParseNetwork(line.address) : undefined;
+  if (!uuid || !network || isParseFailure(network) || typeof line.jail !== 'string' || typeof line.banned_at !== 'number') {
+    return undefined;
+  }
+  return {
+    uuid,
+    origin: typeof line.origin === 'string' ? line.origin : 'unknown',
+    network,
+    jail: line.jail,
+    bannedAt: line.banned_at,
+    bantime: typeof line.bantime === 'number' ? line.bantime : null,
+    source: typeof line.source === 'string' ? line.source : 'spool',
+    reason: typeof line.reason === 'string' ? line.reason : null,
+    restored: line.restored === true,
+  };
+}

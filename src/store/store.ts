@@ -1,0 +1,125 @@
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import { migrate, readMigrations, MIGRATIONS_DIR } from './migrate.js';
+import { BanTable } from './bans.js';
+import { SafelistTable } from './safelist.js';
+
+export interface StoreOptions {
+  readonly path: string;
+  readonly busyTimeoutMs: number;
+  readonly migrationsDir?: string;
+}
+
+/** The SQLite store: the only place that holds SQL. */
+export class Store {
+  readonly bans: BanTable;
+  readonly safelist: SafelistTable;
+
+  private constructor(
+    readonly db: Database.Database,
+    readonly path: string,
+  ) {
+    this.bans = new BanTable(db);
+    this.safelist = new SafelistTable(db);
+  }
+
+  /** Opens (creating with owner-only permissions if needed) and migrates the store. */
+  static open(options: StoreOptions): Store {
+    const { path } = options;
+    createPrivately(path);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: options.busyTimeoutMs });
+      configure(db, options.busyTimeoutMs);
+      migrate(db, readMigrations(options.migrationsDir ?? MIGRATIONS_DIR), path);
+      return new Store(db, path);
+    } catch (error) {
+      db?.close();
+      throw describeStoreFailure(error, path);
+    }
+  }
+
+  /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), so it never deadlocks on upgrade. */
+  write<T>(work: () => T): T {
+    try {
+      return this.db.transaction(work).immediate();
+    } catch (error) {
+      throw describeStoreFailure(error, this.path);
+    }
+  }
+
+  /** Runs `work` on one consistent snapshot. */
+  read<T>(work: () => T): T {
+    try {
+      return this.db.transaction(work).deferred();
+    } catch (error) {
+      throw describeStoreFailure(error, this.path);
+    }
+  }
+
+  /** Moves the WAL's content into the database file and truncates the WAL. */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Creates the file (and its directory) readable by the owner only, unless it exists. */
+export function createPrivately(path: string): void {
+  const dir = dirname(path);
+  try {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // SQLite gives the -wal and -shm files the permissions of the database file, so creating the
+    // file 0600 ourselves keeps all three private.
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied (run as root, or pass --db)' : (error as Error).message;
+    throw new StoreError(`cannot create store ${path}: ${reason}`);
+  }
+}
+
+function configure(db: Database.Database, busyTimeoutMs: number): void {
+  // Switching a new database to WAL needs a moment of exclusive access; when hundreds of hooks meet
+  // a fresh store at once, SQLite may report BUSY here without using the busy handler.
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      break;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 + Math.random() * 20);
+    }
+  }
+  // FULL: a ban the hook reported as recorded survives a power cut.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+}
+
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+/** SQLite's messages are terse; say which store and what to do. */
+export function describeStoreFailure(error: unknown, path: string): Error {
+  if (error instanceof StoreError) return error;
+  const code = (error as { code?: string }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error as Error;
+  const message = (error as Error).message;
+  if (isBusy(error)) return new StoreError(`store ${path} is locked by another process (${message}); try again`);
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
+    return new StoreError(`cannot write store ${path}: ${message} (run as root, or pass --db)`);
+  }
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new StoreError(`${path} is not a usable stickyban store: ${message} (check it with: stickyban doctor)`);
+  }
+  return new StoreError(`store ${path}: ${message} (${code})`);
+}
