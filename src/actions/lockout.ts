@@ -26,8 +26,10 @@ export function protectedNetworks(config: Config, env: NodeJS.ProcessEnv = proce
     for (const address of addresses ?? []) add(address.address.split('%')[0]!, `an address of this host (${name})`);
   }
   // SSH_CONNECTION is "client-ip client-port server-ip server-port"; SSH_CLIENT starts the same way.
-  const client = (env.SSH_CONNECTION ?? env.SSH_CLIENT ?? '').split(' ')[0];
-  if (client) add(client, 'the SSH client of this session');
+  for (const variable of [env.SSH_CONNECTION, env.SSH_CLIENT]) {
+    const client = variable?.split(' ')[0];
+    if (client) add(client, 'the SSH client of this session');
+  }
   for (const entry of config.safelist) result.push({ network: entry, why: 'safelisted in the config file' });
   return result;
 }

@@ -23,8 +23,8 @@ export function planStore(store: Store, config: Config, now: number): Plan {
  * before and after the change is exactly what the live set must do. The safelist is read around the
  * widest banned block involved, since a range anywhere inside that block shapes its pieces.
  */
-export function planAround(store: Store, config: Config, now: number, network: Network): Cidr<number | bigint>[] {
-  const bans = store.bans.qualifyingAround(network, config.policy, now);
+export function planAround(store: Store, config: Config, now: number, network: Network, maxId?: number): Cidr<number | bigint>[] {
+  const bans = store.bans.qualifyingAround(network, config.policy, now, maxId);
   let extent = network;
   for (const [first, last] of bans) {
     const block = toRange(network.family, first, last);

@@ -82,6 +82,21 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('restore')
+    .description('rebuild the live blocklist from the store (after a firewall reload, at boot)')
+    .option('--dry-run', 'show the plan and change nothing (--verbose lists the entries)')
+    .option('--backend <NAME>', 'ipset (default), nftables or route')
+    .action(
+      action(
+        async (ctx, command) => {
+          const { restore } = await import('../commands/restore.js');
+          await restore(command.opts(), ctx);
+        },
+        (options) => ({ backend: options.backend as string | undefined }),
+      ),
+    );
+
+  program
     .command('list')
     .description('banned addresses and blocks with their status')
     .option('--json', 'print JSON')

@@ -120,11 +120,14 @@ export class BanTable {
       .iterate({ family, ...policyParams(policy, now) }) as IterableIterator<RawBlock>;
   }
 
-  /** The qualifying blocks that meet `network`, ordered by first address. */
-  qualifyingAround(network: Network, policy: Policy, now: number): RawBlock[] {
+  /**
+   * The qualifying blocks that meet `network`, ordered by first address; with `maxId`, as they were
+   * when the newest event was `maxId` (restore uses that to catch up on bans recorded meanwhile).
+   */
+  qualifyingAround(network: Network, policy: Policy, now: number, maxId: number = Number.MAX_SAFE_INTEGER): RawBlock[] {
     const { inPolicy, qualifies } = policySql(policy);
-    const tail = `AND lifted_at IS NULL AND ${inPolicy} GROUP BY first, last HAVING ${qualifies} ORDER BY first, last`;
-    const params = { ...blockParams(network), ...policyParams(policy, now) };
+    const tail = `AND lifted_at IS NULL AND id <= @maxId AND ${inPolicy} GROUP BY first, last HAVING ${qualifies} ORDER BY first, last`;
+    const params = { ...blockParams(network), ...policyParams(policy, now), maxId };
     const enclosing = this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND first = @start AND last >= @last ${tail}`).raw();
     const inside = this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND first BETWEEN @first AND @last ${tail}`).raw();
     const rows: RawBlock[] = [];
@@ -132,6 +135,16 @@ export class BanTable {
     for (const start of enclosingStarts(network).reverse()) rows.push(...(enclosing.all({ ...params, start }) as RawBlock[]));
     rows.push(...(inside.all(params) as RawBlock[]));
     return rows;
+  }
+
+  /** Id of the newest event (0 for an empty store). */
+  maxId(): number {
+    return this.cache.get('SELECT coalesce(max(id), 0) FROM bans').pluck().get() as number;
+  }
+
+  /** Distinct blocks of the events recorded after `id`. */
+  blocksAfter(id: number): Array<{ family: Family; first: unknown; last: unknown }> {
+    return this.cache.get('SELECT DISTINCT family, first, last FROM bans WHERE id > ?').all(id) as Array<{ family: Family; first: unknown; last: unknown }>;
   }
 
   /** Lifts the active bans of blocks inside `network` (of one jail, or all); returns how many events. */

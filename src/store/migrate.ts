@@ -3,13 +3,23 @@
 // missing, one skipped) is refused: running on a schema we do not know is how data gets lost.
 
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+/** migrations/ of the installed package: found upwards from this file, bundled or not. */
+export function defaultMigrationsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'migrations');
+    if (existsSync(join(candidate, '0001_init.sql'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new StoreError('cannot find the migrations/ folder of this stickyban installation');
+    dir = parent;
+  }
+}
 
 const FILE_NAME = /^\d{4}_[a-z0-9_]+\.sql$/;
 
@@ -19,7 +29,7 @@ export interface Migration {
   readonly checksum: string;
 }
 
-export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+export function readMigrations(dir: string = defaultMigrationsDir()): Migration[] {
   return readdirSync(dir)
     .filter((file) => FILE_NAME.test(file))
     .sort()

@@ -2,9 +2,10 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
-import { migrate, readMigrations, MIGRATIONS_DIR } from './migrate.js';
+import { migrate, readMigrations } from './migrate.js';
 import { BanTable } from './bans.js';
 import { SafelistTable } from './safelist.js';
+import { RestoreTable } from './restores.js';
 
 export interface StoreOptions {
   readonly path: string;
@@ -16,6 +17,7 @@ export interface StoreOptions {
 export class Store {
   readonly bans: BanTable;
   readonly safelist: SafelistTable;
+  readonly restores: RestoreTable;
 
   private constructor(
     readonly db: Database.Database,
@@ -23,6 +25,7 @@ export class Store {
   ) {
     this.bans = new BanTable(db);
     this.safelist = new SafelistTable(db);
+    this.restores = new RestoreTable(db);
   }
 
   /** Opens (creating with owner-only permissions if needed) and migrates the store. */
@@ -33,7 +36,7 @@ export class Store {
     try {
       db = new Database(path, { timeout: options.busyTimeoutMs });
       configure(db, options.busyTimeoutMs);
-      migrate(db, readMigrations(options.migrationsDir ?? MIGRATIONS_DIR), path);
+      migrate(db, readMigrations(options.migrationsDir), path);
       return new Store(db, path);
     } catch (error) {
       db?.close();

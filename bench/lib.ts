@@ -1,0 +1,59 @@
+// Shared by the benchmarks: a throwaway network namespace, process timing, and a side-by-side table.
+
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../dist/stickyban.cjs', import.meta.url));
+
+export function must(file: string, args: readonly string[], options: SpawnSyncOptions = {}): string {
+  const result = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...options });
+  if (result.status !== 0) throw new Error(`${file} ${args.join(' ').slice(0, 200)} failed: ${String(result.stderr).slice(0, 500)}`);
+  return String(result.stdout);
+}
+
+export class BenchNetns {
+  readonly name = `sbb-${randomBytes(4).toString('hex')}`;
+
+  constructor() {
+    must('ip', ['netns', 'add', this.name]);
+    must('ip', ['netns', 'exec', this.name, 'ip', 'link', 'set', 'lo', 'up']);
+    process.on('exit', () => spawnSync('ip', ['netns', 'delete', this.name]));
+  }
+
+  argv(file: string, args: readonly string[]): [string, string[]] {
+    return ['ip', ['netns', 'exec', this.name, file, ...args]];
+  }
+
+  run(file: string, args: readonly string[], options: SpawnSyncOptions = {}): string {
+    return must('ip', ['netns', 'exec', this.name, file, ...args], options);
+  }
+}
+
+/** Wall time of one process run, in milliseconds. */
+export function timeRun(file: string, args: readonly string[], options: SpawnSyncOptions = {}): number {
+  const start = process.hrtime.bigint();
+  must(file, args, options);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Prints rows as an aligned table. */
+export function printTable(headers: string[], rows: Array<Array<string | number>>): void {
+  const text = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? cell.toFixed(cell < 10 ? 2 : 1) : cell)));
+  const widths = headers.map((header, i) => Math.max(header.length, ...text.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i]!)).join('  ');
+  console.log(line(headers));
+  for (const row of text) console.log(line(row));
+}
+
+/** Peak resident memory of a finished child, from GNU time's %M (KiB). */
+export function peakRssKiB(stderr: string): number | undefined {
+  const match = /PEAKRSS=(\d+)/.exec(stderr);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,67 @@
+// Makes the kernel match the store: plan everything, hand the plan to the backend in one batch,
+// then catch up on bans the hook recorded while the batch was loading (the hook does not wait for
+// restore, so its live add may have gone to the set that was just swapped out).
+
+import { networkOf } from '../address/network.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
+import { diffEntries, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
+import type { Plan } from '../plan/plan.js';
+import { fromStoredKey } from '../store/keys.js';
+import { withApplyLock } from '../store/lock.js';
+import type { Store } from '../store/store.js';
+import { planAround, planStore } from './plan-store.js';
+
+export interface RestoreResult {
+  readonly plan: Plan;
+  readonly report: ApplyReport;
+  /** Live entries added or removed afterwards for bans recorded during the load. */
+  readonly caughtUp: number;
+  readonly durationMs: number;
+}
+
+const CATCH_UP_ROUNDS = 5;
+
+export async function restoreLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string): Promise<RestoreResult> {
+  return withApplyLock(store.path, async () => {
+    const started = performance.now();
+    const now = clock();
+    const { plan, maxId } = store.read(() => ({ plan: planStore(store, config, now), maxId: store.bans.maxId() }));
+    const report = await backend.apply(plan);
+    const caughtUp = await catchUp(store, config, now, backend, maxId);
+    const durationMs = Math.round(performance.now() - started);
+    store.write(() =>
+      store.restores.record({ started_at: now, duration_ms: durationMs, backend: backend.name, entries4: report.v4, entries6: report.v6, trigger }),
+    );
+    return { plan, report, caughtUp, durationMs };
+  });
+}
+
+/** The live-set delta that brings a set loaded as of event `since` to the store as of event `until`. */
+export function deltaSince(store: Store, config: Config, now: number, since: number, until: number): Delta {
+  const deltas = store.bans.blocksAfter(since).map(({ family, first, last }) => {
+    const network = networkOf(family, fromStoredKey(family, first), fromStoredKey(family, last));
+    const change = diffEntries(planAround(store, config, now, network, since), planAround(store, config, now, network, until));
+    return family === 4 ? { ...EMPTY_DELTA, v4: change as Delta['v4'] } : { ...EMPTY_DELTA, v6: change as Delta['v6'] };
+  });
+  return mergeDeltas(deltas);
+}
+
+async function catchUp(store: Store, config: Config, now: number, backend: FirewallBackend, loaded: number): Promise<number> {
+  let since = loaded;
+  let changed = 0;
+  for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
+    const { delta, until } = store.read(() => {
+      const newest = store.bans.maxId();
+      return { until: newest, delta: newest === since ? EMPTY_DELTA : deltaSince(store, config, now, since, newest) };
+    });
+    if (until === since) break;
+    if (!isEmptyDelta(delta)) {
+      const report = await backend.update(delta);
+      changed += report.added + report.removed;
+    }
+    since = until;
+  }
+  return changed;
+}

@@ -1,0 +1,33 @@
+import { restoreLive } from '../actions/restore.js';
+import type { Context } from '../cli/context.js';
+import { OperationalError } from '../errors.js';
+import { DryRunBackend } from '../firewall/dry-run.js';
+import { loadBackend } from '../firewall/select.js';
+import { openStore } from './session.js';
+
+export interface RestoreOptions {
+  readonly dryRun?: boolean;
+}
+
+/** Rebuilds the live blocklist from the store: after a firewall reload, at boot, or by hand. */
+export async function restore(options: RestoreOptions, ctx: Context): Promise<void> {
+  if (!options.dryRun && process.getuid?.() !== 0) {
+    throw new OperationalError('restore changes the firewall and needs root (CAP_NET_ADMIN); run it as root, or use --dry-run to see the plan');
+  }
+  const store = await openStore(ctx);
+  try {
+    const backend = options.dryRun ? new DryRunBackend(ctx.config, ctx.out) : await loadBackend(ctx.config, ctx.runner);
+    const result = await restoreLive(store, ctx.config, ctx.clock, backend, options.dryRun ? 'dry-run' : 'restore');
+    if (options.dryRun) return;
+    for (const note of result.report.notes) ctx.out.info(note);
+    const { v4, v6 } = result.plan;
+    const dropped = v4.dropped + v6.dropped + v4.split + v6.split;
+    ctx.out.info(
+      `restored ${result.report.v4} IPv4 and ${result.report.v6} IPv6 entries with ${backend.name} in ${(result.durationMs / 1000).toFixed(2)} s` +
+        (dropped > 0 ? ` (${v4.dropped + v6.dropped} banned blocks safelisted, ${v4.split + v6.split} split around the safelist)` : '') +
+        (result.caughtUp > 0 ? `; ${result.caughtUp} entries caught up from bans recorded meanwhile` : ''),
+    );
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,53 @@
+// The dry-run backend: says what a real one would do and changes nothing. `restore --dry-run`
+// uses it to show the plan.
+
+import { formatCidr } from '../address/format.js';
+import type { Output } from '../cli/output.js';
+import type { Config } from '../config/config.js';
+import type { Delta } from '../plan/diff.js';
+import type { FamilyPlan, Plan } from '../plan/plan.js';
+import type { ApplyReport, FirewallBackend, UpdateReport } from './backend.js';
+
+/** Where a backend puts the blocklist, in words, for dry runs and doctor. */
+export function describeTarget(config: Config): string {
+  switch (config.backend) {
+    case 'ipset':
+      return `ipsets ${config.ipset.set4}/${config.ipset.set6}, matched in iptables/ip6tables chain ${config.ipset.chain} from ${config.ipset.hookChains.join(', ')}`;
+    case 'nftables':
+      return `nftables table inet ${config.nftables.table} (sets v4/v6, input hook priority ${config.nftables.priority})`;
+    case 'route':
+      return `blackhole routes with metric ${config.route.metric}`;
+  }
+}
+
+export class DryRunBackend implements FirewallBackend {
+  readonly name;
+
+  constructor(
+    private readonly config: Config,
+    private readonly out: Output,
+  ) {
+    this.name = config.backend;
+  }
+
+  async apply(plan: Plan): Promise<ApplyReport> {
+    this.out.info(`dry run: backend ${this.config.backend} would load ${describeTarget(this.config)}; nothing is changed`);
+    this.describe('IPv4', 4, plan.v4);
+    this.describe('IPv6', 6, plan.v6);
+    return { v4: plan.v4.entries.length, v6: plan.v6.entries.length, notes: [] };
+  }
+
+  async update(delta: Delta): Promise<UpdateReport> {
+    const added = delta.v4.add.length + delta.v6.add.length;
+    const removed = delta.v4.del.length + delta.v6.del.length;
+    this.out.info(`dry run: would add ${added} and remove ${removed} live entries`);
+    return { added, removed };
+  }
+
+  private describe<K extends number | bigint>(label: string, family: 4 | 6, plan: FamilyPlan<K>): void {
+    this.out.info(
+      `${label}: ${plan.entries.length} entries from ${plan.banned} banned blocks (${plan.dropped} dropped and ${plan.split} split by the safelist)`,
+    );
+    for (const entry of plan.entries) this.out.detail(`  ${formatCidr(family, entry as never)}`);
+  }
+}

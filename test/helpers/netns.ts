@@ -1,0 +1,53 @@
+// A throwaway network namespace per test: its own ipsets, iptables and nftables, so tests never
+// touch the host's firewall. Requires root (CAP_NET_ADMIN); without it the test fails loudly.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
+import { runCli, runProcess, sh, type CliOptions, type CliResult } from './cli.js';
+
+export function requireRoot(): void {
+  assert.equal(process.getuid?.(), 0, 'this test needs root (network namespaces, ipset, iptables); run the suite as root');
+}
+
+export async function requireTools(...tools: string[]): Promise<void> {
+  for (const tool of tools) {
+    const found = await runProcess('sh', ['-c', 'command -v "$1"', 'sh', tool]);
+    assert.equal(found.code, 0, `this test needs ${tool}; install it (bash .ci/run installs everything)`);
+  }
+}
+
+export class Netns {
+  private constructor(readonly name: string) {}
+
+  /** Creates a namespace with loopback up; it is deleted when the test file ends. */
+  static async create(): Promise<Netns> {
+    requireRoot();
+    const name = `sbt-${randomBytes(4).toString('hex')}`;
+    await sh('ip', ['netns', 'add', name]);
+    const netns = new Netns(name);
+    after(() => netns.destroy());
+    await netns.exec('ip', ['link', 'set', 'lo', 'up']);
+    return netns;
+  }
+
+  /** Runs a tool inside the namespace; throws with its stderr if it fails. */
+  exec(file: string, args: readonly string[], options: { input?: string } = {}): Promise<string> {
+    return sh('ip', ['netns', 'exec', this.name, file, ...args], options);
+  }
+
+  /** Runs a tool inside the namespace and returns its exit code and output. */
+  try(file: string, args: readonly string[]): Promise<CliResult> {
+    return runProcess('ip', ['netns', 'exec', this.name, file, ...args]);
+  }
+
+  /** Runs the stickyban CLI inside the namespace. */
+  cli(args: readonly string[], options: Omit<CliOptions, 'netns'> = {}): Promise<CliResult> {
+    return runCli(args, { ...options, netns: this.name });
+  }
+
+  async destroy(): Promise<void> {
+    // Processes left in the namespace (a daemon, fail2ban) keep it busy; they are the test's to stop.
+    await runProcess('ip', ['netns', 'delete', this.name]);
+  }
+}

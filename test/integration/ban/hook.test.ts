@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { Netns } from '../../helpers/netns.js';
+import { count, query } from '../../helpers/sqlite.js';
+import { tempDb, tempDir } from '../../helpers/tmp.js';
+
+describe('the ban hook', () => {
+  test('a fail2ban replay (--restored 1) of an active ban adds nothing; of a new jail it records once', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    const hook = (...args: string[]) => netns.cli(['--db', db, 'ban', '203.0.113.5', '--source', 'fail2ban', ...args]);
+    assert.equal((await hook('--jail', 'sshd', '--restored', '0')).code, 0);
+    const replay = await hook('--jail', 'sshd', '--restored', '1');
+    assert.equal(replay.code, 0);
+    assert.match(replay.stdout, /already banned 203\.0\.113\.5/);
+    assert.equal(count(db, 'bans'), 1);
+    assert.equal((await hook('--jail', 'recidive', '--restored', '1')).code, 0);
+    assert.equal((await hook('--jail', 'recidive', '--restored', '1')).code, 0);
+    assert.deepEqual(query(db, 'SELECT jail, restored, source FROM bans ORDER BY id'), [
+      { jail: 'sshd', restored: 0, source: 'fail2ban' },
+      { jail: 'recidive', restored: 1, source: 'fail2ban' },
+    ]);
+  });
+
+  test('a ban of a safelisted address exits 0, is recorded, and says it is not blocked', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    assert.equal((await netns.cli(['--db', db, 'safelist', 'add', '198.51.100.0/24', '--note', 'office'])).code, 0);
+    const result = await netns.cli(['--db', db, 'ban', '198.51.100.7', '--jail', 'sshd']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /recorded 198\.51\.100\.7 \(jail sshd\); not blocked: safelisted by 198\.51\.100\.0\/24/);
+    assert.equal(count(db, 'bans', "address = '198.51.100.7'"), 1);
+    const listed = JSON.parse((await netns.cli(['--db', db, 'list', '--json'])).stdout) as Array<{ address: string; status: string }>;
+    assert.deepEqual(listed.map((row) => [row.address, row.status]), [['198.51.100.7', 'safelisted']]);
+  });
+
+  test('when the store stays locked the ban is spooled, never lost, and the next command folds it in', async () => {
+    const netns = await Netns.create();
+    const dir = tempDir();
+    const db = join(dir, 'stickyban.db');
+    const config = join(dir, 'config.toml');
+    writeFileSync(config, 'busy_timeout = "1s"\n');
+    assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.1'])).code, 0);
+
+    const holder = new Database(db);
+    holder.exec('BEGIN EXCLUSIVE');
+    holder.prepare("INSERT INTO safelist (family, first, last, address, added_at) VALUES (4, 1, 1, '0.0.0.1', 0)").run();
+    const blocked = await netns.cli(['--db', db, '--config', config, 'ban', '192.0.2.2', '--jail', 'sshd', '--bantime', '3600']);
+    assert.equal(blocked.code, 1);
+    assert.match(blocked.stderr, /^stickyban: store .* is locked .*the ban of 192\.0\.2\.2 was spooled to .*stickyban\.db\.spool .*\n$/);
+    assert.equal(statSync(`${db}.spool`).mode & 0o777, 0o600);
+    assert.match(readFileSync(`${db}.spool`, 'utf8'), /"address":"192\.0\.2\.2","jail":"sshd"/);
+    holder.exec('ROLLBACK');
+    holder.close();
+
+    const listed = await netns.cli(['--db', db, 'list', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /folded 1 spooled ban/);
+    assert.deepEqual(query(db, "SELECT jail, bantime FROM bans WHERE address = '192.0.2.2'"), [{ jail: 'sshd', bantime: 3600 }]);
+    assert.equal(existsSync(`${db}.spool`), false);
+    // Folding is idempotent: the event keeps its id, so a second fold (or a crash mid-fold) adds nothing.
+    assert.equal(count(db, 'bans'), 2);
+  });
+
+  test('refuses to lock the admin out: loopback, this host, the SSH client, config safelist; --force overrides', async () => {
+    const netns = await Netns.create();
+    await netns.exec('ip', ['link', 'add', 'sbhost0', 'type', 'veth', 'peer', 'name', 'sbhost1']);
+    await netns.exec('ip', ['addr', 'add', '192.0.2.200/24', 'dev', 'sbhost0']);
+    // Node lists the addresses of interfaces that are up and running only.
+    await netns.exec('ip', ['link', 'set', 'sbhost0', 'up']);
+    await netns.exec('ip', ['link', 'set', 'sbhost1', 'up']);
+    const dir = tempDir();
+    const db = join(dir, 'stickyban.db');
+    const config = join(dir, 'config.toml');
+    writeFileSync(config, 'safelist = ["203.0.113.0/28"]\n');
+    const ban = (address: string, env: NodeJS.ProcessEnv = {}, ...extra: string[]) =>
+      netns.cli(['--db', db, '--config', config, 'ban', address, ...extra], { env });
+
+    const cases: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
+      ['127.0.0.1', {}, /it is loopback/],
+      ['::1', {}, /it is loopback/],
+      ['192.0.2.200', {}, /an address of this host \(sbhost0\)/],
+      ['192.0.2.0/24', {}, /meets 192\.0\.2\.200.*an address of this host/],
+      ['198.51.100.44', { SSH_CONNECTION: '198.51.100.44 50122 192.0.2.200 22' }, /the SSH client of this session/],
+      ['2001:db8::44', { SSH_CLIENT: '2001:db8::44 50122 22' }, /the SSH client of this session/],
+      ['203.0.113.5', {}, /safelisted in the config file/],
+    ];
+    for (const [address, env, reason] of cases) {
+      const result = await ban(address, env);
+      assert.equal(result.code, 2, `${address}: ${result.stderr}`);
+      assert.match(result.stderr, reason, address);
+      assert.match(result.stderr, /pass --force/);
+    }
+    assert.equal(existsSync(db), false, 'nothing was written');
+    const forced = await ban('198.51.100.44', { SSH_CONNECTION: '198.51.100.44 50122 192.0.2.200 22' }, '--force');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(count(db, 'bans'), 1);
+  });
+
+  test('loads neither commander nor cron', async () => {
+    const netns = await Netns.create();
+    const dir = tempDir();
+    const trace = join(dir, 'loaded.txt');
+    const preload = join(dir, 'trace.cjs');
+    writeFileSync(
+      preload,
+      `const Module = require('module'); const fs = require('fs'); const seen = new Set();
+       const load = Module._load; Module._load = function (request, ...rest) { seen.add(request); return load.call(this, request, ...rest); };
+       process.on('exit', () => fs.writeFileSync(${JSON.stringify(trace)}, [...seen].join('\\n')));`,
+    );
+    const result = await netns.cli(['--db', join(dir, 'stickyban.db'), 'ban', '192.0.2.9'], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    assert.equal(result.code, 0, result.stderr);
+    const loaded = readFileSync(trace, 'utf8').split('\n');
+    assert.ok(loaded.includes('better-sqlite3'), 'the trace works');
+    for (const heavy of ['commander', 'cron', 'smol-toml', 'execa', 'ip-num']) assert.ok(!loaded.includes(heavy), `${heavy} was loaded`);
+  });
+});

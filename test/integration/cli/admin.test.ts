@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Netns } from '../../helpers/netns.js';
+import { count, query } from '../../helpers/sqlite.js';
+import { tempDb } from '../../helpers/tmp.js';
+
+interface Listed {
+  address: string;
+  family: number;
+  status: string;
+  bans: number;
+  jails: string[];
+}
+
+describe('admin commands', () => {
+  test('list, show and stats read the events; --json everywhere; filters by jail and family', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    const cli = async (...args: string[]) => {
+      const result = await netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: '2026-11-21T09:00:00Z' } });
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+    await cli('ban', '203.0.113.7', '--jail', 'sshd', '--bantime', '600', '--source', 'fail2ban');
+    await cli('ban', '203.0.113.7', '--jail', 'recidive', '--bantime', '1w', '--source', 'fail2ban');
+    await cli('ban', '2001:db8::7', '--jail', 'nginx-http-auth', '--reason', 'basic auth brute force');
+    await cli('ban', '198.51.100.0/24', '--reason', 'abuse report');
+
+    const all = JSON.parse(await cli('list', '--json')) as Listed[];
+    assert.deepEqual(
+      all.map((row) => [row.address, row.status, row.bans, row.jails.sort()]),
+      [
+        ['198.51.100.0/24', 'permanent', 1, ['manual']],
+        ['203.0.113.7', 'permanent', 2, ['recidive', 'sshd']],
+        ['2001:db8::7', 'permanent', 1, ['nginx-http-auth']],
+      ],
+    );
+    assert.deepEqual((JSON.parse(await cli('list', '--json', '--jail', 'recidive')) as Listed[]).map((row) => row.address), ['203.0.113.7']);
+    assert.deepEqual((JSON.parse(await cli('list', '--json', '--family', '6')) as Listed[]).map((row) => row.address), ['2001:db8::7']);
+    assert.match(await cli('list'), /^ADDRESS +STATUS +BANS +JAILS +LAST BAN\n198\.51\.100\.0\/24 +permanent +1 +manual +2026-11-21T09:00:00Z\n/);
+
+    const shown = JSON.parse(await cli('show', '198.51.100.9', '--json')) as { blocked: string; events: Array<{ address: string; reason: string }> };
+    assert.equal(shown.blocked, 'yes');
+    assert.deepEqual(shown.events.map((event) => [event.address, event.reason]), [['198.51.100.0/24', 'abuse report']]);
+    const history = JSON.parse(await cli('show', '203.0.113.7', '--json')) as { events: Array<{ jail: string; bantime: number; source: string }> };
+    assert.deepEqual(history.events.map((event) => [event.jail, event.bantime, event.source]), [['sshd', 600, 'fail2ban'], ['recidive', 604800, 'fail2ban']]);
+    assert.match(await cli('show', '203.0.113.7'), /blocked: +yes\n/);
+
+    const stats = JSON.parse(await cli('stats', '--json')) as { addresses: number; events: number; by_family: Array<{ key: number; addresses: number }>; by_source: Array<{ key: string; events: number }> };
+    assert.equal(stats.addresses, 3);
+    assert.equal(stats.events, 4);
+    assert.deepEqual(stats.by_family.map((row) => [row.key, row.addresses]), [[4, 2], [6, 1]]);
+    assert.deepEqual(stats.by_source.map((row) => [row.key, row.events]), [['fail2ban', 2], ['manual', 2]]);
+  });
+
+  test('unban lifts the bans but keeps them as history; a jail unban lifts only that jail', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    const cli = (...args: string[]) => netns.cli(['--db', db, ...args]);
+    await cli('ban', '203.0.113.7', '--jail', 'sshd');
+    await cli('ban', '203.0.113.7', '--jail', 'recidive');
+    await cli('ban', '203.0.113.0/24', '--jail', 'manual');
+
+    const jailOnly = await cli('unban', '203.0.113.7', '--jail', 'sshd');
+    assert.equal(jailOnly.code, 0, jailOnly.stderr);
+    assert.deepEqual(query(db, "SELECT jail FROM bans WHERE address = '203.0.113.7' AND lifted_at IS NULL").map((row) => row.jail), ['recidive']);
+
+    const all = await cli('unban', '203.0.113.7');
+    assert.equal(all.code, 0);
+    assert.match(all.stderr, /203\.0\.113\.7 is still banned as part of 203\.0\.113\.0\/24/);
+    assert.equal(count(db, 'bans', "address = '203.0.113.7' AND lifted_at IS NULL"), 0);
+    assert.equal(count(db, 'bans', "address = '203.0.113.7' AND lifted_by = 'unban'"), 2, 'the events are kept');
+
+    const again = await cli('unban', '203.0.113.7');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^stickyban: 203\.0\.113\.7 has no active ban to lift/);
+
+    const cidr = await cli('unban', '203.0.113.0/24');
+    assert.equal(cidr.code, 0);
+    const listed = JSON.parse((await cli('list', '--json')).stdout) as Listed[];
+    assert.deepEqual(listed, []);
+  });
+
+  test('safelist add, list and remove; an entry in effect shows in list status', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    const cli = (...args: string[]) => netns.cli(['--db', db, ...args]);
+    await cli('ban', '192.0.2.10');
+    assert.match((await cli('safelist', 'add', '192.0.2.0/24', '--note', 'office')).stdout, /safelisted 192\.0\.2\.0\/24/);
+    assert.match((await cli('safelist', 'add', '192.0.2.0/24')).stdout, /already safelisted/);
+    assert.equal((await cli('safelist', 'add', '2001:db8::/48')).code, 0);
+    const entries = JSON.parse((await cli('safelist', 'list', '--json')).stdout) as Array<{ address: string; note: string | null }>;
+    assert.deepEqual(entries.map((entry) => [entry.address, entry.note]), [['192.0.2.0/24', 'office'], ['2001:db8::/48', null]]);
+    assert.equal((JSON.parse((await cli('list', '--json')).stdout) as Listed[])[0]!.status, 'safelisted');
+
+    const missing = await cli('safelist', 'remove', '192.0.2.0/25');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /192\.0\.2\.0\/25 is not in the safelist/);
+    assert.equal((await cli('safelist', 'remove', '192.0.2.0/24')).code, 0);
+    assert.equal((JSON.parse((await cli('list', '--json')).stdout) as Listed[])[0]!.status, 'permanent');
+    assert.equal(count(db, 'safelist'), 1);
+  });
+});

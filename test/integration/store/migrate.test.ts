@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { parseNetwork } from '../../../src/address/parse.js';
+import { StoreError } from '../../../src/errors.js';
+import { defaultMigrationsDir } from '../../../src/store/migrate.js';
+import { uuidv7 } from '../../../src/store/ids.js';
+import { Store } from '../../../src/store/store.js';
+import { runCli } from '../../helpers/cli.js';
+import { query } from '../../helpers/sqlite.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const shipped = readdirSync(defaultMigrationsDir()).filter((name) => name.endsWith('.sql')).sort();
+
+/** A migrations folder holding the first `n` shipped migrations. */
+function migrationsUpTo(n: number): string {
+  const dir = join(tempDir(), 'migrations');
+  mkdirSync(dir);
+  for (const name of shipped.slice(0, n)) copyFileSync(join(defaultMigrationsDir(), name), join(dir, name));
+  return dir;
+}
+
+function open(path: string, migrationsDir?: string): Store {
+  return Store.open({ path, busyTimeoutMs: 1000, ...(migrationsDir ? { migrationsDir } : {}) });
+}
+
+function ban(store: Store, address: string): void {
+  store.write(() =>
+    store.bans.insert({
+      uuid: uuidv7(),
+      origin: 'test',
+      network: parseNetwork(address),
+      jail: 'sshd',
+      bannedAt: 1_790_000_000,
+      bantime: 600,
+      source: 'fail2ban',
+      reason: null,
+      restored: false,
+    }),
+  );
+}
+
+describe('migrations', () => {
+  test('there is more than one migration to upgrade through', () => {
+    assert.ok(shipped.length >= 2, shipped.join(', '));
+  });
+
+  test('a store created by migration 0001 upgrades cleanly and keeps its bans', () => {
+    const path = join(tempDir(), 'old.db');
+    const old = open(path, migrationsUpTo(1));
+    ban(old, '192.0.2.1');
+    ban(old, '2001:db8::1');
+    old.close();
+    assert.deepEqual(query(path, 'SELECT name FROM schema_migrations').map((row) => row.name), ['0001_init']);
+
+    const upgraded = open(path);
+    upgraded.close();
+    assert.deepEqual(
+      query(path, 'SELECT name FROM schema_migrations ORDER BY name').map((row) => `${row.name}.sql`),
+      shipped,
+    );
+    assert.deepEqual(query(path, 'SELECT address FROM bans ORDER BY id').map((row) => row.address), ['192.0.2.1', '2001:db8::1']);
+    assert.deepEqual(query(path, "PRAGMA integrity_check").map((row) => row.integrity_check), ['ok']);
+  });
+
+  test('an edited applied migration is refused, and so is a missing one', () => {
+    const dir = migrationsUpTo(shipped.length);
+    const path = join(tempDir(), 'edited.db');
+    open(path, dir).close();
+
+    writeFileSync(join(dir, shipped[0]!), '-- edited\nCREATE TABLE bans (x);\n');
+    assert.throws(() => open(path, dir), (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.match(error.message, /migration 0001_init was changed after it was applied/);
+      return true;
+    });
+
+    copyFileSync(join(defaultMigrationsDir(), shipped[0]!), join(dir, shipped[0]!));
+    unlinkSync(join(dir, shipped.at(-1)!));
+    assert.throws(() => open(path, dir), /which this stickyban does not have/);
+  });
+
+  test('a migration slipped in before an applied one is refused', () => {
+    const dir = migrationsUpTo(shipped.length);
+    const path = join(tempDir(), 'order.db');
+    open(path, dir).close();
+    writeFileSync(join(dir, '0001_zzz_late.sql'), 'CREATE TABLE late (x);\n');
+    assert.throws(() => open(path, dir), /sorts before/);
+  });
+
+  test('the CLI refuses a store with a changed migration: one line, exit 1', async () => {
+    const path = join(tempDir(), 'cli.db');
+    open(path).close();
+    const handle = open(path);
+    handle.db.prepare("UPDATE schema_migrations SET checksum = 'edited' WHERE name = '0001_init'").run();
+    handle.close();
+    const result = await runCli(['--db', path, 'list']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^stickyban: migration 0001_init was changed after it was applied .*\n$/);
+  });
+
+  test('the store and its directory are created owner-only', () => {
+    const path = join(tempDir(), 'private', 'nested', 'stickyban.db');
+    open(path).close();
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(statSync(join(path, '..')).mode & 0o777, 0o700);
+    assert.equal(query(path, 'PRAGMA journal_mode')[0]!.journal_mode, 'wal');
+  });
+});
