@@ -20,10 +20,27 @@ export interface UpdateReport {
   readonly absent?: string;
 }
 
+/** One thing a backend needs in place, as doctor reports it and the daemon's self-heal checks it. */
+export interface LiveCheck {
+  /** What is checked, e.g. "ipset stickyban4" or "jump from INPUT to Blocklist (iptables)". */
+  readonly what: string;
+  readonly ok: boolean;
+  /** When not ok: what is wrong, in a few words. */
+  readonly problem?: string;
+}
+
+export interface Inspection {
+  readonly checks: LiveCheck[];
+  /** Entries in the live sets, undefined where the set does not exist. */
+  readonly entries: { readonly v4: number | undefined; readonly v6: number | undefined };
+}
+
 export interface FirewallBackend {
   readonly name: BackendName;
   /** Makes the live sets equal to the plan, atomically per family, and ensures the rules. */
   apply(plan: Plan): Promise<ApplyReport>;
   /** Adds and removes entries in place; a no-op (reported as absent) before the first restore. */
   update(delta: Delta): Promise<UpdateReport>;
+  /** Reads what is in place without changing anything. */
+  inspect(): Promise<Inspection>;
 }

@@ -6,7 +6,7 @@ import type { Output } from '../cli/output.js';
 import type { Config } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
 import type { FamilyPlan, Plan } from '../plan/plan.js';
-import type { ApplyReport, FirewallBackend, UpdateReport } from './backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, UpdateReport } from './backend.js';
 
 /** Where a backend puts the blocklist, in words, for dry runs and doctor. */
 export function describeTarget(config: Config): string {
@@ -42,6 +42,10 @@ export class DryRunBackend implements FirewallBackend {
     const removed = delta.v4.del.length + delta.v6.del.length;
     this.out.info(`dry run: would add ${added} and remove ${removed} live entries`);
     return { added, removed };
+  }
+
+  async inspect(): Promise<Inspection> {
+    return { checks: [{ what: `dry run of ${this.config.backend}`, ok: true }], entries: { v4: undefined, v6: undefined } };
   }
 
   private describe<K extends number | bigint>(label: string, family: 4 | 6, plan: FamilyPlan<K>): void {

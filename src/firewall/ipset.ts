@@ -10,9 +10,9 @@ import { ToolError } from '../errors.js';
 import type { Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import type { FamilyPlan, Plan } from '../plan/plan.js';
-import type { ApplyReport, FirewallBackend, UpdateReport } from './backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { Ipset, SET_ABSENT } from './ipset-cmd.js';
-import { ensureRules } from './iptables-rules.js';
+import { ensureRules, inspectRules, iptablesBinary } from './iptables-rules.js';
 
 const LINES_PER_CHUNK = 2048;
 const MIN_MAXELEM = 65_536;
@@ -48,6 +48,28 @@ export class IpsetBackend implements FirewallBackend {
     const v6 = await this.updateFamily(6, delta.v6);
     const absent = [v4, v6].filter((result) => result.absent).map((result) => result.absent).join('; ');
     return { added: v4.added + v6.added, removed: v4.removed + v6.removed, ...(absent ? { absent } : {}) };
+  }
+
+  async inspect(): Promise<Inspection> {
+    const checks: LiveCheck[] = [];
+    const entries: { v4: number | undefined; v6: number | undefined } = { v4: undefined, v6: undefined };
+    for (const family of [4, 6] as const) {
+      const set = this.setName(family);
+      const header = await this.ipset.header(set);
+      const wantedFamily = family === 4 ? 'inet' : 'inet6';
+      if (!header) checks.push({ what: `ipset ${set}`, ok: false, problem: 'does not exist' });
+      else if (header.type !== 'hash:net' || header.family !== wantedFamily) {
+        checks.push({ what: `ipset ${set}`, ok: false, problem: `is ${header.type} family ${header.family}, expected hash:net family ${wantedFamily}` });
+      } else {
+        checks.push({ what: `ipset ${set}`, ok: true });
+        entries[family === 4 ? 'v4' : 'v6'] = header.entries;
+      }
+      const missing = await inspectRules(this.runner, family, { chain: this.settings.chain, set, hookChains: this.settings.hookChains });
+      const binary = iptablesBinary(family);
+      if (missing.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true });
+      for (const command of missing) checks.push({ what: `${binary} ${describeRule(command.why)}`, ok: false, problem: command.why.startsWith('removed') ? 'duplicated' : 'missing' });
+    }
+    return { checks, entries };
   }
 
   private async rebuild<K extends number | bigint>(family: Family, plan: FamilyPlan<K>, names: string[]): Promise<string[]> {
@@ -97,6 +119,11 @@ export class IpsetBackend implements FirewallBackend {
     }
     return { added: delta.add.length, removed: delta.del.length };
   }
+}
+
+/** "added jump from INPUT to Blocklist" -> "jump from INPUT to Blocklist". */
+function describeRule(why: string): string {
+  return why.replace(/^(added|created|removed a duplicate) /, '');
 }
 
 /** hash:net cannot hold a /0, so a /0 is written as its two halves. */
