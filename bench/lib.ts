@@ -4,7 +4,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../dist/stickyban.cjs', import.meta.url));
+export const CLI = process.env.STICKYBAN_CLI ?? fileURLToPath(new URL('../dist/stickyban.cjs', import.meta.url));
 
 export function must(file: string, args: readonly string[], options: SpawnSyncOptions = {}): string {
   const result = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...options });

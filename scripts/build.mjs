@@ -9,7 +9,8 @@
 import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
 
-const outfile = 'dist/stickyban.cjs';
+// Another output path can be given (parallel work trees building side by side).
+const outfile = process.argv[2] ?? 'dist/stickyban.cjs';
 
 await build({
   entryPoints: ['src/main.ts'],

@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../dist/stickyban.cjs', import.meta.url));
+/** The bundle under test; STICKYBAN_CLI points elsewhere (a second build beside this one). */
+export const CLI = process.env.STICKYBAN_CLI ?? fileURLToPath(new URL('../../dist/stickyban.cjs', import.meta.url));
 
 export interface CliResult {
   readonly code: number | null;
