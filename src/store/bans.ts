@@ -80,23 +80,27 @@ export class BanTable {
 
   /** Records one event; false when an event with this uuid is already stored (replays are harmless). */
   insert(event: BanEvent): boolean {
+    const { family, first, last } = blockParams(event.network);
+    // Positional parameters: measurably cheaper than a named-parameter object in bulk imports.
     const result = this.cache
       .get(
         `INSERT OR IGNORE INTO bans (uuid, origin, family, first, last, address, jail, banned_at, bantime, source, reason, restored)
-         VALUES (@uuid, @origin, @family, @first, @last, @address, @jail, @bannedAt, @bantime, @source, @reason, @restored)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run({
-        ...blockParams(event.network),
-        uuid: event.uuid,
-        origin: event.origin,
-        address: formatNetwork(event.network),
-        jail: event.jail,
-        bannedAt: event.bannedAt,
-        bantime: event.bantime,
-        source: event.source,
-        reason: event.reason,
-        restored: event.restored ? 1 : 0,
-      } as Record<string, unknown>);
+      .run(
+        event.uuid,
+        event.origin,
+        family,
+        first,
+        last,
+        formatNetwork(event.network),
+        event.jail,
+        event.bannedAt,
+        event.bantime,
+        event.source,
+        event.reason,
+        event.restored ? 1 : 0,
+      );
     return result.changes === 1;
   }
 

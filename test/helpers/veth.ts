@@ -40,10 +40,13 @@ export async function wire(server: Netns, clientAddresses: readonly string[]): P
   return { server, client, server4, server6 };
 }
 
-/** True when a ping from `source` (a client address) to the server gets an answer. */
+/**
+ * True when a ping from `source` (a client address) to the server gets an answer. Three echoes,
+ * any reply counts: a busy machine may lose the first one to neighbour discovery.
+ */
 export async function pings(link: Wire, source: string): Promise<boolean> {
   const target = source.includes(':') ? link.server6 : link.server4;
-  const result = await runProcess('ip', ['netns', 'exec', link.client.name, 'ping', '-n', '-c', '1', '-W', '1', '-I', source, target]);
+  const result = await runProcess('ip', ['netns', 'exec', link.client.name, 'ping', '-n', '-c', '3', '-i', '0.2', '-W', '1', '-I', source, target]);
   return result.code === 0;
 }
 
@@ -53,7 +56,7 @@ export async function pings(link: Wire, source: string): Promise<boolean> {
  */
 export async function connects(link: Wire, source: string, port: number): Promise<boolean> {
   const target = source.includes(':') ? link.server6 : link.server4;
-  const result = await runProcess('ip', ['netns', 'exec', link.client.name, 'nc', '-z', '-w', '1', '-s', source, target, String(port)]);
+  const result = await runProcess('ip', ['netns', 'exec', link.client.name, 'nc', '-z', '-w', '2', '-s', source, target, String(port)]);
   return result.code === 0;
 }
 

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Netns, requireTools } from '../../helpers/netns.js';
+import { tempDb, tempDir } from '../../helpers/tmp.js';
+import { connects, listen, pings, wire } from '../../helpers/veth.js';
+
+/** Members of an ipset, sorted, as `ipset list` prints them. */
+async function members(netns: Netns, set: string): Promise<string[]> {
+  const text = await netns.exec('ipset', ['list', set]);
+  return text.slice(text.indexOf('Members:\n') + 9).split('\n').filter(Boolean).sort();
+}
+
+async function rules(netns: Netns, binary: 'iptables' | 'ip6tables'): Promise<string[]> {
+  return (await netns.exec(binary, ['-S'])).split('\n').filter((line) => line.includes('Blocklist'));
+}
+
+async function cli(netns: Netns, db: string, ...args: string[]): Promise<string> {
+  const result = await netns.cli(['--db', db, ...args]);
+  assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+describe('restore with ipset + iptables', () => {
+  test('v4 + v6 bans with duplicates and safelisted addresses and ranges: the sets hold exactly the plan', async () => {
+    await requireTools('ipset', 'iptables', 'ip6tables');
+    const netns = await Netns.create();
+    const db = tempDb();
+    for (const [address, jail] of [
+      ['203.0.113.7', 'sshd'],
+      ['203.0.113.7', 'recidive'],
+      ['203.0.113.8', 'sshd'],
+      ['192.0.2.10', 'sshd'],
+      ['192.0.2.11', 'nginx-http-auth'],
+      ['198.51.100.0/25', 'manual'],
+      ['198.51.100.99', 'sshd'],
+      ['2001:db8:1::1', 'sshd'],
+      ['2001:db8:1::1', 'sshd'],
+      ['2001:db8:2::5', 'sshd'],
+      ['2001:db8:3:4::9', 'nginx-http-auth'],
+      ['::ffff:203.0.113.9', 'sshd'],
+    ]) {
+      await cli(netns, db, 'ban', address!, '--jail', jail!);
+    }
+    await cli(netns, db, 'safelist', 'add', '203.0.113.8');
+    await cli(netns, db, 'safelist', 'add', '192.0.2.0/24', '--note', 'office');
+    await cli(netns, db, 'safelist', 'add', '2001:db8:2::/48');
+
+    const output = await cli(netns, db, 'restore');
+    assert.match(output, /restored 3 IPv4 and 2 IPv6 entries with ipset/);
+    // 198.51.100.99 is inside the banned /25; ::ffff:203.0.113.9 is IPv4.
+    assert.deepEqual(await members(netns, 'stickyban4'), ['198.51.100.0/25', '203.0.113.7', '203.0.113.9'].sort());
+    assert.deepEqual(await members(netns, 'stickyban6'), ['2001:db8:1::1', '2001:db8:3:4::9']);
+    assert.deepEqual(await rules(netns, 'iptables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban4 src -j DROP']);
+    assert.deepEqual(await rules(netns, 'ip6tables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban6 src -j DROP']);
+    assert.match(await netns.exec('ipset', ['list', '-n']), /^stickyban4\nstickyban6\n$/, 'no temporary set is left');
+  });
+
+  test('packets from a banned source are dropped, from a safelisted neighbour in the same /24 they pass', async () => {
+    const server = await Netns.create();
+    const db = tempDb();
+    const link = await wire(server, ['10.77.0.5', '10.77.0.6', '10.77.0.7', '2001:db8:77::5', '2001:db8:77::6']);
+    await listen(link, 2222);
+    await cli(server, db, 'ban', '10.77.0.0/24', '--jail', 'sshd');
+    await cli(server, db, 'ban', '2001:db8:77::/64', '--jail', 'sshd');
+    await cli(server, db, 'safelist', 'add', '10.77.0.6');
+    await cli(server, db, 'safelist', 'add', '2001:db8:77::6');
+    await cli(server, db, 'restore');
+
+    assert.equal(await pings(link, '10.77.0.5'), false, 'banned IPv4 ping');
+    assert.equal(await connects(link, '10.77.0.7', 2222), false, 'banned IPv4 TCP');
+    assert.equal(await pings(link, '10.77.0.6'), true, 'safelisted IPv4 ping');
+    assert.equal(await connects(link, '10.77.0.6', 2222), true, 'safelisted IPv4 TCP');
+    assert.equal(await pings(link, '2001:db8:77::5'), false, 'banned IPv6 ping');
+    assert.equal(await connects(link, '2001:db8:77::5', 2222), false, 'banned IPv6 TCP');
+    assert.equal(await pings(link, '2001:db8:77::6'), true, 'safelisted IPv6 ping');
+    assert.equal(await connects(link, '2001:db8:77::6', 2222), true, 'safelisted IPv6 TCP');
+  });
+
+  test('the hook adds to the live set at once, safelist add removes at once, unban lifts', async () => {
+    const server = await Netns.create();
+    const db = tempDb();
+    const link = await wire(server, ['10.78.0.5', '2001:db8:78::5']);
+    await cli(server, db, 'restore');
+    assert.equal(await pings(link, '10.78.0.5'), true);
+
+    assert.match(await cli(server, db, 'ban', '10.78.0.5', '--jail', 'sshd'), /^banned 10\.78\.0\.5 \(jail sshd\)\n$/);
+    assert.equal(await pings(link, '10.78.0.5'), false, 'blocked right after the hook');
+    await cli(server, db, 'ban', '2001:db8:78::5', '--jail', 'sshd');
+    assert.equal(await pings(link, '2001:db8:78::5'), false);
+
+    assert.match(await cli(server, db, 'safelist', 'add', '10.78.0.0/16'), /1 live entry removed/);
+    assert.equal(await pings(link, '10.78.0.5'), true, 'passes right after safelist add');
+    assert.deepEqual(await members(server, 'stickyban4'), []);
+    await cli(server, db, 'safelist', 'remove', '10.78.0.0/16');
+    assert.equal(await pings(link, '10.78.0.5'), false, 'blocked again once the safelist entry is gone');
+
+    await cli(server, db, 'unban', '2001:db8:78::5');
+    assert.equal(await pings(link, '2001:db8:78::5'), true);
+  });
+
+  test('a banned /16 with a safelisted address inside: split CIDRs, the address is not matched, its neighbours are', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    await cli(netns, db, 'ban', '172.20.0.0/16');
+    await cli(netns, db, 'safelist', 'add', '172.20.5.5');
+    await cli(netns, db, 'restore');
+    const entries = await members(netns, 'stickyban4');
+    assert.equal(entries.length, 16);
+    assert.ok(!entries.includes('172.20.0.0/16'));
+    const test = (address: string) => netns.try('ipset', ['test', 'stickyban4', address]);
+    assert.notEqual((await test('172.20.5.5')).code, 0, 'the safelisted address is not matched');
+    for (const neighbour of ['172.20.5.4', '172.20.5.6', '172.20.0.0', '172.20.255.255', '172.20.4.255']) {
+      assert.equal((await test(neighbour)).code, 0, `${neighbour} is matched`);
+    }
+  });
+
+  test('after a firewall flush, restore puts chain, rule and jump back, once, even when run twice', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    await cli(netns, db, 'ban', '203.0.113.7');
+    await cli(netns, db, 'ban', '2001:db8::7');
+    await cli(netns, db, 'restore');
+
+    await netns.exec('iptables', ['-F']);
+    await netns.exec('iptables', ['-X', 'Blocklist']);
+    await netns.exec('ip6tables-restore', [], { input: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n' });
+    assert.deepEqual(await rules(netns, 'iptables'), []);
+    assert.deepEqual(await rules(netns, 'ip6tables'), []);
+
+    await cli(netns, db, 'restore');
+    await cli(netns, db, 'restore');
+    assert.deepEqual(await rules(netns, 'iptables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban4 src -j DROP']);
+    assert.deepEqual(await rules(netns, 'ip6tables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban6 src -j DROP']);
+    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.7']);
+    assert.deepEqual(await members(netns, 'stickyban6'), ['2001:db8::7']);
+  });
+
+  test("an admin's own Blocklist chain is kept: our rule goes first, exactly once, their rules stay", async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    const legacy = new URL('../../../../shared/fixtures/fail2ban/iptables/legacy-blocklist.rules', import.meta.url);
+    const { readFileSync } = await import('node:fs');
+    await netns.exec('iptables-restore', [], { input: readFileSync(legacy, 'utf8') });
+    const before = (await netns.exec('iptables', ['-S'])).split('\n').filter(Boolean);
+    await cli(netns, db, 'ban', '203.0.113.7');
+    await cli(netns, db, 'restore');
+    await cli(netns, db, 'restore');
+    const after = (await netns.exec('iptables', ['-S'])).split('\n').filter(Boolean);
+    const ours = '-A Blocklist -m set --match-set stickyban4 src -j DROP';
+    assert.equal(after.filter((line) => line === ours).length, 1);
+    assert.equal(after.indexOf(ours), after.findIndex((line) => line.startsWith('-A Blocklist')), 'our rule is first in the chain');
+    assert.deepEqual(after.filter((line) => line !== ours), before, 'every rule of the admin is still there, in order');
+  });
+
+  test('a set of the wrong type is refused with the kernel message; the old set stays untouched', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    await cli(netns, db, 'ban', '203.0.113.7');
+    await netns.exec('ipset', ['create', 'stickyban4', 'hash:ip']);
+    await netns.exec('ipset', ['add', 'stickyban4', '192.0.2.1']);
+    const result = await netns.cli(['--db', db, 'restore']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^stickyban: loading ipset stickyban4: ipset restore failed: .*(type|swapped).*\n$/);
+    assert.deepEqual(await members(netns, 'stickyban4'), ['192.0.2.1']);
+    assert.match(await netns.exec('ipset', ['list', '-n']), /^stickyban4\n$/, 'the temporary set was removed');
+  });
+
+  test('missing tools and missing root are one clear line, exit 1', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    await cli(netns, db, 'ban', '203.0.113.7');
+    // A PATH with node but without ipset.
+    const bin = tempDir();
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const { CLI } = await import('../../helpers/cli.js');
+    const noIpset = await netns.try('env', [`PATH=${bin}`, process.execPath, CLI, '--db', db, 'restore']);
+    assert.equal(noIpset.code, 1);
+    assert.equal(noIpset.stderr, 'stickyban: ipset is not installed (Debian package: ipset; apt-get install ipset)\n');
+
+    const asNobody = await netns.try('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--db', db, 'restore']);
+    assert.equal(asNobody.code, 1);
+    assert.match(asNobody.stderr, /^stickyban: restore changes the firewall and needs root/);
+  });
+
+  test('a config file can rename sets and chain and hook FORWARD too', async () => {
+    const netns = await Netns.create();
+    const dir = tempDir();
+    const db = join(dir, 'stickyban.db');
+    const config = join(dir, 'config.toml');
+    writeFileSync(config, '[ipset]\nset4 = "deny4"\nset6 = "deny6"\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD"]\n');
+    assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', '203.0.113.7'])).code, 0);
+    assert.equal((await netns.cli(['--db', db, '--config', config, 'restore'])).code, 0);
+    assert.deepEqual(await members(netns, 'deny4'), ['203.0.113.7']);
+    const lines = (await netns.exec('iptables', ['-S'])).split('\n');
+    assert.ok(lines.includes('-A INPUT -j DenyList') && lines.includes('-A FORWARD -j DenyList'));
+    assert.ok(lines.includes('-A DenyList -m set --match-set deny4 src -j DROP'));
+  });
+});
