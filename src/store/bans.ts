@@ -3,7 +3,7 @@ import type { Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams } from './keys.js';
-import { enclosingStarts, StatementCache } from './statements.js';
+import { enclosingFilter, StatementCache } from './statements.js';
 
 export interface BanEvent {
   readonly uuid: Buffer;
@@ -131,14 +131,13 @@ export class BanTable {
   qualifyingAround(network: Network, policy: Policy, now: number, maxId: number = Number.MAX_SAFE_INTEGER): RawBlock[] {
     const { inPolicy, qualifies } = policySql(policy);
     const tail = `AND lifted_at IS NULL AND id <= @maxId AND ${inPolicy} GROUP BY first, last HAVING ${qualifies} ORDER BY first, last`;
-    const params = { ...blockParams(network), ...policyParams(policy, now), maxId };
-    const enclosing = this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND first = @start AND last >= @last ${tail}`).raw();
-    const inside = this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND first BETWEEN @first AND @last ${tail}`).raw();
-    const rows: RawBlock[] = [];
-    // Enclosing starts come from the largest block down, i.e. in ascending order of first.
-    for (const start of enclosingStarts(network).reverse()) rows.push(...(enclosing.all({ ...params, start }) as RawBlock[]));
-    rows.push(...(inside.all(params) as RawBlock[]));
-    return rows;
+    const enclosing = enclosingFilter(network);
+    const params = { ...blockParams(network), ...policyParams(policy, now), maxId, starts: enclosing.starts };
+    // Enclosing blocks start before `network`, so they come first in address order.
+    return [
+      ...(this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND ${enclosing.sql} AND last >= @last ${tail}`).raw().all(params) as RawBlock[]),
+      ...(this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND first BETWEEN @first AND @last ${tail}`).raw().all(params) as RawBlock[]),
+    ];
   }
 
   /** Id of the newest event (0 for an empty store). */
@@ -164,27 +163,28 @@ export class BanTable {
 
   /** Active blocks that strictly contain `network`: they keep it blocked after an unban. */
   activeEnclosing(network: Network): string[] {
-    const statement = this.cache
-      .get('SELECT DISTINCT address FROM bans WHERE family = @family AND first = @start AND last >= @last AND lifted_at IS NULL')
-      .pluck();
-    const params = blockParams(network);
-    return enclosingStarts(network)
-      .reverse()
-      .flatMap((start) => statement.all({ ...params, start }) as string[])
-      .concat(this.cache
-        .get('SELECT DISTINCT address FROM bans WHERE family = @family AND first = @first AND last > @last AND lifted_at IS NULL')
-        .pluck()
-        .all(params) as string[]);
+    const enclosing = enclosingFilter(network);
+    return this.cache
+      .get(
+        `SELECT address FROM bans WHERE family = @family AND ${enclosing.sql} AND last >= @last AND lifted_at IS NULL
+         UNION
+         SELECT address FROM bans WHERE family = @family AND first = @first AND last > @last AND lifted_at IS NULL`,
+      )
+      .pluck()
+      .all({ ...blockParams(network), starts: enclosing.starts }) as string[];
   }
 
   /** All events (lifted too) of blocks that meet `network`, oldest first. */
   history(network: Network): EventRow[] {
-    const params = blockParams(network);
-    const enclosing = this.cache.get('SELECT * FROM bans WHERE family = @family AND first = @start AND last >= @last');
-    const inside = this.cache.get('SELECT * FROM bans WHERE family = @family AND first BETWEEN @first AND @last');
-    const rows = enclosingStarts(network).flatMap((start) => enclosing.all({ ...params, start }) as EventRow[]);
-    rows.push(...(inside.all(params) as EventRow[]));
-    return rows.sort((a, b) => a.banned_at - b.banned_at || a.id - b.id);
+    const enclosing = enclosingFilter(network);
+    return this.cache
+      .get(
+        `SELECT * FROM bans WHERE family = @family AND ${enclosing.sql} AND last >= @last
+         UNION ALL
+         SELECT * FROM bans WHERE family = @family AND first BETWEEN @first AND @last
+         ORDER BY banned_at, id`,
+      )
+      .all({ ...blockParams(network), starts: enclosing.starts }) as EventRow[];
   }
 
   /** One summary per block with active events, in address order. */

@@ -3,7 +3,7 @@ import { formatNetwork } from '../address/format.js';
 import type { Family, Network } from '../address/network.js';
 import { blockParams } from './keys.js';
 import type { RawBlock } from './bans.js';
-import { enclosingStarts, StatementCache } from './statements.js';
+import { enclosingFilter, StatementCache } from './statements.js';
 
 export interface SafelistRow {
   readonly id: number;
@@ -60,20 +60,27 @@ export class SafelistTable {
 
   /** The safelisted ranges that contain `network` (or equal it). */
   containing(network: Network): SafelistRow[] {
-    const params = blockParams(network);
-    const statement = this.cache.get('SELECT * FROM safelist WHERE family = @family AND first = @start AND last >= @last');
-    return [params.first, ...enclosingStarts(network)].flatMap((start) => statement.all({ ...params, start }) as SafelistRow[]);
+    const enclosing = enclosingFilter(network);
+    return this.cache
+      .get(
+        `SELECT * FROM safelist WHERE family = @family AND ${enclosing.sql} AND last >= @last
+         UNION ALL
+         SELECT * FROM safelist WHERE family = @family AND first = @first AND last >= @last
+         ORDER BY first`,
+      )
+      .all({ ...blockParams(network), starts: enclosing.starts }) as SafelistRow[];
   }
 
   /** The safelisted ranges that meet `network`: the ones that contain it and the ones inside it. */
   around(network: Network): SafelistRow[] {
-    const params = blockParams(network);
-    const enclosing = this.cache.get('SELECT * FROM safelist WHERE family = @family AND first = @start AND last >= @last');
-    const inside = this.cache.get('SELECT * FROM safelist WHERE family = @family AND first BETWEEN @first AND @last');
-    const rows = enclosingStarts(network)
-      .reverse()
-      .flatMap((start) => enclosing.all({ ...params, start }) as SafelistRow[]);
-    rows.push(...(inside.all(params) as SafelistRow[]));
-    return rows;
+    const enclosing = enclosingFilter(network);
+    return this.cache
+      .get(
+        `SELECT * FROM safelist WHERE family = @family AND ${enclosing.sql} AND last >= @last
+         UNION ALL
+         SELECT * FROM safelist WHERE family = @family AND first BETWEEN @first AND @last
+         ORDER BY first`,
+      )
+      .all({ ...blockParams(network), starts: enclosing.starts }) as SafelistRow[];
   }
 }
