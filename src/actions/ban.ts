@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { formatNetwork } from '../address/format.js';
 import { contains, overlaps, type Network } from '../address/network.js';
-import type { Config } from '../config/config.js';
+import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
 import { EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { BanEvent } from '../store/bans.js';
 import { uuidv7 } from '../store/ids.js';
@@ -61,7 +61,7 @@ export function recordBan(store: Store, config: Config, now: number, event: BanE
 function safelistedBy(store: Store, config: Config, network: Network): string[] {
   const fromConfig = config.safelist
     .filter((entry) => entry.family === network.family && contains<number | bigint>(entry, network))
-    .map((entry) => `${formatNetwork(entry)} (config)`);
+    .map((entry) => `${formatNetwork(entry)} (${BUILTIN_SAFELIST.includes(entry) ? 'built-in' : 'config'})`);
   return [...store.safelist.containing(network).map((row) => row.address), ...fromConfig];
 }
 

@@ -6,7 +6,7 @@ import { networkInterfaces } from 'node:os';
 import { formatNetwork } from '../address/format.js';
 import { overlaps, type Network } from '../address/network.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
-import type { Config } from '../config/config.js';
+import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
 
 export interface Protected {
   readonly network: Network;
@@ -30,7 +30,9 @@ export function protectedNetworks(config: Config, env: NodeJS.ProcessEnv = proce
     const client = variable?.split(' ')[0];
     if (client) add(client, 'the SSH client of this session');
   }
-  for (const entry of config.safelist) result.push({ network: entry, why: 'safelisted in the config file' });
+  for (const entry of config.safelist) {
+    if (!BUILTIN_SAFELIST.includes(entry)) result.push({ network: entry, why: 'safelisted in the config file' });
+  }
   return result;
 }
 

@@ -85,6 +85,7 @@ export function buildProgram(): Command {
     .command('restore')
     .description('rebuild the live blocklist from the store (after a firewall reload, at boot)')
     .option('--dry-run', 'show the plan and change nothing (--verbose lists the entries)')
+    .option('--if-missing', 'restore only if a set, the chain, its rule or a jump is missing')
     .option('--backend <NAME>', 'ipset (default), nftables or route')
     .action(
       action(
@@ -94,6 +95,29 @@ export function buildProgram(): Command {
         },
         (options) => ({ backend: options.backend as string | undefined }),
       ),
+    );
+
+  program
+    .command('doctor')
+    .description('check tools, store, live blocklist, fail2ban action and safelist; exit 1 on any FAIL')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (ctx, command) => {
+        const { doctor } = await import('../commands/doctor.js');
+        await doctor(command.opts(), ctx);
+      }),
+    );
+
+  program
+    .command('install-contrib')
+    .description('install the fail2ban action, systemd units and netfilter-persistent plugin (idempotent)')
+    .option('--root <DIR>', 'install under DIR instead of /')
+    .option('--cron', 'also install /etc/cron.d/stickyban (instead of the systemd timer or the daemon)')
+    .action(
+      action(async (ctx, command) => {
+        const { installContrib } = await import('../commands/install-contrib.js');
+        await installContrib(command.opts(), ctx);
+      }),
     );
 
   program

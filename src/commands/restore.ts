@@ -1,3 +1,4 @@
+import { describeProblems, healLive } from '../actions/heal.js';
 import { restoreLive } from '../actions/restore.js';
 import type { Context } from '../cli/context.js';
 import { OperationalError } from '../errors.js';
@@ -7,6 +8,8 @@ import { openStore } from './session.js';
 
 export interface RestoreOptions {
   readonly dryRun?: boolean;
+  /** Only restore when something is missing (the fail2ban action's start/check, firewall hooks). */
+  readonly ifMissing?: boolean;
 }
 
 /** Rebuilds the live blocklist from the store: after a firewall reload, at boot, or by hand. */
@@ -17,7 +20,18 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
   const store = await openStore(ctx);
   try {
     const backend = options.dryRun ? new DryRunBackend(ctx.config, ctx.out) : await loadBackend(ctx.config, ctx.runner);
-    const result = await restoreLive(store, ctx.config, ctx.clock, backend, options.dryRun ? 'dry-run' : 'restore');
+    let result;
+    if (options.ifMissing && !options.dryRun) {
+      const healed = await healLive(store, ctx.config, ctx.clock, backend, 'restore --if-missing');
+      if (!healed.restore) {
+        ctx.out.info('the blocklist is in place; nothing to restore');
+        return;
+      }
+      ctx.out.info(`missing: ${describeProblems(healed.problems)}`);
+      result = healed.restore;
+    } else {
+      result = await restoreLive(store, ctx.config, ctx.clock, backend, options.dryRun ? 'dry-run' : 'restore');
+    }
     if (options.dryRun) return;
     for (const note of result.report.notes) ctx.out.info(note);
     const { v4, v6 } = result.plan;

@@ -2,6 +2,7 @@ import { formatNetwork } from '../address/format.js';
 import { parseNetwork } from '../address/parse.js';
 import { changeAround } from '../actions/plan-store.js';
 import type { Context } from '../cli/context.js';
+import { BUILTIN_SAFELIST } from '../config/config.js';
 import { formatTable } from '../cli/table.js';
 import { formatTime } from '../clock.js';
 import { OperationalError } from '../errors.js';
@@ -61,7 +62,12 @@ export async function safelistList(options: { json?: boolean }, ctx: Context): P
   try {
     const rows = [
       ...store.safelist.list().map((row) => ({ address: row.address, note: row.note, added_at: formatTime(row.added_at), origin: 'store' })),
-      ...ctx.config.safelist.map((entry) => ({ address: formatNetwork(entry), note: null, added_at: null, origin: `config ${ctx.config.file}` })),
+      ...ctx.config.safelist.map((entry) => ({
+        address: formatNetwork(entry),
+        note: BUILTIN_SAFELIST.includes(entry) ? 'loopback' : null,
+        added_at: null,
+        origin: BUILTIN_SAFELIST.includes(entry) ? 'built-in' : `config ${ctx.config.file}`,
+      })),
     ];
     if (options.json) {
       ctx.out.data(`${JSON.stringify(rows, null, 2)}\n`);

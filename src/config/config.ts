@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
-import type { Network } from '../address/network.js';
+import { network4, network6, type Network } from '../address/network.js';
 import { quote } from '../input/quote.js';
 import { tryParseDuration, DURATION_EXPECTED } from '../input/duration.js';
 
@@ -31,22 +31,27 @@ export interface Config {
   readonly ipset: { readonly set4: string; readonly set6: string; readonly chain: string; readonly hookChains: readonly string[] };
   readonly nftables: { readonly table: string; readonly priority: number };
   readonly route: { readonly metric: number };
+  readonly fail2ban: { readonly configDir: string };
   readonly daemon: { readonly pruneSchedule: string; readonly healIntervalSeconds: number; readonly metricsFile: string | undefined };
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/stickyban/config.toml';
 export const DEFAULT_DB = '/var/lib/stickyban/stickyban.db';
 
+/** Loopback is always safelisted: blocking it breaks the host, and no ban ever means it. */
+export const BUILTIN_SAFELIST: readonly Network[] = [network4(0x7f000000, 8), network6(1n, 128)];
+
 export const DEFAULTS: Config = {
   file: undefined,
   db: DEFAULT_DB,
   backend: 'ipset',
   busyTimeoutMs: 10_000,
-  safelist: [],
+  safelist: BUILTIN_SAFELIST,
   policy: { jails: [], minBans: 1, retentionSeconds: 180 * 86_400 },
   ipset: { set4: 'stickyban4', set6: 'stickyban6', chain: 'Blocklist', hookChains: ['INPUT'] },
   nftables: { table: 'stickyban', priority: -10 },
   route: { metric: 4242 },
+  fail2ban: { configDir: '/etc/fail2ban' },
   daemon: { pruneSchedule: '17 4 * * *', healIntervalSeconds: 30, metricsFile: undefined },
 };
 
@@ -96,13 +101,14 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
   const nftables = read.section('nftables');
   const route = read.section('route');
   const daemon = read.section('daemon');
+  const fail2ban = read.section('fail2ban');
   const retention = policy.string('retention', '180d');
   const config: Config = {
     file,
     db: read.string('db', DEFAULTS.db),
     backend: backendName(read.string('backend', DEFAULTS.backend), `"backend" in ${file}`),
     busyTimeoutMs: read.duration('busy_timeout', '10s') * 1000,
-    safelist: read.strings('safelist', []).map((entry) => read.network('safelist', entry)),
+    safelist: [...BUILTIN_SAFELIST, ...read.strings('safelist', []).map((entry) => read.network('safelist', entry))],
     policy: {
       jails: policy.strings('jails', []),
       minBans: policy.integer('min_bans', 1, 1, 1_000_000),
@@ -119,13 +125,14 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       priority: nftables.integer('priority', DEFAULTS.nftables.priority, -1000, 1000),
     },
     route: { metric: route.integer('metric', DEFAULTS.route.metric, 1, 2 ** 32 - 1) },
+    fail2ban: { configDir: fail2ban.string('config_dir', DEFAULTS.fail2ban.configDir) },
     daemon: {
       pruneSchedule: daemon.string('prune_schedule', DEFAULTS.daemon.pruneSchedule),
       healIntervalSeconds: daemon.duration('heal_interval', '30s'),
       metricsFile: daemon.string('metrics_file', '') || undefined,
     },
   };
-  for (const reader of [read, policy, ipset, nftables, route, daemon]) reader.rejectUnknown();
+  for (const reader of [read, policy, ipset, nftables, route, daemon, fail2ban]) reader.rejectUnknown();
   return config;
 }
 

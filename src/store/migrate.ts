@@ -3,25 +3,17 @@
 // missing, one skipped) is refused: running on a schema we do not know is how data gets lost.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
-
-/** migrations/ of the installed package: found upwards from this file, bundled or not. */
-export function defaultMigrationsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'migrations');
-    if (existsSync(join(candidate, '0001_init.sql'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new StoreError('cannot find the migrations/ folder of this stickyban installation');
-    dir = parent;
-  }
-}
+import { packageRoot } from '../package-root.js';
 
 const FILE_NAME = /^\d{4}_[a-z0-9_]+\.sql$/;
+
+export function defaultMigrationsDir(): string {
+  return join(packageRoot(), 'migrations');
+}
 
 export interface Migration {
   readonly name: string;

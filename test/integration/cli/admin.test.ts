@@ -89,8 +89,13 @@ describe('admin commands', () => {
     assert.match((await cli('safelist', 'add', '192.0.2.0/24', '--note', 'office')).stdout, /safelisted 192\.0\.2\.0\/24/);
     assert.match((await cli('safelist', 'add', '192.0.2.0/24')).stdout, /already safelisted/);
     assert.equal((await cli('safelist', 'add', '2001:db8::/48')).code, 0);
-    const entries = JSON.parse((await cli('safelist', 'list', '--json')).stdout) as Array<{ address: string; note: string | null }>;
-    assert.deepEqual(entries.map((entry) => [entry.address, entry.note]), [['192.0.2.0/24', 'office'], ['2001:db8::/48', null]]);
+    const entries = JSON.parse((await cli('safelist', 'list', '--json')).stdout) as Array<{ address: string; note: string | null; origin: string }>;
+    assert.deepEqual(entries.map((entry) => [entry.address, entry.note, entry.origin]), [
+      ['192.0.2.0/24', 'office', 'store'],
+      ['2001:db8::/48', null, 'store'],
+      ['127.0.0.0/8', 'loopback', 'built-in'],
+      ['::1', 'loopback', 'built-in'],
+    ]);
     assert.equal((JSON.parse((await cli('list', '--json')).stdout) as Listed[])[0]!.status, 'safelisted');
 
     const missing = await cli('safelist', 'remove', '192.0.2.0/25');

@@ -1,0 +1,60 @@
+import { networkOf, type Network } from '../address/network.js';
+import { planStore } from '../actions/plan-store.js';
+import type { Context } from '../cli/context.js';
+import { OperationalError } from '../errors.js';
+import { loadBackend } from '../firewall/select.js';
+import {
+  checkBackend,
+  checkFail2ban,
+  checkHostSafelisted,
+  checkLastRestore,
+  checkLive,
+  checkRoot,
+  checkStore,
+  checkTools,
+  type Finding,
+} from '../doctor/checks.js';
+import { fromStoredKey } from '../store/keys.js';
+import { openStore } from './session.js';
+
+/** Checks everything stickyban depends on and says how to fix what is wrong; exit 1 on any FAIL. */
+export async function doctor(options: { json?: boolean }, ctx: Context): Promise<void> {
+  const findings: Finding[] = [checkBackend(ctx.config), ...checkTools(ctx.config), checkRoot()];
+  let store;
+  try {
+    store = await openStore(ctx);
+  } catch (error) {
+    findings.push({ status: 'FAIL', check: 'store', detail: (error as Error).message, fix: 'see the message; stickyban doctor --verbose' });
+  }
+  if (store) {
+    try {
+      findings.push(...checkStore(store), checkLastRestore(store));
+      const plan = planStore(store, ctx.config, ctx.clock());
+      if (findings.every((finding) => finding.status !== 'FAIL')) {
+        try {
+          const inspection = await (await loadBackend(ctx.config, ctx.runner)).inspect();
+          findings.push(...checkLive(inspection, plan));
+        } catch (error) {
+          findings.push({ status: 'FAIL', check: 'live blocklist', detail: (error as Error).message, fix: 'stickyban restore' });
+        }
+      }
+      const safelist: Network[] = [
+        ...ctx.config.safelist,
+        ...store.safelist.list().map((row) => networkOf(row.family, fromStoredKey(row.family, row.first), fromStoredKey(row.family, row.last))),
+      ];
+      findings.push(...checkHostSafelisted(safelist));
+    } finally {
+      store.close();
+    }
+  }
+  findings.push(...checkFail2ban(ctx.config));
+
+  if (options.json) ctx.out.data(`${JSON.stringify(findings, null, 2)}\n`);
+  else {
+    for (const finding of findings) {
+      ctx.out.data(`${finding.status.padEnd(5)} ${finding.check}: ${finding.detail}${finding.fix ? ` (fix: ${finding.fix})` : ''}\n`);
+    }
+  }
+  const failed = findings.filter((finding) => finding.status === 'FAIL').length;
+  if (failed > 0) throw new OperationalError(`${failed} check${failed === 1 ? '' : 's'} failed`);
+}

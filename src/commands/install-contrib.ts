@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Context } from '../cli/context.js';
+import { CONTRIB_FILES, MANIFEST, UNITS_TO_ENABLE } from '../contrib/files.js';
+import { installFiles, type InstallOutcome } from '../contrib/install.js';
+import { OperationalError, UsageError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
+
+export interface InstallContribOptions {
+  /** Install under this directory instead of / (packaging, tests). */
+  readonly root?: string;
+  /** Also install /etc/cron.d/stickyban. */
+  readonly cron?: boolean;
+}
+
+const VERB: Record<InstallOutcome, string> = {
+  installed: 'installed',
+  updated: 'updated',
+  unchanged: 'unchanged',
+  'kept-edited': 'kept your edited',
+};
+
+/** Installs the fail2ban action, systemd units, netfilter-persistent plugin and examples. */
+export async function installContrib(options: InstallContribOptions, ctx: Context): Promise<void> {
+  if (options.root === '') throw new UsageError('invalid --root "": expected a directory');
+  // Like DESTDIR: the root is created if needed, files go under it, nothing is enabled.
+  const root = resolve(options.root ?? '/');
+  if (root === '/' && process.getuid?.() !== 0) {
+    throw new OperationalError('install-contrib writes to /etc and /usr/share and needs root; run it as root, or pass --root DIR');
+  }
+  const files = CONTRIB_FILES.filter((file) => !file.optional || (file.optional === 'cron' && options.cron));
+  const results = installFiles(files, join(packageRoot(), 'contrib'), root, MANIFEST);
+  for (const { target, outcome } of results) {
+    const shown = join(root, target);
+    ctx.out.info(outcome === 'kept-edited' ? `kept your edited ${shown}; the new version is ${shown}.stickyban-new` : `${VERB[outcome]} ${shown}`);
+  }
+  if (root === '/' && existsSync('/run/systemd/system')) {
+    await ctx.runner('systemctl', ['daemon-reload'], { context: 'reloading systemd' });
+    await ctx.runner('systemctl', ['enable', ...UNITS_TO_ENABLE], { context: 'enabling stickyban units' });
+    ctx.out.info(`enabled ${UNITS_TO_ENABLE.join(' and ')}`);
+  }
+  ctx.out.info('to record fail2ban bans, add the stickyban action to your jails (see contrib/examples/jail.local)');
+}

@@ -1,0 +1,28 @@
+// What `install-contrib` puts where. Paths are absolute as on the host; --root prefixes them.
+
+export interface ContribFile {
+  /** Under the package's contrib/ folder. */
+  readonly source: string;
+  readonly target: string;
+  readonly mode: number;
+  /** Installed only when asked for (see install-contrib --cron). */
+  readonly optional?: 'cron';
+}
+
+export const CONTRIB_FILES: readonly ContribFile[] = [
+  { source: 'fail2ban/action.d/stickyban.conf', target: '/etc/fail2ban/action.d/stickyban.conf', mode: 0o644 },
+  { source: 'systemd/stickyban-restore.service', target: '/etc/systemd/system/stickyban-restore.service', mode: 0o644 },
+  { source: 'systemd/stickyban.service', target: '/etc/systemd/system/stickyban.service', mode: 0o644 },
+  { source: 'systemd/stickyban-prune.service', target: '/etc/systemd/system/stickyban-prune.service', mode: 0o644 },
+  { source: 'systemd/stickyban-prune.timer', target: '/etc/systemd/system/stickyban-prune.timer', mode: 0o644 },
+  { source: 'netfilter-persistent/plugins.d/stickyban', target: '/usr/share/netfilter-persistent/plugins.d/05-stickyban', mode: 0o755 },
+  { source: 'netfilter-persistent/plugins.d/stickyban', target: '/usr/share/netfilter-persistent/plugins.d/60-stickyban', mode: 0o755 },
+  { source: 'examples/config.toml', target: '/etc/stickyban/config.toml.example', mode: 0o644 },
+  { source: 'cron.d/stickyban', target: '/etc/cron.d/stickyban', mode: 0o644, optional: 'cron' },
+];
+
+/** Units enabled after installing into the running system: boot restore and the daily prune. */
+export const UNITS_TO_ENABLE = ['stickyban-restore.service', 'stickyban-prune.timer'];
+
+/** Where install-contrib remembers what it wrote, to tell its own files from an admin's edits. */
+export const MANIFEST = '/var/lib/stickyban/contrib.json';

@@ -1,0 +1,58 @@
+// Installs the contrib files the way dpkg treats conffiles: a file we installed and nobody touched
+// is updated in place; a file the admin edited is kept, and our version is put beside it as
+// <file>.stickyban-new. Running it twice changes nothing the second time.
+
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ContribFile } from './files.js';
+
+export type InstallOutcome = 'installed' | 'updated' | 'unchanged' | 'kept-edited';
+
+export interface InstalledFile {
+  readonly target: string;
+  readonly outcome: InstallOutcome;
+}
+
+type Manifest = Record<string, string>;
+
+function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** What to do with one file, from its shipped content, what is on disk and what we installed last. */
+export function decide(shipped: Buffer, onDisk: Buffer | undefined, lastInstalled: string | undefined): InstallOutcome {
+  if (onDisk === undefined) return 'installed';
+  const current = sha256(onDisk);
+  if (current === sha256(shipped)) return 'unchanged';
+  return current === lastInstalled ? 'updated' : 'kept-edited';
+}
+
+export function installFiles(files: readonly ContribFile[], contribDir: string, root: string, manifestPath: string): InstalledFile[] {
+  const manifestFile = join(root, manifestPath);
+  const manifest: Manifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest) : {};
+  const results = files.map((file) => {
+    const shipped = readFileSync(join(contribDir, file.source));
+    const target = join(root, file.target);
+    const onDisk = existsSync(target) ? readFileSync(target) : undefined;
+    const outcome = decide(shipped, onDisk, manifest[file.target]);
+    if (outcome === 'kept-edited') {
+      writeAtomically(`${target}.stickyban-new`, shipped, file.mode);
+    } else {
+      if (outcome !== 'unchanged') writeAtomically(target, shipped, file.mode);
+      else chmodSync(target, file.mode);
+      manifest[file.target] = sha256(shipped);
+    }
+    return { target: file.target, outcome };
+  });
+  writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
+  return results;
+}
+
+function writeAtomically(path: string, data: Buffer | string, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, data, { mode });
+  chmodSync(temp, mode);
+  renameSync(temp, path);
+}

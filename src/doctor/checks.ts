@@ -1,0 +1,157 @@
+// Doctor's checks. Each returns findings; a finding that is not OK says how to fix it.
+
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { formatNetwork } from '../address/format.js';
+import { contains, type Network } from '../address/network.js';
+import { isParseFailure, tryParseNetwork } from '../address/parse.js';
+import { formatTime } from '../clock.js';
+import type { Config } from '../config/config.js';
+import { debianPackageOf } from '../exec/run.js';
+import type { Inspection } from '../firewall/backend.js';
+import { describeTarget } from '../firewall/dry-run.js';
+import type { Plan } from '../plan/plan.js';
+import type { Store } from '../store/store.js';
+
+export type Status = 'OK' | 'WARN' | 'FAIL';
+
+export interface Finding {
+  readonly status: Status;
+  readonly check: string;
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+const ok = (check: string, detail: string): Finding => ({ status: 'OK', check, detail });
+
+const TOOLS: Record<Config['backend'], string[]> = {
+  ipset: ['ipset', 'iptables', 'ip6tables'],
+  nftables: ['nft'],
+  route: ['ip'],
+};
+
+export function checkBackend(config: Config): Finding {
+  return ok('backend', `${config.backend}: ${describeTarget(config)}`);
+}
+
+export function checkTools(config: Config, path: string = process.env.PATH ?? ''): Finding[] {
+  return TOOLS[config.backend].map((tool) => {
+    const found = path.split(delimiter).some((dir) => {
+      try {
+        accessSync(join(dir, tool), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    return found
+      ? ok(`tool ${tool}`, 'installed')
+      : { status: 'FAIL', check: `tool ${tool}`, detail: 'not installed', fix: `apt-get install ${debianPackageOf(tool)}` };
+  });
+}
+
+export function checkRoot(): Finding {
+  return process.getuid?.() === 0
+    ? ok('root', 'running as root')
+    : { status: 'FAIL', check: 'root', detail: 'not running as root: the firewall cannot be read or changed', fix: 'run stickyban doctor as root' };
+}
+
+export function checkStore(store: Store): Finding[] {
+  const result = store.db.pragma('quick_check', { simple: true }) as string;
+  const applied = store.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get() as number;
+  const totals = store.bans.totals();
+  return [
+    result === 'ok'
+      ? ok('store', `${store.path}: integrity ok, ${totals.addresses} addresses, ${totals.events} events`)
+      : { status: 'FAIL', check: 'store', detail: `${store.path}: ${result}`, fix: 'stop stickyban, copy the store aside, and rebuild it: stickyban export --format plain | stickyban import - --format plain' },
+    ok('migrations', `${applied} applied, the schema is current`),
+  ];
+}
+
+/** The backend's own checks, and whether the live entry counts match the plan. */
+export function checkLive(inspection: Inspection, plan: Plan): Finding[] {
+  const findings: Finding[] = inspection.checks.map((check) =>
+    check.ok
+      ? ok(check.what, 'in place')
+      : { status: 'FAIL', check: check.what, detail: check.problem ?? 'not in place', fix: 'stickyban restore' },
+  );
+  for (const [label, live, planned] of [
+    ['IPv4 entries', inspection.entries.v4, plan.v4.entries.length],
+    ['IPv6 entries', inspection.entries.v6, plan.v6.entries.length],
+  ] as const) {
+    if (live === undefined) continue;
+    findings.push(
+      live === planned
+        ? ok(label, `${live} live, as planned from the store`)
+        : { status: 'WARN', check: label, detail: `${live} live, but the store plans ${planned}`, fix: 'stickyban restore' },
+    );
+  }
+  return findings;
+}
+
+export function checkLastRestore(store: Store): Finding {
+  const last = store.restores.last();
+  if (!last) return { status: 'WARN', check: 'last restore', detail: 'never restored', fix: 'stickyban restore' };
+  return ok('last restore', `${formatTime(last.started_at)} by ${last.trigger} (${last.backend}), ${last.entries4 + last.entries6} entries in ${(last.duration_ms / 1000).toFixed(2)} s`);
+}
+
+/** The action file, and a jail that uses it (fail2ban does nothing with an action no jail names). */
+export function checkFail2ban(config: Config): Finding[] {
+  const dir = config.fail2ban.configDir;
+  if (!existsSync(dir)) {
+    return [{ status: 'WARN', check: 'fail2ban', detail: `${dir} not found: is fail2ban installed?`, fix: 'apt-get install fail2ban' }];
+  }
+  const action = join(dir, 'action.d', 'stickyban.conf');
+  if (!existsSync(action)) {
+    return [{ status: 'FAIL', check: 'fail2ban action', detail: `${action} is missing`, fix: 'stickyban install-contrib' }];
+  }
+  const jailFiles = ['jail.conf', 'jail.local']
+    .map((name) => join(dir, name))
+    .concat(existsSync(join(dir, 'jail.d')) ? readdirSync(join(dir, 'jail.d')).filter((name) => /\.(conf|local)$/.test(name)).map((name) => join(dir, 'jail.d', name)) : []);
+  const users = jailFiles.filter((file) => existsSync(file) && usesStickyban(readFileSync(file, 'utf8')));
+  return [
+    ok('fail2ban action', `${action} installed`),
+    users.length > 0
+      ? ok('fail2ban jails', `the stickyban action is used in ${users.join(', ')}`)
+      : { status: 'WARN', check: 'fail2ban jails', detail: 'no jail uses the stickyban action, so fail2ban bans are not recorded', fix: `add it to ${join(dir, 'jail.local')} (see contrib/examples/jail.local)` },
+  ];
+}
+
+/** True when an `action =` setting (or one of its continuation lines) names stickyban. */
+export function usesStickyban(jailText: string): boolean {
+  let inAction = false;
+  for (const line of jailText.split('\n')) {
+    if (/^\s*[#;]/.test(line)) continue;
+    const setting = /^(\S[^=]*?)\s*=(.*)$/.exec(line);
+    if (setting) {
+      inAction = setting[1]!.trim() === 'action';
+      if (inAction && /\bstickyban\b/.test(setting[2]!)) return true;
+    } else if (inAction && /^\s+\S/.test(line) && /^\s*stickyban\b/.test(line)) {
+      return true;
+    } else if (!/^\s+/.test(line)) {
+      inAction = false;
+    }
+  }
+  return false;
+}
+
+/** Loopback and every address of this host should be safelisted (loopback always is). */
+export function checkHostSafelisted(safelist: readonly Network[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    for (const entry of addresses ?? []) {
+      if (entry.internal || entry.address.toLowerCase().startsWith('fe80:')) continue;
+      const parsed = tryParseNetwork(entry.address.split('%')[0]!);
+      if (isParseFailure(parsed)) continue;
+      const covered = safelist.some((range) => range.family === parsed.family && contains<number | bigint>(range, parsed));
+      findings.push(
+        covered
+          ? ok(`safelist ${formatNetwork(parsed)}`, `this host's address (${name}) is safelisted`)
+          : { status: 'WARN', check: `safelist ${formatNetwork(parsed)}`, detail: `this host's address (${name}) is not safelisted`, fix: `stickyban safelist add ${formatNetwork(parsed)} --note "${name}"` },
+      );
+    }
+  }
+  findings.unshift(ok('safelist loopback', '127.0.0.0/8 and ::1 are always safelisted'));
+  return findings;
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Netns } from '../../helpers/netns.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+interface Finding {
+  status: 'OK' | 'WARN' | 'FAIL';
+  check: string;
+  detail: string;
+  fix?: string;
+}
+
+test('doctor: all OK on a healthy namespace; FAIL naming the jump once it is deleted', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const root = join(dir, 'root');
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, `[fail2ban]\nconfig_dir = "${root}/etc/fail2ban"\n`);
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  assert.equal((await cli('install-contrib', '--root', root)).code, 0);
+  mkdirSync(join(root, 'etc/fail2ban'), { recursive: true });
+  writeFileSync(join(root, 'etc/fail2ban/jail.local'), '[DEFAULT]\naction = %(action_)s\n         stickyban\n');
+  assert.equal((await cli('ban', '203.0.113.7')).code, 0);
+  assert.equal((await cli('ban', '2001:db8::7')).code, 0);
+  assert.equal((await cli('restore')).code, 0);
+
+  const healthy = await cli('doctor', '--json');
+  assert.equal(healthy.code, 0, healthy.stderr);
+  const findings = JSON.parse(healthy.stdout) as Finding[];
+  assert.deepEqual(findings.filter((finding) => finding.status !== 'OK'), []);
+  const checks = findings.map((finding) => finding.check);
+  for (const expected of ['backend', 'tool ipset', 'root', 'store', 'migrations', 'ipset stickyban4', 'ipset stickyban6', 'IPv4 entries', 'fail2ban action', 'fail2ban jails', 'safelist loopback']) {
+    assert.ok(checks.includes(expected), `doctor checks ${expected}`);
+  }
+  assert.match(findings.find((finding) => finding.check === 'backend')!.detail, /^ipset: /);
+
+  await netns.exec('iptables', ['-D', 'INPUT', '-j', 'Blocklist']);
+  const broken = await cli('doctor');
+  assert.equal(broken.code, 1);
+  assert.match(broken.stdout, /^FAIL  iptables jump from INPUT to Blocklist: missing \(fix: stickyban restore\)$/m);
+  assert.equal(broken.stderr, 'stickyban: 1 check failed\n');
+  assert.doesNotMatch(broken.stdout, /^FAIL .*ip6tables/m, 'IPv6 is still fine');
+});
+
+test("doctor warns about this host's addresses missing from the safelist and about an unused action", async () => {
+  const netns = await Netns.create();
+  await netns.exec('ip', ['link', 'add', 'sbd0', 'type', 'veth', 'peer', 'name', 'sbd1']);
+  await netns.exec('ip', ['addr', 'add', '192.0.2.33/24', 'dev', 'sbd0']);
+  await netns.exec('ip', ['link', 'set', 'sbd0', 'up']);
+  await netns.exec('ip', ['link', 'set', 'sbd1', 'up']);
+  const dir = tempDir();
+  const root = join(dir, 'root');
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, `[fail2ban]\nconfig_dir = "${root}/etc/fail2ban"\n`);
+  const cli = (...args: string[]) => netns.cli(['--db', join(dir, 'stickyban.db'), '--config', config, ...args]);
+  await cli('install-contrib', '--root', root);
+  await cli('restore');
+  const findings = JSON.parse((await cli('doctor', '--json')).stdout) as Finding[];
+  const warn = findings.filter((finding) => finding.status === 'WARN');
+  assert.deepEqual(warn.map((finding) => finding.check).sort(), ['fail2ban jails', 'safelist 192.0.2.33']);
+  assert.match(warn.find((finding) => finding.check === 'safelist 192.0.2.33')!.fix!, /stickyban safelist add 192\.0\.2\.33/);
+  await cli('safelist', 'add', '192.0.2.33');
+  const after = JSON.parse((await cli('doctor', '--json')).stdout) as Finding[];
+  assert.equal(after.find((finding) => finding.check === 'safelist 192.0.2.33')!.status, 'OK');
+});

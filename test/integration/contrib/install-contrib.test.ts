@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const EXPECTED: Array<[string, number]> = [
+  ['etc/fail2ban/action.d/stickyban.conf', 0o644],
+  ['etc/systemd/system/stickyban-restore.service', 0o644],
+  ['etc/systemd/system/stickyban.service', 0o644],
+  ['etc/systemd/system/stickyban-prune.service', 0o644],
+  ['etc/systemd/system/stickyban-prune.timer', 0o644],
+  ['usr/share/netfilter-persistent/plugins.d/05-stickyban', 0o755],
+  ['usr/share/netfilter-persistent/plugins.d/60-stickyban', 0o755],
+  ['etc/stickyban/config.toml.example', 0o644],
+];
+
+test('install-contrib --root writes the expected files; a second run changes nothing', async () => {
+  const root = join(tempDir(), 'root');
+  const first = await runCli(['install-contrib', '--root', root]);
+  assert.equal(first.code, 0, first.stderr);
+  for (const [path, mode] of EXPECTED) {
+    assert.equal(statSync(join(root, path)).mode & 0o777, mode, path);
+    assert.match(first.stdout, new RegExp(`installed ${join(root, path)}\\n`));
+  }
+  assert.equal(existsSync(join(root, 'etc/cron.d/stickyban')), false, 'cron only on request');
+  assert.equal(readFileSync(join(root, 'etc/fail2ban/action.d/stickyban.conf'), 'utf8'), readFileSync('contrib/fail2ban/action.d/stickyban.conf', 'utf8'));
+
+  const snapshot = EXPECTED.map(([path]) => [path, readFileSync(join(root, path), 'utf8'), statSync(join(root, path)).mtimeMs]);
+  const second = await runCli(['install-contrib', '--root', root]);
+  assert.equal(second.code, 0, second.stderr);
+  for (const [path] of EXPECTED) assert.match(second.stdout, new RegExp(`unchanged ${join(root, path)}\\n`));
+  assert.deepEqual(EXPECTED.map(([path]) => [path, readFileSync(join(root, path), 'utf8'), statSync(join(root, path)).mtimeMs]), snapshot);
+});
+
+test("install-contrib keeps an admin's edited file and puts the new version beside it", async () => {
+  const root = join(tempDir(), 'root');
+  assert.equal((await runCli(['install-contrib', '--root', root, '--cron'])).code, 0);
+  assert.ok(existsSync(join(root, 'etc/cron.d/stickyban')));
+  const action = join(root, 'etc/fail2ban/action.d/stickyban.conf');
+  const edited = readFileSync(action, 'utf8').replace('stickyban = /usr/local/bin/stickyban', 'stickyban = /opt/stickyban/bin/stickyban');
+  writeFileSync(action, edited);
+
+  const again = await runCli(['install-contrib', '--root', root, '--cron']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`kept your edited ${action}; the new version is ${action}.stickyban-new`));
+  assert.equal(readFileSync(action, 'utf8'), edited);
+  assert.equal(readFileSync(`${action}.stickyban-new`, 'utf8'), readFileSync('contrib/fail2ban/action.d/stickyban.conf', 'utf8'));
+
+  // A file we installed and nobody touched is updated in place when the shipped version changes.
+  const manifest = JSON.parse(readFileSync(join(root, 'var/lib/stickyban/contrib.json'), 'utf8')) as Record<string, string>;
+  assert.ok(manifest['/etc/systemd/system/stickyban-restore.service']);
+});

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, test } from 'node:test';
+import { Netns } from '../../helpers/netns.js';
+import { runProcess } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { stickybanWrapper } from '../../helpers/wrapper.js';
+
+const PLUGIN = resolve('contrib/netfilter-persistent/plugins.d/stickyban');
+const BASE_RULESET = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+
+async function setup(): Promise<{ netns: Netns; dir: string; stickyban: string }> {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const stickyban = stickybanWrapper(dir, join(dir, 'stickyban.db'));
+  for (const address of ['203.0.113.7', '198.51.100.0/24', '2001:db8::7']) {
+    const result = await netns.exec(stickyban, ['ban', address, '--quiet']);
+    assert.equal(result, '');
+  }
+  return { netns, dir, stickyban };
+}
+
+/** Runs the plugin under the name netfilter-persistent would call it by. */
+async function plugin(netns: Netns, dir: string, stickyban: string, name: string, verb: string): Promise<void> {
+  const path = join(dir, name);
+  symlinkSync(PLUGIN, path);
+  const result = await runProcess('ip', ['netns', 'exec', netns.name, path, verb], { env: { STICKYBAN: stickyban } });
+  assert.equal(result.code, 0, `${name} ${verb}: ${result.stderr}`);
+}
+
+async function assertBlocklistBack(netns: Netns): Promise<void> {
+  const v4 = (await netns.exec('iptables', ['-S'])).split('\n');
+  assert.equal(v4.filter((line) => line === '-A INPUT -j Blocklist').length, 1);
+  assert.equal(v4.filter((line) => line === '-A Blocklist -m set --match-set stickyban4 src -j DROP').length, 1);
+  assert.ok(v4.includes('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT'), 'the loaded ruleset is kept');
+  const v6 = (await netns.exec('ip6tables', ['-S'])).split('\n');
+  assert.equal(v6.filter((line) => line === '-A Blocklist -m set --match-set stickyban6 src -j DROP').length, 1);
+  for (const address of ['203.0.113.7', '198.51.100.77']) assert.equal((await netns.try('ipset', ['test', 'stickyban4', address])).code, 0, address);
+  assert.equal((await netns.try('ipset', ['test', 'stickyban6', '2001:db8::7'])).code, 0);
+}
+
+describe('firewall reloads', () => {
+  test('iptables-restore of a base ruleset wipes Blocklist; the netfilter-persistent plugin puts it back', async () => {
+    const { netns, dir, stickyban } = await setup();
+    await netns.exec(stickyban, ['restore', '--quiet']);
+    await netns.exec('iptables-restore', [], { input: BASE_RULESET });
+    await netns.exec('ip6tables-restore', [], { input: BASE_RULESET.replace('-A INPUT -p tcp --dport 22 -j ACCEPT\n', '') });
+    assert.doesNotMatch(await netns.exec('iptables', ['-S']), /Blocklist/);
+
+    await plugin(netns, dir, stickyban, '60-stickyban', 'reload');
+    await assertBlocklistBack(netns);
+  });
+
+  test('at boot, 05-stickyban creates the sets a saved ruleset refers to, so iptables-restore can load it', async () => {
+    const { netns, dir, stickyban } = await setup();
+    // A ruleset saved while stickyban was running refers to our sets.
+    await netns.exec(stickyban, ['restore', '--quiet']);
+    await netns.exec('iptables-restore', [], { input: BASE_RULESET });
+    await netns.exec(stickyban, ['restore', '--quiet']);
+    const saved = await netns.exec('iptables-save', []);
+    assert.match(saved, /--match-set stickyban4 src -j DROP/);
+
+    // "Reboot": no rules, no sets.
+    await netns.exec('iptables-restore', [], { input: BASE_RULESET });
+    await netns.exec('ip6tables', ['-F']);
+    await netns.exec('ip6tables', ['-X']);
+    await netns.exec('ipset', ['destroy']);
+    writeFileSync(join(dir, 'rules.v4'), saved);
+    assert.notEqual((await netns.try('iptables-restore', [join(dir, 'rules.v4')])).code, 0, 'control: the saved ruleset does not load without the sets');
+
+    // netfilter-persistent start: plugins in name order.
+    await plugin(netns, dir, stickyban, '05-stickyban', 'start');
+    await netns.exec('iptables-restore', [join(dir, 'rules.v4')]);
+    await plugin(netns, dir, stickyban, '60-stickyban', 'start');
+    await assertBlocklistBack(netns);
+  });
+
+  test('the systemd unit re-runs restore on reload/restart of the firewall services, after them', async () => {
+    const { netns, stickyban } = await setup();
+    const unit = readFileSync('contrib/systemd/stickyban-restore.service', 'utf8');
+    const setting = (key: string) => unit.split('\n').filter((line) => line.startsWith(`${key}=`)).map((line) => line.slice(key.length + 1));
+    for (const service of ['netfilter-persistent.service', 'iptables.service', 'ip6tables.service', 'nftables.service', 'ufw.service', 'firewalld.service']) {
+      for (const key of ['PartOf', 'After', 'ReloadPropagatedFrom']) assert.ok(setting(key).join(' ').split(' ').includes(service), `${key} ${service}`);
+    }
+    assert.deepEqual(setting('WantedBy'), ['multi-user.target']);
+    assert.deepEqual(setting('Type'), ['oneshot']);
+
+    // Run ExecStart/ExecReload exactly as systemd would, after a reload wiped the rules.
+    await netns.exec(stickyban, ['restore', '--quiet']);
+    await netns.exec('iptables-restore', [], { input: BASE_RULESET });
+    for (const key of ['ExecReload', 'ExecStart']) {
+      const [binary, ...args] = setting(key)[0]!.split(' ');
+      assert.equal(binary, '/usr/local/bin/stickyban');
+      await netns.exec(stickyban, args);
+    }
+    await assertBlocklistBack(netns);
+  });
+});

@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import { decide } from '../../../src/contrib/install.js';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+test('decide treats contrib files like dpkg conffiles', () => {
+  const shipped = Buffer.from('new version');
+  assert.equal(decide(shipped, undefined, undefined), 'installed');
+  assert.equal(decide(shipped, Buffer.from('new version'), sha('old version')), 'unchanged');
+  assert.equal(decide(shipped, Buffer.from('old version'), sha('old version')), 'updated', 'ours and untouched: update');
+  assert.equal(decide(shipped, Buffer.from('edited'), sha('old version')), 'kept-edited', 'edited by the admin: keep');
+  assert.equal(decide(shipped, Buffer.from('theirs'), undefined), 'kept-edited', 'never installed by us: keep');
+});
