@@ -4,6 +4,7 @@
 import { networkOf, V4, V6, type Cidr, type Family, type Network, type Range } from '../address/network.js';
 import type { Config } from '../config/config.js';
 import { planFamily, type Plan } from '../plan/plan.js';
+import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
 import { diffEntries, EMPTY_DELTA, type Delta } from '../plan/diff.js';
 import { fromStoredKey } from '../store/keys.js';
 import type { RawBlock } from '../store/bans.js';
@@ -53,6 +54,22 @@ export function changeAround<T>(store: Store, config: Config, now: number, netwo
   const familyDelta = diffEntries(before, after);
   const delta = network.family === 4 ? { ...EMPTY_DELTA, v4: familyDelta as Delta['v4'] } : { ...EMPTY_DELTA, v6: familyDelta as Delta['v6'] };
   return { result, delta, after };
+}
+
+export interface SafelistIndexes {
+  readonly 4: SafelistIndex<number>;
+  readonly 6: SafelistIndex<bigint>;
+}
+
+/** The whole safelist (store and config) of both families, for "is this block safelisted?" lookups. */
+export function safelistIndexes(store: Store, config: Config): SafelistIndexes {
+  return { 4: new SafelistIndex(V4, safelistOf<number>(store, config, 4)), 6: new SafelistIndex(V6, safelistOf<bigint>(store, config, 6)) };
+}
+
+/** How much of a stored block the safelist covers. */
+export function safelistCoverage(indexes: SafelistIndexes, block: { family: Family; first: unknown; last: unknown }): Coverage {
+  const index = indexes[block.family] as SafelistIndex<number | bigint>;
+  return index.coverage(toRange(block.family, block.first, block.last));
 }
 
 function* blocks<K extends number | bigint>(family: Family, rows: Iterable<RawBlock>): Generator<Range<K>> {

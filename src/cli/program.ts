@@ -98,6 +98,31 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('prune')
+    .description('apply the retention policy: drop addresses last banned longer ago than the retention')
+    .option('--older-than <DURATION>', 'instead of the configured retention, e.g. 90d, 12h, 2w')
+    .option('--include-manual', 'prune manual bans too (kept by default)')
+    .option('--dry-run', 'say what would be pruned and change nothing (--verbose lists them)')
+    .action(
+      action(async (ctx, command) => {
+        const { pruneCommand } = await import('../commands/prune.js');
+        await pruneCommand(command.opts(), ctx);
+      }),
+    );
+
+  program
+    .command('daemon')
+    .description('run the prune schedule, self-heal the blocklist after foreign reloads, write metrics')
+    .option('--heal-interval <DURATION>', 'how often to check the blocklist is in place (default 30s)')
+    .option('--metrics-file <PATH>', 'write Prometheus metrics there (node_exporter textfile collector)')
+    .action(
+      action(async (ctx, command) => {
+        const { daemon } = await import('../commands/daemon.js');
+        await daemon(command.optsWithGlobals(), ctx);
+      }),
+    );
+
+  program
     .command('doctor')
     .description('check tools, store, live blocklist, fail2ban action and safelist; exit 1 on any FAIL')
     .option('--json', 'print JSON')

@@ -1,4 +1,5 @@
-import { V4, V6, type Family, type Range } from '../address/network.js';
+import type { Family } from '../address/network.js';
+import { safelistCoverage, safelistIndexes } from '../actions/plan-store.js';
 import type { Context } from '../cli/context.js';
 import { formatTable } from '../cli/table.js';
 import { formatTime } from '../clock.js';
@@ -6,10 +7,8 @@ import type { Config } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { parseJail } from '../input/names.js';
 import { quote } from '../input/quote.js';
-import { SafelistIndex } from '../plan/safelist-index.js';
+import type { Coverage } from '../plan/safelist-index.js';
 import type { BlockSummary } from '../store/bans.js';
-import { fromStoredKey } from '../store/keys.js';
-import type { Store } from '../store/store.js';
 import { openStore } from './session.js';
 
 export interface ListOptions {
@@ -21,7 +20,7 @@ export interface ListOptions {
 export type BlockStatus = 'permanent' | 'partly safelisted' | 'safelisted' | 'pending' | 'expired';
 
 /** Where a block stands: the same policy the planner applies, in words. */
-export function statusOf(summary: BlockSummary, safelisted: 'none' | 'partial' | 'full', config: Config, now: number): BlockStatus {
+export function statusOf(summary: BlockSummary, safelisted: Coverage, config: Config, now: number): BlockStatus {
   if (safelisted === 'full') return 'safelisted';
   if (summary.qualifies) return safelisted === 'partial' ? 'partly safelisted' : 'permanent';
   const retention = config.policy.retentionSeconds;
@@ -35,15 +34,6 @@ export function parseFamily(text: string | undefined): Family | undefined {
   throw new UsageError(`invalid --family ${quote(text)}: expected 4 or 6`);
 }
 
-/** Safelist lookups for both families: store and config ranges. */
-export function safelistIndexes(store: Store, config: Config): { 4: SafelistIndex<number>; 6: SafelistIndex<bigint> } {
-  const ranges = <K extends number | bigint>(family: Family): Range<K>[] => [
-    ...store.safelist.ranges(family).map(([first, last]) => ({ first: fromStoredKey(family, first) as K, last: fromStoredKey(family, last) as K })),
-    ...(config.safelist.filter((entry) => entry.family === family) as unknown as Range<K>[]),
-  ];
-  return { 4: new SafelistIndex(V4, ranges<number>(4)), 6: new SafelistIndex(V6, ranges<bigint>(6)) };
-}
-
 export async function list(options: ListOptions, ctx: Context): Promise<void> {
   const family = parseFamily(options.family);
   const jail = options.jail === undefined ? undefined : parseJail(options.jail);
@@ -52,8 +42,7 @@ export async function list(options: ListOptions, ctx: Context): Promise<void> {
     const now = ctx.clock();
     const safelist = safelistIndexes(store, ctx.config);
     const rows = store.read(() => [...store.bans.summaries(ctx.config.policy, now, { family, jail })]).map((summary) => {
-      const index = safelist[summary.family] as SafelistIndex<number | bigint>;
-      const coverage = index.coverage({ first: fromStoredKey(summary.family, summary.first), last: fromStoredKey(summary.family, summary.last) });
+      const coverage = safelistCoverage(safelist, summary);
       return {
         address: summary.address,
         family: summary.family,

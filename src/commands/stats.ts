@@ -1,6 +1,14 @@
 import type { Context } from '../cli/context.js';
 import { formatTable } from '../cli/table.js';
+import { formatTime } from '../clock.js';
+import type { Store } from '../store/store.js';
 import { openStore } from './session.js';
+
+function lastRestore(store: Store): { at: string; seconds: number; backend: string; trigger: string; entries: number } | null {
+  const last = store.restores.last();
+  if (!last) return null;
+  return { at: formatTime(last.started_at), seconds: last.duration_ms / 1000, backend: last.backend, trigger: last.trigger, entries: last.entries4 + last.entries6 };
+}
 
 export async function stats(options: { json?: boolean }, ctx: Context): Promise<void> {
   const store = await openStore(ctx);
@@ -11,6 +19,7 @@ export async function stats(options: { json?: boolean }, ctx: Context): Promise<
       by_family: store.bans.countBy('family'),
       by_jail: store.bans.countBy('jail'),
       by_source: store.bans.countBy('source'),
+      last_restore: lastRestore(store),
     }));
     if (options.json) {
       ctx.out.data(`${JSON.stringify(result, null, 2)}\n`);
@@ -23,6 +32,7 @@ export async function stats(options: { json?: boolean }, ctx: Context): Promise<
         `addresses: ${result.addresses}`,
         `events:    ${result.events} (${result.lifted} lifted)`,
         `safelist:  ${result.safelist}`,
+        `restored:  ${result.last_restore ? `${result.last_restore.at} by ${result.last_restore.trigger} (${result.last_restore.backend}, ${result.last_restore.entries} entries in ${result.last_restore.seconds} s)` : 'never'}`,
       ].join('\n') +
         '\n' +
         section('FAMILY', result.by_family.map((row) => ({ ...row, key: `IPv${row.key}` }))) +

@@ -203,6 +203,33 @@ export class BanTable {
       .iterate({ ...policyParams(policy, now), family: filter.family, jail: filter.jail }) as IterableIterator<BlockSummary>;
   }
 
+  /**
+   * Blocks whose last event is older than `cutoff`, with their event counts: what prune removes.
+   * Blocks with a manual ban are kept unless `includeManual`.
+   */
+  staleBlocks(cutoff: number, includeManual: boolean): Array<{ family: Family; first: unknown; last: unknown; address: string; events: number }> {
+    return this.cache
+      .get(
+        `SELECT family, first, last, address, count(*) AS events FROM bans GROUP BY family, first, last
+         HAVING max(banned_at) < @cutoff AND (@includeManual OR max(source = 'manual') = 0)`,
+      )
+      .all({ cutoff, includeManual: includeManual ? 1 : 0 }) as Array<{ family: Family; first: unknown; last: unknown; address: string; events: number }>;
+  }
+
+  /**
+   * Deletes every event of a block if it is still stale: a ban recorded since the block was listed
+   * (the hook never waits for prune) keeps it. Returns the events deleted.
+   */
+  deleteIfStale(block: { family: Family; first: unknown; last: unknown }, cutoff: number, includeManual: boolean): number {
+    return this.cache
+      .get(
+        `DELETE FROM bans WHERE family = @family AND first = @first AND last = @last
+         AND (SELECT max(banned_at) < @cutoff AND (@includeManual OR max(source = 'manual') = 0)
+              FROM bans WHERE family = @family AND first = @first AND last = @last)`,
+      )
+      .run({ family: block.family, first: block.first, last: block.last, cutoff, includeManual: includeManual ? 1 : 0 }).changes;
+  }
+
   /** Event counts grouped by one column, for stats. */
   countBy(column: 'family' | 'jail' | 'source'): Array<{ key: string | number; events: number; addresses: number }> {
     return this.cache

@@ -22,6 +22,7 @@ export class Store {
   private constructor(
     readonly db: Database.Database,
     readonly path: string,
+    private readonly busyTimeoutMs: number,
   ) {
     this.bans = new BanTable(db);
     this.safelist = new SafelistTable(db);
@@ -34,10 +35,11 @@ export class Store {
     createPrivately(path);
     let db: Database.Database | undefined;
     try {
-      db = new Database(path, { timeout: options.busyTimeoutMs });
-      configure(db, options.busyTimeoutMs);
-      migrate(db, readMigrations(options.migrationsDir), path);
-      return new Store(db, path);
+      db = new Database(path, { timeout: SQLITE_BUSY_WAIT_MS });
+      const opened = db;
+      configure(opened, options.busyTimeoutMs);
+      retryWhileBusy(() => migrate(opened, readMigrations(options.migrationsDir), path), options.busyTimeoutMs);
+      return new Store(opened, path, options.busyTimeoutMs);
     } catch (error) {
       db?.close();
       throw describeStoreFailure(error, path);
@@ -47,7 +49,7 @@ export class Store {
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), so it never deadlocks on upgrade. */
   write<T>(work: () => T): T {
     try {
-      return this.db.transaction(work).immediate();
+      return retryWhileBusy(() => this.db.transaction(work).immediate(), this.busyTimeoutMs);
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -56,7 +58,7 @@ export class Store {
   /** Runs `work` on one consistent snapshot. */
   read<T>(work: () => T): T {
     try {
-      return this.db.transaction(work).deferred();
+      return retryWhileBusy(() => this.db.transaction(work).deferred(), this.busyTimeoutMs);
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -88,19 +90,31 @@ export function createPrivately(path: string): void {
   }
 }
 
+/**
+ * SQLite's own busy handler sleeps up to 100 ms between attempts, so under a storm of writers (300
+ * ban hooks beside a prune) a waiting hook keeps missing the short moments the lock is free. It
+ * waits briefly itself; the retry loop below tries again every few milliseconds until the
+ * configured busy timeout.
+ */
+const SQLITE_BUSY_WAIT_MS = 20;
+
+export function retryWhileBusy<T>(attempt: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return attempt();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 1 + Math.random() * 4);
+    }
+  }
+}
+
 function configure(db: Database.Database, busyTimeoutMs: number): void {
   // Switching a new database to WAL needs a moment of exclusive access; when hundreds of hooks meet
   // a fresh store at once, SQLite may report BUSY here without using the busy handler.
-  const deadline = Date.now() + busyTimeoutMs;
-  for (;;) {
-    try {
-      db.pragma('journal_mode = WAL');
-      break;
-    } catch (error) {
-      if (!isBusy(error) || Date.now() > deadline) throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 + Math.random() * 20);
-    }
-  }
+  retryWhileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs);
   // FULL: a ban the hook reported as recorded survives a power cut.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

@@ -1,0 +1,50 @@
+import { createContext, type Context } from '../cli/context.js';
+import type { GlobalOptions } from '../cli/options.js';
+import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
+import { parseDuration } from '../input/duration.js';
+import { loadBackend } from '../firewall/select.js';
+import { openStore } from './session.js';
+
+export interface DaemonOptions extends GlobalOptions {
+  readonly healInterval?: string;
+  readonly metricsFile?: string;
+}
+
+/** Runs until SIGTERM or SIGINT; SIGHUP re-reads the config file. Logs one line per event to stderr. */
+export async function daemon(options: DaemonOptions, ctx: Context): Promise<void> {
+  const log = (line: string) => ctx.out.warn(`daemon: ${line}`);
+  const settingsFrom = async (context: Context): Promise<DaemonSettings> => ({
+    config: context.config,
+    backend: await loadBackend(context.config, context.runner),
+    healIntervalSeconds: options.healInterval === undefined ? context.config.daemon.healIntervalSeconds : parseDuration(options.healInterval, '--heal-interval'),
+    metricsFile: options.metricsFile ?? context.config.daemon.metricsFile,
+  });
+  const settings = await settingsFrom(ctx);
+  const store = await openStore(ctx);
+  const running = new Daemon(settings, store, ctx.clock, log);
+  running.start();
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log(`${signal}: stopping`);
+      void running
+        .stop()
+        .then(() => store.close())
+        .then(() => {
+          log('stopped');
+          resolve();
+        });
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGHUP', () => {
+      createContext(options)
+        .then(settingsFrom)
+        .then((next) => {
+          running.reload(next);
+          log(`SIGHUP: reloaded ${next.config.file ?? 'the defaults (no config file)'}`);
+        })
+        .catch((error: Error) => log(`SIGHUP: kept the running config: ${error.message}`));
+    });
+  });
+}

@@ -1,0 +1,45 @@
+import { prune } from '../actions/prune.js';
+import type { Context } from '../cli/context.js';
+import { formatTime } from '../clock.js';
+import { formatDuration, parseDuration } from '../input/duration.js';
+import { loadBackend } from '../firewall/select.js';
+import { openStore } from './session.js';
+
+export interface PruneCommandOptions {
+  readonly olderThan?: string;
+  readonly dryRun?: boolean;
+  readonly includeManual?: boolean;
+}
+
+/** Applies the retention policy: removes addresses last banned longer ago than the retention. */
+export async function pruneCommand(options: PruneCommandOptions, ctx: Context): Promise<void> {
+  const olderThan = options.olderThan === undefined ? ctx.config.policy.retentionSeconds : parseDuration(options.olderThan, '--older-than');
+  if (olderThan === undefined) {
+    ctx.out.info('the retention is "never": nothing to prune (pass --older-than to prune anyway)');
+    return;
+  }
+  const store = await openStore(ctx);
+  try {
+    const backend = options.dryRun ? undefined : await loadBackend(ctx.config, ctx.runner);
+    const report = await prune(store, ctx.config, ctx.clock(), backend, {
+      olderThan,
+      includeManual: options.includeManual === true,
+      dryRun: options.dryRun === true,
+    });
+    const when = `last banned before ${formatTime(report.cutoff)} (${formatDuration(olderThan)} ago)`;
+    const kept = report.keptSafelisted > 0 ? `; kept the history of ${report.keptSafelisted} safelisted` : '';
+    if (report.addresses.length === 0) {
+      ctx.out.info(`nothing to prune: no address ${when}${kept}`);
+      return;
+    }
+    for (const address of report.addresses) ctx.out.detail(`  ${address}`);
+    if (options.dryRun) {
+      ctx.out.info(`dry run: would prune ${report.addresses.length} addresses (${report.events} events) ${when}${kept}`);
+      return;
+    }
+    const live = report.liveAbsent ?? `${report.liveRemoved} live entries removed${report.liveAdded > 0 ? `, ${report.liveAdded} added` : ''}`;
+    ctx.out.info(`pruned ${report.addresses.length} addresses (${report.events} events) ${when}; ${live}${kept}`);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,141 @@
+// `stickyban daemon`: one process that prunes on a cron schedule, checks every few seconds that the
+// blocklist is still in place (and restores it from the store when a foreign reload removed it),
+// folds spooled bans and writes metrics. Every task runs on one queue, so a prune never overlaps a
+// repair. A failing cycle is logged and the next one tries again; the daemon itself keeps running.
+
+import { describeProblems, healLive } from '../actions/heal.js';
+import { drainSpool } from '../actions/ban.js';
+import { prune } from '../actions/prune.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { FirewallBackend } from '../firewall/backend.js';
+import { isEmptyDelta } from '../plan/diff.js';
+import type { Store } from '../store/store.js';
+import { renderMetrics, writeMetrics, type MetricsSnapshot } from './metrics.js';
+import { schedule, type Schedule } from './schedule.js';
+
+export interface DaemonSettings {
+  readonly config: Config;
+  readonly backend: FirewallBackend;
+  readonly healIntervalSeconds: number;
+  readonly metricsFile: string | undefined;
+}
+
+export class Daemon {
+  private queue: Promise<void> = Promise.resolve();
+  private cyclePending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private prunes: Schedule | undefined;
+  private repairs = 0;
+  private cycleErrors = 0;
+  private lastPrune: MetricsSnapshot['lastPrune'];
+  private liveEntries: MetricsSnapshot['liveEntries'] = { v4: undefined, v6: undefined };
+
+  constructor(
+    private settings: DaemonSettings,
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Runs a first check at once, then on the interval; schedules the prune. */
+  start(): void {
+    this.prunes = schedule(this.settings.config.daemon.pruneSchedule, () => this.enqueue(() => this.prune()));
+    this.timer = setInterval(() => this.requestCycle(), this.settings.healIntervalSeconds * 1000);
+    this.log(
+      `started: ${this.settings.backend.name} backend, checking every ${this.settings.healIntervalSeconds} s, ` +
+        `pruning on "${this.settings.config.daemon.pruneSchedule}" (next ${this.prunes.next().toISOString()})`,
+    );
+    this.requestCycle();
+  }
+
+  /** New settings from a SIGHUP: the schedule and interval restart, the queue carries on. */
+  reload(settings: DaemonSettings): void {
+    this.stopTimers();
+    this.settings = settings;
+    this.start();
+  }
+
+  /** Stops scheduling and waits for the running task. */
+  async stop(): Promise<void> {
+    this.stopTimers();
+    await this.queue;
+  }
+
+  /** Resolves once everything queued so far has run (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private stopTimers(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.prunes?.stop();
+  }
+
+  private requestCycle(): void {
+    // A slow cycle (a restore of a million entries) must not pile up more behind it.
+    if (this.cyclePending) return;
+    this.cyclePending = true;
+    this.enqueue(async () => {
+      this.cyclePending = false;
+      await this.cycle();
+    });
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((error: Error) => {
+      this.cycleErrors++;
+      this.log(`error: ${error.message}`);
+    });
+  }
+
+  private async cycle(): Promise<void> {
+    const { config, backend } = this.settings;
+    const drained = drainSpool(this.store, config, this.clock());
+    if (drained) {
+      if (!isEmptyDelta(drained.delta)) await backend.update(drained.delta);
+      this.log(`folded ${drained.folded} spooled ban(s) into the store`);
+    }
+    const healed = await healLive(this.store, config, this.clock, backend, 'daemon');
+    this.liveEntries = healed.entries;
+    if (healed.restore) {
+      this.repairs++;
+      this.log(
+        `repaired: ${describeProblems(healed.problems)}; restored ${healed.restore.report.v4} IPv4 and ${healed.restore.report.v6} IPv6 entries in ${(healed.restore.durationMs / 1000).toFixed(2)} s`,
+      );
+    }
+    this.writeMetrics();
+  }
+
+  private async prune(): Promise<void> {
+    const { config, backend } = this.settings;
+    const retention = config.policy.retentionSeconds;
+    if (retention === undefined) return;
+    const report = await prune(this.store, config, this.clock(), backend, { olderThan: retention, includeManual: false, dryRun: false });
+    this.lastPrune = { at: this.clock(), addresses: report.addresses.length };
+    this.log(`pruned ${report.addresses.length} addresses (${report.events} events); ${report.liveRemoved} live entries removed`);
+    this.writeMetrics();
+  }
+
+  private writeMetrics(): void {
+    const path = this.settings.metricsFile;
+    if (!path) return;
+    const snapshot = this.store.read(() => {
+      const totals = this.store.bans.totals();
+      const last = this.store.restores.last();
+      return {
+        liveEntries: this.liveEntries,
+        addresses: totals.addresses,
+        events: totals.events,
+        byJail: this.store.bans.countBy('jail'),
+        bySource: this.store.bans.countBy('source'),
+        safelist: this.store.safelist.count() + this.settings.config.safelist.length,
+        ...(last ? { lastRestore: { startedAt: last.started_at, durationMs: last.duration_ms } } : {}),
+        repairs: this.repairs,
+        ...(this.lastPrune ? { lastPrune: this.lastPrune } : {}),
+        cycleErrors: this.cycleErrors,
+      };
+    });
+    writeMetrics(path, renderMetrics(snapshot));
+  }
+}

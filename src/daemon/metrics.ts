@@ -1,0 +1,80 @@
+// Prometheus metrics as a node_exporter textfile: written to a temp file and renamed, so the
+// collector never reads half a file.
+
+import { renameSync, writeFileSync } from 'node:fs';
+
+export interface MetricsSnapshot {
+  readonly liveEntries: { readonly v4: number | undefined; readonly v6: number | undefined };
+  readonly addresses: number;
+  readonly events: number;
+  readonly byJail: ReadonlyArray<{ key: string | number; addresses: number }>;
+  readonly bySource: ReadonlyArray<{ key: string | number; addresses: number }>;
+  readonly safelist: number;
+  readonly lastRestore?: { readonly startedAt: number; readonly durationMs: number };
+  readonly repairs: number;
+  readonly lastPrune?: { readonly at: number; readonly addresses: number };
+  readonly cycleErrors: number;
+}
+
+interface Metric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'gauge' | 'counter';
+  readonly samples: ReadonlyArray<[labels: Record<string, string>, value: number]>;
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+export function renderMetrics(snapshot: MetricsSnapshot): string {
+  const metrics: Metric[] = [
+    {
+      name: 'stickyban_live_entries',
+      help: 'Entries in the live blocklist set, per family (absent when the set does not exist).',
+      type: 'gauge',
+      samples: [
+        ...(snapshot.liveEntries.v4 === undefined ? [] : [[{ family: 'ipv4' }, snapshot.liveEntries.v4] as [Record<string, string>, number]]),
+        ...(snapshot.liveEntries.v6 === undefined ? [] : [[{ family: 'ipv6' }, snapshot.liveEntries.v6] as [Record<string, string>, number]]),
+      ],
+    },
+    { name: 'stickyban_addresses', help: 'Banned addresses and blocks with active bans in the store.', type: 'gauge', samples: [[{}, snapshot.addresses]] },
+    { name: 'stickyban_events', help: 'Ban events in the store, lifted ones included.', type: 'gauge', samples: [[{}, snapshot.events]] },
+    { name: 'stickyban_jail_addresses', help: 'Addresses with active bans, per jail.', type: 'gauge', samples: snapshot.byJail.map((row) => [{ jail: String(row.key) }, row.addresses]) },
+    { name: 'stickyban_source_addresses', help: 'Addresses with active bans, per source.', type: 'gauge', samples: snapshot.bySource.map((row) => [{ source: String(row.key) }, row.addresses]) },
+    { name: 'stickyban_safelist_entries', help: 'Safelist entries (store, config file and built-in).', type: 'gauge', samples: [[{}, snapshot.safelist]] },
+    ...(snapshot.lastRestore
+      ? ([
+          { name: 'stickyban_last_restore_timestamp_seconds', help: 'When the last restore started.', type: 'gauge', samples: [[{}, snapshot.lastRestore.startedAt]] },
+          { name: 'stickyban_last_restore_duration_seconds', help: 'How long the last restore took.', type: 'gauge', samples: [[{}, snapshot.lastRestore.durationMs / 1000]] },
+        ] as Metric[])
+      : []),
+    { name: 'stickyban_heal_repairs_total', help: 'Times the daemon found the blocklist removed and restored it.', type: 'counter', samples: [[{}, snapshot.repairs]] },
+    ...(snapshot.lastPrune
+      ? ([
+          { name: 'stickyban_last_prune_timestamp_seconds', help: 'When the daemon last pruned.', type: 'gauge', samples: [[{}, snapshot.lastPrune.at]] },
+          { name: 'stickyban_last_prune_addresses', help: 'Addresses the last prune removed.', type: 'gauge', samples: [[{}, snapshot.lastPrune.addresses]] },
+        ] as Metric[])
+      : []),
+    { name: 'stickyban_daemon_errors_total', help: 'Daemon cycles that failed (see the log).', type: 'counter', samples: [[{}, snapshot.cycleErrors]] },
+  ];
+  return metrics
+    .map((metric) =>
+      [
+        `# HELP ${metric.name} ${metric.help}`,
+        `# TYPE ${metric.name} ${metric.type}`,
+        ...metric.samples.map(([labels, value]) => {
+          const text = Object.entries(labels).map(([key, label]) => `${key}="${escapeLabel(label)}"`).join(',');
+          return `${metric.name}${text ? `{${text}}` : ''} ${value}`;
+        }),
+      ].join('\n'),
+    )
+    .join('\n')
+    .concat('\n');
+}
+
+export function writeMetrics(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, text, { mode: 0o644 });
+  renameSync(temp, path);
+}

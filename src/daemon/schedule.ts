@@ -1,0 +1,22 @@
+import { CronJob, validateCronExpression } from 'cron';
+import { UsageError } from '../errors.js';
+import { quote } from '../input/quote.js';
+
+export interface Schedule {
+  stop(): void;
+  /** When the job runs next, for the log. */
+  next(): Date;
+}
+
+/** Runs `onTick` on a cron expression (local time, as system cron does); a bad expression is exit 2. */
+export function schedule(expression: string, onTick: () => void): Schedule {
+  const check = validateCronExpression(expression);
+  if (!check.valid) {
+    throw new UsageError(`invalid prune_schedule ${quote(expression)}: expected a cron expression such as "17 4 * * *" (${check.error?.message ?? 'invalid'})`);
+  }
+  const job = CronJob.from({ cronTime: expression, onTick, start: true });
+  return {
+    stop: () => void job.stop(),
+    next: () => job.nextDate().toJSDate(),
+  };
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cliCommand } from '../../helpers/cli.js';
+import { Netns } from '../../helpers/netns.js';
+import { count } from '../../helpers/sqlite.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('daemon: repairs a wiped ruleset within the interval, folds the spool, writes metrics, exits 0 on SIGTERM', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const metrics = join(dir, 'stickyban.prom');
+  for (const address of ['203.0.113.7', '2001:db8::7']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
+  assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
+
+  const [file, args] = cliCommand(['--db', db, 'daemon', '--heal-interval', '1s', '--metrics-file', metrics], netns.name);
+  const daemon = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  daemon.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => daemon.once('exit', resolve));
+  try {
+    await until('the daemon to start', () => log.includes('daemon: started'));
+    await until('the first metrics', () => existsSync(metrics));
+
+    const inPlace = async () => {
+      const v4 = await netns.exec('iptables', ['-S']);
+      const v6 = await netns.exec('ip6tables', ['-S']);
+      return v4.includes('-A INPUT -j Blocklist') && v4.includes('--match-set stickyban4') && v6.includes('--match-set stickyban6');
+    };
+
+    // A foreign iptables-restore replaces the ruleset.
+    await netns.exec('iptables-restore', [], { input: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n' });
+    assert.equal(await inPlace(), false);
+    await until('the repair after iptables-restore', inPlace, 5_000);
+    await until('the repair to be logged', () => /daemon: repaired: iptables .*restored 1 IPv4 and 1 IPv6 entries/.test(log));
+
+    // nft flush ruleset wipes the iptables-nft tables of both families at once.
+    await netns.exec('nft', ['flush', 'ruleset']);
+    assert.equal(await inPlace(), false);
+    await until('the repair after nft flush ruleset', inPlace, 5_000);
+    assert.equal((await netns.try('ipset', ['test', 'stickyban4', '203.0.113.7'])).code, 0);
+    assert.equal((await netns.try('ipset', ['test', 'stickyban6', '2001:db8::7'])).code, 0);
+
+    // A spooled ban (the hook could not reach the store) is folded in and made live.
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(`${db}.spool`, `${JSON.stringify({ uuid: '018f0000-0000-7000-8000-000000000001', origin: 'test', address: '198.51.100.9', jail: 'sshd', banned_at: 1_790_000_000, bantime: 600, source: 'fail2ban', reason: null, restored: false })}\n`);
+    await until('the spool to be folded', () => log.includes('daemon: folded 1 spooled ban'));
+    assert.equal(count(db, 'bans', "address = '198.51.100.9'"), 1);
+    assert.equal((await netns.try('ipset', ['test', 'stickyban4', '198.51.100.9'])).code, 0);
+
+    await until('metrics with the repairs', () => /^stickyban_heal_repairs_total 2$/m.test(readFileSync(metrics, 'utf8')));
+    const text = readFileSync(metrics, 'utf8');
+    assert.match(text, /^# TYPE stickyban_live_entries gauge$/m);
+    assert.match(text, /^stickyban_live_entries\{family="ipv4"\} 2$/m);
+    assert.match(text, /^stickyban_jail_addresses\{jail="sshd"\} 3$/m);
+    assert.match(text, /^stickyban_last_restore_duration_seconds \d+(\.\d+)?$/m);
+  } finally {
+    daemon.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0);
+  assert.match(log, /daemon: SIGTERM: stopping\n.*daemon: stopped\n$/);
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Netns } from '../../helpers/netns.js';
+import { manyIPv4, seedBans } from '../../helpers/seed.js';
+import { count, query } from '../../helpers/sqlite.js';
+import { tempDb } from '../../helpers/tmp.js';
+
+const DAY = 86_400;
+const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
+const at = (daysAgo: number) => String(NOW - daysAgo * DAY);
+
+async function members(netns: Netns, set: string): Promise<string[]> {
+  const text = await netns.exec('ipset', ['list', set]);
+  return text.slice(text.indexOf('Members:\n') + 9).split('\n').filter(Boolean).sort();
+}
+
+describe('prune', () => {
+  test('removes exactly the addresses last banned before the retention, from the store and the live set', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    const cli = async (when: string, ...args: string[]) => {
+      const result = await netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: when } });
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+    const fail2ban = ['--jail', 'sshd', '--source', 'fail2ban'];
+    await cli(at(400), 'ban', '203.0.113.1', ...fail2ban); // old
+    await cli(at(200), 'ban', '203.0.113.2', ...fail2ban); // old
+    await cli(at(200), 'ban', '203.0.113.3', ...fail2ban); // old, but banned again recently
+    await cli(at(10), 'ban', '203.0.113.3', ...fail2ban);
+    await cli(at(179), 'ban', '203.0.113.4', ...fail2ban); // inside the retention
+    await cli(at(300), 'ban', '2001:db8::1', ...fail2ban); // old IPv6
+    await cli(at(300), 'ban', '203.0.113.5'); // old, but manual
+    await cli(at(300), 'ban', '192.0.2.7', ...fail2ban); // old, but safelisted: history kept
+    await cli(at(1), 'safelist', 'add', '192.0.2.0/24');
+    // A restore long ago put everything live; the live set now holds aged-out entries.
+    await cli(at(500), 'restore');
+    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5']);
+    const events = count(db, 'bans');
+
+    const dry = await cli(String(NOW), 'prune', '--dry-run', '--verbose');
+    assert.match(dry, /dry run: would prune 3 addresses \(3 events\) last banned before 2026-05-25T12:00:00Z \(180d ago\); kept the history of 1 safelisted/);
+    assert.match(dry, /^ {2}203\.0\.113\.1$/m);
+    assert.equal(count(db, 'bans'), events, 'dry run changes nothing');
+    assert.equal((await members(netns, 'stickyban4')).length, 5);
+
+    const done = await cli(String(NOW), 'prune');
+    assert.match(done, /pruned 3 addresses \(3 events\) .*; 3 live entries removed; kept the history of 1 safelisted/);
+    assert.deepEqual(query(db, 'SELECT DISTINCT address FROM bans ORDER BY address').map((row) => row.address), ['192.0.2.7', '203.0.113.3', '203.0.113.4', '203.0.113.5']);
+    assert.equal(count(db, 'bans', "address = '203.0.113.3'"), 2, 'a re-banned address keeps its whole history');
+    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.3', '203.0.113.4', '203.0.113.5']);
+    assert.deepEqual(await members(netns, 'stickyban6'), []);
+
+    assert.match(await cli(String(NOW), 'prune', '--older-than', '90d', '--include-manual'), /pruned 2 addresses/);
+    assert.deepEqual(query(db, "SELECT DISTINCT address FROM bans WHERE address LIKE '203.%' ORDER BY address").map((row) => row.address), ['203.0.113.3']);
+    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.3']);
+    assert.match(await cli(String(NOW), 'prune'), /nothing to prune/);
+  });
+
+  test('bad durations exit 2 and change nothing', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    await netns.cli(['--db', db, 'ban', '203.0.113.1']);
+    for (const bad of ['90', '90 days', '-5d', '1.5d', 'd', '']) {
+      const result = await netns.cli(['--db', db, 'prune', '--older-than', bad]);
+      assert.equal(result.code, 2, bad);
+      assert.match(result.stderr, /^stickyban: invalid --older-than .*expected a number with a unit/);
+    }
+    assert.equal(count(db, 'bans'), 1);
+  });
+
+  test('300 ban hooks while a prune of 100k old rows runs: all 300 are stored', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    seedBans(db, [...manyIPv4(100_000)].map((address) => ({ address, bannedAt: NOW - 365 * DAY })));
+    const pruning = netns.cli(['--db', db, 'prune'], { env: { STICKYBAN_NOW: String(NOW) } });
+    const fresh = Array.from({ length: 300 }, (_, i) => `198.18.${i >> 8}.${i & 255}`);
+    const hooks = await Promise.all(fresh.map((address) => netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'], { env: { STICKYBAN_NOW: String(NOW) } })));
+    const pruned = await pruning;
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.match(pruned.stdout, /pruned 100000 addresses/);
+    assert.deepEqual(hooks.filter((result) => result.code !== 0).map((result) => result.stderr), []);
+    assert.deepEqual(query(db, "SELECT address FROM bans WHERE address LIKE '198.18.%' ORDER BY id").map((row) => row.address).sort(), fresh.sort());
+    assert.equal(count(db, 'bans'), 300);
+  });
+});
