@@ -41,6 +41,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
         (dropped > 0 ? ` (${v4.dropped + v6.dropped} banned blocks safelisted, ${v4.split + v6.split} split around the safelist)` : '') +
         (result.caughtUp > 0 ? `; ${result.caughtUp} entries caught up from bans recorded meanwhile` : ''),
     );
+    ctx.out.detail(`peak memory of stickyban: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
   } finally {
     store.close();
   }
