@@ -30,11 +30,13 @@ export class BenchNetns {
   }
 }
 
-/** Wall time of one process run, in milliseconds. */
-export function timeRun(file: string, args: readonly string[], options: SpawnSyncOptions = {}): number {
+/** Wall time of one process run, in milliseconds; its stdout goes to `onOutput` if given. */
+export function timeRun(file: string, args: readonly string[], options: SpawnSyncOptions = {}, onOutput?: (stdout: string) => void): number {
   const start = process.hrtime.bigint();
-  must(file, args, options);
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  const stdout = must(file, args, options);
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  onOutput?.(stdout);
+  return ms;
 }
 
 export function median(values: number[]): number {
@@ -45,7 +47,7 @@ export function median(values: number[]): number {
 
 /** Prints rows as an aligned table. */
 export function printTable(headers: string[], rows: Array<Array<string | number>>): void {
-  const text = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? cell.toFixed(cell < 10 ? 2 : 1) : cell)));
+  const text = rows.map((row) => row.map((cell) => (typeof cell !== 'number' ? cell : Number.isInteger(cell) ? String(cell) : cell.toFixed(cell < 10 ? 2 : 1))));
   const widths = headers.map((header, i) => Math.max(header.length, ...text.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i]!)).join('  ');
   console.log(line(headers));

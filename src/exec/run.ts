@@ -64,14 +64,22 @@ async function writeInput(stdin: NodeJS.WritableStream, input: string | Iterable
     stdin.end(input);
     return;
   }
+  let closed = false;
+  stdin.once('close', () => (closed = true));
   for (const chunk of input) {
+    if (closed) return;
     if (!stdin.write(chunk)) {
-      const drained = await new Promise<boolean>((resolve) => {
-        stdin.once('drain', () => resolve(true));
-        stdin.once('close', () => resolve(false));
+      // Wait for the tool to catch up (or to exit, which closes its stdin).
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          stdin.off('drain', done);
+          stdin.off('close', done);
+          resolve();
+        };
+        stdin.on('drain', done);
+        stdin.on('close', done);
       });
-      if (!drained) return;
     }
   }
-  stdin.end();
+  if (!closed) stdin.end();
 }
