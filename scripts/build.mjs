@@ -2,8 +2,10 @@
 //
 // Why a bundle: `stickyban ban` runs once per ban, and on Node 20 the ESM loader spends ~20 ms
 // resolving and linking our ~30 small modules before any work starts, a third of Node's own start
-// time. One CommonJS file loads in ~2 ms. Dynamic imports stay lazy (esbuild wraps each lazily
+// time. One CommonJS file loads in ~3 ms. Dynamic imports stay lazy (esbuild wraps each lazily
 // imported module in an init function), so the hook still evaluates only what it uses.
+// better-sqlite3's JavaScript is bundled too (its dozen small files cost ~4 ms to require); its
+// compiled addon stays in node_modules and is loaded by path (src/store/store.ts).
 // Type checking is tsc's job (npm run typecheck); esbuild only strips types.
 
 import { build } from 'esbuild';
@@ -19,7 +21,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  packages: 'external',
+  // Loaded only by the commands that need them; the hook never pays for parsing them.
+  external: ['commander', 'cron', 'smol-toml'],
   sourcemap: 'linked',
   // The shebang comes from src/main.ts. import.meta does not exist in CommonJS; give the bundle the equivalent of its own URL.
   banner: { js: "const __stickyban_url = require('node:url').pathToFileURL(__filename).href;" },
