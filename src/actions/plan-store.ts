@@ -13,8 +13,8 @@ import type { Store } from '../store/store.js';
 /** The whole plan: what restore loads. */
 export function planStore(store: Store, config: Config, now: number): Plan {
   return store.read(() => ({
-    v4: planFamily(V4, blocks(4, store.bans.qualifying(4, config.policy, now)), safelistOf(store, config, 4)),
-    v6: planFamily(V6, blocks(6, store.bans.qualifying(6, config.policy, now)), safelistOf(store, config, 6)),
+    v4: planFamily(V4, store.bans.qualifying(4, config.policy, now), safelistOf(store, config, 4)),
+    v6: planFamily(V6, store.bans.qualifying(6, config.policy, now), safelistOf(store, config, 6)),
   }));
 }
 

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { Family, Network } from '../address/network.js';
+import type { Family, Network, Range } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
-import { blockParams } from './keys.js';
+import { blockParams, packedBlockSql, unpackBlocks } from './keys.js';
 import { enclosingFilter, StatementCache } from './statements.js';
 
 export interface BanEvent {
@@ -53,14 +53,18 @@ export interface BlockSummary {
 /**
  * The policy as SQL over the active events of one block, so the planner (HAVING) and `list` (a
  * column) apply exactly the same rule. A restored ban proves an offence happened but is not a new
- * one: a block counts max(new offences, 1 if it has any event from a policy jail).
+ * one: a block counts max(new offences, 1 if it has any event from a policy jail). Conditions the
+ * policy does not ask for are left out: the default policy plans a million blocks noticeably faster.
  */
 function policySql(policy: Policy): { inPolicy: string; qualifies: string } {
   const inPolicy = policy.jails.length > 0 ? 'jail IN (SELECT value FROM json_each(@jails))' : '1';
-  const offences = `max(sum(${inPolicy} AND restored = 0), max(${inPolicy}))`;
-  const lastBan = `max(CASE WHEN ${inPolicy} THEN banned_at END)`;
-  const manual = `max(${inPolicy} AND source = 'manual')`;
-  return { inPolicy, qualifies: `(${offences} >= @minBans AND (${lastBan} >= @cutoff OR ${manual}))` };
+  const conditions: string[] = [];
+  if (policy.jails.length > 0) conditions.push(`max(${inPolicy})`);
+  if (policy.minBans > 1) conditions.push(`max(sum(${inPolicy} AND restored = 0), max(${inPolicy})) >= @minBans`);
+  if (policy.retentionSeconds !== undefined) {
+    conditions.push(`(max(CASE WHEN ${inPolicy} THEN banned_at END) >= @cutoff OR max(${inPolicy} AND source = 'manual'))`);
+  }
+  return { inPolicy, qualifies: conditions.length > 0 ? `(${conditions.join(' AND ')})` : '1' };
 }
 
 function policyParams(policy: Policy, now: number): Record<string, unknown> {
@@ -113,15 +117,18 @@ export class BanTable {
   }
 
   /** Every block the policy makes permanent, ordered by first address: the planner's input. */
-  qualifying(family: Family, policy: Policy, now: number): IterableIterator<RawBlock> {
+  qualifying(family: 4, policy: Policy, now: number): Iterable<Range<number>>;
+  qualifying(family: 6, policy: Policy, now: number): Iterable<Range<bigint>>;
+  qualifying(family: Family, policy: Policy, now: number): Iterable<Range<number | bigint>> {
     const { inPolicy, qualifies } = policySql(policy);
-    return this.cache
+    const packed = this.cache
       .get(
-        `SELECT first, last FROM bans WHERE family = @family AND lifted_at IS NULL AND ${inPolicy}
+        `SELECT ${packedBlockSql(family)} FROM bans WHERE family = @family AND lifted_at IS NULL AND ${inPolicy}
          GROUP BY first, last HAVING ${qualifies} ORDER BY first, last`,
       )
-      .raw()
-      .iterate({ family, ...policyParams(policy, now) }) as IterableIterator<RawBlock>;
+      .pluck()
+      .all({ family, ...policyParams(policy, now) });
+    return unpackBlocks(family, packed);
   }
 
   /**

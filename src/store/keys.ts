@@ -1,7 +1,7 @@
 // How a block's numbers are stored: IPv4 as an INTEGER (bound as a bigint, since better-sqlite3 binds
 // JS numbers as REAL and an ANY column would keep them that way), IPv6 as a 16-byte big-endian BLOB.
 
-import type { Family, Network } from '../address/network.js';
+import type { Family, Network, Range } from '../address/network.js';
 
 export type StoredKey = bigint | Buffer;
 
@@ -30,4 +30,32 @@ export function blockParams(network: Network): { family: Family; first: StoredKe
     first: toStoredKey(network.family, network.first),
     last: toStoredKey(network.family, network.last),
   };
+}
+
+/**
+ * SQL that packs a stored block into one value. Reading one column per row is several times faster
+ * than two with better-sqlite3 (no array per row), which matters when restore reads a million blocks.
+ * IPv4: first * 64 + log2(size), exact in a double (38 bits). IPv6: the 32 bytes of first and last.
+ */
+export function packedBlockSql(family: Family): string {
+  return family === 4 ? 'first * 64 + CAST(log2(last - first + 1) AS INTEGER)' : 'first || last';
+}
+
+export function unpackBlocks(family: 4, packed: readonly unknown[]): Generator<Range<number>>;
+export function unpackBlocks(family: 6, packed: readonly unknown[]): Generator<Range<bigint>>;
+export function unpackBlocks(family: Family, packed: readonly unknown[]): Generator<Range<number | bigint>>;
+export function* unpackBlocks(family: Family, packed: readonly unknown[]): Generator<Range<number | bigint>> {
+  if (family === 4) {
+    for (const value of packed as number[]) {
+      const first = Math.floor(value / 64);
+      yield { first, last: first + 2 ** (value - first * 64) - 1 };
+    }
+    return;
+  }
+  for (const value of packed as Buffer[]) {
+    yield {
+      first: (value.readBigUInt64BE(0) << 64n) | value.readBigUInt64BE(8),
+      last: (value.readBigUInt64BE(16) << 64n) | value.readBigUInt64BE(24),
+    };
+  }
 }

@@ -4,7 +4,8 @@
 // a process dies, so a killed restore never leaves a stale lock behind. The ban hook does not take
 // it; restore catches up on bans recorded while it ran instead.
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './sqlite.js';
 import { StoreError } from '../errors.js';
 import { createPrivately, isBusy } from './store.js';
 
@@ -16,7 +17,7 @@ export class ApplyLock {
   static acquire(dbPath: string, waitMs: number = WAIT_MS): ApplyLock {
     const path = `${dbPath}.lock`;
     createPrivately(path);
-    const db = new Database(path, { timeout: waitMs });
+    const db = openDatabase(path, { timeout: waitMs });
     try {
       db.exec('BEGIN EXCLUSIVE');
     } catch (error) {

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './sqlite.js';
 import { StoreError } from '../errors.js';
 import { migrate, readMigrations } from './migrate.js';
 import { BanTable } from './bans.js';
@@ -36,7 +36,7 @@ export class Store {
     createPrivately(path);
     let db: Database.Database | undefined;
     try {
-      db = new Database(path, { timeout: SQLITE_BUSY_WAIT_MS, nativeBinding: nativeBinding() });
+      db = openDatabase(path, { timeout: SQLITE_BUSY_WAIT_MS });
       const opened = db;
       configure(opened, options.busyTimeoutMs);
       retryWhileBusy(() => migrate(opened, readMigrations(options.migrationsDir), path), options.busyTimeoutMs);
@@ -73,16 +73,6 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
-}
-
-/**
- * Where better-sqlite3's compiled addon is. Given by path, the package skips its search of a dozen
- * candidate paths (a few milliseconds on every ban hook), and the bundle can include its JavaScript.
- */
-function nativeBinding(): string {
-  const addon = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
-  if (!existsSync(addon)) throw new StoreError(`the SQLite driver is not built (${addon} is missing); run: npm rebuild better-sqlite3`);
-  return addon;
 }
 
 /** Creates the file (and its directory) readable by the owner only, unless it exists. */
