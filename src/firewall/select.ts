@@ -1,4 +1,6 @@
-import type { Config } from '../config/config.js';
+import { BACKENDS, type Config } from '../config/config.js';
+import { UsageError } from '../errors.js';
+import { quote } from '../input/quote.js';
 import type { Runner } from '../exec/run.js';
 import type { FirewallBackend } from './backend.js';
 
@@ -9,7 +11,16 @@ export async function loadBackend(config: Config, runner: Runner): Promise<Firew
       const { IpsetBackend } = await import('./ipset.js');
       return new IpsetBackend(config.ipset, runner);
     }
+    case 'nftables': {
+      const { NftablesBackend } = await import('./nftables.js');
+      return new NftablesBackend(config.nftables, runner);
+    }
+    case 'route': {
+      const { RouteBackend } = await import('./route.js');
+      return new RouteBackend(config.route, runner);
+    }
     default:
-      throw new Error(`backend ${config.backend} is not available yet`);
+      // The config loader admits only known names; this guards a name added there but not here.
+      throw new UsageError(`backend ${quote(String(config.backend))} is not supported; expected one of ${BACKENDS.join(', ')}`);
   }
 }

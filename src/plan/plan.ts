@@ -4,15 +4,18 @@
 
 import type { Cidr, KeySpace, Range } from '../address/network.js';
 
-export interface FamilyPlan<K extends number | bigint> {
+export interface PlanStats {
+  /** Distinct outermost banned blocks the plan started from. */
+  banned: number;
+  /** Banned blocks entirely inside the safelist. */
+  dropped: number;
+  /** Banned blocks the safelist cut into pieces. */
+  split: number;
+}
+
+export interface FamilyPlan<K extends number | bigint> extends Readonly<PlanStats> {
   /** Disjoint CIDR blocks in ascending order: what the live set must contain, nothing more. */
   readonly entries: Cidr<K>[];
-  /** Distinct outermost banned blocks the plan started from. */
-  readonly banned: number;
-  /** Banned blocks entirely inside the safelist. */
-  readonly dropped: number;
-  /** Banned blocks the safelist cut into pieces. */
-  readonly split: number;
 }
 
 export interface Plan {
@@ -21,45 +24,83 @@ export interface Plan {
 }
 
 /**
+ * A plan produced while it is consumed: restore streams entries into the firewall tool as they
+ * are planned, so reading the store overlaps with the kernel loading the set.
+ */
+export interface FamilyPlanStream<K extends number | bigint> {
+  /** The entries of FamilyPlan, in the same order; iterate once. */
+  readonly entries: Iterable<Cidr<K>>;
+  /** At least the number of entries, to size a set before they are known. */
+  readonly sizeHint: number;
+  /** Complete once `entries` has been iterated. */
+  readonly stats: Readonly<PlanStats>;
+}
+
+export interface PlanStream {
+  readonly v4: FamilyPlanStream<number>;
+  readonly v6: FamilyPlanStream<bigint>;
+}
+
+/** A finished plan as a stream (sizeHint exact). */
+export function streamOf(plan: Plan): PlanStream {
+  const family = <K extends number | bigint>({ entries, ...stats }: FamilyPlan<K>): FamilyPlanStream<K> => ({ entries, sizeHint: entries.length, stats });
+  return { v4: family(plan.v4), v6: family(plan.v6) };
+}
+
+/** Runs a stream to the end: for backends that need every entry at once. */
+export function collect(plan: PlanStream): Plan {
+  const family = <K extends number | bigint>(stream: FamilyPlanStream<K>): FamilyPlan<K> => {
+    const entries = [...stream.entries];
+    return { entries, ...stream.stats };
+  };
+  return { v4: family(plan.v4), v6: family(plan.v6) };
+}
+
+/**
  * Plans one family. `bans` must be CIDR blocks sorted by first address; the safelist may be any
  * ranges in any order. Blocks nested in a larger banned block are dropped (the outer one covers
  * them), and every block is cut around the safelist into the fewest CIDRs that remain.
  */
-export function planFamily<K extends number | bigint>(
+export function planFamily<K extends number | bigint>(space: KeySpace<K>, bans: Iterable<Range<K>>, safelist: Iterable<Range<K>>): FamilyPlan<K> {
+  const stats: PlanStats = { banned: 0, dropped: 0, split: 0 };
+  const entries = [...planEntries(space, bans, safelist, stats)];
+  return { entries, ...stats };
+}
+
+/** planFamily's entries one by one, as the sweep finds them; `stats` is filled in on the way. */
+export function* planEntries<K extends number | bigint>(
   space: KeySpace<K>,
   bans: Iterable<Range<K>>,
   safelist: Iterable<Range<K>>,
-): FamilyPlan<K> {
+  stats: PlanStats,
+): Generator<Cidr<K>> {
   const safe = mergeRanges(space, safelist);
-  const entries: Cidr<K>[] = [];
-  let banned = 0;
-  let dropped = 0;
-  let split = 0;
+  const pieces: Cidr<K>[] = [];
   let s = 0; // first safelist range that may still meet a block
   let outer: Range<K> | undefined;
 
-  const emit = (block: Range<K>): void => {
-    banned++;
+  /** Cuts one outermost block around the safelist into `pieces`. */
+  const cut = (block: Range<K>): void => {
+    stats.banned++;
     while (s < safe.length && safe[s]!.last < block.first) s++;
     if (s === safe.length || safe[s]!.first > block.last) {
-      space.cover(block.first, block.last, entries);
+      space.cover(block.first, block.last, pieces);
       return;
     }
-    const before = entries.length;
     let cursor = block.first;
     let covered = false;
     for (let i = s; i < safe.length && safe[i]!.first <= block.last; i++) {
       const range = safe[i]!;
-      if (range.first > cursor) space.cover(cursor, space.prev(range.first), entries);
+      if (range.first > cursor) space.cover(cursor, space.prev(range.first), pieces);
       if (range.last >= block.last) {
         covered = true;
         break;
       }
       cursor = space.next(range.last);
     }
-    if (!covered) space.cover(cursor, block.last, entries);
-    if (entries.length === before) dropped++;
-    else split++;
+    if (!covered) space.cover(cursor, block.last, pieces);
+    if (pieces.length === 0) stats.dropped++;
+    else stats.split++;
   };
 
   for (const block of bans) {
@@ -70,12 +111,16 @@ export function planFamily<K extends number | bigint>(
         if (block.last > outer.last) outer = block;
         continue;
       }
-      emit(outer);
+      cut(outer);
+      yield* pieces;
+      pieces.length = 0;
     }
     outer = block;
   }
-  if (outer !== undefined) emit(outer);
-  return { entries, banned, dropped, split };
+  if (outer !== undefined) {
+    cut(outer);
+    yield* pieces;
+  }
 }
 
 /** Sorts ranges and merges the ones that overlap or touch, giving disjoint ranges in order. */

@@ -1,0 +1,53 @@
+// What inspect() reports for the nftables backend: each part of our table that must be in place, read
+// from `nft -j list table`. Pure, so doctor's wording is tested without a kernel.
+
+import type { Family } from '../address/network.js';
+import type { Config } from '../config/config.js';
+import type { Inspection, LiveCheck } from './backend.js';
+import type { NftSetState, NftTableState } from './nft-json.js';
+import { dropRules, NFT_CHAIN, NFT_SETS } from './nft-script.js';
+
+export function checkTable(state: NftTableState | undefined, settings: Config['nftables']): Inspection {
+  const table = `nftables table inet ${settings.table}`;
+  if (!state) return { checks: [{ what: table, ok: false, problem: 'does not exist' }], entries: { v4: undefined, v6: undefined } };
+  const checks: LiveCheck[] = [{ what: table, ok: true }];
+  const entries: { v4: number | undefined; v6: number | undefined } = { v4: undefined, v6: undefined };
+  for (const family of [4, 6] as const) {
+    const { hosts, blocks, type } = NFT_SETS[family];
+    const hostSet = checkSet(checks, state.sets, hosts, type, false);
+    const blockSet = checkSet(checks, state.sets, blocks, type, true);
+    if (hostSet && blockSet) entries[family === 4 ? 'v4' : 'v6'] = hostSet.elements.length + blockSet.elements.length;
+  }
+  checks.push(checkChain(state, settings.priority));
+  for (const family of [4, 6] as Family[]) {
+    for (const rule of dropRules(family)) {
+      const present = state.rules.filter((entry) => entry.chain === NFT_CHAIN && entry.text === rule).length;
+      const what = `rule "${rule}" in chain ${NFT_CHAIN}`;
+      checks.push(present === 1 ? { what, ok: true } : { what, ok: false, problem: present === 0 ? 'missing' : 'duplicated' });
+    }
+  }
+  return { checks, entries };
+}
+
+/** Adds the check of one set; returns the set when it is usable. */
+function checkSet(checks: LiveCheck[], sets: readonly NftSetState[], name: string, type: string, interval: boolean): NftSetState | undefined {
+  const what = `nftables set ${name} (${type}${interval ? ', flags interval' : ''})`;
+  const set = sets.find((entry) => entry.name === name);
+  let problem: string | undefined;
+  if (!set) problem = 'does not exist';
+  else if (set.type !== type) problem = `has type ${set.type}`;
+  else if (set.flags.includes('interval') !== interval) problem = interval ? 'lacks flags interval, so CIDR blocks cannot match' : 'has flags interval';
+  checks.push(problem ? { what, ok: false, problem } : { what, ok: true });
+  return problem ? undefined : set;
+}
+
+function checkChain(state: NftTableState, priority: number): LiveCheck {
+  const what = `nftables chain ${NFT_CHAIN} (type filter hook input priority ${priority}, policy accept)`;
+  const chain = state.chains.find((entry) => entry.name === NFT_CHAIN);
+  if (!chain) return { what, ok: false, problem: 'does not exist' };
+  if (chain.type !== 'filter' || chain.hook !== 'input') return { what, ok: false, problem: `is ${chain.hook ? `type ${chain.type} hook ${chain.hook}` : 'not a base chain'}` };
+  if (chain.prio !== priority) return { what, ok: false, problem: `has priority ${chain.prio}` };
+  // A drop policy in our chain would drop every packet, not only the banned ones.
+  if (chain.policy !== 'accept') return { what, ok: false, problem: `has policy ${chain.policy}` };
+  return { what, ok: true };
+}

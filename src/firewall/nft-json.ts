@@ -1,0 +1,145 @@
+// Reads `nft -j list ...` output (JSON schema version 1, nft 1.0.x) into plain values. Pure and
+// tested against pasted real output (test/unit/firewall/nft-json.test.ts).
+
+import type { Family, Range } from '../address/network.js';
+import { parseIPv4, parseIPv6 } from '../address/parse.js';
+
+export interface NftSetState {
+  readonly name: string;
+  readonly type: string;
+  readonly flags: readonly string[];
+  /** Elements as ranges; empty for a type other than ipv4_addr/ipv6_addr. */
+  readonly elements: Range<number | bigint>[];
+}
+
+export interface NftChainState {
+  readonly name: string;
+  /** Base chains only: type, hook, priority, policy. */
+  readonly type?: string;
+  readonly hook?: string;
+  readonly prio?: number;
+  readonly policy?: string;
+}
+
+export interface NftRuleState {
+  readonly chain: string;
+  /** The rule in nft notation when it is a plain "<proto> saddr @set <verdict>", else undefined. */
+  readonly text: string | undefined;
+}
+
+export interface NftTableState {
+  readonly sets: NftSetState[];
+  readonly chains: NftChainState[];
+  readonly rules: NftRuleState[];
+}
+
+type Json = Record<string, unknown>;
+
+/** Parses `nft -j list table <family> <name>`. */
+export function parseTable(json: string): NftTableState {
+  const sets: NftSetState[] = [];
+  const chains: NftChainState[] = [];
+  const rules: NftRuleState[] = [];
+  for (const item of objects(json)) {
+    if (isObject(item.set)) sets.push(parseSet(item.set));
+    else if (isObject(item.chain)) chains.push(parseChain(item.chain));
+    else if (isObject(item.rule)) rules.push({ chain: String(item.rule.chain), text: ruleText(item.rule.expr) });
+  }
+  return { sets, chains, rules };
+}
+
+/** Parses `nft -j list set <family> <table> <name>`: that one set. */
+export function parseSetListing(json: string): NftSetState | undefined {
+  const item = objects(json).find((entry) => isObject(entry.set));
+  return item ? parseSet(item.set as Json) : undefined;
+}
+
+/** The chains in `nft -j list chains`, as "<family> <table> <chain>". */
+export function parseChainNames(json: string): string[] {
+  return objects(json)
+    .map((item) => item.chain)
+    .filter(isObject)
+    .map((chain) => `${String(chain.family)} ${String(chain.table)} ${String(chain.name)}`);
+}
+
+function parseSet(set: Json): NftSetState {
+  const type = String(set.type);
+  const family: Family | undefined = type === 'ipv4_addr' ? 4 : type === 'ipv6_addr' ? 6 : undefined;
+  const elem = Array.isArray(set.elem) ? set.elem : [];
+  return {
+    name: String(set.name),
+    type,
+    flags: Array.isArray(set.flags) ? set.flags.map(String) : [],
+    elements: family === undefined ? [] : elem.map((value) => parseElement(family, value)),
+  };
+}
+
+function parseChain(chain: Json): NftChainState {
+  return {
+    name: String(chain.name),
+    ...(typeof chain.type === 'string' ? { type: chain.type } : {}),
+    ...(typeof chain.hook === 'string' ? { hook: chain.hook } : {}),
+    ...(typeof chain.prio === 'number' ? { prio: chain.prio } : {}),
+    ...(typeof chain.policy === 'string' ? { policy: chain.policy } : {}),
+  };
+}
+
+/** "ip saddr @v4 drop" for a rule of exactly a source-set match and a verdict; undefined otherwise. */
+function ruleText(expr: unknown): string | undefined {
+  if (!Array.isArray(expr) || expr.length !== 2) return undefined;
+  const [match, verdict] = expr as unknown[];
+  if (!isObject(match) || !isObject(match.match) || !isObject(verdict)) return undefined;
+  const { op, left, right } = match.match;
+  const payload = isObject(left) ? left.payload : undefined;
+  if (op !== '==' || !isObject(payload) || payload.field !== 'saddr' || typeof right !== 'string' || !right.startsWith('@')) return undefined;
+  const verb = Object.keys(verdict);
+  if (verb.length !== 1 || verdict[verb[0]!] !== null) return undefined;
+  return `${String(payload.protocol)} saddr ${right} ${verb[0]}`;
+}
+
+/**
+ * One element: "192.0.2.1", {"prefix": {"addr", "len"}}, {"range": [from, to]}, or any of these
+ * wrapped in {"elem": {"val": ...}} when it carries a timeout or a comment.
+ */
+export function parseElement(family: Family, value: unknown): Range<number | bigint> {
+  if (typeof value === 'string') {
+    const key = parseKey(family, value);
+    return { first: key, last: key };
+  }
+  if (isObject(value)) {
+    if (isObject(value.elem)) return parseElement(family, value.elem.val);
+    if (isObject(value.prefix) && typeof value.prefix.addr === 'string' && typeof value.prefix.len === 'number') {
+      return prefixRange(family, parseKey(family, value.prefix.addr), value.prefix.len);
+    }
+    if (Array.isArray(value.range) && value.range.length === 2 && value.range.every((end) => typeof end === 'string')) {
+      return { first: parseKey(family, value.range[0] as string), last: parseKey(family, value.range[1] as string) };
+    }
+  }
+  throw new Error(`unexpected nft set element ${JSON.stringify(value)}`);
+}
+
+/**
+ * An address exactly as the tool printed it. Unlike parseNetwork, an IPv4-mapped IPv6 address stays
+ * IPv6 here: nft prints ::ffff:0.0.0.0/96 for that block of an IPv6 set.
+ */
+export function parseKey(family: Family, text: string): number | bigint {
+  const value = family === 4 ? parseIPv4(text) : parseIPv6(text);
+  if (typeof value === 'string') throw new Error(`unexpected address ${JSON.stringify(text)} in tool output: ${value}`);
+  return value;
+}
+
+export function prefixRange(family: Family, first: number | bigint, prefix: number): Range<number | bigint> {
+  if (family === 4) return { first, last: (first as number) + 2 ** (32 - prefix) - 1 };
+  return { first, last: (first as bigint) + (1n << BigInt(128 - prefix)) - 1n };
+}
+
+function objects(json: string): Json[] {
+  const parsed = JSON.parse(json) as unknown;
+  const list = isObject(parsed) ? parsed.nftables : undefined;
+  if (!Array.isArray(list)) throw new Error('unexpected nft JSON output: no "nftables" array');
+  return list.filter(isObject);
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,106 @@
+// The nftables backend: table `inet <table>` with per family a hash set of addresses and an interval
+// set of CIDR blocks (nft-script.ts says why two), and an input hook chain that drops their sources.
+// A restore replaces the whole table in one `nft -f` transaction, so there is never a moment without
+// the blocklist; the hook and the safelist change elements in place. Nothing outside our table is
+// touched.
+
+import { V4, V6, type Family, type KeySpace, type Range } from '../address/network.js';
+import type { Config } from '../config/config.js';
+import { OperationalError, ToolError } from '../errors.js';
+import type { Runner } from '../exec/run.js';
+import type { Delta, FamilyDelta } from '../plan/diff.js';
+import type { Plan } from '../plan/plan.js';
+import type { ApplyReport, FirewallBackend, Inspection, UpdateReport } from './backend.js';
+import { checkTable } from './nft-check.js';
+import { Nft, NFT_ABSENT } from './nft-cmd.js';
+import { parseChainNames, parseSetListing, parseTable } from './nft-json.js';
+import { reconcileBlocks } from './nft-reconcile.js';
+import { formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, nftScript, setChanges, updateScript, type SetChanges } from './nft-script.js';
+
+/** nft's words when the live interval set is not what the delta expects. */
+const DRIFT = /element does not exist|interval overlaps|conflicting intervals|File exists/;
+/** What nft says (ENFILE) when an element does not fit in a set's size. */
+const SET_FULL = /Too many open files in system/;
+const UPDATE_ATTEMPTS = 3;
+
+export class NftablesBackend implements FirewallBackend {
+  readonly name = 'nftables' as const;
+  private readonly nft: Nft;
+
+  constructor(
+    private readonly settings: Config['nftables'],
+    runner: Runner,
+  ) {
+    this.nft = new Nft(runner);
+  }
+
+  private get table(): string {
+    return `inet ${this.settings.table}`;
+  }
+
+  async apply(plan: Plan): Promise<ApplyReport> {
+    const existed = await this.exists();
+    await this.nft.load(nftScript(plan, this.settings), `loading nftables table ${this.table}`);
+    return { v4: plan.v4.entries.length, v6: plan.v6.entries.length, notes: existed ? [] : [`created nftables table ${this.table}`] };
+  }
+
+  /**
+   * Applies the delta in one `nft -f -` transaction. The live set can differ from what the store
+   * expects: an admin ran nft by hand, or two hooks raced and applied their deltas out of order. An
+   * element to delete may then be gone, and nft fails the whole transaction for it, which must not
+   * fail a ban. The intent of a delete (that block no longer blocked) already holds when the element
+   * is gone, so: addresses are deleted with the add-then-delete pair (updateScript), which never
+   * fails; for blocks, a failure reads the interval set (blocks are few, so this is cheap) and redoes
+   * the transaction against what is really there (reconcileBlocks). A hook racing between that read
+   * and the write makes it fail again, hence a few attempts.
+   */
+  async update(delta: Delta): Promise<UpdateReport> {
+    let changes: Record<Family, SetChanges> = { 4: setChanges(4, delta.v4), 6: setChanges(6, delta.v6) };
+    if (isEmptyChange(changes[4]) && isEmptyChange(changes[6])) return { added: 0, removed: 0 };
+    const absent = { added: 0, removed: 0, absent: `nftables table ${this.table} does not exist yet (stickyban restore creates it)` };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.nft.load(updateScript(this.settings.table, changes), `updating nftables table ${this.table}`);
+        return { added: delta.v4.add.length + delta.v6.add.length, removed: delta.v4.del.length + delta.v6.del.length };
+      } catch (error) {
+        if (!(error instanceof ToolError)) throw error;
+        // nft says "No such file or directory" for a missing table, set or hash element alike.
+        if (NFT_ABSENT.test(error.stderr) && !(await this.exists())) return absent;
+        if (SET_FULL.test(error.stderr)) {
+          throw new OperationalError(`${error.message} (a set of table ${this.table} is full: a restore sizes it for twice its entries again; run stickyban restore)`);
+        }
+        if (!DRIFT.test(error.stderr) || attempt === UPDATE_ATTEMPTS) throw error;
+      }
+      const v4 = await this.reconciled(4, V4, delta.v4, changes[4]);
+      const v6 = await this.reconciled(6, V6, delta.v6, changes[6]);
+      if (!v4 || !v6) return absent;
+      changes = { 4: v4, 6: v6 };
+    }
+  }
+
+  /** Whether our table is there, told by its chain (see nft-cmd.ts for why not by listing it). */
+  private async exists(): Promise<boolean> {
+    return parseChainNames(await this.nft.listChains('inet')).includes(`inet ${this.settings.table} ${NFT_CHAIN}`);
+  }
+
+  async inspect(): Promise<Inspection> {
+    const json = await this.nft.listTable('inet', this.settings.table);
+    return checkTable(json === undefined ? undefined : parseTable(json), this.settings);
+  }
+
+  /** The family's block changes worked out against the live interval set; undefined when it is gone. */
+  private async reconciled<K extends number | bigint>(family: Family, space: KeySpace<K>, delta: FamilyDelta<K>, changes: SetChanges): Promise<SetChanges | undefined> {
+    const del = delta.del.filter((cidr) => !isHost(family, cidr));
+    const add = delta.add.filter((cidr) => !isHost(family, cidr));
+    if (del.length + add.length === 0) return changes;
+    const json = await this.nft.listSet('inet', this.settings.table, NFT_SETS[family].blocks);
+    const live = json === undefined ? undefined : parseSetListing(json);
+    if (!live) return undefined;
+    const result = reconcileBlocks(space, live.elements as Range<K>[], del, add);
+    return {
+      ...changes,
+      blocksDel: result.del.map((range) => formatElement(family, range)),
+      blocksAdd: result.add.map((cidr) => formatElement(family, cidr)),
+    };
+  }
+}

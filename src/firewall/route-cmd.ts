@@ -1,0 +1,53 @@
+// A thin wrapper around iproute2's `ip` for blackhole routes: one method per verb, batches on stdin,
+// the tool's own words in every error.
+
+import type { Family } from '../address/network.js';
+import { ToolError } from '../errors.js';
+import type { Runner } from '../exec/run.js';
+import { isHarmless, parseBatchFailures, type RouteVerb } from './route-parse.js';
+
+export interface BatchLine {
+  readonly verb: RouteVerb;
+  readonly text: string;
+}
+
+export class Ip {
+  constructor(private readonly runner: Runner) {}
+
+  /** `ip -j route show type blackhole` of the main table, per family. */
+  async blackholeRoutes(family: Family): Promise<string> {
+    const args = ['-j', ...(family === 6 ? ['-6'] : []), 'route', 'show', 'type', 'blackhole'];
+    const { stdout } = await this.runner('ip', args, { context: `listing IPv${family} blackhole routes` });
+    // Older iproute2 prints nothing rather than [] when there is no route.
+    return stdout.trim() || '[]';
+  }
+
+  /**
+   * Runs the lines in one `ip -force -batch -`. -force goes on past a failed line, so one route that
+   * is already gone or already there does not stop the rest; such failures are fine (isHarmless), any
+   * other one is thrown with what ip said about each failed line.
+   */
+  async batch(lines: readonly BatchLine[], context: string): Promise<void> {
+    if (lines.length === 0) return;
+    const args = ['-force', '-batch', '-'];
+    const result = await this.runner('ip', args, { input: chunks(lines), allowFailure: true, context });
+    if (result.exitCode === 0) return;
+    const failures = parseBatchFailures(result.stderr);
+    const real = failures.filter((failure) => {
+      const line = lines[failure.line - 1];
+      return !line || !isHarmless(line.verb, failure.message);
+    });
+    if (failures.length > 0 && real.length === 0) return;
+    const detail = real.length > 0 ? real.map((failure) => `${lines[failure.line - 1]?.text.trim() ?? `line ${failure.line}`}: ${failure.message}`).join('\n') : result.stderr;
+    throw new ToolError(['ip', ...args], result.exitCode, detail, context);
+  }
+}
+
+function* chunks(lines: readonly BatchLine[]): Generator<string> {
+  for (let i = 0; i < lines.length; i += 4096) {
+    yield lines
+      .slice(i, i + 4096)
+      .map((line) => line.text)
+      .join('');
+  }
+}

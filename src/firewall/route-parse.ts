@@ -1,0 +1,108 @@
+// Pure halves of the route backend: reading `ip -j route show type blackhole`, writing `ip -batch`
+// lines, and reading back which batch lines failed. Tested against pasted real output.
+
+import { formatCidr } from '../address/format.js';
+import type { Cidr, Family } from '../address/network.js';
+import { parseIPv4, parseIPv6 } from '../address/parse.js';
+
+/**
+ * Our routes in `ip -j route show type blackhole` output: blackhole routes with our metric, as CIDRs in
+ * ascending order. Routes with another metric or type belong to the admin and are not returned.
+ */
+export function parseRoutes<K extends number | bigint>(json: string, family: Family, metric: number): Cidr<K>[] {
+  const routes = JSON.parse(json) as unknown;
+  if (!Array.isArray(routes)) throw new Error('unexpected `ip -j route` output: not an array');
+  const ours: Cidr<K>[] = [];
+  for (const route of routes as Array<Record<string, unknown>>) {
+    if (route?.type !== 'blackhole' || route.metric !== metric || typeof route.dst !== 'string') continue;
+    ours.push(parseDestination(family, route.dst) as Cidr<K>);
+  }
+  return ours.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.prefix - b.prefix));
+}
+
+/** "default", "192.0.2.1" or "198.51.100.0/24" as `ip` prints a route's destination. */
+export function parseDestination(family: Family, dst: string): Cidr<number | bigint> {
+  const bits = family === 4 ? 32 : 128;
+  if (dst === 'default') return family === 4 ? { first: 0, last: 2 ** 32 - 1, prefix: 0 } : { first: 0n, last: (1n << 128n) - 1n, prefix: 0 };
+  const slash = dst.indexOf('/');
+  const prefix = slash === -1 ? bits : Number(dst.slice(slash + 1));
+  // Raw parsers: an IPv4-mapped destination in the IPv6 table stays IPv6.
+  const value = family === 4 ? parseIPv4(slash === -1 ? dst : dst.slice(0, slash)) : parseIPv6(slash === -1 ? dst : dst.slice(0, slash));
+  if (typeof value === 'string' || !Number.isInteger(prefix) || prefix < 0 || prefix > bits) {
+    throw new Error(`unexpected route destination ${JSON.stringify(dst)} in \`ip -j route\` output`);
+  }
+  if (typeof value === 'number') return { first: value, last: value + 2 ** (32 - prefix) - 1, prefix };
+  return { first: value, last: value + (1n << BigInt(128 - prefix)) - 1n, prefix };
+}
+
+export type RouteVerb = 'add' | 'del';
+
+/** One `ip -batch` line. The type narrows a delete to blackhole routes, so no other route is touched. */
+export function routeLine(verb: RouteVerb, family: Family, cidr: Cidr<number | bigint>, metric: number): string {
+  // CIDR notation even for a host or /0: `ip` reads the family from the address (no -6 per line).
+  const text = cidr.prefix === 0 ? (family === 4 ? '0.0.0.0/0' : '::/0') : formatCidr(family, cidr as Cidr<number> & Cidr<bigint>);
+  return `route ${verb} blackhole ${text} metric ${metric}\n`;
+}
+
+export interface BatchFailure {
+  /** 1-based line of the batch. */
+  readonly line: number;
+  /** What `ip` printed for it. */
+  readonly message: string;
+}
+
+/**
+ * With -force, `ip -batch` goes on after a failed line and prints, per failure, the error and then
+ * "Command failed -:N" (N is the line).
+ */
+export function parseBatchFailures(stderr: string): BatchFailure[] {
+  const failures: BatchFailure[] = [];
+  let pending: string[] = [];
+  for (const raw of stderr.split('\n')) {
+    const line = raw.trim();
+    const failed = /^Command failed .*:(\d+)$/.exec(line);
+    if (failed) {
+      failures.push({ line: Number(failed[1]), message: pending.join('; ') });
+      pending = [];
+    } else if (line) {
+      pending.push(line);
+    }
+  }
+  return failures;
+}
+
+/**
+ * A failure that leaves the routes as wanted: deleting a route that is already gone (ESRCH), or adding
+ * one that is already there (EEXIST), e.g. after a racing hook did the same.
+ */
+export function isHarmless(verb: RouteVerb, message: string): boolean {
+  return verb === 'del' ? /No such process/.test(message) : /File exists/.test(message);
+}
+
+/**
+ * The routes to add and delete to turn `live` into `planned`, both sorted by first address then prefix.
+ * Compared by (first, prefix), so it is exact even when racing hooks left nested routes behind (the
+ * planner's diffEntries assumes disjoint blocks on both sides).
+ */
+export function diffRoutes<K extends number | bigint>(live: readonly Cidr<K>[], planned: readonly Cidr<K>[]): { add: Cidr<K>[]; del: Cidr<K>[] } {
+  const add: Cidr<K>[] = [];
+  const del: Cidr<K>[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < live.length || j < planned.length) {
+    const old = live[i];
+    const now = planned[j];
+    const order = old === undefined ? 1 : now === undefined ? -1 : old.first < now.first ? -1 : old.first > now.first ? 1 : old.prefix - now.prefix;
+    if (order < 0) {
+      del.push(old!);
+      i++;
+    } else if (order > 0) {
+      add.push(now!);
+      j++;
+    } else {
+      i++;
+      j++;
+    }
+  }
+  return { add, del };
+}

@@ -1,0 +1,68 @@
+// The route backend: one blackhole route per planned entry, with our own metric, for hosts without a
+// packet filter. A blackhole route drops what the host sends to a banned address, so a banned client
+// cannot complete a TCP handshake; its packets still arrive (strict rp_filter drops those too, IPv4
+// only). Routes of any other type or metric belong to the admin and are never touched.
+// Routes cannot be swapped at once like a set, so changes add before they delete: a planned entry is
+// never unblocked on the way.
+
+import type { Cidr, Family } from '../address/network.js';
+import type { Config } from '../config/config.js';
+import type { Runner } from '../exec/run.js';
+import type { Delta, FamilyDelta } from '../plan/diff.js';
+import type { Plan } from '../plan/plan.js';
+import type { ApplyReport, FirewallBackend, Inspection, UpdateReport } from './backend.js';
+import { Ip, type BatchLine } from './route-cmd.js';
+import { diffRoutes, parseRoutes, routeLine } from './route-parse.js';
+
+export class RouteBackend implements FirewallBackend {
+  readonly name = 'route' as const;
+  private readonly ip: Ip;
+
+  constructor(
+    private readonly settings: Config['route'],
+    runner: Runner,
+  ) {
+    this.ip = new Ip(runner);
+  }
+
+  /** Makes our routes equal to the plan: adds the missing and deletes the extra ones in one batch. */
+  async apply(plan: Plan): Promise<ApplyReport> {
+    const v4 = diffRoutes(await this.ours<number>(4), plan.v4.entries);
+    const v6 = diffRoutes(await this.ours<bigint>(6), plan.v6.entries);
+    await this.ip.batch(this.lines(v4, v6), `loading blackhole routes with metric ${this.settings.metric}`);
+    const notes = [v4, v6].flatMap((delta, i) =>
+      delta.add.length + delta.del.length > 0 ? [`IPv${i === 0 ? 4 : 6} blackhole routes: ${delta.add.length} added, ${delta.del.length} removed`] : [],
+    );
+    return { v4: plan.v4.entries.length, v6: plan.v6.entries.length, notes };
+  }
+
+  /** There is no container to be missing: routes can always be added, so never absent. */
+  async update(delta: Delta): Promise<UpdateReport> {
+    await this.ip.batch(this.lines(delta.v4, delta.v6), `updating blackhole routes with metric ${this.settings.metric}`);
+    return { added: delta.v4.add.length + delta.v6.add.length, removed: delta.v4.del.length + delta.v6.del.length };
+  }
+
+  async inspect(): Promise<Inspection> {
+    const v4 = (await this.ours(4)).length;
+    const v6 = (await this.ours(6)).length;
+    return {
+      checks: [{ what: `blackhole routes with metric ${this.settings.metric} (${v4} IPv4, ${v6} IPv6)`, ok: true }],
+      entries: { v4, v6 },
+    };
+  }
+
+  private async ours<K extends number | bigint>(family: Family): Promise<Cidr<K>[]> {
+    return parseRoutes<K>(await this.ip.blackholeRoutes(family), family, this.settings.metric);
+  }
+
+  private lines(v4: FamilyDelta<number>, v6: FamilyDelta<bigint>): BatchLine[] {
+    const { metric } = this.settings;
+    const line = (verb: 'add' | 'del', family: Family) => (cidr: Cidr<number | bigint>): BatchLine => ({ verb, text: routeLine(verb, family, cidr, metric) });
+    return [
+      ...v4.add.map(line('add', 4)),
+      ...v6.add.map(line('add', 6)),
+      ...v4.del.map(line('del', 4)),
+      ...v6.del.map(line('del', 6)),
+    ];
+  }
+}

@@ -1,0 +1,120 @@
+// The route backend against a real kernel: a fresh network namespace per test, the real CLI, routes
+// read back with `ip -j route`.
+
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Netns } from '../../helpers/netns.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const METRIC = 777;
+
+interface Setup {
+  readonly netns: Netns;
+  /** The CLI with a config file that selects the route backend: bans and unbans change routes at once. */
+  readonly cli: (...args: string[]) => Promise<string>;
+  /**
+   * The CLI on the same store without that config (the default ipset backend, which finds no set and
+   * changes nothing): the store changes and the routes do not, so only a restore can bring them along.
+   */
+  readonly offline: (...args: string[]) => Promise<string>;
+}
+
+async function setup(): Promise<Setup> {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, `backend = "route"\n\n[route]\nmetric = ${METRIC}\n`);
+  const runner = (extra: string[]) => async (...args: string[]): Promise<string> => {
+    const result = await netns.cli(['--db', db, ...extra, ...args]);
+    assert.equal(result.code, 0, `stickyban ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  return { netns, cli: runner(['--config', config]), offline: runner([]) };
+}
+
+/** Blackhole routes of the main table as "<dst> metric <m>", in ip's order. */
+async function blackholes(netns: Netns, family: 4 | 6): Promise<string[]> {
+  const routes = JSON.parse(await netns.exec('ip', ['-j', ...(family === 6 ? ['-6'] : []), 'route', 'show', 'type', 'blackhole'])) as Array<{ dst: string; metric?: number }>;
+  return routes.map((route) => `${route.dst} metric ${route.metric ?? 0}`);
+}
+
+const ours = async (netns: Netns, family: 4 | 6) => (await blackholes(netns, family)).filter((route) => route.endsWith(` metric ${METRIC}`)).map((route) => route.split(' ')[0]!).sort();
+
+describe('route backend', () => {
+  test('restore adds a blackhole route with the configured metric for exactly each planned entry', async () => {
+    const { netns, cli, offline } = await setup();
+    for (const ban of ['192.0.2.1', '198.51.100.0/29', '203.0.113.5', '2001:db8::/32', '2001:db8:1::7', 'fd00:1::7']) await offline('ban', ban);
+    await offline('safelist', 'add', '198.51.100.2');
+    assert.deepEqual(await blackholes(netns, 4), []);
+    assert.match(await cli('restore'), /IPv4 blackhole routes: 5 added, 0 removed\nIPv6 blackhole routes: 2 added, 0 removed\nrestored 5 IPv4 and 2 IPv6 entries with route/);
+    // 198.51.100.0/29 minus .2 is .0/31, .3, .4/30; 2001:db8:1::7 is inside 2001:db8::/32.
+    assert.deepEqual(await ours(netns, 4), ['192.0.2.1', '198.51.100.0/31', '198.51.100.3', '198.51.100.4/30', '203.0.113.5']);
+    assert.deepEqual(await ours(netns, 6), ['2001:db8::/32', 'fd00:1::7']);
+    assert.match(await cli('restore'), /^restored 5 IPv4 and 2 IPv6 entries/, 'a second restore changes nothing');
+    assert.equal((await ours(netns, 4)).length, 5);
+  });
+
+  test("routes the admin added with another metric, or of another type, are left alone", async () => {
+    const { netns, cli, offline } = await setup();
+    await netns.exec('ip', ['route', 'add', 'blackhole', '192.0.2.1', 'metric', '100']);
+    await netns.exec('ip', ['route', 'add', 'blackhole', '192.0.2.99']);
+    await netns.exec('ip', ['-6', 'route', 'add', 'blackhole', '2001:db8::1', 'metric', '100']);
+    await netns.exec('ip', ['route', 'add', 'unreachable', '192.0.2.1', 'metric', String(METRIC + 1)]);
+    const before = [await blackholes(netns, 4), await blackholes(netns, 6)];
+    await offline('ban', '192.0.2.1');
+    await offline('ban', '2001:db8::1');
+    await cli('restore');
+    assert.deepEqual(await ours(netns, 4), ['192.0.2.1']);
+    await offline('unban', '192.0.2.1');
+    await offline('unban', '2001:db8::1');
+    await cli('restore');
+    assert.deepEqual(await ours(netns, 4), []);
+    assert.deepEqual([await blackholes(netns, 4), await blackholes(netns, 6)], before);
+    assert.match(await netns.exec('ip', ['route', 'show', 'type', 'unreachable']), /^unreachable 192\.0\.2\.1 metric 778 \n$/);
+  });
+
+  test('a restore after unbanning some addresses removes exactly their routes', async () => {
+    const { netns, cli, offline } = await setup();
+    const v4 = ['192.0.2.1', '192.0.2.2', '192.0.2.3', '198.51.100.0/24'];
+    const v6 = ['2001:db8::1', '2001:db8::2', '2001:db8:5::/48'];
+    for (const ban of [...v4, ...v6]) await offline('ban', ban);
+    await cli('restore');
+    assert.deepEqual(await ours(netns, 4), [...v4].sort());
+    for (const lifted of ['192.0.2.2', '198.51.100.0/24', '2001:db8::1']) await offline('unban', lifted);
+    assert.equal((await ours(netns, 4)).length, 4, 'the routes are still there');
+    assert.match(await cli('restore'), /IPv4 blackhole routes: 0 added, 2 removed\nIPv6 blackhole routes: 0 added, 1 removed/);
+    assert.deepEqual(await ours(netns, 4), ['192.0.2.1', '192.0.2.3']);
+    assert.deepEqual(await ours(netns, 6), ['2001:db8:5::/48', '2001:db8::2'], 'sorted as text');
+  });
+
+  test('a ban adds its route at once, a safelist entry takes it out at once, a route gone by hand fails nothing', async () => {
+    const { netns, cli } = await setup();
+    await cli('restore');
+    assert.equal(await cli('ban', '192.0.2.7'), 'banned 192.0.2.7 (jail manual)\n');
+    await cli('ban', '2001:db8::/126');
+    assert.deepEqual(await ours(netns, 4), ['192.0.2.7']);
+    assert.deepEqual(await ours(netns, 6), ['2001:db8::/126']);
+
+    await cli('safelist', 'add', '2001:db8::2');
+    assert.deepEqual(await ours(netns, 6), ['2001:db8::/127', '2001:db8::3']);
+    await cli('unban', '2001:db8::/126');
+    assert.deepEqual(await ours(netns, 6), []);
+
+    // Deleted behind stickyban's back: the safelist's delete finds nothing, and that is fine.
+    await netns.exec('ip', ['route', 'del', 'blackhole', '192.0.2.7', 'metric', String(METRIC)]);
+    assert.equal(await cli('safelist', 'add', '192.0.2.7'), 'safelisted 192.0.2.7; 1 live entry removed\n');
+    assert.deepEqual(await ours(netns, 4), []);
+  });
+
+  test('the backend is chosen by flag too', async () => {
+    const netns = await Netns.create();
+    const db = join(tempDir(), 'stickyban.db');
+    assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.1'])).code, 0);
+    const restored = await netns.cli(['--db', db, 'restore', '--backend', 'route']);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.deepEqual(await blackholes(netns, 4), ['192.0.2.1 metric 4242'], 'the default metric');
+  });
+});

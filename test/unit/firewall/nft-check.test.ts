@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DEFAULTS } from '../../../src/config/config.js';
+import { checkTable } from '../../../src/firewall/nft-check.js';
+import { parseTable } from '../../../src/firewall/nft-json.js';
+import { NFT_TABLE_EDITED, NFT_TABLE_EMPTY, NFT_TABLE_FOREIGN, NFT_TABLE_FULL } from './fixtures.js';
+
+const problems = (json: string | undefined, settings = DEFAULTS.nftables) =>
+  checkTable(json === undefined ? undefined : parseTable(json), settings)
+    .checks.filter((check) => !check.ok)
+    .map((check) => `${check.what}: ${check.problem}`);
+
+describe('checkTable', () => {
+  test('a table as restore leaves it passes every check and counts entries of both sets per family', () => {
+    const inspection = checkTable(parseTable(NFT_TABLE_FULL), DEFAULTS.nftables);
+    assert.deepEqual(problems(NFT_TABLE_FULL), []);
+    assert.equal(inspection.checks.length, 1 + 4 + 1 + 4, 'table, four sets, chain, four rules');
+    assert.deepEqual(inspection.entries, { v4: 7, v6: 4 });
+    assert.deepEqual(checkTable(parseTable(NFT_TABLE_EMPTY), DEFAULTS.nftables).entries, { v4: 0, v6: 0 });
+  });
+
+  test('no table: one failed check, no entries', () => {
+    assert.deepEqual(checkTable(undefined, DEFAULTS.nftables), {
+      checks: [{ what: 'nftables table inet stickyban', ok: false, problem: 'does not exist' }],
+      entries: { v4: undefined, v6: undefined },
+    });
+  });
+
+  test('an admin edit: policy drop, a rule deleted, a rule duplicated', () => {
+    assert.deepEqual(problems(NFT_TABLE_EDITED), [
+      'nftables chain input (type filter hook input priority -10, policy accept): has policy drop',
+      'rule "ip saddr @v4 drop" in chain input: duplicated',
+      'rule "ip6 saddr @v6 drop" in chain input: missing',
+    ]);
+  });
+
+  test('a foreign table of the same name: wrong types and flags, another priority, no rules', () => {
+    assert.deepEqual(problems(NFT_TABLE_FOREIGN), [
+      'nftables set v4_hosts (ipv4_addr): does not exist',
+      'nftables set v4 (ipv4_addr, flags interval): lacks flags interval, so CIDR blocks cannot match',
+      'nftables set v6_hosts (ipv6_addr): has flags interval',
+      'nftables set v6 (ipv6_addr, flags interval): has type inet_service',
+      'nftables chain input (type filter hook input priority -10, policy accept): has priority 0',
+      'rule "ip saddr @v4_hosts drop" in chain input: missing',
+      'rule "ip saddr @v4 drop" in chain input: missing',
+      'rule "ip6 saddr @v6_hosts drop" in chain input: missing',
+      'rule "ip6 saddr @v6 drop" in chain input: missing',
+    ]);
+    assert.deepEqual(checkTable(parseTable(NFT_TABLE_FOREIGN), DEFAULTS.nftables).entries, { v4: undefined, v6: undefined });
+  });
+
+  test('the configured priority is the one expected', () => {
+    assert.deepEqual(problems(NFT_TABLE_FULL, { table: 'stickyban', priority: 0 }), [
+      'nftables chain input (type filter hook input priority 0, policy accept): has priority -10',
+    ]);
+  });
+});
