@@ -18,7 +18,11 @@ export interface PruneOptions {
   readonly olderThan: number;
   readonly includeManual: boolean;
   readonly dryRun: boolean;
+  /** Waits between transactions (see below); replaceable so a test with a mocked clock need not tick it. */
+  readonly pause?: (ms: number) => Promise<void>;
 }
+
+const realPause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface PruneReport {
   readonly cutoff: number;
@@ -64,7 +68,7 @@ export async function prune(store: Store, config: Config, now: number, backend: 
       });
       // Leave the lock free for as long as we held it: ban hooks waiting in SQLite's busy handler
       // retry every few to 100 ms, and back-to-back transactions would starve them.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(5, performance.now() - started)));
+      await (options.pause ?? realPause)(Math.max(5, performance.now() - started));
     }
     const delta = planDelta(mayBeLive, planStore(store, config, now));
     const update = backend && !isEmptyDelta(delta) ? await backend.update(delta) : undefined;

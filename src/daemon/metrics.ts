@@ -4,13 +4,12 @@
 import { renameSync, writeFileSync } from 'node:fs';
 
 export interface MetricsSnapshot {
-  readonly liveEntries: { readonly v4: number | undefined; readonly v6: number | undefined };
   readonly addresses: number;
   readonly events: number;
   readonly byJail: ReadonlyArray<{ key: string | number; addresses: number }>;
   readonly bySource: ReadonlyArray<{ key: string | number; addresses: number }>;
   readonly safelist: number;
-  readonly lastRestore?: { readonly startedAt: number; readonly durationMs: number };
+  readonly lastRestore?: { readonly startedAt: number; readonly durationMs: number; readonly entries4: number; readonly entries6: number };
   readonly repairs: number;
   readonly lastPrune?: { readonly at: number; readonly addresses: number };
   readonly cycleErrors: number;
@@ -29,15 +28,6 @@ function escapeLabel(value: string): string {
 
 export function renderMetrics(snapshot: MetricsSnapshot): string {
   const metrics: Metric[] = [
-    {
-      name: 'stickyban_live_entries',
-      help: 'Entries in the live blocklist set, per family (absent when the set does not exist).',
-      type: 'gauge',
-      samples: [
-        ...(snapshot.liveEntries.v4 === undefined ? [] : [[{ family: 'ipv4' }, snapshot.liveEntries.v4] as [Record<string, string>, number]]),
-        ...(snapshot.liveEntries.v6 === undefined ? [] : [[{ family: 'ipv6' }, snapshot.liveEntries.v6] as [Record<string, string>, number]]),
-      ],
-    },
     { name: 'stickyban_addresses', help: 'Banned addresses and blocks with active bans in the store.', type: 'gauge', samples: [[{}, snapshot.addresses]] },
     { name: 'stickyban_events', help: 'Ban events in the store, lifted ones included.', type: 'gauge', samples: [[{}, snapshot.events]] },
     { name: 'stickyban_jail_addresses', help: 'Addresses with active bans, per jail.', type: 'gauge', samples: snapshot.byJail.map((row) => [{ jail: String(row.key) }, row.addresses]) },
@@ -47,6 +37,12 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       ? ([
           { name: 'stickyban_last_restore_timestamp_seconds', help: 'When the last restore started.', type: 'gauge', samples: [[{}, snapshot.lastRestore.startedAt]] },
           { name: 'stickyban_last_restore_duration_seconds', help: 'How long the last restore took.', type: 'gauge', samples: [[{}, snapshot.lastRestore.durationMs / 1000]] },
+          {
+            name: 'stickyban_last_restore_entries',
+            help: 'Entries the last restore loaded, per family (the ban hook adds more until the next one).',
+            type: 'gauge',
+            samples: [[{ family: 'ipv4' }, snapshot.lastRestore.entries4], [{ family: 'ipv6' }, snapshot.lastRestore.entries6]],
+          },
         ] as Metric[])
       : []),
     { name: 'stickyban_heal_repairs_total', help: 'Times the daemon found the blocklist removed and restored it.', type: 'counter', samples: [[{}, snapshot.repairs]] },

@@ -41,6 +41,11 @@ export interface FirewallBackend {
   apply(plan: Plan): Promise<ApplyReport>;
   /** Adds and removes entries in place; a no-op (reported as absent) before the first restore. */
   update(delta: Delta): Promise<UpdateReport>;
-  /** Reads what is in place without changing anything. */
+  /**
+   * Whether what a foreign firewall reload removes (sets, table, chain, rules, jumps) is still in
+   * place, as cheaply as the backend can tell: the daemon runs it every few seconds.
+   */
+  presence(): Promise<LiveCheck[]>;
+  /** Reads everything in place, entry counts too, without changing anything (doctor). */
   inspect(): Promise<Inspection>;
 }

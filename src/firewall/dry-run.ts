@@ -6,7 +6,7 @@ import type { Output } from '../cli/output.js';
 import type { Config } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
 import type { FamilyPlan, Plan } from '../plan/plan.js';
-import type { ApplyReport, FirewallBackend, Inspection, UpdateReport } from './backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 
 /** Where a backend puts the blocklist, in words, for dry runs and doctor. */
 export function describeTarget(config: Config): string {
@@ -14,7 +14,7 @@ export function describeTarget(config: Config): string {
     case 'ipset':
       return `ipsets ${config.ipset.set4}/${config.ipset.set6}, matched in iptables/ip6tables chain ${config.ipset.chain} from ${config.ipset.hookChains.join(', ')}`;
     case 'nftables':
-      return `nftables table inet ${config.nftables.table} (sets v4/v6, input hook priority ${config.nftables.priority})`;
+      return `nftables table inet ${config.nftables.table} (sets v4_hosts/v4, v6_hosts/v6, input hook priority ${config.nftables.priority})`;
     case 'route':
       return `blackhole routes with metric ${config.route.metric}`;
   }
@@ -42,6 +42,10 @@ export class DryRunBackend implements FirewallBackend {
     const removed = delta.v4.del.length + delta.v6.del.length;
     this.out.info(`dry run: would add ${added} and remove ${removed} live entries`);
     return { added, removed };
+  }
+
+  async presence(): Promise<LiveCheck[]> {
+    return [];
   }
 
   async inspect(): Promise<Inspection> {

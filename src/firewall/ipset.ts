@@ -50,6 +50,11 @@ export class IpsetBackend implements FirewallBackend {
     return { added: v4.added + v6.added, removed: v4.removed + v6.removed, ...(absent ? { absent } : {}) };
   }
 
+  /** Set headers and the rules: a few cheap tool calls, so the daemon can run it every few seconds. */
+  async presence(): Promise<LiveCheck[]> {
+    return (await this.inspect()).checks;
+  }
+
   async inspect(): Promise<Inspection> {
     const checks: LiveCheck[] = [];
     const entries: { v4: number | undefined; v6: number | undefined } = { v4: undefined, v6: undefined };
@@ -140,6 +145,12 @@ function* restoreScript<K extends number | bigint>(
   tail: string[],
 ): Generator<string> {
   yield head.join('');
+  yield* addLines(family, set, entries);
+  yield tail.join('');
+}
+
+/** `add SET ENTRY` lines of `ipset restore`, in chunks of a few thousand lines. */
+export function* addLines<K extends number | bigint>(family: Family, set: string, entries: readonly Cidr<K>[]): Generator<string> {
   const prefix = `add ${set} `;
   for (let i = 0; i < entries.length; i += LINES_PER_CHUNK) {
     let chunk = '';
@@ -148,7 +159,15 @@ function* restoreScript<K extends number | bigint>(
     }
     yield chunk;
   }
-  yield tail.join('');
+}
+
+/**
+ * A script that `ipset restore` loads into a namespace without our sets: each set created as a
+ * rebuild creates it, then filled. What `stickyban export --format ipset` prints.
+ */
+export function* setScript<K extends number | bigint>(family: Family, set: string, entries: readonly Cidr<K>[]): Generator<string> {
+  yield `create ${set} ${createOptions(family, entries.length)}\n`;
+  yield* addLines(family, set, entries);
 }
 
 /** Sized for the entries plus room for the hook's adds until the next restore. */

@@ -54,6 +54,15 @@ export function parseSetListing(json: string): NftSetState | undefined {
   return item ? parseSet(item.set as Json) : undefined;
 }
 
+/** The chains of one table in `nft -j list chains <family>`, with their hook settings. */
+export function parseTableChains(json: string, table: string): NftChainState[] {
+  return objects(json)
+    .map((item) => item.chain)
+    .filter(isObject)
+    .filter((chain) => String(chain.table) === table)
+    .map(parseChain);
+}
+
 /** The chains in `nft -j list chains`, as "<family> <table> <chain>". */
 export function parseChainNames(json: string): string[] {
   return objects(json)

@@ -10,10 +10,10 @@ import { OperationalError, ToolError } from '../errors.js';
 import type { Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import type { Plan } from '../plan/plan.js';
-import type { ApplyReport, FirewallBackend, Inspection, UpdateReport } from './backend.js';
-import { checkTable } from './nft-check.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
+import { checkPresence, checkTable } from './nft-check.js';
 import { Nft, NFT_ABSENT } from './nft-cmd.js';
-import { parseChainNames, parseSetListing, parseTable } from './nft-json.js';
+import { parseChainNames, parseSetListing, parseTable, parseTableChains } from './nft-json.js';
 import { reconcileBlocks } from './nft-reconcile.js';
 import { formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, nftScript, setChanges, updateScript, type SetChanges } from './nft-script.js';
 
@@ -81,6 +81,10 @@ export class NftablesBackend implements FirewallBackend {
   /** Whether our table is there, told by its chain (see nft-cmd.ts for why not by listing it). */
   private async exists(): Promise<boolean> {
     return parseChainNames(await this.nft.listChains('inet')).includes(`inet ${this.settings.table} ${NFT_CHAIN}`);
+  }
+
+  async presence(): Promise<LiveCheck[]> {
+    return checkPresence(parseTableChains(await this.nft.listChains('inet'), this.settings.table), this.settings);
   }
 
   async inspect(): Promise<Inspection> {

@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import type { Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import type { Plan } from '../plan/plan.js';
-import type { ApplyReport, FirewallBackend, Inspection, UpdateReport } from './backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { Ip, type BatchLine } from './route-cmd.js';
 import { diffRoutes, parseRoutes, routeLine } from './route-parse.js';
 
@@ -40,6 +40,11 @@ export class RouteBackend implements FirewallBackend {
   async update(delta: Delta): Promise<UpdateReport> {
     await this.ip.batch(this.lines(delta.v4, delta.v6), `updating blackhole routes with metric ${this.settings.metric}`);
     return { added: delta.v4.add.length + delta.v6.add.length, removed: delta.v4.del.length + delta.v6.del.length };
+  }
+
+  /** Firewall reloads leave routes alone: nothing for the daemon to watch (and listing 1M routes is slow). */
+  async presence(): Promise<LiveCheck[]> {
+    return [];
   }
 
   async inspect(): Promise<Inspection> {

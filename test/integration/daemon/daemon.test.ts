@@ -62,8 +62,9 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
 
     await until('metrics with the repairs', () => /^stickyban_heal_repairs_total 2$/m.test(readFileSync(metrics, 'utf8')));
     const text = readFileSync(metrics, 'utf8');
-    assert.match(text, /^# TYPE stickyban_live_entries gauge$/m);
-    assert.match(text, /^stickyban_live_entries\{family="ipv4"\} 2$/m);
+    assert.match(text, /^# TYPE stickyban_last_restore_entries gauge$/m);
+    assert.match(text, /^stickyban_last_restore_entries\{family="ipv4"\} 1$/m);
+    assert.match(text, /^stickyban_addresses 3$/m);
     assert.match(text, /^stickyban_jail_addresses\{jail="sshd"\} 3$/m);
     assert.match(text, /^stickyban_last_restore_duration_seconds \d+(\.\d+)?$/m);
   } finally {
@@ -71,4 +72,31 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
   }
   assert.equal(await exited, 0);
   assert.match(log, /daemon: SIGTERM: stopping\n.*daemon: stopped\n$/);
+});
+
+test('daemon with the nftables backend: nft flush ruleset is repaired within the interval', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const config = join(dir, 'config.toml');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(config, 'backend = "nftables"\n');
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  assert.equal((await cli('ban', '203.0.113.7')).code, 0);
+  assert.equal((await cli('restore')).code, 0);
+
+  const [file, args] = cliCommand(['--db', db, '--config', config, 'daemon', '--heal-interval', '1s'], netns.name);
+  const daemon = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  daemon.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => daemon.once('exit', resolve));
+  try {
+    await until('the daemon to start', () => log.includes('daemon: started: nftables backend'));
+    await netns.exec('nft', ['flush', 'ruleset']);
+    await until('the table to come back', async () => (await netns.try('nft', ['list', 'set', 'inet', 'stickyban', 'v4_hosts'])).stdout.includes('203.0.113.7'), 5_000);
+    assert.match(log, /daemon: repaired: nftables table inet stickyban does not exist; restored 1 IPv4 and 0 IPv6 entries/);
+  } finally {
+    daemon.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0);
 });

@@ -31,7 +31,7 @@ test('the cron package fires the prune at the scheduled local time, with a contr
   after(() => store.close());
   const log: string[] = [];
   const config = { ...DEFAULTS, db, daemon: { ...DEFAULTS.daemon, pruneSchedule: '17 4 * * *', healIntervalSeconds: 3600 } };
-  const daemon = new Daemon({ config, backend: new DryRunBackend(config, silent), healIntervalSeconds: 3600, metricsFile: undefined }, store, systemClock, (line) => log.push(line));
+  const daemon = new Daemon({ config, backend: new DryRunBackend(config, silent), healIntervalSeconds: 3600, metricsFile: undefined }, store, systemClock, (line) => log.push(line), async () => {});
   daemon.start();
   await daemon.idle();
   assert.equal(count(db, 'bans'), 3, 'nothing pruned at start');

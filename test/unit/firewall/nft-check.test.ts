@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULTS } from '../../../src/config/config.js';
-import { checkTable } from '../../../src/firewall/nft-check.js';
-import { parseTable } from '../../../src/firewall/nft-json.js';
-import { NFT_TABLE_EDITED, NFT_TABLE_EMPTY, NFT_TABLE_FOREIGN, NFT_TABLE_FULL } from './fixtures.js';
+import { checkPresence, checkTable } from '../../../src/firewall/nft-check.js';
+import { parseTable, parseTableChains } from '../../../src/firewall/nft-json.js';
+import { NFT_CHAINS, NFT_TABLE_EDITED, NFT_TABLE_EMPTY, NFT_TABLE_FOREIGN, NFT_TABLE_FULL } from './fixtures.js';
 
 const problems = (json: string | undefined, settings = DEFAULTS.nftables) =>
   checkTable(json === undefined ? undefined : parseTable(json), settings)
@@ -53,5 +53,16 @@ describe('checkTable', () => {
     assert.deepEqual(problems(NFT_TABLE_FULL, { table: 'stickyban', priority: 0 }), [
       'nftables chain input (type filter hook input priority 0, policy accept): has priority -10',
     ]);
+  });
+});
+
+describe('checkPresence', () => {
+  test('our chain in `nft list chains` is enough for the daemon; none means the table is gone', () => {
+    assert.deepEqual(checkPresence(parseTableChains(NFT_CHAINS, 'stickyban'), DEFAULTS.nftables).map((check) => check.ok), [true]);
+    assert.deepEqual(checkPresence(parseTableChains(NFT_CHAINS, 'other'), DEFAULTS.nftables), [
+      { what: 'nftables table inet stickyban', ok: false, problem: 'does not exist' },
+    ]);
+    const moved = checkPresence(parseTableChains(NFT_CHAINS, 'stickyban'), { ...DEFAULTS.nftables, priority: 5 });
+    assert.deepEqual(moved.map((check) => check.problem), ['has priority -10']);
   });
 });
