@@ -180,6 +180,35 @@ export function buildProgram(): Command {
       }),
     );
 
+  program
+    .command('import <file>')
+    .description('import bans from fail2ban (database or log), a plain list or an iptables-save chain; "-" reads stdin')
+    .option('--format <F>', 'fail2ban-db, fail2ban-log, plain or iptables-save')
+    .option('--chain <NAME>', 'iptables-save: the chain whose "-s ADDR -j DROP|REJECT" rules are imported (default Blocklist)')
+    .option('--jail <NAME>', 'plain, iptables-save: jail to record the entries under (default import)')
+    .option('--strict', 'fail on any invalid line (exit 2, nothing written)')
+    .option('--force', 'import even loopback, this host or your SSH client')
+    .option('--no-apply', 'do not update the live set afterwards')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      action(async (ctx, command) => {
+        const { importBans } = await import('../commands/import.js');
+        await importBans(command.args[0]!, command.optsWithGlobals(), ctx);
+      }),
+    );
+
+  program
+    .command('export')
+    .description('print the planned permanent list (safelist applied) for other tools')
+    .option('--format <F>', 'plain (default), ipset, nft or json')
+    .option('--family <4|6>', 'only IPv4 or IPv6')
+    .action(
+      action(async (ctx, command) => {
+        const { exportBans } = await import('../commands/export.js');
+        await exportBans(command.opts(), ctx);
+      }),
+    );
+
   return program;
 }
 

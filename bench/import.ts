@@ -1,0 +1,136 @@
+// bench/import: `stickyban import --format plain` of a 1,000,000-line list (9 lines in 10 IPv4, 1 in
+// 10 IPv6), once in address order and once shuffled, each into a fresh store; then the same list
+// again (every line a duplicate). Beside it, in the same run:
+//   - reading and splitting the same file in Node: the floor of any importer written in Node;
+//   - a bare prepared INSERT loop of the same rows (ids, keys and text precomputed, untimed) into a
+//     store of the same schema, 10k rows per transaction, with the import's connection settings: the
+//     floor SQLite sets for this schema, whatever the import does before the INSERT.
+// Goal: ≥ 200,000 lines/s. The CLI runs in a throwaway network namespace with --no-apply: the figure
+// is the import itself, not a restore.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatNetwork } from '../src/address/format.js';
+import { parseNetwork } from '../src/address/parse.js';
+import { compareNetworks, importEventId } from '../src/import/event-id.js';
+import { BATCH_SIZE } from '../src/import/importer.js';
+import { blockParams } from '../src/store/keys.js';
+import { Store } from '../src/store/store.js';
+import { BenchNetns, CLI, peakRssKiB, printTable } from './lib.js';
+
+const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const GOAL = 200_000;
+
+/** A permutation of the 32-bit space, so no two lines are alike; every 10th line is IPv6. */
+function line(i: number): string {
+  const n = Number((BigInt(i) * 2_654_435_761n) % 2n ** 32n);
+  if (i % 10 === 3) return `2001:db8:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}::1`;
+  return `${((n >>> 24) % 100) + 11}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+function shuffled<T>(values: T[]): T[] {
+  let state = 42;
+  const out = [...values];
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+interface Timed {
+  readonly ms: number;
+  readonly peakKiB: number | undefined;
+}
+
+/** Wall time and peak memory of one process (GNU time reports the peak). */
+function timed(file: string, args: readonly string[]): Timed {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', 'PEAKRSS=%M', file, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${file} ${args.join(' ').slice(0, 200)} failed: ${result.stderr.slice(0, 500)}`);
+  return { ms, peakKiB: peakRssKiB(result.stderr) };
+}
+
+/** The floor: the same rows inserted by a minimal loop, with the import's connection settings. */
+function bareInserts(db: string, lines: readonly string[]): number {
+  const store = Store.open({ path: db, busyTimeoutMs: 10_000 });
+  try {
+    store.db.pragma('wal_autocheckpoint = 16384');
+    store.db.pragma('synchronous = NORMAL');
+    const now = Math.floor(Date.now() / 1000);
+    const rows = lines.map((text) => {
+      const network = parseNetwork(text);
+      const address = formatNetwork(network);
+      const { family, first, last } = blockParams(network);
+      return [importEventId(`import:plain\nimport\n${address}\n`, network), family, first, last, address, now] as const;
+    });
+    const insert = store.db.prepare(
+      `INSERT OR IGNORE INTO bans (uuid, origin, family, first, last, address, jail, banned_at, bantime, source, reason, restored)
+       VALUES (?, 'bench', ?, ?, ?, ?, 'import', ?, -1, 'import:plain', NULL, 0)`,
+    );
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < rows.length; i += BATCH_SIZE) {
+      store.write(() => {
+        for (let j = i; j < Math.min(rows.length, i + BATCH_SIZE); j++) insert.run(...rows[j]!);
+      });
+    }
+    store.checkpoint();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  } finally {
+    store.close();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'stickyban-bench-'));
+const netns = new BenchNetns();
+try {
+  const lines = Array.from({ length: LINES }, (_, i) => line(i));
+  const sortedFile = join(dir, 'sorted.txt');
+  const shuffledFile = join(dir, 'shuffled.txt');
+  const inOrder = lines
+    .map((text) => ({ text, network: parseNetwork(text) }))
+    .sort((a, b) => compareNetworks(a.network, b.network))
+    .map((entry) => entry.text);
+  writeFileSync(sortedFile, `${inOrder.join('\n')}\n`);
+  writeFileSync(shuffledFile, `${shuffled(lines).join('\n')}\n`);
+
+  const importInto = (db: string, file: string): Timed => {
+    const [bin, args] = netns.argv(process.execPath, [CLI, '--db', db, 'import', file, '--format', 'plain', '--no-apply', '--quiet']);
+    return timed(bin, args);
+  };
+  const split = timed(process.execPath, ['-e', `require('node:fs').readFileSync(${JSON.stringify(shuffledFile)}, 'utf8').split('\\n').length`]);
+  const sortedRun = importInto(join(dir, 'a.db'), sortedFile);
+  const again = importInto(join(dir, 'a.db'), sortedFile);
+  const shuffledRun = importInto(join(dir, 'b.db'), shuffledFile);
+  const floorSorted = bareInserts(join(dir, 'c.db'), inOrder);
+  const floorShuffled = bareInserts(join(dir, 'd.db'), shuffled(lines));
+
+  const rate = (ms: number) => Math.round((LINES * 1000) / ms);
+  const row = (what: string, ms: number, peak?: number): Array<string | number> => [
+    what,
+    ms / 1000,
+    rate(ms).toLocaleString('en-US'),
+    `${((rate(ms) / GOAL) * 100).toFixed(0)}%`,
+    peak === undefined ? '-' : `${Math.round(peak / 1024)}`,
+  ];
+  console.log(`bench/import: ${LINES.toLocaleString('en-US')} lines (1 in 10 IPv6), fresh store per run, inside a network namespace, --no-apply`);
+  printTable(['what', 'seconds', 'lines/s', 'of goal', 'peak MiB'], [
+    row('baseline: node reads + splits the file', split.ms, split.peakKiB),
+    row('baseline: bare INSERT loop, same rows, address order', floorSorted),
+    row('baseline: bare INSERT loop, same rows, shuffled', floorShuffled),
+    row('stickyban import, list in address order', sortedRun.ms, sortedRun.peakKiB),
+    row('stickyban import, same list again (all duplicates)', again.ms, again.peakKiB),
+    row('stickyban import, shuffled list', shuffledRun.ms, shuffledRun.peakKiB),
+  ]);
+  const best = rate(sortedRun.ms);
+  console.log(
+    `goal >= ${GOAL.toLocaleString('en-US')} lines/s: ${best >= GOAL ? 'met' : 'NOT met'} (address order ${best.toLocaleString('en-US')}, shuffled ${rate(shuffledRun.ms).toLocaleString('en-US')}); ` +
+      `the bare INSERT loop alone runs at ${rate(floorSorted).toLocaleString('en-US')} / ${rate(floorShuffled).toLocaleString('en-US')} lines/s`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

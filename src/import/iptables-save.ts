@@ -1,0 +1,113 @@
+// The rules of a legacy blocklist chain as `iptables-save` (or `ip6tables-save`) prints them. Only
+// rules that block a source outright become bans: `-A <chain> -s <addr> -j DROP|REJECT`, optionally
+// with a comment. A rule that also matches a protocol, a port or an interface blocks less than the
+// whole address, so it is left out and listed (--verbose) rather than widened into a full ban.
+
+import { tryParseNetwork, isParseFailure } from '../address/parse.js';
+import { UsageError } from '../errors.js';
+import { quote } from '../input/quote.js';
+import type { LineOutcome } from './outcome.js';
+import type { LineParser } from './parser.js';
+
+export const DEFAULT_CHAIN = 'Blocklist';
+
+/** iptables' own limit: chain names are at most 28 characters, without blanks. */
+export function parseChain(text: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,28}$/.test(text)) {
+    throw new UsageError(`invalid --chain ${quote(text)}: expected an iptables chain name (1-28 letters, digits, '_', '.' or '-')`);
+  }
+  return text;
+}
+
+export class IptablesSaveParser implements LineParser {
+  private readonly chains = new Set<string>();
+
+  constructor(private readonly chain: string) {}
+
+  parse(line: string): LineOutcome {
+    if (line.charCodeAt(0) === 58 /* : */) {
+      // ":Blocklist - [0:0]" declares a chain.
+      this.chains.add(line.slice(1, line.indexOf(' ') === -1 ? undefined : line.indexOf(' ')));
+      return undefined;
+    }
+    if (!line.startsWith(`-A ${this.chain} `)) return undefined;
+    // A hand-written rules file may add to a chain it never declares.
+    this.chains.add(this.chain);
+    return parseRule(line.trimEnd());
+  }
+
+  finish(file: string): void {
+    if (this.chains.has(this.chain)) return;
+    const found = [...this.chains];
+    throw new UsageError(
+      found.length === 0
+        ? `${file} is not iptables-save output: it declares no chain (expected lines such as ":${this.chain} - [0:0]")`
+        : `${file} has no chain ${quote(this.chain)}; its chains are ${found.join(', ')} (choose one with --chain)`,
+    );
+  }
+}
+
+/** One `-A <chain> …` rule of our chain. */
+export function parseRule(line: string): LineOutcome {
+  const words = splitWords(line);
+  if (words === undefined) return { error: 'unbalanced quotes' };
+  let source: string | undefined;
+  let target: string | undefined;
+  let comment: string | null = null;
+  const other: string[] = [];
+  for (let i = 2; i < words.length; i++) {
+    const word = words[i]!;
+    const next = words[i + 1];
+    if (word === '!') return { ignored: 'it has a negated match (!)' };
+    if ((word === '-s' || word === '--source') && next !== undefined && source === undefined) {
+      source = next;
+      i++;
+    } else if ((word === '-j' || word === '--jump') && next !== undefined) {
+      target = next;
+      i++;
+    } else if (word === '-m' && next === 'comment') {
+      i++;
+    } else if (word === '--comment' && next !== undefined) {
+      comment = next;
+      i++;
+    } else if (word === '--reject-with' && next !== undefined && target === 'REJECT') {
+      i++;
+    } else {
+      other.push(word);
+    }
+  }
+  if (target === 'RETURN' && source === undefined && other.length === 0) return undefined; // the chain's usual end
+  if (target !== 'DROP' && target !== 'REJECT') return { ignored: `-j ${target ?? '(none)'} is not DROP or REJECT` };
+  if (other.length > 0) return { ignored: `it also matches ${other.join(' ')}, so it does not block the whole source` };
+  if (source === undefined) return { ignored: `it has no -s, so it ${target === 'DROP' ? 'drops' : 'rejects'} every source` };
+  const network = tryParseNetwork(source);
+  if (isParseFailure(network)) return { error: `invalid source ${quote(source)}: ${network.error}` };
+  return { network, reason: comment === null ? null : comment.slice(0, 200) || null, identity: '' };
+}
+
+/** Words of an iptables-save line; "double quoted" words may hold blanks and \" (iptables-save's quoting). */
+export function splitWords(line: string): string[] | undefined {
+  const words: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    while (line[i] === ' ' || line[i] === '\t') i++;
+    if (i >= line.length) break;
+    if (line[i] === '"') {
+      let word = '';
+      i++;
+      while (i < line.length && line[i] !== '"') {
+        if (line[i] === '\\' && i + 1 < line.length) i++;
+        word += line[i];
+        i++;
+      }
+      if (i >= line.length) return undefined;
+      i++;
+      words.push(word);
+    } else {
+      const start = i;
+      while (i < line.length && line[i] !== ' ' && line[i] !== '\t') i++;
+      words.push(line.slice(start, i));
+    }
+  }
+  return words;
+}

@@ -1,0 +1,170 @@
+// One import from start to end: read the input with its format's parser, hand each line's verdict to
+// the importer, and write in batches. The store is opened when the first batch is due, so an input
+// with nothing to import (the wrong file, the wrong format) leaves it untouched. With --strict a
+// first pass reads everything and writes nothing, so one bad line anywhere leaves the store as it was.
+
+import { OperationalError, StickybanError, UsageError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { BulkWrites } from './bulk.js';
+import { describeRow, readFail2banDb, rowOutcome, type Fail2banRow } from './fail2ban-db.js';
+import { Fail2banLogParser } from './fail2ban-log.js';
+import { isLineFormat, type ImportFormat } from './formats.js';
+import { Importer, type ImportResult, type ImportSettings } from './importer.js';
+import { bufferInput, readAll, type Input } from './input.js';
+import { IptablesSaveParser } from './iptables-save.js';
+import { lineBatches } from './lines.js';
+import type { LineParser } from './parser.js';
+import { parsePlainLine } from './plain.js';
+import { NO_PROGRESS, type Progress } from './progress.js';
+
+export interface ImportJob {
+  readonly input: Input;
+  readonly format: ImportFormat;
+  /** iptables-save: the chain whose rules are the blocklist. */
+  readonly chain: string;
+  readonly settings: ImportSettings;
+  readonly busyTimeoutMs: number;
+  /** A progress display for the write pass. */
+  readonly progress: (position: () => number, total: number | undefined) => Progress;
+}
+
+/** What the input holds, read up front where it can only be read once (stdin, a database). */
+export type Prepared =
+  | { readonly kind: 'lines'; readonly input: Input }
+  | { readonly kind: 'rows'; readonly rows: Fail2banRow[] };
+
+export async function prepare(job: ImportJob, strict: boolean): Promise<Prepared> {
+  const { input } = job;
+  if (!isLineFormat(job.format)) {
+    const source = input.size === undefined ? await readAll(input) : input.name;
+    return { kind: 'rows', rows: readFail2banDb(source, input.name, job.busyTimeoutMs) };
+  }
+  // stdin cannot be read twice: --strict keeps it in memory for the second pass.
+  if (strict && input.size === undefined) return { kind: 'lines', input: bufferInput(input.name, await readAll(input)) };
+  return { kind: 'lines', input };
+}
+
+/** --strict's first pass: every verdict, nothing written. */
+export async function check(job: ImportJob, prepared: Prepared): Promise<ImportResult> {
+  const importer = new Importer(job.settings, false);
+  if (prepared.kind === 'rows') {
+    for (const row of prepared.rows) acceptRow(importer, row);
+    return importer.result();
+  }
+  try {
+    await readLines(prepared.input, parserOf(job), importer, NO_PROGRESS, async () => undefined);
+  } catch (error) {
+    if (!(error instanceof ReadFailure)) throw error;
+    throw new UsageError(`cannot read ${prepared.input.name} (after line ${error.line}): ${error.message}`);
+  }
+  return importer.result();
+}
+
+export interface Written {
+  readonly result: ImportResult;
+  /** The store, if anything had to be written; the caller closes it. */
+  readonly store: Store | undefined;
+}
+
+/** The write pass. */
+export async function write(openStore: () => Promise<Store>, job: ImportJob, prepared: Prepared): Promise<Written> {
+  const importer = new Importer(job.settings, true);
+  let store: Store | undefined;
+  let bulk: BulkWrites | undefined;
+  const flush = async (last: boolean): Promise<void> => {
+    if (importer.waiting === 0) return;
+    if (store === undefined) {
+      store = await openStore();
+      bulk = new BulkWrites(store);
+    }
+    if (last) bulk!.end();
+    importer.writeTo(store);
+  };
+  const due = (): Promise<void> => (importer.waiting >= job.settings.windowSize ? flush(false) : Promise.resolve());
+  try {
+    if (prepared.kind === 'rows') {
+      const rows = prepared.rows;
+      let position = 0;
+      const progress = job.progress(() => position, rows.length);
+      for (const row of rows) {
+        acceptRow(importer, row);
+        if ((++position & 8191) === 0) progress.update(position);
+        await due();
+      }
+      progress.done();
+    } else {
+      try {
+        await readLines(prepared.input, parserOf(job), importer, job.progress(prepared.input.bytesRead, prepared.input.size), due);
+      } catch (error) {
+        if (!(error instanceof ReadFailure)) throw error;
+        // What was read is valid and worth keeping; a second run adds only the rest.
+        await flush(true);
+        throw new OperationalError(
+          `reading ${prepared.input.name} failed after line ${error.line}: ${error.message}; ${importer.result().added} new ban(s) from the lines before were imported`,
+        );
+      }
+    }
+    await flush(true);
+    bulk?.checkpoint();
+    return { result: importer.result(), store };
+  } catch (error) {
+    bulk?.end();
+    store?.close();
+    throw error;
+  }
+}
+
+class ReadFailure extends Error {
+  constructor(
+    readonly line: number,
+    cause: unknown,
+  ) {
+    super((cause as Error).message);
+  }
+}
+
+function acceptRow(importer: Importer, row: Fail2banRow): void {
+  importer.accept(describeRow(row), `${String(row.jail)} ${String(row.ip)}`, rowOutcome(row));
+}
+
+/** Reads every line; `due` writes what is waiting once the window is full. */
+async function readLines(input: Input, parser: LineParser, importer: Importer, progress: Progress, due: () => Promise<void>): Promise<void> {
+  let line = 0;
+  try {
+    for await (const batch of lineBatches(input.open())) {
+      for (const text of batch) {
+        line++;
+        importer.accept(line, text, parser.parse(text));
+        if ((line & 8191) === 0) {
+          progress.update(line);
+          await due();
+        }
+      }
+    }
+  } catch (error) {
+    // Only failures of reading itself (a truncated gzip, an I/O error); a store failure is not one.
+    throw isStoreFailure(error) ? error : new ReadFailure(line, error);
+  } finally {
+    progress.done();
+  }
+  parser.finish(input.name);
+}
+
+function isStoreFailure(error: unknown): boolean {
+  if (error instanceof StickybanError) return true;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
+function parserOf(job: ImportJob): LineParser {
+  switch (job.format) {
+    case 'plain':
+      return { parse: parsePlainLine, finish: () => undefined };
+    case 'fail2ban-log':
+      return new Fail2banLogParser();
+    case 'iptables-save':
+      return new IptablesSaveParser(job.chain);
+    case 'fail2ban-db':
+      throw new Error('fail2ban-db is not read line by line');
+  }
+}

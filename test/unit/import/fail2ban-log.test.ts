@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatNetwork } from '../../../src/address/format.js';
+import { UsageError } from '../../../src/errors.js';
+import { Fail2banLogParser, parseLogLine } from '../../../src/import/fail2ban-log.js';
+import { isRejected, type Candidate } from '../../../src/import/outcome.js';
+import { expected, fixtureLines, sorted, type JailIps } from './fixtures.js';
+
+const localSeconds = (...parts: number[]): number => new Date(parts[0]!, parts[1]! - 1, parts[2]!, parts[3]!, parts[4]!, parts[5]!).getTime() / 1000;
+
+describe('fail2ban.log', () => {
+  test('a Ban line: jail, address, time (local, as fail2ban logs it); not restored', () => {
+    const ban = parseLogLine('2026-11-21 09:18:46,135 fail2ban.actions        [31395]: NOTICE  [sshd] Ban 2001:db8:9f0b:3129::14') as Candidate;
+    assert.equal(ban.jail, 'sshd');
+    assert.equal(formatNetwork(ban.network), '2001:db8:9f0b:3129::14');
+    assert.equal(ban.bannedAt, localSeconds(2026, 11, 21, 9, 18, 46));
+    assert.equal(ban.restored, false);
+    assert.equal(ban.identity, '2026-11-21 09:18:46,135 ban');
+  });
+
+  test('a Restore Ban line is a replay: restored, and a different event than a Ban at the same instant', () => {
+    const line = '2026-11-21 09:34:22,412 fail2ban.actions        [1246]: NOTICE  [nginx-http-auth] Restore Ban 101.101.15.38';
+    const restore = parseLogLine(line) as Candidate;
+    assert.equal(restore.jail, 'nginx-http-auth');
+    assert.equal(restore.restored, true);
+    assert.notEqual(restore.identity, (parseLogLine(line.replace('Restore Ban', 'Ban')) as Candidate).identity);
+  });
+
+  test('Unban, Found, "already banned" and server lines are not bans', () => {
+    for (const line of [
+      '2026-11-21 09:20:16,039 fail2ban.actions        [31395]: NOTICE  [sshd] Unban 111.0.85.93',
+      '2026-11-21 09:18:45,933 fail2ban.filter         [31395]: INFO    [sshd] Found 195.12.20.154 - 2026-11-21 09:08:47',
+      '2026-11-21 09:18:46,145 fail2ban.actions        [31395]: NOTICE  [sshd] 2001:db8:9f0b:3129::14 already banned',
+      '2026-11-21 09:18:45,876 fail2ban.server         [31395]: INFO    Starting Fail2ban v1.0.2',
+    ]) {
+      assert.equal(new Fail2banLogParser().parse(line), undefined, line);
+    }
+  });
+
+  test('older formats (no pid, WARNING) are read too; a bad address is invalid', () => {
+    const old = parseLogLine('2014-03-02 10:00:00,123 fail2ban.actions: WARNING [ssh] Ban 192.0.2.7') as Candidate;
+    assert.equal(old.jail, 'ssh');
+    assert.ok(isRejected(parseLogLine('2026-11-21 09:18:46,135 fail2ban.actions [1]: NOTICE  [sshd] Ban 192.0.2.300')));
+    assert.ok(isRejected(parseLogLine('2026-11-21 09:18:46,135 fail2ban.actions [1]: NOTICE  [bad jail!] Ban 192.0.2.3')));
+  });
+
+  test('the whole real log: the distinct addresses per jail of expected.json, for Ban and for Restore Ban', () => {
+    const log = expected('expected.json').fail2ban_log;
+    const parser = new Fail2banLogParser();
+    const bans = new Map<string, string[]>();
+    const restores = new Map<string, string[]>();
+    for (const line of fixtureLines('fail2ban.log')) {
+      const outcome = parser.parse(line);
+      assert.ok(!isRejected(outcome), line);
+      if (outcome === undefined) continue;
+      const ban = outcome as Candidate;
+      const into = ban.restored ? restores : bans;
+      into.set(ban.jail!, [...(into.get(ban.jail!) ?? []), formatNetwork(ban.network)]);
+    }
+    parser.finish('fail2ban.log');
+    for (const [kind, found] of [['Ban', bans], ['Restore Ban', restores]] as const) {
+      const perJail = log[kind].per_jail as Record<string, JailIps>;
+      assert.deepEqual(sorted(found.keys()), sorted(Object.keys(perJail)), kind);
+      for (const [jail, counts] of Object.entries(perJail)) {
+        assert.equal(found.get(jail)!.length, counts.lines, `${kind} lines of ${jail}`);
+        assert.equal(new Set(found.get(jail)).size, counts.distinct_ips, `${kind} distinct addresses of ${jail}`);
+      }
+      assert.deepEqual(sorted(new Set([...found.values()].flat())), sorted(log[kind].ips), `${kind} addresses`);
+    }
+  });
+
+  test('another log (sshd via rsyslog) is refused as not a fail2ban log', () => {
+    const parser = new Fail2banLogParser();
+    for (const line of fixtureLines('logs/auth.log')) assert.equal(parser.parse(line), undefined);
+    assert.throws(() => parser.finish('auth.log'), (error: Error) => error instanceof UsageError && /auth\.log is not a fail2ban log/.test(error.message));
+  });
+});
