@@ -1,9 +1,9 @@
 // Glue between the store and the pure planner: turns stored keys into numbers and adds the
 // config file's safelist to the store's.
 
-import { networkOf, V4, V6, type Cidr, type Family, type Network, type Range } from '../address/network.js';
+import { networkOf, V4, V6, type Cidr, type Family, type KeySpace, type Network, type Range } from '../address/network.js';
 import type { Config } from '../config/config.js';
-import { planFamily, type Plan } from '../plan/plan.js';
+import { planEntries, planFamily, type FamilyPlanStream, type Plan, type PlanStats, type PlanStream } from '../plan/plan.js';
 import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
 import { diffEntries, EMPTY_DELTA, type Delta } from '../plan/diff.js';
 import { fromStoredKey } from '../store/keys.js';
@@ -16,6 +16,24 @@ export function planStore(store: Store, config: Config, now: number): Plan {
     v4: planFamily(V4, store.bans.qualifying(4, config.policy, now), safelistOf(store, config, 4)),
     v6: planFamily(V6, store.bans.qualifying(6, config.policy, now), safelistOf(store, config, 6)),
   }));
+}
+
+/**
+ * The plan as a stream, for restore: blocks are read from the store while the backend loads them.
+ * Iterate v4 to its end before v6 (one SQLite connection runs one query at a time).
+ */
+export function streamPlan(store: Store, config: Config, now: number): PlanStream {
+  // No family has more blocks than the store has events, and a safelist range cuts at most
+  // 2 × bits extra pieces out of the block around it: enough to size a set before it is filled.
+  const events = store.bans.maxId();
+  const family = <K extends number | bigint>(space: KeySpace<K>, bans: Iterable<Range<K>>, safelist: Range<K>[]): FamilyPlanStream<K> => {
+    const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
+    return { entries: planEntries(space, bans, safelist, stats), sizeHint: events + 2 * space.bits * safelist.length, stats };
+  };
+  return {
+    v4: family(V4, store.bans.qualifying(4, config.policy, now, true), safelistOf<number>(store, config, 4)),
+    v6: family(V6, store.bans.qualifying(6, config.policy, now, true), safelistOf<bigint>(store, config, 6)),
+  };
 }
 
 /**

@@ -7,14 +7,15 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
 import { diffEntries, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
-import type { Plan } from '../plan/plan.js';
+import type { PlanStats } from '../plan/plan.js';
 import { fromStoredKey } from '../store/keys.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
-import { planAround, planStore } from './plan-store.js';
+import { planAround, streamPlan } from './plan-store.js';
 
 export interface RestoreResult {
-  readonly plan: Plan;
+  /** How the plan came out: blocks banned, dropped and split by the safelist, per family. */
+  readonly stats: { readonly v4: Readonly<PlanStats>; readonly v6: Readonly<PlanStats> };
   readonly report: ApplyReport;
   /** Live entries added or removed afterwards for bans recorded during the load. */
   readonly caughtUp: number;
@@ -27,14 +28,16 @@ export async function restoreLive(store: Store, config: Config, clock: Clock, ba
   return withApplyLock(store.path, async () => {
     const started = performance.now();
     const now = clock();
-    const { plan, maxId } = store.read(() => ({ plan: planStore(store, config, now), maxId: store.bans.maxId() }));
+    // Bans recorded from here on are caught up below (the stream may or may not include them).
+    const maxId = store.bans.maxId();
+    const plan = streamPlan(store, config, now);
     const report = await backend.apply(plan);
     const caughtUp = await catchUp(store, config, now, backend, maxId);
     const durationMs = Math.round(performance.now() - started);
     store.write(() =>
       store.restores.record({ started_at: now, duration_ms: durationMs, backend: backend.name, entries4: report.v4, entries6: report.v6, trigger }),
     );
-    return { plan, report, caughtUp, durationMs };
+    return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs };
   });
 }
 

@@ -34,7 +34,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
     }
     if (options.dryRun) return;
     for (const note of result.report.notes) ctx.out.info(note);
-    const { v4, v6 } = result.plan;
+    const { v4, v6 } = result.stats;
     const dropped = v4.dropped + v6.dropped + v4.split + v6.split;
     ctx.out.info(
       `restored ${result.report.v4} IPv4 and ${result.report.v6} IPv6 entries with ${backend.name} in ${(result.durationMs / 1000).toFixed(2)} s` +

@@ -1,7 +1,7 @@
 import type { Family } from '../address/network.js';
 import type { Plan } from '../plan/plan.js';
 
-const EMPTY = { entries: [], banned: 0, dropped: 0, split: 0 };
+const EMPTY = { entries: [], banned: 0, dropped: 0, split: 0, planned: 0 };
 
 /** The plan with the other family left empty (--family). */
 export function onlyFamily(plan: Plan, family: Family | undefined): Plan {

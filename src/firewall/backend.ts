@@ -3,7 +3,7 @@
 
 import type { BackendName } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
-import type { Plan } from '../plan/plan.js';
+import type { PlanStream } from '../plan/plan.js';
 
 export interface ApplyReport {
   /** Entries now in the live set, per family. */
@@ -37,8 +37,11 @@ export interface Inspection {
 
 export interface FirewallBackend {
   readonly name: BackendName;
-  /** Makes the live sets equal to the plan, atomically per family, and ensures the rules. */
-  apply(plan: Plan): Promise<ApplyReport>;
+  /**
+   * Makes the live sets equal to the plan, atomically per family, and ensures the rules. The plan
+   * is a stream: a backend that can load entries as they come overlaps that with planning.
+   */
+  apply(plan: PlanStream): Promise<ApplyReport>;
   /** Adds and removes entries in place; a no-op (reported as absent) before the first restore. */
   update(delta: Delta): Promise<UpdateReport>;
   /**

@@ -5,7 +5,7 @@ import { formatCidr } from '../address/format.js';
 import type { Output } from '../cli/output.js';
 import type { Config } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
-import type { FamilyPlan, Plan } from '../plan/plan.js';
+import { collect, type FamilyPlan, type PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 
 /** Where a backend puts the blocklist, in words, for dry runs and doctor. */
@@ -30,7 +30,9 @@ export class DryRunBackend implements FirewallBackend {
     this.name = config.backend;
   }
 
-  async apply(plan: Plan): Promise<ApplyReport> {
+  async apply(stream: PlanStream): Promise<ApplyReport> {
+    // Needs every entry at once (it prints counts first).
+    const plan = collect(stream);
     this.out.info(`dry run: backend ${this.config.backend} would load ${describeTarget(this.config)}; nothing is changed`);
     this.describe('IPv4', 4, plan.v4);
     this.describe('IPv6', 6, plan.v6);

@@ -1,6 +1,7 @@
 // The ipset backend: hash:net sets (stickyban4, stickyban6) matched by one iptables/ip6tables rule.
-// A rebuild loads a temporary set with one `ipset restore`, swaps it with the live set and destroys
-// the old contents, all in that one batch, so the live set is never empty and never half loaded.
+// A rebuild is one `ipset restore` batch: per family a temporary set is created and filled, then
+// swapped with the live set, whose old contents are destroyed. The live set is never empty or half
+// loaded, and the entries stream into ipset while the store is still being read.
 
 import { existsSync } from 'node:fs';
 import type { Cidr, Family } from '../address/network.js';
@@ -9,7 +10,7 @@ import type { Config } from '../config/config.js';
 import { ToolError } from '../errors.js';
 import type { Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
-import type { FamilyPlan, Plan } from '../plan/plan.js';
+import type { FamilyPlanStream, PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { Ipset, SET_ABSENT } from './ipset-cmd.js';
 import { ensureRules, inspectRules, iptablesBinary } from './iptables-rules.js';
@@ -32,15 +33,27 @@ export class IpsetBackend implements FirewallBackend {
     return family === 4 ? this.settings.set4 : this.settings.set6;
   }
 
-  async apply(plan: Plan): Promise<ApplyReport> {
-    const notes: string[] = [];
+  async apply(plan: PlanStream): Promise<ApplyReport> {
     const names = await this.ipset.names();
-    notes.push(...(await this.rebuild(4, plan.v4, names)));
-    notes.push(...(await this.rebuild(6, plan.v6, names)));
+    const families = [this.rebuildSteps(4, plan.v4, names), this.rebuildSteps(6, plan.v6, names)];
+    const script = function* (): Generator<string> {
+      for (const steps of families) yield steps.head;
+      for (const steps of families) yield* steps.adds;
+      // The swaps come last: a batch cut short anywhere before them leaves both live sets as they were.
+      for (const steps of families) yield steps.tail;
+    };
+    try {
+      await this.ipset.restore(script(), { exist: false, context: `loading ipsets ${this.setName(4)} and ${this.setName(6)}` });
+    } catch (error) {
+      // Do not leave half-filled temporary sets behind; live sets not yet swapped are untouched.
+      for (const steps of families) await this.ipset.destroy(steps.temp).catch(() => undefined);
+      throw error;
+    }
+    const notes = families.flatMap((steps) => steps.notes);
     for (const family of [4, 6] as const) {
       notes.push(...(await ensureRules(this.runner, family, { chain: this.settings.chain, set: this.setName(family), hookChains: this.settings.hookChains })));
     }
-    return { v4: plan.v4.entries.length, v6: plan.v6.entries.length, notes };
+    return { v4: plan.v4.stats.planned, v6: plan.v6.stats.planned, notes };
   }
 
   async update(delta: Delta): Promise<UpdateReport> {
@@ -77,34 +90,25 @@ export class IpsetBackend implements FirewallBackend {
     return { checks, entries };
   }
 
-  private async rebuild<K extends number | bigint>(family: Family, plan: FamilyPlan<K>, names: string[]): Promise<string[]> {
+  /** The parts of the batch that rebuild one family's set. */
+  private rebuildSteps<K extends number | bigint>(family: Family, plan: FamilyPlanStream<K>, names: string[]): RebuildSteps {
     const live = this.setName(family);
     const temp = `${live}-t${process.pid}`;
     const notes: string[] = [];
-    const header = createOptions(family, plan.entries.length);
-    const script: string[] = [];
+    const options = createOptions(family, plan.sizeHint);
+    let head = '';
     // A temporary set whose process is gone was left by a restore that died mid-load.
     for (const name of names.filter((name) => isTempOf(name, live) && name !== temp && !processAlive(name))) {
-      script.push(`destroy ${name}\n`);
+      head += `destroy ${name}\n`;
       notes.push(`removed ipset ${name} left by an interrupted restore`);
     }
-    if (names.includes(temp)) script.push(`destroy ${temp}\n`);
+    if (names.includes(temp)) head += `destroy ${temp}\n`;
     if (!names.includes(live)) {
-      script.push(`create ${live} ${header}\n`);
+      head += `create ${live} ${options}\n`;
       notes.push(`created ipset ${live}`);
     }
-    script.push(`create ${temp} ${header}\n`);
-    try {
-      await this.ipset.restore(restoreScript(script, family, temp, plan.entries, [`swap ${temp} ${live}\n`, `destroy ${temp}\n`]), {
-        exist: false,
-        context: `loading ipset ${live}`,
-      });
-    } catch (error) {
-      // The live set is untouched; do not leave the half-filled temporary set behind.
-      await this.ipset.destroy(temp).catch(() => undefined);
-      throw error;
-    }
-    return notes;
+    head += `create ${temp} ${options}\n`;
+    return { temp, head, adds: addLines(family, temp, plan.entries), tail: `swap ${temp} ${live}\ndestroy ${temp}\n`, notes };
   }
 
   private async updateFamily<K extends number | bigint>(family: Family, delta: FamilyDelta<K>): Promise<UpdateReport> {
@@ -137,28 +141,30 @@ function ipsetEntries<K extends number | bigint>(family: Family, cidr: Cidr<K>):
   return family === 4 ? ['0.0.0.0/1', '128.0.0.0/1'] : ['::/1', '8000::/1'];
 }
 
-function* restoreScript<K extends number | bigint>(
-  head: string[],
-  family: Family,
-  set: string,
-  entries: readonly Cidr<K>[],
-  tail: string[],
-): Generator<string> {
-  yield head.join('');
-  yield* addLines(family, set, entries);
-  yield tail.join('');
+interface RebuildSteps {
+  readonly temp: string;
+  /** Clean-up of leftovers, the live set if it is missing, the temporary set. */
+  readonly head: string;
+  readonly adds: Iterable<string>;
+  /** Swap and destroy. */
+  readonly tail: string;
+  readonly notes: string[];
 }
 
 /** `add SET ENTRY` lines of `ipset restore`, in chunks of a few thousand lines. */
-export function* addLines<K extends number | bigint>(family: Family, set: string, entries: readonly Cidr<K>[]): Generator<string> {
+export function* addLines<K extends number | bigint>(family: Family, set: string, entries: Iterable<Cidr<K>>): Generator<string> {
   const prefix = `add ${set} `;
-  for (let i = 0; i < entries.length; i += LINES_PER_CHUNK) {
-    let chunk = '';
-    for (const cidr of entries.slice(i, i + LINES_PER_CHUNK)) {
-      for (const entry of ipsetEntries(family, cidr)) chunk += `${prefix}${entry}\n`;
+  let chunk = '';
+  let lines = 0;
+  for (const cidr of entries) {
+    for (const entry of ipsetEntries(family, cidr)) chunk += `${prefix}${entry}\n`;
+    if (++lines === LINES_PER_CHUNK) {
+      yield chunk;
+      chunk = '';
+      lines = 0;
     }
-    yield chunk;
   }
+  if (chunk) yield chunk;
 }
 
 /**

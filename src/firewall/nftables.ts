@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import { OperationalError, ToolError } from '../errors.js';
 import type { Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
-import type { Plan } from '../plan/plan.js';
+import { collect, type PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { checkPresence, checkTable } from './nft-check.js';
 import { Nft, NFT_ABSENT } from './nft-cmd.js';
@@ -38,7 +38,9 @@ export class NftablesBackend implements FirewallBackend {
     return `inet ${this.settings.table}`;
   }
 
-  async apply(plan: Plan): Promise<ApplyReport> {
+  async apply(stream: PlanStream): Promise<ApplyReport> {
+    // Needs every entry at once (nft counts and splits them per set).
+    const plan = collect(stream);
     const existed = await this.exists();
     await this.nft.load(nftScript(plan, this.settings), `loading nftables table ${this.table}`);
     return { v4: plan.v4.entries.length, v6: plan.v6.entries.length, notes: existed ? [] : [`created nftables table ${this.table}`] };

@@ -9,7 +9,7 @@ import type { Cidr, Family } from '../address/network.js';
 import type { Config } from '../config/config.js';
 import type { Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
-import type { Plan } from '../plan/plan.js';
+import { collect, type PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { Ip, type BatchLine } from './route-cmd.js';
 import { diffRoutes, parseRoutes, routeLine } from './route-parse.js';
@@ -26,7 +26,9 @@ export class RouteBackend implements FirewallBackend {
   }
 
   /** Makes our routes equal to the plan: adds the missing and deletes the extra ones in one batch. */
-  async apply(plan: Plan): Promise<ApplyReport> {
+  async apply(stream: PlanStream): Promise<ApplyReport> {
+    // Needs every entry at once (routes are diffed against the live ones).
+    const plan = collect(stream);
     const v4 = diffRoutes(await this.ours<number>(4), plan.v4.entries);
     const v6 = diffRoutes(await this.ours<bigint>(6), plan.v6.entries);
     await this.ip.batch(this.lines(v4, v6), `loading blackhole routes with metric ${this.settings.metric}`);

@@ -11,6 +11,8 @@ export interface PlanStats {
   dropped: number;
   /** Banned blocks the safelist cut into pieces. */
   split: number;
+  /** Entries planned (a stream counts them as they are taken). */
+  planned: number;
 }
 
 export interface FamilyPlan<K extends number | bigint> extends Readonly<PlanStats> {
@@ -62,7 +64,7 @@ export function collect(plan: PlanStream): Plan {
  * them), and every block is cut around the safelist into the fewest CIDRs that remain.
  */
 export function planFamily<K extends number | bigint>(space: KeySpace<K>, bans: Iterable<Range<K>>, safelist: Iterable<Range<K>>): FamilyPlan<K> {
-  const stats: PlanStats = { banned: 0, dropped: 0, split: 0 };
+  const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
   const entries = [...planEntries(space, bans, safelist, stats)];
   return { entries, ...stats };
 }
@@ -112,6 +114,7 @@ export function* planEntries<K extends number | bigint>(
         continue;
       }
       cut(outer);
+      stats.planned += pieces.length;
       yield* pieces;
       pieces.length = 0;
     }
@@ -119,6 +122,7 @@ export function* planEntries<K extends number | bigint>(
   }
   if (outer !== undefined) {
     cut(outer);
+    stats.planned += pieces.length;
     yield* pieces;
   }
 }

@@ -117,18 +117,28 @@ export class BanTable {
   }
 
   /** Every block the policy makes permanent, ordered by first address: the planner's input. */
-  qualifying(family: 4, policy: Policy, now: number): Iterable<Range<number>>;
-  qualifying(family: 6, policy: Policy, now: number): Iterable<Range<bigint>>;
-  qualifying(family: Family, policy: Policy, now: number): Iterable<Range<number | bigint>> {
+  qualifying(family: 4, policy: Policy, now: number, streamed?: boolean): Iterable<Range<number>>;
+  qualifying(family: 6, policy: Policy, now: number, streamed?: boolean): Iterable<Range<bigint>>;
+  qualifying(family: Family, policy: Policy, now: number, streamed?: boolean): Iterable<Range<number | bigint>>;
+  /**
+   * With `streamed`, rows are read as they are consumed (restore overlaps this with the kernel
+   * loading the set); the connection can run nothing else until the iteration ends. Otherwise they
+   * are read at once, which is faster when nothing else is waiting.
+   */
+  qualifying(family: Family, policy: Policy, now: number, streamed = false): Iterable<Range<number | bigint>> {
     const { inPolicy, qualifies } = policySql(policy);
-    const packed = this.cache
+    const statement = this.cache
       .get(
         `SELECT ${packedBlockSql(family)} FROM bans WHERE family = @family AND lifted_at IS NULL AND ${inPolicy}
          GROUP BY first, last HAVING ${qualifies} ORDER BY first, last`,
       )
-      .pluck()
-      .all({ family, ...policyParams(policy, now) });
-    return unpackBlocks(family, packed);
+      .pluck();
+    const params = { family, ...policyParams(policy, now) };
+    if (!streamed) return unpackBlocks(family, statement.all(params));
+    // Lazily: the query starts when the first block is asked for, not when the iterable is made.
+    return (function* () {
+      yield* unpackBlocks(family, statement.iterate(params));
+    })();
   }
 
   /**

@@ -42,18 +42,18 @@ export function packedBlockSql(family: Family): string {
   return family === 4 ? 'first * 64 + CAST(log2(last - first + 1) AS INTEGER)' : 'unhex(hex(first) || hex(last))';
 }
 
-export function unpackBlocks(family: 4, packed: readonly unknown[]): Generator<Range<number>>;
-export function unpackBlocks(family: 6, packed: readonly unknown[]): Generator<Range<bigint>>;
-export function unpackBlocks(family: Family, packed: readonly unknown[]): Generator<Range<number | bigint>>;
-export function* unpackBlocks(family: Family, packed: readonly unknown[]): Generator<Range<number | bigint>> {
+export function unpackBlocks(family: 4, packed: Iterable<unknown>): Generator<Range<number>>;
+export function unpackBlocks(family: 6, packed: Iterable<unknown>): Generator<Range<bigint>>;
+export function unpackBlocks(family: Family, packed: Iterable<unknown>): Generator<Range<number | bigint>>;
+export function* unpackBlocks(family: Family, packed: Iterable<unknown>): Generator<Range<number | bigint>> {
   if (family === 4) {
-    for (const value of packed as number[]) {
+    for (const value of packed as Iterable<number>) {
       const first = Math.floor(value / 64);
       yield { first, last: first + 2 ** (value - first * 64) - 1 };
     }
     return;
   }
-  for (const value of packed as Buffer[]) {
+  for (const value of packed as Iterable<Buffer>) {
     yield {
       first: (value.readBigUInt64BE(0) << 64n) | value.readBigUInt64BE(8),
       last: (value.readBigUInt64BE(16) << 64n) | value.readBigUInt64BE(24),
