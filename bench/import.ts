@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatNetwork } from '../src/address/format.js';
 import { parseNetwork } from '../src/address/parse.js';
-import { compareNetworks, importEventId } from '../src/import/event-id.js';
+import { compareNetworks } from '../src/import/event-id.js';
+import { importEventId } from '../src/store/ids.js';
 import { BATCH_SIZE } from '../src/import/importer.js';
 import { blockParams } from '../src/store/keys.js';
 import { Store } from '../src/store/store.js';
@@ -66,7 +67,7 @@ function bareInserts(db: string, lines: readonly string[]): number {
       const network = parseNetwork(text);
       const address = formatNetwork(network);
       const { family, first, last } = blockParams(network);
-      return [importEventId(`import:plain\nimport\n${address}\n`, network), family, first, last, address, now] as const;
+      return [importEventId(network, 'import:plain\nimport\n'), family, first, last, address, now] as const;
     });
     const insert = store.db.prepare(
       `INSERT OR IGNORE INTO bans (uuid, origin, family, first, last, address, jail, banned_at, bantime, source, reason, restored)

@@ -1,7 +1,7 @@
 // Turns what the parsers found into ban events and writes them in batches, one transaction each, so a
 // ban hook arriving meanwhile waits for one batch at most, never for the whole import. Every event's
 // id is derived from what identifies it (format, jail, address, and the time for fail2ban's records;
-// see event-id.ts): the same input imported again yields the same ids, which the store ignores, so a
+// see importEventId in store/ids.ts): the same input imported again yields the same ids, which the store ignores, so a
 // second import adds nothing and a re-run after an interruption adds only what is missing.
 
 import { formatNetwork } from '../address/format.js';
@@ -9,7 +9,8 @@ import type { Protected } from '../actions/lockout.js';
 import { describeConflict, lockoutConflict } from '../actions/lockout.js';
 import type { BanEvent } from '../store/bans.js';
 import type { Store } from '../store/store.js';
-import { compareNetworks, importEventId } from './event-id.js';
+import { importEventId } from '../store/ids.js';
+import { compareNetworks } from './event-id.js';
 import type { ImportFormat } from './formats.js';
 import type { Candidate, LineOutcome } from './outcome.js';
 
@@ -155,9 +156,8 @@ export class Importer {
 
   private event(candidate: Candidate): BanEvent {
     const jail = candidate.jail ?? this.settings.jail;
-    const address = formatNetwork(candidate.network);
     return {
-      uuid: importEventId(`${this.keyPrefix}${jail}\n${address}\n${candidate.identity}`, candidate.network),
+      uuid: importEventId(candidate.network, `${this.keyPrefix}${jail}\n${candidate.identity}`),
       origin: this.settings.origin,
       network: candidate.network,
       jail,

@@ -1,4 +1,6 @@
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
+import type { Network } from '../address/network.js';
 
 /**
  * Event ids are UUIDv7: a millisecond timestamp then random bits. Globally unique, so stores of
@@ -46,4 +48,39 @@ export function uuidText(id: Buffer): string {
 export function uuidFromText(text: string): Buffer | undefined {
   const hex = text.replace(/-/g, '');
   return /^[0-9a-f]{32}$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+}
+
+// crypto.hash (one call, no Hash object: about 2x faster) exists from Node 20.12.
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+let lastKey: string | undefined;
+let lastHash: Buffer | undefined;
+
+/**
+ * The id of an imported event: deterministic, so importing the same input twice adds nothing, and
+ * ordered like the address, so a million inserts append to the unique index instead of rewriting
+ * most of it on every commit (a hash-random order made the WAL receive 1.8 GB instead of 0.3 GB).
+ * Bytes 0-5 are the family and, for IPv4, the whole block (address and prefix); bytes 6-15 (74 bits
+ * after the UUIDv8 bits) a hash of `key`, what else identifies the event (format, jail, time).
+ * An IPv6 block does not fit in five bytes, so its hash covers the block too. For IPv4 it does not
+ * need to, so the events of one list share one hash: computed once, not a million times.
+ */
+export function importEventId(network: Network, key: string): Buffer {
+  const hashed = network.family === 4 ? key : `${key}\n${network.first.toString(16)}/${network.prefix}`;
+  if (hashed !== lastKey) {
+    lastKey = hashed;
+    lastHash = oneShot ? oneShot('sha256', hashed, 'buffer') : createHash('sha256').update(hashed).digest();
+  }
+  // Copied into a 16-byte slice of Node's buffer pool: a million kept ids share 8 KB slabs.
+  const id = Buffer.allocUnsafe(16);
+  lastHash!.copy(id, 0, 0, 16);
+  id[6] = (id[6]! & 0x0f) | 0x80;
+  id[8] = (id[8]! & 0x3f) | 0x80;
+  id[0] = network.family;
+  if (network.family === 4) {
+    id.writeUInt32BE(network.first, 1);
+    id[5] = network.prefix;
+  } else {
+    id.writeUIntBE(Number(network.first >> 88n), 1, 5);
+  }
+  return id;
 }
