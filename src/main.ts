@@ -5,7 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { reportFailure } from './cli/exit.js';
-import { firstPositional, GLOBAL_OPTIONS, parseArgsOptions } from './cli/options.js';
+import { firstPositional, GLOBAL_OPTIONS, joinNegativeValues, parseArgsOptions } from './cli/options.js';
 import { UsageError } from './errors.js';
 import { quote } from './input/quote.js';
 
@@ -26,7 +26,8 @@ async function banFastPath(): Promise<void> {
   ]);
   let parsed;
   try {
-    parsed = parseArgs({ args, options: parseArgsOptions([...GLOBAL_OPTIONS, ...BAN_OPTIONS]), allowPositionals: true, strict: true });
+    const specs = [...GLOBAL_OPTIONS, ...BAN_OPTIONS];
+    parsed = parseArgs({ args: joinNegativeValues(args, specs), options: parseArgsOptions(specs), allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split('\n')[0]} (see stickyban ban --help)`);
   }

@@ -46,3 +46,24 @@ export function firstPositional(args: readonly string[], specs: readonly OptionS
   }
   return undefined;
 }
+
+/**
+ * `--bantime -1`: node:util's parseArgs (the ban hook's parser) takes "-1" for an option, so a
+ * negative number after an option that takes a value is joined to it (`--bantime=-1`). Commander,
+ * for every other verb, already takes the word after such an option as its value.
+ */
+export function joinNegativeValues(args: readonly string[], specs: readonly OptionSpec[]): string[] {
+  const takesValue = new Set(specs.filter((spec) => spec.value).map((spec) => `--${spec.name}`));
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-\d+$/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}

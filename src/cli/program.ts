@@ -101,7 +101,7 @@ export function buildProgram(): Command {
     .command('prune')
     .description('apply the retention policy: drop addresses last banned longer ago than the retention')
     .option('--older-than <DURATION>', 'instead of the configured retention, e.g. 90d, 12h, 2w')
-    .option('--include-manual', 'prune manual bans too (kept by default)')
+    .option('--include-manual', 'prune manual bans and bans meant forever (bantime -1) too; kept by default')
     .option('--dry-run', 'say what would be pruned and change nothing (--verbose lists them)')
     .action(
       action(async (ctx, command) => {

@@ -157,7 +157,9 @@ export class Importer {
   private event(candidate: Candidate): BanEvent {
     const jail = candidate.jail ?? this.settings.jail;
     return {
-      uuid: importEventId(candidate.network, `${this.keyPrefix}${jail}\n${candidate.identity}`),
+      // A record with a time of its own (fail2ban's) is one host's event: two hosts of a fleet that
+      // banned the same address in the same second keep two events when their stores are merged.
+      uuid: importEventId(candidate.network, `${this.keyPrefix}${jail}\n${candidate.identity}${candidate.bannedAt === undefined ? '' : `\n${this.settings.origin}`}`),
       origin: this.settings.origin,
       network: candidate.network,
       jail,

@@ -50,6 +50,9 @@ export interface BlockSummary {
   readonly qualifies: 0 | 1;
 }
 
+/** Events the retention never removes: manual bans and bans meant forever (bantime -1). */
+const KEPT_FOREVER = "(source = 'manual' OR bantime IS -1)";
+
 /**
  * The policy as SQL over the active events of one block, so the planner (HAVING) and `list` (a
  * column) apply exactly the same rule. A restored ban proves an offence happened but is not a new
@@ -62,7 +65,7 @@ function policySql(policy: Policy): { inPolicy: string; qualifies: string } {
   if (policy.jails.length > 0) conditions.push(`max(${inPolicy})`);
   if (policy.minBans > 1) conditions.push(`max(sum(${inPolicy} AND restored = 0), max(${inPolicy})) >= @minBans`);
   if (policy.retentionSeconds !== undefined) {
-    conditions.push(`(max(CASE WHEN ${inPolicy} THEN banned_at END) >= @cutoff OR max(${inPolicy} AND source = 'manual'))`);
+    conditions.push(`(max(CASE WHEN ${inPolicy} THEN banned_at END) >= @cutoff OR max(${inPolicy} AND ${KEPT_FOREVER}))`);
   }
   return { inPolicy, qualifies: conditions.length > 0 ? `(${conditions.join(' AND ')})` : '1' };
 }
@@ -222,13 +225,13 @@ export class BanTable {
 
   /**
    * Blocks whose last event is older than `cutoff`, with their event counts: what prune removes.
-   * Blocks with a manual ban are kept unless `includeManual`.
+   * Blocks with a manual or forever ban are kept unless `includeManual`.
    */
   staleBlocks(cutoff: number, includeManual: boolean): Array<{ family: Family; first: unknown; last: unknown; address: string; events: number }> {
     return this.cache
       .get(
         `SELECT family, first, last, address, count(*) AS events FROM bans GROUP BY family, first, last
-         HAVING max(banned_at) < @cutoff AND (@includeManual OR max(source = 'manual') = 0)`,
+         HAVING max(banned_at) < @cutoff AND (@includeManual OR max(${KEPT_FOREVER}) = 0)`,
       )
       .all({ cutoff, includeManual: includeManual ? 1 : 0 }) as Array<{ family: Family; first: unknown; last: unknown; address: string; events: number }>;
   }
@@ -241,7 +244,7 @@ export class BanTable {
     return this.cache
       .get(
         `DELETE FROM bans WHERE family = @family AND first = @first AND last = @last
-         AND (SELECT max(banned_at) < @cutoff AND (@includeManual OR max(source = 'manual') = 0)
+         AND (SELECT max(banned_at) < @cutoff AND (@includeManual OR max(${KEPT_FOREVER}) = 0)
               FROM bans WHERE family = @family AND first = @first AND last = @last)`,
       )
       .run({ family: block.family, first: block.first, last: block.last, cutoff, includeManual: includeManual ? 1 : 0 }).changes;

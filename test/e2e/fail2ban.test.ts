@@ -131,7 +131,7 @@ describe('fail2ban end to end', () => {
     // A restart replays the active bans with <restored> = 1: nothing new is recorded.
     const before = query(db, 'SELECT count(*) AS n FROM bans')[0]!.n;
     assert.equal((await client('restart')).code, 0);
-    const replays = () => readFileSync(calls, 'utf8').split('\n').filter((call) => call.startsWith('ban ') && call.includes('--restored 1'));
+    const replays = () => readFileSync(calls, 'utf8').split('\n').filter((call) => call.startsWith('ban ') && call.includes('--restored=1'));
     await until('fail2ban to replay its 5 active bans', async () => replays().length === 5);
     assert.deepEqual(replays().map((call) => call.split(' ')[1]).sort(), [...ATTACKERS.slice(1), SAFELISTED].sort());
     await until('the replays to finish', async () => !(await stickybanRunning(netns)));

@@ -31,27 +31,28 @@ describe('prune', () => {
     await cli(at(179), 'ban', '203.0.113.4', ...fail2ban); // inside the retention
     await cli(at(300), 'ban', '2001:db8::1', ...fail2ban); // old IPv6
     await cli(at(300), 'ban', '203.0.113.5'); // old, but manual
+    await cli(at(300), 'ban', '203.0.113.6', ...fail2ban, '--bantime', '-1'); // old, but banned forever
     await cli(at(300), 'ban', '192.0.2.7', ...fail2ban); // old, but safelisted: history kept
     await cli(at(1), 'safelist', 'add', '192.0.2.0/24');
     // A restore long ago put everything live; the live set now holds aged-out entries.
     await cli(at(500), 'restore');
-    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5']);
+    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
     const events = count(db, 'bans');
 
     const dry = await cli(String(NOW), 'prune', '--dry-run', '--verbose');
     assert.match(dry, /dry run: would prune 3 addresses \(3 events\) last banned before 2026-05-25T12:00:00Z \(180d ago\); kept the history of 1 safelisted/);
     assert.match(dry, /^ {2}203\.0\.113\.1$/m);
     assert.equal(count(db, 'bans'), events, 'dry run changes nothing');
-    assert.equal((await members(netns, 'stickyban4')).length, 5);
+    assert.equal((await members(netns, 'stickyban4')).length, 6);
 
     const done = await cli(String(NOW), 'prune');
     assert.match(done, /pruned 3 addresses \(3 events\) .*; 3 live entries removed; kept the history of 1 safelisted/);
-    assert.deepEqual(query(db, 'SELECT DISTINCT address FROM bans ORDER BY address').map((row) => row.address), ['192.0.2.7', '203.0.113.3', '203.0.113.4', '203.0.113.5']);
+    assert.deepEqual(query(db, 'SELECT DISTINCT address FROM bans ORDER BY address').map((row) => row.address), ['192.0.2.7', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
     assert.equal(count(db, 'bans', "address = '203.0.113.3'"), 2, 'a re-banned address keeps its whole history');
-    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.3', '203.0.113.4', '203.0.113.5']);
+    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
     assert.deepEqual(await members(netns, 'stickyban6'), []);
 
-    assert.match(await cli(String(NOW), 'prune', '--older-than', '90d', '--include-manual'), /pruned 2 addresses/);
+    assert.match(await cli(String(NOW), 'prune', '--older-than', '90d', '--include-manual'), /pruned 3 addresses/);
     assert.deepEqual(query(db, "SELECT DISTINCT address FROM bans WHERE address LIKE '203.%' ORDER BY address").map((row) => row.address), ['203.0.113.3']);
     assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.3']);
     assert.match(await cli(String(NOW), 'prune'), /nothing to prune/);
