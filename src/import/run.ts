@@ -5,7 +5,7 @@
 
 import { OperationalError, StickybanError, UsageError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { BulkWrites } from './bulk.js';
+import { BulkWrites } from '../store/bulk.js';
 import { describeRow, readFail2banDb, rowOutcome, type Fail2banRow } from './fail2ban-db.js';
 import { Fail2banLogParser } from './fail2ban-log.js';
 import { isLineFormat, type ImportFormat } from './formats.js';

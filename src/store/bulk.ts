@@ -9,7 +9,7 @@
 //   printed everything is on disk.
 // These are settings of this connection only; the hook and other commands keep theirs.
 
-import type { Store } from '../store/store.js';
+import type { Store } from './store.js';
 
 const CHECKPOINT_PAGES = 16_384;
 
