@@ -78,31 +78,3 @@ export function parseBatchFailures(stderr: string): BatchFailure[] {
 export function isHarmless(verb: RouteVerb, message: string): boolean {
   return verb === 'del' ? /No such process/.test(message) : /File exists/.test(message);
 }
-
-/**
- * The routes to add and delete to turn `live` into `planned`, both sorted by first address then prefix.
- * Compared by (first, prefix), so it is exact even when racing hooks left nested routes behind (the
- * planner's diffEntries assumes disjoint blocks on both sides).
- */
-export function diffRoutes<K extends number | bigint>(live: readonly Cidr<K>[], planned: readonly Cidr<K>[]): { add: Cidr<K>[]; del: Cidr<K>[] } {
-  const add: Cidr<K>[] = [];
-  const del: Cidr<K>[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < live.length || j < planned.length) {
-    const old = live[i];
-    const now = planned[j];
-    const order = old === undefined ? 1 : now === undefined ? -1 : old.first < now.first ? -1 : old.first > now.first ? 1 : old.prefix - now.prefix;
-    if (order < 0) {
-      del.push(old!);
-      i++;
-    } else if (order > 0) {
-      add.push(now!);
-      j++;
-    } else {
-      i++;
-      j++;
-    }
-  }
-  return { add, del };
-}

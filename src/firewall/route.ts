@@ -12,7 +12,8 @@ import type { Delta, FamilyDelta } from '../plan/diff.js';
 import { collect, type PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { Ip, type BatchLine } from './route-cmd.js';
-import { diffRoutes, parseRoutes, routeLine } from './route-parse.js';
+import { parseRoutes, routeLine } from './route-parse.js';
+import { diffEntries } from '../plan/diff.js';
 
 export class RouteBackend implements FirewallBackend {
   readonly name = 'route' as const;
@@ -29,8 +30,8 @@ export class RouteBackend implements FirewallBackend {
   async apply(stream: PlanStream): Promise<ApplyReport> {
     // Needs every entry at once (routes are diffed against the live ones).
     const plan = collect(stream);
-    const v4 = diffRoutes(await this.ours<number>(4), plan.v4.entries);
-    const v6 = diffRoutes(await this.ours<bigint>(6), plan.v6.entries);
+    const v4 = diffEntries(await this.ours<number>(4), plan.v4.entries);
+    const v6 = diffEntries(await this.ours<bigint>(6), plan.v6.entries);
     await this.ip.batch(this.lines(v4, v6), `loading blackhole routes with metric ${this.settings.metric}`);
     const notes = [v4, v6].flatMap((delta, i) =>
       delta.add.length + delta.del.length > 0 ? [`IPv${i === 0 ? 4 : 6} blackhole routes: ${delta.add.length} added, ${delta.del.length} removed`] : [],

@@ -17,8 +17,10 @@ export function isEmptyDelta(delta: Delta): boolean {
 }
 
 /**
- * What turns the `before` entries into the `after` entries. Both are planner output (ascending,
- * disjoint CIDRs), so one merge walk finds the blocks that appear on one side only.
+ * What turns the `before` entries into the `after` entries. Both must be sorted by first address,
+ * then prefix (planner output is: ascending and disjoint); blocks are compared by (first, prefix),
+ * so one merge walk finds the blocks on one side only, even when one side holds nested blocks
+ * (live routes left behind by racing hooks).
  */
 export function diffEntries<K extends number | bigint>(before: readonly Cidr<K>[], after: readonly Cidr<K>[]): FamilyDelta<K> {
   const add: Cidr<K>[] = [];
@@ -28,17 +30,14 @@ export function diffEntries<K extends number | bigint>(before: readonly Cidr<K>[
   while (i < before.length || j < after.length) {
     const old = before[i];
     const now = after[j];
-    if (now === undefined || (old !== undefined && old.first < now.first)) {
+    const order = old === undefined ? 1 : now === undefined ? -1 : old.first < now.first ? -1 : old.first > now.first ? 1 : old.prefix - now.prefix;
+    if (order < 0) {
       del.push(old!);
       i++;
-    } else if (old === undefined || now.first < old.first) {
-      add.push(now);
+    } else if (order > 0) {
+      add.push(now!);
       j++;
     } else {
-      if (old.prefix !== now.prefix) {
-        del.push(old);
-        add.push(now);
-      }
       i++;
       j++;
     }

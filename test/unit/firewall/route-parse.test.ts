@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { formatCidr } from '../../../src/address/format.js';
 import type { Cidr } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
-import { diffRoutes, isHarmless, parseBatchFailures, parseDestination, parseRoutes, routeLine } from '../../../src/firewall/route-parse.js';
+import { isHarmless, parseBatchFailures, parseDestination, parseRoutes, routeLine } from '../../../src/firewall/route-parse.js';
 import { IP_BATCH_STDERR, IP_BATCH_STDERR_NEXTHOP, IP_ROUTES_V4, IP_ROUTES_V6 } from './fixtures.js';
 
 const cidr4 = (text: string) => parseNetwork(text) as Cidr<number>;
@@ -51,21 +51,5 @@ describe('parseBatchFailures and isHarmless', () => {
     const [failure] = parseBatchFailures(IP_BATCH_STDERR_NEXTHOP);
     assert.deepEqual(failure, { line: 8, message: 'Error: Device for nexthop is not up.' });
     assert.ok(!isHarmless('add', failure!.message) && !isHarmless('del', failure!.message));
-  });
-});
-
-describe('diffRoutes', () => {
-  test('adds the missing and deletes the extra routes', () => {
-    const live = ['10.0.0.1', '10.0.0.2', '192.0.2.0/24'].map(cidr4);
-    const planned = ['10.0.0.2', '10.0.0.3', '192.0.2.0/25'].map(cidr4);
-    const { add, del } = diffRoutes(live, planned);
-    assert.deepEqual(add.map((c) => formatCidr(4, c)), ['10.0.0.3', '192.0.2.0/25']);
-    assert.deepEqual(del.map((c) => formatCidr(4, c)), ['10.0.0.1', '192.0.2.0/24']);
-  });
-
-  test('nested live routes with the same first address are told apart by prefix', () => {
-    const { add, del } = diffRoutes(['10.0.0.0/24', '10.0.0.0'].map(cidr4), [cidr4('10.0.0.0')]);
-    assert.deepEqual(add, []);
-    assert.deepEqual(del.map((c) => formatCidr(4, c)), ['10.0.0.0/24']);
   });
 });

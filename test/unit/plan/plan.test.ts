@@ -82,6 +82,13 @@ describe('diffEntries', () => {
     assert.deepEqual(delta.del.map((cidr) => formatCidr(4, cidr)), ['10.0.0.0/16', '10.2.0.0/24']);
     assert.deepEqual(delta.add.map((cidr) => formatCidr(4, cidr)), ['10.0.0.0/17', '10.0.128.0/17', '10.3.0.1']);
   });
+
+  test('nested blocks with the same first address (live routes left by racing hooks) are told apart by prefix', () => {
+    const cidrs = (...texts: string[]) => texts.map((text) => parseNetwork(text) as Cidr<number>);
+    const delta = diffEntries(cidrs('10.0.0.0/24', '10.0.0.0'), cidrs('10.0.0.0'));
+    assert.deepEqual(delta.add, []);
+    assert.deepEqual(delta.del.map((cidr) => formatCidr(4, cidr)), ['10.0.0.0/24']);
+  });
 });
 
 /** A deterministic pseudo-random source, so a failure can be replayed. */
