@@ -13,10 +13,12 @@ export interface Context {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export async function createContext(globals: GlobalOptions, extra: { backend?: string } = {}): Promise<Context> {
+/** The context of one run; `backend` is restore's --backend. */
+export async function createContext(globals: GlobalOptions & { backend?: unknown }): Promise<Context> {
   const env = process.env;
+  const backend = typeof globals.backend === 'string' ? globals.backend : undefined;
   return {
-    config: await loadConfig({ config: globals.config, db: globals.db, backend: extra.backend }, env),
+    config: await loadConfig({ config: globals.config, db: globals.db, backend }, env),
     clock: clockFromEnv(env),
     runner: run,
     out: consoleOutput(globals),

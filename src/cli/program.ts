@@ -1,25 +1,29 @@
-// The full command-line program (every verb; `ban` also has a fast path in main.ts). Commands are
-// imported when they run, so `stickyban list` does not load the restore machinery.
+// The full command-line program (every verb; `ban` also has a fast path in main.ts). Each command's
+// module is imported when it runs, so `stickyban list` does not load the restore machinery.
 
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { BAN_OPTIONS } from '../commands/ban-options.js';
 import { createContext, type Context } from './context.js';
-import { commanderFlags, GLOBAL_OPTIONS, type GlobalOptions, type OptionSpec } from './options.js';
+import { commanderFlags, GLOBAL_OPTIONS, type OptionSpec } from './options.js';
 
-type Action = (ctx: Context, command: Command) => Promise<void>;
+/** Commander's parsed options: strings and flags, which each command validates itself. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Options = Record<string, any>;
+/** Runs a command with its own options, the context and its argument (if it takes one). */
+type Run = (options: Options, ctx: Context, argument: string) => Promise<void>;
 
 function withOptions(command: Command, specs: readonly OptionSpec[]): Command {
   for (const spec of specs) command.addOption(new Option(commanderFlags(spec), spec.description));
   return command;
 }
 
-/** Wraps an action: builds the context from the global options, then runs it. */
-function action(run: Action, extra: (options: Record<string, unknown>) => { backend?: string } = () => ({})) {
+/** An action: the context from the global options (and --backend), then the command. */
+function action(run: Run) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args.at(-1) as Command;
-    const options = command.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
-    await run(await createContext(options, extra(options)), command);
+    const options = command.optsWithGlobals() as Options;
+    await run(options, await createContext(options), command.args[0] ?? '');
   };
 }
 
@@ -33,117 +37,30 @@ export function buildProgram(): Command {
   withOptions(program, GLOBAL_OPTIONS);
 
   withOptions(program.command('ban <address>').description('record a ban and block it at once (fail2ban actionban)'), BAN_OPTIONS).action(
-    action(async (ctx, command) => {
-      const { ban } = await import('../commands/ban.js');
-      await ban(command.args[0]!, command.opts(), ctx);
-    }),
+    action(async (options, ctx, address) => (await import('../commands/ban.js')).ban(address, options, ctx)),
   );
 
   program
     .command('unban <address>')
     .description('lift the permanent ban of an address or of every block inside a CIDR')
     .option('--jail <NAME>', 'lift only the bans of this jail')
-    .action(
-      action(async (ctx, command) => {
-        const { unban } = await import('../commands/unban.js');
-        await unban(command.args[0]!, command.opts(), ctx);
-      }),
-    );
+    .action(action(async (options, ctx, address) => (await import('../commands/unban.js')).unban(address, options, ctx)));
 
   const safelist = program.command('safelist').description('addresses and ranges that are never blocked');
   safelist
     .command('add <address>')
     .description('safelist an address or CIDR; removes it from the live set at once')
     .option('--note <TEXT>', 'why it is safelisted')
-    .action(
-      action(async (ctx, command) => {
-        const { safelistAdd } = await import('../commands/safelist.js');
-        await safelistAdd(command.args[0]!, command.opts(), ctx);
-      }),
-    );
+    .action(action(async (options, ctx, address) => (await import('../commands/safelist.js')).safelistAdd(address, options, ctx)));
   safelist
     .command('remove <address>')
     .description('remove exactly this entry from the safelist')
-    .action(
-      action(async (ctx, command) => {
-        const { safelistRemove } = await import('../commands/safelist.js');
-        await safelistRemove(command.args[0]!, ctx);
-      }),
-    );
+    .action(action(async (_options, ctx, address) => (await import('../commands/safelist.js')).safelistRemove(address, ctx)));
   safelist
     .command('list')
-    .description('show the safelist (store and config file)')
+    .description('show the safelist (store, config file and built-in)')
     .option('--json', 'print JSON')
-    .action(
-      action(async (ctx, command) => {
-        const { safelistList } = await import('../commands/safelist.js');
-        await safelistList(command.opts(), ctx);
-      }),
-    );
-
-  program
-    .command('restore')
-    .description('rebuild the live blocklist from the store (after a firewall reload, at boot)')
-    .option('--dry-run', 'show the plan and change nothing (--verbose lists the entries)')
-    .option('--if-missing', 'restore only if a set, the chain, its rule or a jump is missing')
-    .option('--backend <NAME>', 'ipset (default), nftables or route')
-    .action(
-      action(
-        async (ctx, command) => {
-          const { restore } = await import('../commands/restore.js');
-          await restore(command.opts(), ctx);
-        },
-        (options) => ({ backend: options.backend as string | undefined }),
-      ),
-    );
-
-  program
-    .command('prune')
-    .description('apply the retention policy: drop addresses last banned longer ago than the retention')
-    .option('--older-than <DURATION>', 'instead of the configured retention, e.g. 90d, 12h, 2w')
-    .option('--include-manual', 'prune manual bans and bans meant forever (bantime -1) too; kept by default')
-    .option('--dry-run', 'say what would be pruned and change nothing (--verbose lists them)')
-    .action(
-      action(async (ctx, command) => {
-        const { pruneCommand } = await import('../commands/prune.js');
-        await pruneCommand(command.opts(), ctx);
-      }),
-    );
-
-  program
-    .command('daemon')
-    .description('run the prune schedule, self-heal the blocklist after foreign reloads, write metrics')
-    .option('--heal-interval <DURATION>', 'how often to check the blocklist is in place (default 30s)')
-    .option('--metrics-file <PATH>', 'write Prometheus metrics there (node_exporter textfile collector)')
-    .action(
-      action(async (ctx, command) => {
-        const { daemon } = await import('../commands/daemon.js');
-        await daemon(command.optsWithGlobals(), ctx);
-      }),
-    );
-
-  program
-    .command('doctor')
-    .description('check tools, store, live blocklist, fail2ban action and safelist; exit 1 on any FAIL')
-    .option('--json', 'print JSON')
-    .action(
-      action(async (ctx, command) => {
-        const { doctor } = await import('../commands/doctor.js');
-        await doctor(command.opts(), ctx);
-      }),
-    );
-
-  program
-    .command('install-contrib')
-    .description('install the fail2ban action, systemd units and netfilter-persistent plugin (idempotent)')
-    .option('--root <DIR>', 'install under DIR instead of /')
-    .option('--cron', 'also install /etc/cron.d/stickyban (instead of the systemd timer or the daemon)')
-    .action(
-      action(async (ctx, command) => {
-        const { installContrib } = await import('../commands/install-contrib.js');
-        await installContrib(command.opts(), ctx);
-      }),
-    );
+    .action(action(async (options, ctx) => (await import('../commands/safelist.js')).safelistList(options, ctx)));
 
   program
     .command('list')
@@ -151,34 +68,35 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option('--jail <NAME>', 'only blocks banned by this jail')
     .option('--family <4|6>', 'only IPv4 or IPv6')
-    .action(
-      action(async (ctx, command) => {
-        const { list } = await import('../commands/list.js');
-        await list(command.opts(), ctx);
-      }),
-    );
+    .action(action(async (options, ctx) => (await import('../commands/list.js')).list(options, ctx)));
 
   program
     .command('show <address>')
     .description('status and ban history of one address or block')
     .option('--json', 'print JSON')
-    .action(
-      action(async (ctx, command) => {
-        const { show } = await import('../commands/show.js');
-        await show(command.args[0]!, command.opts(), ctx);
-      }),
-    );
+    .action(action(async (options, ctx, address) => (await import('../commands/show.js')).show(address, options, ctx)));
 
   program
     .command('stats')
-    .description('counts per family, jail and source')
+    .description('counts per family, jail and source; the last restore')
     .option('--json', 'print JSON')
-    .action(
-      action(async (ctx, command) => {
-        const { stats } = await import('../commands/stats.js');
-        await stats(command.opts(), ctx);
-      }),
-    );
+    .action(action(async (options, ctx) => (await import('../commands/stats.js')).stats(options, ctx)));
+
+  program
+    .command('restore')
+    .description('rebuild the live blocklist from the store (after a firewall reload, at boot)')
+    .option('--dry-run', 'show the plan and change nothing (--verbose lists the entries)')
+    .option('--if-missing', 'restore only if a set, the chain, its rule or a jump is missing')
+    .option('--backend <NAME>', 'ipset (default), nftables or route')
+    .action(action(async (options, ctx) => (await import('../commands/restore.js')).restore(options, ctx)));
+
+  program
+    .command('prune')
+    .description('apply the retention policy: drop addresses last banned longer ago than the retention')
+    .option('--older-than <DURATION>', 'instead of the configured retention, e.g. 90d, 12h, 2w')
+    .option('--include-manual', 'prune manual bans and bans meant forever (bantime -1) too; kept by default')
+    .option('--dry-run', 'say what would be pruned and change nothing (--verbose lists them)')
+    .action(action(async (options, ctx) => (await import('../commands/prune.js')).pruneCommand(options, ctx)));
 
   program
     .command('import <file>')
@@ -190,24 +108,34 @@ export function buildProgram(): Command {
     .option('--force', 'import even loopback, this host or your SSH client')
     .option('--no-apply', 'do not update the live set afterwards')
     .option('--json', 'print the summary as JSON')
-    .action(
-      action(async (ctx, command) => {
-        const { importBans } = await import('../commands/import.js');
-        await importBans(command.args[0]!, command.optsWithGlobals(), ctx);
-      }),
-    );
+    .action(action(async (options, ctx, file) => (await import('../commands/import.js')).importBans(file, options, ctx)));
 
   program
     .command('export')
     .description('print the planned permanent list (safelist applied) for other tools')
     .option('--format <F>', 'plain (default), ipset, nft or json')
     .option('--family <4|6>', 'only IPv4 or IPv6')
-    .action(
-      action(async (ctx, command) => {
-        const { exportBans } = await import('../commands/export.js');
-        await exportBans(command.opts(), ctx);
-      }),
-    );
+    .action(action(async (options, ctx) => (await import('../commands/export.js')).exportBans(options, ctx)));
+
+  program
+    .command('daemon')
+    .description('run the prune schedule, self-heal the blocklist after foreign reloads, write metrics')
+    .option('--heal-interval <DURATION>', 'how often to check the blocklist is in place (default 30s)')
+    .option('--metrics-file <PATH>', 'write Prometheus metrics there (node_exporter textfile collector)')
+    .action(action(async (options, ctx) => (await import('../commands/daemon.js')).daemon(options, ctx)));
+
+  program
+    .command('doctor')
+    .description('check tools, store, live blocklist, fail2ban action and safelist; exit 1 on any FAIL')
+    .option('--json', 'print JSON')
+    .action(action(async (options, ctx) => (await import('../commands/doctor.js')).doctor(options, ctx)));
+
+  program
+    .command('install-contrib')
+    .description('install the fail2ban action, systemd units and netfilter-persistent plugin (idempotent)')
+    .option('--root <DIR>', 'install under DIR instead of /')
+    .option('--cron', 'also install /etc/cron.d/stickyban (instead of the systemd timer or the daemon)')
+    .action(action(async (options, ctx) => (await import('../commands/install-contrib.js')).installContrib(options, ctx)));
 
   return program;
 }
