@@ -26,13 +26,18 @@ export function streamPlan(store: Store, config: Config, now: number): PlanStrea
   // No family has more blocks than the store has events, and a safelist range cuts at most
   // 2 × bits extra pieces out of the block around it: enough to size a set before it is filled.
   const events = store.bans.maxId();
-  const family = <K extends number | bigint>(space: KeySpace<K>, bans: Iterable<Range<K>>, safelist: Range<K>[]): FamilyPlanStream<K> => {
+  const family = <K extends number | bigint>(space: KeySpace<K>, bans: (streamed: boolean) => Iterable<Cidr<K>>, safelist: Range<K>[]): FamilyPlanStream<K> => {
     const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
-    return { entries: planEntries(space, bans, safelist, stats), sizeHint: events + 2 * space.bits * safelist.length, stats };
+    return {
+      entries: planEntries(space, bans(true), safelist, stats),
+      sizeHint: events + 2 * space.bits * safelist.length,
+      stats,
+      collect: () => planFamily(space, bans(false), safelist),
+    };
   };
   return {
-    v4: family(V4, store.bans.qualifying(4, config.policy, now, true), safelistOf<number>(store, config, 4)),
-    v6: family(V6, store.bans.qualifying(6, config.policy, now, true), safelistOf<bigint>(store, config, 6)),
+    v4: family(V4, (streamed) => store.bans.qualifying(4, config.policy, now, streamed), safelistOf<number>(store, config, 4)),
+    v6: family(V6, (streamed) => store.bans.qualifying(6, config.policy, now, streamed), safelistOf<bigint>(store, config, 6)),
   };
 }
 
@@ -90,8 +95,9 @@ export function safelistCoverage(indexes: SafelistIndexes, block: { family: Fami
   return index.coverage(toRange(block.family, block.first, block.last));
 }
 
-function* blocks<K extends number | bigint>(family: Family, rows: Iterable<RawBlock>): Generator<Range<K>> {
-  for (const [first, last] of rows) yield toRange(family, first, last) as Range<K>;
+/** Stored [first, last] rows as CIDR blocks (every stored block is one). */
+function* blocks<K extends number | bigint>(family: Family, rows: Iterable<RawBlock>): Generator<Cidr<K>> {
+  for (const [first, last] of rows) yield networkOf(family, fromStoredKey(family, first), fromStoredKey(family, last)) as unknown as Cidr<K>;
 }
 
 function toRange(family: Family, first: unknown, last: unknown): Range<number | bigint> {
@@ -100,5 +106,5 @@ function toRange(family: Family, first: unknown, last: unknown): Range<number | 
 
 function safelistOf<K extends number | bigint>(store: Store, config: Config, family: Family): Range<K>[] {
   const extra = config.safelist.filter((entry) => entry.family === family) as unknown as Range<K>[];
-  return [...blocks<K>(family, store.safelist.ranges(family)), ...extra];
+  return [...(store.safelist.ranges(family) as unknown as Range<K>[]), ...extra];
 }

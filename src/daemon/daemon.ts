@@ -41,20 +41,28 @@ export class Daemon {
 
   /** Runs a first check at once, then on the interval; schedules the prune. */
   start(): void {
-    this.prunes = schedule(this.settings.config.daemon.pruneSchedule, () => this.enqueue(() => this.prune()));
-    this.timer = setInterval(() => this.requestCycle(), this.settings.healIntervalSeconds * 1000);
-    this.log(
-      `started: ${this.settings.backend.name} backend, checking every ${this.settings.healIntervalSeconds} s, ` +
-        `pruning on "${this.settings.config.daemon.pruneSchedule}" (next ${this.prunes.next().toISOString()})`,
-    );
+    this.applySettings(this.settings);
     this.requestCycle();
   }
 
-  /** New settings from a SIGHUP: the schedule and interval restart, the queue carries on. */
+  /**
+   * New settings from a SIGHUP: the schedule and interval restart, the queue carries on. Settings
+   * that cannot be scheduled throw before anything changed, so the running ones stay.
+   */
   reload(settings: DaemonSettings): void {
+    this.applySettings(settings);
+  }
+
+  private applySettings(settings: DaemonSettings): void {
+    const prunes = schedule(settings.config.daemon.pruneSchedule, () => this.enqueue(() => this.prune()));
     this.stopTimers();
     this.settings = settings;
-    this.start();
+    this.prunes = prunes;
+    this.timer = setInterval(() => this.requestCycle(), settings.healIntervalSeconds * 1000);
+    this.log(
+      `started: ${settings.backend.name} backend, checking every ${settings.healIntervalSeconds} s, ` +
+        `pruning on "${settings.config.daemon.pruneSchedule}" (next ${prunes.next().toISOString()})`,
+    );
   }
 
   /** Stops scheduling and waits for the running task. */

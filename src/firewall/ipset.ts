@@ -13,7 +13,7 @@ import type { Delta, FamilyDelta } from '../plan/diff.js';
 import type { FamilyPlanStream, PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { Ipset, SET_ABSENT } from './ipset-cmd.js';
-import { ensureRules, inspectRules, iptablesBinary } from './iptables-rules.js';
+import { ensureRules, inspectRules, iptablesBinary, listRules, type RuleWanted } from './iptables-rules.js';
 
 const LINES_PER_CHUNK = 2048;
 const MIN_MAXELEM = 65_536;
@@ -33,7 +33,14 @@ export class IpsetBackend implements FirewallBackend {
     return family === 4 ? this.settings.set4 : this.settings.set6;
   }
 
+  private rulesWanted(family: Family): RuleWanted {
+    return { chain: this.settings.chain, set: this.setName(family), hookChains: this.settings.hookChains };
+  }
+
   async apply(plan: PlanStream): Promise<ApplyReport> {
+    // The rules are read while the sets load; they refer to the sets, so they are changed after.
+    const listings = Promise.all([listRules(this.runner, 4), listRules(this.runner, 6)]);
+    listings.catch(() => undefined);
     const names = await this.ipset.names();
     const families = [this.rebuildSteps(4, plan.v4, names), this.rebuildSteps(6, plan.v6, names)];
     const script = function* (): Generator<string> {
@@ -50,8 +57,9 @@ export class IpsetBackend implements FirewallBackend {
       throw error;
     }
     const notes = families.flatMap((steps) => steps.notes);
-    for (const family of [4, 6] as const) {
-      notes.push(...(await ensureRules(this.runner, family, { chain: this.settings.chain, set: this.setName(family), hookChains: this.settings.hookChains })));
+    const [listing4, listing6] = await listings;
+    for (const [family, listing] of [[4, listing4], [6, listing6]] as const) {
+      notes.push(...(await ensureRules(this.runner, family, this.rulesWanted(family), listing)));
     }
     return { v4: plan.v4.stats.planned, v6: plan.v6.stats.planned, notes };
   }
@@ -82,7 +90,7 @@ export class IpsetBackend implements FirewallBackend {
         checks.push({ what: `ipset ${set}`, ok: true });
         entries[family === 4 ? 'v4' : 'v6'] = header.entries;
       }
-      const missing = await inspectRules(this.runner, family, { chain: this.settings.chain, set, hookChains: this.settings.hookChains });
+      const missing = await inspectRules(this.runner, family, this.rulesWanted(family));
       const binary = iptablesBinary(family);
       if (missing.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true });
       for (const command of missing) checks.push({ what: `${binary} ${describeRule(command.why)}`, ok: false, problem: command.why.startsWith('removed') ? 'duplicated' : 'missing' });

@@ -54,11 +54,19 @@ export function iptablesBinary(family: Family): string {
   return family === 4 ? 'iptables' : 'ip6tables';
 }
 
-/** Reads the filter table of one family and applies what planRules says; returns what it did. */
-export async function ensureRules(runner: Runner, family: Family, wanted: RuleWanted): Promise<string[]> {
+/** `iptables -S` (or ip6tables) of the filter table. */
+export async function listRules(runner: Runner, family: Family): Promise<string> {
   const binary = iptablesBinary(family);
-  const { stdout } = await runner(binary, ['-w', '-t', 'filter', '-S'], { context: `reading ${binary} rules` });
-  const commands = planRules(stdout, wanted);
+  return (await runner(binary, ['-w', '-t', 'filter', '-S'], { context: `reading ${binary} rules` })).stdout;
+}
+
+/**
+ * Applies what planRules says to the filter table of one family; returns what it did. `listing` is
+ * the table read earlier (restore reads it while the sets load), or it is read now.
+ */
+export async function ensureRules(runner: Runner, family: Family, wanted: RuleWanted, listing?: string): Promise<string[]> {
+  const binary = iptablesBinary(family);
+  const commands = planRules(listing ?? (await listRules(runner, family)), wanted);
   for (const command of commands) {
     await runner(binary, ['-w', '-t', 'filter', ...command.args], { context: `${binary}: ${command.why}` });
   }
@@ -67,7 +75,5 @@ export async function ensureRules(runner: Runner, family: Family, wanted: RuleWa
 
 /** The problems planRules would fix, without fixing them (doctor, self-heal). */
 export async function inspectRules(runner: Runner, family: Family, wanted: RuleWanted): Promise<RuleCommand[]> {
-  const binary = iptablesBinary(family);
-  const { stdout } = await runner(binary, ['-w', '-t', 'filter', '-S'], { context: `reading ${binary} rules` });
-  return planRules(stdout, wanted);
+  return planRules(await listRules(runner, family), wanted);
 }

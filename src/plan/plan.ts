@@ -36,6 +36,11 @@ export interface FamilyPlanStream<K extends number | bigint> {
   readonly sizeHint: number;
   /** Complete once `entries` has been iterated. */
   readonly stats: Readonly<PlanStats>;
+  /**
+   * The same plan at once instead, for a backend that needs every entry before it can start (the
+   * store is then read in one go, faster than row by row). Use either this or `entries`.
+   */
+  readonly collect: () => FamilyPlan<K>;
 }
 
 export interface PlanStream {
@@ -45,17 +50,16 @@ export interface PlanStream {
 
 /** A finished plan as a stream (sizeHint exact). */
 export function streamOf(plan: Plan): PlanStream {
-  const family = <K extends number | bigint>({ entries, ...stats }: FamilyPlan<K>): FamilyPlanStream<K> => ({ entries, sizeHint: entries.length, stats });
+  const family = <K extends number | bigint>(done: FamilyPlan<K>): FamilyPlanStream<K> => {
+    const { entries, ...stats } = done;
+    return { entries, sizeHint: entries.length, stats, collect: () => done };
+  };
   return { v4: family(plan.v4), v6: family(plan.v6) };
 }
 
-/** Runs a stream to the end: for backends that need every entry at once. */
+/** The whole plan of a stream, for backends that need every entry at once. */
 export function collect(plan: PlanStream): Plan {
-  const family = <K extends number | bigint>(stream: FamilyPlanStream<K>): FamilyPlan<K> => {
-    const entries = [...stream.entries];
-    return { entries, ...stream.stats };
-  };
-  return { v4: family(plan.v4), v6: family(plan.v6) };
+  return { v4: plan.v4.collect(), v6: plan.v6.collect() };
 }
 
 /**
@@ -63,7 +67,7 @@ export function collect(plan: PlanStream): Plan {
  * ranges in any order. Blocks nested in a larger banned block are dropped (the outer one covers
  * them), and every block is cut around the safelist into the fewest CIDRs that remain.
  */
-export function planFamily<K extends number | bigint>(space: KeySpace<K>, bans: Iterable<Range<K>>, safelist: Iterable<Range<K>>): FamilyPlan<K> {
+export function planFamily<K extends number | bigint>(space: KeySpace<K>, bans: Iterable<Cidr<K>>, safelist: Iterable<Range<K>>): FamilyPlan<K> {
   const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
   const entries = [...planEntries(space, bans, safelist, stats)];
   return { entries, ...stats };
@@ -72,21 +76,21 @@ export function planFamily<K extends number | bigint>(space: KeySpace<K>, bans: 
 /** planFamily's entries one by one, as the sweep finds them; `stats` is filled in on the way. */
 export function* planEntries<K extends number | bigint>(
   space: KeySpace<K>,
-  bans: Iterable<Range<K>>,
+  bans: Iterable<Cidr<K>>,
   safelist: Iterable<Range<K>>,
   stats: PlanStats,
 ): Generator<Cidr<K>> {
   const safe = mergeRanges(space, safelist);
   const pieces: Cidr<K>[] = [];
   let s = 0; // first safelist range that may still meet a block
-  let outer: Range<K> | undefined;
+  let outer: Cidr<K> | undefined;
 
   /** Cuts one outermost block around the safelist into `pieces`. */
-  const cut = (block: Range<K>): void => {
+  const cut = (block: Cidr<K>): void => {
     stats.banned++;
     while (s < safe.length && safe[s]!.last < block.first) s++;
     if (s === safe.length || safe[s]!.first > block.last) {
-      space.cover(block.first, block.last, pieces);
+      pieces.push(block);
       return;
     }
     let cursor = block.first;

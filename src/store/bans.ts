@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Family, Network, Range } from '../address/network.js';
+import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams, packedBlockSql, unpackBlocks } from './keys.js';
@@ -120,15 +120,15 @@ export class BanTable {
   }
 
   /** Every block the policy makes permanent, ordered by first address: the planner's input. */
-  qualifying(family: 4, policy: Policy, now: number, streamed?: boolean): Iterable<Range<number>>;
-  qualifying(family: 6, policy: Policy, now: number, streamed?: boolean): Iterable<Range<bigint>>;
-  qualifying(family: Family, policy: Policy, now: number, streamed?: boolean): Iterable<Range<number | bigint>>;
+  qualifying(family: 4, policy: Policy, now: number, streamed?: boolean): Iterable<Cidr<number>>;
+  qualifying(family: 6, policy: Policy, now: number, streamed?: boolean): Iterable<Cidr<bigint>>;
+  qualifying(family: Family, policy: Policy, now: number, streamed?: boolean): Iterable<Cidr<number | bigint>>;
   /**
    * With `streamed`, rows are read as they are consumed (restore overlaps this with the kernel
    * loading the set); the connection can run nothing else until the iteration ends. Otherwise they
    * are read at once, which is faster when nothing else is waiting.
    */
-  qualifying(family: Family, policy: Policy, now: number, streamed = false): Iterable<Range<number | bigint>> {
+  qualifying(family: Family, policy: Policy, now: number, streamed = false): Iterable<Cidr<number | bigint>> {
     const { inPolicy, qualifies } = policySql(policy);
     const statement = this.cache
       .get(

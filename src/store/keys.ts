@@ -1,7 +1,7 @@
 // How a block's numbers are stored: IPv4 as an INTEGER (bound as a bigint, since better-sqlite3 binds
 // JS numbers as REAL and an ANY column would keep them that way), IPv6 as a 16-byte big-endian BLOB.
 
-import type { Family, Network, Range } from '../address/network.js';
+import type { Cidr, Family, Network } from '../address/network.js';
 
 export type StoredKey = bigint | Buffer;
 
@@ -42,21 +42,21 @@ export function packedBlockSql(family: Family): string {
   return family === 4 ? 'first * 64 + CAST(log2(last - first + 1) AS INTEGER)' : 'unhex(hex(first) || hex(last))';
 }
 
-export function unpackBlocks(family: 4, packed: Iterable<unknown>): Generator<Range<number>>;
-export function unpackBlocks(family: 6, packed: Iterable<unknown>): Generator<Range<bigint>>;
-export function unpackBlocks(family: Family, packed: Iterable<unknown>): Generator<Range<number | bigint>>;
-export function* unpackBlocks(family: Family, packed: Iterable<unknown>): Generator<Range<number | bigint>> {
+export function unpackBlocks(family: 4, packed: Iterable<unknown>): Generator<Cidr<number>>;
+export function unpackBlocks(family: 6, packed: Iterable<unknown>): Generator<Cidr<bigint>>;
+export function unpackBlocks(family: Family, packed: Iterable<unknown>): Generator<Cidr<number | bigint>>;
+export function* unpackBlocks(family: Family, packed: Iterable<unknown>): Generator<Cidr<number | bigint>> {
   if (family === 4) {
     for (const value of packed as Iterable<number>) {
       const first = Math.floor(value / 64);
-      yield { first, last: first + 2 ** (value - first * 64) - 1 };
+      const hostBits = value - first * 64;
+      yield { first, last: first + 2 ** hostBits - 1, prefix: 32 - hostBits };
     }
     return;
   }
   for (const value of packed as Iterable<Buffer>) {
-    yield {
-      first: (value.readBigUInt64BE(0) << 64n) | value.readBigUInt64BE(8),
-      last: (value.readBigUInt64BE(16) << 64n) | value.readBigUInt64BE(24),
-    };
+    const first = (value.readBigUInt64BE(0) << 64n) | value.readBigUInt64BE(8);
+    const last = (value.readBigUInt64BE(16) << 64n) | value.readBigUInt64BE(24);
+    yield { first, last, prefix: 129 - (last - first + 1n).toString(2).length };
   }
 }

@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import { formatNetwork } from '../address/format.js';
-import type { Family, Network } from '../address/network.js';
-import { blockParams } from './keys.js';
-import type { RawBlock } from './bans.js';
+import type { Cidr, Family, Network } from '../address/network.js';
+import { blockParams, packedBlockSql, unpackBlocks } from './keys.js';
 import { enclosingFilter, StatementCache } from './statements.js';
 
 export interface SafelistRow {
@@ -53,9 +52,12 @@ export class SafelistTable {
     return this.cache.get('SELECT count(*) FROM safelist').pluck().get() as number;
   }
 
-  /** All ranges of one family as [first, last]. */
-  ranges(family: Family): RawBlock[] {
-    return this.cache.get('SELECT first, last FROM safelist WHERE family = ? ORDER BY first').raw().all(family) as RawBlock[];
+  /** All ranges of one family. */
+  ranges(family: 4): Cidr<number>[];
+  ranges(family: 6): Cidr<bigint>[];
+  ranges(family: Family): Cidr<number | bigint>[];
+  ranges(family: Family): Cidr<number | bigint>[] {
+    return [...unpackBlocks(family, this.cache.get(`SELECT ${packedBlockSql(family)} FROM safelist WHERE family = ?`).pluck().all(family))];
   }
 
   /** The safelisted ranges that contain `network` (or equal it). */

@@ -100,3 +100,30 @@ test('daemon with the nftables backend: nft flush ruleset is repaired within the
   }
   assert.equal(await exited, 0);
 });
+
+test('daemon: SIGHUP re-reads the config file; a broken one is refused and the running config kept', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const config = join(dir, 'config.toml');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(config, '[daemon]\nprune_schedule = "17 4 * * *"\n');
+  const [file, args] = cliCommand(['--db', db, '--config', config, 'daemon', '--heal-interval', '1s'], netns.name);
+  const daemon = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  daemon.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => daemon.once('exit', resolve));
+  try {
+    await until('the daemon to start', () => log.includes('pruning on "17 4 * * *"'));
+    writeFileSync(config, '[daemon]\nprune_schedule = "5 3 * * *"\n');
+    daemon.kill('SIGHUP');
+    await until('the new schedule', () => log.includes('pruning on "5 3 * * *"') && log.includes(`SIGHUP: reloaded ${config}`));
+    writeFileSync(config, '[daemon]\nprune_schedule = "every night"\n');
+    daemon.kill('SIGHUP');
+    await until('the refusal', () => /SIGHUP: kept the running config: invalid prune_schedule "every night"/.test(log));
+    assert.equal(daemon.exitCode, null, 'still running');
+  } finally {
+    daemon.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0);
+});

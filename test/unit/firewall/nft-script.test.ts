@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { V4, V6, type Range } from '../../../src/address/network.js';
+import { V4, V6, type Cidr, type Range } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import { DEFAULTS } from '../../../src/config/config.js';
 import { formatElement, hostsSize, nftScript, setChanges, updateScript } from '../../../src/firewall/nft-script.js';
 import { diffEntries } from '../../../src/plan/diff.js';
 import { planFamily, type Plan } from '../../../src/plan/plan.js';
 
-const v4 = (text: string) => parseNetwork(text) as Range<number>;
-const v6 = (text: string) => parseNetwork(text) as Range<bigint>;
+const v4 = (text: string) => parseNetwork(text) as Cidr<number>;
+const v6 = (text: string) => parseNetwork(text) as Cidr<bigint>;
 const byFirst = <K extends number | bigint>(a: Range<K>, b: Range<K>) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0);
 
 function plan(bans4: string[], bans6: string[], safe4: string[] = []): Plan {
@@ -77,7 +77,7 @@ table inet stickyban {
   });
 
   test('streams a large plan in chunks and keeps every entry once, in order', () => {
-    const bans = Array.from({ length: 5000 }, (_, i) => ({ first: 0x0a000000 + i * 2, last: 0x0a000000 + i * 2 }));
+    const bans = Array.from({ length: 5000 }, (_, i) => ({ first: 0x0a000000 + i * 2, last: 0x0a000000 + i * 2, prefix: 32 }));
     const chunks = [...nftScript({ v4: planFamily(V4, bans, []), v6: planFamily(V6, [], []) }, DEFAULTS.nftables)];
     assert.ok(chunks.length > 3, `${chunks.length} chunks`);
     const elements = chunks.join('').match(/^\t\t\t10\.\S+,$/gm)!;

@@ -6,9 +6,9 @@ import { parseNetwork } from '../../../src/address/parse.js';
 import { mergeRanges, planFamily } from '../../../src/plan/plan.js';
 import { diffEntries } from '../../../src/plan/diff.js';
 
-const v4 = (text: string): Range<number> => parseNetwork(text) as Range<number>;
-const v6 = (text: string): Range<bigint> => parseNetwork(text) as Range<bigint>;
-const sortByFirst = <K extends number | bigint>(ranges: Range<K>[]): Range<K>[] =>
+const v4 = (text: string): Cidr<number> => parseNetwork(text) as Cidr<number>;
+const v6 = (text: string): Cidr<bigint> => parseNetwork(text) as Cidr<bigint>;
+const sortByFirst = <K extends number | bigint, T extends Range<K>>(ranges: T[]): T[] =>
   [...ranges].sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
 
 function plan4(bans: string[], safelist: string[] = []): string[] {
@@ -121,7 +121,7 @@ function inside<K extends number | bigint>(merged: Range<K>[], key: K): boolean 
   return false;
 }
 
-function checkPlanInvariants<K extends number | bigint>(space: KeySpace<K>, bans: Range<K>[], safelist: Range<K>[], samples: K[]): void {
+function checkPlanInvariants<K extends number | bigint>(space: KeySpace<K>, bans: Cidr<K>[], safelist: Range<K>[], samples: K[]): void {
   const entries = planFamily(space, sortByFirst(bans), safelist).entries;
   const safe = mergeRanges(space, safelist);
   const banned = mergeRanges(space, bans);

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatDuration, parseBantime, parseDuration, tryParseDuration } from '../../../src/input/duration.js';
+
+describe('durations', () => {
+  test('units and sums', () => {
+    const cases: Array<[string, number]> = [
+      ['30s', 30],
+      ['15m', 900],
+      ['12h', 43_200],
+      ['90d', 7_776_000],
+      ['2w', 1_209_600],
+      ['1y', 31_536_000],
+      ['1h30m', 5400],
+      ['1d12h', 129_600],
+    ];
+    for (const [text, seconds] of cases) assert.equal(tryParseDuration(text), seconds, text);
+  });
+
+  test('refuses what is not a duration, with the expected form in the message', () => {
+    for (const text of ['', '90', '90 d', 'd', '-5d', '1.5d', '5x', '0d', '1h 30m', '١d', `${'9'.repeat(12)}d`]) {
+      assert.equal(tryParseDuration(text), undefined, JSON.stringify(text));
+      assert.throws(() => parseDuration(text, '--older-than'), /^UsageError: invalid --older-than .*expected a number with a unit/);
+    }
+  });
+
+  test("fail2ban's bantime: seconds, -1 for forever, or a duration", () => {
+    assert.equal(parseBantime('600'), 600);
+    assert.equal(parseBantime('-1'), -1);
+    assert.equal(parseBantime('0'), 0);
+    assert.equal(parseBantime('1w'), 604_800);
+    for (const bad of ['-2', '10.5', 'forever', '', '0600']) assert.throws(() => parseBantime(bad), /invalid bantime/, bad);
+  });
+
+  test('formats back to the largest whole unit', () => {
+    assert.deepEqual([600, 86_400, 5400, 61, -1].map(formatDuration), ['10m', '1d', '90m', '61s', 'forever']);
+  });
+});
