@@ -23,14 +23,15 @@ export function planStore(store: Store, config: Config, now: number): Plan {
  * Iterate v4 to its end before v6 (one SQLite connection runs one query at a time).
  */
 export function streamPlan(store: Store, config: Config, now: number): PlanStream {
-  // No family has more blocks than the store has events, and a safelist range cuts at most
-  // 2 × bits extra pieces out of the block around it: enough to size a set before it is filled.
+  // No family has more blocks than the store has events (the likely size), and a safelist range
+  // cuts at most 2 × bits extra pieces out of the block around it (the bound).
   const events = store.bans.maxId();
   const family = <K extends number | bigint>(space: KeySpace<K>, bans: (streamed: boolean) => Iterable<Cidr<K>>, safelist: Range<K>[]): FamilyPlanStream<K> => {
     const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
     return {
       entries: planEntries(space, bans(true), safelist, stats),
-      sizeHint: events + 2 * space.bits * safelist.length,
+      sizeHint: events,
+      sizeBound: events + 2 * space.bits * safelist.length,
       stats,
       collect: () => planFamily(space, bans(false), safelist),
     };

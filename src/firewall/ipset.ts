@@ -103,7 +103,7 @@ export class IpsetBackend implements FirewallBackend {
     const live = this.setName(family);
     const temp = `${live}-t${process.pid}`;
     const notes: string[] = [];
-    const options = createOptions(family, plan.sizeHint);
+    const options = createOptions(family, plan.sizeHint, plan.sizeBound);
     let head = '';
     // A temporary set whose process is gone was left by a restore that died mid-load.
     for (const name of names.filter((name) => isTempOf(name, live) && name !== temp && !processAlive(name))) {
@@ -184,9 +184,13 @@ export function* setScript<K extends number | bigint>(family: Family, set: strin
   yield* addLines(family, set, entries);
 }
 
-/** Sized for the entries plus room for the hook's adds until the next restore. */
-export function createOptions(family: Family, entries: number): string {
-  const maxelem = Math.max(MIN_MAXELEM, 2 ** Math.ceil(Math.log2(entries * 2 + 1)));
+/**
+ * The hash sized for about `entries` (ipset grows it if needed), and room for twice `bound`: the
+ * hook's adds until the next restore. maxelem is only a limit, so a generous one costs nothing;
+ * a hash much larger than needed costs memory and time to create and destroy.
+ */
+export function createOptions(family: Family, entries: number, bound: number = entries): string {
+  const maxelem = Math.max(MIN_MAXELEM, 2 ** Math.ceil(Math.log2(bound * 2 + 1)));
   const hashsize = Math.max(1024, 2 ** Math.ceil(Math.log2(entries / 4 + 1)));
   return `hash:net family ${family === 4 ? 'inet' : 'inet6'} hashsize ${hashsize} maxelem ${maxelem}`;
 }

@@ -32,8 +32,10 @@ export interface Plan {
 export interface FamilyPlanStream<K extends number | bigint> {
   /** The entries of FamilyPlan, in the same order; iterate once. */
   readonly entries: Iterable<Cidr<K>>;
-  /** At least the number of entries, to size a set before they are known. */
+  /** About the number of entries, to size a set's hash before they are known. */
   readonly sizeHint: number;
+  /** At least the number of entries: a set that may never hold more must allow this many. */
+  readonly sizeBound: number;
   /** Complete once `entries` has been iterated. */
   readonly stats: Readonly<PlanStats>;
   /**
@@ -48,11 +50,11 @@ export interface PlanStream {
   readonly v6: FamilyPlanStream<bigint>;
 }
 
-/** A finished plan as a stream (sizeHint exact). */
+/** A finished plan as a stream (its size known exactly). */
 export function streamOf(plan: Plan): PlanStream {
   const family = <K extends number | bigint>(done: FamilyPlan<K>): FamilyPlanStream<K> => {
     const { entries, ...stats } = done;
-    return { entries, sizeHint: entries.length, stats, collect: () => done };
+    return { entries, sizeHint: entries.length, sizeBound: entries.length, stats, collect: () => done };
   };
   return { v4: family(plan.v4), v6: family(plan.v6) };
 }
