@@ -7,6 +7,9 @@
 // whole ruleset, in time that grows faster than their size (~70 s for one of 1M). Only
 // `nft list chains` reads no elements, so existence is checked with it.
 
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ToolError } from '../errors.js';
 import type { Runner } from '../exec/run.js';
 
@@ -19,6 +22,27 @@ export class Nft {
   /** Runs a script as one transaction: it all applies or nothing does. */
   async load(script: string | Iterable<string>, context: string): Promise<void> {
     await this.runner('nft', ['-f', '-'], { input: script, context });
+  }
+
+  /**
+   * The same for a script in nft's JSON input. nft reads JSON by opening the file by name, and
+   * /dev/stdin cannot be opened on the socket Node gives a child as stdin, so it goes through a
+   * private temporary file.
+   */
+  async loadJson(script: Iterable<string>, context: string): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'stickyban-nft-'));
+    const file = join(dir, 'table.json');
+    try {
+      const fd = openSync(file, 'w', 0o600);
+      try {
+        for (const chunk of script) writeSync(fd, chunk);
+      } finally {
+        closeSync(fd);
+      }
+      await this.runner('nft', ['-j', '-f', file], { context });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** `nft -j list table <family> <name>`, or undefined when the table does not exist. */

@@ -15,7 +15,8 @@ import { checkPresence, checkTable } from './nft-check.js';
 import { Nft, NFT_ABSENT } from './nft-cmd.js';
 import { parseChainNames, parseSetListing, parseTable, parseTableChains } from './nft-json.js';
 import { reconcileBlocks } from './nft-reconcile.js';
-import { formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, nftScript, setChanges, updateScript, type SetChanges } from './nft-script.js';
+import { nftJsonScript } from './nft-json-script.js';
+import { formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, setChanges, updateScript, type SetChanges } from './nft-script.js';
 
 /** nft's words when the live interval set is not what the delta expects. */
 const DRIFT = /element does not exist|interval overlaps|conflicting intervals|File exists/;
@@ -42,7 +43,7 @@ export class NftablesBackend implements FirewallBackend {
     // Needs every entry at once (nft counts and splits them per set).
     const plan = collect(stream);
     const existed = await this.exists();
-    await this.nft.load(nftScript(plan, this.settings), `loading nftables table ${this.table}`);
+    await this.nft.loadJson(nftJsonScript(plan, this.settings), `loading nftables table ${this.table}`);
     return { v4: plan.v4.entries.length, v6: plan.v6.entries.length, notes: existed ? [] : [`created nftables table ${this.table}`] };
   }
 
