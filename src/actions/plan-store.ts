@@ -3,19 +3,16 @@
 
 import { networkOf, V4, V6, type Cidr, type Family, type KeySpace, type Network, type Range } from '../address/network.js';
 import type { Config } from '../config/config.js';
-import { planEntries, planFamily, type FamilyPlanStream, type Plan, type PlanStats, type PlanStream } from '../plan/plan.js';
+import { collect, planEntries, planFamily, type FamilyPlanStream, type Plan, type PlanStats, type PlanStream } from '../plan/plan.js';
 import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
 import { diffEntries, EMPTY_DELTA, type Delta } from '../plan/diff.js';
 import { fromStoredKey } from '../store/keys.js';
 import type { RawBlock } from '../store/bans.js';
 import type { Store } from '../store/store.js';
 
-/** The whole plan: what restore loads. */
+/** The whole plan at once, from one snapshot of the store (export, prune, doctor). */
 export function planStore(store: Store, config: Config, now: number): Plan {
-  return store.read(() => ({
-    v4: planFamily(V4, store.bans.qualifying(4, config.policy, now), safelistOf(store, config, 4)),
-    v6: planFamily(V6, store.bans.qualifying(6, config.policy, now), safelistOf(store, config, 6)),
-  }));
+  return store.read(() => collect(streamPlan(store, config, now)));
 }
 
 /**
@@ -49,17 +46,17 @@ export function streamPlan(store: Store, config: Config, now: number): PlanStrea
  * widest banned block involved, since a range anywhere inside that block shapes its pieces.
  */
 export function planAround(store: Store, config: Config, now: number, network: Network, maxId?: number): Cidr<number | bigint>[] {
-  const bans = store.bans.qualifyingAround(network, config.policy, now, maxId);
-  let extent = network;
-  for (const [first, last] of bans) {
-    const block = toRange(network.family, first, last);
-    if (block.first <= extent.first && block.last >= extent.last) extent = networkOf(network.family, block.first, block.last);
-  }
-  const safe = store.safelist.around(extent).map((row): RawBlock => [row.first, row.last]);
-  const extra = config.safelist.filter((entry) => entry.family === network.family);
-  return network.family === 4
-    ? planFamily(V4, blocks<number>(4, bans), [...blocks<number>(4, safe), ...(extra as Range<number>[])]).entries
-    : planFamily(V6, blocks<bigint>(6, bans), [...blocks<bigint>(6, safe), ...(extra as Range<bigint>[])]).entries;
+  const family = network.family;
+  const bans = [...blocks(family, store.bans.qualifyingAround(network, config.policy, now, maxId))];
+  let extent: Range<number | bigint> = network;
+  for (const block of bans) if (block.first <= extent.first && block.last >= extent.last) extent = block;
+  const safe = [
+    ...blocks(family, store.safelist.around(networkOf(family, extent.first, extent.last)).map((row): RawBlock => [row.first, row.last])),
+    ...config.safelist.filter((entry) => entry.family === family),
+  ];
+  return family === 4
+    ? planFamily(V4, bans as Cidr<number>[], safe as Range<number>[]).entries
+    : planFamily(V6, bans as Cidr<bigint>[], safe as Range<bigint>[]).entries;
 }
 
 export interface ChangeAround<T> {
@@ -97,8 +94,8 @@ export function safelistCoverage(indexes: SafelistIndexes, block: { family: Fami
 }
 
 /** Stored [first, last] rows as CIDR blocks (every stored block is one). */
-function* blocks<K extends number | bigint>(family: Family, rows: Iterable<RawBlock>): Generator<Cidr<K>> {
-  for (const [first, last] of rows) yield networkOf(family, fromStoredKey(family, first), fromStoredKey(family, last)) as unknown as Cidr<K>;
+function* blocks(family: Family, rows: Iterable<RawBlock>): Generator<Cidr<number | bigint>> {
+  for (const [first, last] of rows) yield networkOf(family, fromStoredKey(family, first), fromStoredKey(family, last));
 }
 
 function toRange(family: Family, first: unknown, last: unknown): Range<number | bigint> {

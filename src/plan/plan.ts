@@ -50,15 +50,6 @@ export interface PlanStream {
   readonly v6: FamilyPlanStream<bigint>;
 }
 
-/** A finished plan as a stream (its size known exactly). */
-export function streamOf(plan: Plan): PlanStream {
-  const family = <K extends number | bigint>(done: FamilyPlan<K>): FamilyPlanStream<K> => {
-    const { entries, ...stats } = done;
-    return { entries, sizeHint: entries.length, sizeBound: entries.length, stats, collect: () => done };
-  };
-  return { v4: family(plan.v4), v6: family(plan.v6) };
-}
-
 /** The whole plan of a stream, for backends that need every entry at once. */
 export function collect(plan: PlanStream): Plan {
   return { v4: plan.v4.collect(), v6: plan.v6.collect() };

@@ -29,17 +29,6 @@ function randomChunk(): Buffer {
   return pool.subarray(offset - 16, offset);
 }
 
-/**
- * A UUIDv8 derived from a key: the same imported line gets the same id on every import, so
- * importing a file twice adds nothing.
- */
-export function uuidFromKey(key: string): Buffer {
-  const id = createHash('sha256').update(key).digest().subarray(0, 16);
-  id[6] = (id[6]! & 0x0f) | 0x80;
-  id[8] = (id[8]! & 0x3f) | 0x80;
-  return id;
-}
-
 export function uuidText(id: Buffer): string {
   const hex = id.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
