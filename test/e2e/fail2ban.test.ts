@@ -9,6 +9,7 @@ import { after, describe, test } from 'node:test';
 import { runProcess } from '../helpers/cli.js';
 import { Netns, requireTools } from '../helpers/netns.js';
 import { query } from '../helpers/sqlite.js';
+import { until } from '../helpers/until.js';
 import { tempDir } from '../helpers/tmp.js';
 import { stickybanWrapper } from '../helpers/wrapper.js';
 
@@ -24,14 +25,6 @@ function failedLogin(address: string, index: number): string {
   return `${stamp} web1 sshd[${4000 + index}]: Failed password for invalid user admin from ${address} port ${40000 + index} ssh2\n`;
 }
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** True while a stickyban process runs inside the namespace (fail2ban's actions are asynchronous to us). */
 async function stickybanRunning(netns: Netns): Promise<boolean> {

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { cliCommand, sh } from '../../helpers/cli.js';
 import { Netns } from '../../helpers/netns.js';
 import { manyIPv4, seedBans } from '../../helpers/seed.js';
+import { until } from '../../helpers/until.js';
 import { tempDb } from '../../helpers/tmp.js';
 
 async function entries(netns: Netns, set: string): Promise<number> {
@@ -11,15 +12,6 @@ async function entries(netns: Netns, set: string): Promise<number> {
   return Number(/Number of entries: (\d+)/.exec(header)?.[1]);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('restore under stress', () => {
   test('kill -9 during the load: the previous live set stays complete; the next restore cleans up', async () => {
