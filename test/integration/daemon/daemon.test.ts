@@ -46,11 +46,11 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
     assert.equal(count(db, 'bans', "address = '198.51.100.9'"), 1);
     assert.equal((await netns.try('ipset', ['test', 'stickyban4', '198.51.100.9'])).code, 0);
 
-    await until('metrics with the repairs', () => /^stickyban_heal_repairs_total 2$/m.test(readFileSync(metrics, 'utf8')));
+    await until('metrics after the fold', () => /^stickyban_addresses 3$/m.test(readFileSync(metrics, 'utf8')));
     const text = readFileSync(metrics, 'utf8');
+    assert.match(text, /^stickyban_heal_repairs_total 2$/m);
     assert.match(text, /^# TYPE stickyban_last_restore_entries gauge$/m);
     assert.match(text, /^stickyban_last_restore_entries\{family="ipv4"\} 1$/m);
-    assert.match(text, /^stickyban_addresses 3$/m);
     assert.match(text, /^stickyban_jail_addresses\{jail="sshd"\} 3$/m);
     assert.match(text, /^stickyban_last_restore_duration_seconds \d+(\.\d+)?$/m);
   } finally {
