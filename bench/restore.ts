@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseNetwork } from '../src/address/parse.js';
 import { uuidv7 } from '../src/store/ids.js';
 import { Store } from '../src/store/store.js';
-import { BenchNetns, CLI, printTable, timeRun } from './lib.js';
+import { BenchNetns, CLI, median, printTable, timeRun } from './lib.js';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const SAFELIST = 10_000;
@@ -68,7 +68,9 @@ for (const n of sizes) {
       return { ms, output };
     };
     const first = restore();
-    const second = restore();
+    // Later restores replace a live set, the usual case (after a firewall reload); median of a few.
+    const again = Array.from({ length: n >= 1_000_000 ? 3 : 7 }, restore);
+    const second = { ms: median(again.map((run) => run.ms)), output: again.at(-1)!.output };
     const entries = /restored (\d+) IPv4 and (\d+) IPv6 entries/.exec(second.output);
     const total = Number(entries?.[1]) + Number(entries?.[2]);
     const rss = /peak memory of stickyban: (\d+) MiB/.exec(second.output)?.[1] ?? '?';
@@ -95,7 +97,7 @@ for (const n of sizes) {
 
 console.log(`bench/restore: ipset backend, N IPv4 + N/10 IPv6 bans, ${SAFELIST} safelisted CIDRs, one network namespace per size`);
 printTable(
-  ['N', 'entries', 'first restore ms', 'restore ms', 'bare ipset restore ms', 'ratio', 'µs/entry', 'peak RSS MiB'],
+  ['N', 'entries', 'first restore ms', 'restore ms (median)', 'bare ipset restore ms', 'ratio', 'µs/entry', 'peak RSS MiB'],
   rows,
 );
 const at1M = rows.find((row) => row[0] === 1_000_000);

@@ -1,41 +1,66 @@
 #!/usr/bin/env node
-// Entry point. `stickyban ban` is fail2ban's hook and runs once per ban, so it takes a fast path
-// that parses with node:util and never loads commander; every other verb goes through the full
-// program. Both end in the same error-to-exit-code mapping.
+// Entry point. The verbs that machines run, often and in a hurry, take a fast path that parses with
+// node:util and never loads commander: `ban` (fail2ban's hook, once per ban, sometimes hundreds at
+// once) and `restore` (every firewall reload and boot). Every other verb, and --help, goes through
+// the full program. Both end in the same error-to-exit-code mapping.
 
 import { parseArgs } from 'node:util';
 import { reportFailure } from './cli/exit.js';
-import { firstPositional, GLOBAL_OPTIONS, joinNegativeValues, parseArgsOptions } from './cli/options.js';
+import { firstPositional, GLOBAL_OPTIONS, joinNegativeValues, parseArgsOptions, type OptionSpec } from './cli/options.js';
+import type { Context } from './cli/context.js';
 import { UsageError } from './errors.js';
 import { quote } from './input/quote.js';
+
+type Options = Record<string, string | boolean | undefined>;
+
+interface FastVerb {
+  /** The verb's own options (the global ones are added). */
+  options(): Promise<readonly OptionSpec[]>;
+  /** How many arguments it takes after the verb (0 or 1), and what it says when one is missing. */
+  readonly argument?: string;
+  run(argument: string, options: Options, ctx: Context): Promise<void>;
+}
+
+const FAST: Record<string, FastVerb> = {
+  ban: {
+    options: async () => (await import('./commands/ban-options.js')).BAN_OPTIONS,
+    argument: 'missing address: expected stickyban ban <ip|cidr> [--jail NAME]',
+    run: async (address, options, ctx) => (await import('./commands/ban.js')).ban(address, options, ctx),
+  },
+  restore: {
+    options: async () => (await import('./commands/restore-options.js')).RESTORE_OPTIONS,
+    run: async (_argument, options, ctx) => (await import('./commands/restore.js')).restore(options, ctx),
+  },
+};
 
 const args = process.argv.slice(2);
 
 async function main(): Promise<void> {
+  const verb = firstPositional(args);
   const wantsHelp = args.some((arg) => arg === '--help' || arg === '-h');
-  if (firstPositional(args) === 'ban' && !wantsHelp) return banFastPath();
+  const fast = verb === undefined || wantsHelp ? undefined : FAST[verb];
+  if (fast) return runFast(verb!, fast);
   const { runProgram } = await import('./cli/program.js');
   await runProgram(args);
 }
 
-async function banFastPath(): Promise<void> {
-  const [{ BAN_OPTIONS }, { ban }, { createContext }] = await Promise.all([
-    import('./commands/ban-options.js'),
-    import('./commands/ban.js'),
-    import('./cli/context.js'),
-  ]);
+async function runFast(verb: string, fast: FastVerb): Promise<void> {
+  const [own, { createContext }] = await Promise.all([fast.options(), import('./cli/context.js')]);
+  const specs = [...GLOBAL_OPTIONS, ...own];
   let parsed;
   try {
-    const specs = [...GLOBAL_OPTIONS, ...BAN_OPTIONS];
     parsed = parseArgs({ args: joinNegativeValues(args, specs), options: parseArgsOptions(specs), allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see stickyban ban --help)`);
+    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see stickyban ${verb} --help)`);
   }
-  const [, address, ...extra] = parsed.positionals;
-  if (address === undefined) throw new UsageError('missing address: expected stickyban ban <ip|cidr> [--jail NAME]');
-  if (extra.length > 0) throw new UsageError(`unexpected argument ${quote(extra[0]!)}: stickyban ban takes one address`);
-  const options = parsed.values as Record<string, string | boolean | undefined>;
-  await ban(address, options, await createContext(options));
+  const [, argument, ...extra] = parsed.positionals;
+  const takes = fast.argument === undefined ? 0 : 1;
+  if (takes === 1 && argument === undefined) throw new UsageError(fast.argument!);
+  const unexpected = takes === 1 ? extra[0] : argument;
+  if (unexpected !== undefined) throw new UsageError(`unexpected argument ${quote(unexpected)}: stickyban ${verb} takes ${takes === 1 ? 'one argument' : 'none'}`);
+  // Options arrive in commander's camelCase, as the commands expect them.
+  const options = Object.fromEntries(Object.entries(parsed.values).map(([name, value]) => [name.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase()), value])) as Options;
+  await fast.run(argument ?? '', options, await createContext(options));
 }
 
 main().catch((error: unknown) => reportFailure(error, args.includes('--verbose') || args.includes('-v')));

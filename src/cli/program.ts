@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { BAN_OPTIONS } from '../commands/ban-options.js';
+import { RESTORE_OPTIONS } from '../commands/restore-options.js';
 import { createContext, type Context } from './context.js';
 import { commanderFlags, GLOBAL_OPTIONS, type OptionSpec } from './options.js';
 
@@ -82,13 +83,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(action(async (options, ctx) => (await import('../commands/stats.js')).stats(options, ctx)));
 
-  program
-    .command('restore')
-    .description('rebuild the live blocklist from the store (after a firewall reload, at boot)')
-    .option('--dry-run', 'show the plan and change nothing (--verbose lists the entries)')
-    .option('--if-missing', 'restore only if a set, the chain, its rule or a jump is missing')
-    .option('--backend <NAME>', 'ipset (default), nftables or route')
-    .action(action(async (options, ctx) => (await import('../commands/restore.js')).restore(options, ctx)));
+  withOptions(program.command('restore').description('rebuild the live blocklist from the store (after a firewall reload, at boot)'), RESTORE_OPTIONS).action(action(async (options, ctx) => (await import('../commands/restore.js')).restore(options, ctx)));
 
   program
     .command('prune')

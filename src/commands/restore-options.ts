@@ -1,0 +1,7 @@
+import type { OptionSpec } from '../cli/options.js';
+
+export const RESTORE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'dry-run', description: 'show the plan and change nothing (--verbose lists the entries)' },
+  { name: 'if-missing', description: 'restore only if a set, the chain, its rule or a jump is missing' },
+  { name: 'backend', value: 'NAME', description: 'ipset (default), nftables or route' },
+];
