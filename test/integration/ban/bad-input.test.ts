@@ -49,6 +49,12 @@ const BAD_OPTIONS: string[][] = [
   ['ban', '0.0.0.0/0', '--force'],
   ['safelist', 'add', '192.0.2.10', '--note', `a${'\u0007'}bell`],
   ['list', '--family', '5'],
+  ['restore', 'now'],
+  ['restore', '--bogus'],
+  ['restore', '--backend', 'pf'],
+  ['prune', '--older-than', 'soon'],
+  ['unban', '192.0.2.0/33'],
+  ['show', 'example.com'],
 ];
 
 test('invalid input exits 2 with one line, and the store is unchanged', async () => {
