@@ -28,12 +28,6 @@ export class Ipset {
     return parseHeader(result.stdout);
   }
 
-  /** Members of one set in ipset's own notation. */
-  async members(name: string): Promise<string[]> {
-    const { stdout } = await this.runner('ipset', ['list', name], { context: `listing ipset ${name}` });
-    return parseMembers(stdout);
-  }
-
   /** Runs a restore script; with `exist`, adding what is there and deleting what is not are no-ops. */
   async restore(script: string | Iterable<string>, options: { exist: boolean; context: string }): Promise<void> {
     await this.runner('ipset', options.exist ? ['-exist', 'restore'] : ['restore'], { input: script, context: options.context });

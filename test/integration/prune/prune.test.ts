@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { manyIPv4, seedBans } from '../../helpers/seed.js';
 import { count, query } from '../../helpers/sqlite.js';
@@ -8,11 +9,6 @@ import { tempDb } from '../../helpers/tmp.js';
 const DAY = 86_400;
 const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
 const at = (daysAgo: number) => String(NOW - daysAgo * DAY);
-
-async function members(netns: Netns, set: string): Promise<string[]> {
-  const text = await netns.exec('ipset', ['list', set]);
-  return text.slice(text.indexOf('Members:\n') + 9).split('\n').filter(Boolean).sort();
-}
 
 describe('prune', () => {
   test('removes exactly the addresses last banned before the retention, from the store and the live set', async () => {
@@ -36,25 +32,25 @@ describe('prune', () => {
     await cli(at(1), 'safelist', 'add', '192.0.2.0/24');
     // A restore long ago put everything live; the live set now holds aged-out entries.
     await cli(at(500), 'restore');
-    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
     const events = count(db, 'bans');
 
     const dry = await cli(String(NOW), 'prune', '--dry-run', '--verbose');
     assert.match(dry, /dry run: would prune 3 addresses \(3 events\) last banned before 2026-05-25T12:00:00Z \(180d ago\); kept the history of 1 safelisted/);
     assert.match(dry, /^ {2}203\.0\.113\.1$/m);
     assert.equal(count(db, 'bans'), events, 'dry run changes nothing');
-    assert.equal((await members(netns, 'stickyban4')).length, 6);
+    assert.equal((await ipsetMembers(netns, 'stickyban4')).length, 6);
 
     const done = await cli(String(NOW), 'prune');
     assert.match(done, /pruned 3 addresses \(3 events\) .*; 3 live entries removed; kept the history of 1 safelisted/);
     assert.deepEqual(query(db, 'SELECT DISTINCT address FROM bans ORDER BY address').map((row) => row.address), ['192.0.2.7', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
     assert.equal(count(db, 'bans', "address = '203.0.113.3'"), 2, 'a re-banned address keeps its whole history');
-    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
-    assert.deepEqual(await members(netns, 'stickyban6'), []);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6']);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), []);
 
     assert.match(await cli(String(NOW), 'prune', '--older-than', '90d', '--include-manual'), /pruned 3 addresses/);
     assert.deepEqual(query(db, "SELECT DISTINCT address FROM bans WHERE address LIKE '203.%' ORDER BY address").map((row) => row.address), ['203.0.113.3']);
-    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.3']);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.3']);
     assert.match(await cli(String(NOW), 'prune'), /nothing to prune/);
   });
 

@@ -2,15 +2,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
 import { tempDb, tempDir } from '../../helpers/tmp.js';
 import { connects, listen, pings, wire } from '../../helpers/veth.js';
-
-/** Members of an ipset, sorted, as `ipset list` prints them. */
-async function members(netns: Netns, set: string): Promise<string[]> {
-  const text = await netns.exec('ipset', ['list', set]);
-  return text.slice(text.indexOf('Members:\n') + 9).split('\n').filter(Boolean).sort();
-}
 
 async function rules(netns: Netns, binary: 'iptables' | 'ip6tables'): Promise<string[]> {
   return (await netns.exec(binary, ['-S'])).split('\n').filter((line) => line.includes('Blocklist'));
@@ -50,8 +45,8 @@ describe('restore with ipset + iptables', () => {
     const output = await cli(netns, db, 'restore');
     assert.match(output, /restored 3 IPv4 and 2 IPv6 entries with ipset/);
     // 198.51.100.99 is inside the banned /25; ::ffff:203.0.113.9 is IPv4.
-    assert.deepEqual(await members(netns, 'stickyban4'), ['198.51.100.0/25', '203.0.113.7', '203.0.113.9'].sort());
-    assert.deepEqual(await members(netns, 'stickyban6'), ['2001:db8:1::1', '2001:db8:3:4::9']);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['198.51.100.0/25', '203.0.113.7', '203.0.113.9'].sort());
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8:1::1', '2001:db8:3:4::9']);
     assert.deepEqual(await rules(netns, 'iptables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban4 src -j DROP']);
     assert.deepEqual(await rules(netns, 'ip6tables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban6 src -j DROP']);
     assert.match(await netns.exec('ipset', ['list', '-n']), /^stickyban4\nstickyban6\n$/, 'no temporary set is left');
@@ -92,7 +87,7 @@ describe('restore with ipset + iptables', () => {
 
     assert.match(await cli(server, db, 'safelist', 'add', '10.78.0.0/16'), /1 live entry removed/);
     assert.equal(await pings(link, '10.78.0.5'), true, 'passes right after safelist add');
-    assert.deepEqual(await members(server, 'stickyban4'), []);
+    assert.deepEqual(await ipsetMembers(server, 'stickyban4'), []);
     await cli(server, db, 'safelist', 'remove', '10.78.0.0/16');
     assert.equal(await pings(link, '10.78.0.5'), false, 'blocked again once the safelist entry is gone');
 
@@ -106,7 +101,7 @@ describe('restore with ipset + iptables', () => {
     await cli(netns, db, 'ban', '172.20.0.0/16');
     await cli(netns, db, 'safelist', 'add', '172.20.5.5');
     await cli(netns, db, 'restore');
-    const entries = await members(netns, 'stickyban4');
+    const entries = await ipsetMembers(netns, 'stickyban4');
     assert.equal(entries.length, 16);
     assert.ok(!entries.includes('172.20.0.0/16'));
     const test = (address: string) => netns.try('ipset', ['test', 'stickyban4', address]);
@@ -133,8 +128,8 @@ describe('restore with ipset + iptables', () => {
     await cli(netns, db, 'restore');
     assert.deepEqual(await rules(netns, 'iptables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban4 src -j DROP']);
     assert.deepEqual(await rules(netns, 'ip6tables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban6 src -j DROP']);
-    assert.deepEqual(await members(netns, 'stickyban4'), ['203.0.113.7']);
-    assert.deepEqual(await members(netns, 'stickyban6'), ['2001:db8::7']);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.7']);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::7']);
   });
 
   test("an admin's own Blocklist chain is kept: our rule goes first, exactly once, their rules stay", async () => {
@@ -163,7 +158,7 @@ describe('restore with ipset + iptables', () => {
     const result = await netns.cli(['--db', db, 'restore']);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^stickyban: loading ipsets stickyban4 and stickyban6: ipset restore failed: .*(type|swapped).*\n$/);
-    assert.deepEqual(await members(netns, 'stickyban4'), ['192.0.2.1']);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['192.0.2.1']);
     assert.doesNotMatch(await netns.exec('ipset', ['list', '-n']), /-t\d+$/m, 'the temporary sets were removed');
   });
 
@@ -193,7 +188,7 @@ describe('restore with ipset + iptables', () => {
     writeFileSync(config, '[ipset]\nset4 = "deny4"\nset6 = "deny6"\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD"]\n');
     assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', '203.0.113.7'])).code, 0);
     assert.equal((await netns.cli(['--db', db, '--config', config, 'restore'])).code, 0);
-    assert.deepEqual(await members(netns, 'deny4'), ['203.0.113.7']);
+    assert.deepEqual(await ipsetMembers(netns, 'deny4'), ['203.0.113.7']);
     const lines = (await netns.exec('iptables', ['-S'])).split('\n');
     assert.ok(lines.includes('-A INPUT -j DenyList') && lines.includes('-A FORWARD -j DenyList'));
     assert.ok(lines.includes('-A DenyList -m set --match-set deny4 src -j DROP'));

@@ -2,16 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { cliCommand, sh } from '../../helpers/cli.js';
+import { ipsetEntries } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { manyIPv4, seedBans } from '../../helpers/seed.js';
 import { until } from '../../helpers/until.js';
 import { tempDb } from '../../helpers/tmp.js';
-
-async function entries(netns: Netns, set: string): Promise<number> {
-  const header = await netns.exec('ipset', ['list', '-t', set]);
-  return Number(/Number of entries: (\d+)/.exec(header)?.[1]);
-}
-
 
 describe('restore under stress', () => {
   test('kill -9 during the load: the previous live set stays complete; the next restore cleans up', async () => {
@@ -20,7 +15,7 @@ describe('restore under stress', () => {
     seedBans(db, manyIPv4(50_000));
     const first = await netns.cli(['--db', db, 'restore']);
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(await entries(netns, 'stickyban4'), 50_000);
+    assert.equal(await ipsetEntries(netns, 'stickyban4'), 50_000);
 
     seedBans(db, manyIPv4(550_000, 50_000));
     const [file, args] = cliCommand(['--db', db, 'restore'], netns.name);
@@ -34,7 +29,7 @@ describe('restore under stress', () => {
     // The orphaned `ipset restore` reads to the end of its cut-off input and exits without the swap.
     await until('ipset to exit', async () => ((await sh('ip', ['netns', 'pids', netns.name])).trim() === '' ? true : undefined));
 
-    assert.equal(await entries(netns, 'stickyban4'), 50_000, 'the live set is the previous one, complete');
+    assert.equal(await ipsetEntries(netns, 'stickyban4'), 50_000, 'the live set is the previous one, complete');
     assert.equal((await netns.try('ipset', ['test', 'stickyban4', '100.64.0.1'])).code, 0);
     assert.match(await netns.exec('ipset', ['list', '-n']), new RegExp(`^${temp}$`, 'm'), 'the interrupted temp set is still there');
     assert.match(await netns.exec('iptables', ['-S']), /-A Blocklist -m set --match-set stickyban4 src -j DROP/);
@@ -42,7 +37,7 @@ describe('restore under stress', () => {
     const next = await netns.cli(['--db', db, 'restore']);
     assert.equal(next.code, 0, next.stderr);
     assert.match(next.stdout, new RegExp(`removed ipset ${temp} left by an interrupted restore`));
-    assert.equal(await entries(netns, 'stickyban4'), 600_000);
+    assert.equal(await ipsetEntries(netns, 'stickyban4'), 600_000);
     assert.match(await netns.exec('ipset', ['list', '-n']), /^stickyban4\nstickyban6\n$/, 'no temporary set is left');
   });
 
@@ -69,6 +64,6 @@ describe('restore under stress', () => {
     for (const address of banned) {
       assert.equal((await netns.try('ipset', ['test', 'stickyban4', address])).code, 0, `${address} is live`);
     }
-    assert.equal(await entries(netns, 'stickyban4'), 200_000 + banned.length);
+    assert.equal(await ipsetEntries(netns, 'stickyban4'), 200_000 + banned.length);
   });
 });
