@@ -3,7 +3,7 @@ import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams, packedBlockSql, unpackBlocks } from './keys.js';
-import { enclosingFilter, StatementCache } from './statements.js';
+import { blocksRelatedTo, StatementCache } from './statements.js';
 
 export interface BanEvent {
   readonly uuid: Buffer;
@@ -150,14 +150,14 @@ export class BanTable {
    */
   qualifyingAround(network: Network, policy: Policy, now: number, maxId: number = Number.MAX_SAFE_INTEGER): RawBlock[] {
     const { inPolicy, qualifies } = policySql(policy);
-    const tail = `AND lifted_at IS NULL AND id <= @maxId AND ${inPolicy} GROUP BY first, last HAVING ${qualifies} ORDER BY first, last`;
-    const enclosing = enclosingFilter(network);
-    const params = { ...blockParams(network), ...policyParams(policy, now), maxId, starts: enclosing.starts };
-    // Enclosing blocks start before `network`, so they come first in address order.
-    return [
-      ...(this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND ${enclosing.sql} AND last >= @last ${tail}`).raw().all(params) as RawBlock[]),
-      ...(this.cache.get(`SELECT first, last FROM bans WHERE family = @family AND first BETWEEN @first AND @last ${tail}`).raw().all(params) as RawBlock[]),
-    ];
+    const { sql, params } = blocksRelatedTo(
+      network,
+      'meets',
+      'SELECT first, last',
+      'bans',
+      `AND lifted_at IS NULL AND id <= @maxId AND ${inPolicy} GROUP BY first, last HAVING ${qualifies}`,
+    );
+    return this.cache.get(`${sql} ORDER BY first, last`).raw().all({ ...params, ...policyParams(policy, now), maxId }) as RawBlock[];
   }
 
   /** Id of the newest event (0 for an empty store). */
@@ -183,28 +183,15 @@ export class BanTable {
 
   /** Active blocks that strictly contain `network`: they keep it blocked after an unban. */
   activeEnclosing(network: Network): string[] {
-    const enclosing = enclosingFilter(network);
-    return this.cache
-      .get(
-        `SELECT address FROM bans WHERE family = @family AND ${enclosing.sql} AND last >= @last AND lifted_at IS NULL
-         UNION
-         SELECT address FROM bans WHERE family = @family AND first = @first AND last > @last AND lifted_at IS NULL`,
-      )
-      .pluck()
-      .all({ ...blockParams(network), starts: enclosing.starts }) as string[];
+    // first and last only order the union; pluck() keeps the address.
+    const { sql, params } = blocksRelatedTo(network, 'encloses', 'SELECT address, first, last', 'bans', 'AND lifted_at IS NULL');
+    return [...new Set(this.cache.get(`${sql} ORDER BY first, last`).pluck().all(params) as string[])];
   }
 
   /** All events (lifted too) of blocks that meet `network`, oldest first. */
   history(network: Network): EventRow[] {
-    const enclosing = enclosingFilter(network);
-    return this.cache
-      .get(
-        `SELECT * FROM bans WHERE family = @family AND ${enclosing.sql} AND last >= @last
-         UNION ALL
-         SELECT * FROM bans WHERE family = @family AND first BETWEEN @first AND @last
-         ORDER BY banned_at, id`,
-      )
-      .all({ ...blockParams(network), starts: enclosing.starts }) as EventRow[];
+    const { sql, params } = blocksRelatedTo(network, 'meets', 'SELECT *', 'bans');
+    return this.cache.get(`${sql} ORDER BY banned_at, id`).all(params) as EventRow[];
   }
 
   /** One summary per block with active events, in address order. */

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { formatNetwork } from '../address/format.js';
 import type { Cidr, Family, Network } from '../address/network.js';
 import { blockParams, packedBlockSql, unpackBlocks } from './keys.js';
-import { enclosingFilter, StatementCache } from './statements.js';
+import { blocksRelatedTo, StatementCache } from './statements.js';
 
 export interface SafelistRow {
   readonly id: number;
@@ -62,27 +62,13 @@ export class SafelistTable {
 
   /** The safelisted ranges that contain `network` (or equal it). */
   containing(network: Network): SafelistRow[] {
-    const enclosing = enclosingFilter(network);
-    return this.cache
-      .get(
-        `SELECT * FROM safelist WHERE family = @family AND ${enclosing.sql} AND last >= @last
-         UNION ALL
-         SELECT * FROM safelist WHERE family = @family AND first = @first AND last >= @last
-         ORDER BY first`,
-      )
-      .all({ ...blockParams(network), starts: enclosing.starts }) as SafelistRow[];
+    const { sql, params } = blocksRelatedTo(network, 'contains', 'SELECT *', 'safelist');
+    return this.cache.get(`${sql} ORDER BY first`).all(params) as SafelistRow[];
   }
 
   /** The safelisted ranges that meet `network`: the ones that contain it and the ones inside it. */
   around(network: Network): SafelistRow[] {
-    const enclosing = enclosingFilter(network);
-    return this.cache
-      .get(
-        `SELECT * FROM safelist WHERE family = @family AND ${enclosing.sql} AND last >= @last
-         UNION ALL
-         SELECT * FROM safelist WHERE family = @family AND first BETWEEN @first AND @last
-         ORDER BY first`,
-      )
-      .all({ ...blockParams(network), starts: enclosing.starts }) as SafelistRow[];
+    const { sql, params } = blocksRelatedTo(network, 'meets', 'SELECT *', 'safelist');
+    return this.cache.get(`${sql} ORDER BY first`).all(params) as SafelistRow[];
   }
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { spaceOf, type Network } from '../address/network.js';
+import { blockParams } from './keys.js';
 
 /** Prepares each SQL text once per connection. */
 export class StatementCache {
@@ -39,11 +40,38 @@ export function enclosingStarts(network: Network): Array<number | bigint> {
  * an IN list instead of one query per start (the ban hook runs these while it holds the write lock).
  * IPv6 keys travel as hex and become BLOBs again with unhex().
  */
-export function enclosingFilter(network: Network): { sql: string; starts: string } {
+function enclosingFilter(network: Network): { sql: string; starts: string } {
   const starts = enclosingStarts(network);
   if (network.family === 4) return { sql: 'first IN (SELECT value FROM json_each(@starts))', starts: JSON.stringify(starts) };
   return {
     sql: 'first IN (SELECT unhex(value) FROM json_each(@starts))',
     starts: JSON.stringify(starts.map((start) => start.toString(16).padStart(32, '0'))),
+  };
+}
+
+/**
+ * How a stored block stands to `network`: meets it (encloses it or lies inside it), contains it
+ * (encloses or equals it), or encloses it (strictly larger).
+ */
+export type Relation = 'meets' | 'contains' | 'encloses';
+
+const SECOND_BRANCH: Record<Relation, string> = {
+  meets: 'first BETWEEN @first AND @last',
+  contains: 'first = @first AND last >= @last',
+  encloses: 'first = @first AND last > @last',
+};
+
+/**
+ * `<select> FROM <table>` for the rows whose block stands in `relation` to `network`, and its
+ * parameters. Two index-driven branches: blocks starting at an enclosing start (see enclosingStarts)
+ * and blocks starting at or inside `network`; `condition` ("AND …", may end in GROUP BY … HAVING …)
+ * applies to both. Append an ORDER BY to order the union.
+ */
+export function blocksRelatedTo(network: Network, relation: Relation, select: string, table: string, condition = ''): { sql: string; params: Record<string, unknown> } {
+  const enclosing = enclosingFilter(network);
+  const branch = (where: string) => `${select} FROM ${table} WHERE family = @family AND ${where} ${condition}`;
+  return {
+    sql: `${branch(`${enclosing.sql} AND last >= @last`)} UNION ALL ${branch(SECOND_BRANCH[relation])}`,
+    params: { ...blockParams(network), starts: enclosing.starts },
   };
 }
