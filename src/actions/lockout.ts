@@ -13,22 +13,24 @@ export interface Protected {
   readonly why: string;
 }
 
-const LOOPBACK = ['127.0.0.0/8', '::1'];
+/** The addresses of this host's interfaces that are up, with the interface's name. */
+export function hostAddresses(): Array<{ readonly network: Network; readonly interface: string; readonly internal: boolean }> {
+  return Object.entries(networkInterfaces()).flatMap(([name, addresses]) =>
+    (addresses ?? []).flatMap((entry) => {
+      const parsed = tryParseNetwork(entry.address.split('%')[0]!);
+      return isParseFailure(parsed) ? [] : [{ network: parsed, interface: name, internal: entry.internal }];
+    }),
+  );
+}
 
 export function protectedNetworks(config: Config, env: NodeJS.ProcessEnv = process.env): Protected[] {
-  const result: Protected[] = [];
-  const add = (text: string, why: string): void => {
-    const parsed = tryParseNetwork(text);
-    if (!isParseFailure(parsed)) result.push({ network: parsed, why });
-  };
-  for (const text of LOOPBACK) add(text, 'loopback');
-  for (const [name, addresses] of Object.entries(networkInterfaces())) {
-    for (const address of addresses ?? []) add(address.address.split('%')[0]!, `an address of this host (${name})`);
-  }
+  const result: Protected[] = BUILTIN_SAFELIST.map((network) => ({ network, why: 'loopback' }));
+  for (const host of hostAddresses()) result.push({ network: host.network, why: `an address of this host (${host.interface})` });
   // SSH_CONNECTION is "client-ip client-port server-ip server-port"; SSH_CLIENT starts the same way.
   for (const variable of [env.SSH_CONNECTION, env.SSH_CLIENT]) {
     const client = variable?.split(' ')[0];
-    if (client) add(client, 'the SSH client of this session');
+    const parsed = client ? tryParseNetwork(client) : undefined;
+    if (parsed && !isParseFailure(parsed)) result.push({ network: parsed, why: 'the SSH client of this session' });
   }
   for (const entry of config.safelist) {
     if (!BUILTIN_SAFELIST.includes(entry)) result.push({ network: entry, why: 'safelisted in the config file' });

@@ -1,11 +1,10 @@
 // Doctor's checks. Each returns findings; a finding that is not OK says how to fix it.
 
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { formatNetwork } from '../address/format.js';
 import { contains, type Network } from '../address/network.js';
-import { isParseFailure, tryParseNetwork } from '../address/parse.js';
+import { hostAddresses } from '../actions/lockout.js';
 import { formatTime } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { debianPackageOf } from '../exec/run.js';
@@ -138,20 +137,17 @@ export function usesStickyban(jailText: string): boolean {
 
 /** Loopback and every address of this host should be safelisted (loopback always is). */
 export function checkHostSafelisted(safelist: readonly Network[]): Finding[] {
-  const findings: Finding[] = [];
-  for (const [name, addresses] of Object.entries(networkInterfaces())) {
-    for (const entry of addresses ?? []) {
-      if (entry.internal || entry.address.toLowerCase().startsWith('fe80:')) continue;
-      const parsed = tryParseNetwork(entry.address.split('%')[0]!);
-      if (isParseFailure(parsed)) continue;
-      const covered = safelist.some((range) => range.family === parsed.family && contains<number | bigint>(range, parsed));
-      findings.push(
-        covered
-          ? ok(`safelist ${formatNetwork(parsed)}`, `this host's address (${name}) is safelisted`)
-          : { status: 'WARN', check: `safelist ${formatNetwork(parsed)}`, detail: `this host's address (${name}) is not safelisted`, fix: `stickyban safelist add ${formatNetwork(parsed)} --note "${name}"` },
-      );
-    }
+  const findings: Finding[] = [ok('safelist loopback', '127.0.0.0/8 and ::1 are always safelisted')];
+  for (const { network, interface: name, internal } of hostAddresses()) {
+    // Link-local addresses are not reachable from outside the link, so nobody bans them.
+    if (internal || formatNetwork(network).startsWith('fe80:')) continue;
+    const address = formatNetwork(network);
+    const covered = safelist.some((range) => range.family === network.family && contains<number | bigint>(range, network));
+    findings.push(
+      covered
+        ? ok(`safelist ${address}`, `this host's address (${name}) is safelisted`)
+        : { status: 'WARN', check: `safelist ${address}`, detail: `this host's address (${name}) is not safelisted`, fix: `stickyban safelist add ${address} --note "${name}"` },
+    );
   }
-  findings.unshift(ok('safelist loopback', '127.0.0.0/8 and ::1 are always safelisted'));
   return findings;
 }
