@@ -10,7 +10,7 @@ import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { openDatabase } from '../store/sqlite.js';
-import { isJailName } from './jail.js';
+import { isJailName } from '../input/names.js';
 import type { LineOutcome } from './outcome.js';
 
 export interface Fail2banRow {

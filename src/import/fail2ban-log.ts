@@ -9,7 +9,7 @@
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
-import { isJailName } from './jail.js';
+import { isJailName } from '../input/names.js';
 import type { LineOutcome } from './outcome.js';
 import type { LineParser } from './parser.js';
 

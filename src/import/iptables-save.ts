@@ -5,6 +5,7 @@
 
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { UsageError } from '../errors.js';
+import { cleanNote } from '../input/names.js';
 import { quote } from '../input/quote.js';
 import type { LineOutcome } from './outcome.js';
 import type { LineParser } from './parser.js';
@@ -82,7 +83,7 @@ export function parseRule(line: string): LineOutcome {
   if (source === undefined) return { ignored: `it has no -s, so it ${target === 'DROP' ? 'drops' : 'rejects'} every source` };
   const network = tryParseNetwork(source);
   if (isParseFailure(network)) return { error: `invalid source ${quote(source)}: ${network.error}` };
-  return { network, reason: comment === null ? null : comment.slice(0, 200) || null, identity: '' };
+  return { network, reason: comment === null ? null : cleanNote(comment) || null, identity: '' };
 }
 
 /** Words of an iptables-save line; "double quoted" words may hold blanks and \" (iptables-save's quoting). */

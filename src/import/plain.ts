@@ -4,9 +4,8 @@
 // makes it invalid: "10.0.0.1; rm -rf /" is not an address with a remark, it is not an address.
 
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
+import { cleanNote } from '../input/names.js';
 import type { LineOutcome } from './outcome.js';
-
-const MAX_REASON = 200;
 
 export function parsePlainLine(line: string): LineOutcome {
   const text = line.trim();
@@ -17,15 +16,9 @@ export function parsePlainLine(line: string): LineOutcome {
   // Only a '#' after a blank starts a comment, so "192.0.2.7#x" stays one (invalid) word.
   if (hash !== -1 && /[ \t]/.test(text[hash - 1]!)) {
     address = text.slice(0, hash).trimEnd();
-    reason = cleanReason(text.slice(hash + 1)) || null;
+    reason = cleanNote(text.slice(hash + 1)) || null;
   }
   const network = tryParseNetwork(address);
   if (isParseFailure(network)) return { error: `invalid address: ${network.error}` };
   return { network, reason, identity: '' };
-}
-
-/** One printable line of at most MAX_REASON characters, as `ban --reason` accepts. */
-function cleanReason(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ').trim().slice(0, MAX_REASON);
 }

@@ -6,8 +6,13 @@ const NAME_EXPECTED = "expected 1-64 letters, digits, '-', '_', '.', '@' or '+',
 
 /** A fail2ban jail name (or our own labels such as "manual"); names reach logs and tables as is. */
 export function parseJail(text: string): string {
-  if (!NAME.test(text)) throw new UsageError(`invalid jail name ${quote(text)}: ${NAME_EXPECTED}`);
+  if (!isJailName(text)) throw new UsageError(`invalid jail name ${quote(text)}: ${NAME_EXPECTED}`);
   return text;
+}
+
+/** parseJail's rule as a test (an import counts bad rows instead of stopping at the first). */
+export function isJailName(text: string): boolean {
+  return NAME.test(text);
 }
 
 /** Who recorded a ban: fail2ban, manual, a script's name. Same alphabet as a jail. */
@@ -16,18 +21,24 @@ export function parseSource(text: string): string {
   return text;
 }
 
-const MAX_TEXT = 200;
+export const MAX_TEXT = 200;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
 
 /** Free text (a reason, a note): one line, printable, short enough for a table. */
 export function parseNote(text: string, what: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(text)) {
+  if (new RegExp(CONTROL.source).test(text)) {
     throw new UsageError(`invalid ${what} ${quote(text)}: expected one line of text without control characters`);
   }
   if (text.length > MAX_TEXT) {
     throw new UsageError(`invalid ${what} ${quote(text)}: expected at most ${MAX_TEXT} characters`);
   }
   return text.trim();
+}
+
+/** Text from a file made into what parseNote accepts: control characters blanked, cut to length. */
+export function cleanNote(text: string): string {
+  return text.replace(CONTROL, ' ').trim().slice(0, MAX_TEXT);
 }
 
 /** fail2ban's <restored> tag: 0 or 1 (also accepted as false/true). */
