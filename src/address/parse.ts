@@ -6,7 +6,7 @@
 import { UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { formatNetwork } from './format.js';
-import { network4, network6, type Network } from './network.js';
+import { network4, network6, spaceOf, type Cidr, type Family, type KeySpace, type Network } from './network.js';
 
 export interface ParseFailure {
   readonly error: string;
@@ -153,4 +153,24 @@ export function parseIPv6(text: string): bigint | string {
     hex += group.padStart(4, '0');
   }
   return BigInt(`0x${hex}${tail}`);
+}
+
+/**
+ * An address or block exactly as a firewall tool printed it ("192.0.2.0/24", "2001:db8::1"), in the
+ * family of the set or table it came from. Unlike parseNetwork, an IPv4-mapped IPv6 address stays
+ * IPv6 (nft prints ::ffff:0.0.0.0/96 for that block of an IPv6 set). Output that does not parse is
+ * a bug to report, not user input, hence a plain Error naming `what` was read.
+ */
+export function parseToolBlock(family: Family, text: string, what: string): Cidr<number | bigint> {
+  const bits = family === 4 ? 32 : 128;
+  const slash = text.indexOf('/');
+  const prefixText = slash === -1 ? String(bits) : text.slice(slash + 1);
+  const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+  const address = slash === -1 ? text : text.slice(0, slash);
+  const value = family === 4 ? parseIPv4(address) : parseIPv6(address);
+  if (typeof value === 'string' || !Number.isInteger(prefix) || prefix < 0 || prefix > bits) {
+    throw new Error(`unexpected ${what} ${JSON.stringify(text)}${typeof value === 'string' ? `: ${value}` : ''}`);
+  }
+  const space = spaceOf(family) as KeySpace<number | bigint>;
+  return { first: value, last: space.blockLast(value, prefix), prefix };
 }

@@ -2,7 +2,7 @@
 // tested against pasted real output (test/unit/firewall/nft-json.test.ts).
 
 import type { Family, Range } from '../address/network.js';
-import { parseIPv4, parseIPv6 } from '../address/parse.js';
+import { parseToolBlock } from '../address/parse.js';
 
 export interface NftSetState {
   readonly name: string;
@@ -111,35 +111,19 @@ function ruleText(expr: unknown): string | undefined {
  * wrapped in {"elem": {"val": ...}} when it carries a timeout or a comment.
  */
 export function parseElement(family: Family, value: unknown): Range<number | bigint> {
-  if (typeof value === 'string') {
-    const key = parseKey(family, value);
-    return { first: key, last: key };
-  }
+  const what = 'address in nft output';
+  const range = ({ first, last }: Range<number | bigint>): Range<number | bigint> => ({ first, last });
+  if (typeof value === 'string') return range(parseToolBlock(family, value, what));
   if (isObject(value)) {
     if (isObject(value.elem)) return parseElement(family, value.elem.val);
     if (isObject(value.prefix) && typeof value.prefix.addr === 'string' && typeof value.prefix.len === 'number') {
-      return prefixRange(family, parseKey(family, value.prefix.addr), value.prefix.len);
+      return range(parseToolBlock(family, `${value.prefix.addr}/${value.prefix.len}`, what));
     }
     if (Array.isArray(value.range) && value.range.length === 2 && value.range.every((end) => typeof end === 'string')) {
-      return { first: parseKey(family, value.range[0] as string), last: parseKey(family, value.range[1] as string) };
+      return { first: parseToolBlock(family, value.range[0] as string, what).first, last: parseToolBlock(family, value.range[1] as string, what).first };
     }
   }
   throw new Error(`unexpected nft set element ${JSON.stringify(value)}`);
-}
-
-/**
- * An address exactly as the tool printed it. Unlike parseNetwork, an IPv4-mapped IPv6 address stays
- * IPv6 here: nft prints ::ffff:0.0.0.0/96 for that block of an IPv6 set.
- */
-export function parseKey(family: Family, text: string): number | bigint {
-  const value = family === 4 ? parseIPv4(text) : parseIPv6(text);
-  if (typeof value === 'string') throw new Error(`unexpected address ${JSON.stringify(text)} in tool output: ${value}`);
-  return value;
-}
-
-export function prefixRange(family: Family, first: number | bigint, prefix: number): Range<number | bigint> {
-  if (family === 4) return { first, last: (first as number) + 2 ** (32 - prefix) - 1 };
-  return { first, last: (first as bigint) + (1n << BigInt(128 - prefix)) - 1n };
 }
 
 function objects(json: string): Json[] {

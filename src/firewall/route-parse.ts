@@ -3,7 +3,7 @@
 
 import { formatCidr } from '../address/format.js';
 import type { Cidr, Family } from '../address/network.js';
-import { parseIPv4, parseIPv6 } from '../address/parse.js';
+import { parseToolBlock } from '../address/parse.js';
 
 /**
  * Our routes in `ip -j route show type blackhole` output: blackhole routes with our metric, as CIDRs in
@@ -22,17 +22,8 @@ export function parseRoutes<K extends number | bigint>(json: string, family: Fam
 
 /** "default", "192.0.2.1" or "198.51.100.0/24" as `ip` prints a route's destination. */
 export function parseDestination(family: Family, dst: string): Cidr<number | bigint> {
-  const bits = family === 4 ? 32 : 128;
-  if (dst === 'default') return family === 4 ? { first: 0, last: 2 ** 32 - 1, prefix: 0 } : { first: 0n, last: (1n << 128n) - 1n, prefix: 0 };
-  const slash = dst.indexOf('/');
-  const prefix = slash === -1 ? bits : Number(dst.slice(slash + 1));
-  // Raw parsers: an IPv4-mapped destination in the IPv6 table stays IPv6.
-  const value = family === 4 ? parseIPv4(slash === -1 ? dst : dst.slice(0, slash)) : parseIPv6(slash === -1 ? dst : dst.slice(0, slash));
-  if (typeof value === 'string' || !Number.isInteger(prefix) || prefix < 0 || prefix > bits) {
-    throw new Error(`unexpected route destination ${JSON.stringify(dst)} in \`ip -j route\` output`);
-  }
-  if (typeof value === 'number') return { first: value, last: value + 2 ** (32 - prefix) - 1, prefix };
-  return { first: value, last: value + (1n << BigInt(128 - prefix)) - 1n, prefix };
+  const what = 'route destination in `ip -j route` output';
+  return parseToolBlock(family, dst === 'default' ? (family === 4 ? '0.0.0.0/0' : '::/0') : dst, what);
 }
 
 export type RouteVerb = 'add' | 'del';
