@@ -123,8 +123,8 @@ export class IpsetBackend implements FirewallBackend {
     if (delta.add.length + delta.del.length === 0) return { added: 0, removed: 0 };
     const set = this.setName(family);
     const lines = [
-      ...delta.del.flatMap((cidr) => ipsetEntries(family, cidr).map((entry) => `del ${set} ${entry}\n`)),
-      ...delta.add.flatMap((cidr) => ipsetEntries(family, cidr).map((entry) => `add ${set} ${entry}\n`)),
+      ...delta.del.map((cidr) => ipsetLines('del', set, family, cidr)),
+      ...delta.add.map((cidr) => ipsetLines('add', set, family, cidr)),
     ];
     try {
       await this.ipset.restore(lines.join(''), { exist: true, context: `updating ipset ${set}` });
@@ -143,10 +143,11 @@ function describeRule(why: string): string {
   return why.replace(/^(added|created|removed a duplicate) /, '');
 }
 
-/** hash:net cannot hold a /0, so a /0 is written as its two halves. */
-function ipsetEntries<K extends number | bigint>(family: Family, cidr: Cidr<K>): string[] {
-  if (cidr.prefix !== 0) return [formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)];
-  return family === 4 ? ['0.0.0.0/1', '128.0.0.0/1'] : ['::/1', '8000::/1'];
+/** The `ipset restore` line for one entry; hash:net cannot hold a /0, so a /0 is its two halves. */
+function ipsetLines<K extends number | bigint>(verb: 'add' | 'del', set: string, family: Family, cidr: Cidr<K>): string {
+  if (cidr.prefix !== 0) return `${verb} ${set} ${formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)}\n`;
+  const halves = family === 4 ? ['0.0.0.0/1', '128.0.0.0/1'] : ['::/1', '8000::/1'];
+  return halves.map((half) => `${verb} ${set} ${half}\n`).join('');
 }
 
 interface RebuildSteps {
@@ -161,11 +162,10 @@ interface RebuildSteps {
 
 /** `add SET ENTRY` lines of `ipset restore`, in chunks of a few thousand lines. */
 export function* addLines<K extends number | bigint>(family: Family, set: string, entries: Iterable<Cidr<K>>): Generator<string> {
-  const prefix = `add ${set} `;
   let chunk = '';
   let lines = 0;
   for (const cidr of entries) {
-    for (const entry of ipsetEntries(family, cidr)) chunk += `${prefix}${entry}\n`;
+    chunk += ipsetLines('add', set, family, cidr);
     if (++lines === LINES_PER_CHUNK) {
       yield chunk;
       chunk = '';

@@ -1,7 +1,7 @@
 // How a block's numbers are stored: IPv4 as an INTEGER (bound as a bigint, since better-sqlite3 binds
 // JS numbers as REAL and an ANY column would keep them that way), IPv6 as a 16-byte big-endian BLOB.
 
-import type { Cidr, Family, Network } from '../address/network.js';
+import { networkOf, type Cidr, type Family, type Network } from '../address/network.js';
 
 export type StoredKey = bigint | Buffer;
 
@@ -55,8 +55,6 @@ export function* unpackBlocks(family: Family, packed: Iterable<unknown>): Genera
     return;
   }
   for (const value of packed as Iterable<Buffer>) {
-    const first = (value.readBigUInt64BE(0) << 64n) | value.readBigUInt64BE(8);
-    const last = (value.readBigUInt64BE(16) << 64n) | value.readBigUInt64BE(24);
-    yield { first, last, prefix: 129 - (last - first + 1n).toString(2).length };
+    yield networkOf(6, (value.readBigUInt64BE(0) << 64n) | value.readBigUInt64BE(8), (value.readBigUInt64BE(16) << 64n) | value.readBigUInt64BE(24));
   }
 }
