@@ -46,6 +46,17 @@ export class Netns {
     return runCli(args, { ...options, netns: this.name });
   }
 
+  /**
+   * Gives the namespace an address of its own on a veth pair that is up (Node lists the addresses
+   * of interfaces that are up and running only).
+   */
+  async addHostAddress(cidr: string, name = 'sbhost'): Promise<void> {
+    await this.exec('ip', ['link', 'add', `${name}0`, 'type', 'veth', 'peer', 'name', `${name}1`]);
+    await this.exec('ip', ['addr', 'add', cidr, 'dev', `${name}0`]);
+    await this.exec('ip', ['link', 'set', `${name}0`, 'up']);
+    await this.exec('ip', ['link', 'set', `${name}1`, 'up']);
+  }
+
   async destroy(): Promise<void> {
     // Processes left in the namespace (a daemon, fail2ban) keep it busy; they are the test's to stop.
     await runProcess('ip', ['netns', 'delete', this.name]);

@@ -67,11 +67,7 @@ describe('the ban hook', () => {
 
   test('refuses to lock the admin out: loopback, this host, the SSH client, config safelist; --force overrides', async () => {
     const netns = await Netns.create();
-    await netns.exec('ip', ['link', 'add', 'sbhost0', 'type', 'veth', 'peer', 'name', 'sbhost1']);
-    await netns.exec('ip', ['addr', 'add', '192.0.2.200/24', 'dev', 'sbhost0']);
-    // Node lists the addresses of interfaces that are up and running only.
-    await netns.exec('ip', ['link', 'set', 'sbhost0', 'up']);
-    await netns.exec('ip', ['link', 'set', 'sbhost1', 'up']);
+    await netns.addHostAddress('192.0.2.200/24');
     const dir = tempDir();
     const db = join(dir, 'stickyban.db');
     const config = join(dir, 'config.toml');

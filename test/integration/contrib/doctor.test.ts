@@ -47,10 +47,7 @@ test('doctor: all OK on a healthy namespace; FAIL naming the jump once it is del
 
 test("doctor warns about this host's addresses missing from the safelist and about an unused action", async () => {
   const netns = await Netns.create();
-  await netns.exec('ip', ['link', 'add', 'sbd0', 'type', 'veth', 'peer', 'name', 'sbd1']);
-  await netns.exec('ip', ['addr', 'add', '192.0.2.33/24', 'dev', 'sbd0']);
-  await netns.exec('ip', ['link', 'set', 'sbd0', 'up']);
-  await netns.exec('ip', ['link', 'set', 'sbd1', 'up']);
+  await netns.addHostAddress('192.0.2.33/24');
   const dir = tempDir();
   const root = join(dir, 'root');
   const config = join(dir, 'config.toml');
