@@ -39,7 +39,7 @@ export class Store {
       db = openDatabase(path, { timeout: SQLITE_BUSY_WAIT_MS });
       const opened = db;
       configure(opened, options.busyTimeoutMs);
-      retryWhileBusy(() => migrate(opened, readMigrations(options.migrationsDir), path), options.busyTimeoutMs);
+      retryWhileBusy(() => migrate(opened, readMigrations(options.migrationsDir), path), options.busyTimeoutMs, commitsOf(opened));
       return new Store(opened, path, options.busyTimeoutMs);
     } catch (error) {
       db?.close();
@@ -50,7 +50,7 @@ export class Store {
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), so it never deadlocks on upgrade. */
   write<T>(work: () => T): T {
     try {
-      return retryWhileBusy(() => this.db.transaction(work).immediate(), this.busyTimeoutMs);
+      return retryWhileBusy(() => this.db.transaction(work).immediate(), this.busyTimeoutMs, commitsOf(this.db));
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -59,7 +59,7 @@ export class Store {
   /** Runs `work` on one consistent snapshot. */
   read<T>(work: () => T): T {
     try {
-      return retryWhileBusy(() => this.db.transaction(work).deferred(), this.busyTimeoutMs);
+      return retryWhileBusy(() => this.db.transaction(work).deferred(), this.busyTimeoutMs, commitsOf(this.db));
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -94,28 +94,67 @@ export function createPrivately(path: string): void {
 /**
  * SQLite's own busy handler sleeps up to 100 ms between attempts, so under a storm of writers (300
  * ban hooks beside a prune) a waiting hook keeps missing the short moments the lock is free. It
- * waits briefly itself; the retry loop below tries again every few milliseconds until the
- * configured busy timeout.
+ * waits briefly itself; the retry loop below tries again every few milliseconds.
  */
 const SQLITE_BUSY_WAIT_MS = 20;
 
-export function retryWhileBusy<T>(attempt: () => T, timeoutMs: number): T {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * However busy the store is, a waiter gives up after this long: fail2ban kills an action after 60 s
+ * (its default timeout), and a killed hook cannot spool its ban.
+ */
+export const LONGEST_WAIT_MS = 45_000;
+
+/**
+ * Retries `attempt` while the store is busy. `timeoutMs` bounds a wait in which nobody commits (a
+ * process holding the lock: a stuck writer, a long transaction); while `progress` shows other
+ * processes committing, the store is merely crowded (hundreds of hooks on a 2-core box hold the lock
+ * for milliseconds each, but wait their turn for seconds), and the wait goes on up to
+ * `longestMs` or `timeoutMs`, whichever is longer.
+ */
+export function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, progress?: () => unknown, longestMs = LONGEST_WAIT_MS): T {
+  const start = Date.now();
+  const limit = start + Math.max(timeoutMs, longestMs);
+  let deadline = start + timeoutMs;
+  let seen = progress && sample(progress, undefined);
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     try {
       return attempt();
     } catch (error) {
-      if (!isBusy(error) || Date.now() > deadline) throw error;
+      if (!isBusy(error)) throw error;
+      const now = Date.now();
+      if (progress && now <= limit) {
+        const current = sample(progress, seen);
+        if (current !== seen) {
+          seen = current;
+          deadline = Math.min(limit, now + timeoutMs);
+        }
+      }
+      if (now > deadline) throw error;
       Atomics.wait(pause, 0, 0, 1 + Math.random() * 4);
     }
   }
 }
 
+/** A probe that is itself busy (a WAL recovery) just shows no progress. */
+function sample(progress: () => unknown, fallback: unknown): unknown {
+  try {
+    return progress();
+  } catch (error) {
+    if (isBusy(error)) return fallback;
+    throw error;
+  }
+}
+
+/** Changes whenever another connection commits: tells a crowded store from a stuck one. */
+function commitsOf(db: Database.Database): () => unknown {
+  return () => db.pragma('data_version', { simple: true });
+}
+
 function configure(db: Database.Database, busyTimeoutMs: number): void {
   // Switching a new database to WAL needs a moment of exclusive access; when hundreds of hooks meet
   // a fresh store at once, SQLite may report BUSY here without using the busy handler.
-  retryWhileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs);
+  retryWhileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs, commitsOf(db));
   // FULL: a ban the hook reported as recorded survives a power cut.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
