@@ -112,7 +112,9 @@ export function* planEntries<K extends number | bigint>(
       }
       cut(outer);
       stats.planned += pieces.length;
-      yield* pieces;
+      // Most blocks stay whole: one piece, yielded without an array iterator.
+      if (pieces.length === 1) yield pieces[0]!;
+      else yield* pieces;
       pieces.length = 0;
     }
     outer = block;
@@ -125,11 +127,19 @@ export function* planEntries<K extends number | bigint>(
 }
 
 /** Sorts ranges and merges the ones that overlap or touch, giving disjoint ranges in order. */
+function isSortedByFirst<K extends number | bigint>(ranges: readonly Range<K>[]): boolean {
+  for (let i = 1; i < ranges.length; i++) if (ranges[i - 1]!.first > ranges[i]!.first) return false;
+  return true;
+}
+
 export function mergeRanges<K extends number | bigint>(space: KeySpace<K>, ranges: Iterable<Range<K>>): Range<K>[] {
-  const sorted = [...ranges].sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const sorted = [...ranges];
+  // The store hands them over sorted; checking is cheaper than sorting again.
+  if (!isSortedByFirst(sorted)) sorted.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   const merged: Range<K>[] = [];
-  for (const range of sorted) {
-    const top = merged.at(-1);
+  for (let i = 0; i < sorted.length; i++) {
+    const range = sorted[i]!;
+    const top = merged[merged.length - 1];
     if (top !== undefined && (top.last >= range.first || (top.last < space.max && space.next(top.last) === range.first))) {
       if (range.last > top.last) merged[merged.length - 1] = { first: top.first, last: range.last };
     } else {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
-import { blockParams, packedBlockSql, unpackBlocks } from './keys.js';
+import { blockParams, packedBlockSql, unpackBlock, unpackBlocks } from './keys.js';
 import { blocksRelatedTo, StatementCache } from './statements.js';
 
 export interface BanEvent {
@@ -140,7 +140,7 @@ export class BanTable {
     if (!streamed) return unpackBlocks(family, statement.all(params));
     // Lazily: the query starts when the first block is asked for, not when the iterable is made.
     return (function* () {
-      yield* unpackBlocks(family, statement.iterate(params));
+      for (const packed of statement.iterate(params)) yield unpackBlock(family, packed);
     })();
   }
 

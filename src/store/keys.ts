@@ -42,19 +42,34 @@ export function packedBlockSql(family: Family): string {
   return family === 4 ? 'first * 64 + CAST(log2(last - first + 1) AS INTEGER)' : 'unhex(hex(first) || hex(last))';
 }
 
-export function unpackBlocks(family: 4, packed: Iterable<unknown>): Generator<Cidr<number>>;
-export function unpackBlocks(family: 6, packed: Iterable<unknown>): Generator<Cidr<bigint>>;
-export function unpackBlocks(family: Family, packed: Iterable<unknown>): Generator<Cidr<number | bigint>>;
-export function* unpackBlocks(family: Family, packed: Iterable<unknown>): Generator<Cidr<number | bigint>> {
-  if (family === 4) {
-    for (const value of packed as Iterable<number>) {
-      const first = Math.floor(value / 64);
-      const hostBits = value - first * 64;
-      yield { first, last: first + 2 ** hostBits - 1, prefix: 32 - hostBits };
-    }
-    return;
-  }
-  for (const value of packed as Iterable<Buffer>) {
-    yield networkOf(6, (value.readBigUInt64BE(0) << 64n) | value.readBigUInt64BE(8), (value.readBigUInt64BE(16) << 64n) | value.readBigUInt64BE(24));
-  }
+/** One block from its packed value (see packedBlockSql). */
+export function unpackBlock(family: 4, packed: unknown): Cidr<number>;
+export function unpackBlock(family: 6, packed: unknown): Cidr<bigint>;
+export function unpackBlock(family: Family, packed: unknown): Cidr<number | bigint>;
+export function unpackBlock(family: Family, packed: unknown): Cidr<number | bigint> {
+  return family === 4 ? unpack4(packed as number) : unpack6(packed as Buffer);
+}
+
+/**
+ * Every block of a packed column read at once. Plain loops, not a generator: restore runs this
+ * once per process, in code the JIT has not seen yet, where each generator step costs.
+ */
+export function unpackBlocks(family: 4, packed: readonly unknown[]): Cidr<number>[];
+export function unpackBlocks(family: 6, packed: readonly unknown[]): Cidr<bigint>[];
+export function unpackBlocks(family: Family, packed: readonly unknown[]): Cidr<number | bigint>[];
+export function unpackBlocks(family: Family, packed: readonly unknown[]): Cidr<number | bigint>[] {
+  const blocks: Cidr<number | bigint>[] = new Array(packed.length);
+  if (family === 4) for (let i = 0; i < packed.length; i++) blocks[i] = unpack4(packed[i] as number);
+  else for (let i = 0; i < packed.length; i++) blocks[i] = unpack6(packed[i] as Buffer);
+  return blocks;
+}
+
+function unpack4(value: number): Cidr<number> {
+  const first = Math.floor(value / 64);
+  const hostBits = value - first * 64;
+  return { first, last: first + 2 ** hostBits - 1, prefix: 32 - hostBits };
+}
+
+function unpack6(value: Buffer): Cidr<bigint> {
+  return networkOf(6, (value.readBigUInt64BE(0) << 64n) | value.readBigUInt64BE(8), (value.readBigUInt64BE(16) << 64n) | value.readBigUInt64BE(24)) as Cidr<bigint>;
 }

@@ -57,7 +57,7 @@ export class SafelistTable {
   ranges(family: 6): Cidr<bigint>[];
   ranges(family: Family): Cidr<number | bigint>[];
   ranges(family: Family): Cidr<number | bigint>[] {
-    return [...unpackBlocks(family, this.cache.get(`SELECT ${packedBlockSql(family)} FROM safelist WHERE family = ?`).pluck().all(family))];
+    return unpackBlocks(family, this.cache.get(`SELECT ${packedBlockSql(family)} FROM safelist WHERE family = ? ORDER BY first`).pluck().all(family));
   }
 
   /** The safelisted ranges that contain `network` (or equal it). */
