@@ -4,6 +4,7 @@
 // the cost of every ban.
 
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { ToolError, ToolMissingError } from '../errors.js';
 
 export interface RunResult {
@@ -59,7 +60,14 @@ export const run: Runner = (file, args, options = {}) =>
     }
   });
 
-async function writeInput(stdin: NodeJS.WritableStream, input: string | Iterable<string>): Promise<void> {
+/**
+ * How far the input may run ahead of the tool. Node's default (16 KiB) would make every chunk wait
+ * for the tool to read the one before, so producing and loading took turns; a few MiB let them
+ * overlap while memory stays bounded.
+ */
+const INPUT_AHEAD_BYTES = 8 << 20;
+
+async function writeInput(stdin: Writable, input: string | Iterable<string>): Promise<void> {
   if (typeof input === 'string') {
     stdin.end(input);
     return;
@@ -68,7 +76,8 @@ async function writeInput(stdin: NodeJS.WritableStream, input: string | Iterable
   stdin.once('close', () => (closed = true));
   for (const chunk of input) {
     if (closed) return;
-    if (!stdin.write(chunk)) {
+    stdin.write(chunk);
+    if (stdin.writableLength > INPUT_AHEAD_BYTES) {
       // Wait for the tool to catch up (or to exit, which closes its stdin).
       await new Promise<void>((resolve) => {
         const done = () => {
