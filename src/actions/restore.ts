@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
 import { diffEntries, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
-import type { PlanStats } from '../plan/plan.js';
+import type { PlanStats, PlanStream } from '../plan/plan.js';
 import { fromStoredKey } from '../store/keys.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
@@ -30,8 +30,9 @@ export async function restoreLive(store: Store, config: Config, clock: Clock, ba
     const now = clock();
     // Bans recorded from here on are caught up below (the stream may or may not include them).
     const maxId = store.bans.maxId();
-    const plan = streamPlan(store, config, now);
-    const report = await backend.apply(plan);
+    let plan: PlanStream | undefined;
+    const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)));
+    if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
     const caughtUp = await catchUp(store, config, now, backend, maxId);
     const durationMs = Math.round(performance.now() - started);
     store.write(() =>

@@ -38,10 +38,12 @@ export interface Inspection {
 export interface FirewallBackend {
   readonly name: BackendName;
   /**
-   * Makes the live sets equal to the plan, atomically per family, and ensures the rules. The plan
-   * is a stream: a backend that can load entries as they come overlaps that with planning.
+   * Makes the live sets equal to the plan, atomically per family, and ensures the rules. The
+   * backend builds the plan when it is ready for it, so that the tools it starts first (listing
+   * what is in place) run while the store is read. The plan is a stream: a backend that can load
+   * entries as they come overlaps that with planning.
    */
-  apply(plan: PlanStream): Promise<ApplyReport>;
+  apply(makePlan: () => PlanStream): Promise<ApplyReport>;
   /** Adds and removes entries in place; a no-op (reported as absent) before the first restore. */
   update(delta: Delta): Promise<UpdateReport>;
   /**

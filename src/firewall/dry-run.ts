@@ -30,9 +30,9 @@ export class DryRunBackend implements FirewallBackend {
     this.name = config.backend;
   }
 
-  async apply(stream: PlanStream): Promise<ApplyReport> {
+  async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
     // Needs every entry at once (it prints counts first).
-    const plan = collect(stream);
+    const plan = collect(makePlan());
     this.out.info(`dry run: backend ${this.config.backend} would load ${describeTarget(this.config)}; nothing is changed`);
     this.describe('IPv4', 4, plan.v4);
     this.describe('IPv6', 6, plan.v6);

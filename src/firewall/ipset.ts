@@ -37,11 +37,14 @@ export class IpsetBackend implements FirewallBackend {
     return { chain: this.settings.chain, set: this.setName(family), hookChains: this.settings.hookChains };
   }
 
-  async apply(plan: PlanStream): Promise<ApplyReport> {
+  async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
     // The rules are read while the sets load; they refer to the sets, so they are changed after.
     const listings = Promise.all([listRules(this.runner, 4), listRules(this.runner, 6)]);
     listings.catch(() => undefined);
-    const names = await this.ipset.names();
+    const listed = this.ipset.names();
+    listed.catch(() => undefined);
+    const plan = makePlan();
+    const names = await listed;
     const families = [this.rebuildSteps(4, plan.v4, names), this.rebuildSteps(6, plan.v6, names)];
     const script = function* (): Generator<string> {
       for (const steps of families) yield steps.head;

@@ -39,10 +39,12 @@ export class NftablesBackend implements FirewallBackend {
     return `inet ${this.settings.table}`;
   }
 
-  async apply(stream: PlanStream): Promise<ApplyReport> {
+  async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
+    const exists = this.exists();
+    exists.catch(() => undefined);
     // Needs every entry at once (nft counts and splits them per set).
-    const plan = collect(stream);
-    const existed = await this.exists();
+    const plan = collect(makePlan());
+    const existed = await exists;
     await this.nft.loadJson(nftJsonScript(plan, this.settings), `loading nftables table ${this.table}`);
     return { v4: plan.v4.entries.length, v6: plan.v6.entries.length, notes: existed ? [] : [`created nftables table ${this.table}`] };
   }

@@ -27,11 +27,15 @@ export class RouteBackend implements FirewallBackend {
   }
 
   /** Makes our routes equal to the plan: adds the missing and deletes the extra ones in one batch. */
-  async apply(stream: PlanStream): Promise<ApplyReport> {
+  async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
+    const live4 = this.ours<number>(4);
+    const live6 = this.ours<bigint>(6);
+    live4.catch(() => undefined);
+    live6.catch(() => undefined);
     // Needs every entry at once (routes are diffed against the live ones).
-    const plan = collect(stream);
-    const v4 = diffEntries(await this.ours<number>(4), plan.v4.entries);
-    const v6 = diffEntries(await this.ours<bigint>(6), plan.v6.entries);
+    const plan = collect(makePlan());
+    const v4 = diffEntries(await live4, plan.v4.entries);
+    const v6 = diffEntries(await live6, plan.v6.entries);
     await this.ip.batch(this.lines(v4, v6), `loading blackhole routes with metric ${this.settings.metric}`);
     const notes = [v4, v6].flatMap((delta, i) =>
       delta.add.length + delta.del.length > 0 ? [`IPv${i === 0 ? 4 : 6} blackhole routes: ${delta.add.length} added, ${delta.del.length} removed`] : [],
