@@ -39,7 +39,13 @@ async function main(): Promise<void> {
   const verb = firstPositional(args);
   const wantsHelp = args.some((arg) => arg === '--help' || arg === '-h');
   const fast = verb === undefined || wantsHelp ? undefined : FAST[verb];
-  if (fast) return runFast(verb!, fast);
+  if (fast) {
+    await runFast(verb!, fast);
+    // Node's orderly teardown (unmapping the heap, unloading the SQLite addon) costs ~7 ms after a
+    // restore, 5% of its run. Nothing is pending: the store is closed, the tools have exited, and
+    // stdout and stderr are synchronous on Linux (files, pipes and terminals alike).
+    process.exit();
+  }
   const { runProgram } = await import('./cli/program.js');
   await runProgram(args);
 }
