@@ -16,12 +16,6 @@ export function planStore(store: Store, config: Config, now: number): Plan {
 }
 
 /**
- * Below this many events the blocks are read in one go: streaming pays per row, and only overlaps
- * usefully with the kernel's load of a large set.
- */
-const STREAM_FROM = 200_000;
-
-/**
  * The plan as a stream, for restore: blocks are read from the store while the backend loads them.
  * Iterate v4 to its end before v6 (one SQLite connection runs one query at a time).
  */
@@ -32,7 +26,7 @@ export function streamPlan(store: Store, config: Config, now: number): PlanStrea
   const family = <K extends number | bigint>(space: KeySpace<K>, bans: (streamed: boolean) => Iterable<Cidr<K>>, safelist: Range<K>[]): FamilyPlanStream<K> => {
     const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
     return {
-      entries: planEntries(space, bans(events > STREAM_FROM), safelist, stats),
+      entries: planEntries(space, bans(true), safelist, stats),
       sizeHint: events,
       sizeBound: events + 2 * space.bits * safelist.length,
       stats,
