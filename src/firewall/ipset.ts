@@ -43,6 +43,7 @@ export class IpsetBackend implements FirewallBackend {
     listings.catch(() => undefined);
     const listed = this.ipset.names();
     listed.catch(() => undefined);
+    // The store is read while ipset lists the sets.
     const plan = makePlan();
     const names = await listed;
     const families = [this.rebuildSteps(4, plan.v4, names), this.rebuildSteps(6, plan.v6, names)];

@@ -51,8 +51,9 @@ export function unpackBlock(family: Family, packed: unknown): Cidr<number | bigi
 }
 
 /**
- * Every block of a packed column read at once. Plain loops, not a generator: restore runs this
- * once per process, in code the JIT has not seen yet, where each generator step costs.
+ * Every block of a packed column read at once (the safelist, a whole plan). Plain loops, not a
+ * generator: a command runs this once, in code the JIT has not seen yet, where each generator step
+ * costs (10k safelist ranges: 9 -> 6 ms).
  */
 export function unpackBlocks(family: 4, packed: readonly unknown[]): Cidr<number>[];
 export function unpackBlocks(family: 6, packed: readonly unknown[]): Cidr<bigint>[];
