@@ -48,7 +48,9 @@ export const run: Runner = (file, args, options = {}) =>
     child.on('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'ENOENT' ? new ToolMissingError(file, debianPackageOf(file)) : error);
     });
+    let inputFailure: { error: unknown } | undefined;
     child.on('close', (code) => {
+      if (inputFailure) return reject(inputFailure.error);
       const result = { stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), exitCode: code ?? -1 };
       if (code === 0 || options.allowFailure) resolve(result);
       else reject(new ToolError([file, ...args], code, result.stderr, options.context));
@@ -56,7 +58,12 @@ export const run: Runner = (file, args, options = {}) =>
     if (child.stdin) {
       // A tool that exits early closes its stdin; its exit code and stderr tell why, not EPIPE.
       child.stdin.on('error', () => {});
-      void writeInput(child.stdin, options.input!);
+      writeInput(child.stdin, options.input!).catch((error: unknown) => {
+        // The input broke off (the store failed mid-stream): the tool must not act on the part it got,
+        // so it is stopped before it reads an end of input, and the caller gets the cause.
+        inputFailure = { error };
+        child.kill('SIGKILL');
+      });
     }
   });
 
