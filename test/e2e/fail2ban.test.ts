@@ -41,6 +41,10 @@ async function stickybanRunning(netns: Netns): Promise<boolean> {
 describe('fail2ban end to end', () => {
   test('banned addresses land in the store and the live set; safelisted ones only in the store; unban keeps them live', async () => {
     await requireTools('fail2ban-server', 'fail2ban-client', 'ipset', 'iptables');
+    // Registered first, so it runs first: after-hooks run in order, and the client needs the
+    // namespace and the temp dir that the hooks registered below remove.
+    let stopServer: (() => Promise<unknown>) | undefined;
+    after(async () => stopServer?.());
     const netns = await Netns.create();
     const dir = tempDir();
     const db = join(dir, 'stickyban.db');
@@ -82,9 +86,7 @@ describe('fail2ban end to end', () => {
       ].join('\n'),
     );
     const client = (...args: string[]) => runProcess('ip', ['netns', 'exec', netns.name, 'fail2ban-client', '-c', confdir, ...args]);
-    after(async () => {
-      await client('stop');
-    });
+    stopServer = () => client('stop');
 
     assert.equal((await runProcess('ip', ['netns', 'exec', netns.name, stickyban, 'safelist', 'add', SAFELISTED, '--note', 'e2e'])).code, 0);
     const started = await client('-x', 'start');
