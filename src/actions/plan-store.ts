@@ -5,7 +5,7 @@ import { networkOf, V4, V6, type Cidr, type Family, type KeySpace, type Network,
 import type { Config } from '../config/config.js';
 import { collect, planEntries, planFamily, type FamilyPlanStream, type Plan, type PlanStats, type PlanStream } from '../plan/plan.js';
 import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
-import { diffEntries, EMPTY_DELTA, type Delta } from '../plan/diff.js';
+import { diffEntries, EMPTY_DELTA, withDeletes, type Delta } from '../plan/diff.js';
 import { fromStoredKey } from '../store/keys.js';
 import type { RawBlock } from '../store/bans.js';
 import type { Store } from '../store/store.js';
@@ -75,6 +75,23 @@ export function changeAround<T>(store: Store, config: Config, now: number, netwo
   const familyDelta = diffEntries(before, after);
   const delta = network.family === 4 ? { ...EMPTY_DELTA, v4: familyDelta as Delta['v4'] } : { ...EMPTY_DELTA, v6: familyDelta as Delta['v6'] };
   return { result, delta, after };
+}
+
+/**
+ * `change` for a range that becomes safe (safelist add): its delta also deletes every block ever
+ * banned inside the range. Two hooks apply their live changes in whatever order they finish, so a
+ * host entry can stay live inside a block that replaced it; the plan no longer has it, and only this
+ * sweep takes it out. Deleting an entry that is not there is harmless in every backend.
+ */
+export function makeSafe<T>(store: Store, config: Config, now: number, network: Network, change: () => T): SafeChange<T> {
+  const changed = changeAround(store, config, now, network, change);
+  const inside = [...blocks(network.family, store.bans.blocksInside(network))];
+  return { ...changed, swept: withDeletes(changed.delta, network.family, inside) };
+}
+
+export interface SafeChange<T> extends ChangeAround<T> {
+  /** `delta` and a delete of every block banned inside the range: what the live set must do. */
+  readonly swept: Delta;
 }
 
 export interface SafelistIndexes {

@@ -1,6 +1,6 @@
 import { formatNetwork } from '../address/format.js';
 import { parseNetwork } from '../address/parse.js';
-import { changeAround } from '../actions/plan-store.js';
+import { changeAround, makeSafe } from '../actions/plan-store.js';
 import type { Context } from '../cli/context.js';
 import { BUILTIN_SAFELIST } from '../config/config.js';
 import { formatTable } from '../cli/table.js';
@@ -17,15 +17,18 @@ export async function safelistAdd(address: string, options: { note?: string }, c
   const store = await openStore(ctx);
   try {
     await withApplyLock(store.path, async () => {
-      const { result: added, delta } = store.write(() =>
-        changeAround(store, ctx.config, ctx.clock(), network, () => store.safelist.add(network, note, ctx.clock())),
+      const { result: added, delta, swept } = store.write(() =>
+        makeSafe(store, ctx.config, ctx.clock(), network, () => store.safelist.add(network, note, ctx.clock())),
       );
       const what = formatNetwork(network);
+      // Swept even when it was safelisted already: running it again is how an admin would clear a
+      // stray entry.
+      const absent = await applyLive(ctx, swept);
       if (!added) {
         ctx.out.info(`${what} is already safelisted${note ? '; note updated' : ''}`);
         return;
       }
-      const absent = await applyLive(ctx, delta);
+      // Counted from the plan: the sweep's deletes are mostly of entries that are not there.
       const live = delta.v4.del.length + delta.v6.del.length;
       ctx.out.info(`safelisted ${what}${live > 0 ? `; ${live} live entr${live === 1 ? 'y' : 'ies'} removed` : ''}${absent ? `; ${absent}` : ''}`);
     });

@@ -45,6 +45,16 @@ export function diffEntries<K extends number | bigint>(before: readonly Cidr<K>[
   return { add, del };
 }
 
+/** `delta` with `extra` deletes of `family` added, each block once. */
+export function withDeletes(delta: Delta, family: 4 | 6, extra: readonly Cidr<number | bigint>[]): Delta {
+  const own = family === 4 ? delta.v4 : delta.v6;
+  const key = (cidr: Cidr<number | bigint>) => `${cidr.first}/${cidr.prefix}`;
+  const planned = new Set([...own.del, ...own.add].map(key));
+  const del = [...own.del, ...extra.filter((cidr) => !planned.has(key(cidr)))] as typeof own.del;
+  const changed = { add: own.add, del };
+  return family === 4 ? { ...delta, v4: changed as Delta['v4'] } : { ...delta, v6: changed as Delta['v6'] };
+}
+
 /** Concatenates deltas computed for separate regions (a bulk operation touches many). */
 export function mergeDeltas(deltas: readonly Delta[]): Delta {
   return {

@@ -181,6 +181,14 @@ export class BanTable {
       .run({ ...blockParams(network), jail, now, by } as Record<string, unknown>).changes;
   }
 
+  /** Every block banned inside `network` (lifted too), in address order. */
+  blocksInside(network: Network): RawBlock[] {
+    return this.cache
+      .get('SELECT DISTINCT first, last FROM bans WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last ORDER BY first, last')
+      .raw()
+      .all(blockParams(network)) as RawBlock[];
+  }
+
   /** Active blocks that strictly contain `network`: they keep it blocked after an unban. */
   activeEnclosing(network: Network): string[] {
     // first and last only order the union; pluck() keeps the address.

@@ -182,6 +182,28 @@ describe('nftables backend', () => {
     assert.deepEqual(await elements(netns, 'v4'), ['10.9.8.16/28']);
   });
 
+  test('safelist add also takes out a host entry that racing hooks left live inside a banned block', async () => {
+    const { netns, cli } = await setup();
+    const link = await wire(netns, ['10.9.7.5', '10.9.7.6', 'fd00:97::5']);
+    await cli('ban', '10.9.7.5');
+    await cli('ban', '10.9.7.0/24');
+    await cli('ban', 'fd00:97::5');
+    await cli('ban', 'fd00:97::/64');
+    await cli('restore');
+    assert.deepEqual(await elements(netns, 'v4_hosts'), []);
+    // What two hooks finishing in the wrong order leave behind.
+    await netns.exec('nft', ['add', 'element', 'inet', 'stickyban', 'v4_hosts', '{ 10.9.7.5 }']);
+    await netns.exec('nft', ['add', 'element', 'inet', 'stickyban', 'v6_hosts', '{ fd00:97::5 }']);
+
+    await cli('safelist', 'add', '10.9.7.5');
+    await cli('safelist', 'add', 'fd00:97::5');
+    assert.deepEqual(await elements(netns, 'v4_hosts'), ['10.9.7.4'], 'the stray entry is gone, the split leaves one neighbour as a host');
+    assert.deepEqual(await elements(netns, 'v6_hosts'), ['fd00:97::4']);
+    assert.equal(await pings(link, '10.9.7.5'), true, 'the safelisted address passes');
+    assert.equal(await pings(link, '10.9.7.6'), false, 'its neighbour stays blocked');
+    assert.equal(await pings(link, 'fd00:97::5'), true, 'the safelisted IPv6 address passes');
+  });
+
   test('before the first restore a ban is recorded and says the table does not exist yet', async () => {
     const { netns, cli } = await setup();
     assert.match(await cli('ban', '192.0.2.1'), /banned 192\.0\.2\.1 \(jail manual\); nftables table inet stickyban does not exist yet \(stickyban restore creates it\)/);

@@ -95,6 +95,31 @@ describe('restore with ipset + iptables', () => {
     assert.equal(await pings(link, '2001:db8:78::5'), true);
   });
 
+  test('safelist add also takes out an entry that racing hooks left live inside a banned block', async () => {
+    const server = await Netns.create();
+    const db = tempDb();
+    const link = await wire(server, ['10.79.0.5', '10.79.0.6']);
+    await cli(server, db, 'ban', '10.79.0.5', '--jail', 'sshd');
+    await cli(server, db, 'ban', '10.79.0.0/24', '--jail', 'recidive');
+    await cli(server, db, 'restore');
+    assert.deepEqual(await ipsetMembers(server, 'stickyban4'), ['10.79.0.0/24']);
+    // What two hooks finishing in the wrong order leave: the /24's hook removed the host entry before
+    // the host's hook added it.
+    await server.exec('ipset', ['add', 'stickyban4', '10.79.0.5']);
+
+    assert.match(await cli(server, db, 'safelist', 'add', '10.79.0.5'), /^safelisted 10\.79\.0\.5; 1 live entry removed\n$/);
+    const members = await ipsetMembers(server, 'stickyban4');
+    assert.ok(!members.includes('10.79.0.5'), `the stray entry is gone: ${members.join(' ')}`);
+    assert.equal(members.length, 8, 'the /24 split around the address');
+    assert.equal(await pings(link, '10.79.0.5'), true, 'the safelisted address passes');
+    assert.equal(await pings(link, '10.79.0.6'), false, 'its neighbour stays blocked');
+
+    // Running it again sweeps too (how an admin would clear a stray entry found later).
+    await server.exec('ipset', ['add', 'stickyban4', '10.79.0.5']);
+    assert.match(await cli(server, db, 'safelist', 'add', '10.79.0.5'), /already safelisted/);
+    assert.ok(!(await ipsetMembers(server, 'stickyban4')).includes('10.79.0.5'));
+  });
+
   test('a banned /16 with a safelisted address inside: split CIDRs, the address is not matched, its neighbours are', async () => {
     const netns = await Netns.create();
     const db = tempDb();

@@ -4,7 +4,7 @@ import { formatCidr } from '../../../src/address/format.js';
 import { V4, V6, type Cidr, type KeySpace, type Range } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import { mergeRanges, planFamily } from '../../../src/plan/plan.js';
-import { diffEntries } from '../../../src/plan/diff.js';
+import { diffEntries, EMPTY_DELTA, withDeletes } from '../../../src/plan/diff.js';
 
 const v4 = (text: string): Cidr<number> => parseNetwork(text) as Cidr<number>;
 const v6 = (text: string): Cidr<bigint> => parseNetwork(text) as Cidr<bigint>;
@@ -88,6 +88,17 @@ describe('diffEntries', () => {
     const delta = diffEntries(cidrs('10.0.0.0/24', '10.0.0.0'), cidrs('10.0.0.0'));
     assert.deepEqual(delta.add, []);
     assert.deepEqual(delta.del.map((cidr) => formatCidr(4, cidr)), ['10.0.0.0/24']);
+  });
+});
+
+describe('withDeletes', () => {
+  test('adds the deletes of one family once, leaves what the plan adds and the other family alone', () => {
+    const planned = { ...EMPTY_DELTA, v4: { add: [v4('10.0.0.0/25'), v4('10.0.0.128/26')], del: [v4('10.0.0.0/24')] }, v6: { add: [v6('2001:db8::1')], del: [] } };
+    const swept = withDeletes(planned, 4, [v4('10.0.0.0/24'), v4('10.0.0.200'), v4('10.0.0.0/25'), v4('10.0.0.201')]);
+    assert.deepEqual(swept.v4.del.map((cidr) => formatCidr(4, cidr)), ['10.0.0.0/24', '10.0.0.200', '10.0.0.201']);
+    assert.deepEqual(swept.v4.add, planned.v4.add);
+    assert.deepEqual(swept.v6, planned.v6);
+    assert.deepEqual(withDeletes(EMPTY_DELTA, 6, [v6('2001:db8::5')]).v6.del.map((cidr) => formatCidr(6, cidr)), ['2001:db8::5']);
   });
 });
 
