@@ -3,13 +3,15 @@
 
 import { formatNetwork } from '../address/format.js';
 import { parseNetwork } from '../address/parse.js';
-import { newBanEvent, recordBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
+import { newBanEvent, recordBan, settleBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
 import { describeConflict, lockoutConflict, protectedNetworks } from '../actions/lockout.js';
 import type { Context } from '../cli/context.js';
 import { OperationalError, StoreError, UsageError } from '../errors.js';
 import { parseBantime } from '../input/duration.js';
 import { parseFlag, parseJail, parseNote, parseSource } from '../input/names.js';
 import { appendToSpool } from '../store/spool.js';
+import type { Store } from '../store/store.js';
+import { isEmptyDelta } from '../plan/diff.js';
 import { applyLive, openStore } from './session.js';
 
 export interface BanOptions {
@@ -45,15 +47,13 @@ export async function ban(address: string, options: BanOptions, ctx: Context): P
   }
 
   const event = newBanEvent(request, ctx.clock());
+  let store: Store | undefined;
   let outcome: BanOutcome;
   try {
-    const store = await openStore(ctx);
-    try {
-      outcome = recordBan(store, ctx.config, ctx.clock(), event);
-    } finally {
-      store.close();
-    }
+    store = await openStore(ctx);
+    outcome = recordBan(store, ctx.config, ctx.clock(), event);
   } catch (error) {
+    store?.close();
     if (!(error instanceof StoreError)) throw error;
     // Never drop a ban: park it next to the store; the next command folds it in.
     let spool: string;
@@ -64,10 +64,14 @@ export async function ban(address: string, options: BanOptions, ctx: Context): P
     }
     throw new OperationalError(`${error.message}; the ban of ${formatNetwork(request.network)} was spooled to ${spool} and is recorded by the next stickyban command`);
   }
-  await report(request, outcome, ctx);
+  try {
+    await report(request, outcome, store, ctx);
+  } finally {
+    store.close();
+  }
 }
 
-async function report(request: BanRequest, outcome: BanOutcome, ctx: Context): Promise<void> {
+async function report(request: BanRequest, outcome: BanOutcome, store: Store, ctx: Context): Promise<void> {
   const what = `${formatNetwork(request.network)} (jail ${request.jail})`;
   if (outcome.safelistedBy.length > 0) {
     ctx.out.info(`recorded ${what}; not blocked: safelisted by ${outcome.safelistedBy.join(', ')}`);
@@ -78,6 +82,9 @@ async function report(request: BanRequest, outcome: BanOutcome, ctx: Context): P
   let absent: string | undefined;
   try {
     absent = await applyLive(ctx, outcome.delta);
+    if (!absent && !isEmptyDelta(outcome.delta)) {
+      await applyLive(ctx, settleBan(store, ctx.config, ctx.clock(), request.network, outcome.after));
+    }
   } catch (error) {
     throw new OperationalError(`recorded ${what}, but the live set was not updated: ${(error as Error).message}`);
   }
