@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { formatNetwork } from '../address/format.js';
 import { contains, overlaps, type Cidr, type Network } from '../address/network.js';
 import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
-import { diffEntries, EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
+import { EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { BanEvent } from '../store/bans.js';
 import { uuidv7 } from '../store/ids.js';
 import { claimSpool, releaseSpool } from '../store/spool.js';
@@ -59,19 +59,6 @@ export function recordBan(store: Store, config: Config, now: number, event: BanE
     const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
     return { recorded: true, safelistedBy: safelistedBy(store, config, event.network), blocked, delta, after };
   });
-}
-
-/**
- * What changed around a ban while its live change was being applied. The hook applies its change
- * after its commit, without a lock, so a change committed after it (a safelist add, another hook's
- * block) may reach the live set first, and this one, landing later, undoes part of it: a safelisted
- * address added back, a host re-added inside a block. The difference between what the hook applied
- * and the plan now repairs that; it is almost always empty.
- */
-export function settleBan(store: Store, config: Config, now: number, network: Network, applied: readonly Cidr<number | bigint>[]): Delta {
-  const current = store.read(() => planAround(store, config, now, network));
-  const change = diffEntries(applied, current);
-  return network.family === 4 ? { ...EMPTY_DELTA, v4: change as Delta['v4'] } : { ...EMPTY_DELTA, v6: change as Delta['v6'] };
 }
 
 function safelistedBy(store: Store, config: Config, network: Network): string[] {

@@ -78,6 +78,20 @@ export function changeAround<T>(store: Store, config: Config, now: number, netwo
 }
 
 /**
+ * What changed around `network` since `applied` (the plan a change's delta brought the live set
+ * to) was planned. The ban hook applies its change after its commit and without the apply lock, so
+ * a change committed after another one can reach the live set first and be undone by the one
+ * landing later: a safelisted address added back, a host re-added inside a block, an unbanned
+ * address removed after a new ban re-added it. Whoever applies a change applies this difference
+ * next, which repairs that; it is almost always empty.
+ */
+export function settleAround(store: Store, config: Config, now: number, network: Network, applied: readonly Cidr<number | bigint>[]): Delta {
+  const current = store.read(() => planAround(store, config, now, network));
+  const change = diffEntries(applied, current);
+  return network.family === 4 ? { ...EMPTY_DELTA, v4: change as Delta['v4'] } : { ...EMPTY_DELTA, v6: change as Delta['v6'] };
+}
+
+/**
  * `change` for a range that becomes safe (safelist add): its delta also deletes every block ever
  * banned inside the range. Two hooks apply their live changes in whatever order they finish, so a
  * host entry can stay live inside a block that replaced it; the plan no longer has it, and only this

@@ -3,7 +3,7 @@
 
 import { formatNetwork } from '../address/format.js';
 import { parseNetwork } from '../address/parse.js';
-import { newBanEvent, recordBan, settleBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
+import { newBanEvent, recordBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
 import { describeConflict, lockoutConflict, protectedNetworks } from '../actions/lockout.js';
 import type { Context } from '../cli/context.js';
 import { OperationalError, StoreError, UsageError } from '../errors.js';
@@ -11,8 +11,7 @@ import { parseBantime } from '../input/duration.js';
 import { parseFlag, parseJail, parseNote, parseSource } from '../input/names.js';
 import { appendToSpool } from '../store/spool.js';
 import type { Store } from '../store/store.js';
-import { isEmptyDelta } from '../plan/diff.js';
-import { applyLive, openStore } from './session.js';
+import { applySettled, openStore } from './session.js';
 
 export interface BanOptions {
   readonly jail?: string;
@@ -81,10 +80,7 @@ async function report(request: BanRequest, outcome: BanOutcome, store: Store, ct
   // The live add comes last: the ban is already safe in the store if the firewall tool fails.
   let absent: string | undefined;
   try {
-    absent = await applyLive(ctx, outcome.delta);
-    if (!absent && !isEmptyDelta(outcome.delta)) {
-      await applyLive(ctx, settleBan(store, ctx.config, ctx.clock(), request.network, outcome.after));
-    }
+    absent = await applySettled(ctx, store, request.network, outcome);
   } catch (error) {
     throw new OperationalError(`recorded ${what}, but the live set was not updated: ${(error as Error).message}`);
   }

@@ -8,7 +8,7 @@ import { formatTime } from '../clock.js';
 import { OperationalError } from '../errors.js';
 import { parseNote } from '../input/names.js';
 import { withApplyLock } from '../store/lock.js';
-import { applyLive, openStore } from './session.js';
+import { applySettled, openStore } from './session.js';
 
 /** Safelists a range and takes it out of the live set at once; its ban history is kept. */
 export async function safelistAdd(address: string, options: { note?: string }, ctx: Context): Promise<void> {
@@ -17,13 +17,13 @@ export async function safelistAdd(address: string, options: { note?: string }, c
   const store = await openStore(ctx);
   try {
     await withApplyLock(store.path, async () => {
-      const { result: added, delta, swept } = store.write(() =>
+      const { result: added, delta, swept, after } = store.write(() =>
         makeSafe(store, ctx.config, ctx.clock(), network, () => store.safelist.add(network, note, ctx.clock())),
       );
       const what = formatNetwork(network);
       // Swept even when it was safelisted already: running it again is how an admin would clear a
       // stray entry.
-      const absent = await applyLive(ctx, swept);
+      const absent = await applySettled(ctx, store, network, { delta: swept, after });
       if (!added) {
         ctx.out.info(`${what} is already safelisted${note ? '; note updated' : ''}`);
         return;
@@ -43,7 +43,7 @@ export async function safelistRemove(address: string, ctx: Context): Promise<voi
   const store = await openStore(ctx);
   try {
     await withApplyLock(store.path, async () => {
-      const { result: removed, delta } = store.write(() =>
+      const { result: removed, ...change } = store.write(() =>
         changeAround(store, ctx.config, ctx.clock(), network, () => store.safelist.remove(network)),
       );
       const what = formatNetwork(network);
@@ -51,8 +51,8 @@ export async function safelistRemove(address: string, ctx: Context): Promise<voi
         const inConfig = ctx.config.safelist.some((entry) => formatNetwork(entry) === what);
         throw new OperationalError(inConfig ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
       }
-      const absent = await applyLive(ctx, delta);
-      const live = delta.v4.add.length + delta.v6.add.length;
+      const absent = await applySettled(ctx, store, network, change);
+      const live = change.delta.v4.add.length + change.delta.v6.add.length;
       ctx.out.info(`removed ${what} from the safelist${live > 0 ? `; ${live} live entr${live === 1 ? 'y' : 'ies'} added back` : ''}${absent ? `; ${absent}` : ''}`);
     });
   } finally {

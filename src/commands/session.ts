@@ -1,7 +1,9 @@
 // What every command that touches the store or the live set shares.
 
-import type { Context } from '../cli/context.js';
+import type { Cidr, Network } from '../address/network.js';
 import { drainSpool } from '../actions/ban.js';
+import { settleAround } from '../actions/plan-store.js';
+import type { Context } from '../cli/context.js';
 import { isEmptyDelta, type Delta } from '../plan/diff.js';
 import { Store } from '../store/store.js';
 
@@ -15,6 +17,17 @@ export async function openStore(ctx: Context): Promise<Store> {
     await applyLive(ctx, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
   }
   return store;
+}
+
+/**
+ * Applies a change's delta to the live set, then the difference between the plan it brought about
+ * (`after`) and the plan now: see settleAround. Returns the absent note of applyLive.
+ */
+export async function applySettled(ctx: Context, store: Store, network: Network, change: { delta: Delta; after: readonly Cidr<number | bigint>[] }): Promise<string | undefined> {
+  const absent = await applyLive(ctx, change.delta);
+  if (absent || isEmptyDelta(change.delta)) return absent;
+  await applyLive(ctx, settleAround(store, ctx.config, ctx.clock(), network, change.after));
+  return undefined;
 }
 
 /**

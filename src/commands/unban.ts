@@ -5,7 +5,7 @@ import type { Context } from '../cli/context.js';
 import { OperationalError } from '../errors.js';
 import { parseJail } from '../input/names.js';
 import { withApplyLock } from '../store/lock.js';
-import { applyLive, openStore } from './session.js';
+import { applySettled, openStore } from './session.js';
 
 export interface UnbanOptions {
   readonly jail?: string;
@@ -22,12 +22,12 @@ export async function unban(address: string, options: UnbanOptions, ctx: Context
   try {
     await withApplyLock(store.path, async () => {
       const now = ctx.clock();
-      const { result: lifted, delta } = store.write(() =>
+      const { result: lifted, ...change } = store.write(() =>
         changeAround(store, ctx.config, now, network, () => store.bans.lift(network, jail, now, 'unban')),
       );
       const what = `${formatNetwork(network)}${jail ? ` in jail ${jail}` : ''}`;
       if (lifted === 0) throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})`);
-      const absent = await applyLive(ctx, delta);
+      const absent = await applySettled(ctx, store, network, change);
       ctx.out.info(`unbanned ${what}: ${lifted} ban event(s) lifted${absent ? `; ${absent}` : ''}`);
       const enclosing = store.bans.activeEnclosing(network);
       if (enclosing.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${enclosing.join(', ')}`);

@@ -1,12 +1,13 @@
-// The hook applies its live change after its commit, without a lock; settleBan repairs what a change
-// committed meanwhile and applied first would otherwise lose (checked on a real store).
+// The hook applies its live change after its commit, without a lock; settleAround repairs what a
+// change committed meanwhile and applied first would otherwise lose (checked on a real store).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatCidr } from '../../../src/address/format.js';
 import type { Cidr } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
-import { newBanEvent, recordBan, settleBan, type BanRequest } from '../../../src/actions/ban.js';
+import { newBanEvent, recordBan, type BanRequest } from '../../../src/actions/ban.js';
+import { changeAround, settleAround } from '../../../src/actions/plan-store.js';
 import { DEFAULTS } from '../../../src/config/config.js';
 import { Store } from '../../../src/store/store.js';
 import { tempDb } from '../../helpers/tmp.js';
@@ -23,11 +24,11 @@ function ban(store: Store, address: string) {
 
 const texts = (cidrs: readonly Cidr<number | bigint>[]) => cidrs.map((cidr) => formatCidr(4, cidr as Cidr<number>));
 
-describe('settleBan', () => {
+describe('settleAround', () => {
   test('nothing changed meanwhile: nothing to do', () => {
     const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000 });
     const outcome = ban(store, '192.0.2.5');
-    const late = settleBan(store, DEFAULTS, NOW, parseNetwork('192.0.2.5'), outcome.after);
+    const late = settleAround(store, DEFAULTS, NOW, parseNetwork('192.0.2.5'), outcome.after);
     assert.deepEqual(late.v4, { add: [], del: [] });
     store.close();
   });
@@ -37,7 +38,7 @@ describe('settleBan', () => {
     const outcome = ban(store, '192.0.2.5');
     assert.deepEqual(texts(outcome.delta.v4.add), ['192.0.2.5']);
     store.write(() => store.safelist.add(parseNetwork('192.0.2.5'), null, NOW));
-    const late = settleBan(store, DEFAULTS, NOW, parseNetwork('192.0.2.5'), outcome.after);
+    const late = settleAround(store, DEFAULTS, NOW, parseNetwork('192.0.2.5'), outcome.after);
     assert.deepEqual(texts(late.v4.del), ['192.0.2.5']);
     assert.deepEqual(late.v4.add, []);
     store.close();
@@ -47,9 +48,22 @@ describe('settleBan', () => {
     const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000 });
     const host = ban(store, '192.0.2.5');
     ban(store, '192.0.2.0/24');
-    const late = settleBan(store, DEFAULTS, NOW, parseNetwork('192.0.2.5'), host.after);
+    const late = settleAround(store, DEFAULTS, NOW, parseNetwork('192.0.2.5'), host.after);
     assert.deepEqual(texts(late.v4.del), ['192.0.2.5']);
     assert.deepEqual(texts(late.v4.add), ['192.0.2.0/24'], 'added again: harmless, it is there');
+    store.close();
+  });
+
+  test('a ban committed after an unban: the unban, landing late, puts the address back', () => {
+    const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000 });
+    const address = parseNetwork('192.0.2.5');
+    ban(store, '192.0.2.5');
+    const unban = store.write(() => changeAround(store, DEFAULTS, NOW, address, () => store.bans.lift(address, undefined, NOW, 'unban')));
+    assert.deepEqual(texts(unban.delta.v4.del), ['192.0.2.5']);
+    ban(store, '192.0.2.5');
+    const late = settleAround(store, DEFAULTS, NOW, address, unban.after);
+    assert.deepEqual(texts(late.v4.add), ['192.0.2.5']);
+    assert.deepEqual(late.v4.del, []);
     store.close();
   });
 });
