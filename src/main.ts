@@ -69,4 +69,12 @@ async function runFast(verb: string, fast: FastVerb): Promise<void> {
   await fast.run(argument ?? '', options, await createContext(options));
 }
 
-main().catch((error: unknown) => reportFailure(error, args.includes('--verbose') || args.includes('-v')));
+const verbose = args.includes('--verbose') || args.includes('-v');
+// A failure that escapes its promise chain is still one line and exit 1, never Node's stack dump.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    reportFailure(error, verbose);
+    process.exit();
+  });
+}
+main().catch((error: unknown) => reportFailure(error, verbose));

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
-import { tempDb } from '../../helpers/tmp.js';
+import { tempDb, tempDir } from '../../helpers/tmp.js';
+import { runCli } from '../../helpers/cli.js';
 
 interface Listed {
   address: string;
@@ -104,5 +107,15 @@ describe('admin commands', () => {
     assert.equal((await cli('safelist', 'remove', '192.0.2.0/24')).code, 0);
     assert.equal((JSON.parse((await cli('list', '--json')).stdout) as Listed[])[0]!.status, 'permanent');
     assert.equal(count(db, 'safelist'), 1);
+  });
+
+  test('a failure that escapes every promise chain is one line and exit 1, without a stack', async () => {
+    const dir = tempDir();
+    const preload = join(dir, 'stray.cjs');
+    // Stands for a bug: a rejection nobody handles, while the command runs.
+    writeFileSync(preload, "setTimeout(() => Promise.reject(new Error('stray failure')), 0);\n");
+    const result = await runCli(['--db', join(dir, 'stickyban.db'), 'stats'], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'stickyban: internal error: stray failure (run with --verbose for details)\n');
   });
 });
