@@ -20,6 +20,14 @@ describe('importEventId', () => {
     assert.deepEqual(importEventId(parseNetwork('2001:db8::1'), key), v6);
   });
 
+  test('the ids of a given version stay the same: a re-import after an upgrade must still add nothing', () => {
+    const key = 'import:plain\nimport\n';
+    const hex = (text: string) => importEventId(parseNetwork(text), key).toString('hex');
+    assert.equal(hex('192.0.2.7'), '04c000020720816e854bdbe98ef1f56a');
+    assert.equal(hex('198.51.100.0/24'), '04c633640018816e854bdbe98ef1f56a');
+    assert.equal(hex('2001:db8::1'), '0620010db80084c59a504caf4714d15e');
+  });
+
   test('ids sort like the addresses (the order of the store indexes), IPv4 before IPv6', () => {
     const texts = ['2001:db8::1', '10.0.0.0/8', '192.0.2.7', '192.0.2.8', '2a01:4f8::1', '198.51.100.0/24', '1.2.3.4'];
     const networks = texts.map((text) => parseNetwork(text));
