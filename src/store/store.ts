@@ -115,8 +115,8 @@ export function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, progress?
   const start = Date.now();
   const limit = start + Math.max(timeoutMs, longestMs);
   let deadline = start + timeoutMs;
-  let seen = progress && sample(progress, undefined);
-  const pause = new Int32Array(new SharedArrayBuffer(4));
+  // Sampled from the first busy attempt on: most attempts succeed at once and need no probe.
+  let seen: unknown = NOT_SAMPLED;
   for (;;) {
     try {
       return attempt();
@@ -125,16 +125,21 @@ export function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, progress?
       const now = Date.now();
       if (progress && now <= limit) {
         const current = sample(progress, seen);
-        if (current !== seen) {
+        if (seen === NOT_SAMPLED) seen = current;
+        else if (current !== seen) {
           seen = current;
           deadline = Math.min(limit, now + timeoutMs);
         }
       }
       if (now > deadline) throw error;
-      Atomics.wait(pause, 0, 0, 1 + Math.random() * 4);
+      Atomics.wait(PAUSE, 0, 0, 1 + Math.random() * 4);
     }
   }
 }
+
+const NOT_SAMPLED = Symbol('not sampled');
+/** Atomics.wait on a value nobody changes: a sleep that blocks this thread only. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** A probe that is itself busy (a WAL recovery) just shows no progress. */
 function sample(progress: () => unknown, fallback: unknown): unknown {
