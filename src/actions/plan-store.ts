@@ -5,7 +5,7 @@ import { networkOf, V4, V6, type Cidr, type Family, type KeySpace, type Network,
 import type { Config } from '../config/config.js';
 import { collect, planEntries, planFamily, type FamilyPlanStream, type Plan, type PlanStats, type PlanStream } from '../plan/plan.js';
 import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
-import { diffEntries, EMPTY_DELTA, withDeletes, type Delta } from '../plan/diff.js';
+import { deltaBetween, withDeletes, type Delta } from '../plan/diff.js';
 import { fromStoredKey } from '../store/keys.js';
 import type { RawBlock } from '../store/bans.js';
 import type { Store } from '../store/store.js';
@@ -72,9 +72,7 @@ export function changeAround<T>(store: Store, config: Config, now: number, netwo
   const before = planAround(store, config, now, network);
   const result = change();
   const after = planAround(store, config, now, network);
-  const familyDelta = diffEntries(before, after);
-  const delta = network.family === 4 ? { ...EMPTY_DELTA, v4: familyDelta as Delta['v4'] } : { ...EMPTY_DELTA, v6: familyDelta as Delta['v6'] };
-  return { result, delta, after };
+  return { result, delta: deltaBetween(network.family, before, after), after };
 }
 
 /**
@@ -86,9 +84,7 @@ export function changeAround<T>(store: Store, config: Config, now: number, netwo
  * next, which repairs that; it is almost always empty.
  */
 export function settleAround(store: Store, config: Config, now: number, network: Network, applied: readonly Cidr<number | bigint>[]): Delta {
-  const current = store.read(() => planAround(store, config, now, network));
-  const change = diffEntries(applied, current);
-  return network.family === 4 ? { ...EMPTY_DELTA, v4: change as Delta['v4'] } : { ...EMPTY_DELTA, v6: change as Delta['v6'] };
+  return deltaBetween(network.family, applied, store.read(() => planAround(store, config, now, network)));
 }
 
 /**

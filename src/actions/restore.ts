@@ -6,7 +6,7 @@ import { networkOf } from '../address/network.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
-import { diffEntries, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
+import { deltaBetween, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { PlanStats, PlanStream } from '../plan/plan.js';
 import { fromStoredKey } from '../store/keys.js';
 import { withApplyLock } from '../store/lock.js';
@@ -46,8 +46,7 @@ export async function restoreLive(store: Store, config: Config, clock: Clock, ba
 export function deltaSince(store: Store, config: Config, now: number, since: number, until: number): Delta {
   const deltas = store.bans.blocksAfter(since).map(({ family, first, last }) => {
     const network = networkOf(family, fromStoredKey(family, first), fromStoredKey(family, last));
-    const change = diffEntries(planAround(store, config, now, network, since), planAround(store, config, now, network, until));
-    return family === 4 ? { ...EMPTY_DELTA, v4: change as Delta['v4'] } : { ...EMPTY_DELTA, v6: change as Delta['v6'] };
+    return deltaBetween(family, planAround(store, config, now, network, since), planAround(store, config, now, network, until));
   });
   return mergeDeltas(deltas);
 }

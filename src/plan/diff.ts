@@ -1,4 +1,4 @@
-import type { Cidr } from '../address/network.js';
+import type { Cidr, Family } from '../address/network.js';
 
 export interface FamilyDelta<K extends number | bigint> {
   readonly add: Cidr<K>[];
@@ -45,14 +45,22 @@ export function diffEntries<K extends number | bigint>(before: readonly Cidr<K>[
   return { add, del };
 }
 
+/** The live-set delta between two plans of one region of `family`'s addresses. */
+export function deltaBetween(family: Family, before: readonly Cidr<number | bigint>[], after: readonly Cidr<number | bigint>[]): Delta {
+  return withFamily(EMPTY_DELTA, family, diffEntries(before, after));
+}
+
 /** `delta` with `extra` deletes of `family` added, each block once. */
-export function withDeletes(delta: Delta, family: 4 | 6, extra: readonly Cidr<number | bigint>[]): Delta {
-  const own = family === 4 ? delta.v4 : delta.v6;
+export function withDeletes(delta: Delta, family: Family, extra: readonly Cidr<number | bigint>[]): Delta {
+  const own: FamilyDelta<number | bigint> = family === 4 ? delta.v4 : delta.v6;
   const key = (cidr: Cidr<number | bigint>) => `${cidr.first}/${cidr.prefix}`;
   const planned = new Set([...own.del, ...own.add].map(key));
-  const del = [...own.del, ...extra.filter((cidr) => !planned.has(key(cidr)))] as typeof own.del;
-  const changed = { add: own.add, del };
-  return family === 4 ? { ...delta, v4: changed as Delta['v4'] } : { ...delta, v6: changed as Delta['v6'] };
+  return withFamily(delta, family, { add: own.add, del: [...own.del, ...extra.filter((cidr) => !planned.has(key(cidr)))] });
+}
+
+/** `delta` with the change of one family replaced. */
+function withFamily(delta: Delta, family: Family, change: FamilyDelta<number | bigint>): Delta {
+  return family === 4 ? { ...delta, v4: change as Delta['v4'] } : { ...delta, v6: change as Delta['v6'] };
 }
 
 /** Concatenates deltas computed for separate regions (a bulk operation touches many). */
