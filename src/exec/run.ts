@@ -22,6 +22,16 @@ export interface RunOptions {
   readonly context?: string;
 }
 
+/**
+ * A tool call whose result is awaited later, after synchronous work (reading the store). Its
+ * failure surfaces at that await; until then it must not count as an unhandled rejection, which
+ * ends the process.
+ */
+export function awaitLater<T>(call: Promise<T>): Promise<T> {
+  call.catch(() => undefined);
+  return call;
+}
+
 export type Runner = (file: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
 
 const DEBIAN_PACKAGE: Record<string, string> = {

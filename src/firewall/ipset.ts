@@ -8,7 +8,7 @@ import type { Cidr, Family } from '../address/network.js';
 import { formatCidr } from '../address/format.js';
 import type { Config } from '../config/config.js';
 import { ToolError } from '../errors.js';
-import type { Runner } from '../exec/run.js';
+import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import type { FamilyPlanStream, PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
@@ -39,10 +39,8 @@ export class IpsetBackend implements FirewallBackend {
 
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
     // The rules are read while the sets load; they refer to the sets, so they are changed after.
-    const listings = Promise.all([listRules(this.runner, 4), listRules(this.runner, 6)]);
-    listings.catch(() => undefined);
-    const listed = this.ipset.names();
-    listed.catch(() => undefined);
+    const listings = awaitLater(Promise.all([listRules(this.runner, 4), listRules(this.runner, 6)]));
+    const listed = awaitLater(this.ipset.names());
     // The store is read while ipset lists the sets.
     const plan = makePlan();
     const names = await listed;

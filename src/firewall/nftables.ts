@@ -7,7 +7,7 @@
 import { V4, V6, type Family, type KeySpace, type Range } from '../address/network.js';
 import type { Config } from '../config/config.js';
 import { OperationalError, ToolError } from '../errors.js';
-import type { Runner } from '../exec/run.js';
+import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import { collect, type PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
@@ -40,8 +40,7 @@ export class NftablesBackend implements FirewallBackend {
   }
 
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
-    const exists = this.exists();
-    exists.catch(() => undefined);
+    const exists = awaitLater(this.exists());
     // Needs every entry at once (nft counts and splits them per set).
     const plan = collect(makePlan());
     const existed = await exists;

@@ -7,7 +7,7 @@
 
 import type { Cidr, Family } from '../address/network.js';
 import type { Config } from '../config/config.js';
-import type { Runner } from '../exec/run.js';
+import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import { collect, type PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
@@ -28,10 +28,8 @@ export class RouteBackend implements FirewallBackend {
 
   /** Makes our routes equal to the plan: adds the missing and deletes the extra ones in one batch. */
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
-    const live4 = this.ours<number>(4);
-    const live6 = this.ours<bigint>(6);
-    live4.catch(() => undefined);
-    live6.catch(() => undefined);
+    const live4 = awaitLater(this.ours<number>(4));
+    const live6 = awaitLater(this.ours<bigint>(6));
     // Needs every entry at once (routes are diffed against the live ones).
     const plan = collect(makePlan());
     const v4 = diffEntries(await live4, plan.v4.entries);
