@@ -54,7 +54,7 @@ export interface BlockSummary {
 const KEPT_FOREVER = "(source = 'manual' OR bantime IS -1)";
 
 /**
- * The policy as SQL over the active events of one block, so the planner (HAVING) and `list` (a
+ * The policy as SQL over the active events of one block, so the planner (see plannerSql) and `list` (a
  * column) apply exactly the same rule. A restored ban proves an offence happened but is not a new
  * one: a block counts max(new offences, 1 if it has any event from a policy jail). Conditions the
  * policy does not ask for are left out: the default policy plans a million blocks noticeably faster.
@@ -68,6 +68,20 @@ function policySql(policy: Policy): { inPolicy: string; qualifies: string } {
     conditions.push(`(max(CASE WHEN ${inPolicy} THEN banned_at END) >= @cutoff OR max(${inPolicy} AND ${KEPT_FOREVER}))`);
   }
   return { inPolicy, qualifies: conditions.length > 0 ? `(${conditions.join(' AND ')})` : '1' };
+}
+
+/**
+ * The policy as the planner's query applies it: `events`, a condition on single events (WHERE),
+ * and `blocks`, one on each block's events together (a HAVING clause, or nothing). The planner reads
+ * only events of policy jails, so that condition is always on events. Without a minimum of offences
+ * the retention is one too: a block is recent when any one of its events is recent or kept forever.
+ * SQLite then groups without computing aggregates (100k blocks read in 29 instead of 49 ms).
+ */
+function plannerSql(policy: Policy): { events: string; blocks: string } {
+  const { inPolicy, qualifies } = policySql(policy);
+  if (policy.minBans > 1) return { events: inPolicy, blocks: `HAVING ${qualifies}` };
+  const recent = policy.retentionSeconds === undefined ? '' : ` AND (banned_at >= @cutoff OR ${KEPT_FOREVER})`;
+  return { events: `${inPolicy}${recent}`, blocks: '' };
 }
 
 function policyParams(policy: Policy, now: number): Record<string, unknown> {
@@ -129,11 +143,11 @@ export class BanTable {
    * are read at once, which is faster when nothing else is waiting.
    */
   qualifying(family: Family, policy: Policy, now: number, streamed = false): Iterable<Cidr<number | bigint>> {
-    const { inPolicy, qualifies } = policySql(policy);
+    const { events, blocks } = plannerSql(policy);
     const statement = this.cache
       .get(
-        `SELECT ${packedBlockSql(family)} FROM bans WHERE family = @family AND lifted_at IS NULL AND ${inPolicy}
-         GROUP BY first, last HAVING ${qualifies} ORDER BY first, last`,
+        `SELECT ${packedBlockSql(family)} FROM bans WHERE family = @family AND lifted_at IS NULL AND ${events}
+         GROUP BY first, last ${blocks} ORDER BY first, last`,
       )
       .pluck();
     const params = { family, ...policyParams(policy, now) };
@@ -149,14 +163,8 @@ export class BanTable {
    * when the newest event was `maxId` (restore uses that to catch up on bans recorded meanwhile).
    */
   qualifyingAround(network: Network, policy: Policy, now: number, maxId: number = Number.MAX_SAFE_INTEGER): RawBlock[] {
-    const { inPolicy, qualifies } = policySql(policy);
-    const { sql, params } = blocksRelatedTo(
-      network,
-      'meets',
-      'SELECT first, last',
-      'bans',
-      `AND lifted_at IS NULL AND id <= @maxId AND ${inPolicy} GROUP BY first, last HAVING ${qualifies}`,
-    );
+    const { events, blocks } = plannerSql(policy);
+    const { sql, params } = blocksRelatedTo(network, 'meets', 'SELECT first, last', 'bans', `AND lifted_at IS NULL AND id <= @maxId AND ${events} GROUP BY first, last ${blocks}`);
     return this.cache.get(`${sql} ORDER BY first, last`).raw().all({ ...params, ...policyParams(policy, now), maxId }) as RawBlock[];
   }
 

@@ -1,0 +1,126 @@
+// The policy as the planner reads it from a real store: which blocks qualify for the permanent list.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatCidr, formatNetwork } from '../../../src/address/format.js';
+import { networkOf, type Cidr } from '../../../src/address/network.js';
+import { parseNetwork } from '../../../src/address/parse.js';
+import type { Policy } from '../../../src/config/config.js';
+import { uuidv7 } from '../../../src/store/ids.js';
+import { fromStoredKey } from '../../../src/store/keys.js';
+import { Store } from '../../../src/store/store.js';
+import { tempDb } from '../../helpers/tmp.js';
+
+const DAY = 86_400;
+const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
+const RETENTION = 180 * DAY;
+
+interface Event {
+  readonly address: string;
+  readonly daysAgo: number;
+  readonly jail?: string;
+  readonly source?: string;
+  readonly bantime?: number;
+  readonly restored?: boolean;
+  readonly lifted?: boolean;
+}
+
+const EVENTS: Event[] = [
+  { address: '192.0.2.1', daysAgo: 1 }, // recent
+  { address: '192.0.2.2', daysAgo: 300 }, // aged out
+  { address: '192.0.2.3', daysAgo: 300 }, // aged out, but banned again recently
+  { address: '192.0.2.3', daysAgo: 2 },
+  { address: '192.0.2.4', daysAgo: 300, source: 'manual' }, // manual: kept
+  { address: '192.0.2.5', daysAgo: 300, bantime: -1 }, // forever: kept
+  { address: '192.0.2.6', daysAgo: 1, jail: 'recidive' },
+  { address: '192.0.2.6', daysAgo: 1, jail: 'recidive' }, // two offences
+  { address: '192.0.2.7', daysAgo: 1 }, // two offences, one of them replayed by fail2ban
+  { address: '192.0.2.7', daysAgo: 1, restored: true },
+  { address: '192.0.2.8', daysAgo: 1, restored: true }, // only a replay: still one offence
+  { address: '192.0.2.9', daysAgo: 1, lifted: true }, // unbanned
+  { address: '198.51.100.0/24', daysAgo: 300, jail: 'recidive' }, // an aged-out recidive ban ...
+  { address: '198.51.100.0/24', daysAgo: 3 }, // ... banned again recently by another jail
+  { address: '2001:db8::1', daysAgo: 1 },
+  { address: '2001:db8::2', daysAgo: 300 },
+  { address: '2001:db8::/64', daysAgo: 300, bantime: -1, jail: 'recidive' },
+];
+
+function seeded(): string {
+  const db = tempDb();
+  const store = Store.open({ path: db, busyTimeoutMs: 1000 });
+  store.write(() => {
+    for (const event of EVENTS) {
+      store.bans.insert({
+        uuid: uuidv7(),
+        origin: 'test',
+        network: parseNetwork(event.address),
+        jail: event.jail ?? 'sshd',
+        bannedAt: NOW - event.daysAgo * DAY,
+        bantime: event.bantime ?? 600,
+        source: event.source ?? 'fail2ban',
+        reason: null,
+        restored: event.restored ?? false,
+      });
+      if (event.lifted) store.db.prepare('UPDATE bans SET lifted_at = ?, lifted_by = ? WHERE id = last_insert_rowid()').run(NOW, 'test');
+    }
+  });
+  store.close();
+  return db;
+}
+
+/**
+ * The qualifying blocks as the planner reads them. Every other reading of the policy must agree:
+ * `list`'s qualifies column, and the planner's reading around each block (the ban hook's).
+ */
+function qualifying(db: string, policy: Policy): string[] {
+  const store = Store.open({ path: db, busyTimeoutMs: 1000 });
+  try {
+    const v4 = [...store.bans.qualifying(4, policy, NOW)].map((block) => formatCidr(4, block));
+    const v6 = [...store.bans.qualifying(6, policy, NOW)].map((block) => formatCidr(6, block as Cidr<bigint>));
+    const listed = [...store.bans.summaries(policy, NOW)].filter((row) => row.qualifies === 1).map((row) => row.address);
+    assert.deepEqual(listed, [...v4, ...v6], 'list agrees with the planner');
+    const around = new Set<string>();
+    for (const event of EVENTS) {
+      const network = parseNetwork(event.address);
+      for (const [first, last] of store.bans.qualifyingAround(network, policy, NOW)) {
+        around.add(formatNetwork(networkOf(network.family, fromStoredKey(network.family, first), fromStoredKey(network.family, last))));
+      }
+    }
+    assert.deepEqual([...around].sort(), [...v4, ...v6].sort(), 'the reading around each block agrees with the whole');
+    return [...v4, ...v6];
+  } finally {
+    store.close();
+  }
+}
+
+describe('which blocks the policy makes permanent', () => {
+  const db = seeded();
+
+  test('every ban, kept forever', () => {
+    assert.deepEqual(qualifying(db, { jails: [], minBans: 1, retentionSeconds: undefined }), [
+      '192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5', '192.0.2.6', '192.0.2.7', '192.0.2.8', '198.51.100.0/24',
+      '2001:db8::/64', '2001:db8::1', '2001:db8::2',
+    ]);
+  });
+
+  test('the retention drops blocks whose last ban is old, unless manual or forever', () => {
+    assert.deepEqual(qualifying(db, { jails: [], minBans: 1, retentionSeconds: RETENTION }), [
+      '192.0.2.1', '192.0.2.3', '192.0.2.4', '192.0.2.5', '192.0.2.6', '192.0.2.7', '192.0.2.8', '198.51.100.0/24',
+      '2001:db8::/64', '2001:db8::1',
+    ]);
+  });
+
+  test('a minimum of offences counts fail2ban replays as none, but a block with only replays as one', () => {
+    assert.deepEqual(qualifying(db, { jails: [], minBans: 2, retentionSeconds: undefined }), ['192.0.2.3', '192.0.2.6', '198.51.100.0/24']);
+    assert.deepEqual(qualifying(db, { jails: [], minBans: 2, retentionSeconds: RETENTION }), ['192.0.2.3', '192.0.2.6', '198.51.100.0/24']);
+    assert.deepEqual(qualifying(db, { jails: [], minBans: 3, retentionSeconds: undefined }), []);
+  });
+
+  test('only the policy jails count, for the retention and the minimum alike', () => {
+    assert.deepEqual(qualifying(db, { jails: ['recidive'], minBans: 1, retentionSeconds: undefined }), ['192.0.2.6', '198.51.100.0/24', '2001:db8::/64']);
+    // The recent ban of 198.51.100.0/24 is from sshd: for a recidive-only policy the block aged out.
+    assert.deepEqual(qualifying(db, { jails: ['recidive'], minBans: 1, retentionSeconds: RETENTION }), ['192.0.2.6', '2001:db8::/64']);
+    assert.deepEqual(qualifying(db, { jails: ['recidive'], minBans: 2, retentionSeconds: RETENTION }), ['192.0.2.6']);
+    assert.deepEqual(qualifying(db, { jails: ['sshd'], minBans: 2, retentionSeconds: undefined }), ['192.0.2.3']);
+  });
+});
