@@ -32,7 +32,13 @@ export interface Config {
   readonly nftables: { readonly table: string; readonly priority: number };
   readonly route: { readonly metric: number };
   readonly fail2ban: { readonly configDir: string };
-  readonly daemon: { readonly pruneSchedule: string; readonly healIntervalSeconds: number; readonly metricsFile: string | undefined };
+  readonly daemon: {
+    readonly pruneSchedule: string;
+    /** When the daemon rebuilds the live set from the store whatever it finds (cron); '' never. */
+    readonly resyncSchedule: string;
+    readonly healIntervalSeconds: number;
+    readonly metricsFile: string | undefined;
+  };
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/stickyban/config.toml';
@@ -52,7 +58,7 @@ export const DEFAULTS: Config = {
   nftables: { table: 'stickyban', priority: -10 },
   route: { metric: 4242 },
   fail2ban: { configDir: '/etc/fail2ban' },
-  daemon: { pruneSchedule: '17 4 * * *', healIntervalSeconds: 30, metricsFile: undefined },
+  daemon: { pruneSchedule: '17 4 * * *', resyncSchedule: '47 */6 * * *', healIntervalSeconds: 30, metricsFile: undefined },
 };
 
 export interface ConfigOverrides {
@@ -128,6 +134,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
     fail2ban: { configDir: fail2ban.string('config_dir', DEFAULTS.fail2ban.configDir) },
     daemon: {
       pruneSchedule: daemon.string('prune_schedule', DEFAULTS.daemon.pruneSchedule),
+      resyncSchedule: daemon.string('resync_schedule', DEFAULTS.daemon.resyncSchedule),
       healIntervalSeconds: daemon.duration('heal_interval', '30s'),
       metricsFile: daemon.string('metrics_file', '') || undefined,
     },

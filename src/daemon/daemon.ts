@@ -1,11 +1,13 @@
 // `stickyban daemon`: one process that prunes on a cron schedule, checks every few seconds that the
 // blocklist is still in place (and restores it from the store when a foreign reload removed it),
-// folds spooled bans and writes metrics. Every task runs on one queue, so a prune never overlaps a
+// rebuilds it from the store on a second schedule whatever the check finds, folds spooled bans and
+// writes metrics. Every task runs on one queue, so a prune never overlaps a
 // repair. A failing cycle is logged and the next one tries again; the daemon itself keeps running.
 
 import { describeProblems, healLive } from '../actions/heal.js';
 import { drainSpool } from '../actions/ban.js';
 import { prune } from '../actions/prune.js';
+import { restoreLive } from '../actions/restore.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend } from '../firewall/backend.js';
@@ -26,6 +28,7 @@ export class Daemon {
   private cyclePending = false;
   private timer: NodeJS.Timeout | undefined;
   private prunes: Schedule | undefined;
+  private resyncs: Schedule | undefined;
   private repairs = 0;
   private cycleErrors = 0;
   private lastPrune: MetricsSnapshot['lastPrune'];
@@ -54,14 +57,24 @@ export class Daemon {
   }
 
   private applySettings(settings: DaemonSettings): void {
-    const prunes = schedule(settings.config.daemon.pruneSchedule, () => this.enqueue(() => this.prune()));
+    const { pruneSchedule, resyncSchedule } = settings.config.daemon;
+    const prunes = schedule(pruneSchedule, 'prune_schedule', () => this.enqueue(() => this.prune()));
+    let resyncs: Schedule | undefined;
+    try {
+      resyncs = resyncSchedule === '' ? undefined : schedule(resyncSchedule, 'resync_schedule', () => this.enqueue(() => this.resync()));
+    } catch (error) {
+      prunes.stop();
+      throw error;
+    }
     this.stopTimers();
     this.settings = settings;
     this.prunes = prunes;
+    this.resyncs = resyncs;
     this.timer = setInterval(() => this.requestCycle(), settings.healIntervalSeconds * 1000);
     this.log(
       `started: ${settings.backend.name} backend, checking every ${settings.healIntervalSeconds} s, ` +
-        `pruning on "${settings.config.daemon.pruneSchedule}" (next ${prunes.next().toISOString()})`,
+        `pruning on "${pruneSchedule}" (next ${prunes.next().toISOString()}), ` +
+        (resyncs ? `resyncing on "${resyncSchedule}" (next ${resyncs.next().toISOString()})` : 'never resyncing'),
     );
   }
 
@@ -79,6 +92,7 @@ export class Daemon {
   private stopTimers(): void {
     if (this.timer) clearInterval(this.timer);
     this.prunes?.stop();
+    this.resyncs?.stop();
   }
 
   private requestCycle(): void {
@@ -122,6 +136,18 @@ export class Daemon {
     const report = await prune(this.store, config, this.clock(), backend, { olderThan: retention, includeManual: false, dryRun: false, ...(this.pause ? { pause: this.pause } : {}) });
     this.lastPrune = { at: this.clock(), addresses: report.addresses.length };
     this.log(`pruned ${report.addresses.length} addresses (${report.events} events); ${report.liveRemoved} live entries removed`);
+    this.writeMetrics();
+  }
+
+  /**
+   * A full restore whatever the presence check says: it sees sets, chains and rules, not entries, so
+   * only this repairs an entry deleted by hand, or one left behind by a ban hook killed between
+   * adding its entry and settling (see settleAround in actions/plan-store.ts).
+   */
+  private async resync(): Promise<void> {
+    const { config, backend } = this.settings;
+    const result = await restoreLive(this.store, config, this.clock, backend, 'resync');
+    this.log(`resynced: restored ${result.report.v4} IPv4 and ${result.report.v6} IPv6 entries in ${(result.durationMs / 1000).toFixed(2)} s`);
     this.writeMetrics();
   }
 

@@ -8,11 +8,11 @@ export interface Schedule {
   next(): Date;
 }
 
-/** Runs `onTick` on a cron expression (local time, as system cron does); a bad expression is exit 2. */
-export function schedule(expression: string, onTick: () => void): Schedule {
+/** Runs `onTick` on a cron expression (local time, as system cron does); a bad expression (named by its config key) is exit 2. */
+export function schedule(expression: string, key: string, onTick: () => void): Schedule {
   const check = validateCronExpression(expression);
   if (!check.valid) {
-    throw new UsageError(`invalid prune_schedule ${quote(expression)}: expected a cron expression such as "17 4 * * *" (${check.error?.message ?? 'invalid'})`);
+    throw new UsageError(`invalid ${key} ${quote(expression)}: expected a cron expression such as "17 4 * * *" (${check.error?.message ?? 'invalid'})`);
   }
   const job = CronJob.from({ cronTime: expression, onTick, start: true });
   return {

@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon } from '../../helpers/daemon.js';
+import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { count } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -106,4 +107,52 @@ test('daemon: SIGHUP re-reads the config file; a broken one is refused and the r
     daemon.signal('SIGTERM');
   }
   assert.equal(await daemon.exited, 0);
+});
+
+test('daemon: the scheduled resync repairs entries the presence check cannot see', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const config = join(dir, 'config.toml');
+  // Every second; the presence check only every hour, so the repair below is the resync's.
+  writeFileSync(config, '[daemon]\nresync_schedule = "* * * * * *"\n');
+  for (const address of ['203.0.113.7', '203.0.113.8', '2001:db8::7']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
+  assert.equal((await netns.cli(['--db', db, 'safelist', 'add', '192.0.2.0/24'])).code, 0);
+  assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
+  // Drift that leaves sets, chain, rule and jumps in place: an entry deleted by hand, and a
+  // safelisted address in the live set (what a hook killed between its add and its settle leaves).
+  await netns.exec('ipset', ['del', 'stickyban4', '203.0.113.8']);
+  await netns.exec('ipset', ['add', 'stickyban4', '192.0.2.5']);
+  await netns.exec('ipset', ['del', 'stickyban6', '2001:db8::7']);
+
+  const daemon = startDaemon(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h']);
+  try {
+    await until('the daemon to start', () => daemon.log().includes('resyncing on "* * * * * *"'));
+    await until('the resync', async () => (await ipsetMembers(netns, 'stickyban4')).join() === '203.0.113.7,203.0.113.8', 5_000);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::7']);
+    assert.match(daemon.log(), /daemon: resynced: restored 2 IPv4 and 1 IPv6 entries in \d+\.\d\d s/);
+    assert.doesNotMatch(daemon.log(), /daemon: repaired/);
+  } finally {
+    daemon.signal('SIGTERM');
+  }
+  assert.equal(await daemon.exited, 0);
+});
+
+test('daemon: resync_schedule = "" never resyncs; a bad one is refused with exit 2', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, '[daemon]\nresync_schedule = ""\n');
+  const daemon = startDaemon(netns, ['--db', join(dir, 'stickyban.db'), '--config', config, 'daemon', '--heal-interval', '1h']);
+  try {
+    await until('the daemon to start', () => daemon.log().includes('never resyncing'));
+  } finally {
+    daemon.signal('SIGTERM');
+  }
+  assert.equal(await daemon.exited, 0);
+
+  writeFileSync(config, '[daemon]\nresync_schedule = "hourly"\n');
+  const refused = startDaemon(netns, ['--db', join(dir, 'stickyban.db'), '--config', config, 'daemon']);
+  assert.equal(await refused.exited, 2);
+  assert.match(refused.log(), /^stickyban: invalid resync_schedule "hourly": expected a cron expression/m);
 });

@@ -52,7 +52,7 @@ test('the cron package fires the prune at the scheduled local time, with a contr
 });
 
 test('a bad prune_schedule is refused with exit 2', () => {
-  assert.throws(() => schedule('every day', () => {}), (error: Error & { exitCode?: number }) => {
+  assert.throws(() => schedule('every day', 'prune_schedule', () => {}), (error: Error & { exitCode?: number }) => {
     assert.equal(error.exitCode, 2);
     assert.match(error.message, /invalid prune_schedule "every day": expected a cron expression/);
     return true;
