@@ -1,8 +1,8 @@
 // `stickyban daemon`: one process that prunes on a cron schedule, checks every few seconds that the
 // blocklist is still in place (and restores it from the store when a foreign reload removed it),
 // rebuilds it from the store on a second schedule whatever the check finds, folds spooled bans and
-// writes metrics. Every task runs on one queue, so a prune never overlaps a
-// repair. A failing cycle is logged and the next one tries again; the daemon itself keeps running.
+// writes metrics. Every task runs on one queue, so a prune never overlaps a repair. A failing cycle
+// is logged and the next one tries again; the daemon itself keeps running.
 
 import { describeProblems, healLive } from '../actions/heal.js';
 import { drainSpool } from '../actions/ban.js';
