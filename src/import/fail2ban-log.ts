@@ -20,16 +20,21 @@ const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(,\d{1,6})? +fail2ban\./;
 
 export class Fail2banLogParser implements LineParser {
   private looksRight = false;
+  private empty = true;
 
   parse(line: string): LineOutcome {
-    if (!this.looksRight) this.looksRight = LOG_LINE.test(line);
+    if (!this.looksRight) {
+      this.looksRight = LOG_LINE.test(line);
+      if (this.empty) this.empty = line.trim() === '';
+    }
     // Most lines are Found/Unban/info lines: a substring test skips them before the regex runs.
     if (!line.includes('Ban ')) return undefined;
     return parseLogLine(line);
   }
 
   finish(file: string): void {
-    if (!this.looksRight) {
+    // An empty log (just rotated) holds no bans; any other text must look like fail2ban's.
+    if (!this.looksRight && !this.empty) {
       throw new UsageError(`${file} is not a fail2ban log: no line starts like "2026-11-21 09:18:46,135 fail2ban.…" (fail2ban's logtarget, e.g. /var/log/fail2ban.log)`);
     }
   }
@@ -43,7 +48,7 @@ export function parseLogLine(line: string): LineOutcome {
   const network = tryParseNetwork(address!);
   if (isParseFailure(network)) return { error: `invalid address ${quote(address!)}: ${network.error}` };
   const time = new Date(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
-  if (time.getDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) {
+  if (time.getMonth() !== Number(month) - 1 || time.getDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) {
     return { error: `invalid time ${quote(`${year}-${month}-${day} ${hour}:${minute}:${second}`)}` };
   }
   const restored = restore !== undefined;

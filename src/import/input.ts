@@ -23,9 +23,13 @@ export interface Input {
   bytesRead(): number;
 }
 
-/** Checks that `path` names a readable regular file, or is "-", without reading it yet. */
+/**
+ * Checks that `path` names a readable file, or is "-", without reading it yet. A pipe (a FIFO, or
+ * bash's `<(zcat list.gz)`) is read once from its start, like stdin: it cannot be read twice or
+ * from an offset.
+ */
 export function fileInput(path: string): Input {
-  if (path === '-') return stdinInput();
+  if (path === '-') return streamInput('stdin', process.stdin);
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -37,6 +41,12 @@ export function fileInput(path: string): Input {
   try {
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw new UsageError(`cannot read ${quote(path)}: it is a directory; expected a file`);
+    if (!stat.isFile()) {
+      // Kept open: closing the only reader of a FIFO would end its writer.
+      const pipe = createReadStream('', { fd, highWaterMark: READ_CHUNK });
+      fd = -1;
+      return streamInput(path, pipe);
+    }
     size = stat.size;
     const head = Buffer.alloc(2);
     gzip = readSync(fd, head, 0, 2, 0) === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
@@ -44,7 +54,7 @@ export function fileInput(path: string): Input {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${quote(path)}: ${describeFsError(error)}`);
   } finally {
-    closeSync(fd);
+    if (fd !== -1) closeSync(fd);
   }
   let stream: ReturnType<typeof createReadStream> | undefined;
   return {
@@ -79,12 +89,13 @@ export function bufferInput(name: string, bytes: Buffer): Input {
   };
 }
 
-function stdinInput(): Input {
+/** stdin or a pipe: read once, in order; its size is not known. */
+function streamInput(name: string, source: Readable): Input {
   let read = 0;
   return {
-    name: 'stdin',
+    name,
     size: undefined,
-    open: () => sniffed(process.stdin, (bytes) => (read += bytes)),
+    open: () => sniffed(source, (bytes) => (read += bytes)),
     bytesRead: () => read,
   };
 }

@@ -12,6 +12,8 @@ import type { LineParser } from './parser.js';
 
 export const DEFAULT_CHAIN = 'Blocklist';
 
+const COUNTERS = /^\[\d+:\d+\] +/;
+
 /** iptables' own limit: chain names are at most 28 characters, without blanks. */
 export function parseChain(text: string): string {
   if (!/^[A-Za-z0-9_.-]{1,28}$/.test(text)) {
@@ -22,23 +24,41 @@ export function parseChain(text: string): string {
 
 export class IptablesSaveParser implements LineParser {
   private readonly chains = new Set<string>();
+  /** The table of the lines being read ("*filter"); a hand-written file may name none. */
+  private table: string | undefined;
+  private readonly tables: string[] = [];
 
   constructor(private readonly chain: string) {}
 
   parse(line: string): LineOutcome {
-    if (line.charCodeAt(0) === 58 /* : */) {
-      // ":Blocklist - [0:0]" declares a chain.
-      this.chains.add(line.slice(1, line.indexOf(' ') === -1 ? undefined : line.indexOf(' ')));
+    if (line.charCodeAt(0) === 42 /* * */) {
+      this.table = line.slice(1).trim();
+      this.tables.push(this.table);
       return undefined;
     }
-    if (!line.startsWith(`-A ${this.chain} `)) return undefined;
+    if (line.charCodeAt(0) === 58 /* : */) {
+      // ":Blocklist - [0:0]" declares a chain.
+      if (this.inFilter()) this.chains.add(line.slice(1, line.indexOf(' ') === -1 ? undefined : line.indexOf(' ')));
+      return undefined;
+    }
+    // `iptables-save -c` puts each rule's packet and byte counters first: "[12:720] -A Blocklist …".
+    const rule = line.charCodeAt(0) === 91 /* [ */ ? line.replace(COUNTERS, '') : line;
+    if (!rule.startsWith(`-A ${this.chain} `)) return undefined;
+    if (!this.inFilter()) return { ignored: `it is in the ${this.table} table; a blocklist chain is in the filter table` };
     // A hand-written rules file may add to a chain it never declares.
     this.chains.add(this.chain);
-    return parseRule(line.trimEnd());
+    return parseRule(rule.trimEnd());
+  }
+
+  private inFilter(): boolean {
+    return this.table === undefined || this.table === 'filter';
   }
 
   finish(file: string): void {
     if (this.chains.has(this.chain)) return;
+    if (this.tables.length > 0 && !this.tables.includes('filter')) {
+      throw new UsageError(`${file} has no filter table, where a blocklist chain is (its tables: ${this.tables.join(', ')})`);
+    }
     const found = [...this.chains];
     throw new UsageError(
       found.length === 0

@@ -4,16 +4,29 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
-/** Longest line kept whole; a longer one (a binary file, a missing newline) is cut, and still counted as one line. */
+/**
+ * Longest line kept whole. A longer one (a binary file, a missing newline) is no ban whatever it
+ * holds: the reader rejects any that parses as one. One that does not end within the chunk being
+ * split is cut to MAX_LINE + 1 characters, so it is judged like the others (cut to MAX_LINE,
+ * `192.0.2.1 <spaces> garbage` would read as a valid line), and still counted as one line.
+ */
 export const MAX_LINE = 4096;
+
+/** A byte order mark some editors write at the start of a file; it is not part of the first line. */
+const BOM = '\ufeff';
 
 /** Yields the lines of the stream in batches; "\r\n" endings lose their "\r". */
 export async function* lineBatches(stream: Readable): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let overlong = false;
+  let first = true;
   for await (const chunk of stream) {
-    const text = rest + decoder.write(chunk as Buffer);
+    let text = rest + decoder.write(chunk as Buffer);
+    if (first && text.length > 0) {
+      if (text.startsWith(BOM)) text = text.slice(1);
+      first = false;
+    }
     const lines = text.split('\n');
     rest = lines.pop()!;
     if (overlong && lines.length > 0) {
@@ -22,7 +35,7 @@ export async function* lineBatches(stream: Readable): AsyncGenerator<string[]> {
       overlong = false;
     }
     if (rest.length > MAX_LINE) {
-      if (!overlong) lines.push(rest.slice(0, MAX_LINE));
+      if (!overlong) lines.push(rest.slice(0, MAX_LINE + 1));
       overlong = true;
       rest = '';
     }

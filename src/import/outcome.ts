@@ -35,6 +35,10 @@ export interface Ignored {
 /** undefined: nothing to see (blank, comment, another chain, a log line that is not a ban). */
 export type LineOutcome = Candidate | Rejected | Ignored | undefined;
 
+export function isCandidate(outcome: LineOutcome): outcome is Candidate {
+  return outcome !== undefined && !('error' in outcome) && !('ignored' in outcome);
+}
+
 export function isRejected(outcome: LineOutcome): outcome is Rejected {
   return outcome !== undefined && 'error' in outcome;
 }

@@ -12,7 +12,8 @@ import { isLineFormat, type ImportFormat } from './formats.js';
 import { Importer, type ImportResult, type ImportSettings } from './importer.js';
 import { bufferInput, readAll, type Input } from './input.js';
 import { IptablesSaveParser } from './iptables-save.js';
-import { lineBatches } from './lines.js';
+import { lineBatches, MAX_LINE } from './lines.js';
+import { isCandidate, type LineOutcome } from './outcome.js';
 import type { LineParser } from './parser.js';
 import { parsePlainLine } from './plain.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
@@ -114,6 +115,13 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
   }
 }
 
+const TOO_LONG = { error: `the line is longer than ${MAX_LINE} characters` };
+
+/** A line over MAX_LINE (possibly cut, see lines.ts) is never a ban; as a comment or another rule it is what it is. */
+function judged(text: string, outcome: LineOutcome): LineOutcome {
+  return text.length > MAX_LINE && isCandidate(outcome) ? TOO_LONG : outcome;
+}
+
 class ReadFailure extends Error {
   constructor(
     readonly line: number,
@@ -134,7 +142,7 @@ async function readLines(input: Input, parser: LineParser, importer: Importer, p
     for await (const batch of lineBatches(input.open())) {
       for (const text of batch) {
         line++;
-        importer.accept(line, text, parser.parse(text));
+        importer.accept(line, text, judged(text, parser.parse(text)));
         if ((line & 8191) === 0) {
           progress.update(line);
           await due();

@@ -44,6 +44,14 @@ describe('fail2ban.log', () => {
     assert.ok(isRejected(parseLogLine('2026-11-21 09:18:46,135 fail2ban.actions [1]: NOTICE  [bad jail!] Ban 192.0.2.3')));
   });
 
+  test('a date that does not exist is invalid, not rolled over into another month', () => {
+    for (const date of ['2026-13-01', '2026-00-15', '2026-02-30', '2026-04-31']) {
+      const outcome = parseLogLine(`${date} 09:18:46,135 fail2ban.actions [1]: NOTICE  [sshd] Ban 192.0.2.3`);
+      assert.ok(isRejected(outcome) && /invalid time/.test(outcome.error), date);
+    }
+    assert.ok(!isRejected(parseLogLine('2028-02-29 09:18:46,135 fail2ban.actions [1]: NOTICE  [sshd] Ban 192.0.2.3')), 'a leap day');
+  });
+
   test('the whole real log: the distinct addresses per jail of expected.json, for Ban and for Restore Ban', () => {
     const log = expected('expected.json').fail2ban_log;
     const parser = new Fail2banLogParser();
@@ -67,6 +75,12 @@ describe('fail2ban.log', () => {
       }
       assert.deepEqual(sorted(new Set([...found.values()].flat())), sorted(log[kind].ips), `${kind} addresses`);
     }
+  });
+
+  test('an empty log (just rotated) holds no bans and is no error', () => {
+    const parser = new Fail2banLogParser();
+    for (const line of ['', '  ']) assert.equal(parser.parse(line), undefined);
+    assert.doesNotThrow(() => parser.finish('fail2ban.log'));
   });
 
   test('another log (sshd via rsyslog) is refused as not a fail2ban log', () => {

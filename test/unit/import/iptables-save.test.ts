@@ -37,6 +37,24 @@ describe('iptables-save', () => {
     assert.equal(parseRule('-A Blocklist -j RETURN'), undefined);
   });
 
+  test('iptables-save -c: the counters in front of a rule are skipped', () => {
+    const parser = new IptablesSaveParser('Blocklist');
+    const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':Blocklist - [0:0]', '[12:720] -A Blocklist -s 198.51.100.1/32 -j DROP', '[0:0] -A INPUT -j Blocklist', 'COMMIT'];
+    const found = lines.map((line) => parser.parse(line)).filter((outcome) => outcome !== undefined);
+    assert.deepEqual(found.map((outcome) => formatNetwork((outcome as Candidate).network)), ['198.51.100.1']);
+    parser.finish('counters.rules');
+  });
+
+  test('only the filter table holds the blocklist: the same chain name in raw or mangle is listed, not imported', () => {
+    const parser = new IptablesSaveParser('Blocklist');
+    const outcomes = ['*raw', ':Blocklist - [0:0]', '-A Blocklist -s 192.0.2.1/32 -j DROP', 'COMMIT', '*filter', ':Blocklist - [0:0]', '-A Blocklist -s 192.0.2.2/32 -j DROP', 'COMMIT'].map((line) => parser.parse(line));
+    assert.match((outcomes[2] as { ignored: string }).ignored, /it is in the raw table/);
+    assert.equal(formatNetwork((outcomes[6] as Candidate).network), '192.0.2.2');
+    const rawOnly = new IptablesSaveParser('Blocklist');
+    for (const line of ['*raw', ':Blocklist - [0:0]', '-A Blocklist -s 192.0.2.1/32 -j DROP', 'COMMIT']) rawOnly.parse(line);
+    assert.throws(() => rawOnly.finish('raw.rules'), /raw\.rules has no filter table, where a blocklist chain is \(its tables: raw\)/);
+  });
+
   test('a bad source is invalid, with the reason', () => {
     assert.match((parseRule('-A Blocklist -s 999.1.1.1/32 -j DROP') as { error: string }).error, /invalid source "999\.1\.1\.1\/32": octet 999/);
     assert.match((parseRule('-A Blocklist -s 192.0.2.7/24 -j DROP') as { error: string }).error, /host bits are set/);

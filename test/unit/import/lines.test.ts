@@ -16,6 +16,11 @@ describe('lineBatches', () => {
     assert.deepEqual(await lines(''), []);
   });
 
+  test('a byte order mark at the start is dropped, one anywhere else kept', async () => {
+    assert.deepEqual(await lines('\ufeff192.0.2.1\n\ufeffx\n'), ['192.0.2.1', '\ufeffx']);
+    assert.deepEqual(await lines(Buffer.from([0xef, 0xbb]), Buffer.from([0xbf, 0x31, 0x0a])), ['1']);
+  });
+
   test('a multi-byte character split between chunks stays whole', async () => {
     const bytes = Buffer.from('# café\n192.0.2.1\n');
     assert.deepEqual(await lines(bytes.subarray(0, 5), bytes.subarray(5)), ['# café', '192.0.2.1']);
@@ -25,7 +30,7 @@ describe('lineBatches', () => {
     const long = 'x'.repeat(MAX_LINE * 3);
     const result = await lines('192.0.2.1\n', long.slice(0, MAX_LINE * 2), long.slice(MAX_LINE * 2), '\n192.0.2.2\n');
     assert.equal(result.length, 3);
-    assert.equal(result[1]!.length, MAX_LINE);
+    assert.equal(result[1]!.length, MAX_LINE + 1, 'cut past MAX_LINE, so the reader rejects it as too long');
     assert.deepEqual([result[0], result[2]], ['192.0.2.1', '192.0.2.2']);
   });
 });

@@ -1,0 +1,61 @@
+// Inputs that are not plain regular files, and lines at the edges of how the input is read.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { cliCommand, runProcess } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { MAX_LINE } from '../../../src/import/lines.js';
+import { importJson, session } from './session.js';
+
+/** The read chunk of a file import (input.ts): lines are split a megabyte at a time. */
+const CHUNK = 1 << 20;
+
+describe('import inputs', () => {
+  test("a pipe: bash's <(zcat …) and a named FIFO are read once, like stdin, with --strict too", async () => {
+    const s = await session();
+    const dir = tempDir();
+    const list = join(dir, 'list.txt.gz');
+    writeFileSync(list, gzipSync('198.51.100.1\n198.51.100.2\n'));
+    const [file, argv] = cliCommand(['--db', s.db, 'import', '/dev/stdin', '--format', 'plain', '--no-apply', '--strict', '--json'], s.netns.name);
+    // The import's argument is a pipe that bash made: `stickyban import <(cat list.txt.gz)`.
+    const quoted = [file, ...argv].map((word) => `'${word}'`).join(' ').replace("'/dev/stdin'", `<(cat '${list}')`);
+    const piped = await runProcess('bash', ['-c', quoted]);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(JSON.parse(piped.stdout).added, 2);
+
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `printf '198.51.100.3\\n198.51.100.1\\n' > '${fifo}'`]);
+    const written = new Promise((resolve) => writer.once('exit', resolve));
+    const fromFifo = await importJson(s, [fifo, '--format', 'plain', '--no-apply']);
+    assert.deepEqual([fromFifo.read, fromFifo.added, fromFifo.duplicates], [2, 1, 1]);
+    assert.equal(await written, 0);
+  });
+
+  test('an overlong line is invalid wherever it falls, also across the boundary of a read chunk', async () => {
+    const s = await session();
+    const dir = tempDir();
+    // A valid address padded past MAX_LINE, then garbage: cut at MAX_LINE it would read as valid.
+    const overlong = `198.51.100.9${' '.repeat(MAX_LINE + 2000)}; garbage`;
+    // Puts the overlong line's start MAX_LINE + 900 bytes before the end of the first read chunk, so
+    // more than MAX_LINE of it is still unfinished when that chunk is split.
+    const first = '198.51.100.1\n';
+    const filler = `#${'x'.repeat(CHUNK - (MAX_LINE + 900) - first.length - 2)}\n`;
+    const inside = join(dir, 'inside.txt');
+    const across = join(dir, 'across.txt');
+    writeFileSync(inside, `198.51.100.1\n${overlong}\n198.51.100.2\n`);
+    writeFileSync(across, `${first}${filler}${overlong}\n198.51.100.2\n`);
+    for (const [file, line] of [[inside, 2], [across, 3]] as const) {
+      const result = await importJson(s, [file, '--format', 'plain', '--no-apply']);
+      assert.equal(result.invalid, 1, file);
+      assert.equal(result.invalid_lines[0]!.line, line);
+      assert.match(result.invalid_lines[0]!.error, /too long|longer than/);
+    }
+    assert.match(await s.ok(['list', '--json']), /198\.51\.100\.2/);
+    assert.doesNotMatch(await s.ok(['list', '--json']), /198\.51\.100\.9/);
+  });
+});
