@@ -136,6 +136,12 @@ export function buildProgram(): Command {
 }
 
 export async function runProgram(args: readonly string[]): Promise<void> {
+  // `stickyban export | head -1`: the reader has all it wanted; stop quietly, as a tool killed by
+  // SIGPIPE would (Node ignores that signal, so the write fails with EPIPE instead).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   const program = buildProgram();
   try {
     await program.parseAsync([...args], { from: 'user' });

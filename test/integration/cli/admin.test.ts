@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDb, tempDir } from '../../helpers/tmp.js';
-import { runCli } from '../../helpers/cli.js';
+import { CLI, runCli, runProcess } from '../../helpers/cli.js';
+import { manyIPv4, seedBans } from '../../helpers/seed.js';
 
 interface Listed {
   address: string;
@@ -117,5 +118,17 @@ describe('admin commands', () => {
     const result = await runCli(['--db', join(dir, 'stickyban.db'), 'stats'], { env: { NODE_OPTIONS: `--require ${preload}` } });
     assert.equal(result.code, 1);
     assert.equal(result.stderr, 'stickyban: internal error: stray failure (run with --verbose for details)\n');
+  });
+
+  test('a reader that stops early (export | head -1) ends the command quietly, exit 0', async () => {
+    const db = tempDb();
+    seedBans(db, manyIPv4(20_000));
+    for (const command of ['export', 'list']) {
+      // 20k lines are far more than a pipe holds, so the writes go on after head has exited.
+      const result = await runProcess('bash', ['-c', `set -o pipefail; '${process.execPath}' '${CLI}' --db '${db}' ${command} | head -1`]);
+      assert.equal(result.stderr, '', command);
+      assert.equal(result.code, 0, command);
+      assert.equal(result.stdout.split('\n').length, 2, command);
+    }
   });
 });
