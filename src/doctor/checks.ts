@@ -70,11 +70,11 @@ export function checkStore(store: Store): Finding[] {
 
 /** The backend's own checks, and whether the live entry counts match the plan. */
 export function checkLive(inspection: Inspection, plan: Plan): Finding[] {
-  const findings: Finding[] = inspection.checks.map((check) =>
-    check.ok
-      ? ok(check.what, 'in place')
-      : { status: 'FAIL', check: check.what, detail: check.problem ?? 'not in place', fix: 'stickyban restore' },
-  );
+  const findings: Finding[] = inspection.checks.map((check): Finding => {
+    if (!check.ok) return { status: 'FAIL', check: check.what, detail: check.problem ?? 'not in place', fix: 'stickyban restore' };
+    if (check.warning !== undefined) return { status: 'WARN', check: check.what, detail: check.warning, fix: 'stickyban restore once the chain exists' };
+    return ok(check.what, 'in place');
+  });
   for (const [label, live, planned] of [
     ['IPv4 entries', inspection.entries.v4, plan.v4.entries.length],
     ['IPv6 entries', inspection.entries.v6, plan.v6.entries.length],

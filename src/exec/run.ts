@@ -40,6 +40,8 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   ip6tables: 'iptables',
   'iptables-save': 'iptables',
   'ip6tables-save': 'iptables',
+  'iptables-restore': 'iptables',
+  'ip6tables-restore': 'iptables',
   nft: 'nftables',
   ip: 'iproute2',
 };

@@ -27,6 +27,8 @@ export interface LiveCheck {
   readonly ok: boolean;
   /** When not ok: what is wrong, in a few words. */
   readonly problem?: string;
+  /** When ok but worth a word (doctor warns; self-heal does not restore): a hook chain that does not exist yet. */
+  readonly warning?: string;
 }
 
 export interface Inspection {

@@ -13,7 +13,7 @@ import type { Delta, FamilyDelta } from '../plan/diff.js';
 import type { FamilyPlanStream, PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { Ipset, SET_ABSENT } from './ipset-cmd.js';
-import { ensureRules, inspectRules, iptablesBinary, listRules, type RuleWanted } from './iptables-rules.js';
+import { describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, type RuleWanted } from './iptables-rules.js';
 
 const LINES_PER_CHUNK = 2048;
 const MIN_MAXELEM = 65_536;
@@ -92,10 +92,13 @@ export class IpsetBackend implements FirewallBackend {
         checks.push({ what: `ipset ${set}`, ok: true });
         entries[family === 4 ? 'v4' : 'v6'] = header.entries;
       }
-      const missing = await inspectRules(this.runner, family, this.rulesWanted(family));
+      const { commands, absentHooks } = await inspectRules(this.runner, family, this.rulesWanted(family));
       const binary = iptablesBinary(family);
-      if (missing.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true });
-      for (const command of missing) checks.push({ what: `${binary} ${describeRule(command.why)}`, ok: false, problem: command.why.startsWith('removed') ? 'duplicated' : 'missing' });
+      if (commands.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true });
+      for (const why of new Set(commands.map((command) => command.why))) {
+        checks.push({ what: `${binary} ${describeRule(why)}`, ok: false, problem: why.startsWith('removed') ? 'duplicated' : 'missing' });
+      }
+      for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain) });
     }
     return { checks, entries };
   }
@@ -140,9 +143,9 @@ export class IpsetBackend implements FirewallBackend {
   }
 }
 
-/** "added jump from INPUT to Blocklist" -> "jump from INPUT to Blocklist". */
+/** "added jump from INPUT to Blocklist", "removed 1 duplicate jump from … (one kept, …)" -> "jump from INPUT to Blocklist". */
 function describeRule(why: string): string {
-  return why.replace(/^(added|created|removed a duplicate) /, '');
+  return why.replace(/^(added|created|removed \d+ duplicate) /, '').replace(/ \(one kept.*\)$/, '');
 }
 
 /** The `ipset restore` line for one entry; hash:net cannot hold a /0, so a /0 is its two halves. */

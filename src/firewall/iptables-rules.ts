@@ -15,9 +15,20 @@ export interface RuleWanted {
 }
 
 export interface RuleCommand {
-  readonly args: string[];
+  /** One line of `iptables-restore` input. */
+  readonly line: string;
   /** One line for the log: what this repairs. */
   readonly why: string;
+}
+
+export interface RulePlan {
+  /** Applied together, in one `iptables-restore --noflush` transaction. */
+  readonly commands: RuleCommand[];
+  /**
+   * Hook chains that do not exist (yet), such as DOCKER-USER before Docker starts: nothing can jump
+   * from them. They are skipped, not an error; the next restore adds the jump once they exist.
+   */
+  readonly absentHooks: string[];
 }
 
 export function matchSpec(set: string): string[] {
@@ -25,29 +36,45 @@ export function matchSpec(set: string): string[] {
 }
 
 /**
- * Commands that make the table hold our chain, exactly one match rule in it and exactly one jump
- * from each hook chain. The admin's own rules, in our chain or elsewhere, are left as they are; a
- * missing rule is inserted first in the chain so a trailing RETURN cannot shadow it.
+ * What makes the table hold our chain, exactly one match rule in it and exactly one jump from each
+ * hook chain. The admin's own rules, in our chain or elsewhere, are left as they are; a missing rule
+ * is inserted first in the chain so a trailing RETURN cannot shadow it.
  */
-export function planRules(listing: string, wanted: RuleWanted): RuleCommand[] {
+export function planRules(listing: string, wanted: RuleWanted): RulePlan {
   const lines = listing.split('\n').map((line) => line.trim());
   const count = (chain: string, spec: string[]): number => lines.filter((line) => line === `-A ${chain} ${spec.join(' ')}`).length;
+  const exists = (chain: string): boolean => lines.includes(`-N ${chain}`) || lines.some((line) => line.startsWith(`-P ${chain} `));
   const commands: RuleCommand[] = [];
-  const chainExists = lines.includes(`-N ${wanted.chain}`);
-  if (!chainExists) commands.push({ args: ['-N', wanted.chain], why: `created chain ${wanted.chain}` });
+  const chainExists = exists(wanted.chain);
+  // Declared only when missing: iptables-restore flushes a chain it is told to declare.
+  if (!chainExists) commands.push({ line: `:${wanted.chain} - [0:0]`, why: `created chain ${wanted.chain}` });
 
   const match = matchSpec(wanted.set);
   commands.push(...exactlyOnce(wanted.chain, match, chainExists ? count(wanted.chain, match) : 0, `rule ${match.join(' ')} in ${wanted.chain}`));
+  const absentHooks: string[] = [];
   for (const hook of wanted.hookChains) {
+    if (!exists(hook)) {
+      absentHooks.push(hook);
+      continue;
+    }
     const jump = ['-j', wanted.chain];
     commands.push(...exactlyOnce(hook, jump, count(hook, jump), `jump from ${hook} to ${wanted.chain}`));
   }
-  return commands;
+  return { commands, absentHooks };
 }
 
+/**
+ * One copy, first in the chain. Duplicates are all deleted and one copy inserted first again, in the
+ * same transaction: deleting by position could hit another rule if one were inserted meanwhile (as
+ * fail2ban does in INPUT), and deleting by content takes the earliest copy, which would leave a
+ * later one, perhaps behind an ACCEPT.
+ */
 function exactlyOnce(chain: string, spec: string[], present: number, what: string): RuleCommand[] {
-  if (present === 0) return [{ args: ['-I', chain, '1', ...spec], why: `added ${what}` }];
-  return Array.from({ length: present - 1 }, () => ({ args: ['-D', chain, ...spec], why: `removed a duplicate ${what}` }));
+  const insert = { line: `-I ${chain} 1 ${spec.join(' ')}`, why: `added ${what}` };
+  if (present === 0) return [insert];
+  if (present === 1) return [];
+  const why = `removed ${present - 1} duplicate ${what} (one kept, first in ${chain})`;
+  return [...Array.from({ length: present }, () => ({ line: `-D ${chain} ${spec.join(' ')}`, why })), { ...insert, why }];
 }
 
 export function iptablesBinary(family: Family): string {
@@ -61,19 +88,28 @@ export async function listRules(runner: Runner, family: Family): Promise<string>
 }
 
 /**
- * Applies what planRules says to the filter table of one family; returns what it did. `listing` is
+ * Applies what planRules says to the filter table of one family, in one `iptables-restore --noflush`
+ * (one process, and atomic: a jump is never missing in between); returns what it did. `listing` is
  * the table read earlier (restore reads it while the sets load), or it is read now.
  */
 export async function ensureRules(runner: Runner, family: Family, wanted: RuleWanted, listing?: string): Promise<string[]> {
   const binary = iptablesBinary(family);
-  const commands = planRules(listing ?? (await listRules(runner, family)), wanted);
-  for (const command of commands) {
-    await runner(binary, ['-w', '-t', 'filter', ...command.args], { context: `${binary}: ${command.why}` });
+  const { commands, absentHooks } = planRules(listing ?? (await listRules(runner, family)), wanted);
+  if (commands.length > 0) {
+    const input = `*filter\n${commands.map((command) => command.line).join('\n')}\nCOMMIT\n`;
+    await runner(`${binary}-restore`, ['-w', '--noflush'], { input, context: `${binary}: ${[...new Set(commands.map((command) => command.why))].join(', ')}` });
   }
-  return commands.map((command) => `${binary}: ${command.why}`);
+  return [
+    ...[...new Set(commands.map((command) => command.why))].map((why) => `${binary}: ${why}`),
+    ...absentHooks.map((hook) => `${binary}: ${describeAbsentHook(hook, wanted.chain)}`),
+  ];
+}
+
+export function describeAbsentHook(hook: string, chain: string): string {
+  return `no jump from ${hook} to ${chain}: chain ${hook} does not exist (yet); the next restore adds it`;
 }
 
 /** The problems planRules would fix, without fixing them (doctor, self-heal). */
-export async function inspectRules(runner: Runner, family: Family, wanted: RuleWanted): Promise<RuleCommand[]> {
+export async function inspectRules(runner: Runner, family: Family, wanted: RuleWanted): Promise<RulePlan> {
   return planRules(await listRules(runner, family), wanted);
 }

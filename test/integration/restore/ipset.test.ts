@@ -174,6 +174,52 @@ describe('restore with ipset + iptables', () => {
     assert.deepEqual(after.filter((line) => line !== ours), before, 'every rule of the admin is still there, in order');
   });
 
+  test('duplicated jumps and rules: one copy is kept, first in its chain, never the one behind an ACCEPT or RETURN', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    await cli(netns, db, 'ban', '203.0.113.7');
+    await cli(netns, db, 'restore');
+    const ours = '-m set --match-set stickyban4 src -j DROP';
+    // An admin (or two config-management runs) added a second jump after an ACCEPT of SSH, and a
+    // second copy of our rule after a RETURN for a partner network.
+    await netns.exec('iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']);
+    await netns.exec('iptables', ['-A', 'INPUT', '-j', 'Blocklist']);
+    await netns.exec('iptables', ['-A', 'Blocklist', '-s', '192.0.2.0/24', '-j', 'RETURN']);
+    await netns.exec('iptables', ['-A', 'Blocklist', ...ours.split(' ')]);
+    const doctor = await netns.cli(['--db', db, 'doctor']);
+    assert.match(doctor.stdout, /FAIL +iptables jump from INPUT to Blocklist: duplicated/);
+    assert.match(doctor.stdout, /FAIL +iptables rule -m set --match-set stickyban4 src -j DROP in Blocklist: duplicated/);
+
+    assert.match(await cli(netns, db, 'restore', '--verbose'), /iptables: removed 1 duplicate jump from INPUT to Blocklist \(one kept, first in INPUT\)/);
+    const input = (await netns.exec('iptables', ['-S', 'INPUT'])).split('\n').filter((line) => line.startsWith('-A'));
+    assert.deepEqual(input, ['-A INPUT -j Blocklist', '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT']);
+    const blocklist = (await netns.exec('iptables', ['-S', 'Blocklist'])).split('\n').filter((line) => line.startsWith('-A'));
+    assert.deepEqual(blocklist, [`-A Blocklist ${ours}`, '-A Blocklist -s 192.0.2.0/24 -j RETURN']);
+  });
+
+  test('a hook chain that does not exist yet (DOCKER-USER before Docker) is skipped with a note; both families are protected', async () => {
+    const netns = await Netns.create();
+    const dir = tempDir();
+    const db = join(dir, 'stickyban.db');
+    const config = join(dir, 'config.toml');
+    writeFileSync(config, '[ipset]\nhook_chains = ["INPUT", "DOCKER-USER"]\n');
+    const run = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+    assert.equal((await run('ban', '203.0.113.7')).code, 0);
+    assert.equal((await run('ban', '2001:db8::7')).code, 0);
+    const restored = await run('restore', '--verbose');
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /iptables: no jump from DOCKER-USER to Blocklist: chain DOCKER-USER does not exist \(yet\)/);
+    assert.deepEqual(await rules(netns, 'iptables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban4 src -j DROP']);
+    assert.deepEqual(await rules(netns, 'ip6tables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban6 src -j DROP']);
+    const doctor = await run('doctor');
+    assert.match(doctor.stdout, /WARN +iptables jump from DOCKER-USER: no jump from DOCKER-USER/);
+    assert.equal((await run('restore', '--if-missing')).stdout.includes('nothing to restore'), true, 'an absent hook chain is not a repair');
+
+    await netns.exec('iptables', ['-N', 'DOCKER-USER']);
+    assert.equal((await run('restore', '--if-missing')).code, 0);
+    assert.ok((await rules(netns, 'iptables')).includes('-A DOCKER-USER -j Blocklist'), 'the jump is added once the chain exists');
+  });
+
   test('a set of the wrong type is refused with the kernel message; the old set stays untouched', async () => {
     const netns = await Netns.create();
     const db = tempDb();
