@@ -28,11 +28,15 @@ export function parseDestination(family: Family, dst: string): Cidr<number | big
 
 export type RouteVerb = 'add' | 'del';
 
-/** One `ip -batch` line. The type narrows a delete to blackhole routes, so no other route is touched. */
+/**
+ * One `ip -batch` line. The type narrows a delete to blackhole routes, so no other route is touched.
+ * An add is a `replace`: a route with our metric is ours, and one of another type (`dev lo`) would
+ * make a plain add fail with "File exists" and leave the address unblocked.
+ */
 export function routeLine(verb: RouteVerb, family: Family, cidr: Cidr<number | bigint>, metric: number): string {
   // CIDR notation even for a host or /0: `ip` reads the family from the address (no -6 per line).
   const text = cidr.prefix === 0 ? (family === 4 ? '0.0.0.0/0' : '::/0') : formatCidr(family, cidr as Cidr<number> & Cidr<bigint>);
-  return `route ${verb} blackhole ${text} metric ${metric}\n`;
+  return `route ${verb === 'add' ? 'replace' : 'del'} blackhole ${text} metric ${metric}\n`;
 }
 
 export interface BatchFailure {

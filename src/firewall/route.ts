@@ -1,7 +1,8 @@
 // The route backend: one blackhole route per planned entry, with our own metric, for hosts without a
 // packet filter. A blackhole route drops what the host sends to a banned address, so a banned client
 // cannot complete a TCP handshake; its packets still arrive (strict rp_filter drops those too, IPv4
-// only). Routes of any other type or metric belong to the admin and are never touched.
+// only). Routes with another metric belong to the admin and are never touched; one with ours to a
+// banned destination is made a blackhole.
 // Routes cannot be swapped at once like a set, so changes add before they delete: a planned entry is
 // never unblocked on the way.
 

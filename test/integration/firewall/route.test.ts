@@ -76,6 +76,15 @@ describe('route backend', () => {
     assert.match(await netns.exec('ip', ['route', 'show', 'type', 'unreachable']), /^unreachable 192\.0\.2\.1 metric 778 \n$/);
   });
 
+  test('a route of another type with our metric to a banned address is made a blackhole, not reported done and left', async () => {
+    const { netns, cli } = await setup();
+    await netns.exec('ip', ['route', 'add', '192.0.2.8', 'dev', 'lo', 'metric', String(METRIC)]);
+    await cli('restore');
+    await cli('ban', '192.0.2.8');
+    assert.deepEqual(await ours(netns, 4), ['192.0.2.8']);
+    assert.match(await cli('restore'), /^restored 1 IPv4 and 0 IPv6 entries/, 'the next restore finds it in place');
+  });
+
   test('a restore after unbanning some addresses removes exactly their routes', async () => {
     const { netns, cli, offline } = await setup();
     const v4 = ['192.0.2.1', '192.0.2.2', '192.0.2.3', '198.51.100.0/24'];
