@@ -15,7 +15,9 @@ export interface HealResult {
 }
 
 export async function healLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string): Promise<HealResult> {
-  const problems = (await backend.presence()).filter((check) => !check.ok);
+  const last = store.read(() => store.restores.last());
+  const loaded = last?.backend === backend.name ? { v4: last.entries4, v6: last.entries6 } : undefined;
+  const problems = (await backend.presence(loaded)).filter((check) => !check.ok);
   if (problems.length === 0) return { problems };
   return { problems, restore: await restoreLive(store, config, clock, backend, trigger) };
 }

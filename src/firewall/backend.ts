@@ -21,6 +21,11 @@ export interface UpdateReport {
 }
 
 /** One thing a backend needs in place, as doctor reports it and the daemon's self-heal checks it. */
+export interface LoadedEntries {
+  readonly v4: number;
+  readonly v6: number;
+}
+
 export interface LiveCheck {
   /** What is checked, e.g. "ipset stickyban4" or "jump from INPUT to Blocklist (iptables)". */
   readonly what: string;
@@ -50,9 +55,11 @@ export interface FirewallBackend {
   update(delta: Delta): Promise<UpdateReport>;
   /**
    * Whether what a foreign firewall reload removes (sets, table, chain, rules, jumps) is still in
-   * place, as cheaply as the backend can tell: the daemon runs it every few seconds.
+   * place, as cheaply as the backend can tell: the daemon runs it every few seconds. `loaded` is
+   * what the last restore with this backend loaded, for a backend without a container that could
+   * be missing (routes): there, a family whose entries are all gone is.
    */
-  presence(): Promise<LiveCheck[]>;
+  presence(loaded?: LoadedEntries): Promise<LiveCheck[]>;
   /** Reads everything in place, entry counts too, without changing anything (doctor). */
   inspect(): Promise<Inspection>;
 }

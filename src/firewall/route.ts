@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import { collect, type PlanStream } from '../plan/plan.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LoadedEntries, UpdateReport } from './backend.js';
 import { Ip, type BatchLine } from './route-cmd.js';
 import { parseRoutes, routeLine } from './route-parse.js';
 import { diffEntries } from '../plan/diff.js';
@@ -48,9 +48,21 @@ export class RouteBackend implements FirewallBackend {
     return { added: delta.v4.add.length + delta.v6.add.length, removed: delta.v4.del.length + delta.v6.del.length };
   }
 
-  /** Firewall reloads leave routes alone: nothing for the daemon to watch (and listing 1M routes is slow). */
-  async presence(): Promise<LiveCheck[]> {
-    return [];
+  /**
+   * Firewall reloads leave routes alone, but taking `lo` down (ifdown -a) removes every IPv6
+   * blackhole route, and `ip route flush` all of them. With no container that could be missing, a
+   * family whose routes are all gone while the last restore loaded some is what is looked for.
+   * (Single routes deleted by hand are the scheduled resync's to repair.)
+   */
+  async presence(loaded?: LoadedEntries): Promise<LiveCheck[]> {
+    const checks: LiveCheck[] = [];
+    for (const [family, expected] of [[4, loaded?.v4 ?? 0], [6, loaded?.v6 ?? 0]] as const) {
+      if (expected === 0) continue;
+      const what = `IPv${family} blackhole routes with metric ${this.settings.metric}`;
+      const live = (await this.ours(family)).length;
+      checks.push(live > 0 ? { what, ok: true } : { what, ok: false, problem: `are all gone (the last restore loaded ${expected})` });
+    }
+    return checks;
   }
 
   async inspect(): Promise<Inspection> {

@@ -85,6 +85,20 @@ describe('route backend', () => {
     assert.match(await cli('restore'), /^restored 1 IPv4 and 0 IPv6 entries/, 'the next restore finds it in place');
   });
 
+  test('routes that vanished with lo (ifdown -a) are noticed by restore --if-missing and put back', async () => {
+    const { netns, cli } = await setup();
+    for (const ban of ['192.0.2.1', '2001:db8::1', '2001:db8:2::/48']) await cli('ban', ban);
+    await cli('restore');
+    assert.match(await cli('restore', '--if-missing'), /nothing to restore/);
+    // Taking lo down removes every IPv6 route through it, blackholes included.
+    await netns.exec('ip', ['link', 'set', 'lo', 'down']);
+    await netns.exec('ip', ['link', 'set', 'lo', 'up']);
+    assert.deepEqual(await ours(netns, 6), []);
+    assert.match(await cli('restore', '--if-missing'), new RegExp(`missing: IPv6 blackhole routes with metric ${METRIC} are all gone \\(the last restore loaded 2\\)`));
+    assert.deepEqual(await ours(netns, 6), ['2001:db8:2::/48', '2001:db8::1']);
+    assert.deepEqual(await ours(netns, 4), ['192.0.2.1']);
+  });
+
   test('a restore after unbanning some addresses removes exactly their routes', async () => {
     const { netns, cli, offline } = await setup();
     const v4 = ['192.0.2.1', '192.0.2.2', '192.0.2.3', '198.51.100.0/24'];
