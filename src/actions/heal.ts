@@ -3,6 +3,7 @@
 // missing does it pay for a full restore from the store.
 
 import type { Clock } from '../clock.js';
+import { OperationalError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend, LiveCheck } from '../firewall/backend.js';
 import type { Store } from '../store/store.js';
@@ -19,6 +20,9 @@ export async function healLive(store: Store, config: Config, clock: Clock, backe
   const loaded = last?.backend === backend.name ? { v4: last.entries4, v6: last.entries6 } : undefined;
   const problems = (await backend.presence(loaded)).filter((check) => !check.ok);
   if (problems.length === 0) return { problems };
+  // A restore would fail on it again: say what to do instead of rebuilding every few seconds.
+  const stuck = problems.filter((problem) => problem.fix !== undefined);
+  if (stuck.length > 0) throw new OperationalError(stuck.map((problem) => `${problem.what} ${problem.problem}: ${problem.fix}`).join('; '));
   return { problems, restore: await restoreLive(store, config, clock, backend, trigger) };
 }
 

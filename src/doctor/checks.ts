@@ -71,7 +71,7 @@ export function checkStore(store: Store): Finding[] {
 /** The backend's own checks, and whether the live entry counts match the plan. */
 export function checkLive(inspection: Inspection, plan: Plan): Finding[] {
   const findings: Finding[] = inspection.checks.map((check): Finding => {
-    if (!check.ok) return { status: 'FAIL', check: check.what, detail: check.problem ?? 'not in place', fix: 'stickyban restore' };
+    if (!check.ok) return { status: 'FAIL', check: check.what, detail: check.problem ?? 'not in place', fix: check.fix ?? 'stickyban restore' };
     if (check.warning !== undefined) return { status: 'WARN', check: check.what, detail: check.warning, fix: 'stickyban restore once the chain exists' };
     return ok(check.what, 'in place');
   });

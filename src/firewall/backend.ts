@@ -34,6 +34,8 @@ export interface LiveCheck {
   readonly problem?: string;
   /** When ok but worth a word (doctor warns; self-heal does not restore): a hook chain that does not exist yet. */
   readonly warning?: string;
+  /** When not ok and a restore cannot repair it (a set of another type in the way): what the admin must do. */
+  readonly fix?: string;
 }
 
 export interface Inspection {

@@ -16,9 +16,13 @@ export const SET_ABSENT = /The set with the given name does not exist/;
 export class Ipset {
   constructor(private readonly runner: Runner) {}
 
-  async names(): Promise<string[]> {
-    const { stdout } = await this.runner('ipset', ['list', '-n'], { context: 'listing ipsets' });
-    return stdout.split('\n').filter(Boolean);
+  /** The header of every set (`ipset list -t`: counts, not members, so cheap at any size). */
+  async headers(): Promise<SetHeader[]> {
+    const { stdout } = await this.runner('ipset', ['list', '-t'], { context: 'listing ipsets' });
+    return stdout
+      .split(/\n\s*\n/)
+      .map(parseHeader)
+      .filter((header) => header.name !== '');
   }
 
   /** Header of one set, or undefined when it does not exist. */

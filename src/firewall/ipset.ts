@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import type { Cidr, Family } from '../address/network.js';
 import { formatCidr } from '../address/format.js';
 import type { Config } from '../config/config.js';
-import { ToolError } from '../errors.js';
+import { OperationalError, ToolError } from '../errors.js';
 import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import type { FamilyPlanStream, PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
-import { Ipset, SET_ABSENT } from './ipset-cmd.js';
+import { Ipset, SET_ABSENT, type SetHeader } from './ipset-cmd.js';
 import { describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, type RuleWanted } from './iptables-rules.js';
 
 const LINES_PER_CHUNK = 2048;
@@ -40,11 +40,21 @@ export class IpsetBackend implements FirewallBackend {
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
     // The rules are read while the sets load; they refer to the sets, so they are changed after.
     const listings = awaitLater(Promise.all([listRules(this.runner, 4), listRules(this.runner, 6)]));
-    const listed = awaitLater(this.ipset.names());
+    const listed = awaitLater(this.ipset.headers());
     // The store is read while ipset lists the sets.
     const plan = makePlan();
-    const names = await listed;
-    const families = [this.rebuildSteps(4, plan.v4, names), this.rebuildSteps(6, plan.v6, names)];
+    const headers = await listed;
+    const names = headers.map((header) => header.name);
+    // A live set of another type cannot be swapped with ours: that family is left as it is and named
+    // at the end; the other one is still loaded and protected.
+    const refused = ([4, 6] as const).flatMap((family) => {
+      const problem = this.mismatch(family, headers.find((header) => header.name === this.setName(family)));
+      return problem === undefined ? [] : [{ family, problem }];
+    });
+    const loads = (family: Family) => !refused.some((refusal) => refusal.family === family);
+    const families: RebuildSteps[] = [];
+    if (loads(4)) families.push(this.rebuildSteps(4, plan.v4, names));
+    if (loads(6)) families.push(this.rebuildSteps(6, plan.v6, names));
     const script = function* (): Generator<string> {
       for (const steps of families) yield steps.head;
       for (const steps of families) yield* steps.adds;
@@ -52,7 +62,7 @@ export class IpsetBackend implements FirewallBackend {
       for (const steps of families) yield steps.tail;
     };
     try {
-      await this.ipset.restore(script(), { exist: false, context: `loading ipsets ${this.setName(4)} and ${this.setName(6)}` });
+      if (families.length > 0) await this.ipset.restore(script(), { exist: false, context: `loading ipsets ${families.map((steps) => steps.live).join(' and ')}` });
     } catch (error) {
       // Do not leave half-filled temporary sets behind; live sets not yet swapped are untouched.
       for (const steps of families) await this.ipset.destroy(steps.temp).catch(() => undefined);
@@ -61,7 +71,11 @@ export class IpsetBackend implements FirewallBackend {
     const notes = families.flatMap((steps) => steps.notes);
     const [listing4, listing6] = await listings;
     for (const [family, listing] of [[4, listing4], [6, listing6]] as const) {
-      notes.push(...(await ensureRules(this.runner, family, this.rulesWanted(family), listing)));
+      if (loads(family)) notes.push(...(await ensureRules(this.runner, family, this.rulesWanted(family), listing)));
+    }
+    if (refused.length > 0) {
+      const restored = families.map((steps) => `IPv${steps.family} was restored`);
+      throw new OperationalError([...refused.map((refusal) => refusal.problem), ...restored].join('; '));
     }
     return { v4: plan.v4.stats.planned, v6: plan.v6.stats.planned, notes };
   }
@@ -84,10 +98,10 @@ export class IpsetBackend implements FirewallBackend {
     for (const family of [4, 6] as const) {
       const set = this.setName(family);
       const header = await this.ipset.header(set);
-      const wantedFamily = family === 4 ? 'inet' : 'inet6';
+      const mismatch = this.mismatch(family, header);
       if (!header) checks.push({ what: `ipset ${set}`, ok: false, problem: 'does not exist' });
-      else if (header.type !== 'hash:net' || header.family !== wantedFamily) {
-        checks.push({ what: `ipset ${set}`, ok: false, problem: `is ${header.type} family ${header.family}, expected hash:net family ${wantedFamily}` });
+      else if (mismatch !== undefined) {
+        checks.push({ what: `ipset ${set}`, ok: false, problem: `is ${header.type} family ${header.family}`, fix: mismatch.replace(/^.*?: /, '') });
       } else {
         checks.push({ what: `ipset ${set}`, ok: true });
         entries[family === 4 ? 'v4' : 'v6'] = header.entries;
@@ -101,6 +115,17 @@ export class IpsetBackend implements FirewallBackend {
       for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain) });
     }
     return { checks, entries };
+  }
+
+  /** Why the live set `header` (if there is one) cannot be rebuilt by a swap, with the way out. */
+  private mismatch(family: Family, header: SetHeader | undefined): string | undefined {
+    const wanted = family === 4 ? 'inet' : 'inet6';
+    if (header === undefined || (header.type === 'hash:net' && header.family === wanted)) return undefined;
+    const set = header.name;
+    return (
+      `ipset ${set} exists as ${header.type} family ${header.family}, not the hash:net family ${wanted} stickyban loads: ` +
+      `remove the rules that use it and run ipset destroy ${set}, or have stickyban use another name (set${family} in [ipset] of the config)`
+    );
   }
 
   /** The parts of the batch that rebuild one family's set. */
@@ -121,7 +146,7 @@ export class IpsetBackend implements FirewallBackend {
       notes.push(`created ipset ${live}`);
     }
     head += `create ${temp} ${options}\n`;
-    return { temp, head, adds: addLines(family, temp, plan.entries), tail: `swap ${temp} ${live}\ndestroy ${temp}\n`, notes };
+    return { family, live, temp, head, adds: addLines(family, temp, plan.entries), tail: `swap ${temp} ${live}\ndestroy ${temp}\n`, notes };
   }
 
   private async updateFamily<K extends number | bigint>(family: Family, delta: FamilyDelta<K>): Promise<UpdateReport> {
@@ -156,6 +181,8 @@ function ipsetLines<K extends number | bigint>(verb: 'add' | 'del', set: string,
 }
 
 interface RebuildSteps {
+  readonly family: Family;
+  readonly live: string;
   readonly temp: string;
   /** Clean-up of leftovers, the live set if it is missing, the temporary set. */
   readonly head: string;

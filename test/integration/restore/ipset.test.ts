@@ -220,17 +220,31 @@ describe('restore with ipset + iptables', () => {
     assert.ok((await rules(netns, 'iptables')).includes('-A DOCKER-USER -j Blocklist'), 'the jump is added once the chain exists');
   });
 
-  test('a set of the wrong type is refused with the kernel message; the old set stays untouched', async () => {
+  test('a set of another type in the way: that family is left untouched and named with the way out; the other is still protected', async () => {
     const netns = await Netns.create();
     const db = tempDb();
     await cli(netns, db, 'ban', '203.0.113.7');
+    await cli(netns, db, 'ban', '2001:db8::7');
     await netns.exec('ipset', ['create', 'stickyban4', 'hash:ip']);
     await netns.exec('ipset', ['add', 'stickyban4', '192.0.2.1']);
     const result = await netns.cli(['--db', db, 'restore']);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^stickyban: loading ipsets stickyban4 and stickyban6: ipset restore failed: .*(type|swapped).*\n$/);
-    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['192.0.2.1']);
-    assert.doesNotMatch(await netns.exec('ipset', ['list', '-n']), /-t\d+$/m, 'the temporary sets were removed');
+    assert.equal(
+      result.stderr,
+      'stickyban: ipset stickyban4 exists as hash:ip family inet, not the hash:net family inet stickyban loads: remove the rules that use it and run ipset destroy stickyban4, ' +
+        'or have stickyban use another name (set4 in [ipset] of the config); IPv6 was restored\n',
+    );
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['192.0.2.1'], 'the admin set is untouched');
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::7']);
+    assert.deepEqual(await rules(netns, 'ip6tables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban6 src -j DROP']);
+    assert.deepEqual(await rules(netns, 'iptables'), [], 'no rule for a set stickyban did not load');
+    assert.doesNotMatch(await netns.exec('ipset', ['list', '-n']), /-t\d+$/m, 'no temporary set is left');
+
+    const doctor = await netns.cli(['--db', db, 'doctor']);
+    assert.match(doctor.stdout, /FAIL +ipset stickyban4: is hash:ip family inet \(fix: remove the rules that use it and run ipset destroy stickyban4/);
+    const heal = await netns.cli(['--db', db, 'restore', '--if-missing']);
+    assert.equal(heal.code, 1);
+    assert.match(heal.stderr, /^stickyban: ipset stickyban4 is hash:ip family inet: remove the rules that use it/);
   });
 
   test('missing tools and missing root are one clear line, exit 1', async () => {
