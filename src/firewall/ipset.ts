@@ -152,9 +152,11 @@ export class IpsetBackend implements FirewallBackend {
   private async updateFamily<K extends number | bigint>(family: Family, delta: FamilyDelta<K>): Promise<UpdateReport> {
     if (delta.add.length + delta.del.length === 0) return { added: 0, removed: 0 };
     const set = this.setName(family);
+    // Adds first: a block split around a new safelist entry gets its pieces before it goes, so no
+    // other address of it is unblocked for even a moment (the entries are not swapped in here).
     const lines = [
-      ...delta.del.map((cidr) => ipsetLines('del', set, family, cidr)),
       ...delta.add.map((cidr) => ipsetLines('add', set, family, cidr)),
+      ...delta.del.map((cidr) => ipsetLines('del', set, family, cidr)),
     ];
     try {
       await this.ipset.restore(lines.join(''), { exist: true, context: `updating ipset ${set}` });
