@@ -69,7 +69,13 @@ export class NftablesBackend implements FirewallBackend {
       } catch (error) {
         if (!(error instanceof ToolError)) throw error;
         // nft says "No such file or directory" for a missing table, set or hash element alike.
-        if (NFT_ABSENT.test(error.stderr) && !(await this.exists())) return absent;
+        if (NFT_ABSENT.test(error.stderr)) {
+          if (!(await this.exists())) return absent;
+          // Our chain is there but a set is not: the table was made by hand or by another tool.
+          throw new OperationalError(
+            `nftables table inet ${this.settings.table} is not laid out as stickyban makes it (${firstLine(error.stderr)}); stickyban restore replaces the whole table (keep your own rules in another table)`,
+          );
+        }
         if (SET_FULL.test(error.stderr)) {
           throw new OperationalError(`${error.message} (a set of table ${this.table} is full: a restore sizes it for twice its entries again; run stickyban restore)`);
         }
@@ -111,4 +117,9 @@ export class NftablesBackend implements FirewallBackend {
       blocksAdd: result.add.map((cidr) => formatElement(family, cidr)),
     };
   }
+}
+
+/** The first line nft printed, for a one-line message. */
+function firstLine(stderr: string): string {
+  return stderr.trim().split('\n')[0] ?? '';
 }

@@ -212,6 +212,16 @@ describe('nftables backend', () => {
     assert.deepEqual(await elements(netns, 'v4_hosts'), ['192.0.2.1'], 'the next restore loads it');
   });
 
+  test('a table of that name made by hand: the hook says what is wrong in one line; restore replaces it', async () => {
+    const { netns, db, cli } = await setup();
+    await netns.exec('nft', ['-f', '-'], { input: 'table inet stickyban {\n set v4 { type ipv4_addr; }\n chain input { type filter hook input priority 0; policy accept; }\n}\n' });
+    const result = await netns.cli(['--db', db, '--config', join(db, '..', 'config.toml'), 'ban', '192.0.2.1']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^stickyban: recorded 192\.0\.2\.1 \(jail manual\), but the live set was not updated: nftables table inet stickyban is not laid out as stickyban makes it \(.*\); stickyban restore replaces the whole table \(keep your own rules in another table\)\n$/);
+    await cli('restore');
+    assert.deepEqual(await elements(netns, 'v4_hosts'), ['192.0.2.1'], 'the ban was recorded; the restore loads it');
+  });
+
   test('many bans at once, some nested in others, all succeed and block what the store says', async () => {
     const { netns, cli } = await setup();
     await cli('restore');
