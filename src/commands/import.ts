@@ -63,8 +63,10 @@ export async function importBans(file: string, options: ImportOptions, ctx: Cont
   };
 
   const prepared = await prepare(job, options.strict === true);
+  let checkedLines: number | undefined;
   if (options.strict) {
     const checked = await check(job, prepared);
+    checkedLines = checked.read;
     if (checked.invalid > 0) {
       reportProblems(input.name, checked, options, ctx);
       const first = checked.problems[0]!;
@@ -74,7 +76,7 @@ export async function importBans(file: string, options: ImportOptions, ctx: Cont
     }
   }
 
-  const { result, store } = await write(() => openStore(ctx), job, prepared);
+  const { result, store } = await write(() => openStore(ctx), job, prepared, checkedLines);
   try {
     reportProblems(input.name, result, options, ctx);
     let live: LiveOutcome = { state: 'unchanged' };

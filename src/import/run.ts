@@ -68,7 +68,7 @@ export interface Written {
 }
 
 /** The write pass. */
-export async function write(openStore: () => Promise<Store>, job: ImportJob, prepared: Prepared): Promise<Written> {
+export async function write(openStore: () => Promise<Store>, job: ImportJob, prepared: Prepared, checkedLines?: number): Promise<Written> {
   const importer = new Importer(job.settings, true);
   let store: Store | undefined;
   let bulk: BulkWrites | undefined;
@@ -95,7 +95,7 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
       progress.done();
     } else {
       try {
-        await readLines(prepared.input, parserOf(job), importer, job.progress(prepared.input.bytesRead, prepared.input.size), due);
+        await readLines(prepared.input, parserOf(job), importer, job.progress(prepared.input.bytesRead, prepared.input.size), due, checkedLines);
       } catch (error) {
         if (!(error instanceof ReadFailure)) throw error;
         // What was read is valid and worth keeping; a second run adds only the rest.
@@ -135,12 +135,17 @@ function acceptRow(importer: Importer, row: Fail2banRow): void {
   importer.accept(describeRow(row), `${String(row.jail)} ${String(row.ip)}`, rowOutcome(row));
 }
 
-/** Reads every line; `due` writes what is waiting once the window is full. */
-async function readLines(input: Input, parser: LineParser, importer: Importer, progress: Progress, due: () => Promise<void>): Promise<void> {
+/**
+ * Reads the lines (the first `limit` of them: --strict's second pass takes exactly the lines its
+ * first pass checked, not what a live log gained since); `due` writes what is waiting once the
+ * window is full.
+ */
+async function readLines(input: Input, parser: LineParser, importer: Importer, progress: Progress, due: () => Promise<void>, limit = Infinity): Promise<void> {
   let line = 0;
   try {
-    for await (const batch of lineBatches(input.open())) {
+    reading: for await (const batch of lineBatches(input.open())) {
       for (const text of batch) {
+        if (line === limit) break reading;
         line++;
         importer.accept(line, text, judged(text, parser.parse(text)));
         if ((line & 8191) === 0) {
