@@ -31,7 +31,9 @@ export function parseDuration(text: string, what: string): number {
  */
 export function parseBantime(text: string): number {
   if (text === '-1') return -1;
-  if (/^(0|[1-9]\d{0,9})$/.test(text)) return Number(text);
+  // fail2ban's bantime.increment without a maxtime doubles the bantime on every ban, without bound:
+  // the hook must not lose such a ban. Beyond what a number holds exactly it is forever anyway.
+  if (/^(0|[1-9]\d*)$/.test(text)) return text.length > 15 ? -1 : Number(text);
   const seconds = tryParseDuration(text);
   if (seconds === undefined) {
     throw new UsageError(`invalid bantime ${quote(text)}: expected seconds (-1 for forever) or a duration such as 1h`);

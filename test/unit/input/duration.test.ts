@@ -29,6 +29,10 @@ describe('durations', () => {
     assert.equal(parseBantime('-1'), -1);
     assert.equal(parseBantime('0'), 0);
     assert.equal(parseBantime('1w'), 604_800);
+    // bantime.increment without maxtime: 86400 * 2^17, and far beyond what a number holds.
+    assert.equal(parseBantime('11324620800'), 11_324_620_800);
+    assert.equal(parseBantime('999999999999999'), 999_999_999_999_999);
+    assert.equal(parseBantime('97276010173950771200'), -1, 'forever, in effect');
     for (const bad of ['-2', '10.5', 'forever', '', '0600']) assert.throws(() => parseBantime(bad), /invalid bantime/, bad);
   });
 
