@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
-import { StoreError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
 import { migrate, readMigrations } from './migrate.js';
 import { BanTable } from './bans.js';
 import { SafelistTable } from './safelist.js';
@@ -38,6 +38,7 @@ export class Store {
     try {
       db = openDatabase(path, { timeout: SQLITE_BUSY_WAIT_MS });
       const opened = db;
+      refuseForeign(opened, path);
       configure(opened, options.busyTimeoutMs);
       retryWhileBusy(() => migrate(opened, readMigrations(options.migrationsDir), path), options.busyTimeoutMs, commitsOf(opened));
       return new Store(opened, path, options.busyTimeoutMs);
@@ -154,6 +155,17 @@ function sample(progress: () => unknown, fallback: unknown): unknown {
 /** Changes whenever another connection commits: tells a crowded store from a stuck one. */
 function commitsOf(db: Database.Database): () => unknown {
   return () => db.pragma('data_version', { simple: true });
+}
+
+/**
+ * Another program's database given as --db (fail2ban's, say) is refused before anything is written
+ * to it, not even the switch to WAL: its tables and no record of our migrations say it is not ours.
+ */
+function refuseForeign(db: Database.Database, path: string): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
+  if (tables.length === 0 || tables.includes('schema_migrations')) return;
+  const listed = tables.length > 5 ? `${tables.slice(0, 5).join(', ')}, …` : tables.join(', ');
+  throw new UsageError(`${path} is not a stickyban store: it is another program's SQLite database (tables ${listed}); give --db a path of its own`);
 }
 
 function configure(db: Database.Database, busyTimeoutMs: number): void {

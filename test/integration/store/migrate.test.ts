@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseNetwork } from '../../../src/address/parse.js';
@@ -106,5 +106,19 @@ describe('migrations', () => {
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.equal(statSync(join(path, '..')).mode & 0o777, 0o700);
     assert.equal(query(path, 'PRAGMA journal_mode')[0]!.journal_mode, 'wal');
+  });
+
+  test("another program's SQLite database given as --db is refused, exit 2, and left byte for byte", async () => {
+    const dir = tempDir();
+    const foreign = join(dir, 'fail2ban.sqlite3');
+    copyFileSync(new URL('../../../../shared/fixtures/fail2ban/fail2ban.sqlite3', import.meta.url), foreign);
+    const before = readFileSync(foreign);
+    for (const args of [['list'], ['ban', '192.0.2.1', '--jail', 'sshd']]) {
+      const result = await runCli(['--db', foreign, ...args]);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.equal(result.stderr, `stickyban: ${foreign} is not a stickyban store: it is another program's SQLite database (tables bans, bips, fail2banDb, jails, logs); give --db a path of its own\n`);
+    }
+    assert.ok(readFileSync(foreign).equals(before), 'not a byte changed (not even the switch to WAL)');
+    assert.deepEqual(readdirSync(dir), ['fail2ban.sqlite3'], 'no -wal or -shm beside it');
   });
 });
