@@ -37,12 +37,21 @@ export type Prepared =
 export async function prepare(job: ImportJob, strict: boolean): Promise<Prepared> {
   const { input } = job;
   if (!isLineFormat(job.format)) {
-    const source = input.size === undefined ? await readAll(input) : input.name;
+    const source = input.size === undefined ? await readWhole(input) : input.name;
     return { kind: 'rows', rows: readFail2banDb(source, input.name, job.busyTimeoutMs) };
   }
   // stdin cannot be read twice: --strict keeps it in memory for the second pass.
-  if (strict && input.size === undefined) return { kind: 'lines', input: bufferInput(input.name, await readAll(input)) };
+  if (strict && input.size === undefined) return { kind: 'lines', input: bufferInput(input.name, await readWhole(input)) };
   return { kind: 'lines', input };
+}
+
+/** stdin or a pipe, read whole before anything is written: a failure to read it (a truncated gzip) is bad input. */
+async function readWhole(input: Input): Promise<Buffer> {
+  try {
+    return await readAll(input);
+  } catch (error) {
+    throw new UsageError(`cannot read ${input.name}: ${(error as Error).message}`);
+  }
 }
 
 /** --strict's first pass: every verdict, nothing written. */

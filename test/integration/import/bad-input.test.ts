@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
+import { CLI, runProcess } from '../../helpers/cli.js';
 import { count } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { expected, fixture } from '../../unit/import/fixtures.js';
@@ -109,5 +110,18 @@ describe('import refuses bad input with exit 2 and writes nothing', () => {
     const log = expected('expected.json').fail2ban_log;
     const rest = await importJson(s, [fixture('fail2ban.log'), '--format', 'fail2ban-log']);
     assert.equal(rest.added, log.Ban.lines + log['Restore Ban'].lines - Number(match[2]));
+  });
+
+  test('a compressed stdin cut short, read whole first (--strict, a database): exit 2, one line, nothing written', async () => {
+    const dir = tempDir();
+    const cut = join(dir, 'cut.gz');
+    writeFileSync(cut, gzipSync(readFileSync(fixture('lists/shitlist.txt'))).subarray(0, 40));
+    for (const format of ['plain --strict', 'fail2ban-db']) {
+      const db = join(dir, `${format.split(' ')[0]}.db`);
+      const result = await runProcess('bash', ['-c', `'${process.execPath}' '${CLI}' --db '${db}' import - --format ${format} --no-apply < '${cut}'`]);
+      assert.equal(result.code, 2, format);
+      assert.equal(result.stderr, 'stickyban: cannot read stdin: unexpected end of file\n', format);
+      assert.equal(existsSync(db), false, 'nothing written');
+    }
   });
 });
