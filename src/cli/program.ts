@@ -149,6 +149,13 @@ export async function runProgram(args: readonly string[]): Promise<void> {
     if (!(error instanceof CommanderError)) throw error;
     // --help and --version end here too, with exit code 0.
     if (error.exitCode === 0) return;
-    throw new UsageError(`${error.message.replace(/^error: /, '')} (see stickyban --help)`);
+    // A command without its subcommand (`stickyban`, `stickyban safelist`): the help is printed
+    // already, on stderr; it is a usage error, with nothing more to say.
+    if (error.code === 'commander.help') {
+      process.exitCode = 2;
+      return;
+    }
+    // Commander puts its "(Did you mean …?)" on a line of its own; an error is one line.
+    throw new UsageError(`${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (see stickyban --help)`);
   }
 }

@@ -131,4 +131,18 @@ describe('admin commands', () => {
       assert.equal(result.stdout.split('\n').length, 2, command);
     }
   });
+
+  test('a mistyped command or option is one line with the suggestion; a command without its subcommand prints the help, exit 2', async () => {
+    const db = tempDb();
+    const typo = await runCli(['--db', db, 'lst']);
+    assert.deepEqual([typo.code, typo.stderr], [2, "stickyban: unknown command 'lst' (Did you mean list?) (see stickyban --help)\n"]);
+    const option = await runCli(['--db', db, 'list', '--jsn']);
+    assert.deepEqual([option.code, option.stderr], [2, "stickyban: unknown option '--jsn' (Did you mean --json?) (see stickyban --help)\n"]);
+    for (const args of [[], ['safelist']]) {
+      const bare = await runCli(['--db', db, ...args]);
+      assert.equal(bare.code, 2, args.join(' '));
+      assert.match(bare.stderr, /^Usage: stickyban /);
+      assert.doesNotMatch(bare.stderr, /outputHelp|^stickyban:/m);
+    }
+  });
 });
