@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Context } from '../cli/context.js';
 import { CONTRIB_FILES, MANIFEST, UNITS_TO_ENABLE } from '../contrib/files.js';
 import { installFiles, type InstallOutcome } from '../contrib/install.js';
 import { OperationalError, UsageError } from '../errors.js';
+import { quote } from '../input/quote.js';
 import { packageRoot } from '../package-root.js';
 
 export interface InstallContribOptions {
@@ -28,8 +29,16 @@ export async function installContrib(options: InstallContribOptions, ctx: Contex
   if (root === '/' && process.getuid?.() !== 0) {
     throw new OperationalError('install-contrib writes to /etc and /usr/share and needs root; run it as root, or pass --root DIR');
   }
+  if (existsSync(root) && !statSync(root).isDirectory()) throw new UsageError(`invalid --root ${quote(options.root ?? root)}: it is not a directory`);
   const files = CONTRIB_FILES.filter((file) => !file.optional || (file.optional === 'cron' && options.cron));
-  const results = installFiles(files, join(packageRoot(), 'contrib'), root, MANIFEST);
+  let results;
+  try {
+    results = installFiles(files, join(packageRoot(), 'contrib'), root, MANIFEST);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    throw new OperationalError(`cannot install into ${root}: ${(error as Error).message}`);
+  }
   for (const { target, outcome } of results) {
     const shown = join(root, target);
     ctx.out.info(outcome === 'kept-edited' ? `kept your edited ${shown}; the new version is ${shown}.stickyban-new` : `${VERB[outcome]} ${shown}`);

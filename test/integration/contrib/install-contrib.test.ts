@@ -52,3 +52,13 @@ test("install-contrib keeps an admin's edited file and puts the new version besi
   const manifest = JSON.parse(readFileSync(join(root, 'var/lib/stickyban/contrib.json'), 'utf8')) as Record<string, string>;
   assert.ok(manifest['/etc/systemd/system/stickyban-restore.service']);
 });
+
+test('install-contrib --root that is a file, or under one: one line, exit 2 and exit 1, no stack', async () => {
+  const file = join(tempDir(), 'root');
+  writeFileSync(file, '');
+  const onFile = await runCli(['install-contrib', '--root', file]);
+  assert.deepEqual([onFile.code, onFile.stderr], [2, `stickyban: invalid --root "${file}": it is not a directory\n`]);
+  const under = await runCli(['install-contrib', '--root', join(file, 'sub')]);
+  assert.equal(under.code, 1);
+  assert.match(under.stderr, /^stickyban: cannot install into .*\/root\/sub: ENOTDIR: not a directory, mkdir .*\n$/);
+});
