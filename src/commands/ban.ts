@@ -78,12 +78,7 @@ async function report(request: BanRequest, outcome: BanOutcome, store: Store, ct
     ctx.out.info(`recorded ${what}; not blocked yet: the policy needs ${ctx.config.policy.minBans} ban(s) from ${ctx.config.policy.jails.join(', ') || 'any jail'}`);
   }
   // The live add comes last: the ban is already safe in the store if the firewall tool fails.
-  let absent: string | undefined;
-  try {
-    absent = await applySettled(ctx, store, request.network, outcome);
-  } catch (error) {
-    throw new OperationalError(`recorded ${what}, but the live set was not updated: ${(error as Error).message}`);
-  }
+  const absent = await applySettled(ctx, store, request.network, outcome, `recorded ${what}`);
   if (outcome.safelistedBy.length > 0 || !outcome.blocked) return;
   const verb = outcome.recorded ? 'banned' : 'already banned';
   ctx.out.info(absent ? `${verb} ${what}; ${absent}` : `${verb} ${what}`);

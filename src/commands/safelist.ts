@@ -23,7 +23,7 @@ export async function safelistAdd(address: string, options: { note?: string }, c
       const what = formatNetwork(network);
       // Swept even when it was safelisted already: running it again is how an admin would clear a
       // stray entry.
-      const absent = await applySettled(ctx, store, network, { delta: swept, after });
+      const absent = await applySettled(ctx, store, network, { delta: swept, after }, `safelisted ${what} in the store`);
       if (!added) {
         ctx.out.info(`${what} is already safelisted${note ? '; note updated' : ''}`);
         return;
@@ -51,7 +51,7 @@ export async function safelistRemove(address: string, ctx: Context): Promise<voi
         const inConfig = ctx.config.safelist.some((entry) => formatNetwork(entry) === what);
         throw new OperationalError(inConfig ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
       }
-      const absent = await applySettled(ctx, store, network, change);
+      const absent = await applySettled(ctx, store, network, change, `removed ${what} from the safelist in the store`);
       const live = change.delta.v4.add.length + change.delta.v6.add.length;
       ctx.out.info(`removed ${what} from the safelist${live > 0 ? `; ${live} live entr${live === 1 ? 'y' : 'ies'} added back` : ''}${absent ? `; ${absent}` : ''}`);
     });

@@ -1,5 +1,6 @@
 // What every command that touches the store or the live set shares.
 
+import { OperationalError } from '../errors.js';
 import type { Cidr, Network } from '../address/network.js';
 import { drainSpool } from '../actions/ban.js';
 import { settleAround } from '../actions/plan-store.js';
@@ -21,13 +22,25 @@ export async function openStore(ctx: Context): Promise<Store> {
 
 /**
  * Applies a change's delta to the live set, then the difference between the plan it brought about
- * (`after`) and the plan now: see settleAround. Returns the absent note of applyLive.
+ * (`after`) and the plan now: see settleAround. Returns the absent note of applyLive. The change is
+ * committed by then; `done` says what it was, so a failing tool is reported as what it is: the
+ * store changed and the live set did not follow.
  */
-export async function applySettled(ctx: Context, store: Store, network: Network, change: { delta: Delta; after: readonly Cidr<number | bigint>[] }): Promise<string | undefined> {
-  const absent = await applyLive(ctx, change.delta);
-  if (absent || isEmptyDelta(change.delta)) return absent;
-  await applyLive(ctx, settleAround(store, ctx.config, ctx.clock(), network, change.after));
-  return undefined;
+export async function applySettled(
+  ctx: Context,
+  store: Store,
+  network: Network,
+  change: { delta: Delta; after: readonly Cidr<number | bigint>[] },
+  done: string,
+): Promise<string | undefined> {
+  try {
+    const absent = await applyLive(ctx, change.delta);
+    if (absent || isEmptyDelta(change.delta)) return absent;
+    await applyLive(ctx, settleAround(store, ctx.config, ctx.clock(), network, change.after));
+    return undefined;
+  } catch (error) {
+    throw new OperationalError(`${done}, but the live set was not updated: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { StoreError } from '../errors.js';
-import { createPrivately, isBusy } from './store.js';
+import { createPrivately, describeStoreFailure, isBusy } from './store.js';
 
 const WAIT_MS = 120_000;
 
@@ -16,16 +16,17 @@ export class ApplyLock {
 
   static acquire(dbPath: string, waitMs: number = WAIT_MS): ApplyLock {
     const path = `${dbPath}.lock`;
-    createPrivately(path);
-    const db = openDatabase(path, { timeout: waitMs });
+    let db: Database.Database | undefined;
     try {
+      createPrivately(path);
+      db = openDatabase(path, { timeout: waitMs });
       db.exec('BEGIN EXCLUSIVE');
     } catch (error) {
-      db.close();
+      db?.close();
       if (isBusy(error)) {
         throw new StoreError(`another stickyban (restore, prune or an admin command) held ${path} for ${Math.round(waitMs / 1000)} s; try again`);
       }
-      throw error;
+      throw describeStoreFailure(error, path);
     }
     return new ApplyLock(db);
   }

@@ -265,6 +265,29 @@ describe('restore with ipset + iptables', () => {
     assert.match(asNobody.stderr, /^stickyban: restore changes the firewall and needs root/);
   });
 
+  test('an unban or safelist change whose live update fails says the store changed and the live set did not', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    await cli(netns, db, 'ban', '203.0.113.7');
+    await cli(netns, db, 'ban', '198.51.100.9');
+    await cli(netns, db, 'restore');
+    const { chmodSync, readdirSync } = await import('node:fs');
+    // The store, its WAL and its lock made writable for everyone, so only the firewall refuses.
+    chmodSync(join(db, '..'), 0o777);
+    for (const file of readdirSync(join(db, '..'))) chmodSync(join(db, '..', file), 0o666);
+    const { CLI } = await import('../../helpers/cli.js');
+    // Not root: the store can be written, ipset refuses.
+    const asNobody = (...args: string[]) => netns.try('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--db', db, ...args]);
+    const unban = await asNobody('unban', '203.0.113.7');
+    assert.equal(unban.code, 1);
+    assert.match(unban.stderr, /^stickyban: lifted 1 ban event\(s\) of 203\.0\.113\.7 in the store, but the live set was not updated: .*\n$/);
+    const safelist = await asNobody('safelist', 'add', '198.51.100.0/24');
+    assert.match(safelist.stderr, /^stickyban: safelisted 198\.51\.100\.0\/24 in the store, but the live set was not updated: /);
+    await cli(netns, db, 'restore');
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), [], 'a restore brings the live set in line');
+    assert.equal(safelist.code, 1);
+  });
+
   test('a config file can rename sets and chain and hook FORWARD too', async () => {
     const netns = await Netns.create();
     const dir = tempDir();
