@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { network4, network6, type Network } from '../address/network.js';
+import { isJailName } from '../input/names.js';
 import { quote } from '../input/quote.js';
 import { tryParseDuration, DURATION_EXPECTED } from '../input/duration.js';
 
@@ -113,10 +114,10 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
     file,
     db: read.string('db', DEFAULTS.db),
     backend: backendName(read.string('backend', DEFAULTS.backend), `"backend" in ${file}`),
-    busyTimeoutMs: read.duration('busy_timeout', '10s') * 1000,
+    busyTimeoutMs: read.duration('busy_timeout', '10s', 0, 3600) * 1000,
     safelist: [...BUILTIN_SAFELIST, ...read.strings('safelist', []).map((entry) => read.network('safelist', entry))],
     policy: {
-      jails: policy.strings('jails', []),
+      jails: policy.strings('jails', []).map((jail) => policy.jail('jails', jail)),
       minBans: policy.integer('min_bans', 1, 1, 1_000_000),
       retentionSeconds: retention === 'never' ? undefined : policy.duration('retention', '180d'),
     },
@@ -124,22 +125,23 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       set4: ipset.name('set4', DEFAULTS.ipset.set4, 22),
       set6: ipset.name('set6', DEFAULTS.ipset.set6, 22),
       chain: ipset.name('chain', DEFAULTS.ipset.chain, 28),
-      hookChains: ipset.strings('hook_chains', ['INPUT']).map((chain) => ipset.checkedName('hook_chains', chain, 28)),
+      hookChains: ipset.nonEmpty('hook_chains', ipset.strings('hook_chains', ['INPUT'])).map((chain) => ipset.checkedName('hook_chains', chain, 28)),
     },
     nftables: {
       table: nftables.name('table', DEFAULTS.nftables.table, 64),
       priority: nftables.integer('priority', DEFAULTS.nftables.priority, -1000, 1000),
     },
     route: { metric: route.integer('metric', DEFAULTS.route.metric, 1, 2 ** 32 - 1) },
-    fail2ban: { configDir: fail2ban.string('config_dir', DEFAULTS.fail2ban.configDir) },
+    fail2ban: { configDir: fail2ban.absolutePath('config_dir', DEFAULTS.fail2ban.configDir) },
     daemon: {
       pruneSchedule: daemon.string('prune_schedule', DEFAULTS.daemon.pruneSchedule),
       resyncSchedule: daemon.string('resync_schedule', DEFAULTS.daemon.resyncSchedule),
-      healIntervalSeconds: daemon.duration('heal_interval', '30s'),
-      metricsFile: daemon.string('metrics_file', '') || undefined,
+      healIntervalSeconds: daemon.duration('heal_interval', '30s', 1, 86_400),
+      metricsFile: daemon.string('metrics_file', '') === '' ? undefined : daemon.absolutePath('metrics_file', ''),
     },
   };
   for (const reader of [read, policy, ipset, nftables, route, daemon, fail2ban]) reader.rejectUnknown();
+  if (config.ipset.set4 === config.ipset.set6) throw new UsageError(`config file ${file}: "ipset.set4" and "ipset.set6" must name two different sets`);
   return config;
 }
 
@@ -184,11 +186,28 @@ class TableReader {
     return value;
   }
 
-  duration(key: string, fallback: string): number {
+  duration(key: string, fallback: string, minSeconds = 0, maxSeconds = Infinity): number {
     const text = this.string(key, fallback);
     const seconds = tryParseDuration(text);
     if (seconds === undefined) throw this.error(key, DURATION_EXPECTED);
+    if (seconds < minSeconds || seconds > maxSeconds) throw this.error(key, `${quote(text)} must be from ${minSeconds} s to ${maxSeconds} s`);
     return seconds;
+  }
+
+  jail(key: string, value: string): string {
+    if (!isJailName(value)) throw this.error(key, `entry ${quote(value)} is not a jail name`);
+    return value;
+  }
+
+  nonEmpty(key: string, values: string[]): string[] {
+    if (values.length === 0) throw this.error(key, 'must name at least one chain');
+    return values;
+  }
+
+  absolutePath(key: string, fallback: string): string {
+    const value = this.string(key, fallback);
+    if (!value.startsWith('/')) throw this.error(key, `${quote(value)} must be an absolute path`);
+    return value;
   }
 
   name(key: string, fallback: string, maxLength: number): string {
