@@ -1,6 +1,10 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createContext, type Context } from '../cli/context.js';
 import type { GlobalOptions } from '../cli/options.js';
 import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
+import { OperationalError, UsageError } from '../errors.js';
+import { quote } from '../input/quote.js';
 import { parseDuration } from '../input/duration.js';
 import { loadBackend } from '../firewall/select.js';
 import { openStore } from './session.js';
@@ -17,8 +21,10 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
     config: context.config,
     backend: await loadBackend(context.config, context.runner),
     healIntervalSeconds: options.healInterval === undefined ? context.config.daemon.healIntervalSeconds : parseDuration(options.healInterval, '--heal-interval'),
-    metricsFile: options.metricsFile ?? context.config.daemon.metricsFile,
+    metricsFile: checkedMetricsFile(options.metricsFile ?? context.config.daemon.metricsFile),
   });
+  // What would otherwise fail on every cycle, quietly, for as long as it runs.
+  if (process.getuid?.() !== 0) throw new OperationalError('the daemon changes the firewall and needs root (CAP_NET_ADMIN); run it as root');
   const settings = await settingsFrom(ctx);
   const store = await openStore(ctx);
   const running = new Daemon(settings, store, ctx.clock, log);
@@ -47,4 +53,14 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
         .catch((error: Error) => log(`SIGHUP: kept the running config: ${error.message}`));
     });
   });
+}
+
+/** The metrics file must be writable where it is: its directory exists, and it is not a directory itself. */
+function checkedMetricsFile(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  if (path === '') throw new UsageError('invalid --metrics-file "": expected a file path');
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`invalid --metrics-file ${quote(path)}: directory ${dir} does not exist`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`invalid --metrics-file ${quote(path)}: it is a directory; expected a file path`);
+  return path;
 }

@@ -156,3 +156,22 @@ test('daemon: resync_schedule = "" never resyncs; a bad one is refused with exit
   assert.equal(await refused.exited, 2);
   assert.match(refused.log(), /^stickyban: invalid resync_schedule "hourly": expected a cron expression/m);
 });
+
+test('daemon: what would fail on every cycle is refused at start: a metrics path it cannot write, not root', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  for (const [path, message] of [
+    ['', /^stickyban: invalid --metrics-file "": expected a file path\n$/],
+    [join(dir, 'missing', 'x.prom'), /^stickyban: invalid --metrics-file ".*missing\/x\.prom": directory .*missing does not exist\n$/],
+    [dir, /^stickyban: invalid --metrics-file ".*": it is a directory; expected a file path\n$/],
+  ] as const) {
+    const daemon = startDaemon(netns, ['--db', db, 'daemon', '--metrics-file', path]);
+    assert.equal(await daemon.exited, 2, path);
+    assert.match(daemon.log(), message);
+  }
+  const { CLI } = await import('../../helpers/cli.js');
+  const asNobody = await netns.try('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--db', join(dir, 'nobody.db'), 'daemon']);
+  assert.equal(asNobody.code, 1);
+  assert.equal(asNobody.stderr, 'stickyban: the daemon changes the firewall and needs root (CAP_NET_ADMIN); run it as root\n');
+});
