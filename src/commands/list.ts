@@ -37,7 +37,7 @@ export function parseFamily(text: string | undefined): Family | undefined {
 export async function list(options: ListOptions, ctx: Context): Promise<void> {
   const family = parseFamily(options.family);
   const jail = options.jail === undefined ? undefined : parseJail(options.jail);
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, { existing: true });
   try {
     const now = ctx.clock();
     const safelist = safelistIndexes(store, ctx.config);

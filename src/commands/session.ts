@@ -1,5 +1,6 @@
 // What every command that touches the store or the live set shares.
 
+import { existsSync } from 'node:fs';
 import { OperationalError } from '../errors.js';
 import type { Cidr, Network } from '../address/network.js';
 import { drainSpool } from '../actions/ban.js';
@@ -8,8 +9,15 @@ import type { Context } from '../cli/context.js';
 import { isEmptyDelta, type Delta } from '../plan/diff.js';
 import { Store } from '../store/store.js';
 
-/** Opens the store and folds in bans the hook had to spool; their live adds are applied too. */
-export async function openStore(ctx: Context): Promise<Store> {
+/**
+ * Opens the store and folds in bans the hook had to spool; their live adds are applied too. A
+ * command that only reads (`existing`) does not create one: a mistyped --db is an error, not an
+ * empty store (and its directories) made at that path.
+ */
+export async function openStore(ctx: Context, options: { existing?: boolean } = {}): Promise<Store> {
+  if (options.existing && !existsSync(ctx.config.db)) {
+    throw new OperationalError(`no store at ${ctx.config.db}: nothing has been recorded there (a ban or an import creates it; --db names another)`);
+  }
   const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs });
   const drained = drainSpool(store, ctx.config, ctx.clock());
   if (drained) {

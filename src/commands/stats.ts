@@ -11,7 +11,7 @@ function lastRestore(store: Store): { at: string; seconds: number; backend: stri
 }
 
 export async function stats(options: { json?: boolean }, ctx: Context): Promise<void> {
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, { existing: true });
   try {
     const result = store.read(() => ({
       ...store.bans.totals(),

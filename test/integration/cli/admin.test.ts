@@ -115,6 +115,7 @@ describe('admin commands', () => {
     const preload = join(dir, 'stray.cjs');
     // Stands for a bug: a rejection nobody handles, while the command runs.
     writeFileSync(preload, "setTimeout(() => Promise.reject(new Error('stray failure')), 0);\n");
+    seedBans(join(dir, 'stickyban.db'), []);
     const result = await runCli(['--db', join(dir, 'stickyban.db'), 'stats'], { env: { NODE_OPTIONS: `--require ${preload}` } });
     assert.equal(result.code, 1);
     assert.equal(result.stderr, 'stickyban: internal error: stray failure (run with --verbose for details)\n');

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseHeader, parseMembers } from '../../../src/firewall/ipset-cmd.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
+import { seedBans } from '../../helpers/seed.js';
 import { query } from '../../helpers/sqlite.js';
 import { fixture, sorted } from '../../unit/import/fixtures.js';
 import { session, type Session } from './session.js';
@@ -114,8 +116,13 @@ describe('export', () => {
     assert.ok(listing.nftables.some((item) => item.chain?.name === 'input' && item.chain?.hook === 'input'), 'with its input hook chain');
   });
 
-  test('an empty store exports an empty list; a bad --format or --family is exit 2', async () => {
+  test('an empty store exports an empty list; no store at all is an error; a bad --format or --family is exit 2', async () => {
     const s = await session();
+    const none = await s.run(['export']);
+    assert.deepEqual([none.code, none.stdout], [1, '']);
+    assert.match(none.stderr, /^stickyban: no store at .*: nothing has been recorded there/);
+    assert.equal(existsSync(s.db), false, 'a read does not create a store');
+    seedBans(s.db, []);
     assert.equal(await s.ok(['export']), '');
     assert.equal(await s.ok(['export', '--format', 'json']), '[]\n');
     const bad = await s.run(['export', '--format', 'csv']);
