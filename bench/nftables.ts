@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { formatIPv4, formatIPv6 } from '../src/address/format.js';
 import { uuidv7 } from '../src/store/ids.js';
 import { toStoredKey } from '../src/store/keys.js';
+import { Store } from '../src/store/store.js';
 import { BenchNetns, CLI, median, peakRssKiB, printTable } from './lib.js';
 
 const sizes = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
@@ -89,7 +90,7 @@ try {
   const ratios: string[] = [];
   for (const size of sizes) {
     const db = join(dir, `stickyban-${size}.db`);
-    netns.run(process.execPath, [CLI, '--db', db, 'list', '--json', '--quiet']); // creates and migrates the store
+    Store.open({ path: db, busyTimeoutMs: 10_000 }).close(); // creates and migrates the store
     const fillStart = Date.now();
     const { entries4, entries6 } = fill(db, size);
     const restore = (): Measured => measure(process.execPath, [CLI, '--db', db, 'restore', '--backend', 'nftables', '--quiet'], { NODE_OPTIONS: `--require ${rssProbe}` });
