@@ -3,7 +3,6 @@
 // swapped with the live set, whose old contents are destroyed. The live set is never empty or half
 // loaded, and the entries stream into ipset while the store is still being read.
 
-import { existsSync } from 'node:fs';
 import type { Cidr, Family } from '../address/network.js';
 import { formatCidr } from '../address/format.js';
 import type { Config } from '../config/config.js';
@@ -135,8 +134,9 @@ export class IpsetBackend implements FirewallBackend {
     const notes: string[] = [];
     const options = createOptions(family, plan.sizeHint, plan.sizeBound);
     let head = '';
-    // A temporary set whose process is gone was left by a restore that died mid-load.
-    for (const name of names.filter((name) => isTempOf(name, live) && name !== temp && !processAlive(name))) {
+    // Restores hold the apply lock, so another temporary set was left by a restore that died
+    // mid-load, whether or not its pid has been given to another process since.
+    for (const name of names.filter((name) => isTempOf(name, live) && name !== temp)) {
       head += `destroy ${name}\n`;
       notes.push(`removed ipset ${name} left by an interrupted restore`);
     }
@@ -231,9 +231,4 @@ export function createOptions(family: Family, entries: number, bound: number = e
 
 function isTempOf(name: string, live: string): boolean {
   return name.startsWith(`${live}-t`) && /^\d+$/.test(name.slice(live.length + 2));
-}
-
-function processAlive(tempName: string): boolean {
-  const pid = tempName.slice(tempName.lastIndexOf('-t') + 2);
-  return existsSync(`/proc/${pid}`);
 }

@@ -41,6 +41,18 @@ describe('restore under stress', () => {
     assert.match(await netns.exec('ipset', ['list', '-n']), /^stickyban4\nstickyban6\n$/, 'no temporary set is left');
   });
 
+  test('a leftover temporary set is removed even when its pid now belongs to another process', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    seedBans(db, ['203.0.113.7']);
+    // pid 1 is always alive, and never a stickyban restore.
+    await netns.exec('ipset', ['create', 'stickyban4-t1', 'hash:net']);
+    const restored = await netns.cli(['--db', db, 'restore']);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /removed ipset stickyban4-t1 left by an interrupted restore/);
+    assert.doesNotMatch(await netns.exec('ipset', ['list', '-n']), /-t\d+$/m);
+  });
+
   test('bans recorded while a restore loads are in the live set when it ends', async () => {
     const netns = await Netns.create();
     const db = tempDb();
