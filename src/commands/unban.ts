@@ -28,7 +28,7 @@ export async function unban(address: string, options: UnbanOptions, ctx: Context
       const what = `${formatNetwork(network)}${jail ? ` in jail ${jail}` : ''}`;
       if (lifted === 0) throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})`);
       const absent = await applySettled(ctx, store, network, change, `lifted ${lifted} ban event(s) of ${what} in the store`);
-      ctx.out.info(`unbanned ${what}: ${lifted} ban event(s) lifted${absent ? `; ${absent}` : ''}`);
+      ctx.out.info(`unbanned ${what} (${lifted} ban event(s) lifted)${absent ? `; ${absent}` : ''}`);
       const enclosing = store.bans.activeEnclosing(network);
       if (enclosing.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${enclosing.join(', ')}`);
     });

@@ -91,7 +91,7 @@ describe('restore with ipset + iptables', () => {
     await cli(server, db, 'safelist', 'remove', '10.78.0.0/16');
     assert.equal(await pings(link, '10.78.0.5'), false, 'blocked again once the safelist entry is gone');
 
-    await cli(server, db, 'unban', '2001:db8:78::5');
+    assert.equal(await cli(server, db, 'unban', '2001:db8:78::5'), 'unbanned 2001:db8:78::5 (1 ban event(s) lifted)\n');
     assert.equal(await pings(link, '2001:db8:78::5'), true);
   });
 
