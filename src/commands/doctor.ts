@@ -10,6 +10,7 @@ import {
   checkLastRestore,
   checkLive,
   checkRoot,
+  checkSchedules,
   checkStore,
   checkTools,
   type Finding,
@@ -48,6 +49,7 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
     }
   }
   findings.push(...checkFail2ban(ctx.config));
+  findings.push(...checkSchedules(ctx.config));
 
   if (options.json) ctx.out.data(`${JSON.stringify(findings, null, 2)}\n`);
   else {

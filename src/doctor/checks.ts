@@ -7,6 +7,8 @@ import { contains, type Network } from '../address/network.js';
 import { hostAddresses } from '../actions/lockout.js';
 import { formatTime } from '../clock.js';
 import type { Config } from '../config/config.js';
+import { cronProblem } from '../daemon/schedule.js';
+import { quote } from '../input/quote.js';
 import { debianPackageOf } from '../exec/run.js';
 import type { Inspection } from '../firewall/backend.js';
 import { describeTarget } from '../firewall/dry-run.js';
@@ -150,4 +152,19 @@ export function checkHostSafelisted(safelist: readonly Network[]): Finding[] {
     );
   }
   return findings;
+}
+
+/** The daemon's schedules: only the daemon reads them, so a typo would otherwise show when it starts. */
+export function checkSchedules(config: Config): Finding[] {
+  const schedules: Array<[key: string, expression: string]> = [
+    ['prune_schedule', config.daemon.pruneSchedule],
+    ['resync_schedule', config.daemon.resyncSchedule],
+  ];
+  return schedules
+    .filter(([, expression]) => expression !== '')
+    .map(([key, expression]): Finding => {
+      const problem = cronProblem(expression, key);
+      if (problem === undefined) return ok(`daemon ${key}`, quote(expression));
+      return { status: 'FAIL', check: `daemon ${key}`, detail: problem, fix: `correct it in ${config.file ?? 'the config file'}` };
+    });
 }

@@ -9,3 +9,18 @@ test('usesStickyban finds the action in jail files, also on continuation lines',
   assert.equal(usesStickyban('[sshd]\naction = %(action_)s\nlogpath = /var/log/stickyban.log\n'), false);
   assert.equal(usesStickyban('[sshd]\nbanaction = iptables\n  stickyban\n'), false);
 });
+
+test("checkSchedules checks the daemon's cron expressions, which only the daemon reads", async () => {
+  const { checkSchedules } = await import('../../../src/doctor/checks.js');
+  const { DEFAULTS } = await import('../../../src/config/config.js');
+  const good = checkSchedules(DEFAULTS);
+  assert.deepEqual(good.map((finding) => [finding.status, finding.check, finding.detail]), [
+    ['OK', 'daemon prune_schedule', '"17 4 * * *"'],
+    ['OK', 'daemon resync_schedule', '"47 */6 * * *"'],
+  ]);
+  const bad = checkSchedules({ ...DEFAULTS, file: '/etc/stickyban/config.toml', daemon: { ...DEFAULTS.daemon, pruneSchedule: 'every night', resyncSchedule: '' } });
+  assert.equal(bad.length, 1, 'an empty resync_schedule (never) is not checked');
+  assert.equal(bad[0]!.status, 'FAIL');
+  assert.match(bad[0]!.detail, /^invalid prune_schedule "every night": expected a cron expression/);
+  assert.equal(bad[0]!.fix, 'correct it in /etc/stickyban/config.toml');
+});
