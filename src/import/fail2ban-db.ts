@@ -1,8 +1,9 @@
 // fail2ban's database (dbfile, usually /var/lib/fail2ban/fail2ban.sqlite3). `bans` is the history,
 // one row per ban; `bips` (schema 4, fail2ban ≥ 0.11) keeps the latest ban per (ip, jail) and
-// outlives the purge of `bans` for permanent bans, so rows found only in `bips` are read too. With
-// bantime.increment a row's `bancount` says how many times fail2ban has banned the address: bans
-// it counts whose rows are purged are imported as earlier offences (see withEarlierBans).
+// outlives the purge of `bans` for permanent bans, so rows found only in `bips` are read too.
+// `bancount` is not made into events: it counts an address's bans across all jails when
+// bantime.overalljails is on, and events made up for purged rows would change identity as rows
+// are purged, so a re-import would add them again. min_bans sees the rows the database still holds.
 // fail2ban writes the file with synchronous=OFF while it runs: it is opened read-only, with a busy
 // timeout, and read completely in one short read transaction so fail2ban is not held up while the
 // rows are imported.
@@ -22,10 +23,6 @@ export interface Fail2banRow {
   readonly ip: unknown;
   readonly timeofban: unknown;
   readonly bantime: unknown;
-  /** NULL before fail2ban 0.11. */
-  readonly bancount: unknown;
-  /** Set on a ban that a `bancount` counts but no row holds (then bancount is that count): the k-th such earlier ban. */
-  readonly earlier?: number;
 }
 
 /** Every ban event in the database; `source` is a path or the bytes of the file (stdin). */
@@ -42,56 +39,28 @@ export function readFail2banDb(source: string | Buffer, name: string, busyTimeou
       }
       // Schema 1 (fail2ban 0.9) has no bantime column: the bantime is unknown there.
       const bantime = bans.includes('bantime') ? 'bantime' : 'NULL';
-      const bancount = bans.includes('bancount') ? 'bancount' : 'NULL';
       const rows = handle
-        .prepare(`SELECT 'bans' AS "table", rowid, jail, ip, timeofban, ${bantime} AS bantime, ${bancount} AS bancount FROM bans ORDER BY rowid`)
+        .prepare(`SELECT 'bans' AS "table", rowid, jail, ip, timeofban, ${bantime} AS bantime FROM bans ORDER BY rowid`)
         .all() as Fail2banRow[];
       const bips = columns('bips');
       if (['jail', 'ip', 'timeofban', 'bantime'].every((column) => bips.includes(column))) {
         rows.push(
           ...(handle
             .prepare(
-              `SELECT 'bips' AS "table", rowid, jail, ip, timeofban, bantime, ${bips.includes('bancount') ? 'bancount' : 'NULL'} AS bancount FROM bips
+              `SELECT 'bips' AS "table", rowid, jail, ip, timeofban, bantime FROM bips
                WHERE NOT EXISTS (SELECT 1 FROM bans WHERE bans.jail = bips.jail AND bans.ip = bips.ip AND bans.timeofban = bips.timeofban)
                ORDER BY rowid`,
             )
             .all() as Fail2banRow[]),
         );
       }
-      return withEarlierBans(rows);
+      return rows;
     }).deferred();
   } catch (error) {
     throw describeDbFailure(error, name);
   } finally {
     db?.close();
   }
-}
-
-/**
- * The rows, and after them one more per ban that a `bancount` counts but no row holds (the history
- * of `bans` is purged after dbpurgeage): fail2ban banned the address that many times, and the policy's
- * min_bans should see it so. An earlier ban's time is unknown; it takes the time of the oldest row
- * of its (jail, address), the latest it can have been.
- */
-export function withEarlierBans(rows: Fail2banRow[]): Fail2banRow[] {
-  const groups = new Map<string, { rows: number; counted: number; oldest: Fail2banRow }>();
-  for (const row of rows) {
-    if (typeof row.jail !== 'string' || typeof row.ip !== 'string' || typeof row.timeofban !== 'number') continue;
-    const key = `${row.jail}\n${row.ip}`;
-    const counted = typeof row.bancount === 'number' && Number.isInteger(row.bancount) ? row.bancount : 1;
-    const group = groups.get(key);
-    if (!group) groups.set(key, { rows: 1, counted, oldest: row });
-    else {
-      group.rows++;
-      group.counted = Math.max(group.counted, counted);
-      if (row.timeofban < (group.oldest.timeofban as number)) group.oldest = row;
-    }
-  }
-  const earlier: Fail2banRow[] = [];
-  for (const group of groups.values()) {
-    for (let k = 1; k <= group.counted - group.rows; k++) earlier.push({ ...group.oldest, bancount: group.counted, earlier: k });
-  }
-  return earlier.length === 0 ? rows : [...rows, ...earlier];
 }
 
 /** One row as a ban; its identity is the time of the ban, so the same row imported twice is one event. */
@@ -102,14 +71,12 @@ export function rowOutcome(row: Fail2banRow): LineOutcome {
   if (isParseFailure(network)) return { error: `invalid address ${quote(row.ip)}: ${network.error}` };
   if (typeof row.timeofban !== 'number' || !Number.isInteger(row.timeofban)) return { error: `invalid timeofban ${quote(String(row.timeofban))}` };
   const bantime = typeof row.bantime === 'number' && Number.isInteger(row.bantime) ? row.bantime : null;
-  const identity = row.earlier === undefined ? String(row.timeofban) : `${row.timeofban} earlier ${row.earlier}`;
-  return { network, jail: row.jail, bannedAt: row.timeofban, bantime, identity };
+  return { network, jail: row.jail, bannedAt: row.timeofban, bantime, identity: String(row.timeofban) };
 }
 
 /** The row as an admin would look it up with sqlite3. */
 export function describeRow(row: Fail2banRow): string {
-  const where = `${row.table} rowid ${row.rowid}`;
-  return row.earlier === undefined ? where : `${where}, earlier ban ${row.earlier} of the ${String(row.bancount)} fail2ban counted`;
+  return `${row.table} rowid ${row.rowid}`;
 }
 
 function describeDbFailure(error: unknown, name: string): Error {

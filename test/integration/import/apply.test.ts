@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -51,28 +50,5 @@ describe('import and the live set', () => {
     const jailed = await s.run(['--config', config, 'import', fixture('iptables/legacy-blocklist.rules'), '--format', 'iptables-save', '--jail', 'recidive']);
     assert.equal(jailed.stderr, '');
     assert.match(await s.ok(['--config', config, 'export']), /^203\.0\.113\.130$/m);
-  });
-});
-
-describe('fail2ban-db: bancount', () => {
-  test('bans that bantime.increment counted but dbpurgeage removed count as offences for min_bans', async () => {
-    const s = await session();
-    const dir = tempDir();
-    const f2b = join(dir, 'fail2ban.sqlite3');
-    // fail2ban 0.11+'s schema (as in the fixture); one address banned 4 times, only the last row kept.
-    const db = new Database(f2b);
-    db.exec(`CREATE TABLE bans(jail TEXT NOT NULL, ip TEXT, timeofban INTEGER NOT NULL, bantime INTEGER NOT NULL, bancount INTEGER NOT NULL default 1, data JSON);
-             CREATE TABLE bips(ip TEXT NOT NULL, jail TEXT NOT NULL, timeofban INTEGER NOT NULL, bantime INTEGER NOT NULL, bancount INTEGER NOT NULL default 1, data JSON, PRIMARY KEY(ip, jail));
-             INSERT INTO bans VALUES ('sshd', '198.51.100.4', 1795250000, 4800, 4, '{}'), ('sshd', '198.51.100.5', 1795250000, 600, 1, '{}');
-             INSERT INTO bips VALUES ('198.51.100.4', 'sshd', 1795250000, 4800, 4, '{}'), ('198.51.100.5', 'sshd', 1795250000, 600, 1, '{}');`);
-    db.close();
-    const config = join(dir, 'config.toml');
-    writeFileSync(config, '[policy]\nmin_bans = 3\nretention = "never"\n');
-    const first = await importJson(s, [f2b, '--format', 'fail2ban-db', '--no-apply']);
-    assert.deepEqual([first.read, first.added], [5, 5], 'two rows, three earlier bans of 198.51.100.4');
-    const listed = JSON.parse(await s.ok(['--config', config, 'list', '--json'])) as Array<{ address: string; bans: number; status: string }>;
-    assert.deepEqual(listed.map((row) => [row.address, row.bans]), [['198.51.100.4', 4], ['198.51.100.5', 1]]);
-    assert.equal(await s.ok(['--config', config, 'export']), '198.51.100.4\n', 'four offences meet min_bans = 3; one does not');
-    assert.equal((await importJson(s, [f2b, '--format', 'fail2ban-db', '--no-apply'])).added, 0, 'a second import adds nothing');
   });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatNetwork } from '../../../src/address/format.js';
-import { describeRow, rowOutcome, withEarlierBans, type Fail2banRow } from '../../../src/import/fail2ban-db.js';
+import { describeRow, rowOutcome, type Fail2banRow } from '../../../src/import/fail2ban-db.js';
 import { isRejected, type Candidate } from '../../../src/import/outcome.js';
 
-const row = (fields: Partial<Fail2banRow>): Fail2banRow => ({ table: 'bans', rowid: 1, jail: 'sshd', ip: '192.0.2.7', timeofban: 1795251309, bantime: 1200, bancount: 1, ...fields });
+const row = (fields: Partial<Fail2banRow>): Fail2banRow => ({ table: 'bans', rowid: 1, jail: 'sshd', ip: '192.0.2.7', timeofban: 1795251309, bantime: 1200, ...fields });
 
 describe('fail2ban database rows', () => {
   test('a row keeps jail, timeofban and bantime; its identity is the time of the ban', () => {
@@ -24,23 +24,5 @@ describe('fail2ban database rows', () => {
     assert.ok(isRejected(rowOutcome(row({ jail: 'a b' }))));
     assert.ok(isRejected(rowOutcome(row({ timeofban: 'yesterday' }))));
     assert.equal(describeRow(row({ table: 'bips', rowid: 12 })), 'bips rowid 12');
-  });
-
-  test('bans a bancount counts but no row holds are added as earlier bans, at the oldest row\'s time', () => {
-    const rows = [
-      row({ rowid: 1, timeofban: 100, bancount: 2 }),
-      row({ rowid: 2, timeofban: 200, bancount: 3 }),
-      row({ table: 'bips', rowid: 7, timeofban: 300, bancount: 5 }),
-      row({ rowid: 3, jail: 'recidive', timeofban: 150, bancount: 1 }),
-      row({ rowid: 4, ip: '192.0.2.8', bancount: null }),
-    ];
-    const all = withEarlierBans(rows);
-    assert.deepEqual(all.slice(0, rows.length), rows);
-    const earlier = all.slice(rows.length);
-    assert.deepEqual(earlier.map((ban) => [ban.jail, ban.ip, ban.timeofban, ban.earlier]), [['sshd', '192.0.2.7', 100, 1], ['sshd', '192.0.2.7', 100, 2]]);
-    const outcomes = all.map((ban) => rowOutcome(ban) as Candidate);
-    assert.equal(new Set(outcomes.map((ban) => `${ban.jail} ${ban.identity}`)).size, all.length, 'every ban is its own event');
-    assert.equal(describeRow(earlier[0]!), 'bans rowid 1, earlier ban 1 of the 5 fail2ban counted');
-    assert.equal(withEarlierBans([row({})]).length, 1, 'bancount 1: nothing to add');
   });
 });
