@@ -5,7 +5,8 @@
 import type { Clock } from '../clock.js';
 import { OperationalError } from '../errors.js';
 import type { Config } from '../config/config.js';
-import type { FirewallBackend, LiveCheck } from '../firewall/backend.js';
+import type { FirewallBackend, LiveCheck, PresenceHints } from '../firewall/backend.js';
+import { streamPlan } from './plan-store.js';
 import type { Store } from '../store/store.js';
 import { restoreLive, type RestoreResult } from './restore.js';
 
@@ -16,16 +17,28 @@ export interface HealResult {
 }
 
 export async function healLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string): Promise<HealResult> {
-  const last = store.read(() => store.restores.last());
-  const loaded = last?.backend === backend.name ? { v4: last.entries4, v6: last.entries6 } : undefined;
-  const problems = (await backend.presence(loaded)).filter((check) => !check.ok);
+  const hints: PresenceHints = {
+    firstPlanned: () =>
+      store.read(() => {
+        const plan = streamPlan(store, config, clock());
+        return { v4: first(plan.v4.entries), v6: first(plan.v6.entries) };
+      }),
+  };
+  const problems = (await backend.presence(hints)).filter((check) => !check.ok);
   if (problems.length === 0) return { problems };
-  // A restore would fail on it again: say what to do instead of rebuilding every few seconds.
+  // What a restore cannot repair (a set of another type in the way) is not rebuilt every few seconds
+  // for nothing; anything else is, and the restore then names the rest as well.
   const stuck = problems.filter((problem) => problem.fix !== undefined);
-  if (stuck.length > 0) throw new OperationalError(stuck.map((problem) => `${problem.what} ${problem.problem}: ${problem.fix}`).join('; '));
+  if (stuck.length === problems.length) throw new OperationalError(stuck.map((problem) => `${problem.what} ${problem.problem}: ${problem.fix}`).join('; '));
   return { problems, restore: await restoreLive(store, config, clock, backend, trigger) };
 }
 
 export function describeProblems(problems: readonly LiveCheck[]): string {
   return problems.map((problem) => `${problem.what} ${problem.problem ?? 'not in place'}`).join(', ');
+}
+
+/** The first item, ending the iteration there (a streamed query is released for the next one). */
+function first<T>(items: Iterable<T>): T | undefined {
+  for (const item of items) return item;
+  return undefined;
 }

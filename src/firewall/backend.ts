@@ -1,6 +1,7 @@
 // The one interface `restore`, the hook and the admin commands talk to. None of them knows which
 // firewall is underneath; each implementation lives in its own file.
 
+import type { Cidr } from '../address/network.js';
 import type { BackendName } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
 import type { PlanStream } from '../plan/plan.js';
@@ -20,12 +21,13 @@ export interface UpdateReport {
   readonly absent?: string;
 }
 
-/** One thing a backend needs in place, as doctor reports it and the daemon's self-heal checks it. */
-export interface LoadedEntries {
-  readonly v4: number;
-  readonly v6: number;
+/** What self-heal can tell a backend that has no container that could be missing (routes). */
+export interface PresenceHints {
+  /** The first planned entry of each family, read from the store when asked. */
+  firstPlanned(): { readonly v4: Cidr<number> | undefined; readonly v6: Cidr<bigint> | undefined };
 }
 
+/** One thing a backend needs in place, as doctor reports it and the daemon's self-heal checks it. */
 export interface LiveCheck {
   /** What is checked, e.g. "ipset stickyban4" or "jump from INPUT to Blocklist (iptables)". */
   readonly what: string;
@@ -57,11 +59,10 @@ export interface FirewallBackend {
   update(delta: Delta): Promise<UpdateReport>;
   /**
    * Whether what a foreign firewall reload removes (sets, table, chain, rules, jumps) is still in
-   * place, as cheaply as the backend can tell: the daemon runs it every few seconds. `loaded` is
-   * what the last restore with this backend loaded, for a backend without a container that could
-   * be missing (routes): there, a family whose entries are all gone is.
+   * place, as cheaply as the backend can tell: the daemon runs it every few seconds. A backend
+   * without a container (routes) looks for the first planned entry of each family instead.
    */
-  presence(loaded?: LoadedEntries): Promise<LiveCheck[]>;
+  presence(hints?: PresenceHints): Promise<LiveCheck[]>;
   /** Reads everything in place, entry counts too, without changing anything (doctor). */
   inspect(): Promise<Inspection>;
 }

@@ -101,6 +101,8 @@ export class IpsetBackend implements FirewallBackend {
       if (!header) checks.push({ what: `ipset ${set}`, ok: false, problem: 'does not exist' });
       else if (mismatch !== undefined) {
         checks.push({ what: `ipset ${set}`, ok: false, problem: `is ${header.type} family ${header.family}`, fix: mismatch.replace(/^.*?: /, '') });
+        // Its rules are not ours to add while the set in the way is not ours.
+        continue;
       } else {
         checks.push({ what: `ipset ${set}`, ok: true });
         entries[family === 4 ? 'v4' : 'v6'] = header.entries;

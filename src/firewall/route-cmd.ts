@@ -23,6 +23,17 @@ export class Ip {
   }
 
   /**
+   * Whether `address` goes to a blackhole: `ip route get` answers a lookup that ends in one with
+   * EINVAL ("Invalid argument"), one without any route with ENETUNREACH. A kernel lookup, not a
+   * listing, so it costs the same with a million routes.
+   */
+  async blackholed(family: Family, address: string): Promise<boolean> {
+    const args = [...(family === 6 ? ['-6'] : []), 'route', 'get', address];
+    const result = await this.runner('ip', args, { allowFailure: true, context: `looking up the route to ${address}` });
+    return result.exitCode !== 0 && /Invalid argument/.test(result.stderr);
+  }
+
+  /**
    * Runs the lines in one `ip -force -batch -`. -force goes on past a failed line, so one route that
    * is already gone or already there does not stop the rest; such failures are fine (isHarmless), any
    * other one is thrown with what ip said about each failed line.

@@ -6,12 +6,13 @@
 // Routes cannot be swapped at once like a set, so changes add before they delete: a planned entry is
 // never unblocked on the way.
 
+import { formatAddress } from '../address/format.js';
 import type { Cidr, Family } from '../address/network.js';
 import type { Config } from '../config/config.js';
 import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import { collect, type PlanStream } from '../plan/plan.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LoadedEntries, UpdateReport } from './backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from './backend.js';
 import { Ip, type BatchLine } from './route-cmd.js';
 import { parseRoutes, routeLine } from './route-parse.js';
 import { diffEntries } from '../plan/diff.js';
@@ -50,17 +51,20 @@ export class RouteBackend implements FirewallBackend {
 
   /**
    * Firewall reloads leave routes alone, but taking `lo` down (ifdown -a) removes every IPv6
-   * blackhole route, and `ip route flush` all of them. With no container that could be missing, a
-   * family whose routes are all gone while the last restore loaded some is what is looked for.
-   * (Single routes deleted by hand are the scheduled resync's to repair.)
+   * blackhole route, and `ip route flush` all of them. With no container that could be missing,
+   * the route of each family's first planned entry is looked up (one `ip route get`: listing a
+   * million routes every few seconds would not do). Single routes deleted by hand are the
+   * scheduled resync's to repair.
    */
-  async presence(loaded?: LoadedEntries): Promise<LiveCheck[]> {
+  async presence(hints?: PresenceHints): Promise<LiveCheck[]> {
+    if (!hints) return [];
+    const planned = hints.firstPlanned();
     const checks: LiveCheck[] = [];
-    for (const [family, expected] of [[4, loaded?.v4 ?? 0], [6, loaded?.v6 ?? 0]] as const) {
-      if (expected === 0) continue;
+    for (const [family, entry] of [[4, planned.v4], [6, planned.v6]] as const) {
+      if (entry === undefined) continue;
+      const address = formatAddress(family, entry.first);
       const what = `IPv${family} blackhole routes with metric ${this.settings.metric}`;
-      const live = (await this.ours(family)).length;
-      checks.push(live > 0 ? { what, ok: true } : { what, ok: false, problem: `are all gone (the last restore loaded ${expected})` });
+      checks.push((await this.ip.blackholed(family, address)) ? { what, ok: true } : { what, ok: false, problem: `are gone (none for ${address}, the first planned entry)` });
     }
     return checks;
   }

@@ -242,9 +242,17 @@ describe('restore with ipset + iptables', () => {
 
     const doctor = await netns.cli(['--db', db, 'doctor']);
     assert.match(doctor.stdout, /FAIL +ipset stickyban4: is hash:ip family inet \(fix: remove the rules that use it and run ipset destroy stickyban4/);
+    // Only the set in the way is wrong now: heal names it, without a restore that could not help.
     const heal = await netns.cli(['--db', db, 'restore', '--if-missing']);
     assert.equal(heal.code, 1);
     assert.match(heal.stderr, /^stickyban: ipset stickyban4 is hash:ip family inet: remove the rules that use it/);
+    // A reload wipes the rules of the family that is fine: heal restores them, and names the other.
+    await netns.exec('ip6tables', ['-F']);
+    await netns.exec('ip6tables', ['-X', 'Blocklist']);
+    const repaired = await netns.cli(['--db', db, 'restore', '--if-missing']);
+    assert.equal(repaired.code, 1);
+    assert.match(repaired.stderr, /ipset stickyban4 exists as hash:ip family inet.*; IPv6 was restored\n$/);
+    assert.deepEqual(await rules(netns, 'ip6tables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban6 src -j DROP']);
   });
 
   test('missing tools and missing root are one clear line, exit 1', async () => {
