@@ -1,6 +1,6 @@
 // What every command that touches the store or the live set shares.
 
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { OperationalError } from '../errors.js';
 import type { Cidr, Network } from '../address/network.js';
 import { drainSpool } from '../actions/ban.js';
@@ -15,8 +15,8 @@ import { Store } from '../store/store.js';
  * empty store (and its directories) made at that path.
  */
 export async function openStore(ctx: Context, options: { existing?: boolean } = {}): Promise<Store> {
-  if (options.existing && !existsSync(ctx.config.db)) {
-    throw new OperationalError(`no store at ${ctx.config.db}: nothing has been recorded there (a ban or an import creates it; --db names another)`);
+  if (options.existing && isMissing(ctx.config.db)) {
+    throw new OperationalError(`no store at ${ctx.config.db}: nothing has been recorded there yet (--db names another)`);
   }
   const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs });
   const drained = drainSpool(store, ctx.config, ctx.clock());
@@ -60,4 +60,14 @@ export async function applyLive(ctx: Context, delta: Delta): Promise<string | un
   const { loadBackend } = await import('../firewall/select.js');
   const backend = await loadBackend(ctx.config, ctx.runner);
   return (await backend.update(delta)).absent;
+}
+
+/** Absent, as opposed to unreadable: a store in a directory we may not read is Store.open's to report. */
+function isMissing(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }

@@ -38,7 +38,7 @@ export class Store {
     try {
       db = openDatabase(path, { timeout: SQLITE_BUSY_WAIT_MS });
       const opened = db;
-      refuseForeign(opened, path);
+      retryWhileBusy(() => refuseForeign(opened, path), options.busyTimeoutMs, commitsOf(opened));
       configure(opened, options.busyTimeoutMs);
       retryWhileBusy(() => migrate(opened, readMigrations(options.migrationsDir), path), options.busyTimeoutMs, commitsOf(opened));
       return new Store(opened, path, options.busyTimeoutMs);
