@@ -20,8 +20,8 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
   const settingsFrom = async (context: Context): Promise<DaemonSettings> => ({
     config: context.config,
     backend: await loadBackend(context.config, context.runner),
-    healIntervalSeconds: options.healInterval === undefined ? context.config.daemon.healIntervalSeconds : parseDuration(options.healInterval, '--heal-interval'),
-    metricsFile: checkedMetricsFile(options.metricsFile ?? context.config.daemon.metricsFile),
+    healIntervalSeconds: options.healInterval === undefined ? context.config.daemon.healIntervalSeconds : healInterval(options.healInterval),
+    metricsFile: checkedMetricsFile(options.metricsFile ?? context.config.daemon.metricsFile, options.metricsFile === undefined ? 'metrics_file in the config' : '--metrics-file'),
   });
   // What would otherwise fail on every cycle, quietly, for as long as it runs.
   if (process.getuid?.() !== 0) throw new OperationalError('the daemon changes the firewall and needs root (CAP_NET_ADMIN); run it as root');
@@ -56,11 +56,18 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
 }
 
 /** The metrics file must be writable where it is: its directory exists, and it is not a directory itself. */
-function checkedMetricsFile(path: string | undefined): string | undefined {
+function checkedMetricsFile(path: string | undefined, what: string): string | undefined {
   if (path === undefined) return undefined;
-  if (path === '') throw new UsageError('invalid --metrics-file "": expected a file path');
+  if (path === '') throw new UsageError(`invalid ${what} "": expected a file path`);
   const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`invalid --metrics-file ${quote(path)}: directory ${dir} does not exist`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`invalid --metrics-file ${quote(path)}: it is a directory; expected a file path`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: directory ${dir} does not exist`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: it is a directory; expected a file path`);
   return path;
+}
+
+/** As heal_interval in the config: from a second to a day (setInterval takes no more than ~24.8 days). */
+function healInterval(text: string): number {
+  const seconds = parseDuration(text, '--heal-interval');
+  if (seconds < 1 || seconds > 86_400) throw new UsageError(`invalid --heal-interval ${quote(text)}: expected from 1s to 1d`);
+  return seconds;
 }

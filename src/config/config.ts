@@ -125,19 +125,19 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       set4: ipset.name('set4', DEFAULTS.ipset.set4, 22),
       set6: ipset.name('set6', DEFAULTS.ipset.set6, 22),
       chain: ipset.name('chain', DEFAULTS.ipset.chain, 28),
-      hookChains: ipset.nonEmpty('hook_chains', ipset.strings('hook_chains', ['INPUT'])).map((chain) => ipset.checkedName('hook_chains', chain, 28)),
+      hookChains: ipset.strings('hook_chains', ['INPUT']).map((chain) => ipset.checkedName('hook_chains', chain, 28)),
     },
     nftables: {
       table: nftables.name('table', DEFAULTS.nftables.table, 64),
       priority: nftables.integer('priority', DEFAULTS.nftables.priority, -1000, 1000),
     },
     route: { metric: route.integer('metric', DEFAULTS.route.metric, 1, 2 ** 32 - 1) },
-    fail2ban: { configDir: fail2ban.absolutePath('config_dir', DEFAULTS.fail2ban.configDir) },
+    fail2ban: { configDir: fail2ban.string('config_dir', DEFAULTS.fail2ban.configDir) },
     daemon: {
       pruneSchedule: daemon.string('prune_schedule', DEFAULTS.daemon.pruneSchedule),
       resyncSchedule: daemon.string('resync_schedule', DEFAULTS.daemon.resyncSchedule),
       healIntervalSeconds: daemon.duration('heal_interval', '30s', 1, 86_400),
-      metricsFile: daemon.string('metrics_file', '') === '' ? undefined : daemon.absolutePath('metrics_file', ''),
+      metricsFile: daemon.string('metrics_file', '') || undefined,
     },
   };
   for (const reader of [read, policy, ipset, nftables, route, daemon, fail2ban]) reader.rejectUnknown();
@@ -196,17 +196,6 @@ class TableReader {
 
   jail(key: string, value: string): string {
     if (!isJailName(value)) throw this.error(key, `entry ${quote(value)} is not a jail name`);
-    return value;
-  }
-
-  nonEmpty(key: string, values: string[]): string[] {
-    if (values.length === 0) throw this.error(key, 'must name at least one chain');
-    return values;
-  }
-
-  absolutePath(key: string, fallback: string): string {
-    const value = this.string(key, fallback);
-    if (!value.startsWith('/')) throw this.error(key, `${quote(value)} must be an absolute path`);
     return value;
   }
 
