@@ -32,8 +32,9 @@ export function parseDuration(text: string, what: string): number {
 export function parseBantime(text: string): number {
   if (text === '-1') return -1;
   // fail2ban's bantime.increment without a maxtime doubles the bantime on every ban, without bound:
-  // the hook must not lose such a ban. Beyond what a number holds exactly it is forever anyway.
-  if (/^(0|[1-9]\d*)$/.test(text)) return text.length > 15 ? -1 : Number(text);
+  // the hook must not lose such a ban. It is capped at what a number holds exactly (285 million
+  // years), and stays a bantime: not -1, which the retention keeps forever.
+  if (/^(0|[1-9]\d*)$/.test(text)) return Math.min(Number(text), Number.MAX_SAFE_INTEGER);
   const seconds = tryParseDuration(text);
   if (seconds === undefined) {
     throw new UsageError(`invalid bantime ${quote(text)}: expected seconds (-1 for forever) or a duration such as 1h`);
