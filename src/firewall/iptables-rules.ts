@@ -64,8 +64,8 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
 }
 
 /**
- * One copy, first in the chain. Duplicates are all deleted and one copy inserted first again, in the
- * same transaction: deleting by position could hit another rule if one were inserted meanwhile (as
+ * Exactly one copy. A missing one is inserted first in the chain; a single one stays where it is;
+ * duplicates are all deleted and one copy inserted first again, in the same transaction: deleting by position could hit another rule if one were inserted meanwhile (as
  * fail2ban does in INPUT), and deleting by content takes the earliest copy, which would leave a
  * later one, perhaps behind an ACCEPT.
  */
