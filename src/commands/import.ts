@@ -92,12 +92,16 @@ export async function importBans(file: string, options: ImportOptions, ctx: Cont
     const note = result.found > 0 ? policyNote(format, job.settings.jail, ctx.config.policy) : undefined;
     if (options.json) {
       ctx.out.data(`${JSON.stringify(summaryJson(input.name, format, result, live, note), null, 2)}\n`);
-      return;
+    } else {
+      ctx.out.info(summaryLine(input.name, format, result));
+      for (const line of result.ignoredLines) ctx.out.detail(`  ${describeProblem(line)} (ignored)`);
+      if (note !== undefined) ctx.out.warn(note);
+      reportLive(live, ctx);
     }
-    ctx.out.info(summaryLine(input.name, format, result));
-    for (const line of result.ignoredLines) ctx.out.detail(`  ${describeProblem(line)} (ignored)`);
-    if (note !== undefined) ctx.out.warn(note);
-    reportLive(live, ctx);
+    // Nothing but invalid lines: the wrong file or the wrong --format, and nothing was written.
+    if (result.found === 0 && result.invalid > 0) {
+      throw new UsageError(`no ban found in ${input.name}, only ${result.invalid} invalid ${problemUnit(result.problems[0], result.invalid)}: is it ${format} input?`);
+    }
   } finally {
     store?.close();
   }

@@ -124,4 +124,12 @@ describe('import refuses bad input with exit 2 and writes nothing', () => {
       assert.equal(existsSync(db), false, 'nothing written');
     }
   });
+
+  test('a file with no ban and only invalid lines (the wrong file or --format) is exit 2 and writes nothing', async () => {
+    const s = await session();
+    const result = await s.run(['import', fixture('fail2ban.log'), '--format', 'plain', '--no-apply']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /stickyban: no ban found in .*fail2ban\.log, only \d+ invalid lines: is it plain input\?\n$/);
+    assert.equal(existsSync(s.db), false, 'nothing written');
+  });
 });
