@@ -139,8 +139,10 @@ export async function runProgram(args: readonly string[]): Promise<void> {
   // `stickyban export | head -1`: the reader has all it wanted; stop quietly, as a tool killed by
   // SIGPIPE would (Node ignores that signal, so the write fails with EPIPE instead).
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(0);
+    if (error.code === 'EPIPE') process.exit(0);
+    // A full disk or a closed descriptor: one line, not an internal error.
+    process.stderr.write(`stickyban: cannot write the output: ${error.message}\n`);
+    process.exit(1);
   });
   const program = buildProgram();
   try {

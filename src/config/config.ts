@@ -81,9 +81,17 @@ export async function loadConfig(
   }
   if (existsSync(file)) {
     const { parse } = await import('smol-toml');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+      throw new UsageError(`cannot read config file ${file}: ${reason}; expected a TOML file`);
+    }
     let table: Record<string, unknown>;
     try {
-      table = parse(readFileSync(file, 'utf8'));
+      table = parse(text);
     } catch (error) {
       const reason = (error as Error).message.split('\n')[0];
       throw new UsageError(`config file ${file} is not valid TOML: ${reason}`);

@@ -121,9 +121,11 @@ describe('admin commands', () => {
     assert.equal(result.stderr, 'stickyban: internal error: stray failure (run with --verbose for details)\n');
   });
 
-  test('a reader that stops early (export | head -1) ends the command quietly, exit 0', async () => {
+  test('a reader that stops early (export | head -1) ends the command quietly, exit 0; a full disk is one line, exit 1', async () => {
     const db = tempDb();
     seedBans(db, manyIPv4(20_000));
+    const full = await runProcess('bash', ['-c', `'${process.execPath}' '${CLI}' --db '${db}' list > /dev/full`]);
+    assert.deepEqual([full.code, full.stderr], [1, 'stickyban: cannot write the output: ENOSPC: no space left on device, write\n']);
     for (const command of ['export', 'list']) {
       // 20k lines are far more than a pipe holds, so the writes go on after head has exited.
       const result = await runProcess('bash', ['-c', `set -o pipefail; '${process.execPath}' '${CLI}' --db '${db}' ${command} | head -1`]);

@@ -26,3 +26,9 @@ test('values that cannot work are refused when the config is read, naming the ke
     await assert.rejects(loadConfig({ config: file }, {}), (error: Error & { exitCode?: number }) => error.exitCode === 2 && message.test(error.message), text);
   }
 });
+
+test('a config path that is a directory is one clear line, exit 2', async () => {
+  const { tempDir } = await import('../../helpers/tmp.js');
+  const dir = tempDir();
+  await assert.rejects(loadConfig({ config: dir }, {}), (error: Error & { exitCode?: number }) => error.exitCode === 2 && error.message === `cannot read config file ${dir}: it is a directory; expected a TOML file`);
+});
