@@ -53,8 +53,9 @@ export class RouteBackend implements FirewallBackend {
    * Firewall reloads leave routes alone, but taking `lo` down (ifdown -a) removes every IPv6
    * blackhole route, and `ip route flush` all of them. With no container that could be missing,
    * the route of each family's first planned entry is looked up (one `ip route get`: listing a
-   * million routes every few seconds would not do). Single routes deleted by hand are the
-   * scheduled resync's to repair.
+   * million routes every few seconds would not do). Only when that lookup finds no blackhole (an
+   * admin's more specific route can win it) are our routes listed, and the family counts as
+   * missing when none is left. Single routes deleted by hand are the scheduled resync's to repair.
    */
   async presence(hints?: PresenceHints): Promise<LiveCheck[]> {
     if (!hints) return [];
@@ -64,7 +65,8 @@ export class RouteBackend implements FirewallBackend {
       if (entry === undefined) continue;
       const address = formatAddress(family, entry.first);
       const what = `IPv${family} blackhole routes with metric ${this.settings.metric}`;
-      checks.push((await this.ip.blackholed(family, address)) ? { what, ok: true } : { what, ok: false, problem: `are gone (none for ${address}, the first planned entry)` });
+      const present = (await this.ip.blackholed(family, address)) || (await this.ours(family)).length > 0;
+      checks.push(present ? { what, ok: true } : { what, ok: false, problem: `are gone (none for ${address}, the first planned entry, nor any other)` });
     }
     return checks;
   }

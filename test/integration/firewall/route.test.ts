@@ -94,9 +94,12 @@ describe('route backend', () => {
     await netns.exec('ip', ['link', 'set', 'lo', 'down']);
     await netns.exec('ip', ['link', 'set', 'lo', 'up']);
     assert.deepEqual(await ours(netns, 6), []);
-    assert.match(await cli('restore', '--if-missing'), new RegExp(`missing: IPv6 blackhole routes with metric ${METRIC} are gone \\(none for 2001:db8::1, the first planned entry\\)`));
+    assert.match(await cli('restore', '--if-missing'), new RegExp(`missing: IPv6 blackhole routes with metric ${METRIC} are gone \\(none for 2001:db8::1, the first planned entry, nor any other\\)`));
     assert.deepEqual(await ours(netns, 6), ['2001:db8:2::/48', '2001:db8::1']);
     assert.deepEqual(await ours(netns, 4), ['192.0.2.1']);
+    // An admin's more specific route wins the lookup of the first entry: not taken for missing routes.
+    await netns.exec('ip', ['-6', 'route', 'add', '2001:db8::1/128', 'dev', 'lo', 'metric', '5']);
+    assert.match(await cli('restore', '--if-missing'), /nothing to restore/);
   });
 
   test('a restore after unbanning some addresses removes exactly their routes', async () => {
