@@ -25,13 +25,6 @@ export class Ipset {
       .filter((header) => header.name !== '');
   }
 
-  /** Header of one set, or undefined when it does not exist. */
-  async header(name: string): Promise<SetHeader | undefined> {
-    const result = await this.runner('ipset', ['list', '-t', name], { allowFailure: true });
-    if (result.exitCode !== 0) return undefined;
-    return parseHeader(result.stdout);
-  }
-
   /** Runs a restore script; with `exist`, adding what is there and deleting what is not are no-ops. */
   async restore(script: string | Iterable<string>, options: { exist: boolean; context: string }): Promise<void> {
     await this.runner('ipset', options.exist ? ['-exist', 'restore'] : ['restore'], { input: script, context: options.context });

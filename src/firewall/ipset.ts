@@ -47,8 +47,8 @@ export class IpsetBackend implements FirewallBackend {
     // A live set of another type cannot be swapped with ours: that family is left as it is and named
     // at the end; the other one is still loaded and protected.
     const refused = ([4, 6] as const).flatMap((family) => {
-      const problem = this.mismatch(family, headers.find((header) => header.name === this.setName(family)));
-      return problem === undefined ? [] : [{ family, problem }];
+      const mismatch = this.mismatch(family, headers);
+      return mismatch === undefined ? [] : [{ family, problem: `ipset ${this.setName(family)} exists as ${mismatch.found}, not the ${mismatch.wanted} stickyban loads: ${mismatch.fix}` }];
     });
     const loads = (family: Family) => !refused.some((refusal) => refusal.family === family);
     const families: RebuildSteps[] = [];
@@ -94,13 +94,14 @@ export class IpsetBackend implements FirewallBackend {
   async inspect(): Promise<Inspection> {
     const checks: LiveCheck[] = [];
     const entries: { v4: number | undefined; v6: number | undefined } = { v4: undefined, v6: undefined };
+    const headers = await this.ipset.headers();
     for (const family of [4, 6] as const) {
       const set = this.setName(family);
-      const header = await this.ipset.header(set);
-      const mismatch = this.mismatch(family, header);
+      const header = headers.find((listed) => listed.name === set);
+      const mismatch = this.mismatch(family, headers);
       if (!header) checks.push({ what: `ipset ${set}`, ok: false, problem: 'does not exist' });
       else if (mismatch !== undefined) {
-        checks.push({ what: `ipset ${set}`, ok: false, problem: `is ${header.type} family ${header.family}`, fix: mismatch.replace(/^.*?: /, '') });
+        checks.push({ what: `ipset ${set}`, ok: false, problem: `is ${mismatch.found}`, fix: mismatch.fix });
         // Its rules are not ours to add while the set in the way is not ours.
         continue;
       } else {
@@ -110,23 +111,22 @@ export class IpsetBackend implements FirewallBackend {
       const { commands, absentHooks } = await inspectRules(this.runner, family, this.rulesWanted(family));
       const binary = iptablesBinary(family);
       if (commands.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true });
-      for (const why of new Set(commands.map((command) => command.why))) {
-        checks.push({ what: `${binary} ${describeRule(why)}`, ok: false, problem: why.startsWith('removed') ? 'duplicated' : 'missing' });
+      for (const command of commands.filter((command, i) => commands.findIndex((other) => other.what === command.what) === i)) {
+        checks.push({ what: `${binary} ${command.what}`, ok: false, problem: command.problem });
       }
       for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain) });
     }
     return { checks, entries };
   }
 
-  /** Why the live set `header` (if there is one) cannot be rebuilt by a swap, with the way out. */
-  private mismatch(family: Family, header: SetHeader | undefined): string | undefined {
-    const wanted = family === 4 ? 'inet' : 'inet6';
-    if (header === undefined || (header.type === 'hash:net' && header.family === wanted)) return undefined;
-    const set = header.name;
-    return (
-      `ipset ${set} exists as ${header.type} family ${header.family}, not the hash:net family ${wanted} stickyban loads: ` +
-      `remove the rules that use it and run ipset destroy ${set}, or have stickyban use another name (set${family} in [ipset] of the config)`
-    );
+  /** How the live set among `headers` (if it is there) differs from what a swap can replace, and the way out. */
+  private mismatch(family: Family, headers: readonly SetHeader[]): { found: string; wanted: string; fix: string } | undefined {
+    const set = this.setName(family);
+    const header = headers.find((listed) => listed.name === set);
+    const wanted = `hash:net family ${family === 4 ? 'inet' : 'inet6'}`;
+    const found = header && `${header.type} family ${header.family}`;
+    if (found === undefined || found === wanted) return undefined;
+    return { found, wanted, fix: `remove the rules that use it and run ipset destroy ${set}, or have stickyban use another name (set${family} in [ipset] of the config)` };
   }
 
   /** The parts of the batch that rebuild one family's set. */
@@ -170,11 +170,6 @@ export class IpsetBackend implements FirewallBackend {
     }
     return { added: delta.add.length, removed: delta.del.length };
   }
-}
-
-/** "added jump from INPUT to Blocklist", "removed 1 duplicate jump from … (one kept, …)" -> "jump from INPUT to Blocklist". */
-function describeRule(why: string): string {
-  return why.replace(/^(added|created|removed \d+ duplicate) /, '').replace(/ \(one kept.*\)$/, '');
 }
 
 /** The `ipset restore` line for one entry; hash:net cannot hold a /0, so a /0 is its two halves. */

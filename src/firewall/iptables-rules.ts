@@ -17,6 +17,10 @@ export interface RuleWanted {
 export interface RuleCommand {
   /** One line of `iptables-restore` input. */
   readonly line: string;
+  /** The rule or chain it is about, e.g. "jump from INPUT to Blocklist". */
+  readonly what: string;
+  /** What is wrong with it. */
+  readonly problem: 'missing' | 'duplicated';
   /** One line for the log: what this repairs. */
   readonly why: string;
 }
@@ -47,7 +51,7 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
   const commands: RuleCommand[] = [];
   const chainExists = exists(wanted.chain);
   // Declared only when missing: iptables-restore flushes a chain it is told to declare.
-  if (!chainExists) commands.push({ line: `:${wanted.chain} - [0:0]`, why: `created chain ${wanted.chain}` });
+  if (!chainExists) commands.push({ line: `:${wanted.chain} - [0:0]`, what: `chain ${wanted.chain}`, problem: 'missing', why: `created chain ${wanted.chain}` });
 
   const match = matchSpec(wanted.set);
   commands.push(...exactlyOnce(wanted.chain, match, chainExists ? count(wanted.chain, match) : 0, `rule ${match.join(' ')} in ${wanted.chain}`));
@@ -65,16 +69,17 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
 
 /**
  * Exactly one copy. A missing one is inserted first in the chain; a single one stays where it is;
- * duplicates are all deleted and one copy inserted first again, in the same transaction: deleting by position could hit another rule if one were inserted meanwhile (as
- * fail2ban does in INPUT), and deleting by content takes the earliest copy, which would leave a
- * later one, perhaps behind an ACCEPT.
+ * duplicates are all deleted and one copy inserted first again, in the same transaction: deleting
+ * by position could hit another rule if one were inserted meanwhile (as fail2ban does in INPUT),
+ * and deleting by content takes the earliest copy, which would leave a later one, perhaps behind an
+ * ACCEPT.
  */
 function exactlyOnce(chain: string, spec: string[], present: number, what: string): RuleCommand[] {
-  const insert = { line: `-I ${chain} 1 ${spec.join(' ')}`, why: `added ${what}` };
-  if (present === 0) return [insert];
+  const insert = `-I ${chain} 1 ${spec.join(' ')}`;
+  if (present === 0) return [{ line: insert, what, problem: 'missing', why: `added ${what}` }];
   if (present === 1) return [];
-  const why = `removed ${present - 1} duplicate ${what} (one kept, first in ${chain})`;
-  return [...Array.from({ length: present }, () => ({ line: `-D ${chain} ${spec.join(' ')}`, why })), { ...insert, why }];
+  const repair = { what, problem: 'duplicated', why: `removed ${present - 1} duplicate ${what} (one kept, first in ${chain})` } as const;
+  return [...Array.from({ length: present }, () => ({ ...repair, line: `-D ${chain} ${spec.join(' ')}` })), { ...repair, line: insert }];
 }
 
 export function iptablesBinary(family: Family): string {
