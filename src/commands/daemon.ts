@@ -2,10 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createContext, type Context } from '../cli/context.js';
 import type { GlobalOptions } from '../cli/options.js';
+import { HEAL_INTERVAL_SECONDS } from '../config/config.js';
 import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
-import { parseDuration } from '../input/duration.js';
+import { formatDuration, parseDuration } from '../input/duration.js';
 import { loadBackend } from '../firewall/select.js';
 import { openStore } from './session.js';
 
@@ -65,9 +66,10 @@ function checkedMetricsFile(path: string | undefined, what: string): string | un
   return path;
 }
 
-/** As heal_interval in the config: from a second to a day (setInterval takes no more than ~24.8 days). */
+/** Bounded as heal_interval in the config. */
 function healInterval(text: string): number {
   const seconds = parseDuration(text, '--heal-interval');
-  if (seconds < 1 || seconds > 86_400) throw new UsageError(`invalid --heal-interval ${quote(text)}: expected from 1s to 1d`);
+  const { min, max } = HEAL_INTERVAL_SECONDS;
+  if (seconds < min || seconds > max) throw new UsageError(`invalid --heal-interval ${quote(text)}: expected from ${formatDuration(min)} to ${formatDuration(max)}`);
   return seconds;
 }

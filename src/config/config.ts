@@ -43,6 +43,8 @@ export interface Config {
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/stickyban/config.toml';
+/** The daemon's check interval, from the config or --heal-interval: setInterval takes no more than ~24.8 days. */
+export const HEAL_INTERVAL_SECONDS = { min: 1, max: 86_400 } as const;
 export const DEFAULT_DB = '/var/lib/stickyban/stickyban.db';
 
 /** Loopback is always safelisted: blocking it breaks the host, and no ban ever means it. */
@@ -144,7 +146,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
     daemon: {
       pruneSchedule: daemon.string('prune_schedule', DEFAULTS.daemon.pruneSchedule),
       resyncSchedule: daemon.string('resync_schedule', DEFAULTS.daemon.resyncSchedule),
-      healIntervalSeconds: daemon.duration('heal_interval', '30s', 1, 86_400),
+      healIntervalSeconds: daemon.duration('heal_interval', '30s', HEAL_INTERVAL_SECONDS.min, HEAL_INTERVAL_SECONDS.max),
       metricsFile: daemon.string('metrics_file', '') || undefined,
     },
   };
