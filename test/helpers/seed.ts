@@ -9,6 +9,10 @@ export interface SeedBan {
   readonly jail?: string;
   readonly bannedAt?: number;
   readonly source?: string;
+  readonly bantime?: number;
+  readonly restored?: boolean;
+  /** Lifted at this time, as `stickyban unban` leaves an event. */
+  readonly liftedAt?: number;
 }
 
 export function seedBans(db: string, bans: Iterable<SeedBan | string>): number {
@@ -25,11 +29,12 @@ export function seedBans(db: string, bans: Iterable<SeedBan | string>): number {
             network: parseNetwork(ban.address),
             jail: ban.jail ?? 'sshd',
             bannedAt: ban.bannedAt ?? Math.floor(Date.now() / 1000),
-            bantime: 600,
+            bantime: ban.bantime ?? 600,
             source: ban.source ?? 'fail2ban',
             reason: null,
-            restored: false,
+            restored: ban.restored ?? false,
           });
+          if (ban.liftedAt !== undefined) store.db.prepare("UPDATE bans SET lifted_at = ?, lifted_by = 'seed' WHERE id = last_insert_rowid()").run(ban.liftedAt);
         }
       });
       count += batch.length;

@@ -6,9 +6,9 @@ import { formatCidr, formatNetwork } from '../../../src/address/format.js';
 import { networkOf, type Cidr } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import type { Policy } from '../../../src/config/config.js';
-import { uuidv7 } from '../../../src/store/ids.js';
 import { fromStoredKey } from '../../../src/store/keys.js';
 import { Store } from '../../../src/store/store.js';
+import { seedBans } from '../../helpers/seed.js';
 import { tempDb } from '../../helpers/tmp.js';
 
 const DAY = 86_400;
@@ -47,24 +47,18 @@ const EVENTS: Event[] = [
 
 function seeded(): string {
   const db = tempDb();
-  const store = Store.open({ path: db, busyTimeoutMs: 1000 });
-  store.write(() => {
-    for (const event of EVENTS) {
-      store.bans.insert({
-        uuid: uuidv7(),
-        origin: 'test',
-        network: parseNetwork(event.address),
-        jail: event.jail ?? 'sshd',
-        bannedAt: NOW - event.daysAgo * DAY,
-        bantime: event.bantime ?? 600,
-        source: event.source ?? 'fail2ban',
-        reason: null,
-        restored: event.restored ?? false,
-      });
-      if (event.lifted) store.db.prepare('UPDATE bans SET lifted_at = ?, lifted_by = ? WHERE id = last_insert_rowid()').run(NOW, 'test');
-    }
-  });
-  store.close();
+  seedBans(
+    db,
+    EVENTS.map((event) => ({
+      address: event.address,
+      bannedAt: NOW - event.daysAgo * DAY,
+      ...(event.jail ? { jail: event.jail } : {}),
+      ...(event.source ? { source: event.source } : {}),
+      ...(event.bantime !== undefined ? { bantime: event.bantime } : {}),
+      ...(event.restored ? { restored: true } : {}),
+      ...(event.lifted ? { liftedAt: NOW } : {}),
+    })),
+  );
   return db;
 }
 
