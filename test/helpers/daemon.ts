@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cliCommand } from './cli.js';
 import type { Netns } from './netns.js';
@@ -21,4 +22,16 @@ export function startDaemon(netns: Netns, args: readonly string[]): RunningDaemo
     signal: (name) => void child.kill(name),
     exited: new Promise((resolve) => child.once('exit', resolve)),
   };
+}
+
+/** Starts the daemon, runs `during` while it runs, then stops it with SIGTERM and checks it exits 0. */
+export async function whileDaemonRuns(netns: Netns, args: readonly string[], during: (daemon: RunningDaemon) => Promise<void>): Promise<RunningDaemon> {
+  const daemon = startDaemon(netns, args);
+  try {
+    await during(daemon);
+  } finally {
+    daemon.signal('SIGTERM');
+  }
+  assert.equal(await daemon.exited, 0);
+  return daemon;
 }

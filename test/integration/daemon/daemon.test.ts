@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startDaemon } from '../../helpers/daemon.js';
+import { startDaemon, whileDaemonRuns } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { count } from '../../helpers/sqlite.js';
@@ -17,9 +17,8 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
   for (const address of ['203.0.113.7', '2001:db8::7']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
 
-  const daemon = startDaemon(netns, ['--db', db, 'daemon', '--heal-interval', '1s', '--metrics-file', metrics]);
-  try {
-    await until('the daemon to start', () => daemon.log().includes('daemon: started'));
+  const daemon = await whileDaemonRuns(netns, ['--db', db, 'daemon', '--heal-interval', '1s', '--metrics-file', metrics], async (running) => {
+    await until('the daemon to start', () => running.log().includes('daemon: started'));
     await until('the first metrics', () => existsSync(metrics));
 
     const inPlace = async () => {
@@ -32,7 +31,7 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
     await netns.exec('iptables-restore', [], { input: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n' });
     assert.equal(await inPlace(), false);
     await until('the repair after iptables-restore', inPlace, 5_000);
-    await until('the repair to be logged', () => /daemon: repaired: iptables .*restored 1 IPv4 and 1 IPv6 entries/.test(daemon.log()));
+    await until('the repair to be logged', () => /daemon: repaired: iptables .*restored 1 IPv4 and 1 IPv6 entries/.test(running.log()));
 
     // nft flush ruleset wipes the iptables-nft tables of both families at once.
     await netns.exec('nft', ['flush', 'ruleset']);
@@ -43,7 +42,7 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
 
     // A spooled ban (the hook could not reach the store) is folded in and made live.
     appendFileSync(`${db}.spool`, `${JSON.stringify({ uuid: '018f0000-0000-7000-8000-000000000001', origin: 'test', address: '198.51.100.9', jail: 'sshd', banned_at: 1_790_000_000, bantime: 600, source: 'fail2ban', reason: null, restored: false })}\n`);
-    await until('the spool to be folded', () => daemon.log().includes('daemon: folded 1 spooled ban'));
+    await until('the spool to be folded', () => running.log().includes('daemon: folded 1 spooled ban'));
     assert.equal(count(db, 'bans', "address = '198.51.100.9'"), 1);
     assert.equal((await netns.try('ipset', ['test', 'stickyban4', '198.51.100.9'])).code, 0);
 
@@ -54,10 +53,7 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
     assert.match(text, /^stickyban_last_restore_entries\{family="ipv4"\} 1$/m);
     assert.match(text, /^stickyban_jail_addresses\{jail="sshd"\} 3$/m);
     assert.match(text, /^stickyban_last_restore_duration_seconds \d+(\.\d+)?$/m);
-  } finally {
-    daemon.signal('SIGTERM');
-  }
-  assert.equal(await daemon.exited, 0);
+  });
   assert.match(daemon.log(), /daemon: SIGTERM: stopping\n.*daemon: stopped\n$/);
 });
 
@@ -71,16 +67,12 @@ test('daemon with the nftables backend: nft flush ruleset is repaired within the
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);
   assert.equal((await cli('restore')).code, 0);
 
-  const daemon = startDaemon(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1s']);
-  try {
-    await until('the daemon to start', () => daemon.log().includes('daemon: started: nftables backend'));
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1s'], async (running) => {
+    await until('the daemon to start', () => running.log().includes('daemon: started: nftables backend'));
     await netns.exec('nft', ['flush', 'ruleset']);
     await until('the table to come back', async () => (await netns.try('nft', ['list', 'set', 'inet', 'stickyban', 'v4_hosts'])).stdout.includes('203.0.113.7'), 5_000);
-    await until('the repair to be logged', () => /daemon: repaired: nftables table inet stickyban does not exist; restored 1 IPv4 and 0 IPv6 entries/.test(daemon.log()));
-  } finally {
-    daemon.signal('SIGTERM');
-  }
-  assert.equal(await daemon.exited, 0);
+    await until('the repair to be logged', () => /daemon: repaired: nftables table inet stickyban does not exist; restored 1 IPv4 and 0 IPv6 entries/.test(running.log()));
+  });
 });
 
 test('daemon: SIGHUP re-reads the config file; a broken one is refused and the running config kept', async () => {
@@ -88,25 +80,21 @@ test('daemon: SIGHUP re-reads the config file; a broken one is refused and the r
   const dir = tempDir();
   const config = join(dir, 'config.toml');
   writeFileSync(config, '[daemon]\nprune_schedule = "17 4 * * *"\n');
-  const daemon = startDaemon(netns, ['--db', join(dir, 'stickyban.db'), '--config', config, 'daemon', '--heal-interval', '1s']);
-  try {
-    await until('the daemon to start', () => daemon.log().includes('pruning on "17 4 * * *"'));
+  await whileDaemonRuns(netns, ['--db', join(dir, 'stickyban.db'), '--config', config, 'daemon', '--heal-interval', '1s'], async (running) => {
+    await until('the daemon to start', () => running.log().includes('pruning on "17 4 * * *"'));
     writeFileSync(config, '[daemon]\nprune_schedule = "5 3 * * *"\n');
-    daemon.signal('SIGHUP');
-    await until('the new schedule', () => daemon.log().includes('pruning on "5 3 * * *"') && daemon.log().includes(`SIGHUP: reloaded ${config}`));
+    running.signal('SIGHUP');
+    await until('the new schedule', () => running.log().includes('pruning on "5 3 * * *"') && running.log().includes(`SIGHUP: reloaded ${config}`));
     writeFileSync(config, '[daemon]\nprune_schedule = "every night"\n');
-    daemon.signal('SIGHUP');
-    await until('the refusal', () => /SIGHUP: kept the running config: invalid prune_schedule "every night"/.test(daemon.log()));
+    running.signal('SIGHUP');
+    await until('the refusal', () => /SIGHUP: kept the running config: invalid prune_schedule "every night"/.test(running.log()));
     // The refused reload left the running settings alone: the self-heal check still runs.
-    const repairs = () => daemon.log().split('daemon: repaired').length - 1;
+    const repairs = () => running.log().split('daemon: repaired').length - 1;
     await until('the first repair (nothing was restored before)', () => repairs() >= 1);
     const before = repairs();
     await netns.exec('iptables', ['-F']);
     await until('a repair after the refused reload', () => repairs() > before);
-  } finally {
-    daemon.signal('SIGTERM');
-  }
-  assert.equal(await daemon.exited, 0);
+  });
 });
 
 test('daemon: the scheduled resync repairs entries the presence check cannot see', async () => {
@@ -125,17 +113,13 @@ test('daemon: the scheduled resync repairs entries the presence check cannot see
   await netns.exec('ipset', ['add', 'stickyban4', '192.0.2.5']);
   await netns.exec('ipset', ['del', 'stickyban6', '2001:db8::7']);
 
-  const daemon = startDaemon(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h']);
-  try {
-    await until('the daemon to start', () => daemon.log().includes('resyncing on "* * * * * *"'));
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the daemon to start', () => running.log().includes('resyncing on "* * * * * *"'));
     await until('the resync', async () => (await ipsetMembers(netns, 'stickyban4')).join() === '203.0.113.7,203.0.113.8', 5_000);
     assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::7']);
-    assert.match(daemon.log(), /daemon: resynced: restored 2 IPv4 and 1 IPv6 entries in \d+\.\d\d s/);
-    assert.doesNotMatch(daemon.log(), /daemon: repaired/);
-  } finally {
-    daemon.signal('SIGTERM');
-  }
-  assert.equal(await daemon.exited, 0);
+    assert.match(running.log(), /daemon: resynced: restored 2 IPv4 and 1 IPv6 entries in \d+\.\d\d s/);
+    assert.doesNotMatch(running.log(), /daemon: repaired/);
+  });
 });
 
 test('daemon: resync_schedule = "" never resyncs; a bad one is refused with exit 2', async () => {
@@ -143,13 +127,9 @@ test('daemon: resync_schedule = "" never resyncs; a bad one is refused with exit
   const dir = tempDir();
   const config = join(dir, 'config.toml');
   writeFileSync(config, '[daemon]\nresync_schedule = ""\n');
-  const daemon = startDaemon(netns, ['--db', join(dir, 'stickyban.db'), '--config', config, 'daemon', '--heal-interval', '1h']);
-  try {
-    await until('the daemon to start', () => daemon.log().includes('never resyncing'));
-  } finally {
-    daemon.signal('SIGTERM');
-  }
-  assert.equal(await daemon.exited, 0);
+  await whileDaemonRuns(netns, ['--db', join(dir, 'stickyban.db'), '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the daemon to start', () => running.log().includes('never resyncing'));
+  });
 
   writeFileSync(config, '[daemon]\nresync_schedule = "hourly"\n');
   const refused = startDaemon(netns, ['--db', join(dir, 'stickyban.db'), '--config', config, 'daemon']);
