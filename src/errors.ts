@@ -53,3 +53,12 @@ function firstLines(text: string): string {
     .slice(0, 3)
     .join('; ');
 }
+
+/** Why a file could not be read, in a few words ("no such file", "permission denied", …). */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory; expected a file';
+  return (error as Error).message;
+}

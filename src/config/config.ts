@@ -2,7 +2,7 @@
 // absent stickyban runs on the defaults, so a fresh install needs no configuration at all.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { describeFsError, UsageError } from '../errors.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { network4, network6, type Network } from '../address/network.js';
 import { isJailName } from '../input/names.js';
@@ -87,9 +87,7 @@ export async function loadConfig(
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-      throw new UsageError(`cannot read config file ${file}: ${reason}; expected a TOML file`);
+      throw new UsageError(`cannot read config file ${file}: ${describeFsError(error)}`);
     }
     let table: Record<string, unknown>;
     try {

@@ -6,7 +6,7 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { UsageError } from '../errors.js';
+import { describeFsError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -138,12 +138,4 @@ function decompress(source: Readable): Readable {
   const gunzip = createGunzip({ chunkSize: READ_CHUNK });
   source.on('error', (error) => gunzip.destroy(error));
   return source.pipe(gunzip);
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory; expected a file';
-  return (error as Error).message;
 }

@@ -30,5 +30,5 @@ test('values that cannot work are refused when the config is read, naming the ke
 test('a config path that is a directory is one clear line, exit 2', async () => {
   const { tempDir } = await import('../../helpers/tmp.js');
   const dir = tempDir();
-  await assert.rejects(loadConfig({ config: dir }, {}), (error: Error & { exitCode?: number }) => error.exitCode === 2 && error.message === `cannot read config file ${dir}: it is a directory; expected a TOML file`);
+  await assert.rejects(loadConfig({ config: dir }, {}), (error: Error & { exitCode?: number }) => error.exitCode === 2 && error.message === `cannot read config file ${dir}: it is a directory; expected a file`);
 });
