@@ -24,16 +24,14 @@ export function parseChain(text: string): string {
 
 export class IptablesSaveParser implements LineParser {
   private readonly chains = new Set<string>();
-  /** The table of the lines being read ("*filter"); a hand-written file may name none. */
-  private table: string | undefined;
+  /** The tables declared so far ("*filter"); the last is that of the lines being read. A hand-written file may name none. */
   private readonly tables: string[] = [];
 
   constructor(private readonly chain: string) {}
 
   parse(line: string): LineOutcome {
     if (line.charCodeAt(0) === 42 /* * */) {
-      this.table = line.slice(1).trim();
-      this.tables.push(this.table);
+      this.tables.push(line.slice(1).trim());
       return undefined;
     }
     if (line.charCodeAt(0) === 58 /* : */) {
@@ -44,14 +42,15 @@ export class IptablesSaveParser implements LineParser {
     // `iptables-save -c` puts each rule's packet and byte counters first: "[12:720] -A Blocklist …".
     const rule = line.charCodeAt(0) === 91 /* [ */ ? line.replace(COUNTERS, '') : line;
     if (!rule.startsWith(`-A ${this.chain} `)) return undefined;
-    if (!this.inFilter()) return { ignored: `it is in the ${this.table} table; a blocklist chain is in the filter table` };
+    if (!this.inFilter()) return { ignored: `it is in the ${this.tables.at(-1)} table; a blocklist chain is in the filter table` };
     // A hand-written rules file may add to a chain it never declares.
     this.chains.add(this.chain);
     return parseRule(rule.trimEnd());
   }
 
   private inFilter(): boolean {
-    return this.table === undefined || this.table === 'filter';
+    const table = this.tables.at(-1);
+    return table === undefined || table === 'filter';
   }
 
   finish(file: string): void {
