@@ -3,7 +3,7 @@
 // action beside fail2ban's usual iptables action, reads a test auth log and bans for real.
 
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runProcess } from '../helpers/cli.js';
@@ -17,14 +17,18 @@ const ATTACKERS = ['203.0.113.51', '198.51.100.52', '192.0.2.53', '2001:db8:e2e:
 const SAFELISTED = '192.0.2.99';
 const JAIL = 'sshd-e2e';
 
-/** An sshd line as rsyslog writes it on Debian, stamped now (fail2ban's findtime is relative to now). */
+/**
+ * An sshd line stamped now as rsyslog writes it on Debian 13 (RFC 3339 with an offset): fail2ban's
+ * findtime is relative to now, and an offset leaves no room for a time zone to differ between this
+ * process and fail2ban (a syslog stamp without one is read as fail2ban's local time).
+ */
 function failedLogin(address: string, index: number): string {
-  const now = new Date();
-  const month = now.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
-  const stamp = `${month} ${String(now.getUTCDate()).padStart(2, ' ')} ${now.toISOString().slice(11, 19)}`;
+  const stamp = new Date().toISOString().replace('Z', '+00:00');
   return `${stamp} web1 sshd[${4000 + index}]: Failed password for invalid user admin from ${address} port ${40000 + index} ssh2\n`;
 }
 
+/** fail2ban works on its own time (polling, an action at a time): generous on a loaded machine. */
+const FAIL2BAN_WAIT_MS = 60_000;
 
 /** True while a stickyban process runs inside the namespace (fail2ban's actions are asynchronous to us). */
 async function stickybanRunning(netns: Netns): Promise<boolean> {
@@ -87,21 +91,40 @@ describe('fail2ban end to end', () => {
     );
     const client = (...args: string[]) => runProcess('ip', ['netns', 'exec', netns.name, 'fail2ban-client', '-c', confdir, ...args]);
     stopServer = () => client('stop');
+    const storedJails = () =>
+      new Map(query<{ address: string; jail: string }>(db, "SELECT address, jail FROM bans WHERE source = 'fail2ban'").map((row) => [row.address, row.jail]));
+    // A wait on fail2ban that times out says what fail2ban saw and did, not only that it timed out.
+    const waitFor = (what: string, probe: () => Promise<boolean> | boolean) =>
+      until(what, probe, FAIL2BAN_WAIT_MS).catch(async (error: Error) => {
+        const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '(none)');
+        const status = await client('status', JAIL);
+        const notable = read(join(dir, 'fail2ban.log'))
+          .split('\n')
+          .filter((entry) => / (ERROR|WARNING|NOTICE) |Found /.test(entry))
+          .slice(-40);
+        const report = [
+          error.message,
+          `fail2ban-client status: ${status.stdout}${status.stderr}`,
+          `stored: ${[...storedJails().keys()].join(' ')}`,
+          `stickyban calls:\n${read(calls)}`,
+          'fail2ban.log:',
+          ...notable,
+        ];
+        throw new Error(report.join('\n'));
+      });
 
     assert.equal((await runProcess('ip', ['netns', 'exec', netns.name, stickyban, 'safelist', 'add', SAFELISTED, '--note', 'e2e'])).code, 0);
     const started = await client('-x', 'start');
     assert.equal(started.code, 0, started.stderr + started.stdout);
     // actionstart ran `stickyban restore --if-missing`: the sets exist before the first ban.
-    await until('the live sets', async () => (await netns.try('ipset', ['list', '-n'])).stdout.includes('stickyban6'));
+    await waitFor('the live sets', async () => (await netns.try('ipset', ['list', '-n'])).stdout.includes('stickyban6'));
 
     let line = 0;
     for (const address of [...ATTACKERS, SAFELISTED]) {
       for (let i = 0; i < 3; i++) appendFileSync(authLog, failedLogin(address, line++));
     }
 
-    const storedJails = () =>
-      new Map(query<{ address: string; jail: string }>(db, "SELECT address, jail FROM bans WHERE source = 'fail2ban'").map((row) => [row.address, row.jail]));
-    await until('fail2ban to ban every address', async () => storedJails().size === ATTACKERS.length + 1);
+    await waitFor('fail2ban to ban every address', () => storedJails().size === ATTACKERS.length + 1);
     for (const address of [...ATTACKERS, SAFELISTED]) assert.equal(storedJails().get(address), JAIL, address);
 
     const inLiveSet = async (address: string) => (await netns.try('ipset', ['test', address.includes(':') ? 'stickyban6' : 'stickyban4', address])).code === 0;
@@ -119,7 +142,7 @@ describe('fail2ban end to end', () => {
     // The jail's unban ends fail2ban's temporary ban, not the permanent one.
     const unbanned = await client('set', JAIL, 'unbanip', ATTACKERS[0]!);
     assert.equal(unbanned.code, 0, unbanned.stderr);
-    await until('fail2ban to drop its own rule', async () => !(await netns.exec('iptables', ['-S'])).includes('203.0.113.51/32'));
+    await waitFor('fail2ban to drop its own rule', async () => !(await netns.exec('iptables', ['-S'])).includes('203.0.113.51/32'));
     assert.equal(await inLiveSet(ATTACKERS[0]!), true, 'still in the live set after the jail unban');
     assert.equal(query(db, 'SELECT count(*) AS n FROM bans WHERE lifted_at IS NOT NULL')[0]!.n, 0);
 
@@ -127,9 +150,9 @@ describe('fail2ban end to end', () => {
     const before = query(db, 'SELECT count(*) AS n FROM bans')[0]!.n;
     assert.equal((await client('restart')).code, 0);
     const replays = () => readFileSync(calls, 'utf8').split('\n').filter((call) => call.startsWith('ban ') && call.includes('--restored=1'));
-    await until('fail2ban to replay its 5 active bans', async () => replays().length === 5);
+    await waitFor('fail2ban to replay its 5 active bans', () => replays().length === 5);
     assert.deepEqual(replays().map((call) => call.split(' ')[1]).sort(), [...ATTACKERS.slice(1), SAFELISTED].sort());
-    await until('the replays to finish', async () => !(await stickybanRunning(netns)));
+    await waitFor('the replays to finish', async () => !(await stickybanRunning(netns)));
     assert.equal(query(db, 'SELECT count(*) AS n FROM bans')[0]!.n, before, 'replays add no events');
     for (const address of ATTACKERS) assert.equal(await inLiveSet(address), true, `${address} is live after the restart`);
   });
