@@ -17,7 +17,6 @@ export function planStore(store: Store, config: Config, now: number): Plan {
 
 /**
  * The plan as a stream, for restore: blocks are read from the store while the backend loads them.
- * Iterate v4 to its end before v6 (one SQLite connection runs one query at a time).
  */
 export function streamPlan(store: Store, config: Config, now: number): PlanStream {
   // No family has more blocks than the store has events (the likely size), and a safelist range

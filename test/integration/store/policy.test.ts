@@ -8,7 +8,7 @@ import { parseNetwork } from '../../../src/address/parse.js';
 import type { Policy } from '../../../src/config/config.js';
 import { fromStoredKey } from '../../../src/store/keys.js';
 import { Store } from '../../../src/store/store.js';
-import { seedBans } from '../../helpers/seed.js';
+import { seedBans, type SeedBan } from '../../helpers/seed.js';
 import { tempDb } from '../../helpers/tmp.js';
 
 const DAY = 86_400;
@@ -71,6 +71,8 @@ function qualifying(db: string, policy: Policy): string[] {
   try {
     const v4 = [...store.bans.qualifying(4, policy, NOW)].map((block) => formatCidr(4, block));
     const v6 = [...store.bans.qualifying(6, policy, NOW)].map((block) => formatCidr(6, block as Cidr<bigint>));
+    const streamed = [...store.bans.qualifying(4, policy, NOW, true), ...store.bans.qualifying(6, policy, NOW, true)];
+    assert.deepEqual(streamed, [...store.bans.qualifying(4, policy, NOW), ...store.bans.qualifying(6, policy, NOW)], 'a streamed read agrees');
     const listed = [...store.bans.summaries(policy, NOW)].filter((row) => row.qualifies === 1).map((row) => row.address);
     assert.deepEqual(listed, [...v4, ...v6], 'list agrees with the planner');
     const around = new Set<string>();
@@ -116,5 +118,34 @@ describe('which blocks the policy makes permanent', () => {
     assert.deepEqual(qualifying(db, { jails: ['recidive'], minBans: 1, retentionSeconds: RETENTION }), ['192.0.2.6', '2001:db8::/64']);
     assert.deepEqual(qualifying(db, { jails: ['recidive'], minBans: 2, retentionSeconds: RETENTION }), ['192.0.2.6']);
     assert.deepEqual(qualifying(db, { jails: ['sshd'], minBans: 2, retentionSeconds: undefined }), ['192.0.2.3']);
+  });
+});
+
+describe('a streamed read', () => {
+  test('over many pages gives the blocks of one query: none lost or repeated at a page boundary', () => {
+    // Per family, 3,000 /24 blocks each holding two banned hosts, one of them banned twice: 9,000
+    // blocks read in pages of 2,048, with nested blocks and repeated events across the boundaries.
+    const bans: SeedBan[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const [a, b] = [(i >> 8) & 255, i & 255];
+      bans.push({ address: `10.${a}.${b}.0/24` }, { address: `10.${a}.${b}.7` }, { address: `10.${a}.${b}.9` }, { address: `10.${a}.${b}.9` });
+      const group = (i + 1).toString(16);
+      bans.push({ address: `2001:db8:${group}::/48` }, { address: `2001:db8:${group}::7` }, { address: `2001:db8:${group}::9` }, { address: `2001:db8:${group}::9` });
+    }
+    const db = tempDb();
+    seedBans(db, bans);
+    const store = Store.open({ path: db, busyTimeoutMs: 1000 });
+    try {
+      for (const minBans of [1, 2]) {
+        const policy: Policy = { jails: [], minBans, retentionSeconds: undefined };
+        for (const family of [4, 6] as const) {
+          const streamed = [...store.bans.qualifying(family, policy, NOW, true)];
+          assert.deepEqual(streamed, [...store.bans.qualifying(family, policy, NOW)]);
+          assert.equal(streamed.length, minBans === 1 ? 9000 : 3000, `IPv${family}, min_bans ${minBans}`);
+        }
+      }
+    } finally {
+      store.close();
+    }
   });
 });
