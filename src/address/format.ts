@@ -7,30 +7,29 @@ export function formatIPv4(value: number): string {
 /** RFC 5952: lower case, no leading zeros, the longest run (≥ 2) of zero groups as "::", first on a tie. */
 export function formatIPv6(value: bigint): string {
   const hex = value.toString(16).padStart(32, '0');
-  const groups: string[] = [];
-  for (let i = 0; i < 32; i += 4) {
-    const group = hex.slice(i, i + 4).replace(/^0{1,3}/, '');
-    groups.push(group);
-  }
+  const groups = new Array<number>(8);
+  for (let i = 0; i < 8; i++) groups[i] = parseInt(hex.slice(i * 4, i * 4 + 4), 16);
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
+    if (groups[i] !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && groups[j] === '0') j++;
+    while (j < 8 && groups[j] === 0) j++;
     if (j - i > bestLength) {
       bestStart = i;
       bestLength = j - i;
     }
     i = j;
   }
-  if (bestStart === -1) return groups.join(':');
-  const head = groups.slice(0, bestStart).join(':');
-  const tail = groups.slice(bestStart + bestLength).join(':');
-  return `${head}::${tail}`;
+  const text = (from: number, to: number): string => {
+    let out = '';
+    for (let i = from; i < to; i++) out += (i > from ? ':' : '') + groups[i]!.toString(16);
+    return out;
+  };
+  return bestStart === -1 ? text(0, 8) : `${text(0, bestStart)}::${text(bestStart + bestLength, 8)}`;
 }
 
 export function formatAddress(family: Family, value: number | bigint): string {

@@ -193,10 +193,11 @@ interface RebuildSteps {
 
 /** `add SET ENTRY` lines of `ipset restore`, in chunks of a few thousand lines. */
 export function* addLines<K extends number | bigint>(family: Family, set: string, entries: Iterable<Cidr<K>>): Generator<string> {
+  const head = `add ${set} `;
   let chunk = '';
   let lines = 0;
   for (const cidr of entries) {
-    chunk += ipsetLines('add', set, family, cidr);
+    chunk += cidr.prefix === 0 ? ipsetLines('add', set, family, cidr) : `${head}${formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)}\n`;
     if (++lines === LINES_PER_CHUNK) {
       yield chunk;
       chunk = '';
