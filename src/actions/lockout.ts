@@ -1,12 +1,13 @@
 // Banning yourself out of your own server is the classic way to lose a box. A ban that meets
-// loopback, an address of this host, the SSH client of this session or a safelist range from the
-// config file is refused unless the admin says --force.
+// loopback, an address of this host or the SSH client of this session is refused unless the admin
+// says --force. Safelisted ranges (the store's and the config file's) need no refusal: a ban inside
+// one is recorded and never blocked, so the history is kept and fail2ban's hook does not fail.
 
 import { networkInterfaces } from 'node:os';
 import { formatNetwork } from '../address/format.js';
 import { overlaps, type Network } from '../address/network.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
-import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
+import { BUILTIN_SAFELIST } from '../config/config.js';
 
 export interface Protected {
   readonly network: Network;
@@ -23,7 +24,7 @@ export function hostAddresses(): Array<{ readonly network: Network; readonly int
   );
 }
 
-export function protectedNetworks(config: Config, env: NodeJS.ProcessEnv = process.env): Protected[] {
+export function protectedNetworks(env: NodeJS.ProcessEnv = process.env): Protected[] {
   const result: Protected[] = BUILTIN_SAFELIST.map((network) => ({ network, why: 'loopback' }));
   for (const host of hostAddresses()) result.push({ network: host.network, why: `an address of this host (${host.interface})` });
   // SSH_CONNECTION is "client-ip client-port server-ip server-port"; SSH_CLIENT starts the same way.
@@ -31,9 +32,6 @@ export function protectedNetworks(config: Config, env: NodeJS.ProcessEnv = proce
     const client = variable?.split(' ')[0];
     const parsed = client ? tryParseNetwork(client) : undefined;
     if (parsed && !isParseFailure(parsed)) result.push({ network: parsed, why: 'the SSH client of this session' });
-  }
-  for (const entry of config.safelist) {
-    if (!BUILTIN_SAFELIST.includes(entry)) result.push({ network: entry, why: 'safelisted in the config file' });
   }
   return result;
 }

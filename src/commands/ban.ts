@@ -41,7 +41,7 @@ export async function ban(address: string, options: BanOptions, ctx: Context): P
     throw new UsageError(`refusing to ban ${formatNetwork(request.network)}: a /0 blocks every address`);
   }
   if (!options.force) {
-    const conflict = lockoutConflict(request.network, protectedNetworks(ctx.config, ctx.env));
+    const conflict = lockoutConflict(request.network, protectedNetworks(ctx.env));
     if (conflict) throw new UsageError(describeConflict(request.network, conflict));
   }
 

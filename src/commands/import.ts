@@ -49,9 +49,7 @@ export async function importBans(file: string, options: ImportOptions, ctx: Cont
       bantime: -1,
       now: ctx.clock(),
       origin: hostname(),
-      // A config safelist entry is no lockout: the planner keeps it out of the live set anyway, and
-      // the ban stays on record.
-      protected: options.force ? [] : protectedNetworks({ ...ctx.config, safelist: [] }, ctx.env),
+      protected: options.force ? [] : protectedNetworks(ctx.env),
       batchSize: BATCH_SIZE,
       windowSize: WINDOW_SIZE,
     },

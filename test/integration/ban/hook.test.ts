@@ -65,7 +65,7 @@ describe('the ban hook', () => {
     assert.equal(count(db, 'bans'), 2);
   });
 
-  test('refuses to lock the admin out: loopback, this host, the SSH client, config safelist; --force overrides', async () => {
+  test('refuses to lock the admin out: loopback, this host, the SSH client; --force overrides; the config safelist records without blocking', async () => {
     const netns = await Netns.create();
     await netns.addHostAddress('192.0.2.200/24');
     const dir = tempDir();
@@ -82,7 +82,6 @@ describe('the ban hook', () => {
       ['192.0.2.0/24', {}, /meets 192\.0\.2\.200.*an address of this host/],
       ['198.51.100.44', { SSH_CONNECTION: '198.51.100.44 50122 192.0.2.200 22' }, /the SSH client of this session/],
       ['2001:db8::44', { SSH_CLIENT: '2001:db8::44 50122 22' }, /the SSH client of this session/],
-      ['203.0.113.5', {}, /safelisted in the config file/],
     ];
     for (const [address, env, reason] of cases) {
       const result = await ban(address, env);
@@ -94,6 +93,14 @@ describe('the ban hook', () => {
     const forced = await ban('198.51.100.44', { SSH_CONNECTION: '198.51.100.44 50122 192.0.2.200 22' }, '--force');
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(count(db, 'bans'), 1);
+
+    // Like a range of `safelist add`: on record, never live, and fail2ban's hook succeeds.
+    assert.equal((await netns.cli(['--db', db, '--config', config, 'restore', '--quiet'])).code, 0);
+    const safe = await ban('203.0.113.5', {}, '--jail', 'sshd', '--source', 'fail2ban');
+    assert.equal(safe.code, 0, safe.stderr);
+    assert.match(safe.stdout, /recorded 203\.0\.113\.5 \(jail sshd\); not blocked: safelisted by 203\.0\.113\.0\/28 \(config\)/);
+    assert.equal(count(db, 'bans'), 2);
+    assert.notEqual((await netns.try('ipset', ['test', 'stickyban4', '203.0.113.5'])).code, 0, 'not in the live set');
   });
 
   test('loads neither commander nor cron', async () => {
