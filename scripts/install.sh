@@ -2,7 +2,7 @@
 # Installs stickyban on this Debian host and runs the first restore:
 #   the Debian packages it drives (ipset, iptables, nftables, iproute2) and fail2ban,
 #   npm dependencies and the build, /usr/local/bin/stickyban,
-#   the contrib files (fail2ban action, systemd units, netfilter-persistent plugin, cron file),
+#   the contrib files (fail2ban action, systemd units enabled and started, netfilter-persistent plugin),
 #   then `stickyban restore` so the blocklist is live.
 # Safe to run again: nothing an admin edited is overwritten.
 set -euo pipefail

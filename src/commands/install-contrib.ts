@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Context } from '../cli/context.js';
-import { CONTRIB_FILES, MANIFEST, UNITS_TO_ENABLE } from '../contrib/files.js';
+import { CONTRIB_FILES, MANIFEST, unitsToEnable } from '../contrib/files.js';
 import { installFiles, type InstallOutcome } from '../contrib/install.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
@@ -45,8 +45,9 @@ export async function installContrib(options: InstallContribOptions, ctx: Contex
   }
   if (root === '/' && existsSync('/run/systemd/system')) {
     await ctx.runner('systemctl', ['daemon-reload'], { context: 'reloading systemd' });
-    await ctx.runner('systemctl', ['enable', ...UNITS_TO_ENABLE], { context: 'enabling stickyban units' });
-    ctx.out.info(`enabled ${UNITS_TO_ENABLE.join(' and ')}`);
+    const units = unitsToEnable(options);
+    await ctx.runner('systemctl', ['enable', '--now', ...units], { context: 'enabling stickyban units' });
+    ctx.out.info(`enabled and started ${units.join(' and ')}`);
   }
   ctx.out.info('to record fail2ban bans, add the stickyban action to your jails (see contrib/examples/jail.local)');
 }

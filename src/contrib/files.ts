@@ -21,8 +21,14 @@ export const CONTRIB_FILES: readonly ContribFile[] = [
   { source: 'cron.d/stickyban', target: '/etc/cron.d/stickyban', mode: 0o644, optional: 'cron' },
 ];
 
-/** Units enabled after installing into the running system: boot restore and the daily prune. */
-export const UNITS_TO_ENABLE = ['stickyban-restore.service', 'stickyban-prune.timer'];
+/**
+ * Units enabled and started after installing into the running system: the restore (PartOf= and
+ * ReloadPropagatedFrom= act only on an active unit, so it must run now, not from the next boot) and
+ * the daily prune, unless the cron file prunes instead.
+ */
+export function unitsToEnable(options: { readonly cron?: boolean }): string[] {
+  return options.cron ? ['stickyban-restore.service'] : ['stickyban-restore.service', 'stickyban-prune.timer'];
+}
 
 /** Where install-contrib remembers what it wrote, to tell its own files from an admin's edits. */
 export const MANIFEST = '/var/lib/stickyban/contrib.json';

@@ -45,6 +45,8 @@ export function installFiles(files: readonly ContribFile[], contribDir: string, 
     }
     return { target: file.target, outcome };
   });
+  // The manifest lives beside the store: its directory is created as the store creates it, 0700.
+  mkdirSync(dirname(manifestFile), { recursive: true, mode: 0o700 });
   writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
   return results;
 }

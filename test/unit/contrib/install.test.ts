@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { unitsToEnable } from '../../../src/contrib/files.js';
 import { decide } from '../../../src/contrib/install.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -12,4 +13,9 @@ test('decide treats contrib files like dpkg conffiles', () => {
   assert.equal(decide(shipped, Buffer.from('old version'), sha('old version')), 'updated', 'ours and untouched: update');
   assert.equal(decide(shipped, Buffer.from('edited'), sha('old version')), 'kept-edited', 'edited by the admin: keep');
   assert.equal(decide(shipped, Buffer.from('theirs'), undefined), 'kept-edited', 'never installed by us: keep');
+});
+
+test('the cron file replaces the prune timer: never both', () => {
+  assert.deepEqual(unitsToEnable({}), ['stickyban-restore.service', 'stickyban-prune.timer']);
+  assert.deepEqual(unitsToEnable({ cron: true }), ['stickyban-restore.service']);
 });
