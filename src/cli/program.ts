@@ -126,6 +126,11 @@ export function buildProgram(): Command {
     .action(action(async (options, ctx) => (await import('../commands/doctor.js')).doctor(options, ctx)));
 
   program
+    .command('config [key]')
+    .description('print the effective configuration as TOML, or the value of one key (e.g. ipset.set4)')
+    .action(action(async (_options, ctx, key) => (await import('../commands/config.js')).showConfig(key, ctx)));
+
+  program
     .command('install-contrib')
     .description('install the fail2ban action, systemd units and netfilter-persistent plugin (idempotent)')
     .option('--root <DIR>', 'install under DIR instead of /')

@@ -1,0 +1,55 @@
+// The effective configuration in the config file's own shape and units, for `stickyban config`:
+// what the admin would write to get exactly this, defaults included. Scripts read single values
+// from it (the netfilter-persistent plugin asks for the set names).
+
+import { formatNetwork } from '../address/format.js';
+import { UsageError } from '../errors.js';
+import { formatDuration } from '../input/duration.js';
+import { quote } from '../input/quote.js';
+import { BUILTIN_SAFELIST, type Config } from './config.js';
+
+type Value = string | number | readonly string[];
+export type ConfigTable = Readonly<Record<string, Value | Readonly<Record<string, Value>>>>;
+
+export function configTable(config: Config): ConfigTable {
+  return {
+    db: config.db,
+    backend: config.backend,
+    busy_timeout: formatDuration(config.busyTimeoutMs / 1000),
+    safelist: config.safelist.filter((entry) => !BUILTIN_SAFELIST.includes(entry)).map(formatNetwork),
+    policy: {
+      jails: config.policy.jails,
+      min_bans: config.policy.minBans,
+      retention: config.policy.retentionSeconds === undefined ? 'never' : formatDuration(config.policy.retentionSeconds),
+    },
+    ipset: { set4: config.ipset.set4, set6: config.ipset.set6, chain: config.ipset.chain, hook_chains: config.ipset.hookChains },
+    nftables: { table: config.nftables.table, priority: config.nftables.priority },
+    route: { metric: config.route.metric },
+    fail2ban: { config_dir: config.fail2ban.configDir },
+    daemon: {
+      prune_schedule: config.daemon.pruneSchedule,
+      resync_schedule: config.daemon.resyncSchedule,
+      heal_interval: formatDuration(config.daemon.healIntervalSeconds),
+      metrics_file: config.daemon.metricsFile ?? '',
+    },
+  };
+}
+
+/** One value by its dotted key ("ipset.set4") as lines of output: a list gives one line per entry. */
+export function configValue(table: ConfigTable, key: string): string {
+  const [section, name, ...rest] = key.split('.');
+  const container = name === undefined ? table : table[section!];
+  const value = name === undefined ? table[section!] : isSection(container) ? container[name] : undefined;
+  if (value === undefined || isSection(value) || rest.length > 0) {
+    throw new UsageError(`unknown config key ${quote(key)}: expected one of ${keys(table).join(', ')}`);
+  }
+  return (Array.isArray(value) ? value : [String(value)]).map((line) => `${line}\n`).join('');
+}
+
+function isSection(value: unknown): value is Readonly<Record<string, Value>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function keys(table: ConfigTable): string[] {
+  return Object.entries(table).flatMap(([key, value]) => (isSection(value) ? Object.keys(value).map((name) => `${key}.${name}`) : [key]));
+}

@@ -1,0 +1,64 @@
+// `stickyban config`: the effective configuration as a config file that loads back to the same
+// settings, and single values for scripts (the netfilter-persistent plugin reads the set names).
+
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../../src/config/config.js';
+import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const CUSTOM = `db = "/srv/sb/store.db"
+backend = "nftables"
+busy_timeout = "45s"
+safelist = ["192.0.2.0/24", "2001:db8:1::/48"]
+
+[policy]
+jails = ["sshd", "recidive"]
+min_bans = 3
+retention = "never"
+
+[ipset]
+set4 = "blk4"
+set6 = "blk6"
+hook_chains = ["INPUT", "DOCKER-USER"]
+
+[daemon]
+heal_interval = "2m"
+metrics_file = "/var/lib/node_exporter/stickyban.prom"
+`;
+
+test('the printed configuration loads back to the same settings, for the defaults and for a custom file', async () => {
+  const dir = tempDir();
+  const custom = join(dir, 'custom.toml');
+  writeFileSync(custom, CUSTOM);
+  for (const args of [['--config', join(dir, 'absent.toml')].slice(2), ['--config', custom]]) {
+    const printed = await runCli([...args, 'config']);
+    assert.equal(printed.code, 0, printed.stderr);
+    const copy = join(dir, 'printed.toml');
+    writeFileSync(copy, printed.stdout);
+    const { file: _printedFrom, ...reloaded } = await loadConfig({ config: copy }, {});
+    const { file: _from, ...original } = await loadConfig(args.length > 0 ? { config: custom } : {}, {});
+    assert.deepEqual(reloaded, original, args.join(' ') || 'defaults');
+  }
+});
+
+test('one key prints its value, a list one entry per line; an unknown key is exit 2 naming the keys', async () => {
+  const dir = tempDir();
+  const custom = join(dir, 'custom.toml');
+  writeFileSync(custom, CUSTOM);
+  const value = async (key: string) => (await runCli(['--config', custom, 'config', key])).stdout;
+  assert.equal(await value('ipset.set4'), 'blk4\n');
+  assert.equal(await value('ipset.hook_chains'), 'INPUT\nDOCKER-USER\n');
+  assert.equal(await value('policy.retention'), 'never\n');
+  assert.equal(await value('busy_timeout'), '45s\n');
+  assert.equal(await value('safelist'), '192.0.2.0/24\n2001:db8:1::/48\n');
+  assert.equal((await runCli(['config', 'policy.jails'])).stdout, '', 'an empty list prints nothing');
+  for (const key of ['ipset', 'ipset.nope', 'nope', 'ipset.set4.x']) {
+    const result = await runCli(['config', key]);
+    assert.equal(result.code, 2, key);
+    assert.match(result.stderr, new RegExp(`^stickyban: unknown config key "${key.replace(/\./g, '\\.')}": expected one of db, backend, .*ipset\\.set4, ipset\\.set6,.*\\n$`));
+    assert.equal(result.stdout, '');
+  }
+});
