@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
@@ -74,6 +74,45 @@ describe('firewall reloads', () => {
     await netns.exec('iptables-restore', [join(dir, 'rules.v4')]);
     await plugin(netns, dir, stickyban, '60-stickyban', 'start');
     await assertBlocklistBack(netns);
+  });
+
+  test("with ipset-persistent, a save keeps our sets out of its snapshot: a reload loads the admin's sets and brings back no stale entry", async () => {
+    const debianPlugin = '/usr/share/netfilter-persistent/plugins.d/10-ipset';
+    assert.ok(existsSync(debianPlugin), 'this test needs ipset-persistent; install it (bash .ci/run installs everything)');
+    const { netns, dir, stickyban } = await setup();
+    // netfilter-persistent runs `run-parts -a VERB plugins.d`: Debian's 10-ipset, pointed at a
+    // snapshot in the temp dir, between our 05 and 60.
+    const plugins = join(dir, 'plugins.d');
+    const snapshot = join(dir, 'ipsets');
+    mkdirSync(plugins);
+    writeFileSync(join(plugins, '10-ipset'), readFileSync(debianPlugin, 'utf8').replaceAll('/etc/iptables/ipsets', snapshot), { mode: 0o755 });
+    for (const name of ['05-stickyban', '60-stickyban']) symlinkSync(PLUGIN, join(plugins, name));
+    const netfilterPersistent = async (verb: string) => {
+      const result = await runProcess('ip', ['netns', 'exec', netns.name, 'run-parts', '--exit-on-error', '-a', verb, plugins], {
+        env: { STICKYBAN: stickyban, STICKYBAN_IPSETS_FILE: snapshot },
+      });
+      assert.equal(result.code, 0, `netfilter-persistent ${verb}: ${result.stderr}`);
+    };
+
+    await netns.exec('ipset', ['create', 'admin-allow', 'hash:ip']);
+    await netns.exec('ipset', ['add', 'admin-allow', '192.0.2.1']);
+    await netns.exec(stickyban, ['restore', '--quiet']);
+    await netfilterPersistent('save');
+    const saved = readFileSync(snapshot, 'utf8');
+    assert.match(saved, /^create admin-allow hash:ip/m, "the admin's set is saved");
+    assert.match(saved, /^add admin-allow 192\.0\.2\.1$/m);
+    assert.doesNotMatch(saved, /stickyban/, 'ours are not: the store rebuilds them');
+
+    // What a saved copy would have brought back: an unbanned and a safelisted address.
+    await netns.exec(stickyban, ['unban', '203.0.113.7', '--quiet']);
+    await netns.exec(stickyban, ['safelist', 'add', '198.51.100.77', '--quiet']);
+    for (const reboot of [false, true]) {
+      if (reboot) await netns.exec('ipset', ['destroy', 'admin-allow']);
+      await netfilterPersistent('start');
+      assert.equal((await netns.try('ipset', ['test', 'admin-allow', '192.0.2.1'])).code, 0, `admin set loaded (reboot: ${reboot})`);
+      for (const address of ['203.0.113.7', '198.51.100.77']) assert.notEqual((await netns.try('ipset', ['test', 'stickyban4', address])).code, 0, address);
+      assert.equal((await netns.try('ipset', ['test', 'stickyban4', '198.51.100.78'])).code, 0, 'the rest of the block is live');
+    }
   });
 
   test('the systemd unit re-runs restore on reload/restart of the firewall services, after them', async () => {
