@@ -21,7 +21,7 @@ export interface UpdateReport {
   readonly absent?: string;
 }
 
-/** What self-heal can tell a backend that has no container that could be missing (routes). */
+/** What self-heal can tell a backend whose containers cannot show what is missing (routes, emptied sets). */
 export interface PresenceHints {
   /** The first planned entry of each family, read from the store when asked. */
   firstPlanned(): { readonly v4: Cidr<number> | undefined; readonly v6: Cidr<bigint> | undefined };
@@ -60,7 +60,8 @@ export interface FirewallBackend {
   /**
    * Whether what a foreign firewall reload removes (sets, table, chain, rules, jumps) is still in
    * place, as cheaply as the backend can tell: the daemon runs it every few seconds. A backend
-   * without a container (routes) looks for the first planned entry of each family instead.
+   * without a container (routes) looks for the first planned entry of each family instead, and
+   * one whose set is empty asks whether the store plans anything for it.
    */
   presence(hints?: PresenceHints): Promise<LiveCheck[]>;
   /** Reads everything in place, entry counts too, without changing anything (doctor). */

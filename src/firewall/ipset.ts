@@ -10,7 +10,7 @@ import { OperationalError, ToolError } from '../errors.js';
 import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
 import type { FamilyPlanStream, PlanStream } from '../plan/plan.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from './backend.js';
 import { Ipset, SET_ABSENT, type SetHeader } from './ipset-cmd.js';
 import { describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, type RuleWanted } from './iptables-rules.js';
 
@@ -86,9 +86,20 @@ export class IpsetBackend implements FirewallBackend {
     return { added: v4.added + v6.added, removed: v4.removed + v6.removed, ...(absent ? { absent } : {}) };
   }
 
-  /** Set headers and the rules: a few cheap tool calls, so the daemon can run it every few seconds. */
-  async presence(): Promise<LiveCheck[]> {
-    return (await this.inspect()).checks;
+  /**
+   * Set headers and the rules: a few cheap tool calls, so the daemon can run it every few seconds.
+   * An `ipset flush` leaves a set in place but empty; the header's count shows that for free, and
+   * only then is the store asked whether it plans anything for that family.
+   */
+  async presence(hints?: PresenceHints): Promise<LiveCheck[]> {
+    const { checks, entries } = await this.inspect();
+    const empty = ([4, 6] as const).filter((family) => entries[family === 4 ? 'v4' : 'v6'] === 0);
+    if (empty.length === 0 || !hints) return checks;
+    const planned = hints.firstPlanned();
+    for (const family of empty) {
+      if ((family === 4 ? planned.v4 : planned.v6) !== undefined) checks.push({ what: `ipset ${this.setName(family)}`, ok: false, problem: 'is empty, but the store plans entries' });
+    }
+    return checks;
   }
 
   async inspect(): Promise<Inspection> {

@@ -40,6 +40,10 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
     assert.equal((await netns.try('ipset', ['test', 'stickyban4', '203.0.113.7'])).code, 0);
     assert.equal((await netns.try('ipset', ['test', 'stickyban6', '2001:db8::7'])).code, 0);
 
+    // ipset flush leaves the sets in place, empty.
+    await netns.exec('ipset', ['flush', 'stickyban6']);
+    await until('the refill after ipset flush', async () => (await netns.try('ipset', ['test', 'stickyban6', '2001:db8::7'])).code === 0, 5_000);
+
     // A spooled ban (the hook could not reach the store) is folded in and made live.
     appendFileSync(`${db}.spool`, `${JSON.stringify({ uuid: '018f0000-0000-7000-8000-000000000001', origin: 'test', address: '198.51.100.9', jail: 'sshd', banned_at: 1_790_000_000, bantime: 600, source: 'fail2ban', reason: null, restored: false })}\n`);
     await until('the spool to be folded', () => running.log().includes('daemon: folded 1 spooled ban'));
@@ -48,7 +52,7 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
 
     await until('metrics after the fold', () => /^stickyban_addresses 3$/m.test(readFileSync(metrics, 'utf8')));
     const text = readFileSync(metrics, 'utf8');
-    assert.match(text, /^stickyban_heal_repairs_total 2$/m);
+    assert.match(text, /^stickyban_heal_repairs_total 3$/m);
     assert.match(text, /^# TYPE stickyban_last_restore_entries gauge$/m);
     assert.match(text, /^stickyban_last_restore_entries\{family="ipv4"\} 1$/m);
     assert.match(text, /^stickyban_jail_addresses\{jail="sshd"\} 3$/m);
@@ -104,10 +108,10 @@ test('daemon: the scheduled resync repairs entries the presence check cannot see
   const config = join(dir, 'config.toml');
   // Every second; the presence check only every hour, so the repair below is the resync's.
   writeFileSync(config, '[daemon]\nresync_schedule = "* * * * * *"\n');
-  for (const address of ['203.0.113.7', '203.0.113.8', '2001:db8::7']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
+  for (const address of ['203.0.113.7', '203.0.113.8', '2001:db8::7', '2001:db8::8']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'safelist', 'add', '192.0.2.0/24'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
-  // Drift that leaves sets, chain, rule and jumps in place: an entry deleted by hand, and a
+  // Drift that leaves sets (not empty), chain, rule and jumps in place: an entry deleted by hand, and a
   // safelisted address in the live set (what a hook killed between its add and its settle leaves).
   await netns.exec('ipset', ['del', 'stickyban4', '203.0.113.8']);
   await netns.exec('ipset', ['add', 'stickyban4', '192.0.2.5']);
@@ -116,8 +120,8 @@ test('daemon: the scheduled resync repairs entries the presence check cannot see
   await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
     await until('the daemon to start', () => running.log().includes('resyncing on "* * * * * *"'));
     await until('the resync', async () => (await ipsetMembers(netns, 'stickyban4')).join() === '203.0.113.7,203.0.113.8', 5_000);
-    assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::7']);
-    assert.match(running.log(), /daemon: resynced: restored 2 IPv4 and 1 IPv6 entries in \d+\.\d\d s/);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::7', '2001:db8::8']);
+    assert.match(running.log(), /daemon: resynced: restored 2 IPv4 and 2 IPv6 entries in \d+\.\d\d s/);
     assert.doesNotMatch(running.log(), /daemon: repaired/);
   });
 });

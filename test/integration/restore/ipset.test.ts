@@ -255,6 +255,20 @@ describe('restore with ipset + iptables', () => {
     assert.deepEqual(await rules(netns, 'ip6tables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban6 src -j DROP']);
   });
 
+  test('restore --if-missing refills a set an ipset flush emptied; an empty set with nothing planned is in place', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    await cli(netns, db, 'ban', '203.0.113.7');
+    await cli(netns, db, 'restore');
+    await netns.exec('ipset', ['flush', 'stickyban4']);
+    const repaired = await netns.cli(['--db', db, 'restore', '--if-missing']);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(repaired.stdout, /^missing: ipset stickyban4 is empty, but the store plans entries\nrestored 1 IPv4 and 0 IPv6 entries/);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.7']);
+    // stickyban6 is empty too, and rightly: no IPv6 ban.
+    assert.match((await netns.cli(['--db', db, 'restore', '--if-missing'])).stdout, /the blocklist is in place; nothing to restore/);
+  });
+
   test('missing tools and missing root are one clear line, exit 1', async () => {
     const netns = await Netns.create();
     const db = tempDb();
