@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { OperationalError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend, LiveCheck, PresenceHints } from '../firewall/backend.js';
+import type { Retirer } from '../firewall/select.js';
 import { streamPlan } from './plan-store.js';
 import type { Store } from '../store/store.js';
 import { restoreLive, type RestoreResult } from './restore.js';
@@ -16,7 +17,7 @@ export interface HealResult {
   readonly restore?: RestoreResult;
 }
 
-export async function healLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string): Promise<HealResult> {
+export async function healLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string, retire?: Retirer): Promise<HealResult> {
   const hints: PresenceHints = {
     firstPlanned: () =>
       store.read(() => {
@@ -30,7 +31,7 @@ export async function healLive(store: Store, config: Config, clock: Clock, backe
   // for nothing; anything else is, and the restore then names the rest as well.
   const stuck = problems.filter((problem) => problem.fix !== undefined);
   if (stuck.length === problems.length) throw new OperationalError(stuck.map((problem) => `${problem.what} ${problem.problem}: ${problem.fix}`).join('; '));
-  return { problems, restore: await restoreLive(store, config, clock, backend, trigger) };
+  return { problems, restore: await restoreLive(store, config, clock, backend, trigger, retire) };
 }
 
 export function describeProblems(problems: readonly LiveCheck[]): string {

@@ -4,8 +4,9 @@
 
 import { networkOf } from '../address/network.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/config.js';
+import type { BackendName, Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
+import type { Retirer } from '../firewall/select.js';
 import { deltaBetween, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { PlanStats, PlanStream } from '../plan/plan.js';
 import { fromStoredKey } from '../store/keys.js';
@@ -20,14 +21,24 @@ export interface RestoreResult {
   /** Live entries added or removed afterwards for bans recorded during the load. */
   readonly caughtUp: number;
   readonly durationMs: number;
+  /** What backends used before this one had left in place and was removed (see `retire`). */
+  readonly retired: string[];
 }
 
 const CATCH_UP_ROUNDS = 5;
+/** The trigger of `restore --dry-run`, whose record names a backend that was not loaded. */
+export const DRY_RUN = 'dry-run';
 
-export async function restoreLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string): Promise<RestoreResult> {
+/**
+ * With `retire`, the backends used before this one (a switch of backend, a one-off --backend) lose
+ * what they left in place once this one is loaded: it would go on blocking what the store no longer
+ * plans, never updated again.
+ */
+export async function restoreLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string, retire?: Retirer): Promise<RestoreResult> {
   return withApplyLock(store.path, async () => {
     const started = performance.now();
     const now = clock();
+    const before = retire && trigger !== DRY_RUN ? (store.restores.backendsBesides(backend.name) as BackendName[]) : [];
     // Bans recorded from here on are caught up below (the stream may or may not include them).
     const maxId = store.bans.maxId();
     let plan: PlanStream | undefined;
@@ -38,7 +49,8 @@ export async function restoreLive(store: Store, config: Config, clock: Clock, ba
     store.write(() =>
       store.restores.record({ started_at: now, duration_ms: durationMs, backend: backend.name, entries4: report.v4, entries6: report.v6, trigger }),
     );
-    return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs };
+    const retired = before.length > 0 && retire ? await retire(before) : [];
+    return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired };
   });
 }
 

@@ -7,7 +7,7 @@ import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { formatDuration, parseDuration } from '../input/duration.js';
-import { loadBackend } from '../firewall/select.js';
+import { loadBackend, retirer } from '../firewall/select.js';
 import { openStore } from './session.js';
 
 export interface DaemonOptions extends GlobalOptions {
@@ -21,6 +21,7 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
   const settingsFrom = async (context: Context): Promise<DaemonSettings> => ({
     config: context.config,
     backend: await loadBackend(context.config, context.runner),
+    retire: retirer(context.config, context.runner),
     healIntervalSeconds: options.healInterval === undefined ? context.config.daemon.healIntervalSeconds : healInterval(options.healInterval),
     metricsFile: checkedMetricsFile(options.metricsFile ?? context.config.daemon.metricsFile, options.metricsFile === undefined ? 'metrics_file in the config' : '--metrics-file'),
   });

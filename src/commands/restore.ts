@@ -1,9 +1,9 @@
 import { describeProblems, healLive } from '../actions/heal.js';
-import { restoreLive } from '../actions/restore.js';
+import { DRY_RUN, restoreLive } from '../actions/restore.js';
 import type { Context } from '../cli/context.js';
 import { OperationalError } from '../errors.js';
 import { DryRunBackend } from '../firewall/dry-run.js';
-import { loadBackend } from '../firewall/select.js';
+import { loadBackend, retirer } from '../firewall/select.js';
 import { openStore } from './session.js';
 
 export interface RestoreOptions {
@@ -22,7 +22,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
     const backend = options.dryRun ? new DryRunBackend(ctx.config, ctx.out) : await loadBackend(ctx.config, ctx.runner);
     let result;
     if (options.ifMissing && !options.dryRun) {
-      const healed = await healLive(store, ctx.config, ctx.clock, backend, 'restore --if-missing');
+      const healed = await healLive(store, ctx.config, ctx.clock, backend, 'restore --if-missing', retirer(ctx.config, ctx.runner));
       if (!healed.restore) {
         ctx.out.info('the blocklist is in place; nothing to restore');
         return;
@@ -30,7 +30,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
       ctx.out.info(`missing: ${describeProblems(healed.problems)}`);
       result = healed.restore;
     } else {
-      result = await restoreLive(store, ctx.config, ctx.clock, backend, options.dryRun ? 'dry-run' : 'restore');
+      result = await restoreLive(store, ctx.config, ctx.clock, backend, options.dryRun ? DRY_RUN : 'restore', retirer(ctx.config, ctx.runner));
     }
     if (options.dryRun) return;
     for (const note of result.report.notes) ctx.out.info(note);
@@ -41,6 +41,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
         (dropped > 0 ? ` (${v4.dropped + v6.dropped} banned blocks safelisted, ${v4.split + v6.split} split around the safelist)` : '') +
         (result.caughtUp > 0 ? `; ${result.caughtUp} entries caught up from bans recorded meanwhile` : ''),
     );
+    for (const note of result.retired) ctx.out.info(note);
     ctx.out.detail(`peak memory of stickyban: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
   } finally {
     store.close();

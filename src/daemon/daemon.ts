@@ -11,6 +11,7 @@ import { restoreLive } from '../actions/restore.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend } from '../firewall/backend.js';
+import type { Retirer } from '../firewall/select.js';
 import { isEmptyDelta } from '../plan/diff.js';
 import type { Store } from '../store/store.js';
 import { renderMetrics, writeMetrics, type MetricsSnapshot } from './metrics.js';
@@ -19,6 +20,8 @@ import { schedule, type Schedule } from './schedule.js';
 export interface DaemonSettings {
   readonly config: Config;
   readonly backend: FirewallBackend;
+  /** Removes what backends used before this one left in place, after a restore. */
+  readonly retire?: Retirer;
   readonly healIntervalSeconds: number;
   readonly metricsFile: string | undefined;
 }
@@ -119,12 +122,13 @@ export class Daemon {
       if (!isEmptyDelta(drained.delta)) await backend.update(drained.delta);
       this.log(`folded ${drained.folded} spooled ban(s) into the store`);
     }
-    const healed = await healLive(this.store, config, this.clock, backend, 'daemon');
+    const healed = await healLive(this.store, config, this.clock, backend, 'daemon', this.settings.retire);
     if (healed.restore) {
       this.repairs++;
       this.log(
         `repaired: ${describeProblems(healed.problems)}; restored ${healed.restore.report.v4} IPv4 and ${healed.restore.report.v6} IPv6 entries in ${(healed.restore.durationMs / 1000).toFixed(2)} s`,
       );
+      for (const note of healed.restore.retired) this.log(note);
     }
     this.writeMetrics();
   }
@@ -146,8 +150,9 @@ export class Daemon {
    */
   private async resync(): Promise<void> {
     const { config, backend } = this.settings;
-    const result = await restoreLive(this.store, config, this.clock, backend, 'resync');
+    const result = await restoreLive(this.store, config, this.clock, backend, 'resync', this.settings.retire);
     this.log(`resynced: restored ${result.report.v4} IPv4 and ${result.report.v6} IPv6 entries in ${(result.durationMs / 1000).toFixed(2)} s`);
+    for (const note of result.retired) this.log(note);
     this.writeMetrics();
   }
 

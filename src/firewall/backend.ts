@@ -66,4 +66,10 @@ export interface FirewallBackend {
   presence(hints?: PresenceHints): Promise<LiveCheck[]>;
   /** Reads everything in place, entry counts too, without changing anything (doctor). */
   inspect(): Promise<Inspection>;
+  /**
+   * Removes what this backend put in place, if anything is there, once another backend has taken
+   * over: left alone, it would go on blocking what the store no longer plans (a safelisted or
+   * unbanned address). Returns what it removed.
+   */
+  retire(): Promise<string[]>;
 }

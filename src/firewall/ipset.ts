@@ -12,7 +12,7 @@ import type { Delta, FamilyDelta } from '../plan/diff.js';
 import type { FamilyPlanStream, PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from './backend.js';
 import { Ipset, SET_ABSENT, type SetHeader } from './ipset-cmd.js';
-import { describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, type RuleWanted } from './iptables-rules.js';
+import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, planRetire, type RuleWanted } from './iptables-rules.js';
 
 const LINES_PER_CHUNK = 2048;
 const MIN_MAXELEM = 65_536;
@@ -128,6 +128,21 @@ export class IpsetBackend implements FirewallBackend {
       for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain) });
     }
     return { checks, entries };
+  }
+
+  async retire(): Promise<string[]> {
+    const headers = await this.ipset.headers();
+    const notes: string[] = [];
+    for (const family of [4, 6] as const) {
+      const set = this.setName(family);
+      // A set of another type under our name was never ours.
+      if (!headers.some((header) => header.name === set) || this.mismatch(family, headers) !== undefined) continue;
+      const lines = planRetire(await listRules(this.runner, family), { chain: this.settings.chain, set });
+      await applyRuleLines(this.runner, family, lines, `removing the rule that matches ipset ${set}`);
+      await this.ipset.destroy(set);
+      notes.push(`removed ipset ${set} and its rule, left by the ipset backend`);
+    }
+    return notes;
   }
 
   /** How the live set among `headers` (if it is there) differs from what a swap can replace, and the way out. */

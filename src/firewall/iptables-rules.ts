@@ -82,6 +82,27 @@ function exactlyOnce(chain: string, spec: string[], present: number, what: strin
   return [...Array.from({ length: present }, () => ({ ...repair, line: `-D ${chain} ${spec.join(' ')}` })), { ...repair, line: insert }];
 }
 
+/**
+ * What takes our rule out of the table: every copy of the set-match rule, and when the chain holds
+ * nothing else (the admin's own rules keep it and its jumps), every jump to it and the chain.
+ */
+export function planRetire(listing: string, wanted: Pick<RuleWanted, 'chain' | 'set'>): string[] {
+  const lines = listing.split('\n').map((line) => line.trim());
+  const match = `-A ${wanted.chain} ${matchSpec(wanted.set).join(' ')}`;
+  const deletes = lines.filter((line) => line === match).map((line) => `-D${line.slice(2)}`);
+  if (deletes.length === 0 || !lines.includes(`-N ${wanted.chain}`)) return deletes;
+  if (lines.some((line) => line.startsWith(`-A ${wanted.chain} `) && line !== match)) return deletes;
+  const jumps = lines.filter((line) => /^-A \S+ -j \S+$/.test(line) && line.endsWith(` -j ${wanted.chain}`)).map((line) => `-D${line.slice(2)}`);
+  return [...deletes, ...jumps, `-X ${wanted.chain}`];
+}
+
+/** Applies iptables-restore lines to the filter table of one family in one --noflush transaction. */
+export async function applyRuleLines(runner: Runner, family: Family, lines: readonly string[], context: string): Promise<void> {
+  if (lines.length === 0) return;
+  const binary = iptablesBinary(family);
+  await runner(`${binary}-restore`, ['-w', '--noflush'], { input: `*filter\n${lines.join('\n')}\nCOMMIT\n`, context: `${binary}: ${context}` });
+}
+
 export function iptablesBinary(family: Family): string {
   return family === 4 ? 'iptables' : 'ip6tables';
 }
@@ -100,10 +121,8 @@ export async function listRules(runner: Runner, family: Family): Promise<string>
 export async function ensureRules(runner: Runner, family: Family, wanted: RuleWanted, listing?: string): Promise<string[]> {
   const binary = iptablesBinary(family);
   const { commands, absentHooks } = planRules(listing ?? (await listRules(runner, family)), wanted);
-  if (commands.length > 0) {
-    const input = `*filter\n${commands.map((command) => command.line).join('\n')}\nCOMMIT\n`;
-    await runner(`${binary}-restore`, ['-w', '--noflush'], { input, context: `${binary}: ${[...new Set(commands.map((command) => command.why))].join(', ')}` });
-  }
+  const repairs = [...new Set(commands.map((command) => command.what))].join(', ');
+  await applyRuleLines(runner, family, commands.map((command) => command.line), `repairing ${repairs}`);
   return [
     ...[...new Set(commands.map((command) => command.why))].map((why) => `${binary}: ${why}`),
     ...absentHooks.map((hook) => `${binary}: ${describeAbsentHook(hook, wanted.chain)}`),

@@ -88,6 +88,12 @@ export class NftablesBackend implements FirewallBackend {
     }
   }
 
+  async retire(): Promise<string[]> {
+    if (!(await this.exists())) return [];
+    await this.nft.load(`delete table ${this.table}\n`, `removing nftables table ${this.table}`);
+    return [`removed nftables table ${this.table}, left by the nftables backend`];
+  }
+
   /** Whether our table is there, told by its chain (see nft-cmd.ts for why not by listing it). */
   private async exists(): Promise<boolean> {
     return parseChainNames(await this.nft.listChains('inet')).includes(`inet ${this.settings.table} ${NFT_CHAIN}`);

@@ -80,6 +80,14 @@ export class RouteBackend implements FirewallBackend {
     };
   }
 
+  async retire(): Promise<string[]> {
+    const v4 = await this.ours<number>(4);
+    const v6 = await this.ours<bigint>(6);
+    if (v4.length + v6.length === 0) return [];
+    await this.ip.batch(this.lines({ add: [], del: v4 }, { add: [], del: v6 }), `removing blackhole routes with metric ${this.settings.metric}`);
+    return [`removed ${v4.length} IPv4 and ${v6.length} IPv6 blackhole routes with metric ${this.settings.metric}, left by the route backend`];
+  }
+
   private async ours<K extends number | bigint>(family: Family): Promise<Cidr<K>[]> {
     return parseRoutes<K>(await this.ip.blackholeRoutes(family), family, this.settings.metric);
   }

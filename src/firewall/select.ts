@@ -1,12 +1,38 @@
-import { BACKENDS, type Config } from '../config/config.js';
-import { UsageError } from '../errors.js';
+import { BACKENDS, type BackendName, type Config } from '../config/config.js';
+import { ToolMissingError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import type { Runner } from '../exec/run.js';
 import type { FirewallBackend } from './backend.js';
 
 /** Loads only the backend in use: the hook imports one small module, not all of them. */
 export async function loadBackend(config: Config, runner: Runner): Promise<FirewallBackend> {
-  switch (config.backend) {
+  return backendNamed(config.backend, config, runner);
+}
+
+/** Removes what other backends left in place; returns what it removed, or why it could not. */
+export type Retirer = (names: readonly BackendName[]) => Promise<string[]>;
+
+/**
+ * Retires backends by name (see FirewallBackend.retire), skipping those whose tool is not installed:
+ * nothing of theirs can be there. A failure is reported, not thrown: the blocklist of the backend
+ * in use is in place by then.
+ */
+export function retirer(config: Config, runner: Runner): Retirer {
+  return async (names) => {
+    const notes: string[] = [];
+    for (const name of names) {
+      try {
+        notes.push(...(await (await backendNamed(name, config, runner)).retire()));
+      } catch (error) {
+        if (!(error instanceof ToolMissingError)) notes.push(`could not remove what the ${name} backend left: ${(error as Error).message}`);
+      }
+    }
+    return notes;
+  };
+}
+
+async function backendNamed(name: BackendName, config: Config, runner: Runner): Promise<FirewallBackend> {
+  switch (name) {
     case 'ipset': {
       const { IpsetBackend } = await import('./ipset.js');
       return new IpsetBackend(config.ipset, runner);
@@ -21,6 +47,6 @@ export async function loadBackend(config: Config, runner: Runner): Promise<Firew
     }
     default:
       // The config loader admits only known names; this guards a name added there but not here.
-      throw new UsageError(`backend ${quote(String(config.backend))} is not supported; expected one of ${BACKENDS.join(', ')}`);
+      throw new UsageError(`backend ${quote(String(name))} is not supported; expected one of ${BACKENDS.join(', ')}`);
   }
 }

@@ -6,7 +6,7 @@ import { restoreLive } from '../actions/restore.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Runner } from '../exec/run.js';
-import { loadBackend } from '../firewall/select.js';
+import { loadBackend, retirer } from '../firewall/select.js';
 import type { Store } from '../store/store.js';
 
 export type LiveOutcome =
@@ -32,6 +32,6 @@ export async function applyImport(store: Store, config: Config, clock: Clock, ru
     return { state: 'unchecked', why: (error as Error).message };
   }
   // restoreLive takes the apply lock itself; the import's writes are already committed.
-  const result = await restoreLive(store, config, clock, backend, 'import');
+  const result = await restoreLive(store, config, clock, backend, 'import', retirer(config, runner));
   return { state: 'applied', backend: backend.name, v4: result.report.v4, v6: result.report.v6 };
 }

@@ -29,6 +29,11 @@ export class RestoreTable {
     this.cache.get('DELETE FROM restores WHERE id <= (SELECT max(id) - 1000 FROM restores)').run();
   }
 
+  /** The backends other than `current` that restores (not dry runs) have used, in the kept history. */
+  backendsBesides(current: string): string[] {
+    return this.cache.get("SELECT DISTINCT backend FROM restores WHERE trigger <> 'dry-run' AND backend <> ?").pluck().all(current) as string[];
+  }
+
   last(): RestoreRecord | undefined {
     return this.cache.get('SELECT started_at, duration_ms, backend, entries4, entries6, trigger FROM restores ORDER BY id DESC LIMIT 1').get() as
       | RestoreRecord

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { planRules } from '../../../src/firewall/iptables-rules.js';
+import { planRetire, planRules } from '../../../src/firewall/iptables-rules.js';
 
 const wanted = { chain: 'Blocklist', set: 'stickyban4', hookChains: ['INPUT', 'FORWARD', 'DOCKER-USER'] };
 const lines = (plan: ReturnType<typeof planRules>) => plan.commands.map((command) => command.line);
@@ -36,5 +36,27 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
     const plan = planRules(listing, wanted);
     assert.deepEqual(lines(plan), ['-D INPUT -j Blocklist', '-D INPUT -j Blocklist', '-D INPUT -j Blocklist', '-I INPUT 1 -j Blocklist']);
     assert.ok(plan.commands.every((command) => command.why === 'removed 2 duplicate jump from INPUT to Blocklist (one kept, first in INPUT)'));
+  });
+});
+
+describe('planRetire (iptables -S in, the lines that take our rule out)', () => {
+  const wanted = { chain: 'Blocklist', set: 'stickyban4' };
+  const table = (...rules: string[]) => ['-P INPUT ACCEPT', '-N Blocklist', '-A INPUT -j Blocklist', '-A FORWARD -j Blocklist', ...rules].join('\n');
+  const ours = '-A Blocklist -m set --match-set stickyban4 src -j DROP';
+
+  test('only our rule in the chain: every copy, every jump to it, then the chain', () => {
+    assert.deepEqual(planRetire(table(ours, ours), wanted), [
+      '-D Blocklist -m set --match-set stickyban4 src -j DROP',
+      '-D Blocklist -m set --match-set stickyban4 src -j DROP',
+      '-D INPUT -j Blocklist',
+      '-D FORWARD -j Blocklist',
+      '-X Blocklist',
+    ]);
+  });
+
+  test("the admin's own rules keep the chain and its jumps; no rule of ours, nothing to do", () => {
+    assert.deepEqual(planRetire(table(ours, '-A Blocklist -s 192.0.2.66/32 -j DROP'), wanted), ['-D Blocklist -m set --match-set stickyban4 src -j DROP']);
+    assert.deepEqual(planRetire(table('-A Blocklist -s 192.0.2.66/32 -j DROP'), wanted), []);
+    assert.deepEqual(planRetire(table('-A Blocklist -m set --match-set other4 src -j DROP'), wanted), []);
   });
 });
