@@ -33,7 +33,10 @@ export class IpsetBackend implements FirewallBackend {
   }
 
   private rulesWanted(family: Family): RuleWanted {
-    return { chain: this.settings.chain, set: this.setName(family), hookChains: this.settings.hookChains };
+    // A chain cannot jump to itself (iptables: "Too many links"). The config is not refused for
+    // it: the ban hook reads the config too, and must not lose bans over a rule it never touches.
+    const hookChains = this.settings.hookChains.filter((hook) => hook !== this.settings.chain);
+    return { chain: this.settings.chain, set: this.setName(family), hookChains };
   }
 
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {

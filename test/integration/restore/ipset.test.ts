@@ -315,9 +315,14 @@ describe('restore with ipset + iptables', () => {
     const dir = tempDir();
     const db = join(dir, 'stickyban.db');
     const config = join(dir, 'config.toml');
-    writeFileSync(config, '[ipset]\nset4 = "deny4"\nset6 = "deny6"\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD"]\n');
+    // The chain itself among the hooks is ignored: a chain cannot jump to itself.
+    writeFileSync(config, '[ipset]\nset4 = "deny4"\nset6 = "deny6"\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD", "DenyList"]\n');
     assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', '203.0.113.7'])).code, 0);
-    assert.equal((await netns.cli(['--db', db, '--config', config, 'restore'])).code, 0);
+    for (let run = 0; run < 2; run++) {
+      const restored = await netns.cli(['--db', db, '--config', config, 'restore']);
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.doesNotMatch(restored.stdout, /DenyList to DenyList/);
+    }
     assert.deepEqual(await ipsetMembers(netns, 'deny4'), ['203.0.113.7']);
     const lines = (await netns.exec('iptables', ['-S'])).split('\n');
     assert.ok(lines.includes('-A INPUT -j DenyList') && lines.includes('-A FORWARD -j DenyList'));
