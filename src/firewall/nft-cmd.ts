@@ -7,11 +7,33 @@
 // whole ruleset, in time that grows faster than their size (~70 s for one of 1M). Only
 // `nft list chains` reads no elements, so existence is checked with it.
 
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError } from '../errors.js';
 import type { Runner } from '../exec/run.js';
+
+const TEMP_PREFIX = 'stickyban-nft-';
+
+/**
+ * The temporary files of loads whose process is gone (killed mid-load): each holds a copy of the
+ * whole blocklist, on a tmpfs as often as not.
+ */
+function removeLeftovers(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^stickyban-nft-(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && pid !== process.pid && !isRunning(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** nft's word for a table, set or chain that is not there. */
 export const NFT_ABSENT = /No such file or directory/;
@@ -30,7 +52,8 @@ export class Nft {
    * private temporary file.
    */
   async loadJson(script: Iterable<string>, context: string): Promise<void> {
-    const dir = mkdtempSync(join(tmpdir(), 'stickyban-nft-'));
+    removeLeftovers();
+    const dir = mkdtempSync(join(tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
     const file = join(dir, 'table.json');
     try {
       const fd = openSync(file, 'w', 0o600);

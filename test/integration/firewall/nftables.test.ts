@@ -2,7 +2,9 @@
 // read back with `nft -j`, and packets over a veth pair for what the firewall really does.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns, requireTools } from '../../helpers/netns.js';
@@ -124,6 +126,23 @@ describe('nftables backend', () => {
     const again = await cli('restore');
     assert.doesNotMatch(again, /created/);
     assert.equal(await ruleset(netns), first, 'a second restore changes nothing');
+  });
+
+  test('the temporary copy of a load whose process was killed is removed by the next load; a running one is kept', async () => {
+    const { cli } = await setup();
+    await cli('ban', '10.9.8.7');
+    const gone = spawnSync('true').pid!;
+    const leftover = mkdtempSync(join(tmpdir(), `stickyban-nft-${gone}-`));
+    writeFileSync(join(leftover, 'table.json'), '{}');
+    const running = mkdtempSync(join(tmpdir(), `stickyban-nft-${process.pid}-`));
+    try {
+      await cli('restore');
+      assert.equal(existsSync(leftover), false, 'the dead load is cleaned up');
+      assert.equal(existsSync(running), true, "a live process's load is left alone");
+    } finally {
+      rmSync(leftover, { recursive: true, force: true });
+      rmSync(running, { recursive: true, force: true });
+    }
   });
 
   test("an admin's own table is left exactly as it was by restore, ban and safelist", async () => {
