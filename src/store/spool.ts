@@ -3,7 +3,7 @@
 // command that opens the store folds the spool in. Each line carries the event's uuid, so folding
 // the same line twice (a crash between insert and unlink) records it once.
 
-import { appendFileSync, closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { formatNetwork } from '../address/format.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
@@ -26,8 +26,14 @@ export function spoolPath(dbPath: string): string {
   return `${dbPath}.spool`;
 }
 
-/** Appends one event durably; one write() of one line, so concurrent hooks never interleave. */
-export function appendToSpool(dbPath: string, event: BanEvent): string {
+/**
+ * Appends one event durably; one write() of one line, so concurrent hooks never interleave. A drain
+ * can take the file over (rename, read, unlink) between this open and this write, and the line
+ * would go to a file already read: so the write is checked to have landed in the file still at
+ * the spool path, and written again otherwise. A line read twice is folded once (its uuid).
+ * `interleave` runs between open and write: tests put a concurrent drain there.
+ */
+export function appendToSpool(dbPath: string, event: BanEvent, interleave: () => void = () => undefined): string {
   const path = spoolPath(dbPath);
   const line: SpoolLine = {
     uuid: uuidText(event.uuid),
@@ -40,14 +46,32 @@ export function appendToSpool(dbPath: string, event: BanEvent): string {
     reason: event.reason,
     restored: event.restored,
   };
-  const fd = openSync(path, 'a', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(line)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  const text = `${JSON.stringify(line)}\n`;
+  for (let attempt = 0; ; attempt++) {
+    const fd = openSync(path, 'a', 0o600);
+    let landed: boolean;
+    try {
+      if (attempt === 0) interleave();
+      writeSync(fd, text);
+      fsyncSync(fd);
+      landed = stillAt(path, fstatSync(fd).ino);
+    } finally {
+      closeSync(fd);
+    }
+    if (landed) return path;
+    if (attempt === SPOOL_ATTEMPTS) throw new Error(`${path} was taken over by a drain ${SPOOL_ATTEMPTS + 1} times while the ban was written to it`);
   }
-  return path;
+}
+
+/** Drains can only take a few files over while one hook writes; more means something else is wrong. */
+const SPOOL_ATTEMPTS = 5;
+
+function stillAt(path: string, ino: number): boolean {
+  try {
+    return statSync(path).ino === ino;
+  } catch {
+    return false;
+  }
 }
 
 export interface ClaimedSpool {
