@@ -20,8 +20,7 @@ export interface ExportOptions {
 export async function exportBans(options: ExportOptions, ctx: Context): Promise<void> {
   const format = parseExportFormat(options.format);
   const family = parseFamily(options.family);
-  // Folding the hook's spool reports on stdout; here that would land inside the export.
-  const store = await openStore({ ...ctx, out: { ...ctx.out, info: (line) => ctx.out.warn(line) } }, { existing: true });
+  const store = await openStore(ctx, { existing: true });
   try {
     const now = ctx.clock();
     // One snapshot: the histories must describe exactly the planned entries.

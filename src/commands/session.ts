@@ -21,7 +21,8 @@ export async function openStore(ctx: Context, options: { existing?: boolean } = 
   const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs });
   const drained = drainSpool(store, ctx.config, ctx.clock());
   if (drained) {
-    ctx.out.info(`folded ${drained.folded} spooled ban(s) into the store`);
+    // On stderr: it is news about the store, not the command's output (JSON, an export).
+    ctx.out.warn(`folded ${drained.folded} spooled ban(s) into the store`);
     if (drained.rejected > 0) ctx.out.warn(`${drained.rejected} spooled line(s) were unreadable; kept in ${store.path}.spool.bad`);
     await applyLive(ctx, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
   }

@@ -58,7 +58,8 @@ describe('the ban hook', () => {
 
     const listed = await netns.cli(['--db', db, 'list', '--json']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /folded 1 spooled ban/);
+    assert.match(listed.stderr, /^stickyban: folded 1 spooled ban/, 'on stderr: --json output stays JSON');
+    assert.equal((JSON.parse(listed.stdout) as unknown[]).length, 2);
     assert.deepEqual(query(db, "SELECT jail, bantime FROM bans WHERE address = '192.0.2.2'"), [{ jail: 'sshd', bantime: 3600 }]);
     assert.equal(existsSync(`${db}.spool`), false);
     // Folding is idempotent: the event keeps its id, so a second fold (or a crash mid-fold) adds nothing.
