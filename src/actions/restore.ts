@@ -46,9 +46,12 @@ export async function restoreLive(store: Store, config: Config, clock: Clock, ba
     if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
     const caughtUp = await catchUp(store, config, now, backend, maxId);
     const durationMs = Math.round(performance.now() - started);
-    store.write(() =>
-      store.restores.record({ started_at: now, duration_ms: durationMs, backend: backend.name, entries4: report.v4, entries6: report.v6, trigger }),
-    );
+    // A dry run changed nothing: doctor and stats must not take it for the last restore.
+    if (trigger !== DRY_RUN) {
+      store.write(() =>
+        store.restores.record({ started_at: now, duration_ms: durationMs, backend: backend.name, entries4: report.v4, entries6: report.v6, trigger }),
+      );
+    }
     const retired = before.length > 0 && retire ? await retire(before) : [];
     return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired };
   });

@@ -16,16 +16,21 @@ import {
   type Finding,
 } from '../doctor/checks.js';
 import { fromStoredKey } from '../store/keys.js';
-import { openStore } from './session.js';
+import { isMissing, openStore } from './session.js';
 
 /** Checks everything stickyban depends on and says how to fix what is wrong; exit 1 on any FAIL. */
 export async function doctor(options: { json?: boolean }, ctx: Context): Promise<void> {
   const findings: Finding[] = [checkBackend(ctx.config), ...checkTools(ctx.config), checkRoot()];
   let store;
-  try {
-    store = await openStore(ctx);
-  } catch (error) {
-    findings.push({ status: 'FAIL', check: 'store', detail: (error as Error).message, fix: 'see the message; stickyban doctor --verbose' });
+  if (isMissing(ctx.config.db)) {
+    // Not made here: a mistyped --db would otherwise become an empty store that passes every check.
+    findings.push({ status: 'WARN', check: 'store', detail: `no store at ${ctx.config.db} yet`, fix: 'the first ban or stickyban restore creates it; check --db or db in the config' });
+  } else {
+    try {
+      store = await openStore(ctx, { existing: true });
+    } catch (error) {
+      findings.push({ status: 'FAIL', check: 'store', detail: (error as Error).message, fix: 'see the message; stickyban doctor --verbose' });
+    }
   }
   if (store) {
     try {

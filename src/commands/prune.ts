@@ -18,7 +18,7 @@ export async function pruneCommand(options: PruneCommandOptions, ctx: Context): 
     ctx.out.info('the retention is "never": nothing to prune (pass --older-than to prune anyway)');
     return;
   }
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, { existing: options.dryRun === true });
   try {
     const backend = options.dryRun ? undefined : await loadBackend(ctx.config, ctx.runner);
     const report = await prune(store, ctx.config, ctx.clock(), backend, {

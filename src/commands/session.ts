@@ -64,7 +64,7 @@ export async function applyLive(ctx: Context, delta: Delta): Promise<string | un
 }
 
 /** Absent, as opposed to unreadable: a store in a directory we may not read is Store.open's to report. */
-function isMissing(path: string): boolean {
+export function isMissing(path: string): boolean {
   try {
     statSync(path);
     return false;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
@@ -108,6 +108,25 @@ describe('admin commands', () => {
     assert.equal((await cli('safelist', 'remove', '192.0.2.0/24')).code, 0);
     assert.equal((JSON.parse((await cli('list', '--json')).stdout) as Listed[])[0]!.status, 'permanent');
     assert.equal(count(db, 'safelist'), 1);
+  });
+
+  test('dry runs and doctor write nothing: no store at a mistyped --db, no restore on record', async () => {
+    const netns = await Netns.create();
+    const missing = join(tempDir(), 'typo', 'stickyban.db');
+    for (const args of [['restore', '--dry-run'], ['prune', '--dry-run', '--older-than', '1d']]) {
+      const result = await netns.cli(['--db', missing, ...args]);
+      assert.equal(result.code, 1, args.join(' '));
+      assert.match(result.stderr, /^stickyban: no store at .*typo\/stickyban\.db: nothing has been recorded there yet/);
+    }
+    const doctor = await netns.cli(['--db', missing, 'doctor']);
+    assert.match(doctor.stdout, /WARN +store: no store at .*typo\/stickyban\.db yet/);
+    assert.equal(existsSync(dirname(missing)), false, 'not even its directory was made');
+
+    const db = tempDb();
+    assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.7'])).code, 0);
+    assert.equal((await netns.cli(['--db', db, 'restore', '--dry-run'])).code, 0);
+    assert.equal(count(db, 'restores'), 0, 'a dry run is no restore');
+    assert.match((await netns.cli(['--db', db, 'doctor'])).stdout, /WARN +last restore: never/);
   });
 
   test('a failure that escapes every promise chain is one line and exit 1, without a stack', async () => {
