@@ -10,6 +10,7 @@ import type { Plan } from '../plan/plan.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { planStore, safelistCoverage, safelistIndexes } from './plan-store.js';
+import { catchUp } from './restore.js';
 
 const BLOCKS_PER_TRANSACTION = 250;
 
@@ -70,8 +71,12 @@ export async function prune(store: Store, config: Config, now: number, backend: 
       // retry every few to 100 ms, and back-to-back transactions would starve them.
       await (options.pause ?? realPause)(Math.max(5, performance.now() - started));
     }
+    const planned = store.bans.maxId();
     const delta = planDelta(mayBeLive, planStore(store, config, now));
     const update = backend && !isEmptyDelta(delta) ? await backend.update(delta) : undefined;
+    // A hook that banned a pruned address again after that plan added it live before this update
+    // took it out: the catch-up puts it back.
+    if (backend && update && !update.absent) await catchUp(store, config, now, backend, planned);
     store.checkpoint();
     return {
       cutoff,

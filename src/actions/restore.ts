@@ -66,7 +66,12 @@ export function deltaSince(store: Store, config: Config, now: number, since: num
   return mergeDeltas(deltas);
 }
 
-async function catchUp(store: Store, config: Config, now: number, backend: FirewallBackend, loaded: number): Promise<number> {
+/**
+ * Applies, in a few rounds, the live change of the bans recorded after event `loaded`, for a live
+ * set brought to the store as of `loaded`: what a hook's own live add may have missed while the
+ * set was rebuilt or pruned under it. Returns the entries added or removed.
+ */
+export async function catchUp(store: Store, config: Config, now: number, backend: FirewallBackend, loaded: number): Promise<number> {
   let since = loaded;
   let changed = 0;
   for (let round = 0; round < CATCH_UP_ROUNDS; round++) {

@@ -5,6 +5,13 @@ import { Netns } from '../../helpers/netns.js';
 import { manyIPv4, seedBans } from '../../helpers/seed.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDb } from '../../helpers/tmp.js';
+import { prune } from '../../../src/actions/prune.js';
+import { DEFAULTS } from '../../../src/config/config.js';
+import { run, type Runner } from '../../../src/exec/run.js';
+import type { FirewallBackend } from '../../../src/firewall/backend.js';
+import { IpsetBackend } from '../../../src/firewall/ipset.js';
+import type { Delta } from '../../../src/plan/diff.js';
+import { Store } from '../../../src/store/store.js';
 
 const DAY = 86_400;
 const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
@@ -52,6 +59,38 @@ describe('prune', () => {
     assert.deepEqual(query(db, "SELECT DISTINCT address FROM bans WHERE address LIKE '203.%' ORDER BY address").map((row) => row.address), ['203.0.113.3']);
     assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.3']);
     assert.match(await cli(String(NOW), 'prune'), /nothing to prune/);
+  });
+
+  test('a hook that bans a pruned address again between the plan and the live update keeps it live', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    const cli = async (when: string, ...args: string[]) => {
+      const result = await netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: when } });
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    };
+    await cli(at(300), 'ban', '203.0.113.1', '--jail', 'sshd', '--source', 'fail2ban');
+    await cli(at(300), 'restore');
+    // The prune runs here, with the real ipset backend in the namespace; the real hook bans the
+    // address again just before the live update, where only the catch-up can see it.
+    const inNetns: Runner = (file, args, options) => run('ip', ['netns', 'exec', netns.name, file, ...args], options);
+    const ipset = new IpsetBackend(DEFAULTS.ipset, inNetns);
+    let raced = false;
+    const racing: FirewallBackend = Object.assign(Object.create(ipset) as FirewallBackend, {
+      update: async (delta: Delta) => {
+        if (!raced) await cli(String(NOW), 'ban', '203.0.113.1', '--jail', 'sshd', '--source', 'fail2ban');
+        raced = true;
+        return ipset.update(delta);
+      },
+    });
+    const store = Store.open({ path: db, busyTimeoutMs: 5000 });
+    try {
+      const report = await prune(store, DEFAULTS, NOW, racing, { olderThan: 180 * DAY, includeManual: false, dryRun: false });
+      assert.deepEqual(report.addresses, ['203.0.113.1']);
+    } finally {
+      store.close();
+    }
+    assert.equal(count(db, 'bans'), 1, 'the new ban is stored');
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.1'], 'and live');
   });
 
   test('bad durations exit 2 and change nothing', async () => {
