@@ -2,7 +2,7 @@ import { prune } from '../actions/prune.js';
 import type { Context } from '../cli/context.js';
 import { formatTime } from '../clock.js';
 import { formatDuration, parseDuration } from '../input/duration.js';
-import { loadBackend } from '../firewall/select.js';
+import { loadLiveBackend } from '../firewall/select.js';
 import { openStore } from './session.js';
 
 export interface PruneCommandOptions {
@@ -20,7 +20,7 @@ export async function pruneCommand(options: PruneCommandOptions, ctx: Context): 
   }
   const store = await openStore(ctx, { existing: options.dryRun === true });
   try {
-    const backend = options.dryRun ? undefined : await loadBackend(ctx.config, ctx.runner);
+    const backend = options.dryRun ? undefined : await loadLiveBackend(ctx.config, store, ctx.runner);
     const report = await prune(store, ctx.config, ctx.clock(), backend, {
       olderThan,
       includeManual: options.includeManual === true,

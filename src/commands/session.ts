@@ -24,7 +24,7 @@ export async function openStore(ctx: Context, options: { existing?: boolean } = 
     // On stderr: it is news about the store, not the command's output (JSON, an export).
     ctx.out.warn(`folded ${drained.folded} spooled ban(s) into the store`);
     if (drained.rejected > 0) ctx.out.warn(`${drained.rejected} spooled line(s) were unreadable; kept in ${store.path}.spool.bad`);
-    await applyLive(ctx, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
+    await applyLive(ctx, store, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
   }
   return store;
 }
@@ -43,9 +43,9 @@ export async function applySettled(
   done: string,
 ): Promise<string | undefined> {
   try {
-    const absent = await applyLive(ctx, change.delta);
+    const absent = await applyLive(ctx, store, change.delta);
     if (absent || isEmptyDelta(change.delta)) return absent;
-    await applyLive(ctx, settleAround(store, ctx.config, ctx.clock(), network, change.after));
+    await applyLive(ctx, store, settleAround(store, ctx.config, ctx.clock(), network, change.after));
     return undefined;
   } catch (error) {
     throw new OperationalError(`${done}, but the live set was not updated: ${(error as Error).message}`);
@@ -53,13 +53,13 @@ export async function applySettled(
 }
 
 /**
- * Applies a delta to the live set of the configured backend. Returns a note when there is no live
- * set yet (nothing to update before the first restore); throws when the tool fails.
+ * Applies a delta to the live set (see loadLiveBackend). Returns a note when there is no live set
+ * yet (nothing to update before the first restore); throws when the tool fails.
  */
-export async function applyLive(ctx: Context, delta: Delta): Promise<string | undefined> {
+export async function applyLive(ctx: Context, store: Store, delta: Delta): Promise<string | undefined> {
   if (isEmptyDelta(delta)) return undefined;
-  const { loadBackend } = await import('../firewall/select.js');
-  const backend = await loadBackend(ctx.config, ctx.runner);
+  const { loadLiveBackend } = await import('../firewall/select.js');
+  const backend = await loadLiveBackend(ctx.config, store, ctx.runner);
   return (await backend.update(delta)).absent;
 }
 

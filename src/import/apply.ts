@@ -6,7 +6,7 @@ import { restoreLive } from '../actions/restore.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Runner } from '../exec/run.js';
-import { loadBackend, retirer } from '../firewall/select.js';
+import { loadLiveBackend, retirer } from '../firewall/select.js';
 import type { Store } from '../store/store.js';
 
 export type LiveOutcome =
@@ -25,7 +25,7 @@ export async function applyImport(store: Store, config: Config, clock: Clock, ru
   if (added === 0) return { state: 'unchanged' };
   let backend;
   try {
-    backend = await loadBackend(config, runner);
+    backend = await loadLiveBackend(config, store, runner);
     const { entries } = await backend.inspect();
     if (entries.v4 === undefined && entries.v6 === undefined) return { state: 'no-live-set' };
   } catch (error) {

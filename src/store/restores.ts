@@ -34,6 +34,11 @@ export class RestoreTable {
     return this.cache.get("SELECT DISTINCT backend FROM restores WHERE trigger <> 'dry-run' AND backend <> ?").pluck().all(current) as string[];
   }
 
+  /** The backend the last restore loaded (dry runs aside): the one whose live set is in place. */
+  lastBackend(): string | undefined {
+    return this.cache.get("SELECT backend FROM restores WHERE trigger <> 'dry-run' ORDER BY id DESC LIMIT 1").pluck().get() as string | undefined;
+  }
+
   last(): RestoreRecord | undefined {
     return this.cache.get('SELECT started_at, duration_ms, backend, entries4, entries6, trigger FROM restores ORDER BY id DESC LIMIT 1').get() as
       | RestoreRecord

@@ -66,3 +66,18 @@ test("retiring the ipset backend keeps the admin's own rules in Blocklist, and t
   assert.deepEqual(v4.slice(3), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -s 192.0.2.66/32 -j DROP']);
   assert.deepEqual((await netns.exec('ip6tables', ['-S'])).split('\n').filter(Boolean).slice(3), [], 'IPv6 had only ours: all gone');
 });
+
+test('after a restore --backend other than the configured one, bans and the safelist go to the set that is live', async () => {
+  const { netns, run } = await setup();
+  await run('ipset', 'restore');
+  assert.match(await run('ipset', 'restore', '--backend', 'nftables'), /removed ipset stickyban4/);
+  const inNft = async (address: string) =>
+    (await netns.try('nft', ['get', 'element', 'inet', 'stickyban', 'v4_hosts', `{ ${address} }`])).code === 0;
+  assert.equal(await inNft('203.0.113.7'), true);
+  // The config still says ipset; the live set is nftables'.
+  await run('ipset', 'safelist', 'add', '203.0.113.7');
+  assert.equal(await inNft('203.0.113.7'), false, 'the safelisted address is out of the live set');
+  await run('ipset', 'ban', '192.0.2.99');
+  assert.equal(await inNft('192.0.2.99'), true, 'a new ban is in it');
+  assert.equal(await ipsetThere(netns), false, 'and no ipset was made for them');
+});
