@@ -163,9 +163,15 @@ function commitsOf(db: Database.Database): () => unknown {
  */
 function refuseForeign(db: Database.Database, path: string): void {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
-  if (tables.length === 0 || tables.includes('schema_migrations')) return;
+  if (tables.length === 0 || (tables.includes('schema_migrations') && isOurMigrationTable(db))) return;
   const listed = tables.length > 5 ? `${tables.slice(0, 5).join(', ')}, …` : tables.join(', ');
   throw new UsageError(`${path} is not a stickyban store: it is another program's SQLite database (tables ${listed}); give --db a path of its own`);
+}
+
+/** Rails, Ecto and golang-migrate keep a schema_migrations table too (version, dirty, inserted_at); ours has name and checksum. */
+function isOurMigrationTable(db: Database.Database): boolean {
+  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('schema_migrations') as string[];
+  return columns.includes('name') && columns.includes('checksum');
 }
 
 function configure(db: Database.Database, busyTimeoutMs: number): void {

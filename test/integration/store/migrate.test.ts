@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseNetwork } from '../../../src/address/parse.js';
@@ -120,5 +121,17 @@ describe('migrations', () => {
     }
     assert.ok(readFileSync(foreign).equals(before), 'not a byte changed (not even the switch to WAL)');
     assert.deepEqual(readdirSync(dir), ['fail2ban.sqlite3'], 'no -wal or -shm beside it');
+
+    // A Rails (or Ecto, golang-migrate) database has a schema_migrations table too, not ours.
+    const rails = join(dir, 'production.sqlite3');
+    const app = new Database(rails);
+    app.exec('CREATE TABLE schema_migrations (version TEXT PRIMARY KEY); CREATE TABLE users (id INTEGER)');
+    app.close();
+    const railsBefore = readFileSync(rails);
+    const refused = await runCli(['--db', rails, 'ban', '192.0.2.1', '--jail', 'sshd']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /is not a stickyban store: it is another program's SQLite database \(tables schema_migrations, users\)/);
+    assert.ok(readFileSync(rails).equals(railsBefore));
+    assert.equal(existsSync(`${rails}.spool`), false, 'and no spool beside it');
   });
 });
