@@ -64,6 +64,8 @@ function checkedMetricsFile(path: string | undefined, what: string): string | un
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: directory ${dir} does not exist`);
   if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: it is a directory; expected a file path`);
+  // Written by renaming a temporary file over it: a device or a pipe there would be replaced.
+  if (existsSync(path) && !statSync(path).isFile()) throw new UsageError(`invalid ${what} ${quote(path)}: it is not a regular file; expected a file path`);
   return path;
 }
 

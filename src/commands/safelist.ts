@@ -5,7 +5,7 @@ import type { Context } from '../cli/context.js';
 import { BUILTIN_SAFELIST } from '../config/config.js';
 import { formatTable } from '../cli/table.js';
 import { formatTime } from '../clock.js';
-import { OperationalError } from '../errors.js';
+import { OperationalError, UsageError } from '../errors.js';
 import { parseNote } from '../input/names.js';
 import { withApplyLock } from '../store/lock.js';
 import { applySettled, openStore } from './session.js';
@@ -48,8 +48,9 @@ export async function safelistRemove(address: string, ctx: Context): Promise<voi
       );
       const what = formatNetwork(network);
       if (!removed) {
-        const inConfig = ctx.config.safelist.some((entry) => formatNetwork(entry) === what);
-        throw new OperationalError(inConfig ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
+        const entry = ctx.config.safelist.find((listed) => formatNetwork(listed) === what);
+        if (entry && BUILTIN_SAFELIST.includes(entry)) throw new UsageError(`${what} is built in: loopback is always safelisted`);
+        throw new OperationalError(entry ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
       }
       const absent = await applySettled(ctx, store, network, change, `removed ${what} from the safelist in the store`);
       const live = change.delta.v4.add.length + change.delta.v6.add.length;

@@ -99,7 +99,10 @@ export async function loadConfig(
     config = fromTable(table, file);
   }
   const db = overrides.db ?? env.STICKYBAN_DB ?? config.db;
-  if (db === '') throw new UsageError('invalid --db "": expected the path of the SQLite store');
+  if (db === '') {
+    const from = overrides.db !== undefined ? '--db' : env.STICKYBAN_DB !== undefined ? 'STICKYBAN_DB' : `"db" in ${file}`;
+    throw new UsageError(`invalid ${from} "": expected the path of the SQLite store`);
+  }
   return { ...config, db, backend: overrides.backend === undefined ? config.backend : backendName(overrides.backend, '--backend') };
 }
 

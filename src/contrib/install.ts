@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { OperationalError } from '../errors.js';
 import type { ContribFile } from './files.js';
 
 export type InstallOutcome = 'installed' | 'updated' | 'unchanged' | 'kept-edited';
@@ -30,7 +31,7 @@ export function decide(shipped: Buffer, onDisk: Buffer | undefined, lastInstalle
 
 export function installFiles(files: readonly ContribFile[], contribDir: string, root: string, manifestPath: string): InstalledFile[] {
   const manifestFile = join(root, manifestPath);
-  const manifest: Manifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest) : {};
+  const manifest = existsSync(manifestFile) ? readManifest(manifestFile) : {};
   const results = files.map((file) => {
     const shipped = readFileSync(join(contribDir, file.source));
     const target = join(root, file.target);
@@ -49,6 +50,19 @@ export function installFiles(files: readonly ContribFile[], contribDir: string, 
   mkdirSync(dirname(manifestFile), { recursive: true, mode: 0o700 });
   writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
   return results;
+}
+
+function readManifest(path: string): Manifest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== undefined) throw error;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((value) => typeof value === 'string')) {
+    throw new OperationalError(`${path} is damaged (not the JSON install-contrib writes); remove it, and every installed file will be kept as an edit of yours`);
+  }
+  return parsed as Manifest;
 }
 
 function writeAtomically(path: string, data: Buffer | string, mode: number): void {

@@ -34,8 +34,10 @@ export class IpsetBackend implements FirewallBackend {
 
   private rulesWanted(family: Family): RuleWanted {
     // A chain cannot jump to itself (iptables: "Too many links"). The config is not refused for
-    // it: the ban hook reads the config too, and must not lose bans over a rule it never touches.
-    const hookChains = this.settings.hookChains.filter((hook) => hook !== this.settings.chain);
+    // that, nor for a chain named twice: the ban hook reads the config too, and must not lose bans
+    // over a rule it never touches.
+    // A chain named twice would get two jumps, and every later restore would fail on them.
+    const hookChains = [...new Set(this.settings.hookChains)].filter((hook) => hook !== this.settings.chain);
     return { chain: this.settings.chain, set: this.setName(family), hookChains };
   }
 

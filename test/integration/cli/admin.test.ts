@@ -129,6 +129,26 @@ describe('admin commands', () => {
     assert.match((await netns.cli(['--db', db, 'doctor'])).stdout, /WARN +last restore: never/);
   });
 
+  test('one line for what cannot be done: the built-in safelist, a device as metrics file, an empty db, a damaged install manifest', async () => {
+    const netns = await Netns.create();
+    const dir = tempDir();
+    const db = join(dir, 'stickyban.db');
+    const loopback = await netns.cli(['--db', db, 'safelist', 'remove', '127.0.0.0/8']);
+    assert.deepEqual([loopback.code, loopback.stderr], [2, 'stickyban: 127.0.0.0/8 is built in: loopback is always safelisted\n']);
+    const device = await netns.cli(['--db', db, 'daemon', '--metrics-file', '/dev/null']);
+    assert.deepEqual([device.code, device.stderr], [2, 'stickyban: invalid --metrics-file "/dev/null": it is not a regular file; expected a file path\n']);
+    const config = join(dir, 'config.toml');
+    writeFileSync(config, 'db = ""\n');
+    const empty = await runCli(['--config', config, 'list']);
+    assert.deepEqual([empty.code, empty.stderr], [2, `stickyban: invalid "db" in ${config} "": expected the path of the SQLite store\n`]);
+    const root = join(dir, 'root');
+    assert.equal((await runCli(['install-contrib', '--root', root])).code, 0);
+    writeFileSync(join(root, 'var/lib/stickyban/contrib.json'), 'not json');
+    const damaged = await runCli(['install-contrib', '--root', root]);
+    assert.equal(damaged.code, 1);
+    assert.match(damaged.stderr, /^stickyban: .*contrib\.json is damaged \(not the JSON install-contrib writes\); remove it, .*\n$/);
+  });
+
   test('a failure that escapes every promise chain is one line and exit 1, without a stack', async () => {
     const dir = tempDir();
     const preload = join(dir, 'stray.cjs');
