@@ -57,7 +57,11 @@ async function runFast(verb: string, fast: FastVerb): Promise<void> {
   try {
     parsed = parseArgs({ args: joinNegativeValues(args, specs), options: parseArgsOptions(specs), allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see stickyban ${verb} --help)`);
+    const message = (error as Error).message.split('\n')[0]!;
+    // parseArgs' own words do not say what to write instead.
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message)?.[1];
+    const said = ambiguous ? `a value of ${ambiguous} that starts with '-' is written ${ambiguous}=VALUE` : message;
+    throw new UsageError(`${said} (see stickyban ${verb} --help)`);
   }
   const [, argument, ...extra] = parsed.positionals;
   const takes = fast.argument === undefined ? 0 : 1;

@@ -40,6 +40,8 @@ const BAD_OPTIONS: string[][] = [
   ['ban', '192.0.2.10', '--jail', ''],
   ['ban', '192.0.2.10', '--jail', 'j'.repeat(65)],
   ['ban', '192.0.2.10', '--bantime', 'ten minutes'],
+  ['ban', '192.0.2.10', '--reason', '-1 day'],
+  ['ban', '192.0.2.10', '--jail', '-x'],
   ['ban', '192.0.2.10', '--bantime', '-5'],
   ['ban', '192.0.2.10', '--reason', 'line one\nline two'],
   ['ban', '192.0.2.10', '--restored', 'maybe'],
