@@ -14,6 +14,9 @@ export const DEFAULT_CHAIN = 'Blocklist';
 
 const COUNTERS = /^\[\d+:\d+\] +/;
 
+/** ":NAME POLICY [packets:bytes]", as iptables-save declares a chain. */
+const CHAIN_DECLARATION = /^:(\S+) \S+ \[\d+:\d+\]$/;
+
 /** iptables' own limit: chain names are at most 28 characters, without blanks. */
 export function parseChain(text: string): string {
   if (!/^[A-Za-z0-9_.-]{1,28}$/.test(text)) {
@@ -35,8 +38,9 @@ export class IptablesSaveParser implements LineParser {
       return undefined;
     }
     if (line.charCodeAt(0) === 58 /* : */) {
-      // ":Blocklist - [0:0]" declares a chain.
-      if (this.inFilter()) this.chains.add(line.slice(1, line.indexOf(' ') === -1 ? undefined : line.indexOf(' ')));
+      // ":Blocklist - [0:0]" declares a chain (an IPv6 address of a plain list starts with ':' too).
+      const declared = CHAIN_DECLARATION.exec(line)?.[1];
+      if (declared !== undefined && this.inFilter()) this.chains.add(declared);
       return undefined;
     }
     // `iptables-save -c` puts each rule's packet and byte counters first: "[12:720] -A Blocklist …".

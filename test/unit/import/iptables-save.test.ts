@@ -66,6 +66,7 @@ describe('iptables-save', () => {
     assert.throws(() => parser.finish('rules'), (error: Error) => error instanceof UsageError && /no chain "Shitlist"; its chains are INPUT, FORWARD, OUTPUT, Blocklist/.test(error.message));
     const text = new IptablesSaveParser('Blocklist');
     text.parse('192.0.2.7');
+    text.parse('::ffff:198.51.100.22'); // starts with ':' like a chain declaration
     assert.throws(() => text.finish('list.txt'), /list\.txt is not iptables-save output/);
   });
 
