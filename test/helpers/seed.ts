@@ -2,7 +2,23 @@
 
 import { parseNetwork } from '../../src/address/parse.js';
 import { uuidv7 } from '../../src/store/ids.js';
+import type { BanEvent } from '../../src/store/bans.js';
 import { Store } from '../../src/store/store.js';
+
+/** A fail2ban ban event of `address`, as the hook would record it. */
+export function banEvent(address: string): BanEvent {
+  return {
+    uuid: uuidv7(),
+    origin: 'test',
+    network: parseNetwork(address),
+    jail: 'sshd',
+    bannedAt: 1_790_000_000,
+    bantime: 600,
+    source: 'fail2ban',
+    reason: null,
+    restored: false,
+  };
+}
 
 export interface SeedBan {
   readonly address: string;

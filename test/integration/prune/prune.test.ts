@@ -17,15 +17,21 @@ const DAY = 86_400;
 const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
 const at = (daysAgo: number) => String(NOW - daysAgo * DAY);
 
+/** A namespace, a store, and the CLI on that store at a given time (STICKYBAN_NOW), exit 0 expected. */
+async function storeAt(): Promise<{ netns: Netns; db: string; cli: (when: string, ...args: string[]) => Promise<string> }> {
+  const netns = await Netns.create();
+  const db = tempDb();
+  const cli = async (when: string, ...args: string[]) => {
+    const result = await netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: when } });
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  return { netns, db, cli };
+}
+
 describe('prune', () => {
   test('removes exactly the addresses last banned before the retention, from the store and the live set', async () => {
-    const netns = await Netns.create();
-    const db = tempDb();
-    const cli = async (when: string, ...args: string[]) => {
-      const result = await netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: when } });
-      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-      return result.stdout;
-    };
+    const { netns, db, cli } = await storeAt();
     const fail2ban = ['--jail', 'sshd', '--source', 'fail2ban'];
     await cli(at(400), 'ban', '203.0.113.1', ...fail2ban); // old
     await cli(at(200), 'ban', '203.0.113.2', ...fail2ban); // old
@@ -62,12 +68,7 @@ describe('prune', () => {
   });
 
   test('a hook that bans a pruned address again between the plan and the live update keeps it live', async () => {
-    const netns = await Netns.create();
-    const db = tempDb();
-    const cli = async (when: string, ...args: string[]) => {
-      const result = await netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: when } });
-      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-    };
+    const { netns, db, cli } = await storeAt();
     await cli(at(300), 'ban', '203.0.113.1', '--jail', 'sshd', '--source', 'fail2ban');
     await cli(at(300), 'restore');
     // The prune runs here, with the real ipset backend in the namespace; the real hook bans the

@@ -3,13 +3,12 @@ import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseNetwork } from '../../../src/address/parse.js';
 import { StoreError } from '../../../src/errors.js';
 import { defaultMigrationsDir } from '../../../src/store/migrate.js';
-import { uuidv7 } from '../../../src/store/ids.js';
 import { Store } from '../../../src/store/store.js';
 import { runCli } from '../../helpers/cli.js';
 import { query } from '../../helpers/sqlite.js';
+import { banEvent } from '../../helpers/seed.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const shipped = readdirSync(defaultMigrationsDir()).filter((name) => name.endsWith('.sql')).sort();
@@ -27,19 +26,7 @@ function open(path: string, migrationsDir?: string): Store {
 }
 
 function ban(store: Store, address: string): void {
-  store.write(() =>
-    store.bans.insert({
-      uuid: uuidv7(),
-      origin: 'test',
-      network: parseNetwork(address),
-      jail: 'sshd',
-      bannedAt: 1_790_000_000,
-      bantime: 600,
-      source: 'fail2ban',
-      reason: null,
-      restored: false,
-    }),
-  );
+  store.write(() => store.bans.insert(banEvent(address)));
 }
 
 describe('migrations', () => {

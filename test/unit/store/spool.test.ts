@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseNetwork } from '../../../src/address/parse.js';
-import type { BanEvent } from '../../../src/store/bans.js';
-import { uuidText, uuidv7 } from '../../../src/store/ids.js';
+import { uuidText } from '../../../src/store/ids.js';
 import { appendToSpool, claimSpool, releaseSpool } from '../../../src/store/spool.js';
+import { banEvent } from '../../helpers/seed.js';
 import { tempDir } from '../../helpers/tmp.js';
-
-const event = (address: string): BanEvent => ({
-  uuid: uuidv7(),
-  origin: 'test',
-  network: parseNetwork(address),
-  jail: 'sshd',
-  bannedAt: 1_790_000_000,
-  bantime: 600,
-  source: 'fail2ban',
-  reason: null,
-  restored: false,
-});
 
 test('a drain that takes the spool over between a hook opening it and writing to it does not lose that ban', () => {
   const db = join(tempDir(), 'stickyban.db');
-  const first = event('192.0.2.1');
-  const second = event('192.0.2.2');
+  const first = banEvent('192.0.2.1');
+  const second = banEvent('192.0.2.2');
   appendToSpool(db, first);
   let drained: ReturnType<typeof claimSpool>;
   // The drain renames and reads the file the hook has just opened, before the hook writes.
