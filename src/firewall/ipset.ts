@@ -142,10 +142,15 @@ export class IpsetBackend implements FirewallBackend {
       const set = this.setName(family);
       // A set of another type under our name was never ours.
       if (!headers.some((header) => header.name === set) || this.mismatch(family, headers) !== undefined) continue;
-      const lines = planRetire(await listRules(this.runner, family), { chain: this.settings.chain, set });
-      await applyRuleLines(this.runner, family, lines, `removing the rule that matches ipset ${set}`);
-      await this.ipset.destroy(set);
-      notes.push(`removed ipset ${set} and its rule, left by the ipset backend`);
+      // One family failing does not keep the other in place.
+      try {
+        const lines = planRetire(await listRules(this.runner, family), { chain: this.settings.chain, set });
+        await applyRuleLines(this.runner, family, lines, `removing the rule that matches ipset ${set}`);
+        await this.ipset.destroy(set);
+        notes.push(`removed ipset ${set} and its rule, left by the ipset backend`);
+      } catch (error) {
+        notes.push(`could not remove ipset ${set} and its rule, left by the ipset backend: ${(error as Error).message}`);
+      }
     }
     return notes;
   }

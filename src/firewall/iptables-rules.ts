@@ -92,7 +92,8 @@ export function planRetire(listing: string, wanted: Pick<RuleWanted, 'chain' | '
   const deletes = lines.filter((line) => line === match).map((line) => `-D${line.slice(2)}`);
   if (deletes.length === 0 || !lines.includes(`-N ${wanted.chain}`)) return deletes;
   if (lines.some((line) => line.startsWith(`-A ${wanted.chain} `) && line !== match)) return deletes;
-  const jumps = lines.filter((line) => /^-A \S+ -j \S+$/.test(line) && line.endsWith(` -j ${wanted.chain}`)).map((line) => `-D${line.slice(2)}`);
+  // Every rule that jumps or goes to the chain, whatever it matches first (-i eth0 …), or -X fails.
+  const jumps = lines.filter((line) => /^-A \S+ /.test(line) && (line.endsWith(` -j ${wanted.chain}`) || line.endsWith(` -g ${wanted.chain}`))).map((line) => `-D${line.slice(2)}`);
   return [...deletes, ...jumps, `-X ${wanted.chain}`];
 }
 

@@ -61,6 +61,8 @@ test("retiring the ipset backend keeps the admin's own rules in Blocklist, and t
   const { netns, run } = await setup();
   await run('ipset', 'restore');
   await netns.exec('iptables', ['-A', 'Blocklist', '-s', '192.0.2.66/32', '-j', 'DROP']);
+  // An admin's own extra jump, with a matcher: with only ours in the chain it would go too.
+  await netns.exec('ip6tables', ['-A', 'FORWARD', '-i', 'lo', '-j', 'Blocklist']);
   await run('nftables', 'restore');
   const v4 = (await netns.exec('iptables', ['-S'])).split('\n').filter(Boolean);
   assert.deepEqual(v4.slice(3), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -s 192.0.2.66/32 -j DROP']);

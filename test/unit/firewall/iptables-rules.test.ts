@@ -41,7 +41,7 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
 
 describe('planRetire (iptables -S in, the lines that take our rule out)', () => {
   const wanted = { chain: 'Blocklist', set: 'stickyban4' };
-  const table = (...rules: string[]) => ['-P INPUT ACCEPT', '-N Blocklist', '-A INPUT -j Blocklist', '-A FORWARD -j Blocklist', ...rules].join('\n');
+  const table = (...rules: string[]) => ['-P INPUT ACCEPT', '-N Blocklist', '-A INPUT -j Blocklist', '-A FORWARD -i eth0 -g Blocklist', ...rules].join('\n');
   const ours = '-A Blocklist -m set --match-set stickyban4 src -j DROP';
 
   test('only our rule in the chain: every copy, every jump to it, then the chain', () => {
@@ -49,7 +49,7 @@ describe('planRetire (iptables -S in, the lines that take our rule out)', () => 
       '-D Blocklist -m set --match-set stickyban4 src -j DROP',
       '-D Blocklist -m set --match-set stickyban4 src -j DROP',
       '-D INPUT -j Blocklist',
-      '-D FORWARD -j Blocklist',
+      '-D FORWARD -i eth0 -g Blocklist',
       '-X Blocklist',
     ]);
   });
