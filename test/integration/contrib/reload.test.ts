@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
+import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { runProcess } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -74,6 +75,21 @@ describe('firewall reloads', () => {
     await netns.exec('iptables-restore', [join(dir, 'rules.v4')]);
     await plugin(netns, dir, stickyban, '60-stickyban', 'start');
     await assertBlocklistBack(netns);
+
+    // A restore that fails at boot (a broken store, node missing) leaves our sets empty rather
+    // than absent: the admin's saved ruleset still loads; only our blocklist fails open.
+    await netns.exec('iptables-restore', [], { input: BASE_RULESET });
+    await netns.exec('ip6tables', ['-F']);
+    await netns.exec('ip6tables', ['-X']);
+    await netns.exec('ipset', ['destroy']);
+    const broken = join(dir, 'broken-stickyban');
+    writeFileSync(broken, `#!/bin/sh\n[ "$1" = restore ] && exit 1\nexec '${stickyban}' "$@"\n`, { mode: 0o755 });
+    symlinkSync(PLUGIN, join(dir, '05-failing'));
+    const failed = await runProcess('ip', ['netns', 'exec', netns.name, join(dir, '05-failing'), 'start'], { env: { STICKYBAN: broken } });
+    assert.equal(failed.code, 1, 'the plugin still reports the failure');
+    await netns.exec('iptables-restore', [join(dir, 'rules.v4')]);
+    assert.match(await netns.exec('iptables', ['-S']), /-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT/, "the admin's ruleset is loaded");
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), []);
   });
 
   test("with ipset-persistent, a save keeps our sets out of its snapshot: a reload loads the admin's sets and brings back no stale entry", async () => {
