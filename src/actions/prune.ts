@@ -39,7 +39,11 @@ export interface PruneReport {
   readonly liveAbsent?: string;
 }
 
-export async function prune(store: Store, config: Config, now: number, backend: FirewallBackend | undefined, options: PruneOptions): Promise<PruneReport> {
+/**
+ * `backend` is the live set to update, or a way to find it once the apply lock is held (a restore
+ * that switches backend may finish while prune waits for the lock); undefined leaves it alone.
+ */
+export async function prune(store: Store, config: Config, now: number, backend: FirewallBackend | (() => Promise<FirewallBackend>) | undefined, options: PruneOptions): Promise<PruneReport> {
   const cutoff = now - options.olderThan;
   const safelist = safelistIndexes(store, config);
   const stale = store.read(() => store.bans.staleBlocks(cutoff, options.includeManual));
@@ -50,6 +54,7 @@ export async function prune(store: Store, config: Config, now: number, backend: 
   }
 
   return withApplyLock(store.path, async () => {
+    const live = typeof backend === 'function' ? await backend() : backend;
     // What may be live: everything banned, old or not (a restore drops aged-out blocks, the hook
     // does not). After the deletion the plan is what restore would build; the difference is the
     // live update, so no full rebuild is needed.
@@ -73,10 +78,10 @@ export async function prune(store: Store, config: Config, now: number, backend: 
     }
     const planned = store.bans.maxId();
     const delta = planDelta(mayBeLive, planStore(store, config, now));
-    const update = backend && !isEmptyDelta(delta) ? await backend.update(delta) : undefined;
+    const update = live && !isEmptyDelta(delta) ? await live.update(delta) : undefined;
     // A hook that banned a pruned address again after that plan added it live before this update
     // took it out: the catch-up puts it back.
-    if (backend && update && !update.absent) await catchUp(store, config, now, backend, planned);
+    if (live && update && !update.absent) await catchUp(store, config, now, live, planned);
     store.checkpoint();
     return {
       cutoff,

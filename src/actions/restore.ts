@@ -44,7 +44,7 @@ export async function restoreLive(store: Store, config: Config, clock: Clock, ba
     let plan: PlanStream | undefined;
     const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)));
     if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
-    const caughtUp = await catchUp(store, config, now, backend, maxId);
+    let caughtUp = await catchUp(store, config, now, backend, maxId);
     const durationMs = Math.round(performance.now() - started);
     // A dry run changed nothing: doctor and stats must not take it for the last restore.
     if (trigger !== DRY_RUN) {
@@ -53,6 +53,9 @@ export async function restoreLive(store: Store, config: Config, clock: Clock, ba
       );
     }
     const retired = before.length > 0 && retire ? await retire(before) : [];
+    // A hook that committed before the record above still took the old backend for the live one,
+    // and its add went to a set retired since: once more, the bans recorded during the restore.
+    if (retired.length > 0) caughtUp += await catchUp(store, config, now, backend, maxId);
     return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired };
   });
 }

@@ -27,7 +27,7 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
     findings.push({ status: 'WARN', check: 'store', detail: `no store at ${ctx.config.db} yet`, fix: 'the first ban or stickyban restore creates it; check --db or db in the config' });
   } else {
     try {
-      store = await openStore(ctx, { existing: true });
+      store = await openStore(ctx, { dryRun: true });
     } catch (error) {
       findings.push({ status: 'FAIL', check: 'store', detail: (error as Error).message, fix: 'see the message; stickyban doctor --verbose' });
     }

@@ -48,6 +48,8 @@ export async function installContrib(options: InstallContribOptions, ctx: Contex
     const units = unitsToEnable(options);
     await ctx.runner('systemctl', ['enable', '--now', ...units], { context: 'enabling stickyban units' });
     ctx.out.info(`enabled and started ${units.join(' and ')}`);
+    // The cron file prunes instead: a timer enabled by an earlier install would prune as well.
+    if (options.cron) await ctx.runner('systemctl', ['disable', '--now', 'stickyban-prune.timer'], { allowFailure: true });
   }
   ctx.out.info('to record fail2ban bans, add the stickyban action to your jails (see contrib/examples/jail.local)');
 }

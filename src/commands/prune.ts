@@ -18,9 +18,9 @@ export async function pruneCommand(options: PruneCommandOptions, ctx: Context): 
     ctx.out.info('the retention is "never": nothing to prune (pass --older-than to prune anyway)');
     return;
   }
-  const store = await openStore(ctx, { existing: options.dryRun === true });
+  const store = await openStore(ctx, { dryRun: options.dryRun === true });
   try {
-    const backend = options.dryRun ? undefined : await loadLiveBackend(ctx.config, store, ctx.runner);
+    const backend = options.dryRun ? undefined : () => loadLiveBackend(ctx.config, store, ctx.runner);
     const report = await prune(store, ctx.config, ctx.clock(), backend, {
       olderThan,
       includeManual: options.includeManual === true,

@@ -17,8 +17,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
   if (!options.dryRun && process.getuid?.() !== 0) {
     throw new OperationalError('restore changes the firewall and needs root (CAP_NET_ADMIN); run it as root, or use --dry-run to see the plan');
   }
-  // A dry run only reads: a mistyped --db is an error, not a new store.
-  const store = await openStore(ctx, { existing: options.dryRun === true });
+  const store = await openStore(ctx, { dryRun: options.dryRun === true });
   try {
     const backend = options.dryRun ? new DryRunBackend(ctx.config, ctx.out) : await loadBackend(ctx.config, ctx.runner);
     let result;

@@ -12,14 +12,15 @@ import { Store } from '../store/store.js';
 /**
  * Opens the store and folds in bans the hook had to spool; their live adds are applied too. A
  * command that only reads (`existing`) does not create one: a mistyped --db is an error, not an
- * empty store (and its directories) made at that path.
+ * empty store (and its directories) made at that path. A `dryRun` neither creates nor folds.
  */
-export async function openStore(ctx: Context, options: { existing?: boolean } = {}): Promise<Store> {
-  if (options.existing && isMissing(ctx.config.db)) {
+export async function openStore(ctx: Context, options: { existing?: boolean; dryRun?: boolean } = {}): Promise<Store> {
+  if ((options.existing || options.dryRun) && isMissing(ctx.config.db)) {
     throw new OperationalError(`no store at ${ctx.config.db}: nothing has been recorded there yet (--db names another)`);
   }
   const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs });
-  const drained = drainSpool(store, ctx.config, ctx.clock());
+  // A dry run (and doctor) changes nothing: the spool waits for the next command that may.
+  const drained = options.dryRun ? undefined : drainSpool(store, ctx.config, ctx.clock());
   if (drained) {
     // On stderr: it is news about the store, not the command's output (JSON, an export).
     ctx.out.warn(`folded ${drained.folded} spooled ban(s) into the store`);

@@ -46,8 +46,10 @@ export function installFiles(files: readonly ContribFile[], contribDir: string, 
     }
     return { target: file.target, outcome };
   });
-  // The manifest lives beside the store: its directory is created as the store creates it, 0700.
-  mkdirSync(dirname(manifestFile), { recursive: true, mode: 0o700 });
+  // The manifest lives beside the store: its directory is created as the store creates it, 0700
+  // (the directories above it, under a staging root, as usual).
+  mkdirSync(dirname(dirname(manifestFile)), { recursive: true });
+  if (!existsSync(dirname(manifestFile))) mkdirSync(dirname(manifestFile), { mode: 0o700 });
   writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
   return results;
 }

@@ -27,6 +27,7 @@ test('install-contrib --root writes the expected files; a second run changes not
   assert.equal(existsSync(join(root, 'etc/cron.d/stickyban')), false, 'cron only on request');
   // The manifest's directory is the store's: created private, as the store would create it.
   assert.equal(statSync(join(root, 'var/lib/stickyban')).mode & 0o777, 0o700);
+  assert.equal(statSync(join(root, 'var/lib')).mode & 0o777, 0o755, 'the directories above it as usual');
   assert.equal(readFileSync(join(root, 'etc/fail2ban/action.d/stickyban.conf'), 'utf8'), readFileSync('contrib/fail2ban/action.d/stickyban.conf', 'utf8'));
 
   const snapshot = EXPECTED.map(([path]) => [path, readFileSync(join(root, path), 'utf8'), statSync(join(root, path)).mtimeMs]);
