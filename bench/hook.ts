@@ -13,15 +13,15 @@ const dir = mkdtempSync(join(tmpdir(), 'stickyban-bench-'));
 const db = join(dir, 'stickyban.db');
 const netns = new BenchNetns();
 try {
-  netns.run(process.execPath, [CLI, '--db', db, 'ban', '192.0.2.1', '--quiet']);
-  const live = netns.argv(process.execPath, [CLI, '--db', db, 'restore', '--quiet']);
+  netns.run(CLI, ['--db', db, 'ban', '192.0.2.1', '--quiet']);
+  const live = netns.argv(CLI, ['--db', db, 'restore', '--quiet']);
   timeRun(live[0], live[1]);
 
   const bare: number[] = [];
   const hook: number[] = [];
   for (let i = 0; i < runs + 3; i++) {
     const [file, args] = netns.argv(process.execPath, ['-e', '0']);
-    const [hookFile, hookArgs] = netns.argv(process.execPath, [CLI, '--db', db, 'ban', `198.18.${i >> 8}.${i & 255}`, '--jail', 'sshd', '--bantime', '600', '--quiet']);
+    const [hookFile, hookArgs] = netns.argv(CLI, ['--db', db, 'ban', `198.18.${i >> 8}.${i & 255}`, '--jail', 'sshd', '--bantime', '600', '--quiet']);
     const a = timeRun(file, args);
     const b = timeRun(hookFile, hookArgs);
     if (i >= 3) {

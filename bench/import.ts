@@ -100,7 +100,7 @@ try {
   writeFileSync(shuffledFile, `${shuffled(lines).join('\n')}\n`);
 
   const importInto = (db: string, file: string): Timed => {
-    const [bin, args] = netns.argv(process.execPath, [CLI, '--db', db, 'import', file, '--format', 'plain', '--no-apply', '--quiet']);
+    const [bin, args] = netns.argv(CLI, ['--db', db, 'import', file, '--format', 'plain', '--no-apply', '--quiet']);
     return timed(bin, args);
   };
   const split = timed(process.execPath, ['-e', `require('node:fs').readFileSync(${JSON.stringify(shuffledFile)}, 'utf8').split('\\n').length`]);

@@ -4,6 +4,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
+/** The CLI run as installed, by its shebang (which gives node its flags), not as `node FILE`. */
 export const CLI = process.env.STICKYBAN_CLI ?? fileURLToPath(new URL('../dist/stickyban.cjs', import.meta.url));
 
 export function must(file: string, args: readonly string[], options: SpawnSyncOptions = {}): string {

@@ -93,7 +93,7 @@ try {
     Store.open({ path: db, busyTimeoutMs: 10_000 }).close(); // creates and migrates the store
     const fillStart = Date.now();
     const { entries4, entries6 } = fill(db, size);
-    const restore = (): Measured => measure(process.execPath, [CLI, '--db', db, 'restore', '--backend', 'nftables', '--quiet'], { NODE_OPTIONS: `--require ${rssProbe}` });
+    const restore = (): Measured => measure(CLI, ['--db', db, 'restore', '--backend', 'nftables', '--quiet'], { NODE_OPTIONS: `--require ${rssProbe}` });
     const flush = (): void => void netns.run('nft', ['flush', 'ruleset']);
 
     restore(); // warm the page cache, and the table to list

@@ -62,7 +62,7 @@ for (const n of sizes) {
   try {
     seed(db, n);
     const restore = () => {
-      const [file, args] = netns.argv(process.execPath, [CLI, '--db', db, 'restore', '--verbose']);
+      const [file, args] = netns.argv(CLI, ['--db', db, 'restore', '--verbose']);
       let output = '';
       const ms = timeRun(file, args, {}, (stdout) => (output = stdout));
       return { ms, output };
