@@ -23,6 +23,8 @@ export interface RestoreResult {
   readonly durationMs: number;
   /** What backends used before this one had left in place and was removed (see `retire`). */
   readonly retired: string[];
+  /** The backend loaded. */
+  readonly backend: BackendName;
 }
 
 const CATCH_UP_ROUNDS = 5;
@@ -30,12 +32,22 @@ const CATCH_UP_ROUNDS = 5;
 export const DRY_RUN = 'dry-run';
 
 /**
- * With `retire`, the backends used before this one (a switch of backend, a one-off --backend) lose
+ * `chosen` is the backend to load, or a way to find it once the apply lock is held. With `retire`,
+ * the backends used before this one (a switch of backend, a one-off --backend) lose
  * what they left in place once this one is loaded: it would go on blocking what the store no longer
  * plans, never updated again.
  */
-export async function restoreLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string, retire?: Retirer): Promise<RestoreResult> {
+export async function restoreLive(
+  store: Store,
+  config: Config,
+  clock: Clock,
+  chosen: FirewallBackend | (() => Promise<FirewallBackend>),
+  trigger: string,
+  retire?: Retirer,
+): Promise<RestoreResult> {
   return withApplyLock(store.path, async () => {
+    // A backend to find under the lock: another restore may switch backends while this one waits.
+    const backend = typeof chosen === 'function' ? await chosen() : chosen;
     const started = performance.now();
     const now = clock();
     const before = retire && trigger !== DRY_RUN ? (store.restores.backendsBesides(backend.name) as BackendName[]) : [];
@@ -56,7 +68,7 @@ export async function restoreLive(store: Store, config: Config, clock: Clock, ba
     // A hook that committed before the record above still took the old backend for the live one,
     // and its add went to a set retired since: once more, the bans recorded during the restore.
     if (retired.length > 0) caughtUp += await catchUp(store, config, now, backend, maxId);
-    return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired };
+    return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
   });
 }
 

@@ -23,15 +23,14 @@ export type LiveOutcome =
 export async function applyImport(store: Store, config: Config, clock: Clock, runner: Runner, added: number, apply: boolean): Promise<LiveOutcome> {
   if (!apply) return { state: 'skipped' };
   if (added === 0) return { state: 'unchanged' };
-  let backend;
   try {
-    backend = await loadLiveBackend(config, store, runner);
-    const { entries } = await backend.inspect();
+    const { entries } = await (await loadLiveBackend(config, store, runner)).inspect();
     if (entries.v4 === undefined && entries.v6 === undefined) return { state: 'no-live-set' };
   } catch (error) {
     return { state: 'unchecked', why: (error as Error).message };
   }
-  // restoreLive takes the apply lock itself; the import's writes are already committed.
-  const result = await restoreLive(store, config, clock, backend, 'import', retirer(config, runner));
-  return { state: 'applied', backend: backend.name, v4: result.report.v4, v6: result.report.v6 };
+  // restoreLive takes the apply lock itself, and finds the live backend again under it (a restore
+  // may switch backends meanwhile); the import's writes are already committed.
+  const result = await restoreLive(store, config, clock, () => loadLiveBackend(config, store, runner), 'import', retirer(config, runner));
+  return { state: 'applied', backend: result.backend, v4: result.report.v4, v6: result.report.v6 };
 }
