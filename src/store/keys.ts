@@ -42,14 +42,6 @@ export function packedBlockSql(family: Family): string {
   return family === 4 ? 'first * 64 + CAST(log2(last - first + 1) AS INTEGER)' : 'unhex(hex(first) || hex(last))';
 }
 
-/** One block from its packed value (see packedBlockSql). */
-export function unpackBlock(family: 4, packed: unknown): Cidr<number>;
-export function unpackBlock(family: 6, packed: unknown): Cidr<bigint>;
-export function unpackBlock(family: Family, packed: unknown): Cidr<number | bigint>;
-export function unpackBlock(family: Family, packed: unknown): Cidr<number | bigint> {
-  return family === 4 ? unpack4(packed as number) : unpack6(packed as Buffer);
-}
-
 /**
  * Every block of a packed column read at once (the safelist, a whole plan). Plain loops, not a
  * generator: a command runs this once, in code the JIT has not seen yet, where each generator step
