@@ -37,10 +37,9 @@ export function configTable(config: Config): ConfigTable {
 
 /** One value by its dotted key ("ipset.set4") as lines of output: a list gives one line per entry. */
 export function configValue(table: ConfigTable, key: string): string {
-  const [section, name, ...rest] = key.split('.');
-  const container = name === undefined ? table : table[section!];
-  const value = name === undefined ? table[section!] : isSection(container) ? container[name] : undefined;
-  if (value === undefined || isSection(value) || rest.length > 0) {
+  let value: unknown = table;
+  for (const part of key.split('.')) value = isSection(value) ? value[part] : undefined;
+  if (value === undefined || isSection(value)) {
     throw new UsageError(`unknown config key ${quote(key)}: expected one of ${keys(table).join(', ')}`);
   }
   return (Array.isArray(value) ? value : [String(value)]).map((line) => `${line}\n`).join('');

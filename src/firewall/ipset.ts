@@ -33,10 +33,9 @@ export class IpsetBackend implements FirewallBackend {
   }
 
   private rulesWanted(family: Family): RuleWanted {
-    // A chain cannot jump to itself (iptables: "Too many links"). The config is not refused for
-    // that, nor for a chain named twice: the ban hook reads the config too, and must not lose bans
-    // over a rule it never touches.
-    // A chain named twice would get two jumps, and every later restore would fail on them.
+    // A chain cannot jump to itself (iptables: "Too many links"), and one named twice would get two
+    // jumps that fail every later restore. The config is not refused for either: the ban hook reads
+    // it too, and must not lose bans over a rule it never touches.
     const hookChains = [...new Set(this.settings.hookChains)].filter((hook) => hook !== this.settings.chain);
     return { chain: this.settings.chain, set: this.setName(family), hookChains };
   }
