@@ -4,7 +4,7 @@
 
 import { networkOf } from '../address/network.js';
 import type { Clock } from '../clock.js';
-import type { BackendName, Config } from '../config/config.js';
+import { isBackendName, type BackendName, type Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
 import type { Retirer } from '../firewall/select.js';
 import { deltaBetween, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
@@ -50,7 +50,7 @@ export async function restoreLive(
     const backend = typeof chosen === 'function' ? await chosen() : chosen;
     const started = performance.now();
     const now = clock();
-    const before = retire && trigger !== DRY_RUN ? (store.restores.backendsBesides(backend.name) as BackendName[]) : [];
+    const before = retire && trigger !== DRY_RUN ? store.restores.backendsSince(backend.name).filter(isBackendName) : [];
     // Bans recorded from here on are caught up below (the stream may or may not include them).
     const maxId = store.bans.maxId();
     let plan: PlanStream | undefined;

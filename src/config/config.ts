@@ -106,8 +106,12 @@ export async function loadConfig(
   return { ...config, db, backend: overrides.backend === undefined ? config.backend : backendName(overrides.backend, '--backend') };
 }
 
+export function isBackendName(value: unknown): value is BackendName {
+  return typeof value === 'string' && (BACKENDS as readonly string[]).includes(value);
+}
+
 export function backendName(value: unknown, where: string): BackendName {
-  if (typeof value === 'string' && (BACKENDS as readonly string[]).includes(value)) return value as BackendName;
+  if (isBackendName(value)) return value;
   throw new UsageError(`invalid ${where} ${quote(String(value))}: expected one of ${BACKENDS.join(', ')}`);
 }
 

@@ -1,4 +1,4 @@
-import { BACKENDS, type BackendName, type Config } from '../config/config.js';
+import { BACKENDS, isBackendName, type BackendName, type Config } from '../config/config.js';
 import { ToolMissingError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import type { Runner } from '../exec/run.js';
@@ -20,8 +20,7 @@ export type Retirer = (names: readonly BackendName[]) => Promise<string[]>;
  */
 export async function loadLiveBackend(config: Config, store: Store, runner: Runner): Promise<FirewallBackend> {
   const last = store.restores.lastBackend();
-  const live = last !== undefined && (BACKENDS as readonly string[]).includes(last) ? (last as BackendName) : config.backend;
-  return backendNamed(live, config, runner);
+  return backendNamed(isBackendName(last) ? last : config.backend, config, runner);
 }
 
 /**

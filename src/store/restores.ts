@@ -29,9 +29,18 @@ export class RestoreTable {
     this.cache.get('DELETE FROM restores WHERE id <= (SELECT max(id) - 1000 FROM restores)').run();
   }
 
-  /** The backends other than `current` that restores (not dry runs) have used, in the kept history. */
-  backendsBesides(current: string): string[] {
-    return this.cache.get("SELECT DISTINCT backend FROM restores WHERE trigger <> 'dry-run' AND backend <> ?").pluck().all(current) as string[];
+  /**
+   * The backends restores (not dry runs) have loaded since the last one of `current`: what a switch
+   * to `current` leaves in place. Once `current` has a restore of its own, they are not asked again.
+   */
+  backendsSince(current: string): string[] {
+    return this.cache
+      .get(
+        `SELECT DISTINCT backend FROM restores WHERE trigger <> 'dry-run' AND backend <> @current
+         AND id > (SELECT coalesce(max(id), 0) FROM restores WHERE trigger <> 'dry-run' AND backend = @current)`,
+      )
+      .pluck()
+      .all({ current }) as string[];
   }
 
   /** The backend the last restore loaded (dry runs aside): the one whose live set is in place. */

@@ -53,7 +53,7 @@ test('ipset -> nftables -> route -> ipset: each restore removes what the backend
   assert.match(back, /removed 9 IPv4 and 1 IPv6 blackhole routes with metric 4242, left by the route backend\n/);
   assert.equal(await routesThere(netns), false);
   assert.equal(await ipsetThere(netns), true);
-  // Retired backends are only probed again, with nothing left to remove.
+  // A retired backend is not asked again once the new one has a restore of its own.
   assert.doesNotMatch(await run('ipset', 'restore'), /removed/);
 });
 
