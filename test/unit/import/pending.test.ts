@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatNetwork } from '../../../src/address/format.js';
+import { parseNetwork } from '../../../src/address/parse.js';
+import { compareNetworks } from '../../../src/import/event-id.js';
+import { ipv4BlockOrder } from '../../../src/import/order.js';
+import { PendingEvents, type PendingEvent } from '../../../src/import/pending.js';
+
+/** A deterministic generator, so a failure can be replayed. */
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => (state = (state * 1664525 + 1013904223) >>> 0);
+}
+
+function pendingEvent(address: string, n: number, overrides: Partial<PendingEvent> = {}): PendingEvent {
+  const uuid = new Uint8Array(16);
+  uuid.fill(n & 0xff);
+  uuid[15] = n >> 8;
+  return { uuid, network: parseNetwork(address), jail: 'sshd', bannedAt: 1_700_000_000 + n, bantime: 600, reason: null, restored: false, ...overrides };
+}
+
+describe('ipv4BlockOrder', () => {
+  test('orders by first address, then prefix, and keeps input order among equal blocks (20k random blocks)', () => {
+    const next = lcg(7);
+    const count = 20_000;
+    const first = new Uint32Array(count);
+    const prefix = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      // Few distinct values, so equal blocks are common; both 16-bit halves and the prefix vary.
+      prefix[i] = 8 + (next() % 25);
+      first[i] = ((next() % 300) * 0x01010101) >>> 0;
+    }
+    const indexes = Uint32Array.from({ length: count }, (_, i) => i);
+    const expected = [...indexes].sort((a, b) => first[a]! - first[b]! || prefix[a]! - prefix[b]! || a - b);
+    assert.deepEqual([...ipv4BlockOrder(indexes, first, prefix)], expected);
+    assert.deepEqual([...indexes], Array.from({ length: count }, (_, i) => i), 'the input is left as it was');
+  });
+
+  test('sorts a subset of the indexes only', () => {
+    const first = Uint32Array.from([50, 10, 40, 20, 30]);
+    const prefix = Uint8Array.from([32, 32, 32, 32, 32]);
+    assert.deepEqual([...ipv4BlockOrder(Uint32Array.from([0, 2, 4]), first, prefix)], [4, 2, 0]);
+  });
+});
+
+describe('PendingEvents', () => {
+  test('drains IPv4 then IPv6, each in block order, in batches of the size asked, fields intact', () => {
+    const pending = new PendingEvents('host-a', 'import:plain');
+    const inputs = [
+      pendingEvent('2001:db8::2', 1, { jail: 'recidive', bantime: null }),
+      pendingEvent('198.51.100.0/24', 2, { reason: 'a /24', restored: true }),
+      pendingEvent('192.0.2.7', 3, { bantime: -1 }),
+      pendingEvent('2001:db8::/64', 4),
+      pendingEvent('10.0.0.0/8', 5, { jail: 'recidive' }),
+    ];
+    for (const input of inputs) pending.push(input);
+    assert.equal(pending.length, 5);
+    const batches = [...pending.drain(2)];
+    assert.deepEqual(
+      batches.map((batch) => batch.map((event) => formatNetwork(event.network))),
+      [['10.0.0.0/8', '192.0.2.7'], ['198.51.100.0/24', '2001:db8::/64'], ['2001:db8::2']],
+    );
+    const byAddress = new Map(batches.flat().map((event) => [formatNetwork(event.network), event]));
+    for (const input of inputs) {
+      const event = byAddress.get(formatNetwork(input.network))!;
+      assert.deepEqual(
+        { ...event, uuid: [...event.uuid] },
+        { ...input, uuid: [...input.uuid], origin: 'host-a', source: 'import:plain' },
+        formatNetwork(input.network),
+      );
+      assert.ok(Buffer.isBuffer(event.uuid));
+    }
+    assert.equal(pending.length, 0, 'empty after a drain');
+  });
+
+  test('equal blocks stay in input order, so the first of two events with one id is the one written', () => {
+    const pending = new PendingEvents('h', 's');
+    const order = ['192.0.2.9', '2001:db8::1', '192.0.2.1', '2001:db8::1', '192.0.2.9', '192.0.2.1'];
+    order.forEach((address, n) => pending.push(pendingEvent(address, n)));
+    const drained = [...pending.drain(100)].flat();
+    assert.deepEqual(
+      drained.map((event) => [formatNetwork(event.network), event.bannedAt - 1_700_000_000]),
+      [['192.0.2.1', 2], ['192.0.2.1', 5], ['192.0.2.9', 0], ['192.0.2.9', 4], ['2001:db8::1', 1], ['2001:db8::1', 3]],
+    );
+  });
+
+  test('grows past its first capacity and is reusable after a drain (10k random events, twice)', () => {
+    const pending = new PendingEvents('h', 's');
+    const next = lcg(11);
+    for (let round = 0; round < 2; round++) {
+      const addresses = Array.from({ length: 10_000 }, (_, n) => {
+        const value = next();
+        return n % 10 === 0 ? `2001:db8::${(value & 0xffff).toString(16)}` : `${(value >>> 24) % 223 + 1}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.0/24`;
+      });
+      addresses.forEach((address, n) => pending.push(pendingEvent(address, n)));
+      const drained = [...pending.drain(3000)].flat();
+      assert.equal(drained.length, addresses.length);
+      const expected = addresses.map((address, n) => ({ network: parseNetwork(address), n })).sort((a, b) => compareNetworks(a.network, b.network) || a.n - b.n);
+      assert.deepEqual(
+        drained.map((event) => [formatNetwork(event.network), event.bannedAt]),
+        expected.map(({ network, n }) => [formatNetwork(network), 1_700_000_000 + n]),
+      );
+      const ids = drained.map((event) => Buffer.from(event.uuid).toString('hex'));
+      assert.deepEqual(ids, expected.map(({ n }) => Buffer.from(pendingEvent('1.2.3.4', n).uuid).toString('hex')), 'each event keeps its own id');
+    }
+  });
+});
