@@ -136,9 +136,11 @@ try {
     row('stickyban import, same list again (all duplicates)', again.ms, again.peakKiB),
     row('stickyban import, shuffled list', shuffledRun.ms, shuffledRun.peakKiB),
   ]);
-  const best = rate(sortedRun.ms);
+  // A list kept with `echo <ip> >> file` is in the order of the bans, not of the addresses: the goal
+  // counts only when both lists reach it.
+  const worst = Math.min(rate(sortedRun.ms), rate(shuffledRun.ms));
   console.log(
-    `goal >= ${GOAL.toLocaleString('en-US')} lines/s: ${best >= GOAL ? 'met' : 'NOT met'} (address order ${best.toLocaleString('en-US')}, shuffled ${rate(shuffledRun.ms).toLocaleString('en-US')}); ` +
+    `goal >= ${GOAL.toLocaleString('en-US')} lines/s in both orders: ${worst >= GOAL ? 'met' : 'NOT met'} (address order ${rate(sortedRun.ms).toLocaleString('en-US')}, shuffled ${rate(shuffledRun.ms).toLocaleString('en-US')}); ` +
       `the bare INSERT loop alone runs at ${rate(floorSorted).toLocaleString('en-US')} / ${rate(floorShuffled).toLocaleString('en-US')} lines/s`,
   );
 } finally {
