@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { formatNetwork } from '../../../src/address/format.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import { compareNetworks } from '../../../src/import/event-id.js';
-import { ipv4BlockOrder } from '../../../src/import/order.js';
+import { blockOrder } from '../../../src/import/order.js';
 import { PendingEvents, type PendingEvent } from '../../../src/import/pending.js';
 
 /** A deterministic generator, so a failure can be replayed. */
@@ -19,8 +19,8 @@ function pendingEvent(address: string, n: number, overrides: Partial<PendingEven
   return { uuid, network: parseNetwork(address), jail: 'sshd', bannedAt: 1_700_000_000 + n, bantime: 600, reason: null, restored: false, ...overrides };
 }
 
-describe('ipv4BlockOrder', () => {
-  test('orders by first address, then prefix, and keeps input order among equal blocks (20k random blocks)', () => {
+describe('blockOrder', () => {
+  test('IPv4: orders by first address, then prefix, and keeps input order among equal blocks (20k random blocks)', () => {
     const next = lcg(7);
     const count = 20_000;
     const first = new Uint32Array(count);
@@ -30,16 +30,24 @@ describe('ipv4BlockOrder', () => {
       prefix[i] = 8 + (next() % 25);
       first[i] = ((next() % 300) * 0x01010101) >>> 0;
     }
-    const indexes = Uint32Array.from({ length: count }, (_, i) => i);
-    const expected = [...indexes].sort((a, b) => first[a]! - first[b]! || prefix[a]! - prefix[b]! || a - b);
-    assert.deepEqual([...ipv4BlockOrder(indexes, first, prefix)], expected);
-    assert.deepEqual([...indexes], Array.from({ length: count }, (_, i) => i), 'the input is left as it was');
+    const expected = Array.from({ length: count }, (_, i) => i).sort((a, b) => first[a]! - first[b]! || prefix[a]! - prefix[b]! || a - b);
+    assert.deepEqual([...blockOrder(count, first, 1, prefix)], expected);
   });
 
-  test('sorts a subset of the indexes only', () => {
-    const first = Uint32Array.from([50, 10, 40, 20, 30]);
-    const prefix = Uint8Array.from([32, 32, 32, 32, 32]);
-    assert.deepEqual([...ipv4BlockOrder(Uint32Array.from([0, 2, 4]), first, prefix)], [4, 2, 0]);
+  test('IPv6: four words per key, most significant first (20k random blocks)', () => {
+    const next = lcg(9);
+    const count = 20_000;
+    const words = new Uint32Array(count * 4);
+    const prefix = new Uint8Array(count);
+    const keys: bigint[] = [];
+    for (let i = 0; i < count; i++) {
+      prefix[i] = 32 + (next() % 97);
+      // Each word drawn from a few values, so keys that differ only in a low word are common.
+      for (let w = 0; w < 4; w++) words[i * 4 + w] = ((next() % 5) * 0x40004001) >>> 0;
+      keys.push([0, 1, 2, 3].reduce((key, w) => (key << 32n) | BigInt(words[i * 4 + w]!), 0n));
+    }
+    const expected = Array.from({ length: count }, (_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : prefix[a]! - prefix[b]! || a - b));
+    assert.deepEqual([...blockOrder(count, words, 4, prefix)], expected);
   });
 });
 
@@ -90,7 +98,10 @@ describe('PendingEvents', () => {
     for (let round = 0; round < 2; round++) {
       const addresses = Array.from({ length: 10_000 }, (_, n) => {
         const value = next();
-        return n % 10 === 0 ? `2001:db8::${(value & 0xffff).toString(16)}` : `${(value >>> 24) % 223 + 1}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.0/24`;
+        if (n % 10 !== 0) return `${((value >>> 24) % 223) + 1}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.0/24`;
+        // Addresses that differ in each of the four 32-bit words of an IPv6 key.
+        const words = [['2001', '2a01', '2600'][value % 3], (value >>> 16).toString(16), (next() & 3).toString(16), '0', (next() & 3).toString(16), '0', '0', (next() & 7).toString(16)];
+        return words.join(':');
       });
       addresses.forEach((address, n) => pending.push(pendingEvent(address, n)));
       const drained = [...pending.drain(3000)].flat();
