@@ -110,12 +110,19 @@ export class Importer {
     if (this.collect) this.pending.push(this.event(outcome));
   }
 
-  /** Writes the waiting events in block order, one transaction per settings.batchSize events. */
-  writeTo(store: Store): void {
+  /**
+   * Writes the waiting events in block order, one transaction per settings.batchSize events, and
+   * tells `progress` how many of them are written after each.
+   */
+  writeTo(store: Store, progress: (written: number, total: number) => void = () => undefined): void {
+    const total = this.pending.length;
+    let written = 0;
     for (const batch of this.pending.drain(this.settings.batchSize)) {
       const added = store.write(() => store.bans.insertMany(batch));
       this.added += added;
       this.duplicates += batch.length - added;
+      written += batch.length;
+      progress(written, total);
     }
   }
 
@@ -156,7 +163,9 @@ export class Importer {
       jail,
       bannedAt: candidate.bannedAt ?? this.settings.now,
       bantime: candidate.bantime === undefined ? this.settings.bantime : candidate.bantime,
-      reason: candidate.reason ?? null,
+      // Its own copy: a window holds up to a million reasons, and each, a slice of the line, would
+      // keep the whole megabyte chunk of input it was read from alive.
+      reason: candidate.reason == null ? null : copied(candidate.reason),
       restored: candidate.restored ?? false,
     };
   }
@@ -167,5 +176,10 @@ export class Importer {
  * a line a slice of its chunk, so a kept line would pin its whole chunk.
  */
 function detached(text: string): string {
-  return ` ${text.slice(0, MAX_TEXT)}`.slice(1);
+  return copied(text.slice(0, MAX_TEXT));
+}
+
+/** A string of its own: concatenation then slicing makes V8 copy the characters out of `text`'s parent. */
+function copied(text: string): string {
+  return ` ${text}`.slice(1);
 }

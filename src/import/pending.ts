@@ -116,20 +116,28 @@ export class PendingEvents {
 
   /**
    * The events in block order (IPv4, then IPv6) as arrays of up to `size` fresh events; the window
-   * is empty afterwards. A batch's ids are views of the window: write each batch before the next push.
+   * is empty afterwards, even when the caller stops early. A batch's ids are views of the window: write each batch before the next push.
    */
   *drain(size: number): Generator<BanEvent[]> {
     const order4 = this.v4.order();
     const order6 = this.v6.order();
     const total = order4.length + order6.length;
-    for (let start = 0; start < total; start += size) {
-      const end = Math.min(total, start + size);
-      const batch = new Array<BanEvent>(end - start);
-      for (let k = start; k < end; k++) {
-        batch[k - start] = k < order4.length ? this.event4(order4[k]!) : this.event6(order6[k - order4.length]!);
+    try {
+      for (let start = 0; start < total; start += size) {
+        const end = Math.min(total, start + size);
+        const batch = new Array<BanEvent>(end - start);
+        for (let k = start; k < end; k++) {
+          batch[k - start] = k < order4.length ? this.event4(order4[k]!) : this.event6(order6[k - order4.length]!);
+        }
+        yield batch;
       }
-      yield batch;
+    } finally {
+      // Also when the writer stops early: what it wrote must not be written again with the next window.
+      this.clear();
     }
+  }
+
+  private clear(): void {
     this.count = 0;
     this.reasons = [];
     this.networks6 = [];

@@ -24,12 +24,20 @@ export function renderProgress(state: ProgressState): string {
   return `importing ${state.name} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${Math.floor(fraction * 100)}% ${counts}`;
 }
 
+/** Writing: the events of a window, sorted, go to the store after it is read (see importer.ts). */
+export function renderWriting(name: string, written: number, total: number): string {
+  const fraction = total > 0 ? Math.min(1, written / total) : 1;
+  const filled = Math.round(fraction * BAR_WIDTH);
+  return `importing ${name}: writing [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${Math.floor(fraction * 100)}% ${written.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} bans`;
+}
+
 export interface Progress {
   update(lines: number): void;
+  writing(written: number, total: number): void;
   done(): void;
 }
 
-export const NO_PROGRESS: Progress = { update: () => undefined, done: () => undefined };
+export const NO_PROGRESS: Progress = { update: () => undefined, writing: () => undefined, done: () => undefined };
 
 export class ProgressBar implements Progress {
   private readonly started: number;
@@ -49,10 +57,19 @@ export class ProgressBar implements Progress {
   update(lines: number): void {
     if (lines < PROGRESS_AFTER_LINES) return;
     const now = this.now();
+    this.draw(now, () => renderProgress({ name: this.name, lines, position: this.position(), total: this.total, elapsedMs: now - this.started }));
+  }
+
+  writing(written: number, total: number): void {
+    if (total < PROGRESS_AFTER_LINES) return;
+    this.draw(this.now(), () => renderWriting(this.name, written, total));
+  }
+
+  private draw(now: number, text: () => string): void {
     if (now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
     this.shown = true;
-    this.write(`\r${renderProgress({ name: this.name, lines, position: this.position(), total: this.total, elapsedMs: now - this.started })}\u001b[K`);
+    this.write(`\r${text()}\u001b[K`);
   }
 
   /** Clears the line, so the summary starts on a clean one. */

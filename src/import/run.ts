@@ -25,7 +25,7 @@ export interface ImportJob {
   readonly chain: string;
   readonly settings: ImportSettings;
   readonly busyTimeoutMs: number;
-  /** A progress display for the write pass. */
+  /** A progress display for the write pass: reading, then writing each window. */
   readonly progress: (position: () => number, total: number | undefined) => Progress;
 }
 
@@ -81,6 +81,8 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
   const importer = new Importer(job.settings, true);
   let store: Store | undefined;
   let bulk: BulkWrites | undefined;
+  let position = 0;
+  const progress = prepared.kind === 'rows' ? job.progress(() => position, prepared.rows.length) : job.progress(prepared.input.bytesRead, prepared.input.size);
   const flush = async (last: boolean): Promise<void> => {
     if (importer.waiting === 0) return;
     if (store === undefined) {
@@ -88,23 +90,19 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
       bulk = new BulkWrites(store);
     }
     if (last) bulk!.end();
-    importer.writeTo(store);
+    importer.writeTo(store, (written, total) => progress.writing(written, total));
   };
   const due = (): Promise<void> => (importer.waiting >= job.settings.windowSize ? flush(false) : Promise.resolve());
   try {
     if (prepared.kind === 'rows') {
-      const rows = prepared.rows;
-      let position = 0;
-      const progress = job.progress(() => position, rows.length);
-      for (const row of rows) {
+      for (const row of prepared.rows) {
         acceptRow(importer, row);
         if ((++position & 8191) === 0) progress.update(position);
         await due();
       }
-      progress.done();
     } else {
       try {
-        await readLines(prepared.input, parserOf(job), importer, job.progress(prepared.input.bytesRead, prepared.input.size), due, checkedLines);
+        await readLines(prepared.input, parserOf(job), importer, progress, due, checkedLines);
       } catch (error) {
         if (!(error instanceof ReadFailure)) throw error;
         // What was read is valid and worth keeping; a second run adds only the rest.
@@ -121,6 +119,8 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
     bulk?.end();
     store?.close();
     throw error;
+  } finally {
+    progress.done();
   }
 }
 
@@ -166,8 +166,6 @@ async function readLines(input: Input, parser: LineParser, importer: Importer, p
   } catch (error) {
     // Only failures of reading itself (a truncated gzip, an I/O error); a store failure is not one.
     throw isStoreFailure(error) ? error : new ReadFailure(line, error);
-  } finally {
-    progress.done();
   }
   parser.finish(input.name);
 }

@@ -115,4 +115,19 @@ describe('PendingEvents', () => {
       assert.deepEqual(ids, expected.map(({ n }) => Buffer.from(pendingEvent('1.2.3.4', n).uuid).toString('hex')), 'each event keeps its own id');
     }
   });
+
+  test('a writer that stops after a batch leaves an empty window: nothing is written twice', () => {
+    const pending = new PendingEvents('h', 's');
+    ['192.0.2.1', '192.0.2.2', '192.0.2.3'].forEach((address, n) => pending.push(pendingEvent(address, n)));
+    for (const batch of pending.drain(2)) {
+      assert.equal(batch.length, 2);
+      break;
+    }
+    assert.equal(pending.length, 0);
+    pending.push(pendingEvent('198.51.100.1', 9));
+    assert.deepEqual(
+      [...pending.drain(10)].flat().map((event) => formatNetwork(event.network)),
+      ['198.51.100.1'],
+    );
+  });
 });

@@ -1,0 +1,53 @@
+// The progress display of an import's write pass: reading, then writing each window as it goes to
+// the store, cleared once at the very end (a window can hold a whole file, written after reading).
+
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileInput } from '../../../src/import/input.js';
+import { prepare, write, type ImportJob } from '../../../src/import/run.js';
+import type { Progress } from '../../../src/import/progress.js';
+import { Store } from '../../../src/store/store.js';
+import { count } from '../../helpers/sqlite.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+test('the write pass reports reading, every batch written of each window, and is done once at the end', async () => {
+  const dir = tempDir();
+  const list = join(dir, 'list.txt');
+  const lines = 25_000;
+  writeFileSync(list, `${Array.from({ length: lines }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`).join('\n')}\n`);
+  const calls: string[] = [];
+  const recorder: Progress = {
+    update: (line) => calls.push(`read ${line}`),
+    writing: (written, total) => calls.push(`wrote ${written}/${total}`),
+    done: () => calls.push('done'),
+  };
+  const job: ImportJob = {
+    input: fileInput(list),
+    format: 'plain',
+    chain: 'Blocklist',
+    settings: { format: 'plain', jail: 'import', bantime: -1, now: 1_795_000_000, origin: 'test', protected: [], batchSize: 4000, windowSize: 10_000 },
+    busyTimeoutMs: 1000,
+    progress: () => recorder,
+  };
+  const { result, store } = await write(async () => Store.open({ path: join(dir, 'stickyban.db'), busyTimeoutMs: 1000 }), job, await prepare(job, false));
+  store?.close();
+  assert.equal(result.added, lines);
+  assert.equal(count(join(dir, 'stickyban.db'), 'bans'), lines);
+  // Windows fill up at the reader's checks (every 8192 lines): 16384 and 8616 events.
+  assert.deepEqual(calls, [
+    'read 8192',
+    'read 16384',
+    'wrote 4000/16384',
+    'wrote 8000/16384',
+    'wrote 12000/16384',
+    'wrote 16000/16384',
+    'wrote 16384/16384',
+    'read 24576',
+    'wrote 4000/8616',
+    'wrote 8000/8616',
+    'wrote 8616/8616',
+    'done',
+  ]);
+});
