@@ -8,7 +8,6 @@ import { formatNetwork } from '../address/format.js';
 import type { Protected } from '../actions/lockout.js';
 import { describeConflict, lockoutConflict } from '../actions/lockout.js';
 import type { Store } from '../store/store.js';
-import { importEventId } from '../store/ids.js';
 import type { ImportFormat } from './formats.js';
 import { PendingEvents, type PendingEvent } from './pending.js';
 import type { Candidate, LineOutcome } from './outcome.js';
@@ -158,7 +157,7 @@ export class Importer {
     return {
       // A record with a time of its own (fail2ban's) is one host's event: two hosts of a fleet that
       // banned the same address in the same second keep two events when their stores are merged.
-      uuid: importEventId(candidate.network, `${this.keyPrefix}${jail}\n${candidate.identity}${candidate.bannedAt === undefined ? '' : `\n${this.settings.origin}`}`),
+      key: `${this.keyPrefix}${jail}\n${candidate.identity}${candidate.bannedAt === undefined ? '' : `\n${this.settings.origin}`}`,
       network: candidate.network,
       jail,
       bannedAt: candidate.bannedAt ?? this.settings.now,

@@ -1,21 +1,23 @@
 // The events an import has read and not yet written: a window of up to a million, sorted before it is
-// written (see order.ts). They are kept in columns of typed arrays, not as objects: a shuffled list
-// sorted as objects sends the writer to objects spread over hundreds of megabytes of heap, one cache
-// miss after another (a million events: 7.6 s to import, against 5.3 s for the same list in address
-// order). Events are built again, in order, one batch at a time, just before they are written.
+// written (see order.ts). They are kept in columns, not as objects: a shuffled list sorted as objects
+// sends the writer to objects spread over hundreds of megabytes of heap, one cache miss after
+// another (a million events: 7.6 s to import, against 5.3 s for the same list in address order).
+// A column whose values are all the same (the jail, time and bantime of a list) is read as that one
+// value. Events are built again, in block order, one batch at a time, just before they are written.
 
-import type { Network4, Network6 } from '../address/network.js';
+import { network6, type Network4, type Network6 } from '../address/network.js';
 import type { BanEvent } from '../store/bans.js';
-import { blockOrder } from './order.js';
+import { importEventId } from '../store/ids.js';
+import { sortBlocks, type Blocks } from './order.js';
 
-const ID_BYTES = 16;
 const INITIAL_CAPACITY = 4096;
 /** bantime null (unknown) in the bantime column. */
 const UNKNOWN = Number.NaN;
 
 /** What an event holds beyond the import's constants (origin, source). */
 export interface PendingEvent {
-  readonly uuid: Uint8Array;
+  /** What identifies the event besides its block: its id is made of both (see importEventId). */
+  readonly key: string;
   readonly network: Network4 | Network6;
   readonly jail: string;
   readonly bannedAt: number;
@@ -24,24 +26,77 @@ export interface PendingEvent {
   readonly restored: boolean;
 }
 
-type Column = Uint8Array | Uint32Array | Float64Array;
+type TypedColumn = Uint8Array | Uint32Array | Float64Array;
 
 /** A copy of `column` with room for `length` values. */
-function grown<T extends Column>(column: T, length: number): T {
+function grown<T extends TypedColumn>(column: T, length: number): T {
   const bigger = new (column.constructor as new (length: number) => T)(length);
   bigger.set(column as never);
   return bigger;
 }
 
-/** The blocks of one family, in input order: what block order needs, and where each event is. */
+/** One value per event, and whether they are all the same, so that reading needs no lookup. */
+abstract class Column<V> {
+  private same = true;
+  private first: V | undefined;
+
+  set(n: number, value: V): void {
+    if (n === 0) {
+      this.first = value;
+      this.same = true;
+    } else if (this.same && !Object.is(value, this.first)) {
+      this.same = false;
+    }
+    this.store(n, value);
+  }
+
+  get(n: number): V {
+    return this.same ? this.first! : this.load(n);
+  }
+
+  abstract grow(capacity: number): void;
+  protected abstract store(n: number, value: V): void;
+  protected abstract load(n: number): V;
+}
+
+class NumberColumn extends Column<number> {
+  private values = new Float64Array(0);
+  grow(capacity: number): void {
+    this.values = grown(this.values, capacity);
+  }
+  protected store(n: number, value: number): void {
+    this.values[n] = value;
+  }
+  protected load(n: number): number {
+    return this.values[n]!;
+  }
+}
+
+class ValueColumn<V> extends Column<V> {
+  private values: V[] = [];
+  private previous: V | undefined;
+  grow(): void {}
+  /** Drops the values, so that a window does not keep the last one's strings alive. */
+  clear(): void {
+    this.values = [];
+    this.previous = undefined;
+  }
+  protected store(n: number, value: V): void {
+    // A string equal to the one before is kept as that one: the importer builds each event's key
+    // afresh, and a million copies of one key would take ~50 MB.
+    if (value !== this.previous) this.previous = value;
+    this.values[n] = this.previous as V;
+  }
+  protected load(n: number): V {
+    return this.values[n]!;
+  }
+}
+
+/** The blocks of one family in input order, each with the event it belongs to. */
 class FamilyBlocks {
   count = 0;
   private capacity = 0;
-  /** First addresses, `wordsPerKey` 32-bit words each, most significant first. */
-  words = new Uint32Array(0);
-  prefix = new Uint8Array(0);
-  /** The event each block belongs to. */
-  event = new Uint32Array(0);
+  private columns: Blocks = { words: new Uint32Array(0), prefix: new Uint8Array(0), payload: new Uint32Array(0) };
 
   constructor(readonly wordsPerKey: number) {}
 
@@ -49,36 +104,38 @@ class FamilyBlocks {
   add(prefix: number, event: number): number {
     if (this.count === this.capacity) {
       this.capacity = Math.max(INITIAL_CAPACITY, this.capacity * 2);
-      this.words = grown(this.words, this.capacity * this.wordsPerKey);
-      this.prefix = grown(this.prefix, this.capacity);
-      this.event = grown(this.event, this.capacity);
+      this.columns = {
+        words: grown(this.columns.words, this.capacity * this.wordsPerKey),
+        prefix: grown(this.columns.prefix, this.capacity),
+        payload: grown(this.columns.payload, this.capacity),
+      };
     }
     const n = this.count++;
-    this.prefix[n] = prefix;
-    this.event[n] = event;
+    this.columns.prefix[n] = prefix;
+    this.columns.payload[n] = event;
     return n * this.wordsPerKey;
   }
 
-  order(): Uint32Array {
-    return blockOrder(this.count, this.words, this.wordsPerKey, this.prefix);
+  get words(): Uint32Array {
+    return this.columns.words;
+  }
+
+  sorted(): Blocks {
+    return sortBlocks(this.columns, this.count, this.wordsPerKey);
   }
 }
 
 export class PendingEvents {
   private count = 0;
   private capacity = 0;
-  private ids = Buffer.alloc(0);
-  private jail = new Uint32Array(0);
-  private bannedAt = new Float64Array(0);
-  private bantime = new Float64Array(0);
-  private restored = new Uint8Array(0);
-  private reasons: Array<string | null> = [];
-  private v4 = new FamilyBlocks(1);
-  private v6 = new FamilyBlocks(4);
-  /** The IPv6 networks as parsed, in the order of this.v6 (their bigints are not rebuilt). */
-  private networks6: Network6[] = [];
-  private readonly jails: string[] = [];
-  private readonly jailIndex = new Map<string, number>();
+  private readonly keys = new ValueColumn<string>();
+  private readonly jails = new ValueColumn<string>();
+  private readonly reasons = new ValueColumn<string | null>();
+  private readonly bannedAt = new NumberColumn();
+  private readonly bantime = new NumberColumn();
+  private readonly restored = new NumberColumn();
+  private readonly v4 = new FamilyBlocks(1);
+  private readonly v6 = new FamilyBlocks(4);
 
   constructor(
     private readonly origin: string,
@@ -92,12 +149,12 @@ export class PendingEvents {
   push(event: PendingEvent): void {
     if (this.count === this.capacity) this.grow();
     const n = this.count++;
-    this.ids.set(event.uuid, n * ID_BYTES);
-    this.jail[n] = this.jailNumber(event.jail);
-    this.bannedAt[n] = event.bannedAt;
-    this.bantime[n] = event.bantime ?? UNKNOWN;
-    this.restored[n] = event.restored ? 1 : 0;
-    this.reasons[n] = event.reason;
+    this.keys.set(n, event.key);
+    this.jails.set(n, event.jail);
+    this.reasons.set(n, event.reason);
+    this.bannedAt.set(n, event.bannedAt);
+    this.bantime.set(n, event.bantime ?? UNKNOWN);
+    this.restored.set(n, event.restored ? 1 : 0);
     const network = event.network;
     if (network.family === 4) {
       const at = this.v4.add(network.prefix, n);
@@ -105,7 +162,6 @@ export class PendingEvents {
       return;
     }
     const at = this.v6.add(network.prefix, n);
-    this.networks6.push(network);
     const first = network.first;
     const words = this.v6.words;
     words[at] = Number(first >> 96n);
@@ -116,18 +172,28 @@ export class PendingEvents {
 
   /**
    * The events in block order (IPv4, then IPv6) as arrays of up to `size` fresh events; the window
-   * is empty afterwards, even when the caller stops early. A batch's ids are views of the window: write each batch before the next push.
+   * is empty afterwards, even when the caller stops early.
    */
   *drain(size: number): Generator<BanEvent[]> {
-    const order4 = this.v4.order();
-    const order6 = this.v6.order();
-    const total = order4.length + order6.length;
+    const v4 = this.v4.sorted();
+    const v6 = this.v6.sorted();
+    const count4 = v4.payload.length;
+    const total = count4 + v6.payload.length;
     try {
       for (let start = 0; start < total; start += size) {
         const end = Math.min(total, start + size);
         const batch = new Array<BanEvent>(end - start);
         for (let k = start; k < end; k++) {
-          batch[k - start] = k < order4.length ? this.event4(order4[k]!) : this.event6(order6[k - order4.length]!);
+          if (k < count4) {
+            const first = v4.words[k]!;
+            const prefix = v4.prefix[k]!;
+            batch[k - start] = this.event(v4.payload[k]!, { family: 4, first, last: first + 2 ** (32 - prefix) - 1, prefix });
+          } else {
+            const i = k - count4;
+            const w = v6.words;
+            const first = (BigInt(w[i * 4]!) << 96n) | (BigInt(w[i * 4 + 1]!) << 64n) | (BigInt(w[i * 4 + 2]!) << 32n) | BigInt(w[i * 4 + 3]!);
+            batch[k - start] = this.event(v6.payload[i]!, network6(first, v6.prefix[i]!));
+          }
         }
         yield batch;
       }
@@ -137,58 +203,30 @@ export class PendingEvents {
     }
   }
 
-  private clear(): void {
-    this.count = 0;
-    this.reasons = [];
-    this.networks6 = [];
-    this.v4.count = 0;
-    this.v6.count = 0;
-  }
-
-  private event4(block: number): BanEvent {
-    const first = this.v4.words[block]!;
-    const prefix = this.v4.prefix[block]!;
-    const network: Network4 = { family: 4, first, last: first + 2 ** (32 - prefix) - 1, prefix };
-    return this.event(this.v4.event[block]!, network);
-  }
-
-  private event6(block: number): BanEvent {
-    return this.event(this.v6.event[block]!, this.networks6[block]!);
-  }
-
   private event(n: number, network: Network4 | Network6): BanEvent {
-    const bantime = this.bantime[n]!;
+    const bantime = this.bantime.get(n);
     return {
-      uuid: this.ids.subarray(n * ID_BYTES, (n + 1) * ID_BYTES),
+      uuid: importEventId(network, this.keys.get(n)),
       origin: this.origin,
       network,
-      jail: this.jails[this.jail[n]!]!,
-      bannedAt: this.bannedAt[n]!,
+      jail: this.jails.get(n),
+      bannedAt: this.bannedAt.get(n),
       bantime: Number.isNaN(bantime) ? null : bantime,
       source: this.source,
-      reason: this.reasons[n]!,
-      restored: this.restored[n] === 1,
+      reason: this.reasons.get(n),
+      restored: this.restored.get(n) === 1,
     };
   }
 
-  private jailNumber(jail: string): number {
-    let number = this.jailIndex.get(jail);
-    if (number === undefined) {
-      number = this.jails.push(jail) - 1;
-      this.jailIndex.set(jail, number);
-    }
-    return number;
+  private clear(): void {
+    this.count = 0;
+    this.v4.count = 0;
+    this.v6.count = 0;
+    for (const column of [this.keys, this.jails, this.reasons]) column.clear();
   }
 
   private grow(): void {
-    const capacity = Math.max(INITIAL_CAPACITY, this.capacity * 2);
-    const ids = Buffer.alloc(capacity * ID_BYTES);
-    this.ids.copy(ids);
-    this.ids = ids;
-    this.jail = grown(this.jail, capacity);
-    this.bannedAt = grown(this.bannedAt, capacity);
-    this.bantime = grown(this.bantime, capacity);
-    this.restored = grown(this.restored, capacity);
-    this.capacity = capacity;
+    this.capacity = Math.max(INITIAL_CAPACITY, this.capacity * 2);
+    for (const column of [this.bannedAt, this.bantime, this.restored]) column.grow(this.capacity);
   }
 }

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { formatNetwork } from '../../../src/address/format.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import { compareNetworks } from '../../../src/import/event-id.js';
-import { blockOrder } from '../../../src/import/order.js';
+import { sortBlocks, type Blocks } from '../../../src/import/order.js';
+import { importEventId } from '../../../src/store/ids.js';
 import { PendingEvents, type PendingEvent } from '../../../src/import/pending.js';
 
 /** A deterministic generator, so a failure can be replayed. */
@@ -13,14 +14,16 @@ function lcg(seed: number): () => number {
 }
 
 function pendingEvent(address: string, n: number, overrides: Partial<PendingEvent> = {}): PendingEvent {
-  const uuid = new Uint8Array(16);
-  uuid.fill(n & 0xff);
-  uuid[15] = n >> 8;
-  return { uuid, network: parseNetwork(address), jail: 'sshd', bannedAt: 1_700_000_000 + n, bantime: 600, reason: null, restored: false, ...overrides };
+  return { key: `key ${n}`, network: parseNetwork(address), jail: 'sshd', bannedAt: 1_700_000_000 + n, bantime: 600, reason: null, restored: false, ...overrides };
 }
 
-describe('blockOrder', () => {
-  test('IPv4: orders by first address, then prefix, and keeps input order among equal blocks (20k random blocks)', () => {
+/** The columns of `count` blocks, each with its index as payload. */
+function blocksOf(words: Uint32Array, prefix: Uint8Array): Blocks {
+  return { words, prefix, payload: Uint32Array.from({ length: prefix.length }, (_, i) => i) };
+}
+
+describe('sortBlocks', () => {
+  test('IPv4: orders by first address, then prefix, keeps input order among equal blocks, and moves each block whole (20k random blocks)', () => {
     const next = lcg(7);
     const count = 20_000;
     const first = new Uint32Array(count);
@@ -31,7 +34,10 @@ describe('blockOrder', () => {
       first[i] = ((next() % 300) * 0x01010101) >>> 0;
     }
     const expected = Array.from({ length: count }, (_, i) => i).sort((a, b) => first[a]! - first[b]! || prefix[a]! - prefix[b]! || a - b);
-    assert.deepEqual([...blockOrder(count, first, 1, prefix)], expected);
+    const sorted = sortBlocks(blocksOf(first, prefix), count, 1);
+    assert.deepEqual([...sorted.payload], expected);
+    assert.deepEqual([...sorted.words], expected.map((i) => first[i]));
+    assert.deepEqual([...sorted.prefix], expected.map((i) => prefix[i]));
   });
 
   test('IPv6: four words per key, most significant first (20k random blocks)', () => {
@@ -47,7 +53,18 @@ describe('blockOrder', () => {
       keys.push([0, 1, 2, 3].reduce((key, w) => (key << 32n) | BigInt(words[i * 4 + w]!), 0n));
     }
     const expected = Array.from({ length: count }, (_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : prefix[a]! - prefix[b]! || a - b));
-    assert.deepEqual([...blockOrder(count, words, 4, prefix)], expected);
+    const sorted = sortBlocks(blocksOf(words, prefix), count, 4);
+    assert.deepEqual([...sorted.payload], expected);
+    assert.deepEqual([...sorted.words], expected.flatMap((i) => [...words.subarray(i * 4, i * 4 + 4)]));
+  });
+
+  test('sorts only the first `count` blocks, and leaves the input columns as they were', () => {
+    const words = Uint32Array.from([50, 10, 40, 20, 30]);
+    const prefix = Uint8Array.from([32, 32, 32, 32, 32]);
+    const blocks = blocksOf(words, prefix);
+    assert.deepEqual([...sortBlocks(blocks, 3, 1).payload], [1, 2, 0]);
+    assert.deepEqual([...words], [50, 10, 40, 20, 30]);
+    assert.deepEqual([...sortBlocks(blocks, 0, 1).payload], []);
   });
 });
 
@@ -71,11 +88,8 @@ describe('PendingEvents', () => {
     const byAddress = new Map(batches.flat().map((event) => [formatNetwork(event.network), event]));
     for (const input of inputs) {
       const event = byAddress.get(formatNetwork(input.network))!;
-      assert.deepEqual(
-        { ...event, uuid: [...event.uuid] },
-        { ...input, uuid: [...input.uuid], origin: 'host-a', source: 'import:plain' },
-        formatNetwork(input.network),
-      );
+      const { key, ...fields } = input;
+      assert.deepEqual(event, { ...fields, uuid: importEventId(input.network, key), origin: 'host-a', source: 'import:plain' }, formatNetwork(input.network));
       assert.ok(Buffer.isBuffer(event.uuid));
     }
     assert.equal(pending.length, 0, 'empty after a drain');
@@ -111,8 +125,11 @@ describe('PendingEvents', () => {
         drained.map((event) => [formatNetwork(event.network), event.bannedAt]),
         expected.map(({ network, n }) => [formatNetwork(network), 1_700_000_000 + n]),
       );
-      const ids = drained.map((event) => Buffer.from(event.uuid).toString('hex'));
-      assert.deepEqual(ids, expected.map(({ n }) => Buffer.from(pendingEvent('1.2.3.4', n).uuid).toString('hex')), 'each event keeps its own id');
+      assert.deepEqual(
+        drained.map((event) => event.uuid.toString('hex')),
+        expected.map(({ network, n }) => importEventId(network, `key ${n}`).toString('hex')),
+        'each event keeps its own id',
+      );
     }
   });
 
@@ -129,5 +146,23 @@ describe('PendingEvents', () => {
       [...pending.drain(10)].flat().map((event) => formatNetwork(event.network)),
       ['198.51.100.1'],
     );
+  });
+
+  test('a column whose values were all the same until one differs gives each event its own value, window after window', () => {
+    const pending = new PendingEvents('h', 's');
+    const windows = [
+      // All alike, then one differs at the end; then the first differs from the rest.
+      ['sshd', 'sshd', 'sshd', 'recidive'],
+      ['nginx', 'sshd', 'sshd', 'sshd'],
+      ['postfix', 'postfix'],
+    ];
+    for (const jails of windows) {
+      jails.forEach((jail, n) => pending.push(pendingEvent(`192.0.2.${n + 1}`, n, { jail, reason: n === 3 ? 'last' : null, bantime: n === 0 ? null : 60, restored: n === 1 })));
+      const drained = [...pending.drain(10)].flat();
+      assert.deepEqual(
+        drained.map((event) => [event.jail, event.reason, event.bantime, event.restored]),
+        jails.map((jail, n) => [jail, n === 3 ? 'last' : null, n === 0 ? null : 60, n === 1]),
+      );
+    }
   });
 });
