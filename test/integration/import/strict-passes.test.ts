@@ -5,26 +5,18 @@ import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileInput } from '../../../src/import/input.js';
-import { check, prepare, write, type ImportJob } from '../../../src/import/run.js';
-import { NO_PROGRESS } from '../../../src/import/progress.js';
+import { check, prepare, write } from '../../../src/import/run.js';
 import { Store } from '../../../src/store/store.js';
 import { count } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { plainListJob } from './job.js';
 
 test('the write pass of --strict stops at the lines the check pass judged', async () => {
   const dir = tempDir();
   const list = join(dir, 'list.txt');
   const db = join(dir, 'stickyban.db');
   writeFileSync(list, '198.51.100.1\n198.51.100.2\n');
-  const job: ImportJob = {
-    input: fileInput(list),
-    format: 'plain',
-    chain: 'Blocklist',
-    settings: { format: 'plain', jail: 'import', bantime: -1, now: 1_795_000_000, origin: 'test', protected: [], batchSize: 10_000, windowSize: 100_000 },
-    busyTimeoutMs: 1000,
-    progress: () => NO_PROGRESS,
-  };
+  const job = plainListJob(list);
   const prepared = await prepare(job, true);
   const checked = await check(job, prepared);
   assert.deepEqual([checked.read, checked.invalid], [2, 0]);

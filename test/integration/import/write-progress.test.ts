@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileInput } from '../../../src/import/input.js';
-import { prepare, write, type ImportJob } from '../../../src/import/run.js';
+import { prepare, write } from '../../../src/import/run.js';
 import type { Progress } from '../../../src/import/progress.js';
 import { Store } from '../../../src/store/store.js';
 import { count } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { plainListJob } from './job.js';
 
 test('the write pass reports reading, every batch written of each window, and is done once at the end', async () => {
   const dir = tempDir();
@@ -23,14 +23,7 @@ test('the write pass reports reading, every batch written of each window, and is
     writing: (written, total) => calls.push(`wrote ${written}/${total}`),
     done: () => calls.push('done'),
   };
-  const job: ImportJob = {
-    input: fileInput(list),
-    format: 'plain',
-    chain: 'Blocklist',
-    settings: { format: 'plain', jail: 'import', bantime: -1, now: 1_795_000_000, origin: 'test', protected: [], batchSize: 4000, windowSize: 10_000 },
-    busyTimeoutMs: 1000,
-    progress: () => recorder,
-  };
+  const job = plainListJob(list, { batchSize: 4000, windowSize: 10_000 }, recorder);
   const { result, store } = await write(async () => Store.open({ path: join(dir, 'stickyban.db'), busyTimeoutMs: 1000 }), job, await prepare(job, false));
   store?.close();
   assert.equal(result.added, lines);
