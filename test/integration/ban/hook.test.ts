@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
-import { tempDb, tempDir } from '../../helpers/tmp.js';
+import { configuredStore, tempDb, tempDir } from '../../helpers/tmp.js';
 
 describe('the ban hook', () => {
   test('a fail2ban replay (--restored 1) of an active ban adds nothing; of a new jail it records once', async () => {
@@ -39,10 +39,7 @@ describe('the ban hook', () => {
 
   test('when the store stays locked the ban is spooled, never lost, and the next command folds it in', async () => {
     const netns = await Netns.create();
-    const dir = tempDir();
-    const db = join(dir, 'stickyban.db');
-    const config = join(dir, 'config.toml');
-    writeFileSync(config, 'busy_timeout = "1s"\n');
+    const { db, config } = configuredStore('busy_timeout = "1s"\n');
     assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.1'])).code, 0);
 
     const holder = new Database(db);
@@ -69,10 +66,7 @@ describe('the ban hook', () => {
   test('refuses to lock the admin out: loopback, this host, the SSH client; --force overrides; the config safelist records without blocking', async () => {
     const netns = await Netns.create();
     await netns.addHostAddress('192.0.2.200/24');
-    const dir = tempDir();
-    const db = join(dir, 'stickyban.db');
-    const config = join(dir, 'config.toml');
-    writeFileSync(config, 'safelist = ["203.0.113.0/28"]\n');
+    const { db, config } = configuredStore('safelist = ["203.0.113.0/28"]\n');
     const ban = (address: string, env: NodeJS.ProcessEnv = {}, ...extra: string[]) =>
       netns.cli(['--db', db, '--config', config, 'ban', address, ...extra], { env });
 

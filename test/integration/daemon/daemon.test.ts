@@ -6,7 +6,7 @@ import { startDaemon, whileDaemonRuns } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { count } from '../../helpers/sqlite.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { configuredStore, tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 test('daemon: repairs a wiped ruleset within the interval, folds the spool, writes metrics, exits 0 on SIGTERM', async () => {
@@ -63,10 +63,7 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
 
 test('daemon with the nftables backend: nft flush ruleset is repaired within the interval', async () => {
   const netns = await Netns.create();
-  const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
-  const config = join(dir, 'config.toml');
-  writeFileSync(config, 'backend = "nftables"\n');
+  const { db, config } = configuredStore('backend = "nftables"\n');
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);
   assert.equal((await cli('restore')).code, 0);
@@ -103,11 +100,8 @@ test('daemon: SIGHUP re-reads the config file; a broken one is refused and the r
 
 test('daemon: the scheduled resync repairs entries the presence check cannot see', async () => {
   const netns = await Netns.create();
-  const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
-  const config = join(dir, 'config.toml');
   // Every second; the presence check only every hour, so the repair below is the resync's.
-  writeFileSync(config, '[daemon]\nresync_schedule = "* * * * * *"\n');
+  const { db, config } = configuredStore('[daemon]\nresync_schedule = "* * * * * *"\n');
   for (const address of ['203.0.113.7', '203.0.113.8', '2001:db8::7', '2001:db8::8']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'safelist', 'add', '192.0.2.0/24'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);

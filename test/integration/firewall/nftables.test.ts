@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns, requireTools } from '../../helpers/netns.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { configuredStore } from '../../helpers/tmp.js';
 import { connects, listen, pings, wire } from '../../helpers/veth.js';
 
 interface Setup {
@@ -21,10 +21,7 @@ interface Setup {
 async function setup(netns?: Netns): Promise<Setup> {
   await requireTools('nft', 'nc', 'ping');
   const ns = netns ?? (await Netns.create());
-  const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
-  const config = join(dir, 'config.toml');
-  writeFileSync(config, 'backend = "nftables"\n');
+  const { db, config } = configuredStore('backend = "nftables"\n');
   const cli = async (...args: string[]): Promise<string> => {
     const result = await ns.cli(['--db', db, '--config', config, ...args]);
     assert.equal(result.code, 0, `stickyban ${args.join(' ')}: ${result.stderr}`);

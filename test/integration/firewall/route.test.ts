@@ -2,11 +2,10 @@
 // read back with `ip -j route`.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { configuredStore, tempDir } from '../../helpers/tmp.js';
 
 const METRIC = 777;
 
@@ -23,10 +22,7 @@ interface Setup {
 
 async function setup(): Promise<Setup> {
   const netns = await Netns.create();
-  const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
-  const config = join(dir, 'config.toml');
-  writeFileSync(config, `backend = "route"\n\n[route]\nmetric = ${METRIC}\n`);
+  const { db, config } = configuredStore(`backend = "route"\n\n[route]\nmetric = ${METRIC}\n`);
   const runner = (extra: string[]) => async (...args: string[]): Promise<string> => {
     const result = await netns.cli(['--db', db, ...extra, ...args]);
     assert.equal(result.code, 0, `stickyban ${args.join(' ')}: ${result.stderr}`);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
-import { tempDb, tempDir } from '../../helpers/tmp.js';
+import { configuredStore, tempDb, tempDir } from '../../helpers/tmp.js';
 import { connects, listen, pings, wire } from '../../helpers/veth.js';
 
 async function rules(netns: Netns, binary: 'iptables' | 'ip6tables'): Promise<string[]> {
@@ -199,10 +198,7 @@ describe('restore with ipset + iptables', () => {
 
   test('a hook chain that does not exist yet (DOCKER-USER before Docker) is skipped with a note; both families are protected', async () => {
     const netns = await Netns.create();
-    const dir = tempDir();
-    const db = join(dir, 'stickyban.db');
-    const config = join(dir, 'config.toml');
-    writeFileSync(config, '[ipset]\nhook_chains = ["INPUT", "DOCKER-USER"]\n');
+    const { db, config } = configuredStore('[ipset]\nhook_chains = ["INPUT", "DOCKER-USER"]\n');
     const run = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
     assert.equal((await run('ban', '203.0.113.7')).code, 0);
     assert.equal((await run('ban', '2001:db8::7')).code, 0);
@@ -312,11 +308,8 @@ describe('restore with ipset + iptables', () => {
 
   test('a config file can rename sets and chain and hook FORWARD too', async () => {
     const netns = await Netns.create();
-    const dir = tempDir();
-    const db = join(dir, 'stickyban.db');
-    const config = join(dir, 'config.toml');
     // The chain itself among the hooks is ignored (a chain cannot jump to itself), and so is a repeat.
-    writeFileSync(config, '[ipset]\nset4 = "deny4"\nset6 = "deny6"\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD", "DenyList", "INPUT"]\n');
+    const { db, config } = configuredStore('[ipset]\nset4 = "deny4"\nset6 = "deny6"\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD", "DenyList", "INPUT"]\n');
     assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', '203.0.113.7'])).code, 0);
     for (let run = 0; run < 2; run++) {
       const restored = await netns.cli(['--db', db, '--config', config, 'restore']);
