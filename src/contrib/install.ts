@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OperationalError } from '../errors.js';
+import { makePrivateDir } from '../store/private-dir.js';
 import type { ContribFile } from './files.js';
 
 export type InstallOutcome = 'installed' | 'updated' | 'unchanged' | 'kept-edited';
@@ -46,10 +47,8 @@ export function installFiles(files: readonly ContribFile[], contribDir: string, 
     }
     return { target: file.target, outcome };
   });
-  // The manifest lives beside the store: its directory is created as the store creates it, 0700
-  // (the directories above it, under a staging root, as usual).
-  mkdirSync(dirname(dirname(manifestFile)), { recursive: true });
-  if (!existsSync(dirname(manifestFile))) mkdirSync(dirname(manifestFile), { mode: 0o700 });
+  // The manifest lives beside the store: its directory is created as the store creates it.
+  makePrivateDir(dirname(manifestFile));
   writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
   return results;
 }

@@ -1,7 +1,8 @@
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
+import { makePrivateDir } from './private-dir.js';
 import { StoreError, UsageError } from '../errors.js';
 import { migrate, readMigrations } from './migrate.js';
 import { BanTable } from './bans.js';
@@ -80,7 +81,7 @@ export class Store {
 export function createPrivately(path: string): void {
   const dir = dirname(path);
   try {
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!existsSync(dir)) makePrivateDir(dir);
     // SQLite gives the -wal and -shm files the permissions of the database file, so creating the
     // file 0600 ourselves keeps all three private.
     closeSync(openSync(path, 'wx', 0o600));

@@ -88,11 +88,12 @@ describe('migrations', () => {
     assert.match(result.stderr, /^stickyban: migration 0001_init was changed after it was applied .*\n$/);
   });
 
-  test('the store and its directory are created owner-only', () => {
+  test('the store and its directory are created owner-only, the directories above it as usual', () => {
     const path = join(tempDir(), 'private', 'nested', 'stickyban.db');
     open(path).close();
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.equal(statSync(join(path, '..')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(path, '..', '..')).mode & 0o777, 0o777 & ~process.umask());
     assert.equal(query(path, 'PRAGMA journal_mode')[0]!.journal_mode, 'wal');
   });
 
