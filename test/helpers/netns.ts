@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
-import { runCli, runProcess, sh, type CliOptions, type CliResult } from './cli.js';
+import { CLI, runCli, runProcess, sh, type CliOptions, type CliResult } from './cli.js';
 
 export function requireRoot(): void {
   assert.equal(process.getuid?.(), 0, 'this test needs root (network namespaces, ipset, iptables); run the suite as root');
@@ -44,6 +44,11 @@ export class Netns {
   /** Runs the stickyban CLI inside the namespace. */
   cli(args: readonly string[], options: Omit<CliOptions, 'netns'> = {}): Promise<CliResult> {
     return runCli(args, { ...options, netns: this.name });
+  }
+
+  /** Runs the stickyban CLI inside the namespace as nobody: what a command says when it is not root. */
+  cliAsNobody(args: readonly string[]): Promise<CliResult> {
+    return this.try('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args]);
   }
 
   /**

@@ -278,7 +278,7 @@ describe('restore with ipset + iptables', () => {
     assert.equal(noIpset.code, 1);
     assert.equal(noIpset.stderr, 'stickyban: ipset is not installed (Debian package: ipset; apt-get install ipset)\n');
 
-    const asNobody = await netns.try('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--db', db, 'restore']);
+    const asNobody = await netns.cliAsNobody(['--db', db, 'restore']);
     assert.equal(asNobody.code, 1);
     assert.match(asNobody.stderr, /^stickyban: restore changes the firewall and needs root/);
   });
@@ -293,9 +293,8 @@ describe('restore with ipset + iptables', () => {
     // The store, its WAL and its lock made writable for everyone, so only the firewall refuses.
     chmodSync(join(db, '..'), 0o777);
     for (const file of readdirSync(join(db, '..'))) chmodSync(join(db, '..', file), 0o666);
-    const { CLI } = await import('../../helpers/cli.js');
     // Not root: the store can be written, ipset refuses.
-    const asNobody = (...args: string[]) => netns.try('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--db', db, ...args]);
+    const asNobody = (...args: string[]) => netns.cliAsNobody(['--db', db, ...args]);
     const unban = await asNobody('unban', '203.0.113.7');
     assert.equal(unban.code, 1);
     assert.match(unban.stderr, /^stickyban: lifted 1 ban event\(s\) of 203\.0\.113\.7 in the store, but the live set was not updated: .*\n$/);
