@@ -36,21 +36,20 @@ export function seedBans(db: string, bans: Iterable<SeedBan | string>): number {
   let count = 0;
   try {
     const batch: SeedBan[] = [];
+    const lift = store.db.prepare("UPDATE bans SET lifted_at = ?, lifted_by = 'seed' WHERE id = last_insert_rowid()");
     const flush = () => {
       store.write(() => {
         for (const ban of batch) {
           store.bans.insert({
-            uuid: uuidv7(),
+            ...banEvent(ban.address),
             origin: 'seed',
-            network: parseNetwork(ban.address),
             jail: ban.jail ?? 'sshd',
             bannedAt: ban.bannedAt ?? Math.floor(Date.now() / 1000),
             bantime: ban.bantime ?? 600,
             source: ban.source ?? 'fail2ban',
-            reason: null,
             restored: ban.restored ?? false,
           });
-          if (ban.liftedAt !== undefined) store.db.prepare("UPDATE bans SET lifted_at = ?, lifted_by = 'seed' WHERE id = last_insert_rowid()").run(ban.liftedAt);
+          if (ban.liftedAt !== undefined) lift.run(ban.liftedAt);
         }
       });
       count += batch.length;

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDb, tempDir } from '../../helpers/tmp.js';
 import { CLI, runCli, runProcess } from '../../helpers/cli.js';
-import { manyIPv4, seedBans } from '../../helpers/seed.js';
+import { banEvent, manyIPv4, seedBans } from '../../helpers/seed.js';
+import { appendToSpool } from '../../../src/store/spool.js';
 
 interface Listed {
   address: string;
@@ -125,7 +126,7 @@ describe('admin commands', () => {
     const db = tempDb();
     assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.7'])).code, 0);
     // A ban the hook had to spool waits for a command that may write; dry runs and doctor may not.
-    appendFileSync(`${db}.spool`, `${JSON.stringify({ uuid: '018f0000-0000-7000-8000-000000000002', origin: 'test', address: '198.51.100.9', jail: 'sshd', banned_at: 1_790_000_000, bantime: 600, source: 'fail2ban', reason: null, restored: false })}\n`);
+    appendToSpool(db, banEvent('198.51.100.9'));
     for (const args of [['restore', '--dry-run'], ['prune', '--dry-run', '--older-than', '1d'], ['doctor']]) await netns.cli(['--db', db, ...args]);
     assert.equal(count(db, 'restores'), 0, 'a dry run is no restore');
     assert.equal(count(db, 'bans'), 1, 'the spool is not folded');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon, whileDaemonRuns } from '../../helpers/daemon.js';
@@ -8,6 +8,8 @@ import { Netns } from '../../helpers/netns.js';
 import { count } from '../../helpers/sqlite.js';
 import { configuredStore, tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
+import { banEvent } from '../../helpers/seed.js';
+import { appendToSpool } from '../../../src/store/spool.js';
 
 test('daemon: repairs a wiped ruleset within the interval, folds the spool, writes metrics, exits 0 on SIGTERM', async () => {
   const netns = await Netns.create();
@@ -45,7 +47,7 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
     await until('the refill after ipset flush', async () => (await netns.try('ipset', ['test', 'stickyban6', '2001:db8::7'])).code === 0, 5_000);
 
     // A spooled ban (the hook could not reach the store) is folded in and made live.
-    appendFileSync(`${db}.spool`, `${JSON.stringify({ uuid: '018f0000-0000-7000-8000-000000000001', origin: 'test', address: '198.51.100.9', jail: 'sshd', banned_at: 1_790_000_000, bantime: 600, source: 'fail2ban', reason: null, restored: false })}\n`);
+    appendToSpool(db, banEvent('198.51.100.9'));
     await until('the spool to be folded', () => running.log().includes('daemon: folded 1 spooled ban'));
     assert.equal(count(db, 'bans', "address = '198.51.100.9'"), 1);
     assert.equal((await netns.try('ipset', ['test', 'stickyban4', '198.51.100.9'])).code, 0);
