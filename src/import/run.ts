@@ -83,16 +83,19 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
   let bulk: BulkWrites | undefined;
   let position = 0;
   const progress = prepared.kind === 'rows' ? job.progress(() => position, prepared.rows.length) : job.progress(prepared.input.bytesRead, prepared.input.size);
-  const flush = async (last: boolean): Promise<void> => {
+  const flush = async (): Promise<void> => {
     if (importer.waiting === 0) return;
     if (store === undefined) {
       store = await openStore();
       bulk = new BulkWrites(store);
     }
-    if (last) bulk!.end();
     importer.writeTo(store, (written, total) => progress.writing(written, total));
   };
-  const due = (): Promise<void> => (importer.waiting >= job.settings.windowSize ? flush(false) : Promise.resolve());
+  const finish = async (): Promise<void> => {
+    await flush();
+    bulk?.finish();
+  };
+  const due = (): Promise<void> => (importer.waiting >= job.settings.windowSize ? flush() : Promise.resolve());
   try {
     if (prepared.kind === 'rows') {
       for (const row of prepared.rows) {
@@ -106,14 +109,13 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
       } catch (error) {
         if (!(error instanceof ReadFailure)) throw error;
         // What was read is valid and worth keeping; a second run adds only the rest.
-        await flush(true);
+        await finish();
         throw new OperationalError(
           `reading ${prepared.input.name} failed after line ${error.line}: ${error.message}; ${importer.result().added} new ban(s) from the lines before were imported`,
         );
       }
     }
-    await flush(true);
-    bulk?.checkpoint();
+    await finish();
     return { result: importer.result(), store };
   } catch (error) {
     bulk?.end();

@@ -5,8 +5,8 @@
 //   commits of 3 s that a concurrent ban hook would wait for). Checkpointing every 64 MB instead keeps
 //   the WAL bounded and the commits short.
 // - synchronous=NORMAL: commits are not fsynced one by one. An import is idempotent, so after a power
-//   cut it is simply run again; the last batch is committed with FULL, so once the summary is
-//   printed everything is on disk.
+//   cut it is simply run again; finish() ends with a checkpoint, which syncs the WAL and then the
+//   database file, so once the summary is printed everything is on disk.
 // These are settings of this connection only; the hook and other commands keep theirs.
 
 import type { Store } from './store.js';
@@ -23,16 +23,20 @@ export class BulkWrites {
     db.pragma('synchronous = NORMAL');
   }
 
-  /** Back to the connection's own settings: call before the last commit, so it is a durable one. */
+  /**
+   * Makes everything written durable and moves the WAL into the database file (the next hook then
+   * does not pay for the import's pages), then goes back to the connection's own settings.
+   */
+  finish(): void {
+    this.store.checkpoint();
+    this.end();
+  }
+
+  /** Back to the connection's own settings. */
   end(): void {
     const db = this.store.db;
     if (!db.open) return;
     db.pragma(`synchronous = ${Number(this.saved.synchronous)}`);
     db.pragma(`wal_autocheckpoint = ${Number(this.saved.autocheckpoint)}`);
-  }
-
-  /** Moves the WAL into the database file, so the next hook does not pay for the import's pages. */
-  checkpoint(): void {
-    this.store.checkpoint();
   }
 }
