@@ -129,6 +129,7 @@ function eventParams(event: BanEvent, params: unknown[], at: number): void {
 
 export class BanTable {
   private readonly cache: StatementCache;
+  private readonly inserts: Database.Statement[] = [];
 
   constructor(db: Database.Database) {
     this.cache = new StatementCache(db);
@@ -136,9 +137,7 @@ export class BanTable {
 
   /** Records one event; false when an event with this uuid is already stored (replays are harmless). */
   insert(event: BanEvent): boolean {
-    const params: unknown[] = new Array(EVENT_COLUMNS);
-    eventParams(event, params, 0);
-    return this.cache.get(insertSql(1)).run(params).changes === 1;
+    return this.insertMany([event]) === 1;
   }
 
   /**
@@ -148,14 +147,19 @@ export class BanTable {
    */
   insertMany(events: readonly BanEvent[]): number {
     let inserted = 0;
-    const params: unknown[] = new Array(ROWS_PER_INSERT * EVENT_COLUMNS);
+    const params: unknown[] = new Array(Math.min(ROWS_PER_INSERT, events.length) * EVENT_COLUMNS);
     for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
       const rows = Math.min(ROWS_PER_INSERT, events.length - start);
-      if (rows < ROWS_PER_INSERT) params.length = rows * EVENT_COLUMNS;
+      params.length = rows * EVENT_COLUMNS;
       for (let i = 0; i < rows; i++) eventParams(events[start + i]!, params, i * EVENT_COLUMNS);
-      inserted += this.cache.get(insertSql(rows)).run(params).changes;
+      inserted += this.insertStatement(rows).run(params).changes;
     }
     return inserted;
+  }
+
+  /** The INSERT of `rows` events, prepared once per row count (its text is kilobytes long). */
+  private insertStatement(rows: number): Database.Statement {
+    return (this.inserts[rows] ??= this.cache.db.prepare(insertSql(rows)));
   }
 
   /** True when the block has an event of this jail that was not lifted (fail2ban replays are no-ops). */
