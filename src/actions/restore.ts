@@ -28,11 +28,11 @@ export interface RestoreResult {
 }
 
 const CATCH_UP_ROUNDS = 5;
-/** The trigger of `restore --dry-run`, whose record names a backend that was not loaded. */
-export const DRY_RUN = 'dry-run';
 
 /**
- * `chosen` is the backend to load, or a way to find it once the apply lock is held. With `retire`,
+ * `chosen` is the backend to load, or a way to find it once the apply lock is held. `trigger` says
+ * what asked for the restore, for its record; a dry run has none and is not recorded (doctor and
+ * stats must not take it for the last restore). With `retire`,
  * the backends used before this one (a switch of backend, a one-off --backend) lose
  * what they left in place once this one is loaded: it would go on blocking what the store no longer
  * plans, never updated again.
@@ -42,7 +42,7 @@ export async function restoreLive(
   config: Config,
   clock: Clock,
   chosen: FirewallBackend | (() => Promise<FirewallBackend>),
-  trigger: string,
+  trigger: string | undefined,
   retire?: Retirer,
 ): Promise<RestoreResult> {
   return withApplyLock(store.path, async () => {
@@ -50,24 +50,24 @@ export async function restoreLive(
     const backend = typeof chosen === 'function' ? await chosen() : chosen;
     const started = performance.now();
     const now = clock();
-    const before = retire && trigger !== DRY_RUN ? store.restores.backendsSince(backend.name).filter(isBackendName) : [];
+    const before = retire ? store.restores.backendsSince(backend.name).filter(isBackendName) : [];
     // Bans recorded from here on are caught up below (the stream may or may not include them).
     const maxId = store.bans.maxId();
     let plan: PlanStream | undefined;
     const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)));
     if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
-    let caughtUp = await catchUp(store, config, now, backend, maxId);
+    const first = await catchUp(store, config, now, backend, maxId);
+    let caughtUp = first.changed;
     const durationMs = Math.round(performance.now() - started);
-    // A dry run changed nothing: doctor and stats must not take it for the last restore.
-    if (trigger !== DRY_RUN) {
+    if (trigger !== undefined) {
       store.write(() =>
         store.restores.record({ started_at: now, duration_ms: durationMs, backend: backend.name, entries4: report.v4, entries6: report.v6, trigger }),
       );
     }
-    const retired = before.length > 0 && retire ? await retire(before) : [];
-    // A hook that committed before the record above still took the old backend for the live one,
-    // and its add went to a set retired since: once more, the bans recorded during the restore.
-    if (retired.length > 0) caughtUp += await catchUp(store, config, now, backend, maxId);
+    const retired = retire && before.length > 0 ? await retire(before) : [];
+    // A hook that committed after that catch-up but before the record above still took the old
+    // backend for the live one, and its add went to a set retired since: catch up on those too.
+    if (retired.length > 0) caughtUp += (await catchUp(store, config, now, backend, first.until)).changed;
     return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
   });
 }
@@ -84,9 +84,10 @@ export function deltaSince(store: Store, config: Config, now: number, since: num
 /**
  * Applies, in a few rounds, the live change of the bans recorded after event `loaded`, for a live
  * set brought to the store as of `loaded`: what a hook's own live add may have missed while the
- * set was rebuilt or pruned under it. Returns the entries added or removed.
+ * set was rebuilt or pruned under it. Returns the entries added or removed, and the event the live
+ * set is now brought to.
  */
-export async function catchUp(store: Store, config: Config, now: number, backend: FirewallBackend, loaded: number): Promise<number> {
+export async function catchUp(store: Store, config: Config, now: number, backend: FirewallBackend, loaded: number): Promise<{ changed: number; until: number }> {
   let since = loaded;
   let changed = 0;
   for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
@@ -101,5 +102,5 @@ export async function catchUp(store: Store, config: Config, now: number, backend
     }
     since = until;
   }
-  return changed;
+  return { changed, until: since };
 }

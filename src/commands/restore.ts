@@ -1,5 +1,5 @@
 import { describeProblems, healLive } from '../actions/heal.js';
-import { DRY_RUN, restoreLive } from '../actions/restore.js';
+import { restoreLive } from '../actions/restore.js';
 import type { Context } from '../cli/context.js';
 import { OperationalError } from '../errors.js';
 import { DryRunBackend } from '../firewall/dry-run.js';
@@ -30,7 +30,9 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
       ctx.out.info(`missing: ${describeProblems(healed.problems)}`);
       result = healed.restore;
     } else {
-      result = await restoreLive(store, ctx.config, ctx.clock, backend, options.dryRun ? DRY_RUN : 'restore', retirer(ctx.config, ctx.runner));
+      result = options.dryRun
+        ? await restoreLive(store, ctx.config, ctx.clock, backend, undefined)
+        : await restoreLive(store, ctx.config, ctx.clock, backend, 'restore', retirer(ctx.config, ctx.runner));
     }
     if (options.dryRun) return;
     for (const note of result.report.notes) ctx.out.info(note);
