@@ -15,7 +15,7 @@ import type { Retirer } from '../firewall/select.js';
 import { isEmptyDelta } from '../plan/diff.js';
 import type { Store } from '../store/store.js';
 import { renderMetrics, writeMetrics, type MetricsSnapshot } from './metrics.js';
-import { schedule, type Schedule } from './schedule.js';
+import { daemonSchedules, schedule, type Schedule } from './schedule.js';
 
 export interface DaemonSettings {
   readonly config: Config;
@@ -60,13 +60,13 @@ export class Daemon {
   }
 
   private applySettings(settings: DaemonSettings): void {
-    const { pruneSchedule, resyncSchedule } = settings.config.daemon;
-    const prunes = schedule(pruneSchedule, 'prune_schedule', () => this.enqueue(() => this.prune()));
+    const { prune, resync } = daemonSchedules(settings.config.daemon);
+    const prunes = schedule(prune, () => this.enqueue(() => this.prune()));
     let resyncs: Schedule | undefined;
     try {
-      resyncs = resyncSchedule === '' ? undefined : schedule(resyncSchedule, 'resync_schedule', () => this.enqueue(() => this.resync()));
+      resyncs = schedule(resync, () => this.enqueue(() => this.resync()));
     } catch (error) {
-      prunes.stop();
+      prunes?.stop();
       throw error;
     }
     this.stopTimers();
@@ -76,8 +76,7 @@ export class Daemon {
     this.timer = setInterval(() => this.requestCycle(), settings.healIntervalSeconds * 1000);
     this.log(
       `started: ${settings.backend.name} backend, checking every ${settings.healIntervalSeconds} s, ` +
-        `pruning on "${pruneSchedule}" (next ${prunes.next().toISOString()}), ` +
-        (resyncs ? `resyncing on "${resyncSchedule}" (next ${resyncs.next().toISOString()})` : 'never resyncing'),
+        `${planned('pruning', prune.expression, prunes)}, ${planned('resyncing', resync.expression, resyncs)}`,
     );
   }
 
@@ -176,4 +175,9 @@ export class Daemon {
     });
     writeMetrics(path, renderMetrics(snapshot));
   }
+}
+
+/** "pruning on "17 4 * * *" (next …)", or "never pruning" for a schedule turned off. */
+function planned(what: string, expression: string, job: Schedule | undefined): string {
+  return job ? `${what} on "${expression}" (next ${job.next().toISOString()})` : `never ${what}`;
 }

@@ -7,7 +7,7 @@ import { contains, type Network } from '../address/network.js';
 import { hostAddresses } from '../actions/lockout.js';
 import { formatTime } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { cronProblem } from '../daemon/schedule.js';
+import { cronProblem, daemonSchedules, isOff } from '../daemon/schedule.js';
 import { quote } from '../input/quote.js';
 import { debianPackageOf } from '../exec/run.js';
 import type { Inspection } from '../firewall/backend.js';
@@ -156,14 +156,11 @@ export function checkHostSafelisted(safelist: readonly Network[]): Finding[] {
 
 /** The daemon's schedules: only the daemon reads them, so a typo would otherwise show when it starts. */
 export function checkSchedules(config: Config): Finding[] {
-  const schedules: Array<[key: string, expression: string]> = [
-    ['prune_schedule', config.daemon.pruneSchedule],
-    ['resync_schedule', config.daemon.resyncSchedule],
-  ];
-  return schedules
-    .filter(([, expression]) => expression !== '')
-    .map(([key, expression]): Finding => {
-      const problem = cronProblem(expression, key);
+  return Object.values(daemonSchedules(config.daemon))
+    .filter((setting) => !isOff(setting))
+    .map((setting): Finding => {
+      const { key, expression } = setting;
+      const problem = cronProblem(setting);
       if (problem === undefined) return ok(`daemon ${key}`, quote(expression));
       return { status: 'FAIL', check: `daemon ${key}`, detail: problem, fix: `correct it in ${config.file ?? 'the config file'}` };
     });

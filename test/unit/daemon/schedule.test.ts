@@ -4,7 +4,7 @@ import { after, mock, test } from 'node:test';
 import { systemClock } from '../../../src/clock.js';
 import { DEFAULTS } from '../../../src/config/config.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
-import { schedule } from '../../../src/daemon/schedule.js';
+import { daemonSchedules, schedule } from '../../../src/daemon/schedule.js';
 import { DryRunBackend } from '../../../src/firewall/dry-run.js';
 import { seedBans } from '../../helpers/seed.js';
 import { count } from '../../helpers/sqlite.js';
@@ -51,10 +51,13 @@ test('the cron package fires the prune at the scheduled local time, with a contr
   await daemon.stop();
 });
 
-test('a bad prune_schedule is refused with exit 2', () => {
-  assert.throws(() => schedule('every day', 'prune_schedule', () => {}), (error: Error & { exitCode?: number }) => {
+test('a bad prune_schedule is refused with exit 2, and so is an empty one; an empty resync_schedule is off', () => {
+  const { prune, resync } = daemonSchedules({ ...DEFAULTS.daemon, pruneSchedule: 'every day', resyncSchedule: '' });
+  assert.throws(() => schedule(prune, () => {}), (error: Error & { exitCode?: number }) => {
     assert.equal(error.exitCode, 2);
     assert.match(error.message, /invalid prune_schedule "every day": expected a cron expression/);
     return true;
   });
+  assert.throws(() => schedule({ ...prune, expression: '' }, () => {}), /invalid prune_schedule "": expected a cron expression/);
+  assert.equal(schedule(resync, () => {}), undefined);
 });

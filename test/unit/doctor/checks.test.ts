@@ -23,4 +23,7 @@ test("checkSchedules checks the daemon's cron expressions, which only the daemon
   assert.equal(bad[0]!.status, 'FAIL');
   assert.match(bad[0]!.detail, /^invalid prune_schedule "every night": expected a cron expression/);
   assert.equal(bad[0]!.fix, 'correct it in /etc/stickyban/config.toml');
+  // The daemon refuses an empty prune_schedule (only resync_schedule can be off): so does doctor.
+  const empty = checkSchedules({ ...DEFAULTS, daemon: { ...DEFAULTS.daemon, pruneSchedule: '' } });
+  assert.deepEqual(empty.map((finding) => [finding.status, finding.check]), [['FAIL', 'daemon prune_schedule'], ['OK', 'daemon resync_schedule']]);
 });
