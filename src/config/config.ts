@@ -125,6 +125,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
   const daemon = read.section('daemon');
   const fail2ban = read.section('fail2ban');
   const retention = policy.string('retention', '180d');
+  const chain = ipset.name('chain', DEFAULTS.ipset.chain, 28);
   const config: Config = {
     file,
     db: read.string('db', DEFAULTS.db),
@@ -139,8 +140,11 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
     ipset: {
       set4: ipset.name('set4', DEFAULTS.ipset.set4, 22),
       set6: ipset.name('set6', DEFAULTS.ipset.set6, 22),
-      chain: ipset.name('chain', DEFAULTS.ipset.chain, 28),
-      hookChains: ipset.strings('hook_chains', ['INPUT']).map((chain) => ipset.checkedName('hook_chains', chain, 28)),
+      chain,
+      // A chain cannot jump to itself (iptables: "Too many links"), and one named twice would get
+      // two jumps that fail every later restore. Both are dropped, not refused: the ban hook reads
+      // this file too, and must not lose bans over a rule it never touches.
+      hookChains: [...new Set(ipset.strings('hook_chains', ['INPUT']).map((hook) => ipset.checkedName('hook_chains', hook, 28)))].filter((hook) => hook !== chain),
     },
     nftables: {
       table: nftables.name('table', DEFAULTS.nftables.table, 64),

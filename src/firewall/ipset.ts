@@ -33,11 +33,7 @@ export class IpsetBackend implements FirewallBackend {
   }
 
   private rulesWanted(family: Family): RuleWanted {
-    // A chain cannot jump to itself (iptables: "Too many links"), and one named twice would get two
-    // jumps that fail every later restore. The config is not refused for either: the ban hook reads
-    // it too, and must not lose bans over a rule it never touches.
-    const hookChains = [...new Set(this.settings.hookChains)].filter((hook) => hook !== this.settings.chain);
-    return { chain: this.settings.chain, set: this.setName(family), hookChains };
+    return { chain: this.settings.chain, set: this.setName(family), hookChains: this.settings.hookChains };
   }
 
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {

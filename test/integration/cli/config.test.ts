@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../../src/config/config.js';
 import { runCli } from '../../helpers/cli.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { configuredStore, tempDir } from '../../helpers/tmp.js';
 
 const CUSTOM = `db = "/srv/sb/store.db"
 backend = "nftables"
@@ -61,4 +61,10 @@ test('one key prints its value, a list one entry per line; an unknown key is exi
     assert.match(result.stderr, new RegExp(`^stickyban: unknown config key "${key.replace(/\./g, '\\.')}": expected one of db, backend, .*ipset\\.set4, ipset\\.set6,.*\\n$`));
     assert.equal(result.stdout, '');
   }
+});
+
+test('hook_chains loads without repeats and without the chain itself, which cannot jump to itself', async () => {
+  const { config } = configuredStore('[ipset]\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD", "DenyList", "INPUT"]\n');
+  assert.deepEqual((await loadConfig({ config }, {})).ipset.hookChains, ['INPUT', 'FORWARD']);
+  assert.equal((await runCli(['--config', config, 'config', 'ipset.hook_chains'])).stdout, 'INPUT\nFORWARD\n');
 });
