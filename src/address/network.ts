@@ -116,3 +116,10 @@ export function contains<K extends number | bigint>(outer: Range<K>, inner: Rang
 export function overlaps<K extends number | bigint>(a: Range<K>, b: Range<K>): boolean {
   return a.first <= b.last && b.first <= a.last;
 }
+
+/** Orders networks as the store's block index does: family, then first address, then size. */
+export function compareNetworks(a: Network, b: Network): number {
+  if (a.family !== b.family) return a.family - b.family;
+  if (a.first !== b.first) return a.first < b.first ? -1 : 1;
+  return a.prefix - b.prefix;
+}

@@ -5,7 +5,7 @@
 // A column whose values are all the same (the jail, time and bantime of a list) is read as that one
 // value. Events are built again, in block order, one batch at a time, just before they are written.
 
-import { network6, type Network4, type Network6 } from '../address/network.js';
+import { network4, network6, type Network4, type Network6 } from '../address/network.js';
 import type { BanEvent } from '../store/bans.js';
 import { importEventId } from '../store/ids.js';
 import { sortBlocks, type Blocks } from './order.js';
@@ -185,9 +185,7 @@ export class PendingEvents {
         const batch = new Array<BanEvent>(end - start);
         for (let k = start; k < end; k++) {
           if (k < count4) {
-            const first = v4.words[k]!;
-            const prefix = v4.prefix[k]!;
-            batch[k - start] = this.event(v4.payload[k]!, { family: 4, first, last: first + 2 ** (32 - prefix) - 1, prefix });
+            batch[k - start] = this.event(v4.payload[k]!, network4(v4.words[k]!, v4.prefix[k]!));
           } else {
             const i = k - count4;
             const w = v6.words;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatNetwork } from '../../../src/address/format.js';
 import { parseNetwork } from '../../../src/address/parse.js';
-import { compareNetworks } from '../../../src/import/event-id.js';
+import { compareNetworks } from '../../../src/address/network.js';
 import { sortBlocks, type Blocks } from '../../../src/import/order.js';
 import { importEventId } from '../../../src/store/ids.js';
 import { PendingEvents, type PendingEvent } from '../../../src/import/pending.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseNetwork } from '../../../src/address/parse.js';
-import { compareNetworks } from '../../../src/import/event-id.js';
+import { compareNetworks } from '../../../src/address/network.js';
 import { importEventId } from '../../../src/store/ids.js';
 
 describe('importEventId', () => {
