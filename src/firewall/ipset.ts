@@ -119,12 +119,10 @@ export class IpsetBackend implements FirewallBackend {
         checks.push({ what: `ipset ${set}`, ok: true });
         entries[family === 4 ? 'v4' : 'v6'] = header.entries;
       }
-      const { commands, absentHooks } = await inspectRules(this.runner, family, this.rulesWanted(family));
+      const { repairs, absentHooks } = await inspectRules(this.runner, family, this.rulesWanted(family));
       const binary = iptablesBinary(family);
-      if (commands.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true });
-      for (const command of commands.filter((command, i) => commands.findIndex((other) => other.what === command.what) === i)) {
-        checks.push({ what: `${binary} ${command.what}`, ok: false, problem: command.problem });
-      }
+      if (repairs.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true });
+      for (const repair of repairs) checks.push({ what: `${binary} ${repair.what}`, ok: false, problem: repair.problem });
       for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain) });
     }
     return { checks, entries };

@@ -14,9 +14,9 @@ export interface RuleWanted {
   readonly hookChains: readonly string[];
 }
 
-export interface RuleCommand {
-  /** One line of `iptables-restore` input. */
-  readonly line: string;
+export interface RuleRepair {
+  /** Its lines of `iptables-restore` input. */
+  readonly lines: readonly string[];
   /** The rule or chain it is about, e.g. "jump from INPUT to Blocklist". */
   readonly what: string;
   /** What is wrong with it. */
@@ -27,7 +27,7 @@ export interface RuleCommand {
 
 export interface RulePlan {
   /** Applied together, in one `iptables-restore --noflush` transaction. */
-  readonly commands: RuleCommand[];
+  readonly repairs: RuleRepair[];
   /**
    * Hook chains that do not exist (yet), such as DOCKER-USER before Docker starts: nothing can jump
    * from them. They are skipped, not an error; the next restore adds the jump once they exist.
@@ -48,13 +48,13 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
   const lines = listing.split('\n').map((line) => line.trim());
   const count = (chain: string, spec: string[]): number => lines.filter((line) => line === `-A ${chain} ${spec.join(' ')}`).length;
   const exists = (chain: string): boolean => lines.includes(`-N ${chain}`) || lines.some((line) => line.startsWith(`-P ${chain} `));
-  const commands: RuleCommand[] = [];
+  const repairs: RuleRepair[] = [];
   const chainExists = exists(wanted.chain);
   // Declared only when missing: iptables-restore flushes a chain it is told to declare.
-  if (!chainExists) commands.push({ line: `:${wanted.chain} - [0:0]`, what: `chain ${wanted.chain}`, problem: 'missing', why: `created chain ${wanted.chain}` });
+  if (!chainExists) repairs.push({ lines: [`:${wanted.chain} - [0:0]`], what: `chain ${wanted.chain}`, problem: 'missing', why: `created chain ${wanted.chain}` });
 
   const match = matchSpec(wanted.set);
-  commands.push(...exactlyOnce(wanted.chain, match, chainExists ? count(wanted.chain, match) : 0, `rule ${match.join(' ')} in ${wanted.chain}`));
+  repairs.push(...exactlyOnce(wanted.chain, match, chainExists ? count(wanted.chain, match) : 0, `rule ${match.join(' ')} in ${wanted.chain}`));
   const absentHooks: string[] = [];
   for (const hook of wanted.hookChains) {
     if (!exists(hook)) {
@@ -62,9 +62,9 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
       continue;
     }
     const jump = ['-j', wanted.chain];
-    commands.push(...exactlyOnce(hook, jump, count(hook, jump), `jump from ${hook} to ${wanted.chain}`));
+    repairs.push(...exactlyOnce(hook, jump, count(hook, jump), `jump from ${hook} to ${wanted.chain}`));
   }
-  return { commands, absentHooks };
+  return { repairs, absentHooks };
 }
 
 /**
@@ -74,12 +74,12 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
  * and deleting by content takes the earliest copy, which would leave a later one, perhaps behind an
  * ACCEPT.
  */
-function exactlyOnce(chain: string, spec: string[], present: number, what: string): RuleCommand[] {
+function exactlyOnce(chain: string, spec: string[], present: number, what: string): RuleRepair[] {
   const insert = `-I ${chain} 1 ${spec.join(' ')}`;
-  if (present === 0) return [{ line: insert, what, problem: 'missing', why: `added ${what}` }];
+  if (present === 0) return [{ lines: [insert], what, problem: 'missing', why: `added ${what}` }];
   if (present === 1) return [];
-  const repair = { what, problem: 'duplicated', why: `removed ${present - 1} duplicate ${what} (one kept, first in ${chain})` } as const;
-  return [...Array.from({ length: present }, () => ({ ...repair, line: `-D ${chain} ${spec.join(' ')}` })), { ...repair, line: insert }];
+  const deletes = Array.from({ length: present }, () => `-D ${chain} ${spec.join(' ')}`);
+  return [{ lines: [...deletes, insert], what, problem: 'duplicated', why: `removed ${present - 1} duplicate ${what} (one kept, first in ${chain})` }];
 }
 
 /**
@@ -121,11 +121,11 @@ export async function listRules(runner: Runner, family: Family): Promise<string>
  */
 export async function ensureRules(runner: Runner, family: Family, wanted: RuleWanted, listing?: string): Promise<string[]> {
   const binary = iptablesBinary(family);
-  const { commands, absentHooks } = planRules(listing ?? (await listRules(runner, family)), wanted);
-  const repairs = [...new Set(commands.map((command) => command.what))].join(', ');
-  await applyRuleLines(runner, family, commands.map((command) => command.line), `repairing ${repairs}`);
+  const { repairs, absentHooks } = planRules(listing ?? (await listRules(runner, family)), wanted);
+  const what = repairs.map((repair) => repair.what).join(', ');
+  await applyRuleLines(runner, family, repairs.flatMap((repair) => repair.lines), `repairing ${what}`);
   return [
-    ...[...new Set(commands.map((command) => command.why))].map((why) => `${binary}: ${why}`),
+    ...repairs.map((repair) => `${binary}: ${repair.why}`),
     ...absentHooks.map((hook) => `${binary}: ${describeAbsentHook(hook, wanted.chain)}`),
   ];
 }

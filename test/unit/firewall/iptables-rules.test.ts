@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { planRetire, planRules } from '../../../src/firewall/iptables-rules.js';
 
 const wanted = { chain: 'Blocklist', set: 'stickyban4', hookChains: ['INPUT', 'FORWARD', 'DOCKER-USER'] };
-const lines = (plan: ReturnType<typeof planRules>) => plan.commands.map((command) => command.line);
+const lines = (plan: ReturnType<typeof planRules>) => plan.repairs.flatMap((repair) => repair.lines);
 
 describe('planRules (iptables -S in, iptables-restore lines out)', () => {
   test('an empty filter table: the chain, our rule and a jump from each hook chain that exists', () => {
@@ -23,7 +23,7 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
       '-A INPUT -j Blocklist', '-A FORWARD -j Blocklist', '-A DOCKER-USER -j Blocklist',
       '-A Blocklist -m set --match-set stickyban4 src -j DROP',
     ].join('\n');
-    assert.deepEqual(planRules(listing, wanted), { commands: [], absentHooks: [] });
+    assert.deepEqual(planRules(listing, wanted), { repairs: [], absentHooks: [] });
   });
 
   test('duplicates: all copies deleted and one inserted first, in one transaction; our existing chain is never redeclared', () => {
@@ -35,7 +35,7 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
     ].join('\n');
     const plan = planRules(listing, wanted);
     assert.deepEqual(lines(plan), ['-D INPUT -j Blocklist', '-D INPUT -j Blocklist', '-D INPUT -j Blocklist', '-I INPUT 1 -j Blocklist']);
-    assert.ok(plan.commands.every((command) => command.why === 'removed 2 duplicate jump from INPUT to Blocklist (one kept, first in INPUT)'));
+    assert.ok(plan.repairs.every((repair) => repair.why === 'removed 2 duplicate jump from INPUT to Blocklist (one kept, first in INPUT)'));
   });
 });
 
