@@ -19,16 +19,19 @@ export function renderProgress(state: ProgressState): string {
   const rate = state.elapsedMs > 0 ? Math.round((state.lines * 1000) / state.elapsedMs) : 0;
   const counts = `${state.lines.toLocaleString('en-US')} lines, ${rate.toLocaleString('en-US')} lines/s`;
   if (!state.total) return `importing ${state.name}: ${counts}`;
-  const fraction = Math.min(1, state.position / state.total);
-  const filled = Math.round(fraction * BAR_WIDTH);
-  return `importing ${state.name} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${Math.floor(fraction * 100)}% ${counts}`;
+  return `importing ${state.name} ${bar(state.position / state.total)} ${counts}`;
 }
 
 /** Writing: the events of a window, sorted, go to the store after it is read (see importer.ts). */
 export function renderWriting(name: string, written: number, total: number): string {
-  const fraction = total > 0 ? Math.min(1, written / total) : 1;
-  const filled = Math.round(fraction * BAR_WIDTH);
-  return `importing ${name}: writing [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${Math.floor(fraction * 100)}% ${written.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} bans`;
+  return `importing ${name}: writing ${bar(total > 0 ? written / total : 1)} ${written.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} bans`;
+}
+
+/** "[######..................] 25%" */
+function bar(fraction: number): string {
+  const done = Math.min(1, fraction);
+  const filled = Math.round(done * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${Math.floor(done * 100)}%`;
 }
 
 export interface Progress {
