@@ -1,4 +1,6 @@
-// Builds dist/stickyban.cjs: the whole CLI as one CommonJS file, dependencies left in node_modules.
+// Builds the CLI into dist/: stickyban-main.cjs, the whole CLI as one CommonJS file (dependencies
+// left in node_modules), and stickyban.cjs, the small launcher that runs it from V8's code cache
+// (src/launcher.ts says why).
 //
 // Why a bundle: `stickyban ban` runs once per ban, and on Node 20 the ESM loader spends ~20 ms
 // resolving and linking our ~30 small modules before any work starts, a third of Node's own start
@@ -10,23 +12,33 @@
 
 import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 
-// Another output path can be given (parallel work trees building side by side).
-const outfile = process.argv[2] ?? 'dist/stickyban.cjs';
+// Another output folder can be given (parallel work trees building side by side).
+const outdir = process.argv[2] ?? 'dist';
 
-await build({
-  entryPoints: ['src/main.ts'],
-  outfile,
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // Loaded only by the commands that need them; the hook never pays for parsing them.
-  external: ['commander', 'cron', 'smol-toml'],
-  sourcemap: 'linked',
-  // The shebang comes from src/main.ts. import.meta does not exist in CommonJS; give the bundle the equivalent of its own URL.
+  // import.meta does not exist in CommonJS; give each file the equivalent of its own URL.
   banner: { js: "const __stickyban_url = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__stickyban_url' },
   logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: ['src/main.ts'],
+  outfile: join(outdir, 'stickyban-main.cjs'),
+  // Loaded only by the commands that need them; the hook never pays for parsing them. They are
+  // required, never import()ed: the launcher's vm.Script has no loader for dynamic imports.
+  external: ['commander', 'cron', 'smol-toml'],
+  sourcemap: 'linked',
 });
-chmodSync(outfile, 0o755);
+
+// The shebang comes from src/launcher.ts.
+const launcher = join(outdir, 'stickyban.cjs');
+await build({ ...common, entryPoints: ['src/launcher.ts'], outfile: launcher });
+chmodSync(launcher, 0o755);

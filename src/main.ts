@@ -1,8 +1,3 @@
-#!/usr/bin/env -S node --v8-pool-size=1
-// One V8 worker thread instead of four: a short-lived command gains nothing from more, and on a
-// small server they compete with the tools it feeds (2 cores, interleaved: ban 91 -> 84 ms,
-// restore of 10k entries 164 -> 150 ms; a million entries unchanged at 3.29 s).
-//
 // Entry point. The verbs that machines run, often and in a hurry, take a fast path that parses with
 // node:util and never loads commander: `ban` (fail2ban's hook, once per ban, sometimes hundreds at
 // once) and `restore` (every firewall reload and boot). Every other verb, and --help, goes through

@@ -3,9 +3,9 @@
 // its temp dir and network namespace.
 
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 
 function testFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -17,9 +17,12 @@ function testFiles(dir) {
 
 const only = process.argv.slice(2);
 const files = (only.length > 0 ? only : testFiles('test')).sort();
+// The CLI's code caches (src/launcher.ts) go to a folder of this run, not to the host's /var/cache.
+const codeCache = mkdtempSync(join(tmpdir(), 'stickyban-code-cache-'));
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${Math.max(2, availableParallelism())}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, STICKYBAN_CODE_CACHE: process.env.STICKYBAN_CODE_CACHE ?? codeCache } },
 );
+rmSync(codeCache, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -10,7 +10,7 @@ export async function showConfig(key: string, ctx: Context): Promise<void> {
     ctx.out.data(configValue(table, key));
     return;
   }
-  const { stringify } = await import('smol-toml');
+  const { stringify } = await import('../config/toml.js');
   const source = ctx.config.file === undefined ? 'no config file: the defaults' : ctx.config.file;
   ctx.out.data(`# effective configuration (${source}, then environment and flags)\n${stringify(table)}`);
 }

@@ -82,7 +82,7 @@ export async function loadConfig(
     throw new UsageError(`config file ${quote(named)} does not exist; expected a TOML file (see contrib/examples/config.toml)`);
   }
   if (existsSync(file)) {
-    const { parse } = await import('smol-toml');
+    const { parse } = await import('./toml.js');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

@@ -11,7 +11,9 @@ export function stickybanWrapper(dir: string, db: string, options: { config?: st
   const configArgs = options.config ? ` --config '${options.config}'` : '';
   // With callLog, every call appends its arguments: tests wait on that instead of sleeping.
   const log = options.callLog ? `echo "$*" >> '${options.callLog}'\n` : '';
-  writeFileSync(path, `#!/bin/sh\n${log}exec '${process.execPath}' '${CLI}' --db '${db}'${configArgs} "$@"\n`);
+  // Callers such as fail2ban or systemd may not pass the test run's environment on.
+  const cache = process.env.STICKYBAN_CODE_CACHE ? `export STICKYBAN_CODE_CACHE='${process.env.STICKYBAN_CODE_CACHE}'\n` : '';
+  writeFileSync(path, `#!/bin/sh\n${log}${cache}exec '${process.execPath}' '${CLI}' --db '${db}'${configArgs} "$@"\n`);
   chmodSync(path, 0o755);
   return path;
 }

@@ -1,0 +1,77 @@
+// The launcher's V8 code cache, with the real CLI: `config` needs neither a store nor a firewall.
+
+import assert from 'node:assert/strict';
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { runCli } from '../../helpers/cli.js';
+import { configuredStore } from '../../helpers/tmp.js';
+
+function setup(): { cache: string; run: (...args: string[]) => ReturnType<typeof runCli>; files: () => string[] } {
+  const { dir, db, config } = configuredStore('');
+  const cache = join(dir, 'cache');
+  const run = (...args: string[]) => runCli(['--db', db, '--config', config, ...args], { env: { STICKYBAN_CODE_CACHE: cache } });
+  const files = () => {
+    try {
+      return readdirSync(cache).sort();
+    } catch {
+      return [];
+    }
+  };
+  return { cache, run, files };
+}
+
+describe('code cache', () => {
+  test('a successful run leaves its verb a private cache, which later runs use as it is', async () => {
+    const { cache, run, files } = setup();
+    const first = await run('config', 'backend');
+    assert.equal(first.code, 0, first.stderr);
+    const [file, ...others] = files();
+    assert.match(file ?? '', /^config-v\d+\.\d+\.\d+-\w+-\d+-\d+-\d+\.v8$/);
+    assert.deepEqual(others, []);
+    assert.equal(statSync(cache).mode & 0o777, 0o700);
+    const written = statSync(join(cache, file!));
+    assert.equal(written.mode & 0o777, 0o600);
+    assert.ok(written.size > 10_000, `a cache of the functions run, not only the top level (${written.size} bytes)`);
+
+    const second = await run('config', 'backend');
+    assert.deepEqual([second.code, second.stdout, second.stderr], [0, first.stdout, first.stderr]);
+    const reread = statSync(join(cache, file!));
+    assert.deepEqual([reread.ino, reread.mtimeMs], [written.ino, written.mtimeMs], 'an accepted cache is not written again');
+  });
+
+  test('a broken cache, or one others may write, is not used but replaced', async () => {
+    const { cache, run, files } = setup();
+    const expected = await run('config', 'backend');
+    const file = join(cache, files()[0]!);
+    writeFileSync(file, 'not a V8 code cache');
+    const broken = await run('config', 'backend');
+    assert.deepEqual([broken.code, broken.stdout, broken.stderr], [0, expected.stdout, expected.stderr]);
+    assert.notEqual(readFileSync(file, 'utf8'), 'not a V8 code cache');
+
+    chmodSync(file, 0o666);
+    const before = statSync(file).ino;
+    const open = await run('config', 'backend');
+    assert.equal(open.code, 0, open.stderr);
+    assert.notEqual(statSync(file).ino, before, 'written anew');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+
+  test("a failed run leaves no cache; a new one removes the verb's caches of earlier builds only", async () => {
+    const { cache, run, files } = setup();
+    const failed = await run('config', 'no.such.key');
+    assert.equal(failed.code, 2, failed.stderr);
+    assert.deepEqual(files(), []);
+
+    await run('config', 'backend');
+    const current = files()[0]!;
+    const stale = 'config-v18.0.0-x64-1-2-3.v8';
+    const otherVerb = 'restore-v18.0.0-x64-1-2-3.v8';
+    writeFileSync(join(cache, stale), 'old build');
+    writeFileSync(join(cache, otherVerb), 'old build');
+    // A run that misses its cache writes one, and clears the verb's older ones on the way.
+    writeFileSync(join(cache, current), 'broken');
+    assert.equal((await run('config', 'backend')).code, 0);
+    assert.deepEqual(files(), [current, otherVerb].sort());
+  });
+});
