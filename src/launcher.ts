@@ -1,7 +1,10 @@
-#!/usr/bin/env -S node --v8-pool-size=1
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node --v8-pool-size=1
 // One V8 worker thread instead of four: a short-lived command gains nothing from more, and on a
 // small server they compete with the tools it feeds (2 cores, interleaved: ban 91 -> 84 ms,
 // restore of 10k entries 164 -> 150 ms; a million entries unchanged at 3.29 s).
+// No NODE_EXTRA_CA_CERTS: Node loads and parses the whole file it names before any script runs
+// (the Debian CA bundle: ~45 ms, more than Node's own start here), and stickyban makes no TLS
+// connection. A host that sets it for everyone (/etc/environment) would pay that on every ban.
 //
 // The installed command. It runs the CLI bundle (stickyban-main.cjs) from V8's compiled code of an
 // earlier run of the same verb, kept in /var/cache/stickyban: compiling the bundle's functions on

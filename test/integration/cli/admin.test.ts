@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
@@ -177,12 +177,6 @@ describe('admin commands', () => {
       assert.equal(result.code, 0, command);
       assert.equal(result.stdout.split('\n').length, 2, command);
     }
-  });
-
-  test('the CLI runs by itself, as installed: its shebang starts node with its flags', async () => {
-    const result = await runProcess(CLI, ['--version']);
-    assert.deepEqual([result.code, result.stdout, result.stderr], [0, '0.1.0\n', '']);
-    assert.match(readFileSync(CLI, 'utf8').split('\n')[0]!, /^#!\/usr\/bin\/env -S node --v8-pool-size=1$/);
   });
 
   test('a mistyped command or option is one line with the suggestion; a command without its subcommand prints the help, exit 2', async () => {

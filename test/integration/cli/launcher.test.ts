@@ -1,10 +1,10 @@
-// The launcher's V8 code cache, with the real CLI: `config` needs neither a store nor a firewall.
+// The launcher (dist/stickyban.cjs), with the real CLI: `config` needs neither a store nor a firewall.
 
 import assert from 'node:assert/strict';
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { runCli } from '../../helpers/cli.js';
+import { CLI, runCli, runProcess } from '../../helpers/cli.js';
 import { configuredStore } from '../../helpers/tmp.js';
 
 function setup(): { cache: string; run: (...args: string[]) => ReturnType<typeof runCli>; files: () => string[] } {
@@ -73,5 +73,24 @@ describe('code cache', () => {
     writeFileSync(join(cache, current), 'broken');
     assert.equal((await run('config', 'backend')).code, 0);
     assert.deepEqual(files(), [current, otherVerb].sort());
+  });
+});
+
+describe('shebang', () => {
+  test('the CLI runs by itself, as installed: node with its flags', async () => {
+    const result = await runProcess(CLI, ['--version']);
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, '0.1.0\n', '']);
+    assert.match(readFileSync(CLI, 'utf8').split('\n')[0]!, /^#!\/usr\/bin\/env -S -u NODE_EXTRA_CA_CERTS node --v8-pool-size=1$/);
+  });
+
+  test('runs stickyban without NODE_EXTRA_CA_CERTS, which Node would load before anything else', async () => {
+    const { db, config } = configuredStore('');
+    const env = { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem', STICKYBAN_CODE_CACHE: 'off' };
+    // Run by `node FILE`, Node loads the file named and warns that it cannot: the test can see the load.
+    const direct = await runProcess(process.execPath, [CLI, '--db', db, '--config', config, 'config', 'backend'], { env });
+    assert.match(direct.stderr, /Ignoring extra certs from `\/nonexistent\/ca\.pem`/);
+    // Run as installed, by its shebang, it never gets the variable.
+    const installed = await runProcess(CLI, ['--db', db, '--config', config, 'config', 'backend'], { env });
+    assert.deepEqual([installed.code, installed.stdout, installed.stderr], [0, 'ipset\n', '']);
   });
 });
