@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BenchNetns, CLI, median, printTable, timeRun } from './lib.js';
+import { BenchNetns, CLI, ENVIRONMENT_NOTE, median, printTable, timeRun } from './lib.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 40);
 const dir = mkdtempSync(join(tmpdir(), 'stickyban-bench-'));
@@ -30,7 +30,7 @@ try {
     }
   }
   const ratio = median(hook) / median(bare);
-  console.log(`bench/hook: ${runs} runs each, interleaved, inside a network namespace with a live ipset`);
+  console.log(`bench/hook: ${runs} runs each, interleaved, inside a network namespace with a live ipset${ENVIRONMENT_NOTE}`);
   printTable(['command', 'median ms', 'min ms', 'max ms'], [
     ['node -e 0 (baseline)', median(bare), Math.min(...bare), Math.max(...bare)],
     ['stickyban ban <ip> --jail sshd', median(hook), Math.min(...hook), Math.max(...hook)],

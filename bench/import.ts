@@ -20,7 +20,7 @@ import { importEventId } from '../src/store/ids.js';
 import { BATCH_SIZE } from '../src/import/importer.js';
 import { blockParams } from '../src/store/keys.js';
 import { Store } from '../src/store/store.js';
-import { BenchNetns, CLI, peakRssKiB, printTable } from './lib.js';
+import { BenchNetns, CLI, ENVIRONMENT_NOTE, peakRssKiB, printTable } from './lib.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const GOAL = 200_000;
@@ -127,7 +127,7 @@ try {
     `${((rate(ms) / GOAL) * 100).toFixed(0)}%`,
     peak === undefined ? '-' : `${Math.round(peak / 1024)}`,
   ];
-  console.log(`bench/import: ${LINES.toLocaleString('en-US')} lines (1 in 10 IPv6), fresh store per run, inside a network namespace, --no-apply`);
+  console.log(`bench/import: ${LINES.toLocaleString('en-US')} lines (1 in 10 IPv6), fresh store per run, inside a network namespace, --no-apply${ENVIRONMENT_NOTE}`);
   printTable(['what', 'seconds', 'lines/s', 'of goal', 'peak MiB'], [
     row('baseline: node reads + splits the file', split.ms, split.peakKiB),
     row('baseline: bare INSERT loop, same rows, address order', floorSorted),

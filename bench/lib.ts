@@ -4,6 +4,14 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * Every command is started as fail2ban and systemd start it on a server: without NODE_EXTRA_CA_CERTS,
+ * which a developer shell may set and which costs every Node start ~45 ms of CA parsing here.
+ * stickyban's shebang drops it anyway; the baselines (`node -e 0`) must start the same way.
+ */
+export const ENVIRONMENT_NOTE = process.env.NODE_EXTRA_CA_CERTS === undefined ? '' : ' (NODE_EXTRA_CA_CERTS unset for every command, as on a server)';
+delete process.env.NODE_EXTRA_CA_CERTS;
+
 /** The CLI run as installed, by its shebang (which gives node its flags), not as `node FILE`. */
 export const CLI = process.env.STICKYBAN_CLI ?? fileURLToPath(new URL('../dist/stickyban.cjs', import.meta.url));
 

@@ -15,7 +15,7 @@ import { formatIPv4, formatIPv6 } from '../src/address/format.js';
 import { uuidv7 } from '../src/store/ids.js';
 import { toStoredKey } from '../src/store/keys.js';
 import { Store } from '../src/store/store.js';
-import { BenchNetns, CLI, median, peakRssKiB, printTable } from './lib.js';
+import { BenchNetns, CLI, ENVIRONMENT_NOTE, median, peakRssKiB, printTable } from './lib.js';
 
 const sizes = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -124,7 +124,7 @@ try {
     }
     flush();
   }
-  console.log(`bench/nftables: stickyban restore --backend nftables vs bare nft -f of the same table (nft ${netns.run('nft', ['--version']).trim().split(' ')[1]}), median of ${runs} runs, inside a network namespace`);
+  console.log(`bench/nftables: stickyban restore --backend nftables vs bare nft -f of the same table (nft ${netns.run('nft', ['--version']).trim().split(' ')[1]}), median of ${runs} runs, inside a network namespace${ENVIRONMENT_NOTE}`);
   printTable(['entries v4+v6', 'case', 'restore ms', 'bare nft -f ms', 'ratio', 'restore node MiB', 'restore peak MiB', 'bare nft MiB'], rows);
   console.log('peak MiB: largest resident set of the process tree (stickyban restore: node or the nft it runs); node MiB: the node process alone');
   console.log(`goal <= 1.3x: ${ratios.join('; ')}`);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseNetwork } from '../src/address/parse.js';
 import { uuidv7 } from '../src/store/ids.js';
 import { Store } from '../src/store/store.js';
-import { BenchNetns, CLI, median, printTable, timeRun } from './lib.js';
+import { BenchNetns, CLI, ENVIRONMENT_NOTE, median, printTable, timeRun } from './lib.js';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const SAFELIST = 10_000;
@@ -95,7 +95,7 @@ for (const n of sizes) {
   }
 }
 
-console.log(`bench/restore: ipset backend, N IPv4 + N/10 IPv6 bans, ${SAFELIST} safelisted CIDRs, one network namespace per size`);
+console.log(`bench/restore: ipset backend, N IPv4 + N/10 IPv6 bans, ${SAFELIST} safelisted CIDRs, one network namespace per size${ENVIRONMENT_NOTE}`);
 printTable(
   ['N', 'entries', 'first restore ms', 'restore ms (median)', 'bare ipset restore ms', 'ratio', 'µs/entry', 'peak RSS MiB'],
   rows,
