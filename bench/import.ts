@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { formatNetwork } from '../src/address/format.js';
 import { parseNetwork } from '../src/address/parse.js';
 import { compareNetworks } from '../src/address/network.js';
-import { importEventId } from '../src/store/ids.js';
+import { importEventId } from '../src/import/event-id.js';
 import { BATCH_SIZE } from '../src/import/importer.js';
 import { blockParams } from '../src/store/keys.js';
 import { Store } from '../src/store/store.js';

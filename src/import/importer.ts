@@ -1,7 +1,7 @@
 // Turns what the parsers found into ban events and writes them in batches, one transaction each, so a
 // ban hook arriving meanwhile waits for one batch at most, never for the whole import. Every event's
 // id is derived from what identifies it (format, jail, address, and the time for fail2ban's records;
-// see importEventId in store/ids.ts): the same input imported again yields the same ids, which the store ignores, so a
+// see importEventId in import/event-id.ts): the same input imported again yields the same ids, which the store ignores, so a
 // second import adds nothing and a re-run after an interruption adds only what is missing.
 
 import { formatNetwork } from '../address/format.js';

@@ -7,7 +7,7 @@
 
 import { network4, network6, type Network4, type Network6 } from '../address/network.js';
 import type { BanEvent } from '../store/bans.js';
-import { importEventId } from '../store/ids.js';
+import { importEventId } from './event-id.js';
 import { sortBlocks, type Blocks } from './order.js';
 
 const INITIAL_CAPACITY = 4096;

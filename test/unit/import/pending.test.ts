@@ -4,7 +4,7 @@ import { formatNetwork } from '../../../src/address/format.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import { compareNetworks } from '../../../src/address/network.js';
 import { sortBlocks, type Blocks } from '../../../src/import/order.js';
-import { importEventId } from '../../../src/store/ids.js';
+import { importEventId } from '../../../src/import/event-id.js';
 import { PendingEvents, type PendingEvent } from '../../../src/import/pending.js';
 
 /** A deterministic generator, so a failure can be replayed. */
