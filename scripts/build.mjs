@@ -11,7 +11,8 @@
 // Type checking is tsc's job (npm run typecheck); esbuild only strips types.
 
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Another output folder can be given (parallel work trees building side by side).
@@ -28,8 +29,18 @@ const common = {
   logLevel: 'warning',
 };
 
+// The migrations, as src/store/migrate.ts reads them from migrations/ (a test checks they agree).
+const migrations = readdirSync('migrations')
+  .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+  .sort()
+  .map((file) => {
+    const sql = readFileSync(join('migrations', file), 'utf8');
+    return { name: file.slice(0, -'.sql'.length), sql, checksum: createHash('sha256').update(sql).digest('hex') };
+  });
+
 await build({
   ...common,
+  define: { ...common.define, STICKYBAN_MIGRATIONS: JSON.stringify(migrations) },
   entryPoints: ['src/main.ts'],
   outfile: join(outdir, 'stickyban-main.cjs'),
   // Loaded only by the commands that need them; the hook never pays for parsing them. They are

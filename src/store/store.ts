@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { makePrivateDir } from './private-dir.js';
 import { StoreError, UsageError } from '../errors.js';
-import { migrate, readMigrations } from './migrate.js';
+import { migrate, readMigrations, shippedMigrations } from './migrate.js';
 import { BanTable } from './bans.js';
 import { SafelistTable } from './safelist.js';
 import { RestoreTable } from './restores.js';
@@ -41,7 +41,7 @@ export class Store {
       const opened = db;
       retryWhileBusy(() => refuseForeign(opened, path), options.busyTimeoutMs, commitsOf(opened));
       configure(opened, options.busyTimeoutMs);
-      retryWhileBusy(() => migrate(opened, readMigrations(options.migrationsDir), path), options.busyTimeoutMs, commitsOf(opened));
+      retryWhileBusy(() => migrate(opened, options.migrationsDir === undefined ? shippedMigrations() : readMigrations(options.migrationsDir), path), options.busyTimeoutMs, commitsOf(opened));
       return new Store(opened, path, options.busyTimeoutMs);
     } catch (error) {
       db?.close();

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSyn
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { StoreError } from '../../../src/errors.js';
-import { defaultMigrationsDir } from '../../../src/store/migrate.js';
+import { defaultMigrationsDir, readMigrations } from '../../../src/store/migrate.js';
 import { Store } from '../../../src/store/store.js';
 import { runCli } from '../../helpers/cli.js';
 import { query } from '../../helpers/sqlite.js';
@@ -75,6 +75,14 @@ describe('migrations', () => {
     open(path, dir).close();
     writeFileSync(join(dir, '0001_zzz_late.sql'), 'CREATE TABLE late (x);\n');
     assert.throws(() => open(path, dir), /sorts before/);
+  });
+
+  test('the migrations built into the CLI are those of migrations/, checksums and all', async () => {
+    const db = join(tempDir(), 'cli.db');
+    const result = await runCli(['--db', db, 'import', '-', '--format', 'plain', '--no-apply'], { input: '192.0.2.7\n' });
+    assert.equal(result.code, 0, result.stderr);
+    const applied = query(db, 'SELECT name, checksum FROM schema_migrations ORDER BY name');
+    assert.deepEqual(applied, readMigrations().map(({ name, checksum }) => ({ name, checksum })));
   });
 
   test('the CLI refuses a store with a changed migration: one line, exit 1', async () => {
