@@ -1,16 +1,17 @@
 // The launcher (dist/stickyban.cjs), with the real CLI: `config` needs neither a store nor a firewall.
 
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CLI, runCli, runProcess } from '../../helpers/cli.js';
-import { configuredStore } from '../../helpers/tmp.js';
+import { configuredStore, tempDir } from '../../helpers/tmp.js';
 
-function setup(): { cache: string; run: (...args: string[]) => ReturnType<typeof runCli>; files: () => string[] } {
+function setup(cli = CLI): { cache: string; run: (...args: string[]) => ReturnType<typeof runCli>; files: () => string[] } {
   const { dir, db, config } = configuredStore('');
   const cache = join(dir, 'cache');
-  const run = (...args: string[]) => runCli(['--db', db, '--config', config, ...args], { env: { STICKYBAN_CODE_CACHE: cache } });
+  const run = (...args: string[]) =>
+    runProcess(process.execPath, [cli, '--db', db, '--config', config, ...args], { env: { STICKYBAN_CODE_CACHE: cache } });
   const files = () => {
     try {
       return readdirSync(cache).sort();
@@ -27,7 +28,7 @@ describe('code cache', () => {
     const first = await run('config', 'backend');
     assert.equal(first.code, 0, first.stderr);
     const [file, ...others] = files();
-    assert.match(file ?? '', /^config-v\d+\.\d+\.\d+-\w+-\d+-\d+-\d+\.v8$/);
+    assert.match(file ?? '', /^config-v\d+\.\d+\.\d+-\w+(-\d+){5}-[0-9a-f]{8}\.v8$/);
     assert.deepEqual(others, []);
     assert.equal(statSync(cache).mode & 0o777, 0o700);
     const written = statSync(join(cache, file!));
@@ -57,6 +58,48 @@ describe('code cache', () => {
     assert.equal(statSync(file).mode & 0o777, 0o600);
   });
 
+  test("a cache this user does not own alone is not used but replaced, and a directory others may write is not used", async () => {
+    const { cache, run, files } = setup();
+    const expected = await run('config', 'backend');
+    const file = join(cache, files()[0]!);
+    chownSync(file, 65534, 65534);
+    const foreign = await run('config', 'backend');
+    assert.deepEqual([foreign.code, foreign.stdout], [0, expected.stdout]);
+    assert.equal(statSync(file).uid, 0, 'written anew, by this user');
+
+    chmodSync(cache, 0o777);
+    writeFileSync(file, 'planted by someone else', { mode: 0o600 });
+    const open = await run('config', 'backend');
+    assert.deepEqual([open.code, open.stdout], [0, expected.stdout]);
+    assert.equal(readFileSync(file, 'utf8'), 'planted by someone else', 'neither read nor written');
+  });
+
+  test('an edit of the bundle that keeps its length and modification time is not run from the old cache', async () => {
+    // An installation of its own, whose bundle this test may change.
+    const root = tempDir();
+    const repo = join(dirname(CLI), '..');
+    mkdirSync(join(root, 'dist'));
+    for (const file of ['stickyban.cjs', 'stickyban-main.cjs']) copyFileSync(join(repo, 'dist', file), join(root, 'dist', file));
+    copyFileSync(join(repo, 'package.json'), join(root, 'package.json'));
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+    symlinkSync(join(repo, 'migrations'), join(root, 'migrations'));
+    const main = join(root, 'dist', 'stickyban-main.cjs');
+    const { run, files } = setup(join(root, 'dist', 'stickyban.cjs'));
+    assert.match((await run('config')).stdout, /^# effective configuration \(/);
+    assert.match((await run('config')).stdout, /^# effective configuration \(/);
+    const cached = files();
+
+    const { atime, mtime } = statSync(main);
+    const text = readFileSync(main, 'utf8');
+    assert.equal(text.split('# effective configuration (').length, 2);
+    writeFileSync(main, text.replace('# effective configuration (', '# EFFECTIVE configuration ('));
+    utimesSync(main, atime, mtime);
+    const edited = await run('config');
+    assert.equal(edited.code, 0, edited.stderr);
+    assert.match(edited.stdout, /^# EFFECTIVE configuration \(/);
+    assert.notDeepEqual(files(), cached, 'a cache of its own');
+  });
+
   test("a failed run leaves no cache; a new one removes the verb's caches of earlier builds only", async () => {
     const { cache, run, files } = setup();
     const failed = await run('config', 'no.such.key');
@@ -67,12 +110,18 @@ describe('code cache', () => {
     const current = files()[0]!;
     const stale = 'config-v18.0.0-x64-1-2-3.v8';
     const otherVerb = 'restore-v18.0.0-x64-1-2-3.v8';
+    const orphan = `${current}.4242.tmp`;
+    const writing = `${current}.4343.tmp`;
     writeFileSync(join(cache, stale), 'old build');
     writeFileSync(join(cache, otherVerb), 'old build');
-    // A run that misses its cache writes one, and clears the verb's older ones on the way.
+    writeFileSync(join(cache, orphan), 'left by a killed run');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(cache, orphan), hourAgo, hourAgo);
+    writeFileSync(join(cache, writing), 'another run, still writing');
+    // A run that misses its cache writes one, and clears the verb's older ones and orphans on the way.
     writeFileSync(join(cache, current), 'broken');
     assert.equal((await run('config', 'backend')).code, 0);
-    assert.deepEqual(files(), [current, otherVerb].sort());
+    assert.deepEqual(files(), [current, otherVerb, writing].sort());
   });
 });
 
