@@ -17,19 +17,12 @@ export function uuidv7(nowMs: number = Date.now()): Buffer {
 // node:crypto: its dozen modules cost the ban hook, which makes one id, ~2.7 ms. A read per id
 // would cost a million-row import ~2 µs each; they are drawn from a pool.
 const POOL_IDS = 256;
-let pool = Buffer.alloc(0);
+let pool: Buffer = Buffer.alloc(0);
 let offset = 0;
 
 function randomChunk(): Buffer {
   if (offset >= pool.length) {
-    pool = Buffer.allocUnsafe(16 * POOL_IDS);
-    const fd = openSync('/dev/urandom', 'r');
-    try {
-      // A signal can cut a read short; /dev/urandom itself never runs dry.
-      for (let filled = 0; filled < pool.length; ) filled += readSync(fd, pool, filled, pool.length - filled, null);
-    } finally {
-      closeSync(fd);
-    }
+    pool = randomPool();
     offset = 0;
   }
   offset += 16;
@@ -44,4 +37,21 @@ export function uuidText(id: Buffer): string {
 export function uuidFromText(text: string): Buffer | undefined {
   const hex = text.replace(/-/g, '');
   return /^[0-9a-f]{32}$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+}
+
+/** A pool of random bytes; nothing of it is used unless all of it was read. */
+function randomPool(): Buffer {
+  const fresh = Buffer.allocUnsafe(16 * POOL_IDS);
+  const fd = openSync('/dev/urandom', 'r');
+  try {
+    // A signal can cut a read short; /dev/urandom itself never runs dry, so nothing read is an error.
+    for (let filled = 0; filled < fresh.length; ) {
+      const read = readSync(fd, fresh, filled, fresh.length - filled, null);
+      if (read === 0) throw new Error('/dev/urandom returned no bytes');
+      filled += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return fresh;
 }
