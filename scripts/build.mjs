@@ -29,7 +29,8 @@ const common = {
   logLevel: 'warning',
 };
 
-// The migrations, as src/store/migrate.ts reads them from migrations/ (a test checks they agree).
+// The migrations, as src/store/migrate.ts reads them from migrations/ (test/integration/store/
+// migrate.test.ts checks that the CLI's are those, without reading migrations/).
 const migrations = readdirSync('migrations')
   .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
   .sort()
@@ -38,16 +39,21 @@ const migrations = readdirSync('migrations')
     return { name: file.slice(0, -'.sql'.length), sql, checksum: createHash('sha256').update(sql).digest('hex') };
   });
 
-await build({
+const main = await build({
   ...common,
-  define: { ...common.define, STICKYBAN_MIGRATIONS: JSON.stringify(migrations) },
+  // A JSON text, parsed when a store is opened: an object here would become a module of its own.
+  define: { ...common.define, STICKYBAN_MIGRATIONS: JSON.stringify(JSON.stringify(migrations)) },
   entryPoints: ['src/main.ts'],
   outfile: join(outdir, 'stickyban-main.cjs'),
-  // Loaded only by the commands that need them; the hook never pays for parsing them. They are
-  // required, never import()ed: the launcher's vm.Script has no loader for dynamic imports.
+  // Loaded only by the commands that need them; the hook never pays for parsing them.
   external: ['commander', 'cron', 'smol-toml'],
   sourcemap: 'linked',
+  metafile: true,
 });
+// The launcher runs the bundle with node:vm, which has no loader for import(): a package must be
+// reached through a module of ours (esbuild turns its static import into require()).
+const dynamic = Object.values(main.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.kind === 'dynamic-import' && entry.external));
+if (dynamic.length > 0) throw new Error(`build: import() of ${dynamic.map((entry) => entry.path).join(', ')} would fail under the launcher; import it statically from a module that is itself imported lazily`);
 
 // The shebang comes from src/launcher.ts.
 const launcher = join(outdir, 'stickyban.cjs');

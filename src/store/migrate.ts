@@ -26,14 +26,14 @@ export interface Migration {
  * that opening a store reads no migration file and loads no node:crypto (~3 ms of every ban hook).
  * Run from the sources, they are read from migrations/.
  */
-declare const STICKYBAN_MIGRATIONS: readonly Migration[] | undefined;
+declare const STICKYBAN_MIGRATIONS: string | undefined;
 
 export function shippedMigrations(): readonly Migration[] {
-  return typeof STICKYBAN_MIGRATIONS === 'undefined' ? readMigrations() : STICKYBAN_MIGRATIONS;
+  return typeof STICKYBAN_MIGRATIONS === 'undefined' ? readMigrations() : (JSON.parse(STICKYBAN_MIGRATIONS) as Migration[]);
 }
 
 export function readMigrations(dir: string = defaultMigrationsDir()): Migration[] {
-  // Loaded here, not at the top: the bundle's stores never get this far.
+  // Loaded here, not at the top: in the bundle only a store opened with other migrations gets here.
   const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return readdirSync(dir)
     .filter((file) => FILE_NAME.test(file))

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { StoreError } from '../../../src/errors.js';
 import { defaultMigrationsDir, readMigrations } from '../../../src/store/migrate.js';
 import { Store } from '../../../src/store/store.js';
-import { runCli } from '../../helpers/cli.js';
+import { CLI, runCli, runProcess } from '../../helpers/cli.js';
 import { query } from '../../helpers/sqlite.js';
 import { banEvent } from '../../helpers/seed.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -78,8 +78,16 @@ describe('migrations', () => {
   });
 
   test('the migrations built into the CLI are those of migrations/, checksums and all', async () => {
-    const db = join(tempDir(), 'cli.db');
-    const result = await runCli(['--db', db, 'import', '-', '--format', 'plain', '--no-apply'], { input: '192.0.2.7\n' });
+    const dir = tempDir();
+    const db = join(dir, 'cli.db');
+    // The CLI must not read them: it is run with a preload that makes any listing of migrations/ fail.
+    const preload = join(dir, 'no-migrations-dir.cjs');
+    writeFileSync(
+      preload,
+      "const fs = require('node:fs'); const list = fs.readdirSync;\n" +
+        "fs.readdirSync = (path, ...rest) => { if (String(path).endsWith('/migrations')) throw new Error('read migrations/'); return list(path, ...rest); };\n",
+    );
+    const result = await runProcess(process.execPath, ['--require', preload, CLI, '--db', db, 'import', '-', '--format', 'plain', '--no-apply'], { input: '192.0.2.7\n' });
     assert.equal(result.code, 0, result.stderr);
     const applied = query(db, 'SELECT name, checksum FROM schema_migrations ORDER BY name');
     assert.deepEqual(applied, readMigrations().map(({ name, checksum }) => ({ name, checksum })));
