@@ -41,7 +41,8 @@ export class Store {
       const opened = db;
       retryWhileBusy(() => refuseForeign(opened, path), options.busyTimeoutMs, commitsOf(opened));
       configure(opened, options.busyTimeoutMs);
-      retryWhileBusy(() => migrate(opened, options.migrationsDir === undefined ? shippedMigrations() : readMigrations(options.migrationsDir), path), options.busyTimeoutMs, commitsOf(opened));
+      const migrations = options.migrationsDir === undefined ? shippedMigrations() : readMigrations(options.migrationsDir);
+      retryWhileBusy(() => migrate(opened, migrations, path), options.busyTimeoutMs, commitsOf(opened));
       return new Store(opened, path, options.busyTimeoutMs);
     } catch (error) {
       db?.close();
