@@ -101,7 +101,7 @@ function policyParams(policy: Policy, now: number): Record<string, unknown> {
 }
 
 /** Rows per INSERT statement of insertMany: 600 parameters, far below SQLite's limit of 32766. */
-const ROWS_PER_INSERT = 50;
+export const ROWS_PER_INSERT = 50;
 const EVENT_COLUMNS = 12;
 
 /** INSERT OR IGNORE of `rows` events: an event whose uuid is stored already is skipped. */
