@@ -113,7 +113,7 @@ export class Importer {
    * Writes the waiting events in block order, one transaction per settings.batchSize events, and
    * tells `progress` how many of them are written after each.
    */
-  writeTo(store: Store, progress: (written: number, total: number) => void = () => undefined): void {
+  writeTo(store: Store, progress: (written: number, total: number) => void): void {
     const total = this.pending.length;
     let written = 0;
     for (const batch of this.pending.drain(this.settings.batchSize)) {

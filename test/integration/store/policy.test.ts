@@ -49,15 +49,7 @@ function seeded(): string {
   const db = tempDb();
   seedBans(
     db,
-    EVENTS.map((event) => ({
-      address: event.address,
-      bannedAt: NOW - event.daysAgo * DAY,
-      ...(event.jail ? { jail: event.jail } : {}),
-      ...(event.source ? { source: event.source } : {}),
-      ...(event.bantime !== undefined ? { bantime: event.bantime } : {}),
-      ...(event.restored ? { restored: true } : {}),
-      ...(event.lifted ? { liftedAt: NOW } : {}),
-    })),
+    EVENTS.map(({ daysAgo, lifted, ...rest }) => ({ ...rest, bannedAt: NOW - daysAgo * DAY, liftedAt: lifted ? NOW : undefined })),
   );
   return db;
 }
