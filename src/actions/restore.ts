@@ -56,18 +56,17 @@ export async function restoreLive(
     let plan: PlanStream | undefined;
     const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)));
     if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
-    const first = await catchUp(store, config, now, backend, maxId);
-    let caughtUp = first.changed;
     const durationMs = Math.round(performance.now() - started);
+    // Recorded before the catch-up: a hook reads the record after its commit to find the live
+    // backend, so one that still took the backend before this one committed its ban earlier, and
+    // the catch-up below sees that ban.
     if (trigger !== undefined) {
       store.write(() =>
         store.restores.record({ started_at: now, duration_ms: durationMs, backend: backend.name, entries4: report.v4, entries6: report.v6, trigger }),
       );
     }
+    const caughtUp = await catchUp(store, config, now, backend, maxId);
     const retired = retire && before.length > 0 ? await retire(before) : [];
-    // A hook that committed after that catch-up but before the record above still took the old
-    // backend for the live one, and its add went to a set retired since: catch up on those too.
-    if (retired.length > 0) caughtUp += (await catchUp(store, config, now, backend, first.until)).changed;
     return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
   });
 }
@@ -84,10 +83,9 @@ export function deltaSince(store: Store, config: Config, now: number, since: num
 /**
  * Applies, in a few rounds, the live change of the bans recorded after event `loaded`, for a live
  * set brought to the store as of `loaded`: what a hook's own live add may have missed while the
- * set was rebuilt or pruned under it. Returns the entries added or removed, and the event the live
- * set is now brought to.
+ * set was rebuilt or pruned under it. Returns the entries added or removed.
  */
-export async function catchUp(store: Store, config: Config, now: number, backend: FirewallBackend, loaded: number): Promise<{ changed: number; until: number }> {
+export async function catchUp(store: Store, config: Config, now: number, backend: FirewallBackend, loaded: number): Promise<number> {
   let since = loaded;
   let changed = 0;
   for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
@@ -102,5 +100,5 @@ export async function catchUp(store: Store, config: Config, now: number, backend
     }
     since = until;
   }
-  return { changed, until: since };
+  return changed;
 }
