@@ -11,9 +11,9 @@
 // Type checking is tsc's job (npm run typecheck); esbuild only strips types.
 
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { tsImport } from 'tsx/esm/api';
 
 // Another output folder can be given (parallel work trees building side by side).
 const outdir = process.argv[2] ?? 'dist';
@@ -29,15 +29,9 @@ const common = {
   logLevel: 'warning',
 };
 
-// The migrations, as src/store/migrate.ts reads them from migrations/ (test/integration/store/
-// migrate.test.ts checks that the CLI's are those, without reading migrations/).
-const migrations = readdirSync('migrations')
-  .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
-  .sort()
-  .map((file) => {
-    const sql = readFileSync(join('migrations', file), 'utf8');
-    return { name: file.slice(0, -'.sql'.length), sql, checksum: createHash('sha256').update(sql).digest('hex') };
-  });
+// The migrations, read by the function that reads them when run from the sources.
+const { readMigrations } = await tsImport('../src/store/migrate.ts', import.meta.url);
+const migrations = readMigrations();
 
 const main = await build({
   ...common,
