@@ -7,7 +7,7 @@ import { OperationalError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend, LiveCheck, PresenceHints } from '../firewall/backend.js';
 import type { Retirer } from '../firewall/select.js';
-import { streamPlan } from './plan-store.js';
+import { streamFamilyPlan } from './plan-store.js';
 import type { Store } from '../store/store.js';
 import { restoreLive, type RestoreResult } from './restore.js';
 
@@ -19,11 +19,7 @@ export interface HealResult {
 
 export async function healLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string, retire?: Retirer): Promise<HealResult> {
   const hints: PresenceHints = {
-    firstPlanned: () =>
-      store.read(() => {
-        const plan = streamPlan(store, config, clock());
-        return { v4: first(plan.v4.entries), v6: first(plan.v6.entries) };
-      }),
+    firstPlanned: (family) => store.read(() => first(streamFamilyPlan(store, config, clock(), family).entries)),
   };
   const problems = (await backend.presence(hints)).filter((check) => !check.ok);
   if (problems.length === 0) return { problems };

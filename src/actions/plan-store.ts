@@ -19,22 +19,27 @@ export function planStore(store: Store, config: Config, now: number): Plan {
  * The plan as a stream, for restore: blocks are read from the store while the backend loads them.
  */
 export function streamPlan(store: Store, config: Config, now: number): PlanStream {
+  return { v4: streamFamilyPlan(store, config, now, 4), v6: streamFamilyPlan(store, config, now, 6) };
+}
+
+/** One family of streamPlan (self-heal asks whether a family plans anything at all). */
+export function streamFamilyPlan(store: Store, config: Config, now: number, family: 4): FamilyPlanStream<number>;
+export function streamFamilyPlan(store: Store, config: Config, now: number, family: 6): FamilyPlanStream<bigint>;
+export function streamFamilyPlan(store: Store, config: Config, now: number, family: Family): FamilyPlanStream<number | bigint>;
+export function streamFamilyPlan(store: Store, config: Config, now: number, family: Family): FamilyPlanStream<number | bigint> {
+  const space = (family === 4 ? V4 : V6) as KeySpace<number | bigint>;
+  const bans = (streamed: boolean) => store.bans.qualifying(family, config.policy, now, streamed);
+  const safelist = safelistOf<number | bigint>(store, config, family);
   // No family has more blocks than the store has events (the likely size), and a safelist range
   // cuts at most 2 × bits extra pieces out of the block around it (the bound).
   const events = store.bans.maxId();
-  const family = <K extends number | bigint>(space: KeySpace<K>, bans: (streamed: boolean) => Iterable<Cidr<K>>, safelist: Range<K>[]): FamilyPlanStream<K> => {
-    const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
-    return {
-      entries: planEntries(space, bans(true), safelist, stats),
-      sizeHint: events,
-      sizeBound: events + 2 * space.bits * safelist.length,
-      stats,
-      collect: () => planFamily(space, bans(false), safelist),
-    };
-  };
+  const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
   return {
-    v4: family(V4, (streamed) => store.bans.qualifying(4, config.policy, now, streamed), safelistOf<number>(store, config, 4)),
-    v6: family(V6, (streamed) => store.bans.qualifying(6, config.policy, now, streamed), safelistOf<bigint>(store, config, 6)),
+    entries: planEntries(space, bans(true), safelist, stats),
+    sizeHint: events,
+    sizeBound: events + 2 * space.bits * safelist.length,
+    stats,
+    collect: () => planFamily(space, bans(false), safelist),
   };
 }
 

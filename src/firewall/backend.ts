@@ -1,7 +1,7 @@
 // The one interface `restore`, the hook and the admin commands talk to. None of them knows which
 // firewall is underneath; each implementation lives in its own file.
 
-import type { Cidr } from '../address/network.js';
+import type { Cidr, Family } from '../address/network.js';
 import type { BackendName } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
 import type { PlanStream } from '../plan/plan.js';
@@ -23,8 +23,8 @@ export interface UpdateReport {
 
 /** What self-heal can tell a backend whose containers cannot show what is missing (routes, emptied sets). */
 export interface PresenceHints {
-  /** The first planned entry of each family, read from the store when asked. */
-  firstPlanned(): { readonly v4: Cidr<number> | undefined; readonly v6: Cidr<bigint> | undefined };
+  /** The first planned entry of a family, read from the store when asked. */
+  firstPlanned(family: Family): Cidr<number | bigint> | undefined;
 }
 
 /** One thing a backend needs in place, as doctor reports it and the daemon's self-heal checks it. */
@@ -63,7 +63,7 @@ export interface FirewallBackend {
    * without a container (routes) looks for the first planned entry of each family instead, and
    * one whose set is empty asks whether the store plans anything for it.
    */
-  presence(hints?: PresenceHints): Promise<LiveCheck[]>;
+  presence(hints: PresenceHints): Promise<LiveCheck[]>;
   /** Reads everything in place, entry counts too, without changing anything (doctor). */
   inspect(): Promise<Inspection>;
   /**

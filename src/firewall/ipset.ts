@@ -91,13 +91,12 @@ export class IpsetBackend implements FirewallBackend {
    * An `ipset flush` leaves a set in place but empty; the header's count shows that for free, and
    * only then is the store asked whether it plans anything for that family.
    */
-  async presence(hints?: PresenceHints): Promise<LiveCheck[]> {
+  async presence(hints: PresenceHints): Promise<LiveCheck[]> {
     const { checks, entries } = await this.inspect();
-    const empty = ([4, 6] as const).filter((family) => entries[family === 4 ? 'v4' : 'v6'] === 0);
-    if (empty.length === 0 || !hints) return checks;
-    const planned = hints.firstPlanned();
-    for (const family of empty) {
-      if ((family === 4 ? planned.v4 : planned.v6) !== undefined) checks.push({ what: `ipset ${this.setName(family)}`, ok: false, problem: 'is empty, but the store plans entries' });
+    for (const family of [4, 6] as const) {
+      if (entries[family === 4 ? 'v4' : 'v6'] === 0 && hints.firstPlanned(family) !== undefined) {
+        checks.push({ what: `ipset ${this.setName(family)}`, ok: false, problem: 'is empty, but the store plans entries' });
+      }
     }
     return checks;
   }

@@ -57,11 +57,10 @@ export class RouteBackend implements FirewallBackend {
    * admin's more specific route can win it) are our routes listed, and the family counts as
    * missing when none is left. Single routes deleted by hand are the scheduled resync's to repair.
    */
-  async presence(hints?: PresenceHints): Promise<LiveCheck[]> {
-    if (!hints) return [];
-    const planned = hints.firstPlanned();
+  async presence(hints: PresenceHints): Promise<LiveCheck[]> {
     const checks: LiveCheck[] = [];
-    for (const [family, entry] of [[4, planned.v4], [6, planned.v6]] as const) {
+    for (const family of [4, 6] as const) {
+      const entry = hints.firstPlanned(family);
       if (entry === undefined) continue;
       const address = formatAddress(family, entry.first);
       const what = `IPv${family} blackhole routes with metric ${this.settings.metric}`;
