@@ -21,7 +21,7 @@ const TEMP_PREFIX = 'stickyban-nft-';
  */
 function removeLeftovers(): void {
   for (const name of readdirSync(tmpdir())) {
-    const pid = Number(/^stickyban-nft-(\d+)-/.exec(name)?.[1]);
+    const pid = name.startsWith(TEMP_PREFIX) ? Number(/^(\d+)-/.exec(name.slice(TEMP_PREFIX.length))?.[1]) : NaN;
     if (pid > 0 && pid !== process.pid && !isRunning(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
