@@ -44,9 +44,8 @@ export function schedule(setting: ScheduleSetting, onTick: () => void): Schedule
   };
 }
 
-/** What is wrong with the setting, or undefined. */
+/** What is wrong with a setting that is not off, or undefined. */
 export function cronProblem(setting: ScheduleSetting): string | undefined {
-  if (isOff(setting)) return undefined;
   const check = validateCronExpression(setting.expression);
   if (check.valid) return undefined;
   const off = setting.mayBeOff ? ', or "" for never' : '';
