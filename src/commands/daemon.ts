@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createContext, type Context } from '../cli/context.js';
 import type { GlobalOptions } from '../cli/options.js';
@@ -62,10 +62,11 @@ function checkedMetricsFile(path: string | undefined, what: string): string | un
   if (path === undefined) return undefined;
   if (path === '') throw new UsageError(`invalid ${what} "": expected a file path`);
   const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: directory ${dir} does not exist`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: it is a directory; expected a file path`);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: directory ${dir} does not exist`);
+  const existing = statSync(path, { throwIfNoEntry: false });
+  if (existing?.isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: it is a directory; expected a file path`);
   // Written by renaming a temporary file over it: a device or a pipe there would be replaced.
-  if (existsSync(path) && !statSync(path).isFile()) throw new UsageError(`invalid ${what} ${quote(path)}: it is not a regular file; expected a file path`);
+  if (existing && !existing.isFile()) throw new UsageError(`invalid ${what} ${quote(path)}: it is not a regular file; expected a file path`);
   return path;
 }
 
