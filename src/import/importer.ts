@@ -84,8 +84,9 @@ export class Importer {
     private readonly settings: ImportSettings,
     private readonly collect: boolean,
   ) {
-    this.keyPrefix = `import:${settings.format}\n`;
-    this.pending = new PendingEvents(settings.origin, `import:${settings.format}`);
+    const source = `import:${settings.format}`;
+    this.keyPrefix = `${source}\n`;
+    this.pending = new PendingEvents(settings.origin, source);
   }
 
   /** Events waiting to be written; write them once this reaches settings.windowSize. */

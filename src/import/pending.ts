@@ -72,6 +72,19 @@ class NumberColumn extends Column<number> {
   }
 }
 
+class FlagColumn extends Column<boolean> {
+  private values = new Uint8Array(0);
+  grow(capacity: number): void {
+    this.values = grown(this.values, capacity);
+  }
+  protected store(n: number, value: boolean): void {
+    this.values[n] = value ? 1 : 0;
+  }
+  protected load(n: number): boolean {
+    return this.values[n] === 1;
+  }
+}
+
 class ValueColumn<V> extends Column<V> {
   private values: V[] = [];
   private previous: V | undefined;
@@ -133,7 +146,7 @@ export class PendingEvents {
   private readonly reasons = new ValueColumn<string | null>();
   private readonly bannedAt = new NumberColumn();
   private readonly bantime = new NumberColumn();
-  private readonly restored = new NumberColumn();
+  private readonly restored = new FlagColumn();
   private readonly v4 = new FamilyBlocks(1);
   private readonly v6 = new FamilyBlocks(4);
 
@@ -154,7 +167,7 @@ export class PendingEvents {
     this.reasons.set(n, event.reason);
     this.bannedAt.set(n, event.bannedAt);
     this.bantime.set(n, event.bantime ?? UNKNOWN);
-    this.restored.set(n, event.restored ? 1 : 0);
+    this.restored.set(n, event.restored);
     const network = event.network;
     if (network.family === 4) {
       const at = this.v4.add(network.prefix, n);
@@ -212,7 +225,7 @@ export class PendingEvents {
       bantime: Number.isNaN(bantime) ? null : bantime,
       source: this.source,
       reason: this.reasons.get(n),
-      restored: this.restored.get(n) === 1,
+      restored: this.restored.get(n),
     };
   }
 
