@@ -1,7 +1,7 @@
 // How a block's numbers are stored: IPv4 as an INTEGER (bound as a bigint, since better-sqlite3 binds
 // JS numbers as REAL and an ANY column would keep them that way), IPv6 as a 16-byte big-endian BLOB.
 
-import { networkOf, type Cidr, type Family, type Network } from '../address/network.js';
+import { type Cidr, type Family, type Network } from '../address/network.js';
 
 export type StoredKey = bigint | Buffer;
 
@@ -35,11 +35,12 @@ export function blockParams(network: Network): { family: Family; first: StoredKe
 /**
  * SQL that packs a stored block into one value. Reading one column per row is several times faster
  * than two with better-sqlite3 (no array per row), which matters when restore reads a million blocks.
- * IPv4: first * 64 + log2(size), exact in a double (38 bits). IPv6: the 32 bytes of first and last
- * (|| would make text of them, hence the detour through hex).
+ * IPv4: first * 64 + log2(size), exact in a double (38 bits). IPv6: first and last as 64 hex digits,
+ * text because better-sqlite3 makes a Buffer of each BLOB it returns, which costs several times more
+ * (10k blocks: 12 against 4 ms).
  */
 export function packedBlockSql(family: Family): string {
-  return family === 4 ? 'first * 64 + CAST(log2(last - first + 1) AS INTEGER)' : 'unhex(hex(first) || hex(last))';
+  return family === 4 ? 'first * 64 + CAST(log2(last - first + 1) AS INTEGER)' : 'hex(first) || hex(last)';
 }
 
 /**
@@ -53,7 +54,7 @@ export function unpackBlocks(family: Family, packed: readonly unknown[]): Cidr<n
 export function unpackBlocks(family: Family, packed: readonly unknown[]): Cidr<number | bigint>[] {
   const blocks: Cidr<number | bigint>[] = new Array(packed.length);
   if (family === 4) for (let i = 0; i < packed.length; i++) blocks[i] = unpack4(packed[i] as number);
-  else for (let i = 0; i < packed.length; i++) blocks[i] = unpack6(packed[i] as Buffer);
+  else for (let i = 0; i < packed.length; i++) blocks[i] = unpack6(packed[i] as string);
   return blocks;
 }
 
@@ -63,6 +64,15 @@ function unpack4(value: number): Cidr<number> {
   return { first, last: first + 2 ** hostBits - 1, prefix: 32 - hostBits };
 }
 
-function unpack6(value: Buffer): Cidr<bigint> {
-  return networkOf(6, (value.readBigUInt64BE(0) << 64n) | value.readBigUInt64BE(8), (value.readBigUInt64BE(16) << 64n) | value.readBigUInt64BE(24)) as Cidr<bigint>;
+/**
+ * A block's prefix is where the hex digits of first and last part: the bits after it are all 0 in
+ * first and all 1 in last, so the first digit that differs holds its last few bits.
+ */
+function unpack6(hex: string): Cidr<bigint> {
+  const first = BigInt(`0x${hex.slice(0, 32)}`);
+  let digit = 0;
+  while (digit < 32 && hex.charCodeAt(digit) === hex.charCodeAt(32 + digit)) digit++;
+  if (digit === 32) return { first, last: first, prefix: 128 };
+  const differing = parseInt(hex[digit]!, 16) ^ parseInt(hex[32 + digit]!, 16);
+  return { first, last: BigInt(`0x${hex.slice(32)}`), prefix: digit * 4 + Math.clz32(differing) - 28 };
 }
