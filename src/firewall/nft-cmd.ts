@@ -51,7 +51,7 @@ export class Nft {
    * /dev/stdin cannot be opened on the socket Node gives a child as stdin, so it goes through a
    * private temporary file.
    */
-  async loadJson(script: Iterable<string>, context: string): Promise<void> {
+  async loadJson(script: readonly Uint8Array[], context: string): Promise<void> {
     removeLeftovers();
     const dir = mkdtempSync(join(tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
     const file = join(dir, 'table.json');

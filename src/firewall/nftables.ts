@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import { OperationalError, ToolError } from '../errors.js';
 import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
-import { collect, type PlanStream } from '../plan/plan.js';
+import type { PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { checkPresence, checkTable } from './nft-check.js';
 import { Nft, NFT_ABSENT } from './nft-cmd.js';
@@ -41,11 +41,11 @@ export class NftablesBackend implements FirewallBackend {
 
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
     const exists = awaitLater(this.exists());
-    // Needs every entry at once (nft counts and splits them per set).
-    const plan = collect(makePlan());
+    // nft reads its whole input before it starts, so the plan is written out in full first.
+    const script = nftJsonScript(makePlan(), this.settings);
     const existed = await exists;
-    await this.nft.loadJson(nftJsonScript(plan, this.settings), `loading nftables table ${this.table}`);
-    return { v4: plan.v4.entries.length, v6: plan.v6.entries.length, notes: existed ? [] : [`created nftables table ${this.table}`] };
+    await this.nft.loadJson(script.buffers, `loading nftables table ${this.table}`);
+    return { v4: script.entries[4], v6: script.entries[6], notes: existed ? [] : [`created nftables table ${this.table}`] };
   }
 
   /**

@@ -50,6 +50,12 @@ export interface PlanStream {
   readonly v6: FamilyPlanStream<bigint>;
 }
 
+/** What a plan and a plan stream have in common: each family's entries, in order. */
+export interface PlanEntries {
+  readonly v4: { readonly entries: Iterable<Cidr<number>> };
+  readonly v6: { readonly entries: Iterable<Cidr<bigint>> };
+}
+
 /** The whole plan of a stream, for backends that need every entry at once. */
 export function collect(plan: PlanStream): Plan {
   return { v4: plan.v4.collect(), v6: plan.v6.collect() };
