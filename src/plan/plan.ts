@@ -84,14 +84,23 @@ export function* planEntries<K extends number | bigint>(
   let s = 0; // first safelist range that may still meet a block
   let outer: Cidr<K> | undefined;
 
-  /** Cuts one outermost block around the safelist into `pieces`. */
-  const cut = (block: Cidr<K>): void => {
-    stats.banned++;
+  /** Whether the safelist meets one outermost block (the ranges before it are passed for good). */
+  const meetsSafelist = (block: Cidr<K>): boolean => {
     while (s < safe.length && safe[s]!.last < block.first) s++;
-    if (s === safe.length || safe[s]!.first > block.last) {
-      pieces.push(block);
-      return;
-    }
+    return s < safe.length && safe[s]!.first <= block.last;
+  };
+
+  /** An outermost block the safelist does not meet: it stays whole. */
+  const whole = (block: Cidr<K>): Cidr<K> => {
+    stats.banned++;
+    stats.planned++;
+    return block;
+  };
+
+  /** The pieces of an outermost block that the safelist meets. */
+  const cut = (block: Cidr<K>): Cidr<K>[] => {
+    stats.banned++;
+    pieces.length = 0;
     let cursor = block.first;
     let covered = false;
     for (let i = s; i < safe.length && safe[i]!.first <= block.last; i++) {
@@ -106,8 +115,11 @@ export function* planEntries<K extends number | bigint>(
     if (!covered) space.cover(cursor, block.last, pieces);
     if (pieces.length === 0) stats.dropped++;
     else stats.split++;
+    stats.planned += pieces.length;
+    return pieces;
   };
 
+  // Most blocks stay whole, and are yielded without an array in between.
   for (const block of bans) {
     if (outer !== undefined) {
       if (block.first < outer.first) throw new Error('planner input is not sorted by first address');
@@ -116,19 +128,14 @@ export function* planEntries<K extends number | bigint>(
         if (block.last > outer.last) outer = block;
         continue;
       }
-      cut(outer);
-      stats.planned += pieces.length;
-      // Most blocks stay whole: one piece, yielded without an array iterator.
-      if (pieces.length === 1) yield pieces[0]!;
-      else yield* pieces;
-      pieces.length = 0;
+      if (meetsSafelist(outer)) yield* cut(outer);
+      else yield whole(outer);
     }
     outer = block;
   }
   if (outer !== undefined) {
-    cut(outer);
-    stats.planned += pieces.length;
-    yield* pieces;
+    if (meetsSafelist(outer)) yield* cut(outer);
+    else yield whole(outer);
   }
 }
 

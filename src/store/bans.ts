@@ -193,7 +193,8 @@ export class BanTable {
       let after = BEFORE_EVERY_KEY[family];
       for (;;) {
         const rows = unpackBlocks(family, page.all({ ...params, ...after }));
-        yield* rows;
+        // An index loop, not yield*: no array iterator to step through per block.
+        for (let i = 0; i < rows.length; i++) yield rows[i]!;
         if (rows.length < PAGE_ROWS) return;
         const last = rows[rows.length - 1]!;
         after = { afterFirst: toStoredKey(family, last.first), afterLast: toStoredKey(family, last.last) };
