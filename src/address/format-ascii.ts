@@ -8,7 +8,6 @@ export const IPV6_TEXT_MAX = 39;
 
 const DOT = 0x2e;
 const COLON = 0x3a;
-const ZERO = 0x30;
 
 /** The decimal digits of 0..255, four bytes each: the count, then the digits. */
 const OCTETS = new Uint8Array(256 * 4);
@@ -38,49 +37,54 @@ function writeOctet(out: Uint8Array, at: number, octet: number): number {
   return at;
 }
 
+const HEX_DIGITS = new Uint8Array([...'0123456789abcdef'].map((digit) => digit.charCodeAt(0)));
+/** The groups of the address being written (one at a time: this is single-threaded). */
+const groups = new Uint16Array(8);
+
 /**
  * Writes the RFC 5952 text of `value` at `at` and returns the offset after it. One hex string of the
- * whole value is the only thing allocated; groups are read from its character codes.
+ * whole value is the only thing allocated.
  */
 export function writeIPv6(out: Uint8Array, at: number, value: bigint): number {
   const hex = value.toString(16);
-  const pad = 32 - hex.length; // the leading zero digits toString leaves out
+  groups.fill(0);
+  // toString leaves out leading zero digits, which add nothing to a group.
+  for (let i = 0, digit = 32 - hex.length; i < hex.length; i++, digit++) {
+    const code = hex.charCodeAt(i);
+    groups[digit >> 2] = (groups[digit >> 2]! << 4) | (code <= 0x39 ? code - 0x30 : code - 0x57);
+  }
   // The longest run (≥ 2) of zero groups becomes "::", the first one on a tie.
   let bestStart = -1;
   let bestLength = 1;
   for (let group = 0; group < 8; ) {
-    if (!isZeroGroup(hex, pad, group)) {
+    if (groups[group] !== 0) {
       group++;
       continue;
     }
     let end = group + 1;
-    while (end < 8 && isZeroGroup(hex, pad, end)) end++;
+    while (end < 8 && groups[end] === 0) end++;
     if (end - group > bestLength) {
       bestStart = group;
       bestLength = end - group;
     }
     group = end;
   }
-  if (bestStart === -1) return writeGroups(out, at, hex, pad, 0, 8);
-  at = writeGroups(out, at, hex, pad, 0, bestStart);
+  if (bestStart === -1) return writeGroups(out, at, 0, 8);
+  at = writeGroups(out, at, 0, bestStart);
   out[at++] = COLON;
   out[at++] = COLON;
-  return writeGroups(out, at, hex, pad, bestStart + bestLength, 8);
+  return writeGroups(out, at, bestStart + bestLength, 8);
 }
 
-function isZeroGroup(hex: string, pad: number, group: number): boolean {
-  for (let digit = group * 4; digit < group * 4 + 4; digit++) if (digit >= pad && hex.charCodeAt(digit - pad) !== ZERO) return false;
-  return true;
-}
-
-/** Groups [from, to) joined by colons, each without its leading zeros. */
-function writeGroups(out: Uint8Array, at: number, hex: string, pad: number, from: number, to: number): number {
+/** Groups [from, to) joined by colons, each in hex without leading zeros. */
+function writeGroups(out: Uint8Array, at: number, from: number, to: number): number {
   for (let group = from; group < to; group++) {
     if (group > from) out[at++] = COLON;
-    let digit = group * 4;
-    const end = digit + 4;
-    while (digit < end - 1 && (digit < pad || hex.charCodeAt(digit - pad) === ZERO)) digit++;
-    for (; digit < end; digit++) out[at++] = digit < pad ? ZERO : hex.charCodeAt(digit - pad);
+    const value = groups[group]!;
+    if (value >= 0x1000) out[at++] = HEX_DIGITS[value >> 12]!;
+    if (value >= 0x100) out[at++] = HEX_DIGITS[(value >> 8) & 15]!;
+    if (value >= 0x10) out[at++] = HEX_DIGITS[(value >> 4) & 15]!;
+    out[at++] = HEX_DIGITS[value & 15]!;
   }
   return at;
 }

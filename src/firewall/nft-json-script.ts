@@ -7,6 +7,7 @@
 import type { Cidr, Family } from '../address/network.js';
 import type { Config } from '../config/config.js';
 import type { PlanEntries } from '../plan/plan.js';
+import { IPV4_TEXT_MAX, IPV6_TEXT_MAX, writeIPv4, writeIPv6 } from '../address/format-ascii.js';
 import { AsciiChunks } from './ascii-chunks.js';
 import { hostsSize, NFT_CHAIN, NFT_SETS } from './nft-script.js';
 
@@ -69,18 +70,22 @@ function elements(family: Family, entries: Iterable<Cidr<number | bigint>>): Fam
   const hosts = { text: new AsciiChunks(), count: 0 };
   const blocks = { text: new AsciiChunks(), count: 0 };
   const full = family === 4 ? 32 : 128;
-  const address = (out: AsciiChunks, value: number | bigint): void => (family === 4 ? out.ipv4(value as number) : out.ipv6(value as bigint));
+  const room = family === 4 ? IPV4_TEXT_MAX : IPV6_TEXT_MAX;
+  const address = (buffer: Buffer, at: number, value: number | bigint): number => (family === 4 ? writeIPv4(buffer, at, value as number) : writeIPv6(buffer, at, value as bigint));
   for (const cidr of entries) {
     if (cidr.prefix === full) {
       const out = hosts.text;
-      if (hosts.count++ > 0) out.byte(COMMA);
-      out.byte(QUOTE);
-      address(out, cidr.first);
-      out.byte(QUOTE);
+      const buffer = out.reserve(room + 3);
+      let at = out.at;
+      if (hosts.count++ > 0) buffer[at++] = COMMA;
+      buffer[at++] = QUOTE;
+      at = address(buffer, at, cidr.first);
+      buffer[at++] = QUOTE;
+      out.at = at;
     } else {
       const out = blocks.text;
       out.text(blocks.count++ > 0 ? ',{"prefix":{"addr":"' : '{"prefix":{"addr":"');
-      address(out, cidr.first);
+      out.at = address(out.reserve(room), out.at, cidr.first);
       out.text(`","len":${cidr.prefix}}}`);
     }
   }
