@@ -31,8 +31,12 @@ export function nftJsonScript(plan: PlanEntries, settings: Config['nftables']): 
   const buffers: Buffer[] = [];
   const text = (json: string): void => void buffers.push(Buffer.from(json, 'latin1'));
   text(`{"nftables":[${[{ add: { table } }, { delete: { table } }, { add: { table } }].map((command) => JSON.stringify(command)).join(',')}`);
-  const v4 = elements(4, plan.v4.entries);
+  // IPv6 first. The functions both families go through (store pages, planner, elements) are
+  // optimized for the key type they meet first, and the other family's entries make them deoptimize
+  // and optimize again. 100k IPv4 entries after IPv6 absorb that; 10k IPv6 entries after IPv4 did
+  // not (IPv6 38 -> 24 ms, IPv4 unchanged at 64 ms).
   const v6 = elements(6, plan.v6.entries);
+  const v4 = elements(4, plan.v4.entries);
   for (const [family, sets] of [[4, v4], [6, v6]] as const) {
     const { hosts, blocks, type } = NFT_SETS[family];
     const setCommand = (definition: object, elements: FamilyElements['hosts']): void => {
