@@ -24,7 +24,9 @@ export class AsciiChunks {
 
   /** `text` must be ASCII (it is written as Latin-1, one byte per character). */
   text(text: string): void {
-    this.at += this.reserve(text.length).write(text, this.at, 'latin1');
+    // Reserve first: it may start a new buffer, which moves `at` back to 0.
+    const buffer = this.reserve(text.length);
+    this.at += buffer.write(text, this.at, 'latin1');
   }
 
   /** The text so far, as buffers to write in order. */

@@ -46,10 +46,10 @@ describe('nftJsonScript', () => {
   });
 
   test('a large plan is written across many buffers and stays valid JSON with every element once, in order', () => {
-    const bans = Array.from({ length: 30_000 }, (_, i) => ({ first: 0xc0000000 + i * 3, last: 0xc0000000 + i * 3 + (i % 7 === 6 ? 1 : 0), prefix: i % 7 === 6 ? 31 : 32 }));
+    const bans = Array.from({ length: 30_000 }, (_, i) => ({ first: 0xc0000000 + i * 4, last: 0xc0000000 + i * 4 + (i % 3 === 2 ? 1 : 0), prefix: i % 3 === 2 ? 31 : 32 }));
     const v6 = Array.from({ length: 5_000 }, (_, i) => ({ first: (0x2001_0db8n << 96n) + (BigInt(i) << 64n) * 2n, last: (0x2001_0db8n << 96n) + (BigInt(i) << 64n) * 2n, prefix: 128 }));
     const script = nftJsonScript({ v4: planFamily(V4, bans, []), v6: planFamily(V6, v6, []) }, DEFAULTS.nftables);
-    // The hosts' text is larger than one buffer (256 KiB), so it crosses from one to the next.
+    // The hosts' and the blocks' texts are each larger than one buffer (256 KiB), so they cross from one to the next.
     assert.ok(script.buffers.reduce((bytes, buffer) => bytes + buffer.length, 0) > 2 ** 19);
     const sets = new Map((JSON.parse(Buffer.concat(script.buffers).toString('latin1')) as { nftables: Command[] }).nftables.flatMap((command) => (command.add?.set ? [[command.add.set.name, command.add.set]] : [])));
     const hosts = bans.filter((ban) => ban.prefix === 32);
