@@ -15,9 +15,7 @@ export function planStore(store: Store, config: Config, now: number): Plan {
   return store.read(() => collect(streamPlan(store, config, now)));
 }
 
-/**
- * The plan as a stream, for restore: blocks are read from the store while the backend loads them.
- */
+/** The plan as a stream, for restore: blocks are read from the store as the backend takes entries. */
 export function streamPlan(store: Store, config: Config, now: number): PlanStream {
   return { v4: streamFamilyPlan(store, config, now, 4), v6: streamFamilyPlan(store, config, now, 6) };
 }
@@ -39,7 +37,7 @@ export function streamFamilyPlan(store: Store, config: Config, now: number, fami
     sizeHint: events,
     sizeBound: events + 2 * space.bits * safelist.length,
     stats,
-    collect: () => planFamily(space, bans(false), safelist),
+    collect: () => ({ entries: [...planEntries(space, bans(false), safelist, stats)], ...stats }),
   };
 }
 

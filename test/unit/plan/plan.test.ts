@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { formatCidr } from '../../../src/address/format.js';
 import { V4, V6, type Cidr, type KeySpace, type Range } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
-import { mergeRanges, planFamily } from '../../../src/plan/plan.js';
+import { mergeRanges, planEntries, planFamily } from '../../../src/plan/plan.js';
 import { diffEntries, EMPTY_DELTA, withDeletes } from '../../../src/plan/diff.js';
 
 const v4 = (text: string): Cidr<number> => parseNetwork(text) as Cidr<number>;
@@ -43,9 +43,17 @@ describe('planFamily', () => {
     assert.equal(result.dropped, 1);
   });
 
-  test('counts banned, dropped and split blocks', () => {
-    const result = planFamily(V4, sortByFirst(['1.0.0.0/24', '2.0.0.1', '3.0.0.0/24'].map(v4)), ['2.0.0.1', '3.0.0.7'].map(v4));
-    assert.deepEqual([result.banned, result.dropped, result.split], [3, 1, 1]);
+  test('counts banned, dropped and split blocks, and the entries planned, streamed the same as at once', () => {
+    const bans = sortByFirst(['1.0.0.0/24', '2.0.0.1', '3.0.0.0/24', '4.0.0.1', '4.0.0.0/30'].map(v4));
+    const safelist = ['2.0.0.1', '3.0.0.7'].map(v4);
+    const result = planFamily(V4, bans, safelist);
+    // 3.0.0.0/24 less 3.0.0.7 is eight blocks; 4.0.0.1 is inside 4.0.0.0/30.
+    assert.deepEqual([result.banned, result.dropped, result.split, result.planned], [4, 1, 1, 10]);
+    assert.equal(result.entries.length, 10);
+    const stats = { banned: 0, dropped: 0, split: 0, planned: 0 };
+    const streamed = [...planEntries(V4, bans, safelist, stats)];
+    assert.deepEqual(streamed, result.entries);
+    assert.deepEqual(stats, { banned: 4, dropped: 1, split: 1, planned: 10 });
   });
 
   test('IPv6 works the same way, with a /48 safelisted inside a banned /32', () => {
