@@ -3,14 +3,20 @@ import { describe, test } from 'node:test';
 import { writeIPv4 } from '../../../src/address/format-ascii.js';
 import { AsciiChunks } from '../../../src/firewall/ascii-chunks.js';
 
+/** Writes `text` the way the nft batch does: reserve, write, move `at`. */
+function write(out: AsciiChunks, text: string): void {
+  const buffer = out.reserve(text.length);
+  out.at += buffer.write(text, out.at, 'latin1');
+}
+
 describe('AsciiChunks', () => {
-  test('text and reserved writes come out in order, across many buffers, with nothing between them', () => {
+  test('writes come out in order, across many buffers, with nothing between them', () => {
     const out = new AsciiChunks();
     const expected: string[] = [];
     for (let i = 0; i < 60_000; i++) {
-      // Texts of every length around the buffer's end, and reserved writes of less than was reserved.
+      // Texts of every length around a buffer's end, and writes of less than was reserved.
       const text = `{"n":${i},"pad":"${'x'.repeat(i % 23)}"}`;
-      out.text(text);
+      write(out, text);
       expected.push(text);
       const buffer = out.reserve(20);
       out.at = writeIPv4(buffer, out.at, 0x0a000000 + i);
@@ -21,16 +27,28 @@ describe('AsciiChunks', () => {
     assert.equal(Buffer.concat(buffers).toString('latin1'), expected.join(''));
   });
 
-  test('a text longer than a buffer gets one of its own', () => {
+  test('a write larger than a buffer gets one of its own', () => {
     const out = new AsciiChunks();
-    out.text('a');
+    write(out, 'a');
     const long = 'b'.repeat(300_000);
-    out.text(long);
-    out.text('c');
+    write(out, long);
+    write(out, 'c');
     assert.equal(Buffer.concat(out.buffers()).toString('latin1'), `a${long}c`);
   });
 
   test('nothing written, no buffers', () => {
     assert.deepEqual(new AsciiChunks().buffers(), []);
+  });
+});
+
+describe('AsciiChunks overrun', () => {
+  test('a write past its reservation is refused, not lost', () => {
+    const out = new AsciiChunks(16);
+    out.reserve(10);
+    out.at = 10;
+    // 4 bytes reserved, 15 written: 9 of them fall past the 16-byte buffer.
+    out.at = writeIPv4(out.reserve(4), out.at, 0xffffffff);
+    assert.throws(() => out.buffers(), /ran 9 bytes past its reservation/);
+    assert.throws(() => out.reserve(1), /ran 9 bytes past its reservation/);
   });
 });

@@ -45,18 +45,44 @@ describe('nftJsonScript', () => {
     assert.match(rules[3]!, /"protocol":"ip6","field":"saddr"}},"right":"@v6"}}/);
   });
 
-  test('a large plan is written across many buffers and stays valid JSON with every element once, in order', () => {
-    const bans = Array.from({ length: 30_000 }, (_, i) => ({ first: 0xc0000000 + i * 4, last: 0xc0000000 + i * 4 + (i % 3 === 2 ? 1 : 0), prefix: i % 3 === 2 ? 31 : 32 }));
-    const v6 = Array.from({ length: 5_000 }, (_, i) => ({ first: (0x2001_0db8n << 96n) + (BigInt(i) << 64n) * 2n, last: (0x2001_0db8n << 96n) + (BigInt(i) << 64n) * 2n, prefix: 128 }));
-    const script = nftJsonScript({ v4: planFamily(V4, bans, []), v6: planFamily(V6, v6, []) }, DEFAULTS.nftables);
-    // The hosts' and the blocks' texts are each larger than one buffer (256 KiB), so they cross from one to the next.
-    assert.ok(script.buffers.reduce((bytes, buffer) => bytes + buffer.length, 0) > 2 ** 19);
+  test('a large plan is written across many buffers, every element once and in order, at the widest address texts', () => {
+    // 255.20x.1xx.y: up to 15 characters, the most an IPv4 address takes, and fewer, so that elements
+    // end at every offset of a buffer; every third one a /31.
+    const v4 = Array.from({ length: 30_000 }, (_, i) => {
+      const first = ((255 << 24) | ((200 + (i >> 14)) << 16) | ((100 + ((i >> 7) & 127)) << 8) | ((i & 127) * 2)) >>> 0;
+      return i % 3 === 2 ? { first, last: first + 1, prefix: 31 } : { first, last: first, prefix: 32 };
+    });
+    // /64 and /120 blocks under fffe:, then hosts of up to 39 characters (eight full groups) under ffff:.
+    const ones = (1n << 128n) - (1n << 16n);
+    const v6 = [
+      ...Array.from({ length: 8_000 }, (_, i) => {
+        const first = (0xfffe_ffff_ffffn << 80n) | (BigInt(0x1000 + i) << 64n);
+        // The /120 blocks have all eight groups, the longest text a block can have.
+        return i % 2 ? { first, last: first + (1n << 64n) - 1n, prefix: 64 } : { first: first | 0xffff_ffff_ffff_ff00n, last: first | 0xffff_ffff_ffff_ffffn, prefix: 120 };
+      }),
+      ...Array.from({ length: 8_000 }, (_, i) => ({ first: ones | BigInt(0xf000 - i), last: ones | BigInt(0xf000 - i), prefix: 128 })).reverse(),
+    ];
+    const plan = { v4: planFamily(V4, v4, []), v6: planFamily(V6, v6, []) };
+    const script = nftJsonScript(plan, DEFAULTS.nftables);
+    // Small buffers of every size, so that elements of every width reach every offset of a buffer's
+    // end: a writer that wrote past what it reserved throws, or the text differs.
+    const whole = Buffer.concat(script.buffers);
+    const part = { v4: planFamily(V4, v4.slice(-400), []), v6: planFamily(V6, [...v6.slice(0, 200), ...v6.slice(-200)], []) };
+    const partText = Buffer.concat(nftJsonScript(part, DEFAULTS.nftables).buffers);
+    for (let bytes = 72; bytes <= 160; bytes++) assert.deepEqual(Buffer.concat(nftJsonScript(part, DEFAULTS.nftables, bytes).buffers), partText, `buffers of ${bytes} bytes`);
+    assert.ok(whole.length > partText.length);
     const sets = new Map((JSON.parse(Buffer.concat(script.buffers).toString('latin1')) as { nftables: Command[] }).nftables.flatMap((command) => (command.add?.set ? [[command.add.set.name, command.add.set]] : [])));
-    const hosts = bans.filter((ban) => ban.prefix === 32);
-    assert.deepEqual(sets.get('v4_hosts')!.elem, hosts.map((ban) => formatIPv4(ban.first)));
+    const hosts = (list: readonly { first: number | bigint; prefix: number }[], full: number, format: (value: never) => string) => list.filter((cidr) => cidr.prefix === full).map((cidr) => format(cidr.first as never));
+    const blocks = (list: readonly { first: number | bigint; prefix: number }[], full: number, format: (value: never) => string) =>
+      list.filter((cidr) => cidr.prefix !== full).map((cidr) => ({ prefix: { addr: format(cidr.first as never), len: cidr.prefix } }));
+    assert.deepEqual(sets.get('v4_hosts')!.elem, hosts(v4, 32, formatIPv4));
+    assert.deepEqual(sets.get('v4')!.elem, blocks(v4, 32, formatIPv4));
+    assert.deepEqual(sets.get('v6_hosts')!.elem, hosts(v6, 128, formatIPv6));
+    assert.deepEqual(sets.get('v6')!.elem, blocks(v6, 128, formatIPv6));
+    assert.ok(v4.some((cidr) => formatIPv4(cidr.first).length === 15) && v6.some((cidr) => formatIPv6(cidr.first).length === 39));
+    // Each set's elements fill more than one buffer (256 KiB), so each crosses from one to the next.
+    for (const name of ['v4_hosts', 'v4', 'v6_hosts', 'v6']) assert.ok(JSON.stringify(sets.get(name)!.elem).length > 2 ** 18, name);
     assert.equal(sets.get('v4_hosts')!.size, 65_536);
-    assert.deepEqual(sets.get('v4')!.elem, bans.filter((ban) => ban.prefix === 31).map((ban) => ({ prefix: { addr: formatIPv4(ban.first), len: 31 } })));
-    assert.deepEqual(sets.get('v6_hosts')!.elem, v6.map((ban) => formatIPv6(ban.first)));
-    assert.deepEqual(script.entries, { 4: 30_000, 6: 5_000 });
+    assert.deepEqual(script.entries, { 4: 30_000, 6: 16_000 });
   });
 });
