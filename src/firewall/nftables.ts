@@ -41,7 +41,8 @@ export class NftablesBackend implements FirewallBackend {
 
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
     const exists = awaitLater(this.exists());
-    // nft reads its whole input before it starts, so the plan is written out in full first.
+    // The batch is built whole before nft starts: the hosts' set is sized by their count, and nft
+    // reads JSON from a named file (nft-cmd.ts).
     const script = nftJsonScript(makePlan(), this.settings);
     const existed = await exists;
     await this.nft.loadJson(script.buffers, `loading nftables table ${this.table}`);

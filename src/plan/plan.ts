@@ -26,8 +26,9 @@ export interface Plan {
 }
 
 /**
- * A plan produced while it is consumed: restore streams entries into the firewall tool as they
- * are planned, so reading the store overlaps with the kernel loading the set.
+ * A plan produced while it is consumed, so restore never holds every block at once: ipset takes the
+ * entries as they are planned (reading the store overlaps with the kernel loading the set), and the
+ * nftables backend writes them straight into the batch it hands nft.
  */
 export interface FamilyPlanStream<K extends number | bigint> {
   /** The entries of FamilyPlan, in the same order; iterate once. */
@@ -39,8 +40,9 @@ export interface FamilyPlanStream<K extends number | bigint> {
   /** Complete once `entries` has been iterated. */
   readonly stats: Readonly<PlanStats>;
   /**
-   * The same plan at once instead, for a backend that needs every entry before it can start (the
-   * store is then read in one go, faster than row by row). Use either this or `entries`.
+   * The same plan at once instead, as arrays (the route backend diffs it against the live routes;
+   * export, prune and doctor). The store is then read in one query, and `stats` are filled in too.
+   * Use either this or `entries`.
    */
   readonly collect: () => FamilyPlan<K>;
 }

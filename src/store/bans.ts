@@ -175,8 +175,8 @@ export class BanTable {
   qualifying(family: 6, policy: Policy, now: number, streamed?: boolean): Iterable<Cidr<bigint>>;
   qualifying(family: Family, policy: Policy, now: number, streamed?: boolean): Iterable<Cidr<number | bigint>>;
   /**
-   * With `streamed`, blocks are read a page at a time as they are consumed (restore overlaps this
-   * with the kernel loading the set). Each page starts after the last block of the one before, so a
+   * With `streamed`, blocks are read a page at a time as they are consumed (restore plans them as
+   * they come, and ipset loads them meanwhile). Each page starts after the last block of the one before, so a
    * ban recorded meanwhile may or may not be among them; restore catches up on those. Otherwise they
    * are read in one query.
    */

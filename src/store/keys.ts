@@ -35,10 +35,10 @@ export function blockParams(network: Network): { family: Family; first: StoredKe
 /**
  * SQL that packs a stored block into one value. Reading one column per row is several times faster
  * than two with better-sqlite3 (no array per row), which matters when restore reads a million blocks.
- * IPv4: first * 64 + log2(size), exact in a double (38 bits), with no log2 call for a single address
- * (most rows; 100k rows: 37 -> 33 ms). IPv6: first and last as 64 hex digits,
- * text because better-sqlite3 makes a Buffer of each BLOB it returns, which costs several times more
- * (10k blocks: 12 against 4 ms).
+ * IPv4: first * 64 + log2(size), exact in a double (38 bits), with no log2 call for a single
+ * address (most rows; 100k rows: 37 -> 33 ms). IPv6: first and last as 64 hex digits, text because
+ * better-sqlite3 makes a Buffer of each BLOB it returns, which costs several times more (10k
+ * blocks: 12 against 4 ms).
  */
 export function packedBlockSql(family: Family): string {
   return family === 4 ? 'CASE WHEN last = first THEN first * 64 ELSE first * 64 + CAST(log2(last - first + 1) AS INTEGER) END' : 'hex(first) || hex(last)';
@@ -67,7 +67,8 @@ function unpack4(value: number): Cidr<number> {
 
 /**
  * A block's prefix is where the hex digits of first and last part: the bits after it are all 0 in
- * first and all 1 in last, so the first digit that differs holds its last few bits.
+ * first and all 1 in last. In the first digit that differs, the XOR of the two has a 1 for each bit
+ * past the prefix, so its leading zeros within the digit (clz32 - 28) are the prefix's last bits.
  */
 function unpack6(hex: string): Cidr<bigint> {
   const first = BigInt(`0x${hex.slice(0, 32)}`);
