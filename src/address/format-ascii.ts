@@ -2,6 +2,8 @@
 // byte for byte. Restore writes a million of them into one file for a tool to read, and a string
 // per address (built, then encoded, then collected) cost more than the rest of planning together.
 
+import { zeroRunToCompress } from './format.js';
+
 /** Bytes an address's text takes at most. */
 export const IPV4_TEXT_MAX = 15;
 export const IPV6_TEXT_MAX = 39;
@@ -53,22 +55,7 @@ export function writeIPv6(out: Uint8Array, at: number, value: bigint): number {
     const code = hex.charCodeAt(i);
     groups[digit >> 2] = (groups[digit >> 2]! << 4) | (code <= 0x39 ? code - 0x30 : code - 0x57);
   }
-  // The longest run (≥ 2) of zero groups becomes "::", the first one on a tie.
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let group = 0; group < 8; ) {
-    if (groups[group] !== 0) {
-      group++;
-      continue;
-    }
-    let end = group + 1;
-    while (end < 8 && groups[end] === 0) end++;
-    if (end - group > bestLength) {
-      bestStart = group;
-      bestLength = end - group;
-    }
-    group = end;
-  }
+  const { start: bestStart, length: bestLength } = zeroRunToCompress(groups);
   if (bestStart === -1) return writeGroups(out, at, 0, 8);
   at = writeGroups(out, at, 0, bestStart);
   out[at++] = COLON;

@@ -9,8 +9,19 @@ export function formatIPv6(value: bigint): string {
   const hex = value.toString(16).padStart(32, '0');
   const groups = new Array<number>(8);
   for (let i = 0; i < 8; i++) groups[i] = parseInt(hex.slice(i * 4, i * 4 + 4), 16);
-  let bestStart = -1;
-  let bestLength = 1;
+  const { start: bestStart, length: bestLength } = zeroRunToCompress(groups);
+  const text = (from: number, to: number): string => {
+    let out = '';
+    for (let i = from; i < to; i++) out += (i > from ? ':' : '') + groups[i]!.toString(16);
+    return out;
+  };
+  return bestStart === -1 ? text(0, 8) : `${text(0, bestStart)}::${text(bestStart + bestLength, 8)}`;
+}
+
+/** The longest run (≥ 2) of zero groups, the first one on a tie: what RFC 5952 writes as "::". */
+export function zeroRunToCompress(groups: ArrayLike<number>): { start: number; length: number } {
+  let start = -1;
+  let length = 1;
   for (let i = 0; i < 8; ) {
     if (groups[i] !== 0) {
       i++;
@@ -18,18 +29,13 @@ export function formatIPv6(value: bigint): string {
     }
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
+    if (j - i > length) {
+      start = i;
+      length = j - i;
     }
     i = j;
   }
-  const text = (from: number, to: number): string => {
-    let out = '';
-    for (let i = from; i < to; i++) out += (i > from ? ':' : '') + groups[i]!.toString(16);
-    return out;
-  };
-  return bestStart === -1 ? text(0, 8) : `${text(0, bestStart)}::${text(bestStart + bestLength, 8)}`;
+  return { start, length };
 }
 
 export function formatAddress(family: Family, value: number | bigint): string {
