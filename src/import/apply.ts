@@ -6,7 +6,7 @@ import { restoreLive } from '../actions/restore.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Runner } from '../exec/run.js';
-import { loadLiveBackend, retirer } from '../firewall/select.js';
+import { loadLiveBackend } from '../firewall/select.js';
 import type { Store } from '../store/store.js';
 
 export type LiveOutcome =
@@ -30,7 +30,8 @@ export async function applyImport(store: Store, config: Config, clock: Clock, ru
     return { state: 'unchecked', why: (error as Error).message };
   }
   // restoreLive takes the apply lock itself, and finds the live backend again under it (a restore
-  // may switch backends meanwhile); the import's writes are already committed.
-  const result = await restoreLive(store, config, clock, () => loadLiveBackend(config, store, runner), 'import', retirer(config, runner));
+  // may switch backends meanwhile); the import's writes are already committed. No retirer: the
+  // live backend is the last one restored, so no backend was used after it to be retired.
+  const result = await restoreLive(store, config, clock, () => loadLiveBackend(config, store, runner), 'import');
   return { state: 'applied', backend: result.backend, v4: result.report.v4, v6: result.report.v6 };
 }
