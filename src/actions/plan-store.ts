@@ -37,7 +37,7 @@ export function streamFamilyPlan(store: Store, config: Config, now: number, fami
     sizeHint: events,
     sizeBound: events + 2 * space.bits * safelist.length,
     stats,
-    collect: () => ({ entries: [...planEntries(space, bans(false), safelist, stats)], ...stats }),
+    collect: () => planFamily(space, bans(false), safelist, stats),
   };
 }
 

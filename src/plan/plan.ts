@@ -66,10 +66,15 @@ export function collect(plan: PlanStream): Plan {
 /**
  * Plans one family. `bans` must be CIDR blocks sorted by first address; the safelist may be any
  * ranges in any order. Blocks nested in a larger banned block are dropped (the outer one covers
- * them), and every block is cut around the safelist into the fewest CIDRs that remain.
+ * them), and every block is cut around the safelist into the fewest CIDRs that remain. `stats`
+ * (a stream's own, when it is collected) is filled in on the way.
  */
-export function planFamily<K extends number | bigint>(space: KeySpace<K>, bans: Iterable<Cidr<K>>, safelist: Iterable<Range<K>>): FamilyPlan<K> {
-  const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
+export function planFamily<K extends number | bigint>(
+  space: KeySpace<K>,
+  bans: Iterable<Cidr<K>>,
+  safelist: Iterable<Range<K>>,
+  stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 },
+): FamilyPlan<K> {
   const entries = [...planEntries(space, bans, safelist, stats)];
   return { entries, ...stats };
 }
