@@ -2,7 +2,7 @@
 // Everything here is best effort: a cache that cannot be read or written is simply not used, and
 // no error of its own may ever reach a ban.
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats, type Stats } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { makePrivateDir } from '../store/private-dir.js';
 
@@ -63,10 +63,15 @@ function fnv1a(text: string): string {
 function isPrivateDir(dir: string, euid: number): boolean {
   try {
     const stats = lstatSync(dir);
-    return stats.isDirectory() && stats.uid === euid && (stats.mode & 0o022) === 0;
+    return stats.isDirectory() && ownedPrivately(stats, euid);
   } catch {
     return false;
   }
+}
+
+/** Owned by this user, and writable by nobody else: the trust the directory and each cache need. */
+function ownedPrivately(stats: Stats, euid: number): boolean {
+  return stats.uid === euid && (stats.mode & 0o022) === 0;
 }
 
 /** A cache read: its bytes, none yet, or one that is there but may not be trusted. */
@@ -79,7 +84,7 @@ export function readCache(dir: string, name: string, euid: number): CacheRead {
   try {
     fd = openSync(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
     const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.uid !== euid || (stats.mode & 0o022) !== 0) return 'untrusted';
+    if (!stats.isFile() || !ownedPrivately(stats, euid)) return 'untrusted';
     return { data: readFileSync(fd) };
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'untrusted';
