@@ -30,22 +30,22 @@ export class RestoreTable {
   }
 
   /**
-   * The backends restores (not dry runs) have loaded since the last one of `current`: what a switch
+   * The backends restores have loaded since the last one of `current`: what a switch
    * to `current` leaves in place. Once `current` has a restore of its own, they are not asked again.
    */
   backendsSince(current: string): string[] {
     return this.cache
       .get(
-        `SELECT DISTINCT backend FROM restores WHERE trigger <> 'dry-run' AND backend <> @current
-         AND id > (SELECT coalesce(max(id), 0) FROM restores WHERE trigger <> 'dry-run' AND backend = @current)`,
+        `SELECT DISTINCT backend FROM restores WHERE backend <> @current
+         AND id > (SELECT coalesce(max(id), 0) FROM restores WHERE backend = @current)`,
       )
       .pluck()
       .all({ current }) as string[];
   }
 
-  /** The backend the last restore loaded (dry runs aside): the one whose live set is in place. */
+  /** The backend the last restore loaded: the one whose live set is in place. */
   lastBackend(): string | undefined {
-    return this.cache.get("SELECT backend FROM restores WHERE trigger <> 'dry-run' ORDER BY id DESC LIMIT 1").pluck().get() as string | undefined;
+    return this.last()?.backend;
   }
 
   last(): RestoreRecord | undefined {

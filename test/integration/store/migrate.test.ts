@@ -52,6 +52,21 @@ describe('migrations', () => {
     assert.deepEqual(query(path, "PRAGMA integrity_check").map((row) => row.integrity_check), ['ok']);
   });
 
+  test('a store that recorded dry runs as restores loses those records: the last restore is a real one', () => {
+    const path = join(tempDir(), 'old.db');
+    const old = open(path, migrationsUpTo(3));
+    old.write(() => {
+      old.restores.record({ started_at: 1, duration_ms: 5, backend: 'ipset', entries4: 1, entries6: 0, trigger: 'restore' });
+      old.restores.record({ started_at: 2, duration_ms: 1, backend: 'nftables', entries4: 0, entries6: 0, trigger: 'dry-run' });
+    });
+    old.close();
+    const upgraded = open(path);
+    assert.equal(upgraded.restores.last()?.trigger, 'restore');
+    assert.equal(upgraded.restores.lastBackend(), 'ipset');
+    assert.deepEqual(upgraded.restores.backendsSince('ipset'), []);
+    upgraded.close();
+  });
+
   test('an edited applied migration is refused, and so is a missing one', () => {
     const dir = migrationsUpTo(shipped.length);
     const path = join(tempDir(), 'edited.db');
