@@ -7,6 +7,7 @@ import { OperationalError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend, LiveCheck, PresenceHints } from '../firewall/backend.js';
 import type { Retirer } from '../firewall/select.js';
+import { firstPlanned } from '../plan/plan.js';
 import { streamFamilyPlan } from './plan-store.js';
 import type { Store } from '../store/store.js';
 import { restoreLive, type RestoreResult } from './restore.js';
@@ -19,7 +20,7 @@ export interface HealResult {
 
 export async function healLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string, retire?: Retirer): Promise<HealResult> {
   const hints: PresenceHints = {
-    firstPlanned: (family) => store.read(() => first(streamFamilyPlan(store, config, clock(), family).entries)),
+    firstPlanned: (family) => store.read(() => firstPlanned(streamFamilyPlan(store, config, clock(), family))),
   };
   const problems = (await backend.presence(hints)).filter((check) => !check.ok);
   if (problems.length === 0) return { problems };
@@ -32,10 +33,4 @@ export async function healLive(store: Store, config: Config, clock: Clock, backe
 
 export function describeProblems(problems: readonly LiveCheck[]): string {
   return problems.map((problem) => `${problem.what} ${problem.problem ?? 'not in place'}`).join(', ');
-}
-
-/** The first item, ending the iteration there (a streamed query is released for the next one). */
-function first<T>(items: Iterable<T>): T | undefined {
-  for (const item of items) return item;
-  return undefined;
 }

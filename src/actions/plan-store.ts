@@ -3,7 +3,7 @@
 
 import { networkOf, V4, V6, type Cidr, type Family, type KeySpace, type Network, type Range } from '../address/network.js';
 import type { Config } from '../config/config.js';
-import { collect, planEntries, planFamily, type FamilyPlanStream, type Plan, type PlanStats, type PlanStream } from '../plan/plan.js';
+import { collect, FamilyPlanner, planFamily, type FamilyPlanStream, type Plan, type PlanStats, type PlanStream } from '../plan/plan.js';
 import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
 import { deltaBetween, withDeletes, type Delta } from '../plan/diff.js';
 import { fromStoredKey } from '../store/keys.js';
@@ -26,18 +26,25 @@ export function streamFamilyPlan(store: Store, config: Config, now: number, fami
 export function streamFamilyPlan(store: Store, config: Config, now: number, family: Family): FamilyPlanStream<number | bigint>;
 export function streamFamilyPlan(store: Store, config: Config, now: number, family: Family): FamilyPlanStream<number | bigint> {
   const space = (family === 4 ? V4 : V6) as KeySpace<number | bigint>;
-  const bans = (streamed: boolean) => store.bans.qualifying(family, config.policy, now, streamed);
   const safelist = safelistOf<number | bigint>(store, config, family);
   // No family has more blocks than the store has events (the likely size), and a safelist range
   // cuts at most 2 × bits extra pieces out of the block around it (the bound).
   const events = store.bans.maxId();
   const stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 };
   return {
-    entries: planEntries(space, bans(true), safelist, stats),
+    pages: function* (sink) {
+      const planner = new FamilyPlanner(space, safelist, sink, stats);
+      const { pages, unpack } = store.bans.qualifyingPages(family, config.policy, now);
+      for (const page of pages) {
+        planner.take(page, unpack);
+        yield;
+      }
+      planner.end();
+    },
     sizeHint: events,
     sizeBound: events + 2 * space.bits * safelist.length,
     stats,
-    collect: () => planFamily(space, bans(false), safelist, stats),
+    collect: () => planFamily(space, store.bans.qualifying(family, config.policy, now), safelist, stats),
   };
 }
 

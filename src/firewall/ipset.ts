@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import { OperationalError, ToolError } from '../errors.js';
 import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
-import type { FamilyPlanStream, PlanStream } from '../plan/plan.js';
+import type { FamilyPlanSource, FamilyPlanStream, PlanSink, PlanStream } from '../plan/plan.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from './backend.js';
 import { Ipset, SET_ABSENT, type SetHeader } from './ipset-cmd.js';
 import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, planRetire, type RuleWanted } from './iptables-rules.js';
@@ -176,7 +176,7 @@ export class IpsetBackend implements FirewallBackend {
       notes.push(`created ipset ${live}`);
     }
     head += `create ${temp} ${options}\n`;
-    return { family, live, temp, head, adds: addLines(family, temp, plan.entries), tail: `swap ${temp} ${live}\ndestroy ${temp}\n`, notes };
+    return { family, live, temp, head, adds: addLines(family, temp, plan), tail: `swap ${temp} ${live}\ndestroy ${temp}\n`, notes };
   }
 
   private async updateFamily<K extends number | bigint>(family: Family, delta: FamilyDelta<K>): Promise<UpdateReport> {
@@ -219,20 +219,41 @@ interface RebuildSteps {
   readonly notes: string[];
 }
 
-/** `add SET ENTRY` lines of `ipset restore`, in chunks of a few thousand lines. */
-export function* addLines<K extends number | bigint>(family: Family, set: string, entries: Iterable<Cidr<K>>): Generator<string> {
-  const head = `add ${set} `;
-  let chunk = '';
-  let lines = 0;
-  for (const cidr of entries) {
-    chunk += cidr.prefix === 0 ? ipsetLines('add', set, family, cidr) : `${head}${formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)}\n`;
-    if (++lines === LINES_PER_CHUNK) {
-      yield chunk;
-      chunk = '';
-      lines = 0;
+/** `add SET ENTRY` lines of `ipset restore` for what the source plans, in chunks of a few thousand lines. */
+export function* addLines<K extends number | bigint>(family: Family, set: string, source: FamilyPlanSource<K>): Generator<string> {
+  const lines = new AddLines<K>(family, set);
+  for (const _page of source.pages(lines)) yield* lines.chunks.splice(0);
+  yield* lines.end();
+}
+
+/** A plan sink that writes `add` lines, in chunks of LINES_PER_CHUNK. */
+class AddLines<K extends number | bigint> implements PlanSink<K> {
+  /** Full chunks not taken yet. */
+  readonly chunks: string[] = [];
+  private readonly head: string;
+  private chunk = '';
+  private lines = 0;
+
+  constructor(
+    private readonly family: Family,
+    private readonly set: string,
+  ) {
+    this.head = `add ${set} `;
+  }
+
+  entry(cidr: Cidr<K>): void {
+    this.chunk += cidr.prefix === 0 ? ipsetLines('add', this.set, this.family, cidr) : `${this.head}${formatCidr(this.family, cidr as Cidr<number> & Cidr<bigint>)}\n`;
+    if (++this.lines === LINES_PER_CHUNK) {
+      this.chunks.push(this.chunk);
+      this.chunk = '';
+      this.lines = 0;
     }
   }
-  if (chunk) yield chunk;
+
+  /** The chunks not taken yet, the last one partly full. */
+  end(): string[] {
+    return this.chunk ? [...this.chunks.splice(0), this.chunk] : this.chunks.splice(0);
+  }
 }
 
 /**
@@ -241,7 +262,9 @@ export function* addLines<K extends number | bigint>(family: Family, set: string
  */
 export function* setScript<K extends number | bigint>(family: Family, set: string, entries: readonly Cidr<K>[]): Generator<string> {
   yield `create ${set} ${createOptions(family, entries.length)}\n`;
-  yield* addLines(family, set, entries);
+  const lines = new AddLines<K>(family, set);
+  for (const cidr of entries) lines.entry(cidr);
+  yield* lines.end();
 }
 
 /**

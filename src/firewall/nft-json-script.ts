@@ -6,7 +6,7 @@
 
 import type { Cidr, Family } from '../address/network.js';
 import type { Config } from '../config/config.js';
-import type { PlanEntries } from '../plan/plan.js';
+import { planAll, type PlanSink, type PlanSource } from '../plan/plan.js';
 import { IPV4_TEXT_MAX, IPV6_TEXT_MAX, writeIPv4, writeIPv6 } from '../address/format-ascii.js';
 import { AsciiChunks } from './ascii-chunks.js';
 import { hostsSize, isHost, NFT_CHAIN, NFT_SETS } from './nft-script.js';
@@ -26,7 +26,7 @@ export interface NftJsonScript {
  * the sets are defined once they are counted (the hash set is sized by its count). `chunkBytes`
  * sizes the buffers (see AsciiChunks).
  */
-export function nftJsonScript(plan: PlanEntries, settings: Config['nftables'], chunkBytes?: number): NftJsonScript {
+export function nftJsonScript(plan: PlanSource, settings: Config['nftables'], chunkBytes?: number): NftJsonScript {
   const table = { family: 'inet', name: settings.table };
   const ours = { family: 'inet', table: settings.table };
   const buffers: Buffer[] = [];
@@ -36,10 +36,12 @@ export function nftJsonScript(plan: PlanEntries, settings: Config['nftables'], c
   // optimized for the key type they meet first, and the other family's entries make them deoptimize
   // and optimize again. 100k IPv4 entries after IPv6 absorb that; 10k IPv6 entries after IPv4 did
   // not (IPv6 38 -> 24 ms, IPv4 unchanged at 64 ms).
-  const v6 = elements(6, plan.v6.entries, chunkBytes);
-  const v4 = elements(4, plan.v4.entries, chunkBytes);
+  const v6 = new SetElements(6, chunkBytes);
+  planAll(plan.v6, v6);
+  const v4 = new SetElements(4, chunkBytes);
+  planAll(plan.v4, v4);
   // nft refuses an empty elem list.
-  const setCommand = (definition: object, set: SetElements): void => {
+  const setCommand = (definition: object, set: Elements): void => {
     const head = JSON.stringify({ add: { set: definition } }).slice(0, -3);
     if (set.count === 0) return text(`,${head}}}}`);
     text(`,${head},"elem":[`);
@@ -65,45 +67,50 @@ export function nftJsonScript(plan: PlanEntries, settings: Config['nftables'], c
 }
 
 /** Comma-separated JSON elements of one set, and how many. */
-interface SetElements {
+interface Elements {
   readonly text: AsciiChunks;
   count: number;
-}
-
-interface FamilyElements {
-  readonly hosts: SetElements;
-  readonly blocks: SetElements;
 }
 
 const BLOCK_OPEN = ',{"prefix":{"addr":"';
 const BLOCK_CLOSE_MAX = '","len":128}}';
 
-/** The family's entries as JSON elements: an address string for a host, a prefix object for a block. */
-function elements(family: Family, entries: Iterable<Cidr<number | bigint>>, chunkBytes: number | undefined): FamilyElements {
-  const hosts: SetElements = { text: new AsciiChunks(chunkBytes), count: 0 };
-  const blocks: SetElements = { text: new AsciiChunks(chunkBytes), count: 0 };
-  const room = family === 4 ? IPV4_TEXT_MAX : IPV6_TEXT_MAX;
-  const address = (buffer: Buffer, at: number, value: number | bigint): number => (family === 4 ? writeIPv4(buffer, at, value as number) : writeIPv6(buffer, at, value as bigint));
-  // One reservation per element, for all of it.
-  for (const cidr of entries) {
-    if (isHost(family, cidr)) {
-      const out = hosts.text;
-      const buffer = out.reserve(room + 3);
+/** A family's planned entries as JSON elements: an address string for a host, a prefix object for a block. */
+class SetElements implements PlanSink<number | bigint> {
+  readonly hosts: Elements;
+  readonly blocks: Elements;
+  private readonly room: number;
+  private readonly address: (buffer: Buffer, at: number, value: number | bigint) => number;
+
+  constructor(
+    private readonly family: Family,
+    chunkBytes: number | undefined,
+  ) {
+    this.hosts = { text: new AsciiChunks(chunkBytes), count: 0 };
+    this.blocks = { text: new AsciiChunks(chunkBytes), count: 0 };
+    this.room = family === 4 ? IPV4_TEXT_MAX : IPV6_TEXT_MAX;
+    this.address = family === 4 ? (buffer, at, value) => writeIPv4(buffer, at, value as number) : (buffer, at, value) => writeIPv6(buffer, at, value as bigint);
+  }
+
+  /** One reservation per element, for all of it. */
+  entry(cidr: Cidr<number | bigint>): void {
+    if (isHost(this.family, cidr)) {
+      const out = this.hosts.text;
+      const buffer = out.reserve(this.room + 3);
       let at = out.at;
-      if (hosts.count++ > 0) buffer[at++] = COMMA;
+      if (this.hosts.count++ > 0) buffer[at++] = COMMA;
       buffer[at++] = QUOTE;
-      at = address(buffer, at, cidr.first);
+      at = this.address(buffer, at, cidr.first);
       buffer[at++] = QUOTE;
       out.at = at;
     } else {
-      const out = blocks.text;
-      const buffer = out.reserve(BLOCK_OPEN.length + room + BLOCK_CLOSE_MAX.length);
+      const out = this.blocks.text;
+      const buffer = out.reserve(BLOCK_OPEN.length + this.room + BLOCK_CLOSE_MAX.length);
       let at = out.at;
-      at += buffer.write(blocks.count++ > 0 ? BLOCK_OPEN : BLOCK_OPEN.slice(1), at, 'latin1');
-      at = address(buffer, at, cidr.first);
+      at += buffer.write(this.blocks.count++ > 0 ? BLOCK_OPEN : BLOCK_OPEN.slice(1), at, 'latin1');
+      at = this.address(buffer, at, cidr.first);
       at += buffer.write(`","len":${cidr.prefix}}}`, at, 'latin1');
       out.at = at;
     }
   }
-  return { hosts, blocks };
 }

@@ -25,24 +25,42 @@ export interface Plan {
   readonly v6: FamilyPlan<bigint>;
 }
 
+/** Where a planner puts its entries, in order. */
+export interface PlanSink<K extends number | bigint> {
+  entry(cidr: Cidr<K>): void;
+}
+
+/** A family's entries, planned into a sink: each step of `pages` plans some more. */
+export interface FamilyPlanSource<K extends number | bigint> {
+  readonly pages: (sink: PlanSink<K>) => Iterable<void>;
+}
+
+export interface PlanSource {
+  readonly v4: FamilyPlanSource<number>;
+  readonly v6: FamilyPlanSource<bigint>;
+}
+
 /**
  * A plan produced while it is consumed, so restore never holds every block at once: ipset takes the
  * entries as they are planned (reading the store overlaps with the kernel loading the set), and the
  * nftables backend writes them straight into the batch it hands nft.
  */
-export interface FamilyPlanStream<K extends number | bigint> {
-  /** The entries of FamilyPlan, in the same order; iterate once. */
-  readonly entries: Iterable<Cidr<K>>;
+export interface FamilyPlanStream<K extends number | bigint> extends FamilyPlanSource<K> {
+  /**
+   * Plans the entries of FamilyPlan, in the same order, into `sink`, one page of the store per step
+   * (ipset hands a step's entries to its tool before the next). Call once.
+   */
+  readonly pages: (sink: PlanSink<K>) => Iterable<void>;
   /** About the number of entries, to size a set's hash before they are known. */
   readonly sizeHint: number;
   /** At least the number of entries: a set that may never hold more must allow this many. */
   readonly sizeBound: number;
-  /** Complete once `entries` has been iterated. */
+  /** Complete once `pages` has been iterated. */
   readonly stats: Readonly<PlanStats>;
   /**
    * The same plan at once instead, as arrays (the route backend diffs it against the live routes;
    * export, prune and doctor). The store is then read in one query, and `stats` are filled in too.
-   * Use either this or `entries`.
+   * Use either this or `pages`.
    */
   readonly collect: () => FamilyPlan<K>;
 }
@@ -52,15 +70,21 @@ export interface PlanStream {
   readonly v6: FamilyPlanStream<bigint>;
 }
 
-/** What a plan and a plan stream have in common: each family's entries, in order. */
-export interface PlanEntries {
-  readonly v4: { readonly entries: Iterable<Cidr<number>> };
-  readonly v6: { readonly entries: Iterable<Cidr<bigint>> };
-}
-
 /** The whole plan of a stream, for backends that need every entry at once. */
 export function collect(plan: PlanStream): Plan {
   return { v4: plan.v4.collect(), v6: plan.v6.collect() };
+}
+
+/** Plans all of a family into `sink`. */
+export function planAll<K extends number | bigint>(source: FamilyPlanSource<K>, sink: PlanSink<K>): void {
+  for (const _page of source.pages(sink));
+}
+
+/** The family's first planned entry, planning no further than the page it is in. */
+export function firstPlanned<K extends number | bigint>(source: FamilyPlanSource<K>): Cidr<K> | undefined {
+  let first: Cidr<K> | undefined;
+  for (const _page of source.pages({ entry: (cidr) => void (first ??= cidr) })) if (first !== undefined) break;
+  return first;
 }
 
 /**
@@ -71,46 +95,86 @@ export function collect(plan: PlanStream): Plan {
  */
 export function planFamily<K extends number | bigint>(
   space: KeySpace<K>,
-  bans: Iterable<Cidr<K>>,
+  bans: readonly Cidr<K>[],
   safelist: Iterable<Range<K>>,
   stats: PlanStats = { banned: 0, dropped: 0, split: 0, planned: 0 },
 ): FamilyPlan<K> {
-  const entries = [...planEntries(space, bans, safelist, stats)];
+  const entries: Cidr<K>[] = [];
+  const planner = new FamilyPlanner(space, safelist, { entry: (cidr) => void entries.push(cidr) }, stats);
+  planner.take(bans, (block) => block);
+  planner.end();
   return { entries, ...stats };
 }
 
-/** planFamily's entries one by one, as the sweep finds them; `stats` is filled in on the way. */
-export function* planEntries<K extends number | bigint>(
-  space: KeySpace<K>,
-  bans: Iterable<Cidr<K>>,
-  safelist: Iterable<Range<K>>,
-  stats: PlanStats,
-): Generator<Cidr<K>> {
-  const safe = mergeRanges(space, safelist);
-  const pieces: Cidr<K>[] = [];
-  let s = 0; // first safelist range that may still meet a block
-  let outer: Cidr<K> | undefined;
+/**
+ * planFamily's sweep, fed the blocks a page at a time and handing each entry to a sink as it is
+ * found. A restore plans a million blocks in a process that has run nothing yet, so the per-block
+ * path is one loop with calls the JIT inlines: no generator step or array in between (100k blocks:
+ * 62 -> 47 ms). `stats` is filled in on the way.
+ */
+export class FamilyPlanner<K extends number | bigint> {
+  private readonly safe: Range<K>[];
+  private readonly pieces: Cidr<K>[] = [];
+  /** The first safelist range that may still meet a block. */
+  private s = 0;
+  /** The outermost block so far of the run of nested blocks being read. */
+  private outer: Cidr<K> | undefined;
 
-  /** Whether the safelist meets one outermost block (the ranges before it are passed for good). */
-  const meetsSafelist = (block: Cidr<K>): boolean => {
-    while (s < safe.length && safe[s]!.last < block.first) s++;
-    return s < safe.length && safe[s]!.first <= block.last;
-  };
+  constructor(
+    private readonly space: KeySpace<K>,
+    safelist: Iterable<Range<K>>,
+    private readonly sink: PlanSink<K>,
+    private readonly stats: PlanStats,
+  ) {
+    this.safe = mergeRanges(space, safelist);
+  }
 
-  /** An outermost block the safelist does not meet: it stays whole. */
-  const whole = (block: Cidr<K>): Cidr<K> => {
-    stats.banned++;
-    stats.planned++;
-    return block;
-  };
+  /**
+   * Plans a page of blocks, which continue the ones before in order; `unpack` makes a block of an
+   * item (the store hands pages of packed blocks, unpacked here rather than in a loop of their own).
+   * The last outermost block is held back, since the next page may hold blocks nested in it.
+   */
+  take<T>(page: readonly T[], unpack: (item: T) => Cidr<K>): void {
+    let outer = this.outer;
+    for (let i = 0; i < page.length; i++) {
+      const block = unpack(page[i]!);
+      if (outer !== undefined) {
+        if (block.first < outer.first) throw new Error('planner input is not sorted by first address');
+        if (block.first <= outer.last) {
+          // CIDR blocks that meet are nested; with equal starts the later (larger) one is the outer.
+          if (block.last > outer.last) outer = block;
+          continue;
+        }
+        this.plan(outer);
+      }
+      outer = block;
+    }
+    this.outer = outer;
+  }
 
-  /** The pieces of an outermost block that the safelist meets. */
-  const cut = (block: Cidr<K>): Cidr<K>[] => {
-    stats.banned++;
+  /** Plans the block held back: call after the last page. */
+  end(): void {
+    if (this.outer !== undefined) this.plan(this.outer);
+    this.outer = undefined;
+  }
+
+  /** One outermost block: whole when the safelist does not meet it (most), else its pieces. */
+  private plan(block: Cidr<K>): void {
+    const safe = this.safe;
+    // The ranges before this block are passed for good.
+    while (this.s < safe.length && safe[this.s]!.last < block.first) this.s++;
+    this.stats.banned++;
+    if (this.s < safe.length && safe[this.s]!.first <= block.last) return this.cut(block);
+    this.stats.planned++;
+    this.sink.entry(block);
+  }
+
+  private cut(block: Cidr<K>): void {
+    const { safe, pieces, space, stats } = this;
     pieces.length = 0;
     let cursor = block.first;
     let covered = false;
-    for (let i = s; i < safe.length && safe[i]!.first <= block.last; i++) {
+    for (let i = this.s; i < safe.length && safe[i]!.first <= block.last; i++) {
       const range = safe[i]!;
       if (range.first > cursor) space.cover(cursor, space.prev(range.first), pieces);
       if (range.last >= block.last) {
@@ -123,35 +187,16 @@ export function* planEntries<K extends number | bigint>(
     if (pieces.length === 0) stats.dropped++;
     else stats.split++;
     stats.planned += pieces.length;
-    return pieces;
-  };
-
-  // Most blocks stay whole, and are yielded without an array in between.
-  for (const block of bans) {
-    if (outer !== undefined) {
-      if (block.first < outer.first) throw new Error('planner input is not sorted by first address');
-      if (block.first <= outer.last) {
-        // CIDR blocks that meet are nested; with equal starts the later (larger) one is the outer.
-        if (block.last > outer.last) outer = block;
-        continue;
-      }
-      if (meetsSafelist(outer)) yield* cut(outer);
-      else yield whole(outer);
-    }
-    outer = block;
-  }
-  if (outer !== undefined) {
-    if (meetsSafelist(outer)) yield* cut(outer);
-    else yield whole(outer);
+    for (let i = 0; i < pieces.length; i++) this.sink.entry(pieces[i]!);
   }
 }
 
-/** Sorts ranges and merges the ones that overlap or touch, giving disjoint ranges in order. */
 function isSortedByFirst<K extends number | bigint>(ranges: readonly Range<K>[]): boolean {
   for (let i = 1; i < ranges.length; i++) if (ranges[i - 1]!.first > ranges[i]!.first) return false;
   return true;
 }
 
+/** Sorts ranges and merges the ones that overlap or touch, giving disjoint ranges in order. */
 export function mergeRanges<K extends number | bigint>(space: KeySpace<K>, ranges: Iterable<Range<K>>): Range<K>[] {
   const sorted = [...ranges];
   // The store hands them over sorted; checking is cheaper than sorting again.

@@ -59,6 +59,21 @@ export function unpackBlocks(family: Family, packed: readonly unknown[]): Cidr<n
   return blocks;
 }
 
+/** Blocks read in bulk: pages of packed blocks, and how to unpack one. */
+export interface PackedPages<K extends number | bigint> {
+  /** Iterate once. */
+  readonly pages: Iterable<readonly unknown[]>;
+  readonly unpack: (packed: unknown) => Cidr<K>;
+}
+
+/** How to unpack one block of the family's packed column. */
+export function unpackerOf(family: 4): (packed: unknown) => Cidr<number>;
+export function unpackerOf(family: 6): (packed: unknown) => Cidr<bigint>;
+export function unpackerOf(family: Family): (packed: unknown) => Cidr<number | bigint>;
+export function unpackerOf(family: Family): (packed: unknown) => Cidr<number | bigint> {
+  return (family === 4 ? unpack4 : unpack6) as (packed: unknown) => Cidr<number | bigint>;
+}
+
 function unpack4(value: number): Cidr<number> {
   const first = Math.floor(value / 64);
   const hostBits = value - first * 64;

@@ -6,7 +6,7 @@ import { formatCidr, formatNetwork } from '../../../src/address/format.js';
 import { networkOf, type Cidr } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import type { Policy } from '../../../src/config/config.js';
-import { fromStoredKey } from '../../../src/store/keys.js';
+import { fromStoredKey, type PackedPages } from '../../../src/store/keys.js';
 import { Store } from '../../../src/store/store.js';
 import { seedBans, type SeedBan } from '../../helpers/seed.js';
 import { tempDb } from '../../helpers/tmp.js';
@@ -54,6 +54,11 @@ function seeded(): string {
   return db;
 }
 
+/** The blocks of a paged read, unpacked. */
+function paged<K extends number | bigint>(read: PackedPages<K>): Cidr<K>[] {
+  return [...read.pages].flatMap((page) => page.map(read.unpack));
+}
+
 /**
  * The qualifying blocks as the planner reads them. Every other reading of the policy must agree:
  * `list`'s qualifies column, and the planner's reading around each block (the ban hook's).
@@ -63,7 +68,7 @@ function qualifying(db: string, policy: Policy): string[] {
   try {
     const v4 = [...store.bans.qualifying(4, policy, NOW)].map((block) => formatCidr(4, block));
     const v6 = [...store.bans.qualifying(6, policy, NOW)].map((block) => formatCidr(6, block as Cidr<bigint>));
-    const streamed = [...store.bans.qualifying(4, policy, NOW, true), ...store.bans.qualifying(6, policy, NOW, true)];
+    const streamed = [...paged(store.bans.qualifyingPages(4, policy, NOW)), ...paged(store.bans.qualifyingPages(6, policy, NOW))];
     assert.deepEqual(streamed, [...store.bans.qualifying(4, policy, NOW), ...store.bans.qualifying(6, policy, NOW)], 'a streamed read agrees');
     const listed = [...store.bans.summaries(policy, NOW)].filter((row) => row.qualifies === 1).map((row) => row.address);
     assert.deepEqual(listed, [...v4, ...v6], 'list agrees with the planner');
@@ -131,7 +136,7 @@ describe('a streamed read', () => {
       for (const minBans of [1, 2]) {
         const policy: Policy = { jails: [], minBans, retentionSeconds: undefined };
         for (const family of [4, 6] as const) {
-          const streamed = [...store.bans.qualifying(family, policy, NOW, true)];
+          const streamed = paged(store.bans.qualifyingPages(family, policy, NOW));
           assert.deepEqual(streamed, [...store.bans.qualifying(family, policy, NOW)]);
           assert.equal(streamed.length, minBans === 1 ? 9000 : 3000, `IPv${family}, min_bans ${minBans}`);
         }

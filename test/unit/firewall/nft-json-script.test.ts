@@ -5,12 +5,23 @@ import { V4, V6, type Cidr } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import { DEFAULTS } from '../../../src/config/config.js';
 import { nftJsonScript } from '../../../src/firewall/nft-json-script.js';
-import { planFamily, type Plan } from '../../../src/plan/plan.js';
+import { planFamily, type Plan, type PlanSink, type PlanSource } from '../../../src/plan/plan.js';
 
 const cidrs = <K extends number | bigint>(...texts: string[]) => texts.map((text) => parseNetwork(text) as unknown as Cidr<K>);
 
-function plan(v4: string[], v6: string[]): Plan {
-  return { v4: planFamily(V4, cidrs<number>(...v4), []), v6: planFamily(V6, cidrs<bigint>(...v6), []) };
+function plan(v4: string[], v6: string[]): PlanSource {
+  return sourceOf({ v4: planFamily(V4, cidrs<number>(...v4), []), v6: planFamily(V6, cidrs<bigint>(...v6), []) });
+}
+
+/** A whole plan, planned into a sink in one step per family. */
+function sourceOf(plan: Plan): PlanSource {
+  const family = <K extends number | bigint>(entries: readonly Cidr<K>[]) => ({
+    *pages(sink: PlanSink<K>) {
+      for (const entry of entries) sink.entry(entry);
+      yield;
+    },
+  });
+  return { v4: family(plan.v4.entries), v6: family(plan.v6.entries) };
 }
 
 interface Command {
@@ -62,12 +73,12 @@ describe('nftJsonScript', () => {
       }),
       ...Array.from({ length: 8_000 }, (_, i) => ({ first: ones | BigInt(0xf000 - i), last: ones | BigInt(0xf000 - i), prefix: 128 })).reverse(),
     ];
-    const plan = { v4: planFamily(V4, v4, []), v6: planFamily(V6, v6, []) };
+    const plan = sourceOf({ v4: planFamily(V4, v4, []), v6: planFamily(V6, v6, []) });
     const script = nftJsonScript(plan, DEFAULTS.nftables);
     // Small buffers of every size, so that elements of every width reach every offset of a buffer's
     // end: a writer that wrote past what it reserved throws, or the text differs.
     const whole = Buffer.concat(script.buffers);
-    const part = { v4: planFamily(V4, v4.slice(-400), []), v6: planFamily(V6, [...v6.slice(0, 200), ...v6.slice(-200)], []) };
+    const part = sourceOf({ v4: planFamily(V4, v4.slice(-400), []), v6: planFamily(V6, [...v6.slice(0, 200), ...v6.slice(-200)], []) });
     const partText = Buffer.concat(nftJsonScript(part, DEFAULTS.nftables).buffers);
     for (let bytes = 72; bytes <= 160; bytes++) assert.deepEqual(Buffer.concat(nftJsonScript(part, DEFAULTS.nftables, bytes).buffers), partText, `buffers of ${bytes} bytes`);
     assert.ok(whole.length > partText.length);

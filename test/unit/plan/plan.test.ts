@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { formatCidr } from '../../../src/address/format.js';
 import { V4, V6, type Cidr, type KeySpace, type Range } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
-import { mergeRanges, planEntries, planFamily } from '../../../src/plan/plan.js';
+import { FamilyPlanner, mergeRanges, planFamily } from '../../../src/plan/plan.js';
 import { diffEntries, EMPTY_DELTA, withDeletes } from '../../../src/plan/diff.js';
 
 const v4 = (text: string): Cidr<number> => parseNetwork(text) as Cidr<number>;
@@ -43,17 +43,41 @@ describe('planFamily', () => {
     assert.equal(result.dropped, 1);
   });
 
-  test('counts banned, dropped and split blocks, and the entries planned, streamed the same as at once', () => {
+  test('counts banned, dropped and split blocks, and the entries planned, the same when fed page by page', () => {
     const bans = sortByFirst(['1.0.0.0/24', '2.0.0.1', '3.0.0.0/24', '4.0.0.1', '4.0.0.0/30'].map(v4));
     const safelist = ['2.0.0.1', '3.0.0.7'].map(v4);
     const result = planFamily(V4, bans, safelist);
     // 3.0.0.0/24 less 3.0.0.7 is eight blocks; 4.0.0.1 is inside 4.0.0.0/30.
     assert.deepEqual([result.banned, result.dropped, result.split, result.planned], [4, 1, 1, 10]);
     assert.equal(result.entries.length, 10);
-    const stats = { banned: 0, dropped: 0, split: 0, planned: 0 };
-    const streamed = [...planEntries(V4, bans, safelist, stats)];
-    assert.deepEqual(streamed, result.entries);
-    assert.deepEqual(stats, { banned: 4, dropped: 1, split: 1, planned: 10 });
+    // Every cut into two pages, including the one between 4.0.0.0/30 and the 4.0.0.1 nested in it.
+    for (let cut = 0; cut <= bans.length; cut++) {
+      const stats = { banned: 0, dropped: 0, split: 0, planned: 0 };
+      const paged: Cidr<number>[] = [];
+      const planner = new FamilyPlanner(V4, safelist, { entry: (cidr) => void paged.push(cidr) }, stats);
+      planner.take(bans.slice(0, cut), (block) => block);
+      planner.take(bans.slice(cut), (block) => block);
+      planner.end();
+      assert.deepEqual(paged, result.entries, `pages cut at ${cut}`);
+      assert.deepEqual(stats, { banned: 4, dropped: 1, split: 1, planned: 10 });
+    }
+  });
+
+  test('unpacks each item of a page on the way, and holds the last block back until the end', () => {
+    const entries: string[] = [];
+    const planner = new FamilyPlanner(V4, [], { entry: (cidr) => void entries.push(formatCidr(4, cidr)) }, { banned: 0, dropped: 0, split: 0, planned: 0 });
+    planner.take(['1.0.0.0/24', '1.0.0.9'], v4);
+    assert.deepEqual(entries, [], 'a later page may still hold blocks nested in 1.0.0.0/24');
+    planner.take(['1.0.0.77', '2.0.0.1'], v4);
+    assert.deepEqual(entries, ['1.0.0.0/24']);
+    planner.end();
+    assert.deepEqual(entries, ['1.0.0.0/24', '2.0.0.1']);
+  });
+
+  test('refuses a page that goes back before the page before', () => {
+    const planner = new FamilyPlanner(V4, [], { entry: () => undefined }, { banned: 0, dropped: 0, split: 0, planned: 0 });
+    planner.take([v4('2.0.0.1')], (block) => block);
+    assert.throws(() => planner.take([v4('1.0.0.1')], (block) => block), /not sorted/);
   });
 
   test('IPv6 works the same way, with a /48 safelisted inside a banned /32', () => {
