@@ -48,7 +48,8 @@ export async function restoreLive(
   return withApplyLock(store.path, async () => {
     // A backend to find under the lock: another restore may switch backends while this one waits.
     const backend = typeof chosen === 'function' ? await chosen() : chosen;
-    const started = performance.now();
+    // Not performance.now(): its first use loads perf_hooks, ~1 ms of a restore's start.
+    const started = process.hrtime.bigint();
     const now = clock();
     const before = retire ? store.restores.backendsSince(backend.name).filter(isBackendName) : [];
     // Bans recorded from here on are caught up below (the stream may or may not include them).
@@ -56,7 +57,7 @@ export async function restoreLive(
     let plan: PlanStream | undefined;
     const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)));
     if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
     // Recorded before the catch-up: a hook reads the record after its commit to find the live
     // backend, so one that still took the backend before this one committed its ban earlier, and
     // the catch-up below sees that ban.
