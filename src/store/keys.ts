@@ -36,12 +36,12 @@ export function blockParams(network: Network): { family: Family; first: StoredKe
  * SQL that packs a stored block into one value. Reading one column per row is several times faster
  * than two with better-sqlite3 (no array per row), which matters when restore reads a million blocks.
  * IPv4: first * 64 + log2(size), exact in a double (38 bits), with no log2 call for a single
- * address (most rows; 100k rows: 37 -> 33 ms). IPv6: first and last as 64 hex digits, text because
- * better-sqlite3 makes a Buffer of each BLOB it returns, which costs several times more (10k
- * blocks: 12 against 4 ms).
+ * address (most rows; 100k rows: 37 -> 33 ms). IPv6: the address as 32 hex digits, or first and
+ * last as 64 for a wider block; text because better-sqlite3 makes a Buffer of each BLOB it returns,
+ * which costs several times more (10k blocks: 12 against 4 ms).
  */
 export function packedBlockSql(family: Family): string {
-  return family === 4 ? 'CASE WHEN last = first THEN first * 64 ELSE first * 64 + CAST(log2(last - first + 1) AS INTEGER) END' : 'hex(first) || hex(last)';
+  return family === 4 ? 'CASE WHEN last = first THEN first * 64 ELSE first * 64 + CAST(log2(last - first + 1) AS INTEGER) END' : 'CASE WHEN last = first THEN hex(first) ELSE hex(first) || hex(last) END';
 }
 
 /**
@@ -81,15 +81,19 @@ function unpack4(value: number): Cidr<number> {
 }
 
 /**
- * A block's prefix is where the hex digits of first and last part: the bits after it are all 0 in
- * first and all 1 in last. In the first digit that differs, the XOR of the two has a 1 for each bit
- * past the prefix, so its leading zeros within the digit (clz32 - 28) are the prefix's last bits.
+ * A single address is its 32 hex digits. A wider block's prefix is where the hex digits of first
+ * and last part: the bits after it are all 0 in first and all 1 in last. In the first digit that
+ * differs, the XOR of the two has a 1 for each bit past the prefix, so its leading zeros within the
+ * digit (clz32 - 28) are the prefix's last bits.
  */
 function unpack6(hex: string): Cidr<bigint> {
+  if (hex.length === 32) {
+    const address = BigInt(`0x${hex}`);
+    return { first: address, last: address, prefix: 128 };
+  }
   const first = BigInt(`0x${hex.slice(0, 32)}`);
   let digit = 0;
-  while (digit < 32 && hex.charCodeAt(digit) === hex.charCodeAt(32 + digit)) digit++;
-  if (digit === 32) return { first, last: first, prefix: 128 };
+  while (hex.charCodeAt(digit) === hex.charCodeAt(32 + digit)) digit++;
   const differing = parseInt(hex[digit]!, 16) ^ parseInt(hex[32 + digit]!, 16);
   return { first, last: BigInt(`0x${hex.slice(32)}`), prefix: digit * 4 + Math.clz32(differing) - 28 };
 }
