@@ -32,14 +32,13 @@ export function nftJsonScript(plan: PlanSource, settings: Config['nftables'], ch
   const buffers: Buffer[] = [];
   const text = (json: string): void => void buffers.push(Buffer.from(json, 'latin1'));
   text(`{"nftables":[${[{ add: { table } }, { delete: { table } }, { add: { table } }].map((command) => JSON.stringify(command)).join(',')}`);
-  // IPv6 first. The functions both families go through (store pages, planner, elements) are
-  // optimized for the key type they meet first, and the other family's entries make them deoptimize
-  // and optimize again. 100k IPv4 entries after IPv6 absorb that; 10k IPv6 entries after IPv4 did
-  // not (IPv6 38 -> 24 ms, IPv4 unchanged at 64 ms).
-  const v6 = new SetElements(6, chunkBytes);
-  planAll(plan.v6, v6);
+  // IPv4 first. The code both families go through (planner, elements) is optimized for the key type
+  // it meets first and deoptimizes once for the other; measured both ways, IPv4 first came out
+  // ~3 ms ahead at 100k + 10k entries.
   const v4 = new SetElements(4, chunkBytes);
   planAll(plan.v4, v4);
+  const v6 = new SetElements(6, chunkBytes);
+  planAll(plan.v6, v6);
   // nft refuses an empty elem list.
   const setCommand = (definition: object, set: Elements): void => {
     const head = JSON.stringify({ add: { set: definition } }).slice(0, -3);
