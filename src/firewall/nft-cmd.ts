@@ -7,7 +7,7 @@
 // whole ruleset, in time that grows faster than their size (~70 s for one of 1M). Only
 // `nft list chains` reads no elements, so existence is checked with it.
 
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError } from '../errors.js';
@@ -23,6 +23,24 @@ function removeLeftovers(): void {
   for (const name of readdirSync(tmpdir())) {
     const pid = name.startsWith(TEMP_PREFIX) ? Number(/^(\d+)-/.exec(name.slice(TEMP_PREFIX.length))?.[1]) : NaN;
     if (pid > 0 && pid !== process.pid && !isRunning(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes the batch file and its folder. unlink and rmdir, not rmSync, which loads a module for its
+ * walk even for one file (~1 ms of a restore, Node 20). A failure here must not hide the load's own
+ * outcome, and what is left is removed by a later load (removeLeftovers).
+ */
+function removeQuietly(dir: string, file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // absent (the write failed) or not removable: left to removeLeftovers
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    // likewise
   }
 }
 
@@ -64,9 +82,7 @@ export class Nft {
       }
       await this.runner('nft', ['-j', '-f', file], { context });
     } finally {
-      // unlink and rmdir: rmSync loads a module for its walk even for one file (~1 ms).
-      if (existsSync(file)) unlinkSync(file);
-      rmdirSync(dir);
+      removeQuietly(dir, file);
     }
   }
 
