@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
-import { blockParams, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, type PackedPages } from './keys.js';
+import { blockParams, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf } from './keys.js';
 import { blocksRelatedTo, StatementCache } from './statements.js';
 
 /** Blocks per page of a streamed read. */
@@ -108,6 +108,13 @@ function policyParams(policy: Policy, now: number): Record<string, unknown> {
     minBans: policy.minBans,
     cutoff: policy.retentionSeconds === undefined ? Number.MIN_SAFE_INTEGER : now - policy.retentionSeconds,
   };
+}
+
+/** Blocks read a page at a time: pages of packed blocks (see keys.ts), and how to unpack one. */
+export interface PackedPages<K extends number | bigint> {
+  /** Iterate once. */
+  readonly pages: Iterable<readonly unknown[]>;
+  readonly unpack: (packed: unknown) => Cidr<K>;
 }
 
 /** Rows per INSERT statement of insertMany: 600 parameters, far below SQLite's limit of 32766. */

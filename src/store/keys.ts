@@ -53,23 +53,13 @@ export function unpackBlocks(family: 4, packed: readonly unknown[]): Cidr<number
 export function unpackBlocks(family: 6, packed: readonly unknown[]): Cidr<bigint>[];
 export function unpackBlocks(family: Family, packed: readonly unknown[]): Cidr<number | bigint>[];
 export function unpackBlocks(family: Family, packed: readonly unknown[]): Cidr<number | bigint>[] {
+  const unpack = unpackerOf(family);
   const blocks: Cidr<number | bigint>[] = new Array(packed.length);
-  if (family === 4) for (let i = 0; i < packed.length; i++) blocks[i] = unpack4(packed[i] as number);
-  else for (let i = 0; i < packed.length; i++) blocks[i] = unpack6(packed[i] as string);
+  for (let i = 0; i < packed.length; i++) blocks[i] = unpack(packed[i]);
   return blocks;
 }
 
-/** Blocks read in bulk: pages of packed blocks, and how to unpack one. */
-export interface PackedPages<K extends number | bigint> {
-  /** Iterate once. */
-  readonly pages: Iterable<readonly unknown[]>;
-  readonly unpack: (packed: unknown) => Cidr<K>;
-}
-
 /** How to unpack one block of the family's packed column. */
-export function unpackerOf(family: 4): (packed: unknown) => Cidr<number>;
-export function unpackerOf(family: 6): (packed: unknown) => Cidr<bigint>;
-export function unpackerOf(family: Family): (packed: unknown) => Cidr<number | bigint>;
 export function unpackerOf(family: Family): (packed: unknown) => Cidr<number | bigint> {
   return (family === 4 ? unpack4 : unpack6) as (packed: unknown) => Cidr<number | bigint>;
 }
@@ -93,7 +83,9 @@ function unpack6(hex: string): Cidr<bigint> {
   }
   const first = BigInt(`0x${hex.slice(0, 32)}`);
   let digit = 0;
-  while (hex.charCodeAt(digit) === hex.charCodeAt(32 + digit)) digit++;
+  while (digit < 32 && hex.charCodeAt(digit) === hex.charCodeAt(32 + digit)) digit++;
+  // Not from packedBlockSql, which gives a single address as 32 digits; kept exact all the same.
+  if (digit === 32) return { first, last: first, prefix: 128 };
   const differing = parseInt(hex[digit]!, 16) ^ parseInt(hex[32 + digit]!, 16);
   return { first, last: BigInt(`0x${hex.slice(32)}`), prefix: digit * 4 + Math.clz32(differing) - 28 };
 }

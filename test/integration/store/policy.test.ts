@@ -5,8 +5,10 @@ import { describe, test } from 'node:test';
 import { formatCidr, formatNetwork } from '../../../src/address/format.js';
 import { networkOf, type Cidr } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
-import type { Policy } from '../../../src/config/config.js';
-import { fromStoredKey, type PackedPages } from '../../../src/store/keys.js';
+import { streamFamilyPlan } from '../../../src/actions/plan-store.js';
+import { DEFAULTS, type Policy } from '../../../src/config/config.js';
+import type { PackedPages } from '../../../src/store/bans.js';
+import { fromStoredKey } from '../../../src/store/keys.js';
 import { Store } from '../../../src/store/store.js';
 import { seedBans, type SeedBan } from '../../helpers/seed.js';
 import { tempDb } from '../../helpers/tmp.js';
@@ -140,6 +142,38 @@ describe('a streamed read', () => {
           assert.deepEqual(streamed, [...store.bans.qualifying(family, policy, NOW)]);
           assert.equal(streamed.length, minBans === 1 ? 9000 : 3000, `IPv${family}, min_bans ${minBans}`);
         }
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  test('a streamed plan equals the plan collected at once, stats included, across page boundaries', () => {
+    // 5,000 hosts per family in pages of 2,048; a /20 block holding some of them straddles the first
+    // page boundary, a safelisted /26 cuts it, and a config safelist entry drops one host.
+    const bans: SeedBan[] = [];
+    for (let i = 0; i < 5000; i++) bans.push({ address: `10.0.${i >> 8}.${i & 255}` }, { address: `2001:db8::${i.toString(16)}` });
+    bans.push({ address: '10.0.0.0/20' }, { address: '2001:db8::/116' });
+    const db = tempDb();
+    seedBans(db, bans);
+    const store = Store.open({ path: db, busyTimeoutMs: 1000 });
+    try {
+      store.write(() => {
+        store.safelist.add(parseNetwork('10.0.4.64/26'), null, NOW);
+        store.safelist.add(parseNetwork('2001:db8::440/122'), null, NOW);
+      });
+      const config = { ...DEFAULTS, safelist: [...DEFAULTS.safelist, parseNetwork('10.0.18.7'), parseNetwork('2001:db8::1207')] };
+      for (const family of [4, 6] as const) {
+        const stream = streamFamilyPlan(store, config, NOW, family);
+        const streamed: Cidr<number | bigint>[] = [];
+        let steps = 0;
+        for (const _page of stream.pages({ entry: (cidr) => void streamed.push(cidr) })) steps++;
+        const whole = streamFamilyPlan(store, config, NOW, family).collect();
+        assert.ok(steps >= 3, `IPv${family} read in ${steps} pages`);
+        assert.deepEqual(streamed, whole.entries, `IPv${family} entries`);
+        assert.deepEqual(stream.stats, { banned: whole.banned, dropped: whole.dropped, split: whole.split, planned: whole.planned }, `IPv${family} stats`);
+        // The /20 (/116) and the 904 hosts past it; the safelist cuts the block and drops one host.
+        assert.deepEqual([whole.banned, whole.split, whole.dropped], [905, 1, 1], `IPv${family} counts`);
       }
     } finally {
       store.close();
