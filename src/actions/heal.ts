@@ -7,7 +7,7 @@ import { OperationalError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend, LiveCheck, PresenceHints } from '../firewall/backend.js';
 import type { Retirer } from '../firewall/select.js';
-import { firstPlanned } from '../plan/plan.js';
+import { firstPlanned } from '../plan/stream.js';
 import { streamFamilyPlan } from './plan-store.js';
 import type { Store } from '../store/store.js';
 import { restoreLive, type RestoreResult } from './restore.js';

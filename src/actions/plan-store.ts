@@ -3,7 +3,8 @@
 
 import { networkOf, V4, V6, type Cidr, type Family, type KeySpace, type Network, type Range } from '../address/network.js';
 import type { Config } from '../config/config.js';
-import { collect, FamilyPlanner, planFamily, type FamilyPlanStream, type Plan, type PlanStats, type PlanStream } from '../plan/plan.js';
+import { FamilyPlanner, planFamily, type Plan, type PlanStats } from '../plan/plan.js';
+import { collect, type FamilyPlanStream, type PlanStream } from '../plan/stream.js';
 import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
 import { deltaBetween, withDeletes, type Delta } from '../plan/diff.js';
 import { fromStoredKey } from '../store/keys.js';
@@ -15,7 +16,7 @@ export function planStore(store: Store, config: Config, now: number): Plan {
   return store.read(() => collect(streamPlan(store, config, now)));
 }
 
-/** The plan as a stream, for restore: blocks are read from the store as the backend takes entries. */
+/** The plan as a stream, for restore: the store is read a page at a time as the backend plans it into its sink. */
 export function streamPlan(store: Store, config: Config, now: number): PlanStream {
   return { v4: streamFamilyPlan(store, config, now, 4), v6: streamFamilyPlan(store, config, now, 6) };
 }

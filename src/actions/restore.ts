@@ -8,7 +8,8 @@ import { isBackendName, type BackendName, type Config } from '../config/config.j
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
 import type { Retirer } from '../firewall/select.js';
 import { deltaBetween, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
-import type { PlanStats, PlanStream } from '../plan/plan.js';
+import type { PlanStats } from '../plan/plan.js';
+import type { PlanStream } from '../plan/stream.js';
 import { fromStoredKey } from '../store/keys.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
@@ -57,7 +58,7 @@ export async function restoreLive(
     let plan: PlanStream | undefined;
     const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)));
     if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
-    const durationMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
+    const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
     // Recorded before the catch-up: a hook reads the record after its commit to find the live
     // backend, so one that still took the backend before this one committed its ban earlier, and
     // the catch-up below sees that ban.

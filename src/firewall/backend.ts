@@ -4,7 +4,7 @@
 import type { Cidr, Family } from '../address/network.js';
 import type { BackendName } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
-import type { PlanStream } from '../plan/plan.js';
+import type { PlanStream } from '../plan/stream.js';
 
 export interface ApplyReport {
   /** Entries now in the live set, per family. */

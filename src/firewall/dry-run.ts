@@ -5,7 +5,8 @@ import { formatCidr } from '../address/format.js';
 import type { Output } from '../cli/output.js';
 import type { Config } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
-import { collect, type FamilyPlan, type PlanStream } from '../plan/plan.js';
+import type { FamilyPlan } from '../plan/plan.js';
+import { collect, type PlanStream } from '../plan/stream.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 
 /** Where a backend puts the blocklist, in words, for dry runs and doctor. */

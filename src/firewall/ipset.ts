@@ -3,19 +3,17 @@
 // swapped with the live set, whose old contents are destroyed. The live set is never empty or half
 // loaded, and the entries stream into ipset while the store is still being read.
 
-import type { Cidr, Family } from '../address/network.js';
-import { formatCidr } from '../address/format.js';
+import type { Family } from '../address/network.js';
 import type { Config } from '../config/config.js';
 import { OperationalError, ToolError } from '../errors.js';
 import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
-import type { FamilyPlanSource, FamilyPlanStream, PlanSink, PlanStream } from '../plan/plan.js';
+import type { FamilyPlanStream, PlanStream } from '../plan/stream.js';
+import { addLines, createOptions, ipsetLines } from './ipset-script.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from './backend.js';
 import { Ipset, SET_ABSENT, type SetHeader } from './ipset-cmd.js';
 import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, planRetire, type RuleWanted } from './iptables-rules.js';
 
-const LINES_PER_CHUNK = 2048;
-const MIN_MAXELEM = 65_536;
 
 export class IpsetBackend implements FirewallBackend {
   readonly name = 'ipset' as const;
@@ -200,13 +198,6 @@ export class IpsetBackend implements FirewallBackend {
   }
 }
 
-/** The `ipset restore` line for one entry; hash:net cannot hold a /0, so a /0 is its two halves. */
-function ipsetLines<K extends number | bigint>(verb: 'add' | 'del', set: string, family: Family, cidr: Cidr<K>): string {
-  if (cidr.prefix !== 0) return `${verb} ${set} ${formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)}\n`;
-  const halves = family === 4 ? ['0.0.0.0/1', '128.0.0.0/1'] : ['::/1', '8000::/1'];
-  return halves.map((half) => `${verb} ${set} ${half}\n`).join('');
-}
-
 interface RebuildSteps {
   readonly family: Family;
   readonly live: string;
@@ -217,65 +208,6 @@ interface RebuildSteps {
   /** Swap and destroy. */
   readonly tail: string;
   readonly notes: string[];
-}
-
-/** `add SET ENTRY` lines of `ipset restore` for what the source plans, in chunks of a few thousand lines. */
-export function* addLines<K extends number | bigint>(family: Family, set: string, source: FamilyPlanSource<K>): Generator<string> {
-  const lines = new AddLines<K>(family, set);
-  for (const _page of source.pages(lines)) yield* lines.chunks.splice(0);
-  yield* lines.end();
-}
-
-/** A plan sink that writes `add` lines, in chunks of LINES_PER_CHUNK. */
-class AddLines<K extends number | bigint> implements PlanSink<K> {
-  /** Full chunks not taken yet. */
-  readonly chunks: string[] = [];
-  private readonly head: string;
-  private chunk = '';
-  private lines = 0;
-
-  constructor(
-    private readonly family: Family,
-    private readonly set: string,
-  ) {
-    this.head = `add ${set} `;
-  }
-
-  entry(cidr: Cidr<K>): void {
-    this.chunk += cidr.prefix === 0 ? ipsetLines('add', this.set, this.family, cidr) : `${this.head}${formatCidr(this.family, cidr as Cidr<number> & Cidr<bigint>)}\n`;
-    if (++this.lines === LINES_PER_CHUNK) {
-      this.chunks.push(this.chunk);
-      this.chunk = '';
-      this.lines = 0;
-    }
-  }
-
-  /** The chunks not taken yet, the last one partly full. */
-  end(): string[] {
-    return this.chunk ? [...this.chunks.splice(0), this.chunk] : this.chunks.splice(0);
-  }
-}
-
-/**
- * A script that `ipset restore` loads into a namespace without our sets: each set created as a
- * rebuild creates it, then filled. What `stickyban export --format ipset` prints.
- */
-export function* setScript<K extends number | bigint>(family: Family, set: string, entries: readonly Cidr<K>[]): Generator<string> {
-  yield `create ${set} ${createOptions(family, entries.length)}\n`;
-  const lines = new AddLines<K>(family, set);
-  for (const cidr of entries) lines.entry(cidr);
-  yield* lines.end();
-}
-
-/**
- * The hash sized for about `entries` (ipset grows it if needed), and room for twice `bound`: the
- * hook's adds until the next restore. maxelem is only a limit, so a generous one costs nothing;
- * a hash much larger than needed costs memory and time to create and destroy.
- */
-export function createOptions(family: Family, entries: number, bound: number = entries): string {
-  const maxelem = Math.max(MIN_MAXELEM, 2 ** Math.ceil(Math.log2(bound * 2 + 1)));
-  const hashsize = Math.max(1024, 2 ** Math.ceil(Math.log2(entries / 4 + 1)));
-  return `hash:net family ${family === 4 ? 'inet' : 'inet6'} hashsize ${hashsize} maxelem ${maxelem}`;
 }
 
 function isTempOf(name: string, live: string): boolean {

@@ -6,7 +6,7 @@
 
 import type { Cidr, Family } from '../address/network.js';
 import type { Config } from '../config/config.js';
-import { planAll, type PlanSink, type PlanSource } from '../plan/plan.js';
+import { planAll, type PlanSink, type PlanSource } from '../plan/stream.js';
 import { IPV4_TEXT_MAX, IPV6_TEXT_MAX, writeIPv4, writeIPv6 } from '../address/format-ascii.js';
 import { AsciiChunks } from './ascii-chunks.js';
 import { hostsSize, isHost, NFT_CHAIN, NFT_SETS } from './nft-script.js';
@@ -35,12 +35,12 @@ export function nftJsonScript(plan: PlanSource, settings: Config['nftables'], ch
   // IPv4 first. The code both families go through (planner, elements) is optimized for the key type
   // it meets first and deoptimizes once for the other; measured both ways, IPv4 first came out
   // ~3 ms ahead at 100k + 10k entries.
-  const v4 = new SetElements(4, chunkBytes);
+  const v4 = new FamilyElements(4, chunkBytes);
   planAll(plan.v4, v4);
-  const v6 = new SetElements(6, chunkBytes);
+  const v6 = new FamilyElements(6, chunkBytes);
   planAll(plan.v6, v6);
   // nft refuses an empty elem list.
-  const setCommand = (definition: object, set: Elements): void => {
+  const setCommand = (definition: object, set: SetElements): void => {
     const head = JSON.stringify({ add: { set: definition } }).slice(0, -3);
     if (set.count === 0) return text(`,${head}}}}`);
     text(`,${head},"elem":[`);
@@ -66,7 +66,7 @@ export function nftJsonScript(plan: PlanSource, settings: Config['nftables'], ch
 }
 
 /** Comma-separated JSON elements of one set, and how many. */
-interface Elements {
+interface SetElements {
   readonly text: AsciiChunks;
   count: number;
 }
@@ -75,9 +75,9 @@ const BLOCK_OPEN = ',{"prefix":{"addr":"';
 const BLOCK_CLOSE_MAX = '","len":128}}';
 
 /** A family's planned entries as JSON elements: an address string for a host, a prefix object for a block. */
-class SetElements implements PlanSink<number | bigint> {
-  readonly hosts: Elements;
-  readonly blocks: Elements;
+class FamilyElements implements PlanSink<number | bigint> {
+  readonly hosts: SetElements;
+  readonly blocks: SetElements;
   private readonly room: number;
   private readonly address: (buffer: Buffer, at: number, value: number | bigint) => number;
 
@@ -91,7 +91,7 @@ class SetElements implements PlanSink<number | bigint> {
     this.address = family === 4 ? (buffer, at, value) => writeIPv4(buffer, at, value as number) : (buffer, at, value) => writeIPv6(buffer, at, value as bigint);
   }
 
-  /** One reservation per element, for all of it. */
+  // One reservation per element, for all of it: each is a check of the buffer's room.
   entry(cidr: Cidr<number | bigint>): void {
     if (isHost(this.family, cidr)) {
       const out = this.hosts.text;

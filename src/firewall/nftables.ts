@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import { OperationalError, ToolError } from '../errors.js';
 import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
-import type { PlanStream } from '../plan/plan.js';
+import type { PlanStream } from '../plan/stream.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { checkPresence, checkTable } from './nft-check.js';
 import { Nft, NFT_ABSENT } from './nft-cmd.js';

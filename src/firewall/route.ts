@@ -11,7 +11,7 @@ import type { Cidr, Family } from '../address/network.js';
 import type { Config } from '../config/config.js';
 import { awaitLater, type Runner } from '../exec/run.js';
 import type { Delta, FamilyDelta } from '../plan/diff.js';
-import { collect, type PlanStream } from '../plan/plan.js';
+import { collect, type PlanStream } from '../plan/stream.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from './backend.js';
 import { Ip, type BatchLine } from './route-cmd.js';
 import { parseRoutes, routeLine } from './route-parse.js';

@@ -3,6 +3,7 @@
 // for free), the safelist is sorted and merged once, and one sweep walks both.
 
 import type { Cidr, KeySpace, Range } from '../address/network.js';
+import type { PlanSink } from './stream.js';
 
 export interface PlanStats {
   /** Distinct outermost banned blocks the plan started from. */
@@ -11,7 +12,7 @@ export interface PlanStats {
   dropped: number;
   /** Banned blocks the safelist cut into pieces. */
   split: number;
-  /** Entries planned (a stream counts them as they are taken). */
+  /** Entries planned (a stream counts them as it plans them into its sink). */
   planned: number;
 }
 
@@ -23,68 +24,6 @@ export interface FamilyPlan<K extends number | bigint> extends Readonly<PlanStat
 export interface Plan {
   readonly v4: FamilyPlan<number>;
   readonly v6: FamilyPlan<bigint>;
-}
-
-/** Where a planner puts its entries, in order. */
-export interface PlanSink<K extends number | bigint> {
-  entry(cidr: Cidr<K>): void;
-}
-
-/** A family's entries, planned into a sink: each step of `pages` plans some more. */
-export interface FamilyPlanSource<K extends number | bigint> {
-  readonly pages: (sink: PlanSink<K>) => Iterable<void>;
-}
-
-export interface PlanSource {
-  readonly v4: FamilyPlanSource<number>;
-  readonly v6: FamilyPlanSource<bigint>;
-}
-
-/**
- * A plan produced while it is consumed, so restore never holds every block at once: ipset takes the
- * entries as they are planned (reading the store overlaps with the kernel loading the set), and the
- * nftables backend writes them straight into the batch it hands nft.
- */
-export interface FamilyPlanStream<K extends number | bigint> extends FamilyPlanSource<K> {
-  /**
-   * Plans the entries of FamilyPlan, in the same order, into `sink`, one page of the store per step
-   * (ipset hands a step's entries to its tool before the next). Call once.
-   */
-  readonly pages: (sink: PlanSink<K>) => Iterable<void>;
-  /** About the number of entries, to size a set's hash before they are known. */
-  readonly sizeHint: number;
-  /** At least the number of entries: a set that may never hold more must allow this many. */
-  readonly sizeBound: number;
-  /** Complete once `pages` has been iterated. */
-  readonly stats: Readonly<PlanStats>;
-  /**
-   * The same plan at once instead, as arrays (the route backend diffs it against the live routes;
-   * export, prune and doctor). The store is then read in one query, and `stats` are filled in too.
-   * Use either this or `pages`.
-   */
-  readonly collect: () => FamilyPlan<K>;
-}
-
-export interface PlanStream {
-  readonly v4: FamilyPlanStream<number>;
-  readonly v6: FamilyPlanStream<bigint>;
-}
-
-/** The whole plan of a stream, for backends that need every entry at once. */
-export function collect(plan: PlanStream): Plan {
-  return { v4: plan.v4.collect(), v6: plan.v6.collect() };
-}
-
-/** Plans all of a family into `sink`. */
-export function planAll<K extends number | bigint>(source: FamilyPlanSource<K>, sink: PlanSink<K>): void {
-  for (const _page of source.pages(sink));
-}
-
-/** The family's first planned entry, planning no further than the page it is in. */
-export function firstPlanned<K extends number | bigint>(source: FamilyPlanSource<K>): Cidr<K> | undefined {
-  let first: Cidr<K> | undefined;
-  for (const _page of source.pages({ entry: (cidr) => void (first ??= cidr) })) if (first !== undefined) break;
-  return first;
 }
 
 /**

@@ -5,7 +5,8 @@ import { V4, V6, type Cidr } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import { DEFAULTS } from '../../../src/config/config.js';
 import { nftJsonScript } from '../../../src/firewall/nft-json-script.js';
-import { planFamily, type Plan, type PlanSink, type PlanSource } from '../../../src/plan/plan.js';
+import { planFamily, type Plan } from '../../../src/plan/plan.js';
+import type { PlanSink, PlanSource } from '../../../src/plan/stream.js';
 
 const cidrs = <K extends number | bigint>(...texts: string[]) => texts.map((text) => parseNetwork(text) as unknown as Cidr<K>);
 
