@@ -2,7 +2,7 @@
 // byte for byte. Restore writes a million of them into one file for a tool to read, and a string
 // per address (built, then encoded, then collected) cost more than the rest of planning together.
 
-import { zeroRunToCompress } from './format.js';
+import { ipv6Groups, zeroRunToCompress } from './format.js';
 
 /** Bytes an address's text takes at most. */
 export const IPV4_TEXT_MAX = 15;
@@ -40,19 +40,12 @@ function writeOctet(out: Uint8Array, at: number, octet: number): number {
 }
 
 const HEX_DIGITS = new Uint8Array([...'0123456789abcdef'].map((digit) => digit.charCodeAt(0)));
-/** The address being written, as bytes and as groups (one at a time: this is single-threaded). */
-const bytes = new DataView(new ArrayBuffer(16));
+/** The groups of the address being written (one at a time: this is single-threaded). */
 const groups = new Uint16Array(8);
 
-/**
- * Writes the RFC 5952 text of `value` at `at` and returns the offset after it. The groups come from
- * its bytes (a DataView truncates a bigint to the 64 bits it stores), so the only thing allocated is
- * the shifted high half: cheaper than the hex string of the whole value (10k addresses: 4.6 -> 2.7 ms).
- */
+/** Writes the RFC 5952 text of `value` at `at` and returns the offset after it. */
 export function writeIPv6(out: Uint8Array, at: number, value: bigint): number {
-  bytes.setBigUint64(0, value >> 64n);
-  bytes.setBigUint64(8, value);
-  for (let group = 0; group < 8; group++) groups[group] = bytes.getUint16(group * 2);
+  ipv6Groups(value, groups);
   const { start: bestStart, length: bestLength } = zeroRunToCompress(groups);
   if (bestStart === -1) return writeGroups(out, at, 0, 8);
   at = writeGroups(out, at, 0, bestStart);
