@@ -20,8 +20,9 @@ export class AsciiChunks {
    * without a word, so reserve at least what the next writes take, before them.
    */
   reserve(bytes: number): Buffer {
-    this.checkOverrun();
+    // An overrun always lands here (at is past the end), so the common path makes no extra check.
     if (this.at + bytes > this.chunk.length) {
+      this.checkOverrun();
       if (this.at > 0) this.full.push(this.chunk.subarray(0, this.at));
       this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, bytes));
       this.at = 0;
