@@ -2,7 +2,6 @@
 // does not load.
 
 import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 import type { Network } from '../address/network.js';
 
 // crypto.hash (one call, no Hash object: about 2x faster) exists from Node 20.12.
@@ -24,7 +23,7 @@ export function importEventId(network: Network, key: string): Buffer {
   const hashed = network.family === 4 ? key : `${key}\n${network.first.toString(16)}/${network.prefix}`;
   if (hashed !== lastKey) {
     lastKey = hashed;
-    const hash = oneShot ? oneShot('sha256', hashed, 'buffer') : createHash('sha256').update(hashed).digest();
+    const hash = oneShot ? oneShot('sha256', hashed, 'buffer') : crypto.createHash('sha256').update(hashed).digest();
     lastTemplate = Uint8Array.prototype.slice.call(hash, 0, 16);
     lastTemplate[6] = (lastTemplate[6]! & 0x0f) | 0x80;
     lastTemplate[8] = (lastTemplate[8]! & 0x3f) | 0x80;
