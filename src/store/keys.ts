@@ -1,7 +1,7 @@
 // How a block's numbers are stored: IPv4 as an INTEGER (bound as a bigint, since better-sqlite3 binds
 // JS numbers as REAL and an ANY column would keep them that way), IPv6 as a 16-byte big-endian BLOB.
 
-import { type Cidr, type Family, type Network } from '../address/network.js';
+import { networkOf, type Cidr, type Family, type Network } from '../address/network.js';
 
 export type StoredKey = bigint | Buffer;
 
@@ -71,10 +71,8 @@ function unpack4(value: number): Cidr<number> {
 }
 
 /**
- * A single address is its 32 hex digits. A wider block's prefix is where the hex digits of first
- * and last part: the bits after it are all 0 in first and all 1 in last. In the first digit that
- * differs, the XOR of the two has a 1 for each bit past the prefix, so its leading zeros within the
- * digit (clz32 - 28) are the prefix's last bits.
+ * A single address (most rows) is its 32 hex digits. A wider block is first and last, whose prefix
+ * networkOf works out; a plain Cidr is returned all the same, so the planner sees one shape.
  */
 function unpack6(hex: string): Cidr<bigint> {
   if (hex.length === 32) {
@@ -82,10 +80,6 @@ function unpack6(hex: string): Cidr<bigint> {
     return { first: address, last: address, prefix: 128 };
   }
   const first = BigInt(`0x${hex.slice(0, 32)}`);
-  let digit = 0;
-  while (digit < 32 && hex.charCodeAt(digit) === hex.charCodeAt(32 + digit)) digit++;
-  // Not from packedBlockSql, which gives a single address as 32 digits; kept exact all the same.
-  if (digit === 32) return { first, last: first, prefix: 128 };
-  const differing = parseInt(hex[digit]!, 16) ^ parseInt(hex[32 + digit]!, 16);
-  return { first, last: BigInt(`0x${hex.slice(32)}`), prefix: digit * 4 + Math.clz32(differing) - 28 };
+  const last = BigInt(`0x${hex.slice(32)}`);
+  return { first, last, prefix: networkOf(6, first, last).prefix };
 }
