@@ -33,10 +33,9 @@ const CATCH_UP_ROUNDS = 5;
 /**
  * `chosen` is the backend to load, or a way to find it once the apply lock is held. `trigger` says
  * what asked for the restore, for its record; a dry run has none and is not recorded (doctor and
- * stats must not take it for the last restore). With `retire`,
- * the backends used before this one (a switch of backend, a one-off --backend) lose
- * what they left in place once this one is loaded: it would go on blocking what the store no longer
- * plans, never updated again.
+ * stats must not take it for the last restore). With `retire`, the backends used before this one (a
+ * switch of backend, a one-off --backend) lose what they left in place once this one is loaded: it
+ * would go on blocking what the store no longer plans, never updated again.
  */
 export async function restoreLive(
   store: Store,
