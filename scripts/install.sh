@@ -7,26 +7,11 @@
 # Safe to run again: nothing an admin edited is overwritten.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/packages.sh
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install.sh: run as root (sudo scripts/install.sh)" >&2
-  exit 1
-fi
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt 20 ]; then
-  echo "install.sh: stickyban needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))" >&2
-  exit 1
-fi
-
-packages=(ipset iptables nftables iproute2 fail2ban python3 make g++)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+require_root scripts/install.sh
+require_node scripts/install.sh
+install_missing "${PRODUCT_PACKAGES[@]}"
 
 npm ci --no-audit --no-fund
 npm run build

@@ -13,7 +13,7 @@ export function requireRoot(): void {
 export async function requireTools(...tools: string[]): Promise<void> {
   for (const tool of tools) {
     const found = await runProcess('sh', ['-c', 'command -v "$1"', 'sh', tool]);
-    assert.equal(found.code, 0, `this test needs ${tool}; install it (bash .ci/run installs everything)`);
+    assert.equal(found.code, 0, `this test needs ${tool}; run scripts/test.sh, which installs what the tests need`);
   }
 }
 

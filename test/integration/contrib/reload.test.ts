@@ -94,7 +94,7 @@ describe('firewall reloads', () => {
 
   test("with ipset-persistent, a save keeps our sets out of its snapshot: a reload loads the admin's sets and brings back no stale entry", async () => {
     const debianPlugin = '/usr/share/netfilter-persistent/plugins.d/10-ipset';
-    assert.ok(existsSync(debianPlugin), 'this test needs ipset-persistent; install it (bash .ci/run installs everything)');
+    assert.ok(existsSync(debianPlugin), 'this test needs ipset-persistent; run scripts/test.sh, which installs what the tests need');
     const { netns, dir, stickyban } = await setup();
     // netfilter-persistent runs `run-parts -a VERB plugins.d`: Debian's 10-ipset, pointed at a
     // snapshot in the temp dir, between our 05 and 60.

@@ -159,7 +159,7 @@ describe('restore with ipset + iptables', () => {
   test("an admin's own Blocklist chain is kept: our rule goes first, exactly once, their rules stay", async () => {
     const netns = await Netns.create();
     const db = tempDb();
-    const legacy = new URL('../../../../shared/fixtures/fail2ban/iptables/legacy-blocklist.rules', import.meta.url);
+    const legacy = new URL('../../fixtures/fail2ban/iptables/legacy-blocklist.rules', import.meta.url);
     const { readFileSync } = await import('node:fs');
     await netns.exec('iptables-restore', [], { input: readFileSync(legacy, 'utf8') });
     const before = (await netns.exec('iptables', ['-S'])).split('\n').filter(Boolean);

@@ -131,7 +131,7 @@ describe('migrations', () => {
   test("another program's SQLite database given as --db is refused, exit 2, and left byte for byte", async () => {
     const dir = tempDir();
     const foreign = join(dir, 'fail2ban.sqlite3');
-    copyFileSync(new URL('../../../../shared/fixtures/fail2ban/fail2ban.sqlite3', import.meta.url), foreign);
+    copyFileSync(new URL('../../fixtures/fail2ban/fail2ban.sqlite3', import.meta.url), foreign);
     const before = readFileSync(foreign);
     for (const args of [['list'], ['ban', '192.0.2.1', '--jail', 'sshd']]) {
       const result = await runCli(['--db', foreign, ...args]);

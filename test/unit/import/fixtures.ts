@@ -1,10 +1,10 @@
-// The real fail2ban 1.0.2 fixtures in shared/fixtures/fail2ban (a sibling of the repository, here
-// and in CI) and their independently computed expected.json files.
+// The real fail2ban 1.0.2 fixtures in test/fixtures/fail2ban (its README says how they were made)
+// and their independently computed expected.json files.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/fail2ban/', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../../fixtures/fail2ban/', import.meta.url));
 
 export function fixture(name: string): string {
   return `${FIXTURES}${name}`;
