@@ -8,7 +8,7 @@ import { parseExportFormat } from '../export/formats.js';
 import { entryHistories, jsonLines } from '../export/history.js';
 import { ipsetRestoreScript } from '../export/ipset.js';
 import { plainList } from '../export/plain.js';
-import { nftScript } from '../firewall/nft-script.js';
+import { nftScript } from '../firewall/nftables/script.js';
 import { parseFamily } from './list.js';
 import { openStore } from './session.js';
 

@@ -3,7 +3,7 @@
 // its firewall from saved files.
 
 import type { Config } from '../config/config.js';
-import { setScript } from '../firewall/ipset-script.js';
+import { setScript } from '../firewall/ipset/script.js';
 import type { Plan } from '../plan/plan.js';
 import type { Family } from '../address/network.js';
 

@@ -45,15 +45,15 @@ export function retirer(config: Config, runner: Runner): Retirer {
 async function backendNamed(name: BackendName, config: Config, runner: Runner): Promise<FirewallBackend> {
   switch (name) {
     case 'ipset': {
-      const { IpsetBackend } = await import('./ipset.js');
+      const { IpsetBackend } = await import('./ipset/backend.js');
       return new IpsetBackend(config.ipset, runner);
     }
     case 'nftables': {
-      const { NftablesBackend } = await import('./nftables.js');
+      const { NftablesBackend } = await import('./nftables/backend.js');
       return new NftablesBackend(config.nftables, runner);
     }
     case 'route': {
-      const { RouteBackend } = await import('./route.js');
+      const { RouteBackend } = await import('./route/backend.js');
       return new RouteBackend(config.route, runner);
     }
     default:

@@ -1,6 +1,6 @@
 // Reads a namespace's ipsets with the same parsers the ipset backend uses.
 
-import { parseHeader, parseMembers } from '../../src/firewall/ipset-cmd.js';
+import { parseHeader, parseMembers } from '../../src/firewall/ipset/cmd.js';
 import type { Netns } from './netns.js';
 
 /** Members of a set, sorted, as `ipset list` prints them. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseMembers } from '../../../src/firewall/ipset-cmd.js';
+import { parseMembers } from '../../../src/firewall/ipset/cmd.js';
 import { requireTools } from '../../helpers/netns.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { expected, fixture, sorted } from '../../unit/import/fixtures.js';

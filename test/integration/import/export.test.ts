@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { parseHeader, parseMembers } from '../../../src/firewall/ipset-cmd.js';
+import { parseHeader, parseMembers } from '../../../src/firewall/ipset/cmd.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
 import { seedBans } from '../../helpers/seed.js';
 import { query } from '../../helpers/sqlite.js';

@@ -9,7 +9,7 @@ import { prune } from '../../../src/actions/prune.js';
 import { DEFAULTS } from '../../../src/config/config.js';
 import { run, type Runner } from '../../../src/exec/run.js';
 import type { FirewallBackend } from '../../../src/firewall/backend.js';
-import { IpsetBackend } from '../../../src/firewall/ipset.js';
+import { IpsetBackend } from '../../../src/firewall/ipset/backend.js';
 import type { Delta } from '../../../src/plan/diff.js';
 import { Store } from '../../../src/store/store.js';
 

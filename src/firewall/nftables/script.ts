@@ -1,11 +1,11 @@
 // The nft text of stickyban's table, rendered from a plan or a delta. Pure: restore, the hook and
-// `export --format nft` share it, and nft-cmd.ts feeds it to `nft -f -`.
+// `export --format nft` share it, and cmd.ts feeds it to `nft -f -`.
 
-import { formatAddress, formatCidr } from '../address/format.js';
-import type { Cidr, Family, Range } from '../address/network.js';
-import type { Config } from '../config/config.js';
-import type { FamilyDelta } from '../plan/diff.js';
-import type { Plan } from '../plan/plan.js';
+import { formatAddress, formatCidr } from '../../address/format.js';
+import type { Cidr, Family, Range } from '../../address/network.js';
+import type { Config } from '../../config/config.js';
+import type { FamilyDelta } from '../../plan/diff.js';
+import type { Plan } from '../../plan/plan.js';
 
 export interface FamilySets {
   /** Hash set of single addresses (/32, /128). */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatAddress } from '../../../src/address/format.js';
-import type { Family, Range } from '../../../src/address/network.js';
-import { parseElement, parseSetListing, parseTable, parseChainNames } from '../../../src/firewall/nft-json.js';
-import { NFT_CHAINS, NFT_SET_EMPTY, NFT_SET_TIMEOUT, NFT_TABLE_EDITED, NFT_TABLE_EMPTY, NFT_TABLE_FULL } from './fixtures.js';
+import { formatAddress } from '../../../../src/address/format.js';
+import type { Family, Range } from '../../../../src/address/network.js';
+import { parseElement, parseSetListing, parseTable, parseChainNames } from '../../../../src/firewall/nftables/json.js';
+import { NFT_CHAINS, NFT_SET_EMPTY, NFT_SET_TIMEOUT, NFT_TABLE_EDITED, NFT_TABLE_EMPTY, NFT_TABLE_FULL } from '../fixtures.js';
 
 const text = (family: Family, ranges: Range<number | bigint>[]) => ranges.map((r) => `${formatAddress(family, r.first)}-${formatAddress(family, r.last)}`);
 

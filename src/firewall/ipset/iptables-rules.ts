@@ -2,8 +2,8 @@
 // chain. Only set contents change, so configuration management sees no drift. Planning what to add
 // or remove is a pure function of `iptables -S`, tested against real output.
 
-import type { Family } from '../address/network.js';
-import type { Runner } from '../exec/run.js';
+import type { Family } from '../../address/network.js';
+import type { Runner } from '../../exec/run.js';
 
 export interface RuleWanted {
   /** Our chain, e.g. Blocklist. */

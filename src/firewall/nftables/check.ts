@@ -1,11 +1,11 @@
 // What inspect() reports for the nftables backend: each part of our table that must be in place, read
 // from `nft -j list table`. Pure, so doctor's wording is tested without a kernel.
 
-import type { Family } from '../address/network.js';
-import type { Config } from '../config/config.js';
-import type { Inspection, LiveCheck } from './backend.js';
-import type { NftChainState, NftSetState, NftTableState } from './nft-json.js';
-import { dropRules, NFT_CHAIN, NFT_SETS } from './nft-script.js';
+import type { Family } from '../../address/network.js';
+import type { Config } from '../../config/config.js';
+import type { Inspection, LiveCheck } from '../backend.js';
+import type { NftChainState, NftSetState, NftTableState } from './json.js';
+import { dropRules, NFT_CHAIN, NFT_SETS } from './script.js';
 
 export function checkTable(state: NftTableState | undefined, settings: Config['nftables']): Inspection {
   const table = `nftables table inet ${settings.table}`;

@@ -1,9 +1,9 @@
 // Pure halves of the route backend: reading `ip -j route show type blackhole`, writing `ip -batch`
 // lines, and reading back which batch lines failed. Tested against pasted real output.
 
-import { formatCidr } from '../address/format.js';
-import type { Cidr, Family } from '../address/network.js';
-import { parseToolBlock } from '../address/parse.js';
+import { formatCidr } from '../../address/format.js';
+import type { Cidr, Family } from '../../address/network.js';
+import { parseToolBlock } from '../../address/parse.js';
 
 /**
  * Our routes in `ip -j route show type blackhole` output: blackhole routes with our metric, as CIDRs in

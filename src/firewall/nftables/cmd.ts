@@ -10,8 +10,8 @@
 import { closeSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ToolError } from '../errors.js';
-import type { Runner } from '../exec/run.js';
+import { ToolError } from '../../errors.js';
+import type { Runner } from '../../exec/run.js';
 
 const TEMP_PREFIX = 'stickyban-nft-';
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatIPv4, formatIPv6 } from '../../../src/address/format.js';
-import { V4, V6, type Cidr } from '../../../src/address/network.js';
-import { parseNetwork } from '../../../src/address/parse.js';
-import { DEFAULTS } from '../../../src/config/config.js';
-import { nftJsonScript } from '../../../src/firewall/nft-json-script.js';
-import { planFamily, type Plan } from '../../../src/plan/plan.js';
-import type { PlanSink, PlanSource } from '../../../src/plan/stream.js';
+import { formatIPv4, formatIPv6 } from '../../../../src/address/format.js';
+import { V4, V6, type Cidr } from '../../../../src/address/network.js';
+import { parseNetwork } from '../../../../src/address/parse.js';
+import { DEFAULTS } from '../../../../src/config/config.js';
+import { nftJsonScript } from '../../../../src/firewall/nftables/json-script.js';
+import { planFamily, type Plan } from '../../../../src/plan/plan.js';
+import type { PlanSink, PlanSource } from '../../../../src/plan/stream.js';
 
 const cidrs = <K extends number | bigint>(...texts: string[]) => texts.map((text) => parseNetwork(text) as unknown as Cidr<K>);
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatIPv4 } from '../../../src/address/format.js';
-import type { Cidr } from '../../../src/address/network.js';
-import { parseNetwork } from '../../../src/address/parse.js';
-import { addLines, setScript } from '../../../src/firewall/ipset-script.js';
-import type { FamilyPlanSource, PlanSink } from '../../../src/plan/stream.js';
+import { formatIPv4 } from '../../../../src/address/format.js';
+import type { Cidr } from '../../../../src/address/network.js';
+import { parseNetwork } from '../../../../src/address/parse.js';
+import { addLines, setScript } from '../../../../src/firewall/ipset/script.js';
+import type { FamilyPlanSource, PlanSink } from '../../../../src/plan/stream.js';
 
 const LINES_PER_CHUNK = 2048;
 

@@ -2,7 +2,7 @@
 // add overlaps what is there), the delta cannot be applied as it is: nft fails the whole transaction.
 // This works out the element changes that carry out the delta's intent on what is really there. Pure.
 
-import type { Cidr, KeySpace, Range } from '../address/network.js';
+import type { Cidr, KeySpace, Range } from '../../address/network.js';
 
 export interface BlockChanges<K> {
   /** Live elements to delete, exactly as they are in the set. */

@@ -1,6 +1,6 @@
 // A thin wrapper around the ipset binary: one method per verb, the tool's own words in every error.
 
-import type { Runner } from '../exec/run.js';
+import type { Runner } from '../../exec/run.js';
 
 export interface SetHeader {
   readonly name: string;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULTS } from '../../../src/config/config.js';
-import { checkPresence, checkTable } from '../../../src/firewall/nft-check.js';
-import { parseTable, parseTableChains } from '../../../src/firewall/nft-json.js';
-import { NFT_CHAINS, NFT_TABLE_EDITED, NFT_TABLE_EMPTY, NFT_TABLE_FOREIGN, NFT_TABLE_FULL } from './fixtures.js';
+import { DEFAULTS } from '../../../../src/config/config.js';
+import { checkPresence, checkTable } from '../../../../src/firewall/nftables/check.js';
+import { parseTable, parseTableChains } from '../../../../src/firewall/nftables/json.js';
+import { NFT_CHAINS, NFT_TABLE_EDITED, NFT_TABLE_EMPTY, NFT_TABLE_FOREIGN, NFT_TABLE_FULL } from '../fixtures.js';
 
 const problems = (json: string | undefined, settings = DEFAULTS.nftables) =>
   checkTable(json === undefined ? undefined : parseTable(json), settings)

@@ -1,10 +1,10 @@
 // A thin wrapper around iproute2's `ip` for blackhole routes: one method per verb, batches on stdin,
 // the tool's own words in every error.
 
-import type { Family } from '../address/network.js';
-import { ToolError } from '../errors.js';
-import type { Runner } from '../exec/run.js';
-import { isHarmless, parseBatchFailures, type RouteVerb } from './route-parse.js';
+import type { Family } from '../../address/network.js';
+import { ToolError } from '../../errors.js';
+import type { Runner } from '../../exec/run.js';
+import { isHarmless, parseBatchFailures, type RouteVerb } from './parse.js';
 
 export interface BatchLine {
   readonly verb: RouteVerb;

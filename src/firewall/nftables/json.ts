@@ -1,8 +1,8 @@
 // Reads `nft -j list ...` output (JSON schema version 1, nft 1.0.x) into plain values. Pure and
-// tested against pasted real output (test/unit/firewall/nft-json.test.ts).
+// tested against pasted real output (test/unit/firewall/nftables/json.test.ts).
 
-import type { Family, Range } from '../address/network.js';
-import { parseToolBlock } from '../address/parse.js';
+import type { Family, Range } from '../../address/network.js';
+import { parseToolBlock } from '../../address/parse.js';
 
 export interface NftSetState {
   readonly name: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { planRetire, planRules } from '../../../src/firewall/iptables-rules.js';
+import { planRetire, planRules } from '../../../../src/firewall/ipset/iptables-rules.js';
 
 const wanted = { chain: 'Blocklist', set: 'stickyban4', hookChains: ['INPUT', 'FORWARD', 'DOCKER-USER'] };
 const lines = (plan: ReturnType<typeof planRules>) => plan.repairs.flatMap((repair) => repair.lines);

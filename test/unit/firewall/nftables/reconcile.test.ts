@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { V4, type Cidr, type Range } from '../../../src/address/network.js';
-import { parseIPv4, parseNetwork } from '../../../src/address/parse.js';
-import { formatElement } from '../../../src/firewall/nft-script.js';
-import { reconcileBlocks } from '../../../src/firewall/nft-reconcile.js';
+import { V4, type Cidr, type Range } from '../../../../src/address/network.js';
+import { parseIPv4, parseNetwork } from '../../../../src/address/parse.js';
+import { formatElement } from '../../../../src/firewall/nftables/script.js';
+import { reconcileBlocks } from '../../../../src/firewall/nftables/reconcile.js';
 
 /** "10.0.0.0/8" or "10.0.0.3-10.0.0.9" as a range. */
 function range(text: string): Range<number> {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { V4, V6, type Cidr, type Range } from '../../../src/address/network.js';
-import { parseNetwork } from '../../../src/address/parse.js';
-import { DEFAULTS } from '../../../src/config/config.js';
-import { formatElement, hostsSize, nftScript, setChanges, updateScript } from '../../../src/firewall/nft-script.js';
-import { diffEntries } from '../../../src/plan/diff.js';
-import { planFamily, type Plan } from '../../../src/plan/plan.js';
+import { V4, V6, type Cidr, type Range } from '../../../../src/address/network.js';
+import { parseNetwork } from '../../../../src/address/parse.js';
+import { DEFAULTS } from '../../../../src/config/config.js';
+import { formatElement, hostsSize, nftScript, setChanges, updateScript } from '../../../../src/firewall/nftables/script.js';
+import { diffEntries } from '../../../../src/plan/diff.js';
+import { planFamily, type Plan } from '../../../../src/plan/plan.js';
 
 const v4 = (text: string) => parseNetwork(text) as Cidr<number>;
 const v6 = (text: string) => parseNetwork(text) as Cidr<bigint>;

@@ -1,22 +1,22 @@
 // The nftables backend: table `inet <table>` with per family a hash set of addresses and an interval
-// set of CIDR blocks (nft-script.ts says why two), and an input hook chain that drops their sources.
+// set of CIDR blocks (script.ts says why two), and an input hook chain that drops their sources.
 // A restore replaces the whole table in one `nft -f` transaction, so there is never a moment without
 // the blocklist; the hook and the safelist change elements in place. Nothing outside our table is
 // touched.
 
-import { V4, V6, type Family, type KeySpace, type Range } from '../address/network.js';
-import type { Config } from '../config/config.js';
-import { OperationalError, ToolError } from '../errors.js';
-import { awaitLater, type Runner } from '../exec/run.js';
-import type { Delta, FamilyDelta } from '../plan/diff.js';
-import type { PlanStream } from '../plan/stream.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
-import { checkPresence, checkTable } from './nft-check.js';
-import { Nft, NFT_ABSENT } from './nft-cmd.js';
-import { parseChainNames, parseSetListing, parseTable, parseTableChains } from './nft-json.js';
-import { reconcileBlocks } from './nft-reconcile.js';
-import { nftJsonScript } from './nft-json-script.js';
-import { formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, setChanges, updateScript, type SetChanges } from './nft-script.js';
+import { V4, V6, type Family, type KeySpace, type Range } from '../../address/network.js';
+import type { Config } from '../../config/config.js';
+import { OperationalError, ToolError } from '../../errors.js';
+import { awaitLater, type Runner } from '../../exec/run.js';
+import type { Delta, FamilyDelta } from '../../plan/diff.js';
+import type { PlanStream } from '../../plan/stream.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from '../backend.js';
+import { checkPresence, checkTable } from './check.js';
+import { Nft, NFT_ABSENT } from './cmd.js';
+import { parseChainNames, parseSetListing, parseTable, parseTableChains } from './json.js';
+import { reconcileBlocks } from './reconcile.js';
+import { nftJsonScript } from './json-script.js';
+import { formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, setChanges, updateScript, type SetChanges } from './script.js';
 
 /** nft's words when the live interval set is not what the delta expects. */
 const DRIFT = /element does not exist|interval overlaps|conflicting intervals|File exists/;
@@ -42,7 +42,7 @@ export class NftablesBackend implements FirewallBackend {
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
     const exists = awaitLater(this.exists());
     // The batch is built whole before nft starts: the hosts' set is sized by their count, and nft
-    // reads JSON from a named file (nft-cmd.ts).
+    // reads JSON from a named file (cmd.ts).
     const script = nftJsonScript(makePlan(), this.settings);
     const existed = await exists;
     await this.nft.loadJson(script.buffers, `loading nftables table ${this.table}`);
@@ -95,7 +95,7 @@ export class NftablesBackend implements FirewallBackend {
     return [`removed nftables table ${this.table}, left by the nftables backend`];
   }
 
-  /** Whether our table is there, told by its chain (see nft-cmd.ts for why not by listing it). */
+  /** Whether our table is there, told by its chain (see cmd.ts for why not by listing it). */
   private async exists(): Promise<boolean> {
     return parseChainNames(await this.nft.listChains('inet')).includes(`inet ${this.settings.table} ${NFT_CHAIN}`);
   }

@@ -3,15 +3,15 @@
 // swapped with the live set, whose old contents are destroyed. The live set is never empty or half
 // loaded, and the entries stream into ipset while the store is still being read.
 
-import type { Family } from '../address/network.js';
-import type { Config } from '../config/config.js';
-import { OperationalError, ToolError } from '../errors.js';
-import { awaitLater, type Runner } from '../exec/run.js';
-import type { Delta, FamilyDelta } from '../plan/diff.js';
-import type { FamilyPlanStream, PlanStream } from '../plan/stream.js';
-import { addLines, createOptions, ipsetLines } from './ipset-script.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from './backend.js';
-import { Ipset, SET_ABSENT, type SetHeader } from './ipset-cmd.js';
+import type { Family } from '../../address/network.js';
+import type { Config } from '../../config/config.js';
+import { OperationalError, ToolError } from '../../errors.js';
+import { awaitLater, type Runner } from '../../exec/run.js';
+import type { Delta, FamilyDelta } from '../../plan/diff.js';
+import type { FamilyPlanStream, PlanStream } from '../../plan/stream.js';
+import { addLines, createOptions, ipsetLines } from './script.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from '../backend.js';
+import { Ipset, SET_ABSENT, type SetHeader } from './cmd.js';
 import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, planRetire, type RuleWanted } from './iptables-rules.js';
 
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatCidr } from '../../../src/address/format.js';
-import type { Cidr } from '../../../src/address/network.js';
-import { parseNetwork } from '../../../src/address/parse.js';
-import { isHarmless, parseBatchFailures, parseDestination, parseRoutes, routeLine } from '../../../src/firewall/route-parse.js';
-import { IP_BATCH_STDERR, IP_BATCH_STDERR_NEXTHOP, IP_ROUTES_V4, IP_ROUTES_V6 } from './fixtures.js';
+import { formatCidr } from '../../../../src/address/format.js';
+import type { Cidr } from '../../../../src/address/network.js';
+import { parseNetwork } from '../../../../src/address/parse.js';
+import { isHarmless, parseBatchFailures, parseDestination, parseRoutes, routeLine } from '../../../../src/firewall/route/parse.js';
+import { IP_BATCH_STDERR, IP_BATCH_STDERR_NEXTHOP, IP_ROUTES_V4, IP_ROUTES_V6 } from '../fixtures.js';
 
 const cidr4 = (text: string) => parseNetwork(text) as Cidr<number>;
 

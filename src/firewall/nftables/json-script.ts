@@ -4,12 +4,12 @@
 // waits. `export --format nft` keeps the text form, which is what an admin reads and edits.
 // One JSON batch is one transaction like a text file: the table is declared, deleted and defined.
 
-import type { Cidr, Family } from '../address/network.js';
-import type { Config } from '../config/config.js';
-import { planAll, type PlanSink, type PlanSource } from '../plan/stream.js';
-import { IPV4_TEXT_MAX, IPV6_TEXT_MAX, writeIPv4, writeIPv6 } from '../address/format-ascii.js';
-import { AsciiChunks } from './ascii-chunks.js';
-import { hostsSize, isHost, NFT_CHAIN, NFT_SETS } from './nft-script.js';
+import type { Cidr, Family } from '../../address/network.js';
+import type { Config } from '../../config/config.js';
+import { planAll, type PlanSink, type PlanSource } from '../../plan/stream.js';
+import { IPV4_TEXT_MAX, IPV6_TEXT_MAX, writeIPv4, writeIPv6 } from '../../address/format-ascii.js';
+import { AsciiChunks } from '../ascii-chunks.js';
+import { hostsSize, isHost, NFT_CHAIN, NFT_SETS } from './script.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;

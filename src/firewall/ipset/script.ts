@@ -1,9 +1,9 @@
 // The text of `ipset restore`: the sets' create options, and `add` lines for a plan, written as it
 // is planned, in chunks that stream to ipset's stdin.
 
-import type { Cidr, Family } from '../address/network.js';
-import { formatCidr } from '../address/format.js';
-import type { FamilyPlanSource, PlanSink } from '../plan/stream.js';
+import type { Cidr, Family } from '../../address/network.js';
+import { formatCidr } from '../../address/format.js';
+import type { FamilyPlanSource, PlanSink } from '../../plan/stream.js';
 
 const LINES_PER_CHUNK = 2048;
 const MIN_MAXELEM = 65_536;

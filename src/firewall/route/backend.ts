@@ -6,16 +6,16 @@
 // Routes cannot be swapped at once like a set, so changes add before they delete: a planned entry is
 // never unblocked on the way.
 
-import { formatAddress } from '../address/format.js';
-import type { Cidr, Family } from '../address/network.js';
-import type { Config } from '../config/config.js';
-import { awaitLater, type Runner } from '../exec/run.js';
-import type { Delta, FamilyDelta } from '../plan/diff.js';
-import { collect, type PlanStream } from '../plan/stream.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from './backend.js';
-import { Ip, type BatchLine } from './route-cmd.js';
-import { parseRoutes, routeLine } from './route-parse.js';
-import { diffEntries } from '../plan/diff.js';
+import { formatAddress } from '../../address/format.js';
+import type { Cidr, Family } from '../../address/network.js';
+import type { Config } from '../../config/config.js';
+import { awaitLater, type Runner } from '../../exec/run.js';
+import type { Delta, FamilyDelta } from '../../plan/diff.js';
+import { collect, type PlanStream } from '../../plan/stream.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from '../backend.js';
+import { Ip, type BatchLine } from './cmd.js';
+import { parseRoutes, routeLine } from './parse.js';
+import { diffEntries } from '../../plan/diff.js';
 
 export class RouteBackend implements FirewallBackend {
   readonly name = 'route' as const;
