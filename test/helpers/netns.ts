@@ -3,6 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { CLI, runCli, runProcess, sh, type CliOptions, type CliResult } from './cli.js';
 
@@ -16,6 +20,9 @@ export async function requireTools(...tools: string[]): Promise<void> {
     assert.equal(found.code, 0, `this test needs ${tool}; run scripts/test.sh, which installs what the tests need`);
   }
 }
+
+/** The checkout the CLI under test belongs to. */
+const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 
 export class Netns {
   private constructor(readonly name: string) {}
@@ -46,9 +53,23 @@ export class Netns {
     return runCli(args, { ...options, netns: this.name });
   }
 
-  /** Runs the stickyban CLI inside the namespace as nobody: what a command says when it is not root. */
-  cliAsNobody(args: readonly string[]): Promise<CliResult> {
-    return this.try('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args]);
+  /**
+   * Runs the stickyban CLI inside the namespace as nobody: what a command says when it is not root.
+   * A clone may sit in a folder only root may enter (`mktemp -d`), so the command runs in a mount
+   * namespace of its own where the checkout is bound onto a folder anyone may enter; the host's
+   * mounts are not touched.
+   */
+  async cliAsNobody(args: readonly string[]): Promise<CliResult> {
+    const view = mkdtempSync(join(tmpdir(), 'stickyban-view-'));
+    try {
+      chmodSync(view, 0o755);
+      const cli = join(view, relative(CHECKOUT, CLI));
+      const bind = 'mount --bind "$1" "$2" && shift 2 && exec "$@"';
+      return await this.try('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', bind, 'sh', CHECKOUT, view, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, ...args]);
+    } finally {
+      // rmdir, never a recursive removal: the folder is empty outside the command's own namespace.
+      rmdirSync(view);
+    }
   }
 
   /**
