@@ -1,9 +1,27 @@
 // Every failure a user can cause or meet is one of these. The message is printed where the problem is
-// found; the exit code is decided in one place (cli/exit.ts) from the class.
+// found; what it means to the caller is its kind, and each edge turns a kind into its own code from
+// one table (ERROR_KINDS below): the CLI into an exit code (cli/exit.ts), the daemon's socket into a
+// response code (daemon/socket/protocol.ts). Domain code never decides an exit code.
+
+/**
+ * - invalid: the input is wrong (an address, a flag, a config key, an import line); nothing was
+ *   written, and trying again with the same input fails the same way.
+ * - failed: the input was understood but the work could not be done (a tool missing or failing, not
+ *   root, the store locked or unreadable).
+ */
+export type ErrorKind = 'invalid' | 'failed';
+
+/** How each edge reports a kind: the CLI's exit code, the socket's response code. */
+export const ERROR_KINDS: Readonly<Record<ErrorKind | 'internal', { readonly exitCode: 1 | 2; readonly response: string }>> = {
+  invalid: { exitCode: 2, response: 'invalid' },
+  failed: { exitCode: 1, response: 'failed' },
+  // A bug: not a StickybanError at all.
+  internal: { exitCode: 1, response: 'internal' },
+};
 
 /** Base of all expected failures: printed as one line, never with a stack trace. */
 export abstract class StickybanError extends Error {
-  abstract readonly exitCode: 1 | 2;
+  abstract readonly kind: ErrorKind;
 
   constructor(message: string) {
     super(message);
@@ -11,14 +29,19 @@ export abstract class StickybanError extends Error {
   }
 }
 
-/** Bad input or usage: exit 2, and nothing was written. */
+/** Bad input or usage: nothing was written. */
 export class UsageError extends StickybanError {
-  readonly exitCode = 2;
+  readonly kind = 'invalid';
 }
 
-/** The input was understood but the work failed (tool missing, not root, store locked): exit 1. */
+/** The input was understood but the work failed (tool missing, not root, store locked). */
 export class OperationalError extends StickybanError {
-  readonly exitCode = 1;
+  readonly kind = 'failed';
+}
+
+/** The kind of any thrown value: 'internal' for what is not one of ours (a bug). */
+export function kindOf(error: unknown): ErrorKind | 'internal' {
+  return error instanceof StickybanError ? error.kind : 'internal';
 }
 
 /** An external tool ran and failed; the message carries the command and what the tool printed. */

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { exitNow } from './cli/exit.js';
 import { firstPositional } from './cli/options.js';
 import { cacheBuild, cacheDir, cacheFileName, cacheVerb, readCache, writeCache } from './launch/code-cache.js';
 
@@ -41,7 +42,7 @@ function runCached(): void {
     closeSync(fd);
   } catch (error) {
     process.stderr.write(`stickyban: cannot read ${bundle} (${(error as Error).message}); the installation is incomplete: run npm run build\n`);
-    process.exit(1);
+    exitNow(1);
   }
   const euid = process.geteuid?.() ?? -1;
   const dir = cacheDir(process.env.STICKYBAN_CODE_CACHE, euid);

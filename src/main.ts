@@ -4,7 +4,7 @@
 // the full program. Both end in the same error-to-exit-code mapping.
 
 import { parseArgs } from 'node:util';
-import { reportFailure } from './cli/exit.js';
+import { exitNow, reportFailure } from './cli/exit.js';
 import { firstPositional, GLOBAL_OPTIONS, joinNegativeValues, parseArgsOptions, type OptionSpec } from './cli/options.js';
 import type { Context } from './cli/context.js';
 import { UsageError } from './errors.js';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     // Node's orderly teardown (unmapping the heap, unloading the SQLite addon) costs ~7 ms after a
     // restore, 5% of its run. Nothing is pending: the store is closed, the tools have exited, and
     // stdout and stderr are synchronous on Linux (files, pipes and terminals alike).
-    process.exit();
+    exitNow();
   }
   const { runProgram } = await import('./cli/program.js');
   await runProgram(args);
@@ -77,7 +77,7 @@ const verbose = args.includes('--verbose') || args.includes('-v');
 for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   process.on(event, (error: unknown) => {
     reportFailure(error, verbose);
-    process.exit();
+    exitNow();
   });
 }
 main().catch((error: unknown) => reportFailure(error, verbose));

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { BAN_OPTIONS } from '../commands/ban-options.js';
 import { RESTORE_OPTIONS } from '../commands/restore-options.js';
 import { createContext, type Context } from './context.js';
+import { exitAs, exitOnOutputError } from './exit.js';
 import { commanderFlags, GLOBAL_OPTIONS, type OptionSpec } from './options.js';
 
 /** Commander's parsed options: strings and flags, which each command validates itself. */
@@ -141,14 +142,7 @@ export function buildProgram(): Command {
 }
 
 export async function runProgram(args: readonly string[]): Promise<void> {
-  // `stickyban export | head -1`: the reader has all it wanted; stop quietly, as a tool killed by
-  // SIGPIPE would (Node ignores that signal, so the write fails with EPIPE instead).
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    // A full disk or a closed descriptor: one line, not an internal error.
-    process.stderr.write(`stickyban: cannot write the output: ${error.message}\n`);
-    process.exit(1);
-  });
+  process.stdout.on('error', exitOnOutputError);
   const program = buildProgram();
   try {
     await program.parseAsync([...args], { from: 'user' });
@@ -159,7 +153,7 @@ export async function runProgram(args: readonly string[]): Promise<void> {
     // A command without its subcommand (`stickyban`, `stickyban safelist`): the help is printed
     // already, on stderr; it is a usage error, with nothing more to say.
     if (error.code === 'commander.help') {
-      process.exitCode = 2;
+      exitAs('invalid');
       return;
     }
     // Commander puts its "(Did you mean …?)" on a line of its own; an error is one line.

@@ -103,7 +103,7 @@ describe('parseNetwork', () => {
       assert.match(result.error, reason);
       assert.throws(() => parseNetwork(input), (error: unknown) => {
         assert.ok(error instanceof InvalidAddressError);
-        assert.equal(error.exitCode, 2);
+        assert.equal(error.kind, 'invalid');
         assert.doesNotMatch(error.message, /\n/, 'the message is one line');
         assert.ok(error.message.length < 300, 'the message is short even for huge input');
         assert.match(error.message, /expected an IPv4 or IPv6 address or CIDR/);

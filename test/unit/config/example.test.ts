@@ -23,12 +23,12 @@ test('values that cannot work are refused when the config is read, naming the ke
   for (const [text, message] of cases) {
     const file = join(tempDir(), 'config.toml');
     writeFileSync(file, text);
-    await assert.rejects(loadConfig({ config: file }, {}), (error: Error & { exitCode?: number }) => error.exitCode === 2 && message.test(error.message), text);
+    await assert.rejects(loadConfig({ config: file }, {}), (error: Error & { kind?: string }) => error.kind === 'invalid' && message.test(error.message), text);
   }
 });
 
 test('a config path that is a directory is one clear line, exit 2', async () => {
   const { tempDir } = await import('../../helpers/tmp.js');
   const dir = tempDir();
-  await assert.rejects(loadConfig({ config: dir }, {}), (error: Error & { exitCode?: number }) => error.exitCode === 2 && error.message === `cannot read config file ${dir}: it is a directory; expected a file`);
+  await assert.rejects(loadConfig({ config: dir }, {}), (error: Error & { kind?: string }) => error.kind === 'invalid' && error.message === `cannot read config file ${dir}: it is a directory; expected a file`);
 });

@@ -53,8 +53,8 @@ test('the cron package fires the prune at the scheduled local time, with a contr
 
 test('a bad prune_schedule is refused with exit 2, and so is an empty one; an empty resync_schedule is off', () => {
   const { prune, resync } = daemonSchedules({ ...DEFAULTS.daemon, pruneSchedule: 'every day', resyncSchedule: '' });
-  assert.throws(() => schedule(prune, () => {}), (error: Error & { exitCode?: number }) => {
-    assert.equal(error.exitCode, 2);
+  assert.throws(() => schedule(prune, () => {}), (error: Error & { kind?: string }) => {
+    assert.equal(error.kind, 'invalid');
     assert.match(error.message, /invalid prune_schedule "every day": expected a cron expression/);
     return true;
   });
