@@ -7,8 +7,6 @@ import { FamilyPlanner, planFamily, type Plan, type PlanStats } from '../plan/pl
 import { collect, type FamilyPlanStream, type PlanStream } from '../plan/stream.js';
 import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
 import { deltaBetween, withDeletes, type Delta } from '../plan/diff.js';
-import { fromStoredKey } from '../store/keys.js';
-import type { RawBlock } from '../store/bans.js';
 import type { Store } from '../store/store.js';
 
 /** The whole plan at once, from one snapshot of the store (export, prune, doctor). */
@@ -57,11 +55,11 @@ export function streamFamilyPlan(store: Store, config: Config, now: number, fami
  */
 export function planAround(store: Store, config: Config, now: number, network: Network, maxId?: number): Cidr<number | bigint>[] {
   const family = network.family;
-  const bans = [...blocks(family, store.bans.qualifyingAround(network, config.policy, now, maxId))];
+  const bans: Cidr<number | bigint>[] = store.bans.qualifyingAround(network, config.policy, now, maxId);
   let extent: Range<number | bigint> = network;
   for (const block of bans) if (block.first <= extent.first && block.last >= extent.last) extent = block;
   const safe = [
-    ...blocks(family, store.safelist.around(networkOf(family, extent.first, extent.last)).map((row): RawBlock => [row.first, row.last])),
+    ...store.safelist.around(networkOf(family, extent.first, extent.last)).map((row) => row.network),
     ...config.safelist.filter((entry) => entry.family === family),
   ];
   return family === 4
@@ -105,7 +103,7 @@ export function settleAround(store: Store, config: Config, now: number, network:
  */
 export function makeSafe<T>(store: Store, config: Config, now: number, network: Network, change: () => T): SafeChange<T> {
   const changed = changeAround(store, config, now, network, change);
-  const inside = [...blocks(network.family, store.bans.blocksInside(network))];
+  const inside = store.bans.blocksInside(network);
   return { ...changed, swept: withDeletes(changed.delta, network.family, inside) };
 }
 
@@ -125,18 +123,8 @@ export function safelistIndexes(store: Store, config: Config): SafelistIndexes {
 }
 
 /** How much of a stored block the safelist covers. */
-export function safelistCoverage(indexes: SafelistIndexes, block: { family: Family; first: unknown; last: unknown }): Coverage {
-  const index = indexes[block.family] as SafelistIndex<number | bigint>;
-  return index.coverage(toRange(block.family, block.first, block.last));
-}
-
-/** Stored [first, last] rows as CIDR blocks (every stored block is one). */
-function* blocks(family: Family, rows: Iterable<RawBlock>): Generator<Cidr<number | bigint>> {
-  for (const [first, last] of rows) yield networkOf(family, fromStoredKey(family, first), fromStoredKey(family, last));
-}
-
-function toRange(family: Family, first: unknown, last: unknown): Range<number | bigint> {
-  return { first: fromStoredKey(family, first), last: fromStoredKey(family, last) };
+export function safelistCoverage(indexes: SafelistIndexes, network: Network): Coverage {
+  return (indexes[network.family] as SafelistIndex<number | bigint>).coverage(network);
 }
 
 function safelistOf<K extends number | bigint>(store: Store, config: Config, family: Family): Range<K>[] {

@@ -47,7 +47,7 @@ export async function prune(store: Store, config: Config, now: number, backend: 
   const cutoff = now - options.olderThan;
   const safelist = safelistIndexes(store, config);
   const stale = store.read(() => store.bans.staleBlocks(cutoff, options.includeManual));
-  const candidates = stale.filter((block) => safelistCoverage(safelist, block) === 'none');
+  const candidates = stale.filter((block) => safelistCoverage(safelist, block.network) === 'none');
   const keptSafelisted = stale.length - candidates.length;
   if (options.dryRun || candidates.length === 0) {
     return { cutoff, addresses: candidates.map((block) => block.address), events: candidates.reduce((sum, block) => sum + block.events, 0), keptSafelisted, liveRemoved: 0, liveAdded: 0 };
@@ -65,7 +65,7 @@ export async function prune(store: Store, config: Config, now: number, backend: 
       const started = performance.now();
       store.write(() => {
         for (const block of candidates.slice(i, i + BLOCKS_PER_TRANSACTION)) {
-          const deleted = store.bans.deleteIfStale(block, cutoff, options.includeManual);
+          const deleted = store.bans.deleteIfStale(block.network, cutoff, options.includeManual);
           if (deleted > 0) {
             removed.push(block.address);
             events += deleted;

@@ -2,7 +2,6 @@
 // then catch up on bans the hook recorded while the batch was loading (the hook does not wait for
 // restore, so its live add may have gone to the set that was just swapped out).
 
-import { networkOf } from '../address/network.js';
 import type { Clock } from '../clock.js';
 import { isBackendName, type BackendName, type Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
@@ -10,7 +9,6 @@ import type { Retirer } from '../firewall/select.js';
 import { deltaBetween, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { PlanStats } from '../plan/plan.js';
 import type { PlanStream } from '../plan/stream.js';
-import { fromStoredKey } from '../store/keys.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { planAround, streamPlan } from './plan-store.js';
@@ -74,10 +72,9 @@ export async function restoreLive(
 
 /** The live-set delta that brings a set loaded as of event `since` to the store as of event `until`. */
 export function deltaSince(store: Store, config: Config, now: number, since: number, until: number): Delta {
-  const deltas = store.bans.blocksAfter(since).map(({ family, first, last }) => {
-    const network = networkOf(family, fromStoredKey(family, first), fromStoredKey(family, last));
-    return deltaBetween(family, planAround(store, config, now, network, since), planAround(store, config, now, network, until));
-  });
+  const deltas = store.bans
+    .blocksAfter(since)
+    .map((network) => deltaBetween(network.family, planAround(store, config, now, network, since), planAround(store, config, now, network, until)));
   return mergeDeltas(deltas);
 }
 

@@ -1,4 +1,4 @@
-import { networkOf, type Network } from '../address/network.js';
+import type { Network } from '../address/network.js';
 import { planStore } from '../actions/plan-store.js';
 import type { Context } from '../cli/context.js';
 import { OperationalError } from '../errors.js';
@@ -15,7 +15,6 @@ import {
   checkTools,
   type Finding,
 } from '../doctor/checks.js';
-import { fromStoredKey } from '../store/keys.js';
 import { isMissing, openStore } from './session.js';
 
 /** Checks everything stickyban depends on and says how to fix what is wrong; exit 1 on any FAIL. */
@@ -46,7 +45,7 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
       }
       const safelist: Network[] = [
         ...ctx.config.safelist,
-        ...store.safelist.list().map((row) => networkOf(row.family, fromStoredKey(row.family, row.first), fromStoredKey(row.family, row.last))),
+        ...store.safelist.list().map((row) => row.network),
       ];
       findings.push(...checkHostSafelisted(safelist));
     } finally {

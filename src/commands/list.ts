@@ -42,10 +42,10 @@ export async function list(options: ListOptions, ctx: Context): Promise<void> {
     const now = ctx.clock();
     const safelist = safelistIndexes(store, ctx.config);
     const rows = store.read(() => [...store.bans.summaries(ctx.config.policy, now, { family, jail })]).map((summary) => {
-      const coverage = safelistCoverage(safelist, summary);
+      const coverage = safelistCoverage(safelist, summary.network);
       return {
         address: summary.address,
-        family: summary.family,
+        family: summary.network.family,
         status: statusOf(summary, coverage, ctx.config, now),
         bans: summary.offences,
         events: summary.events,

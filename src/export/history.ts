@@ -9,7 +9,6 @@ import { formatTime } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Plan } from '../plan/plan.js';
 import type { BlockSummary } from '../store/bans.js';
-import { fromStoredKey } from '../store/keys.js';
 import type { Store } from '../store/store.js';
 
 export interface EntryHistory {
@@ -43,8 +42,8 @@ export function entryHistories(store: Store, config: Config, now: number, plan: 
 export function familyHistories<K extends number | bigint>(family: Family, entries: readonly Cidr<K>[], blocks: Iterable<BlockSummary>): EntryHistory[] {
   const tallies: Array<Tally | undefined> = new Array(entries.length);
   for (const block of blocks) {
-    const first = fromStoredKey(family, block.first) as K;
-    const last = fromStoredKey(family, block.last) as K;
+    const first = block.network.first as K;
+    const last = block.network.last as K;
     for (let i = firstEndingAtOrAfter(entries, first); i < entries.length && entries[i]!.first <= last; i++) {
       const tally = tallies[i];
       if (tally === undefined) {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
-import { blockParams, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf } from './keys.js';
+import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf } from './keys.js';
 import { blocksRelatedTo, StatementCache } from './statements.js';
 
 /** Blocks per page of a streamed read. */
@@ -25,8 +25,8 @@ export interface BanEvent {
   readonly restored: boolean;
 }
 
-/** A stored block as [first, last] in stored-key form (see keys.ts). */
-export type RawBlock = [first: unknown, last: unknown];
+/** A stored block as [first, last] in stored-key form (see keys.ts); never leaves store/. */
+type RawBlock = [first: unknown, last: unknown];
 
 export interface EventRow {
   readonly id: number;
@@ -46,9 +46,7 @@ export interface EventRow {
 
 /** One row per banned block, aggregated over its active (not lifted) events. */
 export interface BlockSummary {
-  readonly family: Family;
-  readonly first: unknown;
-  readonly last: unknown;
+  readonly network: Network;
   readonly address: string;
   readonly events: number;
   readonly offences: number;
@@ -56,6 +54,16 @@ export interface BlockSummary {
   readonly first_banned: number;
   readonly last_banned: number;
   readonly qualifies: 0 | 1;
+}
+
+/** A summary as SQL returns it, before its keys become a network. */
+type SummaryRow = Omit<BlockSummary, 'network'> & { readonly family: Family; readonly first: unknown; readonly last: unknown };
+
+/** A block prune may remove, with its event count. */
+export interface StaleBlock {
+  readonly network: Network;
+  readonly address: string;
+  readonly events: number;
 }
 
 /** Events the retention never removes: manual bans and bans meant forever (bantime -1). */
@@ -227,10 +235,11 @@ export class BanTable {
    * The qualifying blocks that meet `network`, ordered by first address; with `maxId`, as they were
    * when the newest event was `maxId` (restore uses that to catch up on bans recorded meanwhile).
    */
-  qualifyingAround(network: Network, policy: Policy, now: number, maxId: number = Number.MAX_SAFE_INTEGER): RawBlock[] {
+  qualifyingAround(network: Network, policy: Policy, now: number, maxId: number = Number.MAX_SAFE_INTEGER): Network[] {
     const { events, blocks } = plannerSql(policy);
     const { sql, params } = blocksRelatedTo(network, 'meets', 'SELECT first, last', 'bans', `AND lifted_at IS NULL AND id <= @maxId AND ${events} GROUP BY first, last ${blocks}`);
-    return this.cache.get(`${sql} ORDER BY first, last`).raw().all({ ...params, ...policyParams(policy, now), maxId }) as RawBlock[];
+    const rows = this.cache.get(`${sql} ORDER BY first, last`).raw().all({ ...params, ...policyParams(policy, now), maxId }) as RawBlock[];
+    return rows.map(([first, last]) => networkFromKeys(network.family, first, last));
   }
 
   /** Id of the newest event (0 for an empty store). */
@@ -239,8 +248,9 @@ export class BanTable {
   }
 
   /** Distinct blocks of the events recorded after `id`. */
-  blocksAfter(id: number): Array<{ family: Family; first: unknown; last: unknown }> {
-    return this.cache.get('SELECT DISTINCT family, first, last FROM bans WHERE id > ?').all(id) as Array<{ family: Family; first: unknown; last: unknown }>;
+  blocksAfter(id: number): Network[] {
+    const rows = this.cache.get('SELECT DISTINCT family, first, last FROM bans WHERE id > ?').raw().all(id) as Array<[Family, unknown, unknown]>;
+    return rows.map(([family, first, last]) => networkFromKeys(family, first, last));
   }
 
   /** Lifts the active bans of blocks inside `network` (of one jail, or all); returns how many events. */
@@ -255,11 +265,12 @@ export class BanTable {
   }
 
   /** Every block banned inside `network` (lifted too), in address order. */
-  blocksInside(network: Network): RawBlock[] {
-    return this.cache
+  blocksInside(network: Network): Network[] {
+    const rows = this.cache
       .get('SELECT DISTINCT first, last FROM bans WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last ORDER BY first, last')
       .raw()
       .all(blockParams(network)) as RawBlock[];
+    return rows.map(([first, last]) => networkFromKeys(network.family, first, last));
   }
 
   /** Active blocks that strictly contain `network`: they keep it blocked after an unban. */
@@ -276,11 +287,11 @@ export class BanTable {
   }
 
   /** One summary per block with active events, in address order. */
-  summaries(policy: Policy, now: number, filter: { family?: Family; jail?: string } = {}): IterableIterator<BlockSummary> {
+  *summaries(policy: Policy, now: number, filter: { family?: Family; jail?: string } = {}): Generator<BlockSummary> {
     const { qualifies } = policySql(policy);
     const familyClause = filter.family === undefined ? '' : 'AND family = @family';
     const jailClause = filter.jail === undefined ? '' : 'HAVING max(jail = @jail)';
-    return this.cache
+    const rows = this.cache
       .get(
         `SELECT family, first, last, address, count(*) AS events, sum(restored = 0) AS offences,
                 group_concat(DISTINCT jail) AS jails, min(banned_at) AS first_banned, max(banned_at) AS last_banned,
@@ -288,34 +299,36 @@ export class BanTable {
          FROM bans WHERE lifted_at IS NULL ${familyClause}
          GROUP BY family, first, last ${jailClause} ORDER BY family, first, last`,
       )
-      .iterate({ ...policyParams(policy, now), family: filter.family, jail: filter.jail }) as IterableIterator<BlockSummary>;
+      .iterate({ ...policyParams(policy, now), family: filter.family, jail: filter.jail }) as IterableIterator<SummaryRow>;
+    for (const { family, first, last, ...summary } of rows) yield { network: networkFromKeys(family, first, last), ...summary };
   }
 
   /**
    * Blocks whose last event is older than `cutoff`, with their event counts: what prune removes.
    * Blocks with a manual or forever ban are kept unless `includeManual`.
    */
-  staleBlocks(cutoff: number, includeManual: boolean): Array<{ family: Family; first: unknown; last: unknown; address: string; events: number }> {
-    return this.cache
+  staleBlocks(cutoff: number, includeManual: boolean): StaleBlock[] {
+    const rows = this.cache
       .get(
         `SELECT family, first, last, address, count(*) AS events FROM bans GROUP BY family, first, last
          HAVING max(banned_at) < @cutoff AND (@includeManual OR max(${KEPT_FOREVER}) = 0)`,
       )
       .all({ cutoff, includeManual: includeManual ? 1 : 0 }) as Array<{ family: Family; first: unknown; last: unknown; address: string; events: number }>;
+    return rows.map(({ family, first, last, address, events }) => ({ network: networkFromKeys(family, first, last), address, events }));
   }
 
   /**
    * Deletes every event of a block if it is still stale: a ban recorded since the block was listed
    * (the hook never waits for prune) keeps it. Returns the events deleted.
    */
-  deleteIfStale(block: { family: Family; first: unknown; last: unknown }, cutoff: number, includeManual: boolean): number {
+  deleteIfStale(network: Network, cutoff: number, includeManual: boolean): number {
     return this.cache
       .get(
         `DELETE FROM bans WHERE family = @family AND first = @first AND last = @last
          AND (SELECT max(banned_at) < @cutoff AND (@includeManual OR max(${KEPT_FOREVER}) = 0)
               FROM bans WHERE family = @family AND first = @first AND last = @last)`,
       )
-      .run({ family: block.family, first: block.first, last: block.last, cutoff, includeManual: includeManual ? 1 : 0 }).changes;
+      .run({ ...blockParams(network), cutoff, includeManual: includeManual ? 1 : 0 }).changes;
   }
 
   /** Event counts grouped by one column, for stats. */

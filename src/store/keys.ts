@@ -23,6 +23,11 @@ export function fromStoredKey(family: Family, raw: unknown): number | bigint {
   return (buffer.readBigUInt64BE(0) << 64n) | buffer.readBigUInt64BE(8);
 }
 
+/** A stored block's keys as the network they are (every stored block is a CIDR block). */
+export function networkFromKeys(family: Family, first: unknown, last: unknown): Network {
+  return networkOf(family, fromStoredKey(family, first), fromStoredKey(family, last));
+}
+
 /** The (family, first, last) parameters that identify a block in SQL. */
 export function blockParams(network: Network): { family: Family; first: StoredKey; last: StoredKey } {
   return {

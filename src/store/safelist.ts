@@ -1,17 +1,28 @@
 import type Database from 'better-sqlite3';
 import { formatNetwork } from '../address/format.js';
 import type { Cidr, Family, Network } from '../address/network.js';
-import { blockParams, packedBlockSql, unpackBlocks } from './keys.js';
+import { blockParams, networkFromKeys, packedBlockSql, unpackBlocks } from './keys.js';
 import { blocksRelatedTo, StatementCache } from './statements.js';
 
 export interface SafelistRow {
-  readonly id: number;
+  readonly network: Network;
+  readonly address: string;
+  readonly note: string | null;
+  readonly added_at: number;
+}
+
+/** A row as SQL returns it, before its keys become a network. */
+interface StoredRow {
   readonly family: Family;
   readonly first: unknown;
   readonly last: unknown;
   readonly address: string;
   readonly note: string | null;
   readonly added_at: number;
+}
+
+function toRow({ family, first, last, address, note, added_at }: StoredRow): SafelistRow {
+  return { network: networkFromKeys(family, first, last), address, note, added_at };
 }
 
 export class SafelistTable {
@@ -45,7 +56,7 @@ export class SafelistTable {
   }
 
   list(): SafelistRow[] {
-    return this.cache.get('SELECT * FROM safelist ORDER BY family, first, last').all() as SafelistRow[];
+    return (this.cache.get('SELECT * FROM safelist ORDER BY family, first, last').all() as StoredRow[]).map(toRow);
   }
 
   count(): number {
@@ -63,12 +74,12 @@ export class SafelistTable {
   /** The safelisted ranges that contain `network` (or equal it). */
   containing(network: Network): SafelistRow[] {
     const { sql, params } = blocksRelatedTo(network, 'contains', 'SELECT *', 'safelist');
-    return this.cache.get(`${sql} ORDER BY first`).all(params) as SafelistRow[];
+    return (this.cache.get(`${sql} ORDER BY first`).all(params) as StoredRow[]).map(toRow);
   }
 
   /** The safelisted ranges that meet `network`: the ones that contain it and the ones inside it. */
   around(network: Network): SafelistRow[] {
     const { sql, params } = blocksRelatedTo(network, 'meets', 'SELECT *', 'safelist');
-    return this.cache.get(`${sql} ORDER BY first`).all(params) as SafelistRow[];
+    return (this.cache.get(`${sql} ORDER BY first`).all(params) as StoredRow[]).map(toRow);
   }
 }

@@ -8,8 +8,7 @@ import type { BlockSummary } from '../../../src/store/bans.js';
 const cidr = (text: string): Cidr<number> => parseNetwork(text) as Cidr<number>;
 
 function block(text: string, events: number, offences: number, jails: string, first: number, last: number): BlockSummary {
-  const network = cidr(text);
-  return { family: 4, first: network.first, last: network.last, address: text, events, offences, jails, first_banned: first, last_banned: last, qualifies: 1 };
+  return { network: parseNetwork(text), address: text, events, offences, jails, first_banned: first, last_banned: last, qualifies: 1 };
 }
 
 describe('export history', () => {
