@@ -5,8 +5,9 @@
 
 import { parseArgs } from 'node:util';
 import { exitNow, reportFailure } from './cli/exit.js';
-import { firstPositional, GLOBAL_OPTIONS, joinNegativeValues, parseArgsOptions, type OptionSpec } from './cli/options.js';
-import type { Context } from './cli/context.js';
+import { firstPositional, joinNegativeValues, parseArgsOptions } from './cli/options.js';
+import { GLOBAL_OPTIONS, type OptionSpec } from './commands/option-spec.js';
+import type { Context } from './commands/context.js';
 import { UsageError } from './errors.js';
 import { quote } from './input/quote.js';
 
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
 }
 
 async function runFast(verb: string, fast: FastVerb): Promise<void> {
-  const [own, { createContext }] = await Promise.all([fast.options(), import('./cli/context.js')]);
+  const [own, { createContext }] = await Promise.all([fast.options(), import('./commands/context.js')]);
   const specs = [...GLOBAL_OPTIONS, ...own];
   let parsed;
   try {

@@ -1,28 +1,8 @@
-// Options are declared once as data: commander builds --help and parsing from them, and the ban
-// hook's fast path (which skips loading commander) parses the same declarations with node:util.
+// Options are declared once as data (commands/option-spec.ts): commander builds --help and parsing
+// from them, and the ban hook's fast path (which skips loading commander) parses the same
+// declarations with node:util.
 
-export interface OptionSpec {
-  /** Long name without dashes. */
-  readonly name: string;
-  readonly short?: string;
-  /** Placeholder of the value; absent for a flag. */
-  readonly value?: string;
-  readonly description: string;
-}
-
-export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { name: 'db', value: 'PATH', description: 'SQLite store (default /var/lib/stickyban/stickyban.db, or $STICKYBAN_DB)' },
-  { name: 'config', value: 'PATH', description: 'config file (default /etc/stickyban/config.toml, optional)' },
-  { name: 'quiet', short: 'q', description: 'print only errors' },
-  { name: 'verbose', short: 'v', description: 'print more detail' },
-];
-
-export interface GlobalOptions {
-  readonly db?: string;
-  readonly config?: string;
-  readonly quiet?: boolean;
-  readonly verbose?: boolean;
-}
+import { GLOBAL_OPTIONS, type OptionSpec } from '../commands/option-spec.js';
 
 export function commanderFlags(spec: OptionSpec): string {
   const short = spec.short ? `-${spec.short}, ` : '';

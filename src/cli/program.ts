@@ -5,9 +5,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { BAN_OPTIONS } from '../commands/ban-options.js';
 import { RESTORE_OPTIONS } from '../commands/restore-options.js';
-import { createContext, type Context } from './context.js';
+import { createContext, type Context } from '../commands/context.js';
 import { exitAs, exitOnOutputError } from './exit.js';
-import { commanderFlags, GLOBAL_OPTIONS, type OptionSpec } from './options.js';
+import { GLOBAL_OPTIONS, type OptionSpec } from '../commands/option-spec.js';
+import { commanderFlags } from './options.js';
 
 /** Commander's parsed options: strings and flags, which each command validates itself. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

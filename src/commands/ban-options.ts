@@ -1,4 +1,4 @@
-import type { OptionSpec } from '../cli/options.js';
+import type { OptionSpec } from './option-spec.js';
 
 export const BAN_OPTIONS: readonly OptionSpec[] = [
   { name: 'jail', value: 'NAME', description: 'jail that banned it (default: manual)' },

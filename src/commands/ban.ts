@@ -5,13 +5,14 @@ import { formatNetwork } from '../address/format.js';
 import { parseNetwork } from '../address/parse.js';
 import { newBanEvent, recordBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
 import { describeConflict, lockoutConflict, protectedNetworks } from '../actions/lockout.js';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { OperationalError, StoreError, UsageError } from '../errors.js';
 import { parseBantime } from '../input/duration.js';
 import { parseFlag, parseJail, parseNote, parseSource } from '../input/names.js';
 import { appendToSpool } from '../store/spool.js';
 import type { Store } from '../store/store.js';
-import { applySettled, openStore } from './session.js';
+import { applySettled } from '../actions/live.js';
+import { openStoreToWrite } from './open-store.js';
 
 export interface BanOptions {
   readonly jail?: string;
@@ -49,7 +50,7 @@ export async function ban(address: string, options: BanOptions, ctx: Context): P
   let store: Store | undefined;
   let outcome: BanOutcome;
   try {
-    store = await openStore(ctx);
+    store = await openStoreToWrite(ctx);
     outcome = recordBan(store, ctx.config, ctx.clock(), event);
   } catch (error) {
     store?.close();
@@ -78,7 +79,7 @@ async function report(request: BanRequest, outcome: BanOutcome, store: Store, ct
     ctx.out.info(`recorded ${what}; not blocked yet: the policy needs ${ctx.config.policy.minBans} ban(s) from ${ctx.config.policy.jails.join(', ') || 'any jail'}`);
   }
   // The live add comes last: the ban is already safe in the store if the firewall tool fails.
-  const absent = await applySettled(ctx, store, request.network, outcome, `recorded ${what}`);
+  const absent = await applySettled(store, ctx, request.network, outcome, `recorded ${what}`);
   if (outcome.safelistedBy.length > 0 || !outcome.blocked) return;
   const verb = outcome.recorded ? 'banned' : 'already banned';
   ctx.out.info(absent ? `${verb} ${what}; ${absent}` : `${verb} ${what}`);

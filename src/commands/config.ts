@@ -1,7 +1,7 @@
 // `stickyban config [KEY]`: the effective configuration (defaults, file, environment, flags), as
 // TOML the config file accepts, or one value of it.
 
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { configTable, configValue } from '../config/show.js';
 
 export async function showConfig(key: string, ctx: Context): Promise<void> {

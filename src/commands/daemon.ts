@@ -1,14 +1,14 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createContext, type Context } from '../cli/context.js';
-import type { GlobalOptions } from '../cli/options.js';
+import { createContext, type Context } from './context.js';
+import type { GlobalOptions } from './option-spec.js';
 import { HEAL_INTERVAL_SECONDS } from '../config/config.js';
 import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { formatDuration, parseDuration } from '../input/duration.js';
 import { loadBackend, retirer } from '../firewall/select.js';
-import { openStore } from './session.js';
+import { openStore } from './open-store.js';
 
 export interface DaemonOptions extends GlobalOptions {
   readonly healInterval?: string;

@@ -1,6 +1,6 @@
 import type { Network } from '../address/network.js';
 import { planStore } from '../actions/plan-store.js';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
 import { loadBackend } from '../firewall/select.js';
 import {
@@ -15,7 +15,7 @@ import {
   checkTools,
   type Finding,
 } from '../doctor/checks.js';
-import { isMissing, openStore } from './session.js';
+import { isMissing, openStore } from './open-store.js';
 
 /** Checks everything stickyban depends on and says how to fix what is wrong; exit 1 on any FAIL. */
 export async function doctor(options: { json?: boolean }, ctx: Context): Promise<void> {
@@ -26,7 +26,7 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
     findings.push({ status: 'WARN', check: 'store', detail: `no store at ${ctx.config.db} yet`, fix: 'the first ban or stickyban restore creates it; check --db or db in the config' });
   } else {
     try {
-      store = await openStore(ctx, { dryRun: true });
+      store = await openStore(ctx, { existing: true });
     } catch (error) {
       findings.push({ status: 'FAIL', check: 'store', detail: (error as Error).message, fix: 'see the message; stickyban doctor --verbose' });
     }

@@ -2,15 +2,15 @@
 // only the export; anything else goes to stderr.
 
 import { planStore } from '../actions/plan-store.js';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { onlyFamily } from '../export/family.js';
 import { parseExportFormat } from '../export/formats.js';
 import { entryHistories, jsonLines } from '../export/history.js';
 import { ipsetRestoreScript } from '../export/ipset.js';
 import { plainList } from '../export/plain.js';
 import { nftScript } from '../firewall/nftables/script.js';
-import { parseFamily } from './list.js';
-import { openStore } from './session.js';
+import { parseFamily } from '../input/family.js';
+import { openStore } from './open-store.js';
 
 export interface ExportOptions {
   readonly format?: string;

@@ -3,10 +3,10 @@
 
 import { hostname } from 'node:os';
 import { protectedNetworks } from '../actions/lockout.js';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { parseJail } from '../input/names.js';
-import { applyImport, type LiveOutcome } from '../import/apply.js';
+import { applyImport, type LiveOutcome } from '../actions/apply-import.js';
 import { parseImportFormat } from '../import/formats.js';
 import { BATCH_SIZE, WINDOW_SIZE, type ImportResult } from '../import/importer.js';
 import { fileInput } from '../import/input.js';
@@ -14,7 +14,7 @@ import { DEFAULT_CHAIN, parseChain } from '../import/iptables-save.js';
 import { NO_PROGRESS, ProgressBar } from '../import/progress.js';
 import { describeProblem, LISTS, policyNote, problemUnit, summaryJson, summaryLine } from '../import/report.js';
 import { check, prepare, write, type ImportJob } from '../import/run.js';
-import { openStore } from './session.js';
+import { openStoreToWrite } from './open-store.js';
 
 export interface ImportOptions {
   readonly format?: string;
@@ -74,13 +74,13 @@ export async function importBans(file: string, options: ImportOptions, ctx: Cont
     }
   }
 
-  const { result, store } = await write(() => openStore(ctx), job, prepared, checkedLines);
+  const { result, store } = await write(() => openStoreToWrite(ctx), job, prepared, checkedLines);
   try {
     reportProblems(input.name, result, options, ctx);
     let live: LiveOutcome = { state: 'unchanged' };
     if (store !== undefined) {
       try {
-        live = await applyImport(store, ctx.config, ctx.clock, ctx.runner, result.added, options.apply !== false);
+        live = await applyImport(store, ctx, result.added, options.apply !== false);
       } catch (error) {
         throw new OperationalError(
           `imported ${result.added} new ban(s) from ${input.name}, but loading them into the live set failed: ${(error as Error).message}; run stickyban restore`,

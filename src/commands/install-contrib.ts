@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { CONTRIB_FILES, MANIFEST, unitsToEnable } from '../contrib/files.js';
 import { installFiles, type InstallOutcome } from '../contrib/install.js';
 import { OperationalError, UsageError } from '../errors.js';

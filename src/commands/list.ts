@@ -1,15 +1,13 @@
-import type { Family } from '../address/network.js';
 import { safelistCoverage, safelistIndexes } from '../actions/plan-store.js';
-import type { Context } from '../cli/context.js';
-import { formatTable } from '../cli/table.js';
+import type { Context } from './context.js';
+import { formatTable } from './table.js';
 import { formatTime } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { UsageError } from '../errors.js';
+import { parseFamily } from '../input/family.js';
 import { parseJail } from '../input/names.js';
-import { quote } from '../input/quote.js';
 import type { Coverage } from '../plan/safelist-index.js';
 import type { BlockSummary } from '../store/bans.js';
-import { openStore } from './session.js';
+import { openStore } from './open-store.js';
 
 export interface ListOptions {
   readonly json?: boolean;
@@ -26,12 +24,6 @@ export function statusOf(summary: BlockSummary, safelisted: Coverage, config: Co
   const retention = config.policy.retentionSeconds;
   if (retention !== undefined && summary.last_banned < now - retention) return 'expired';
   return 'pending';
-}
-
-export function parseFamily(text: string | undefined): Family | undefined {
-  if (text === undefined) return undefined;
-  if (text === '4' || text === '6') return Number(text) as Family;
-  throw new UsageError(`invalid --family ${quote(text)}: expected 4 or 6`);
 }
 
 export async function list(options: ListOptions, ctx: Context): Promise<void> {

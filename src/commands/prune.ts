@@ -1,9 +1,9 @@
 import { prune } from '../actions/prune.js';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { formatTime } from '../clock.js';
 import { formatDuration, parseDuration } from '../input/duration.js';
-import { loadLiveBackend } from '../firewall/select.js';
-import { openStore } from './session.js';
+import { liveBackend } from '../actions/live.js';
+import { openStore, openStoreToWrite } from './open-store.js';
 
 export interface PruneCommandOptions {
   readonly olderThan?: string;
@@ -18,9 +18,9 @@ export async function pruneCommand(options: PruneCommandOptions, ctx: Context): 
     ctx.out.info('the retention is "never": nothing to prune (pass --older-than to prune anyway)');
     return;
   }
-  const store = await openStore(ctx, { dryRun: options.dryRun === true });
+  const store = options.dryRun ? await openStore(ctx, { existing: true }) : await openStoreToWrite(ctx);
   try {
-    const backend = options.dryRun ? undefined : () => loadLiveBackend(ctx.config, store, ctx.runner);
+    const backend = options.dryRun ? undefined : () => liveBackend(store, ctx);
     const report = await prune(store, ctx.config, ctx.clock(), backend, {
       olderThan,
       includeManual: options.includeManual === true,

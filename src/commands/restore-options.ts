@@ -1,4 +1,4 @@
-import type { OptionSpec } from '../cli/options.js';
+import type { OptionSpec } from './option-spec.js';
 
 export const RESTORE_OPTIONS: readonly OptionSpec[] = [
   { name: 'dry-run', description: 'show the plan and change nothing (--verbose lists the entries)' },

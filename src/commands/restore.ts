@@ -1,10 +1,10 @@
 import { describeProblems, healLive } from '../actions/heal.js';
 import { restoreLive } from '../actions/restore.js';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
 import { DryRunBackend } from '../firewall/dry-run.js';
 import { loadBackend, retirer } from '../firewall/select.js';
-import { openStore } from './session.js';
+import { openStore, openStoreToWrite } from './open-store.js';
 
 export interface RestoreOptions {
   readonly dryRun?: boolean;
@@ -17,7 +17,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
   if (!options.dryRun && process.getuid?.() !== 0) {
     throw new OperationalError('restore changes the firewall and needs root (CAP_NET_ADMIN); run it as root, or use --dry-run to see the plan');
   }
-  const store = await openStore(ctx, { dryRun: options.dryRun === true });
+  const store = options.dryRun ? await openStore(ctx, { existing: true }) : await openStoreToWrite(ctx);
   try {
     const backend = options.dryRun ? new DryRunBackend(ctx.config, ctx.out) : await loadBackend(ctx.config, ctx.runner);
     let result;

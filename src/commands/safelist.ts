@@ -1,20 +1,21 @@
 import { formatNetwork } from '../address/format.js';
 import { parseNetwork } from '../address/parse.js';
 import { changeAround, makeSafe } from '../actions/plan-store.js';
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { BUILTIN_SAFELIST } from '../config/config.js';
-import { formatTable } from '../cli/table.js';
+import { formatTable } from './table.js';
 import { formatTime } from '../clock.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { parseNote } from '../input/names.js';
 import { withApplyLock } from '../store/lock.js';
-import { applySettled, openStore } from './session.js';
+import { applySettled } from '../actions/live.js';
+import { openStore, openStoreToWrite } from './open-store.js';
 
 /** Safelists a range and takes it out of the live set at once; its ban history is kept. */
 export async function safelistAdd(address: string, options: { note?: string }, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
   const note = options.note === undefined ? null : parseNote(options.note, 'note') || null;
-  const store = await openStore(ctx);
+  const store = await openStoreToWrite(ctx);
   try {
     await withApplyLock(store.path, async () => {
       const { result: added, delta, swept, after } = store.write(() =>
@@ -23,7 +24,7 @@ export async function safelistAdd(address: string, options: { note?: string }, c
       const what = formatNetwork(network);
       // Swept even when it was safelisted already: running it again is how an admin would clear a
       // stray entry.
-      const absent = await applySettled(ctx, store, network, { delta: swept, after }, `safelisted ${what} in the store`);
+      const absent = await applySettled(store, ctx, network, { delta: swept, after }, `safelisted ${what} in the store`);
       if (!added) {
         ctx.out.info(`${what} is already safelisted${note ? '; note updated' : ''}`);
         return;
@@ -40,7 +41,7 @@ export async function safelistAdd(address: string, options: { note?: string }, c
 /** Removes exactly this range from the safelist; bans inside it become live again. */
 export async function safelistRemove(address: string, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
-  const store = await openStore(ctx);
+  const store = await openStoreToWrite(ctx);
   try {
     await withApplyLock(store.path, async () => {
       const { result: removed, ...change } = store.write(() =>
@@ -52,7 +53,7 @@ export async function safelistRemove(address: string, ctx: Context): Promise<voi
         if (entry && BUILTIN_SAFELIST.includes(entry)) throw new UsageError(`${what} is built in: loopback is always safelisted`);
         throw new OperationalError(entry ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
       }
-      const absent = await applySettled(ctx, store, network, change, `removed ${what} from the safelist in the store`);
+      const absent = await applySettled(store, ctx, network, change, `removed ${what} from the safelist in the store`);
       const live = change.delta.v4.add.length + change.delta.v6.add.length;
       ctx.out.info(`removed ${what} from the safelist${live > 0 ? `; ${live} live entr${live === 1 ? 'y' : 'ies'} added back` : ''}${absent ? `; ${absent}` : ''}`);
     });

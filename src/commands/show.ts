@@ -2,12 +2,12 @@ import { formatNetwork } from '../address/format.js';
 import { contains, overlaps } from '../address/network.js';
 import { parseNetwork } from '../address/parse.js';
 import { planAround } from '../actions/plan-store.js';
-import type { Context } from '../cli/context.js';
-import { formatTable } from '../cli/table.js';
+import type { Context } from './context.js';
+import { formatTable } from './table.js';
 import { formatTime } from '../clock.js';
 import { formatDuration } from '../input/duration.js';
 import { uuidText } from '../store/ids.js';
-import { openStore } from './session.js';
+import { openStore } from './open-store.js';
 
 /** Everything known about one address or block: whether it is blocked, why, and its history. */
 export async function show(address: string, options: { json?: boolean }, ctx: Context): Promise<void> {

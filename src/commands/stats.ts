@@ -1,8 +1,8 @@
-import type { Context } from '../cli/context.js';
-import { formatTable } from '../cli/table.js';
+import type { Context } from './context.js';
+import { formatTable } from './table.js';
 import { formatTime } from '../clock.js';
 import type { Store } from '../store/store.js';
-import { openStore } from './session.js';
+import { openStore } from './open-store.js';
 
 function lastRestore(store: Store): { at: string; seconds: number; backend: string; trigger: string; entries: number } | null {
   const last = store.restores.last();

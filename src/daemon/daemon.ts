@@ -15,7 +15,8 @@ import type { Retirer } from '../firewall/select.js';
 import { isEmptyDelta } from '../plan/diff.js';
 import type { Store } from '../store/store.js';
 import { renderMetrics, writeMetrics, type MetricsSnapshot } from './metrics.js';
-import { daemonSchedules, schedule, type Schedule } from './schedule.js';
+import { daemonSchedules } from '../config/schedules.js';
+import { schedule, type Schedule } from './schedule.js';
 
 export interface DaemonSettings {
   readonly config: Config;

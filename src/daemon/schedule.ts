@@ -1,7 +1,6 @@
-import { CronJob, validateCronExpression } from 'cron';
-import type { Config } from '../config/config.js';
+import { CronJob } from 'cron';
 import { UsageError } from '../errors.js';
-import { quote } from '../input/quote.js';
+import { cronProblem, isOff, type ScheduleSetting } from '../config/schedules.js';
 
 export interface Schedule {
   stop(): void;
@@ -9,29 +8,9 @@ export interface Schedule {
   next(): Date;
 }
 
-/** One of the daemon's schedules, as the config gives it. */
-export interface ScheduleSetting {
-  readonly key: 'prune_schedule' | 'resync_schedule';
-  readonly expression: string;
-  /** "" turns it off (never). */
-  readonly mayBeOff: boolean;
-}
-
-/** The daemon's schedules, in one place for the daemon and `doctor`, which asks since only the daemon reads them. */
-export function daemonSchedules(daemon: Config['daemon']): { prune: ScheduleSetting; resync: ScheduleSetting } {
-  return {
-    prune: { key: 'prune_schedule', expression: daemon.pruneSchedule, mayBeOff: false },
-    resync: { key: 'resync_schedule', expression: daemon.resyncSchedule, mayBeOff: true },
-  };
-}
-
-export function isOff(setting: ScheduleSetting): boolean {
-  return setting.mayBeOff && setting.expression === '';
-}
-
 /**
  * Runs `onTick` on the setting's cron expression (local time, as system cron does); undefined when
- * it is off. A bad expression (named by its config key) is exit 2.
+ * it is off. A bad expression (named by its config key) is invalid input.
  */
 export function schedule(setting: ScheduleSetting, onTick: () => void): Schedule | undefined {
   if (isOff(setting)) return undefined;
@@ -44,10 +23,3 @@ export function schedule(setting: ScheduleSetting, onTick: () => void): Schedule
   };
 }
 
-/** What is wrong with a setting that is not off, or undefined. */
-export function cronProblem(setting: ScheduleSetting): string | undefined {
-  const check = validateCronExpression(setting.expression);
-  if (check.valid) return undefined;
-  const off = setting.mayBeOff ? ', or "" for never' : '';
-  return `invalid ${setting.key} ${quote(setting.expression)}: expected a cron expression such as "17 4 * * *"${off} (${check.error?.message ?? 'invalid'})`;
-}

@@ -7,11 +7,11 @@ import { contains, type Network } from '../address/network.js';
 import { hostAddresses } from '../actions/lockout.js';
 import { formatTime } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { cronProblem, daemonSchedules, isOff } from '../daemon/schedule.js';
+import { cronProblem, daemonSchedules, isOff } from '../config/schedules.js';
 import { quote } from '../input/quote.js';
 import { debianPackageOf } from '../exec/run.js';
 import type { Inspection } from '../firewall/backend.js';
-import { describeTarget } from '../firewall/dry-run.js';
+import { describeTarget } from '../firewall/describe.js';
 import type { Plan } from '../plan/plan.js';
 import type { Store } from '../store/store.js';
 

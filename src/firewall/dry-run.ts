@@ -2,23 +2,17 @@
 // uses it to show the plan.
 
 import { formatCidr } from '../address/format.js';
-import type { Output } from '../cli/output.js';
 import type { Config } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
 import type { FamilyPlan } from '../plan/plan.js';
 import { collect, type PlanStream } from '../plan/stream.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
+import { describeTarget } from './describe.js';
 
-/** Where a backend puts the blocklist, in words, for dry runs and doctor. */
-export function describeTarget(config: Config): string {
-  switch (config.backend) {
-    case 'ipset':
-      return `ipsets ${config.ipset.set4}/${config.ipset.set6}, matched in iptables/ip6tables chain ${config.ipset.chain} from ${config.ipset.hookChains.join(', ')}`;
-    case 'nftables':
-      return `nftables table inet ${config.nftables.table} (sets v4_hosts/v4, v6_hosts/v6, input hook priority ${config.nftables.priority})`;
-    case 'route':
-      return `blackhole routes with metric ${config.route.metric}`;
-  }
+/** Where a dry run says what it would do: a line for everyone, and a detail for --verbose. */
+export interface DryRunLog {
+  info(line: string): void;
+  detail(line: string): void;
 }
 
 export class DryRunBackend implements FirewallBackend {
@@ -26,7 +20,7 @@ export class DryRunBackend implements FirewallBackend {
 
   constructor(
     private readonly config: Config,
-    private readonly out: Output,
+    private readonly out: DryRunLog,
   ) {
     this.name = config.backend;
   }

@@ -2,26 +2,18 @@ import { BACKENDS, isBackendName, type BackendName, type Config } from '../confi
 import { ToolMissingError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import type { Runner } from '../exec/run.js';
-import type { Store } from '../store/store.js';
 import type { FirewallBackend } from './backend.js';
 
-/** Loads only the backend in use: the hook imports one small module, not all of them. */
-export async function loadBackend(config: Config, runner: Runner): Promise<FirewallBackend> {
-  return backendNamed(config.backend, config, runner);
+/**
+ * Loads only the backend in use: the hook imports one small module, not all of them. That is the
+ * one the last restore loaded (`lastRestored`, when the caller knows it), else the configured one.
+ */
+export async function loadBackend(config: Config, runner: Runner, lastRestored?: string): Promise<FirewallBackend> {
+  return backendNamed(isBackendName(lastRestored) ? lastRestored : config.backend, config, runner);
 }
 
 /** Removes what other backends left in place; returns what it removed, or why it could not. */
 export type Retirer = (names: readonly BackendName[]) => Promise<string[]>;
-
-/**
- * The backend whose live set is in place: the one the last restore loaded (a `restore --backend`
- * differing from the config included), else the configured one. Changes (ban, unban, safelist,
- * prune, import) go there, or a safelisted address would stay blocked in the set really live.
- */
-export async function loadLiveBackend(config: Config, store: Store, runner: Runner): Promise<FirewallBackend> {
-  const last = store.restores.lastBackend();
-  return backendNamed(isBackendName(last) ? last : config.backend, config, runner);
-}
 
 /**
  * Retires backends by name (see FirewallBackend.retire), skipping those whose tool is not installed:

@@ -3,7 +3,7 @@
 
 import type { Policy } from '../config/config.js';
 import { quote } from '../input/quote.js';
-import type { LiveOutcome } from './apply.js';
+import type { LiveOutcome } from '../actions/apply-import.js';
 import type { ImportFormat } from './formats.js';
 import type { ImportResult, Problem } from './importer.js';
 

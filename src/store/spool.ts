@@ -74,6 +74,21 @@ function stillAt(path: string, ino: number): boolean {
   }
 }
 
+/** The names of the spool and of what interrupted folds left, in the store's directory. */
+function spoolFiles(path: string): string[] {
+  const claimPrefix = `${basename(path)}.claimed.`;
+  try {
+    return readdirSync(dirname(path)).filter((name) => name === basename(path) || name.startsWith(claimPrefix));
+  } catch {
+    return [];
+  }
+}
+
+/** How many spool files wait to be folded in. */
+export function spoolFilesWaiting(dbPath: string): number {
+  return spoolFiles(spoolPath(dbPath)).length;
+}
+
 export interface ClaimedSpool {
   readonly events: BanEvent[];
   readonly files: string[];
@@ -90,12 +105,7 @@ export function claimSpool(dbPath: string): ClaimedSpool | undefined {
   const path = spoolPath(dbPath);
   const dir = dirname(path);
   const claimPrefix = `${basename(path)}.claimed.`;
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((name) => name === basename(path) || name.startsWith(claimPrefix));
-  } catch {
-    return undefined;
-  }
+  const files = spoolFiles(path);
   if (files.length === 0) return undefined;
   const claimed: string[] = [];
   for (const name of files) {

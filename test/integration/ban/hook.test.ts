@@ -53,9 +53,18 @@ describe('the ban hook', () => {
     holder.exec('ROLLBACK');
     holder.close();
 
+    // A read command leaves the spool alone and says the ban is not in what it shows.
+    const read = await netns.cli(['--db', db, 'list', '--json']);
+    assert.equal(read.code, 0, read.stderr);
+    assert.match(read.stderr, /^stickyban: bans wait in .*stickyban\.db\.spool, not in what this shows/, 'on stderr: --json output stays JSON');
+    assert.equal((JSON.parse(read.stdout) as unknown[]).length, 1);
+    assert.equal(existsSync(`${db}.spool`), true);
+
+    const written = await netns.cli(['--db', db, 'restore']);
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(written.stderr, /^stickyban: folded 1 spooled ban/);
     const listed = await netns.cli(['--db', db, 'list', '--json']);
-    assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stderr, /^stickyban: folded 1 spooled ban/, 'on stderr: --json output stays JSON');
+    assert.equal(listed.stderr, '');
     assert.equal((JSON.parse(listed.stdout) as unknown[]).length, 2);
     assert.deepEqual(query(db, "SELECT jail, bantime FROM bans WHERE address = '192.0.2.2'"), [{ jail: 'sshd', bantime: 3600 }]);
     assert.equal(existsSync(`${db}.spool`), false);

@@ -2,11 +2,8 @@
 // by stickyban gets the imported bans at once (a full restore: one atomic swap, however many were
 // added); on a host where restore has not run yet, the import only records, and says how to load.
 
-import { restoreLive } from '../actions/restore.js';
-import type { Clock } from '../clock.js';
-import type { Config } from '../config/config.js';
-import type { Runner } from '../exec/run.js';
-import { loadLiveBackend } from '../firewall/select.js';
+import { restoreLive } from './restore.js';
+import { liveBackend, type Surroundings } from './live.js';
 import type { Store } from '../store/store.js';
 
 export type LiveOutcome =
@@ -20,11 +17,11 @@ export type LiveOutcome =
   /** The live set could not be inspected (no root, tool missing); the import itself is done. */
   | { readonly state: 'unchecked'; readonly why: string };
 
-export async function applyImport(store: Store, config: Config, clock: Clock, runner: Runner, added: number, apply: boolean): Promise<LiveOutcome> {
+export async function applyImport(store: Store, around: Surroundings, added: number, apply: boolean): Promise<LiveOutcome> {
   if (!apply) return { state: 'skipped' };
   if (added === 0) return { state: 'unchanged' };
   try {
-    const { entries } = await (await loadLiveBackend(config, store, runner)).inspect();
+    const { entries } = await (await liveBackend(store, around)).inspect();
     if (entries.v4 === undefined && entries.v6 === undefined) return { state: 'no-live-set' };
   } catch (error) {
     return { state: 'unchecked', why: (error as Error).message };
@@ -32,6 +29,6 @@ export async function applyImport(store: Store, config: Config, clock: Clock, ru
   // restoreLive takes the apply lock itself, and finds the live backend again under it (a restore
   // may switch backends meanwhile); the import's writes are already committed. No retirer: the
   // live backend is the last one restored, so no backend was used after it to be retired.
-  const result = await restoreLive(store, config, clock, () => loadLiveBackend(config, store, runner), 'import');
+  const result = await restoreLive(store, around.config, around.clock, () => liveBackend(store, around), 'import');
   return { state: 'applied', backend: result.backend, v4: result.report.v4, v6: result.report.v6 };
 }

@@ -1,7 +1,7 @@
 import { clockFromEnv, type Clock } from '../clock.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { run, type Runner } from '../exec/run.js';
-import type { GlobalOptions } from './options.js';
+import type { GlobalOptions } from './option-spec.js';
 import { consoleOutput, type Output } from './output.js';
 
 /** Everything a command needs from the outside world, passed in so tests can replace any of it. */

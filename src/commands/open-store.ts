@@ -1,0 +1,55 @@
+// How commands open the store. Opening only reads and migrates; folding in what the ban hook had to
+// spool is a step of its own that write commands take (foldSpool), never a side effect of a read.
+
+import { statSync } from 'node:fs';
+import { OperationalError } from '../errors.js';
+import { drainSpool } from '../actions/ban.js';
+import { applyLive } from '../actions/live.js';
+import { spoolFilesWaiting, spoolPath } from '../store/spool.js';
+import { Store } from '../store/store.js';
+import type { Context } from './context.js';
+
+/**
+ * Opens the store. A command that only reads (`existing`) does not create one: a mistyped --db is
+ * an error, not an empty store (and its directories) made at that path.
+ */
+export async function openStore(ctx: Context, options: { existing?: boolean } = {}): Promise<Store> {
+  if (options.existing && isMissing(ctx.config.db)) {
+    throw new OperationalError(`no store at ${ctx.config.db}: nothing has been recorded there yet (--db names another)`);
+  }
+  const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs });
+  // A read leaves the spool alone, but what it shows is then short of those bans: say so.
+  if (options.existing && spoolFilesWaiting(store.path) > 0) {
+    ctx.out.warn(`bans wait in ${spoolPath(store.path)}, not in what this shows: the daemon or the next command that writes folds them in`);
+  }
+  return store;
+}
+
+/** Opens the store for a command that writes, and folds the spool into it (see foldSpool). */
+export async function openStoreToWrite(ctx: Context): Promise<Store> {
+  const store = await openStore(ctx);
+  await foldSpool(ctx, store);
+  return store;
+}
+
+/**
+ * Folds in bans the hook had to spool, and applies their live adds. Said on stderr: it is news
+ * about the store, not the command's output (JSON, an export).
+ */
+export async function foldSpool(ctx: Context, store: Store): Promise<void> {
+  const drained = drainSpool(store, ctx.config, ctx.clock());
+  if (!drained) return;
+  ctx.out.warn(`folded ${drained.folded} spooled ban(s) into the store`);
+  if (drained.rejected > 0) ctx.out.warn(`${drained.rejected} spooled line(s) were unreadable; kept in ${store.path}.spool.bad`);
+  await applyLive(store, ctx, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
+}
+
+/** Absent, as opposed to unreadable: a store in a directory we may not read is Store.open's to report. */
+export function isMissing(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
