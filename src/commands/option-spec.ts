@@ -1,6 +1,8 @@
 // Each verb's options, declared once as data: the CLI builds its parsers and --help from them
 // (cli/options.ts), and the commands take the parsed values.
 
+import { DEFAULT_CONFIG_FILE, DEFAULT_DB } from '../config/config.js';
+
 export interface OptionSpec {
   /** Long name without dashes. */
   readonly name: string;
@@ -11,8 +13,8 @@ export interface OptionSpec {
 }
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { name: 'db', value: 'PATH', description: 'SQLite store (default /var/lib/stickyban/stickyban.db, or $STICKYBAN_DB)' },
-  { name: 'config', value: 'PATH', description: 'config file (default /etc/stickyban/config.toml, optional)' },
+  { name: 'db', value: 'PATH', description: `SQLite store (default ${DEFAULT_DB}, or $STICKYBAN_DB)` },
+  { name: 'config', value: 'PATH', description: `config file (default ${DEFAULT_CONFIG_FILE}, optional)` },
   { name: 'quiet', short: 'q', description: 'print only errors' },
   { name: 'verbose', short: 'v', description: 'print more detail' },
 ];

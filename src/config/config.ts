@@ -124,18 +124,17 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
   const route = read.section('route');
   const daemon = read.section('daemon');
   const fail2ban = read.section('fail2ban');
-  const retention = policy.string('retention', '180d');
   const chain = ipset.name('chain', DEFAULTS.ipset.chain, 28);
   const config: Config = {
     file,
     db: read.string('db', DEFAULTS.db),
     backend: backendName(read.string('backend', DEFAULTS.backend), `"backend" in ${file}`),
-    busyTimeoutMs: read.duration('busy_timeout', '10s', 0, 3600) * 1000,
+    busyTimeoutMs: read.duration('busy_timeout', DEFAULTS.busyTimeoutMs / 1000, 0, 3600) * 1000,
     safelist: [...BUILTIN_SAFELIST, ...read.strings('safelist', []).map((entry) => read.network('safelist', entry))],
     policy: {
-      jails: policy.strings('jails', []).map((jail) => policy.jail('jails', jail)),
-      minBans: policy.integer('min_bans', 1, 1, 1_000_000),
-      retentionSeconds: retention === 'never' ? undefined : policy.duration('retention', '180d'),
+      jails: policy.strings('jails', [...DEFAULTS.policy.jails]).map((jail) => policy.jail('jails', jail)),
+      minBans: policy.integer('min_bans', DEFAULTS.policy.minBans, 1, 1_000_000),
+      retentionSeconds: policy.durationOrNever('retention', DEFAULTS.policy.retentionSeconds),
     },
     ipset: {
       set4: ipset.name('set4', DEFAULTS.ipset.set4, 22),
@@ -144,7 +143,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       // A chain cannot jump to itself (iptables: "Too many links"), and one named twice would get
       // two jumps that fail every later restore. Both are dropped, not refused: the ban hook reads
       // this file too, and must not lose bans over a rule it never touches.
-      hookChains: [...new Set(ipset.strings('hook_chains', ['INPUT']).map((hook) => ipset.checkedName('hook_chains', hook, 28)))].filter((hook) => hook !== chain),
+      hookChains: [...new Set(ipset.strings('hook_chains', [...DEFAULTS.ipset.hookChains]).map((hook) => ipset.checkedName('hook_chains', hook, 28)))].filter((hook) => hook !== chain),
     },
     nftables: {
       table: nftables.name('table', DEFAULTS.nftables.table, 64),
@@ -155,8 +154,8 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
     daemon: {
       pruneSchedule: daemon.string('prune_schedule', DEFAULTS.daemon.pruneSchedule),
       resyncSchedule: daemon.string('resync_schedule', DEFAULTS.daemon.resyncSchedule),
-      healIntervalSeconds: daemon.duration('heal_interval', '30s', HEAL_INTERVAL_SECONDS.min, HEAL_INTERVAL_SECONDS.max),
-      metricsFile: daemon.string('metrics_file', '') || undefined,
+      healIntervalSeconds: daemon.duration('heal_interval', DEFAULTS.daemon.healIntervalSeconds, HEAL_INTERVAL_SECONDS.min, HEAL_INTERVAL_SECONDS.max),
+      metricsFile: daemon.string('metrics_file', DEFAULTS.daemon.metricsFile ?? '') || undefined,
     },
   };
   for (const reader of [read, policy, ipset, nftables, route, daemon, fail2ban]) reader.rejectUnknown();
@@ -205,12 +204,26 @@ class TableReader {
     return value;
   }
 
-  duration(key: string, fallback: string, minSeconds = 0, maxSeconds = Infinity): number {
-    const text = this.string(key, fallback);
+  duration(key: string, fallbackSeconds: number, minSeconds = 0, maxSeconds = Infinity): number {
+    if (this.table[key] === undefined) {
+      this.seen.add(key);
+      return fallbackSeconds;
+    }
+    const text = this.string(key, '');
     const seconds = tryParseDuration(text);
     if (seconds === undefined) throw this.error(key, DURATION_EXPECTED);
     if (seconds < minSeconds || seconds > maxSeconds) throw this.error(key, `${quote(text)} must be from ${minSeconds} s to ${maxSeconds} s`);
     return seconds;
+  }
+
+  /** A duration, or "never" (undefined). */
+  durationOrNever(key: string, fallbackSeconds: number | undefined): number | undefined {
+    const value = this.table[key];
+    if (value === undefined || value === 'never') {
+      this.seen.add(key);
+      return value === undefined ? fallbackSeconds : undefined;
+    }
+    return this.duration(key, 0);
   }
 
   jail(key: string, value: string): string {
