@@ -3,24 +3,41 @@
 // lock of a small SQLite file beside the store: SQLite's file locks are released by the kernel when
 // a process dies, so a killed restore never leaves a stale lock behind. The ban hook does not take
 // it; restore catches up on bans recorded while it ran instead.
+//
+// The wait for the lock is a timer loop, not SQLite's busy handler: a command loses nothing by it,
+// and the daemon's loop goes on serving while it waits.
 
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { StoreError } from '../errors.js';
-import { createPrivately, describeStoreFailure, isBusy } from './store.js';
+import { isBusy, sleep } from './busy.js';
+import { createPrivately, describeStoreFailure } from './store.js';
 
 const WAIT_MS = 120_000;
+/** Between attempts: a restore holds the lock for seconds, an unban for milliseconds. */
+const POLL_MS = 10;
 
 export class ApplyLock {
   private constructor(private readonly db: Database.Database) {}
 
-  static acquire(dbPath: string, waitMs: number = WAIT_MS): ApplyLock {
+  /** Waits up to `waitMs` for the lock; `signal` gives up the wait (a daemon stopping), with its reason. */
+  static async acquire(dbPath: string, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<ApplyLock> {
     const path = `${dbPath}.lock`;
+    const waitMs = options.waitMs ?? WAIT_MS;
     let db: Database.Database | undefined;
     try {
       createPrivately(path);
-      db = openDatabase(path, { timeout: waitMs });
-      db.exec('BEGIN EXCLUSIVE');
+      db = openDatabase(path, { timeout: 0 });
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        try {
+          db.exec('BEGIN EXCLUSIVE');
+          return new ApplyLock(db);
+        } catch (error) {
+          if (!isBusy(error) || Date.now() >= deadline) throw error;
+        }
+        await sleep(POLL_MS, options.signal);
+      }
     } catch (error) {
       db?.close();
       if (isBusy(error)) {
@@ -28,7 +45,6 @@ export class ApplyLock {
       }
       throw describeStoreFailure(error, path);
     }
-    return new ApplyLock(db);
   }
 
   release(): void {
@@ -37,8 +53,8 @@ export class ApplyLock {
 }
 
 /** Runs `work` holding the lock. */
-export async function withApplyLock<T>(dbPath: string, work: () => Promise<T>): Promise<T> {
-  const lock = ApplyLock.acquire(dbPath);
+export async function withApplyLock<T>(dbPath: string, work: () => Promise<T>, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+  const lock = await ApplyLock.acquire(dbPath, options);
   try {
     return await work();
   } finally {

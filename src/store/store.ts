@@ -8,11 +8,18 @@ import { migrate, readMigrations, shippedMigrations } from './migrate.js';
 import { BanTable } from './bans.js';
 import { SafelistTable } from './safelist.js';
 import { RestoreTable } from './restores.js';
+import { isBusy, retryWhileBusy, retryWhileBusyAsync } from './busy.js';
 
 export interface StoreOptions {
   readonly path: string;
   readonly busyTimeoutMs: number;
   readonly migrationsDir?: string;
+  /**
+   * How long SQLite itself waits, blocking the thread, before an attempt reports the store busy:
+   * a few ms for commands (see SQLITE_BUSY_WAIT_MS), 0 for the daemon, which waits with timers
+   * (writeAsync).
+   */
+  readonly busyWaitMs?: number;
 }
 
 /** The SQLite store: the only place that holds SQL. */
@@ -37,7 +44,7 @@ export class Store {
     createPrivately(path);
     let db: Database.Database | undefined;
     try {
-      db = openDatabase(path, { timeout: SQLITE_BUSY_WAIT_MS });
+      db = openDatabase(path, { timeout: options.busyWaitMs ?? SQLITE_BUSY_WAIT_MS });
       const opened = db;
       retryWhileBusy(() => refuseForeign(opened, path), options.busyTimeoutMs, commitsOf(opened));
       configure(opened, options.busyTimeoutMs);
@@ -54,6 +61,18 @@ export class Store {
   write<T>(work: () => T): T {
     try {
       return retryWhileBusy(() => this.db.transaction(work).immediate(), this.busyTimeoutMs, commitsOf(this.db));
+    } catch (error) {
+      throw describeStoreFailure(error, this.path);
+    }
+  }
+
+  /**
+   * write() without blocking the thread while the store is busy: for the daemon, whose store is
+   * opened with busyWaitMs 0. `signal` gives up the wait (the daemon stopping).
+   */
+  async writeAsync<T>(work: () => T, signal?: AbortSignal): Promise<T> {
+    try {
+      return await retryWhileBusyAsync(() => this.db.transaction(work).immediate(), this.busyTimeoutMs, commitsOf(this.db), signal);
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -97,62 +116,9 @@ export function createPrivately(path: string): void {
 /**
  * SQLite's own busy handler sleeps up to 100 ms between attempts, so under a storm of writers (300
  * ban hooks beside a prune) a waiting hook keeps missing the short moments the lock is free. It
- * waits briefly itself; the retry loop below tries again every few milliseconds.
+ * waits briefly itself; the retry loop (busy.ts) tries again every few milliseconds.
  */
 const SQLITE_BUSY_WAIT_MS = 20;
-
-/**
- * However busy the store is, a waiter gives up after this long: fail2ban kills an action after 60 s
- * (its default timeout), and a killed hook cannot spool its ban.
- */
-export const LONGEST_WAIT_MS = 45_000;
-
-/**
- * Retries `attempt` while the store is busy. `timeoutMs` bounds a wait in which nobody commits (a
- * process holding the lock: a stuck writer, a long transaction); while `progress` shows other
- * processes committing, the store is merely crowded (hundreds of hooks on a 2-core box hold the lock
- * for milliseconds each, but wait their turn for seconds), and the wait goes on up to
- * `longestMs` or `timeoutMs`, whichever is longer.
- */
-export function retryWhileBusy<T>(attempt: () => T, timeoutMs: number, progress?: () => unknown, longestMs = LONGEST_WAIT_MS): T {
-  const start = Date.now();
-  const limit = start + Math.max(timeoutMs, longestMs);
-  let deadline = start + timeoutMs;
-  // Sampled from the first busy attempt on: most attempts succeed at once and need no probe.
-  let seen: unknown = NOT_SAMPLED;
-  for (;;) {
-    try {
-      return attempt();
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-      const now = Date.now();
-      if (progress && now <= limit) {
-        const current = sample(progress, seen);
-        if (seen === NOT_SAMPLED) seen = current;
-        else if (current !== seen) {
-          seen = current;
-          deadline = Math.min(limit, now + timeoutMs);
-        }
-      }
-      if (now > deadline) throw error;
-      Atomics.wait(PAUSE, 0, 0, 1 + Math.random() * 4);
-    }
-  }
-}
-
-const NOT_SAMPLED = Symbol('not sampled');
-/** Atomics.wait on a value nobody changes: a sleep that blocks this thread only. */
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
-
-/** A probe that is itself busy (a WAL recovery) just shows no progress. */
-function sample(progress: () => unknown, fallback: unknown): unknown {
-  try {
-    return progress();
-  } catch (error) {
-    if (isBusy(error)) return fallback;
-    throw error;
-  }
-}
 
 /** Changes whenever another connection commits: tells a crowded store from a stuck one. */
 function commitsOf(db: Database.Database): () => unknown {
@@ -185,10 +151,6 @@ function configure(db: Database.Database, busyTimeoutMs: number): void {
   db.pragma('foreign_keys = ON');
 }
 
-export function isBusy(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
-}
 
 /** SQLite's messages are terse; say which store and what to do. */
 export function describeStoreFailure(error: unknown, path: string): Error {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { retryWhileBusy } from '../../../src/store/store.js';
+import { join } from 'node:path';
+import { retryWhileBusy, retryWhileBusyAsync } from '../../../src/store/busy.js';
+import { ApplyLock } from '../../../src/store/lock.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 function busy(): never {
   throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
@@ -55,5 +58,61 @@ describe('retryWhileBusy', () => {
     };
     assert.throws(() => retryWhileBusy(failing, 1000), { code: 'SQLITE_IOERR' });
     assert.equal(tries, 1);
+  });
+});
+
+describe('retryWhileBusyAsync', () => {
+  test('waits with timers: the loop keeps running while the store is busy', async () => {
+    const lock = lockedFor(80);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    try {
+      assert.equal(await retryWhileBusyAsync(lock.attempt, 1000), 'done');
+    } finally {
+      clearInterval(ticker);
+    }
+    assert.ok(ticks >= 5, `the loop ran ${ticks} times during an 80 ms wait`);
+  });
+
+  test('follows the same rule: gives up after the timeout when nobody commits', async () => {
+    const started = Date.now();
+    await assert.rejects(retryWhileBusyAsync(lockedFor(10_000).attempt, 60, () => 'no commits'), { code: 'SQLITE_BUSY' });
+    assert.ok(Date.now() - started >= 60);
+  });
+
+  test('an abort ends the wait at once, with its reason', async () => {
+    const controller = new AbortController();
+    const waiting = retryWhileBusyAsync(lockedFor(10_000).attempt, 10_000, undefined, controller.signal);
+    const started = Date.now();
+    setTimeout(() => controller.abort(new Error('stopping')), 20);
+    await assert.rejects(waiting, /stopping/);
+    assert.ok(Date.now() - started < 200, 'well before the timeout');
+  });
+});
+
+describe('ApplyLock', () => {
+  test('a second holder waits without blocking the loop, and gets the lock once the first lets go', async () => {
+    const db = join(tempDir(), 'stickyban.db');
+    const first = await ApplyLock.acquire(db);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    setTimeout(() => first.release(), 100);
+    const second = await ApplyLock.acquire(db, { waitMs: 5000 });
+    clearInterval(ticker);
+    second.release();
+    assert.ok(ticks >= 8, `the loop ran ${ticks} times while the lock was held`);
+  });
+
+  test('gives up after its wait with one line naming the lock file, and at once on an abort', async () => {
+    const db = join(tempDir(), 'stickyban.db');
+    const held = await ApplyLock.acquire(db);
+    try {
+      await assert.rejects(ApplyLock.acquire(db, { waitMs: 50 }), /^StoreError: another stickyban .* held .*stickyban\.db\.lock for 0 s; try again$/);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('stopping')), 20);
+      await assert.rejects(ApplyLock.acquire(db, { signal: controller.signal }), /stopping/);
+    } finally {
+      held.release();
+    }
   });
 });
