@@ -25,7 +25,12 @@ const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${Math.max(2, availableParallelism())}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...env, STICKYBAN_CODE_CACHE: process.env.STICKYBAN_CODE_CACHE ?? codeCache } },
+  {
+    stdio: 'inherit',
+    // No command of the suite may reach a daemon of the host: the socket they find is one nobody
+    // listens on (a test's own daemon gets a socket of its own, test/helpers/daemon.ts).
+    env: { ...env, STICKYBAN_CODE_CACHE: process.env.STICKYBAN_CODE_CACHE ?? codeCache, STICKYBAN_SOCKET: join(codeCache, 'no-daemon.sock') },
+  },
 );
 rmSync(codeCache, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -17,10 +17,12 @@ export interface BanRequest {
   readonly reason: string | null;
   /** fail2ban's <restored>: a replay of a ban after a restart, not a new offence. */
   readonly restored: boolean;
+  /** The event's id when the caller gave one (a replay of the same hand-over is then one event). */
+  readonly uuid?: Buffer;
 }
 
 export interface BanOutcome {
-  /** False when fail2ban replayed a ban the store already holds: nothing was written. */
+  /** False when fail2ban replayed a ban the store already holds, or the event was recorded already: nothing was written. */
   readonly recorded: boolean;
   /** Safelisted ranges (store and config) that contain the address: it will not be blocked. */
   readonly safelistedBy: string[];
@@ -34,7 +36,7 @@ export interface BanOutcome {
 
 export function newBanEvent(request: BanRequest, now: number): BanEvent {
   return {
-    uuid: uuidv7(),
+    uuid: request.uuid ?? uuidv7(),
     origin: hostname(),
     network: request.network,
     jail: request.jail,
@@ -48,17 +50,38 @@ export function newBanEvent(request: BanRequest, now: number): BanEvent {
 
 /** Records one ban event and works out what it changes in the live set. */
 export function recordBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
-  return store.write(() => {
-    // fail2ban replays every active ban on start (<restored> = 1); a replay of what we hold is a no-op.
-    if (event.restored && store.bans.hasActive(event.network, event.jail)) {
-      const after = planAround(store, config, now, event.network);
-      const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
-      return { recorded: false, safelistedBy: safelistedBy(store, config, event.network), blocked, delta: EMPTY_DELTA, after };
-    }
-    const { delta, after } = changeAround(store, config, now, event.network, () => store.bans.insert(event));
-    const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
-    return { recorded: true, safelistedBy: safelistedBy(store, config, event.network), blocked, delta, after };
-  });
+  return store.write(() => applyBan(store, config, now, event));
+}
+
+/**
+ * recordBan's work, inside a write transaction the caller holds: the daemon records the bans that
+ * arrive together in one transaction (one fsync for all of them).
+ */
+export function applyBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
+  // fail2ban replays every active ban on start (<restored> = 1); a replay of what we hold is a no-op.
+  if (event.restored && store.bans.hasActive(event.network, event.jail)) return unchanged(store, config, now, event);
+  const { result: inserted, delta, after } = changeAround(store, config, now, event.network, () => store.bans.insert(event));
+  // An event id seen before: the same ban handed over twice (a retry after a lost answer).
+  if (!inserted) return unchanged(store, config, now, event);
+  const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
+  return { recorded: true, safelistedBy: safelistedBy(store, config, event.network), blocked, delta, after };
+}
+
+function unchanged(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
+  const after = planAround(store, config, now, event.network);
+  const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
+  return { recorded: false, safelistedBy: safelistedBy(store, config, event.network), blocked, delta: EMPTY_DELTA, after };
+}
+
+/**
+ * What a ban did, in one line: the command prints it, the daemon answers with it. A ban that
+ * blocks says so; one that does not says why (safelisted, or the policy wants more).
+ */
+export function describeBan(request: BanRequest, outcome: BanOutcome, policy: Config['policy']): { readonly blocks: boolean; readonly line: string } {
+  const what = `${formatNetwork(request.network)} (jail ${request.jail})`;
+  if (outcome.safelistedBy.length > 0) return { blocks: false, line: `recorded ${what}; not blocked: safelisted by ${outcome.safelistedBy.join(', ')}` };
+  if (!outcome.blocked) return { blocks: false, line: `recorded ${what}; not blocked yet: the policy needs ${policy.minBans} ban(s) from ${policy.jails.join(', ') || 'any jail'}` };
+  return { blocks: true, line: `${outcome.recorded ? 'banned' : 'already banned'} ${what}` };
 }
 
 function safelistedBy(store: Store, config: Config, network: Network): string[] {

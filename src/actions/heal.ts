@@ -19,16 +19,25 @@ export interface HealResult {
 }
 
 export async function healLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string, retire?: Retirer): Promise<HealResult> {
+  const problems = await findProblems(store, config, clock, backend);
+  if (problems.length === 0) return { problems };
+  return { problems, restore: await restoreLive(store, config, clock, backend, trigger, retire) };
+}
+
+/**
+ * What is missing or broken of what the backend needs in place, as cheaply as it can tell; empty
+ * when all is in place. Throws when all of it is what a restore cannot repair (a set of another
+ * type in the way): that is not rebuilt every few seconds for nothing; anything else is, and the
+ * restore then names the rest as well.
+ */
+export async function findProblems(store: Store, config: Config, clock: Clock, backend: FirewallBackend): Promise<LiveCheck[]> {
   const hints: PresenceHints = {
     firstPlanned: (family) => store.read(() => firstPlanned(streamFamilyPlan(store, config, clock(), family))),
   };
   const problems = (await backend.presence(hints)).filter((check) => !check.ok);
-  if (problems.length === 0) return { problems };
-  // What a restore cannot repair (a set of another type in the way) is not rebuilt every few seconds
-  // for nothing; anything else is, and the restore then names the rest as well.
   const stuck = problems.filter((problem) => problem.fix !== undefined);
-  if (stuck.length === problems.length) throw new OperationalError(stuck.map((problem) => `${problem.what} ${problem.problem}: ${problem.fix}`).join('; '));
-  return { problems, restore: await restoreLive(store, config, clock, backend, trigger, retire) };
+  if (problems.length > 0 && stuck.length === problems.length) throw new OperationalError(stuck.map((problem) => `${problem.what} ${problem.problem}: ${problem.fix}`).join('; '));
+  return problems;
 }
 
 export function describeProblems(problems: readonly LiveCheck[]): string {

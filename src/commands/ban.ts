@@ -2,51 +2,33 @@
 // loads only what it needs and never commander (see main.ts).
 
 import { formatNetwork } from '../address/format.js';
-import { parseNetwork } from '../address/parse.js';
-import { newBanEvent, recordBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
-import { describeConflict, lockoutConflict, protectedNetworks } from '../actions/lockout.js';
+import { describeBan, newBanEvent, recordBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
+import { parseBanRequest, refuseHarmful, type BanFields } from '../actions/ban-request.js';
 import type { Context } from './context.js';
-import { OperationalError, StoreError, UsageError } from '../errors.js';
-import { parseBantime } from '../input/duration.js';
-import { parseFlag, parseJail, parseNote, parseSource } from '../input/names.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ERROR_KINDS, OperationalError, StoreError, UsageError } from '../errors.js';
+import type { BanEvent } from '../store/bans.js';
+import { uuidText } from '../store/ids.js';
 import { appendToSpool } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import { applySettled } from '../actions/live.js';
 import { openStoreToWrite } from './open-store.js';
 
-export interface BanOptions {
-  readonly jail?: string;
-  readonly bantime?: string;
-  readonly reason?: string;
-  readonly source?: string;
-  readonly restored?: string;
-  readonly force?: boolean;
-}
-
-/** Validates everything before anything is written: bad input exits 2 with the store untouched. */
-export function parseBanRequest(address: string, options: BanOptions): BanRequest {
-  const jail = options.jail === undefined ? 'manual' : parseJail(options.jail);
-  return {
-    network: parseNetwork(address),
-    jail,
-    bantime: options.bantime === undefined ? null : parseBantime(options.bantime),
-    source: options.source === undefined ? 'manual' : parseSource(options.source),
-    reason: options.reason === undefined ? null : parseNote(options.reason, 'reason') || null,
-    restored: options.restored === undefined ? false : parseFlag(options.restored, '--restored'),
-  };
-}
+export type BanOptions = BanFields;
 
 export async function ban(address: string, options: BanOptions, ctx: Context): Promise<void> {
   const request = parseBanRequest(address, options);
-  if (request.network.prefix === 0) {
-    throw new UsageError(`refusing to ban ${formatNetwork(request.network)}: a /0 blocks every address`);
-  }
-  if (!options.force) {
-    const conflict = lockoutConflict(request.network, protectedNetworks(ctx.env));
-    if (conflict) throw new UsageError(describeConflict(request.network, conflict));
-  }
+  refuseHarmful(request, options.force === true, ctx.env);
 
   const event = newBanEvent(request, ctx.clock());
+  // The daemon, when it runs for this store, records it (one writer, no store to open here); when
+  // it is absent or cannot, the command does it itself, under the same event id.
+  const answered = await banThroughDaemon(address, options, event, ctx);
+  if (answered !== undefined) {
+    ctx.out.info(answered);
+    return;
+  }
   let store: Store | undefined;
   let outcome: BanOutcome;
   try {
@@ -71,16 +53,38 @@ export async function ban(address: string, options: BanOptions, ctx: Context): P
   }
 }
 
-async function report(request: BanRequest, outcome: BanOutcome, store: Store, ctx: Context): Promise<void> {
-  const what = `${formatNetwork(request.network)} (jail ${request.jail})`;
-  if (outcome.safelistedBy.length > 0) {
-    ctx.out.info(`recorded ${what}; not blocked: safelisted by ${outcome.safelistedBy.join(', ')}`);
-  } else if (!outcome.blocked) {
-    ctx.out.info(`recorded ${what}; not blocked yet: the policy needs ${ctx.config.policy.minBans} ban(s) from ${ctx.config.policy.jails.join(', ') || 'any jail'}`);
+/** The daemon's answer, or undefined when the command must do the work itself. */
+async function banThroughDaemon(address: string, options: BanOptions, event: BanEvent, ctx: Context): Promise<string | undefined> {
+  const socket = ctx.config.daemon.socket;
+  if (!existsSync(socket)) return undefined;
+  const { ask } = await import('../daemon/socket/client.js');
+  const reply = await ask(socket, {
+    op: 'ban',
+    address,
+    jail: options.jail,
+    bantime: options.bantime,
+    reason: options.reason,
+    source: options.source,
+    restored: options.restored,
+    force: options.force === true,
+    event_id: uuidText(event.uuid),
+    db: resolve(ctx.config.db),
+  });
+  if (!reply.answered) {
+    ctx.out.detail(`recording it here: ${reply.why}`);
+    return undefined;
   }
+  const { response } = reply;
+  if (response.ok) return String(response.message);
+  if (response.code === ERROR_KINDS.invalid.response) throw new UsageError(response.error);
+  ctx.out.detail(`recording it here: the daemon could not: ${response.error}`);
+  return undefined;
+}
+
+async function report(request: BanRequest, outcome: BanOutcome, store: Store, ctx: Context): Promise<void> {
+  const { blocks, line } = describeBan(request, outcome, ctx.config.policy);
+  if (!blocks) ctx.out.info(line);
   // The live add comes last: the ban is already safe in the store if the firewall tool fails.
-  const absent = await applySettled(store, ctx, request.network, outcome, `recorded ${what}`);
-  if (outcome.safelistedBy.length > 0 || !outcome.blocked) return;
-  const verb = outcome.recorded ? 'banned' : 'already banned';
-  ctx.out.info(absent ? `${verb} ${what}; ${absent}` : `${verb} ${what}`);
+  const absent = await applySettled(store, ctx, request.network, outcome, `recorded ${formatNetwork(request.network)} (jail ${request.jail})`);
+  if (blocks) ctx.out.info(absent ? `${line}; ${absent}` : line);
 }

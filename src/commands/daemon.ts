@@ -7,8 +7,9 @@ import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { formatDuration, parseDuration } from '../input/duration.js';
-import { loadBackend, retirer } from '../firewall/select.js';
-import { openStore } from './open-store.js';
+import { loadBackend } from '../firewall/select.js';
+import { onSignals } from '../daemon/signals.js';
+import { Store } from '../store/store.js';
 
 export interface DaemonOptions extends GlobalOptions {
   readonly healInterval?: string;
@@ -21,31 +22,23 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
   const settingsFrom = async (context: Context): Promise<DaemonSettings> => ({
     config: context.config,
     backend: await loadBackend(context.config, context.runner),
-    retire: retirer(context.config, context.runner),
     healIntervalSeconds: options.healInterval === undefined ? context.config.daemon.healIntervalSeconds : healInterval(options.healInterval),
     metricsFile: checkedMetricsFile(options.metricsFile ?? context.config.daemon.metricsFile, options.metricsFile === undefined ? 'metrics_file in the config' : '--metrics-file'),
   });
   // What would otherwise fail on every cycle, quietly, for as long as it runs.
   if (process.getuid?.() !== 0) throw new OperationalError('the daemon changes the firewall and needs root (CAP_NET_ADMIN); run it as root');
   const settings = await settingsFrom(ctx);
-  const store = await openStore(ctx);
-  const running = new Daemon(settings, store, ctx.clock, log);
-  running.start();
-
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
+  // Its waits for a busy store are timers, never SQLite's own blocking wait.
+  const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs, busyWaitMs: 0 });
+  const running = new Daemon(settings, { store, clock: ctx.clock, runner: ctx.runner, env: ctx.env, cli: ownCommand(), log });
+  const stop = new AbortController();
+  const stopListening = onSignals({
+    stop: (signal) => {
+      if (stop.signal.aborted) return;
       log(`${signal}: stopping`);
-      void running
-        .stop()
-        .then(() => store.close())
-        .then(() => {
-          log('stopped');
-          resolve();
-        });
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.on('SIGHUP', () => {
+      stop.abort();
+    },
+    reload: () => {
       createContext(options)
         .then(settingsFrom)
         .then((next) => {
@@ -53,8 +46,20 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
           log(`SIGHUP: reloaded ${next.config.file ?? 'the defaults (no config file)'}`);
         })
         .catch((error: Error) => log(`SIGHUP: kept the running config: ${error.message}`));
-    });
+    },
   });
+  try {
+    await running.run(stop.signal);
+  } finally {
+    stopListening();
+    store.close();
+  }
+  log('stopped');
+}
+
+/** How the daemon runs a command of ours as a job: this very node, its flags and entry point. */
+function ownCommand(): string[] {
+  return [process.execPath, ...process.execArgv, process.argv[1]!];
 }
 
 /** The metrics file must be writable where it is: its directory exists, and it is not a directory itself. */

@@ -2,6 +2,7 @@ import { describeProblems, healLive } from '../actions/heal.js';
 import { restoreLive } from '../actions/restore.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
+import { parseSource } from '../input/names.js';
 import { DryRunBackend } from '../firewall/dry-run.js';
 import { loadBackend, retirer } from '../firewall/select.js';
 import { openStore, openStoreToWrite } from './open-store.js';
@@ -10,6 +11,8 @@ export interface RestoreOptions {
   readonly dryRun?: boolean;
   /** Only restore when something is missing (the fail2ban action's start/check, firewall hooks). */
   readonly ifMissing?: boolean;
+  /** What asked for it, recorded with the restore. */
+  readonly trigger?: string;
 }
 
 /** Rebuilds the live blocklist from the store: after a firewall reload, at boot, or by hand. */
@@ -17,12 +20,13 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
   if (!options.dryRun && process.getuid?.() !== 0) {
     throw new OperationalError('restore changes the firewall and needs root (CAP_NET_ADMIN); run it as root, or use --dry-run to see the plan');
   }
+  const trigger = options.trigger === undefined ? undefined : parseSource(options.trigger, '--trigger');
   const store = options.dryRun ? await openStore(ctx, { existing: true }) : await openStoreToWrite(ctx);
   try {
     const backend = options.dryRun ? new DryRunBackend(ctx.config, ctx.out) : await loadBackend(ctx.config, ctx.runner);
     let result;
     if (options.ifMissing && !options.dryRun) {
-      const healed = await healLive(store, ctx.config, ctx.clock, backend, 'restore --if-missing', retirer(ctx.config, ctx.runner));
+      const healed = await healLive(store, ctx.config, ctx.clock, backend, trigger ?? 'restore --if-missing', retirer(ctx.config, ctx.runner));
       if (!healed.restore) {
         ctx.out.info('the blocklist is in place; nothing to restore');
         return;
@@ -32,7 +36,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
     } else {
       result = options.dryRun
         ? await restoreLive(store, ctx.config, ctx.clock, backend, undefined)
-        : await restoreLive(store, ctx.config, ctx.clock, backend, 'restore', retirer(ctx.config, ctx.runner));
+        : await restoreLive(store, ctx.config, ctx.clock, backend, trigger ?? 'restore', retirer(ctx.config, ctx.runner));
     }
     if (options.dryRun) return;
     for (const note of result.report.notes) ctx.out.info(note);

@@ -4,10 +4,19 @@ import { formatTime } from '../clock.js';
 import type { Store } from '../store/store.js';
 import { openStore } from './open-store.js';
 
-function lastRestore(store: Store): { at: string; seconds: number; backend: string; trigger: string; entries: number } | null {
+function lastRestore(store: Store) {
   const last = store.restores.last();
   if (!last) return null;
-  return { at: formatTime(last.started_at), seconds: last.duration_ms / 1000, backend: last.backend, trigger: last.trigger, entries: last.entries4 + last.entries6 };
+  return {
+    at: formatTime(last.started_at),
+    started_at: last.started_at,
+    seconds: last.duration_ms / 1000,
+    backend: last.backend,
+    trigger: last.trigger,
+    entries: last.entries4 + last.entries6,
+    entries4: last.entries4,
+    entries6: last.entries6,
+  };
 }
 
 export async function stats(options: { json?: boolean }, ctx: Context): Promise<void> {

@@ -39,6 +39,8 @@ export interface Config {
     readonly resyncSchedule: string;
     readonly healIntervalSeconds: number;
     readonly metricsFile: string | undefined;
+    /** Where the daemon takes requests (bans from the fail2ban action); the commands find it there too. */
+    readonly socket: string;
   };
 }
 
@@ -61,7 +63,7 @@ export const DEFAULTS: Config = {
   nftables: { table: 'stickyban', priority: -10 },
   route: { metric: 4242 },
   fail2ban: { configDir: '/etc/fail2ban' },
-  daemon: { pruneSchedule: '17 4 * * *', resyncSchedule: '47 */6 * * *', healIntervalSeconds: 30, metricsFile: undefined },
+  daemon: { pruneSchedule: '17 4 * * *', resyncSchedule: '47 */6 * * *', healIntervalSeconds: 30, metricsFile: undefined, socket: '/run/stickyban/stickyban.sock' },
 };
 
 export interface ConfigOverrides {
@@ -97,6 +99,10 @@ export async function loadConfig(
       throw new UsageError(`config file ${file} is not valid TOML: ${reason}`);
     }
     config = fromTable(table, file);
+  }
+  if (env.STICKYBAN_SOCKET !== undefined) {
+    if (!env.STICKYBAN_SOCKET.startsWith('/')) throw new UsageError(`invalid STICKYBAN_SOCKET ${quote(env.STICKYBAN_SOCKET)}: expected an absolute path`);
+    config = { ...config, daemon: { ...config.daemon, socket: env.STICKYBAN_SOCKET } };
   }
   const db = overrides.db ?? env.STICKYBAN_DB ?? config.db;
   if (db === '') {
@@ -156,6 +162,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       resyncSchedule: daemon.string('resync_schedule', DEFAULTS.daemon.resyncSchedule),
       healIntervalSeconds: daemon.duration('heal_interval', DEFAULTS.daemon.healIntervalSeconds, HEAL_INTERVAL_SECONDS.min, HEAL_INTERVAL_SECONDS.max),
       metricsFile: daemon.string('metrics_file', DEFAULTS.daemon.metricsFile ?? '') || undefined,
+      socket: daemon.absolutePath('socket', DEFAULTS.daemon.socket),
     },
   };
   for (const reader of [read, policy, ipset, nftables, route, daemon, fail2ban]) reader.rejectUnknown();
@@ -224,6 +231,13 @@ class TableReader {
       return value === undefined ? fallbackSeconds : undefined;
     }
     return this.duration(key, 0);
+  }
+
+  /** An absolute path (a relative one would depend on where each command happens to run). */
+  absolutePath(key: string, fallback: string): string {
+    const value = this.string(key, fallback);
+    if (!value.startsWith('/') || value.length > 107) throw this.error(key, `${quote(value)} must be an absolute path of at most 107 characters`);
+    return value;
   }
 
   jail(key: string, value: string): string {

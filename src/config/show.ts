@@ -31,6 +31,7 @@ export function configTable(config: Config): ConfigTable {
       resync_schedule: config.daemon.resyncSchedule,
       heal_interval: formatDuration(config.daemon.healIntervalSeconds),
       metrics_file: config.daemon.metricsFile ?? '',
+      socket: config.daemon.socket,
     },
   };
 }

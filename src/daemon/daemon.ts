@@ -1,180 +1,207 @@
-// `stickyban daemon`: one process that prunes on a cron schedule, checks every few seconds that the
-// blocklist is still in place (and restores it from the store when a foreign reload removed it),
-// rebuilds it from the store on a second schedule whatever the check finds, folds spooled bans and
-// writes metrics. Every task runs on one queue, so a prune never overlaps a repair. A failing cycle
-// is logged and the next one tries again; the daemon itself keeps running.
+// `stickyban daemon`: the always-on centre. It takes bans over its socket and records them as the
+// store's single writer for what arrives through it (group commit, answered after the commit),
+// applies them live through one worker, folds the spool within a second, checks every few seconds
+// that the blocklist is in place and repairs it, prunes and resyncs on cron schedules and writes
+// metrics. Heavy work (restore, prune, the store's counts) runs as jobs, commands of their own, so
+// the loop never blocks: a socket client, a check or a SIGTERM never waits behind a busy store, a
+// held lock or a long restore.
+//
+// The daemon reports what happens through its log and never decides an exit code: failures of a
+// kind are the CLI edge's to map (commands/daemon.ts).
 
-import { describeProblems, healLive } from '../actions/heal.js';
-import { drainSpool } from '../actions/ban.js';
-import { prune } from '../actions/prune.js';
-import { restoreLive } from '../actions/restore.js';
+import { newBanEvent, describeBan } from '../actions/ban.js';
+import { parseBanRequest, refuseHarmful } from '../actions/ban-request.js';
+import type { Surroundings } from '../actions/live.js';
+import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
+import { OperationalError } from '../errors.js';
 import type { Config } from '../config/config.js';
-import type { FirewallBackend } from '../firewall/backend.js';
-import type { Retirer } from '../firewall/select.js';
-import { isEmptyDelta } from '../plan/diff.js';
-import type { Store } from '../store/store.js';
-import { renderMetrics, writeMetrics, type MetricsSnapshot } from './metrics.js';
 import { daemonSchedules } from '../config/schedules.js';
+import type { Runner } from '../exec/run.js';
+import type { FirewallBackend } from '../firewall/backend.js';
+import type { Store } from '../store/store.js';
+import { BanWriter } from './ban-writer.js';
+import { Healer } from './healer.js';
+import { jobFailure, Jobs, type JobResult } from './jobs.js';
+import { LiveQueue } from './live-queue.js';
+import { MetricsWriter } from './metrics-writer.js';
+import { runServices, type Service } from './runner.js';
 import { schedule, type Schedule } from './schedule.js';
+import type { Request, Response } from './socket/protocol.js';
+import { SocketServer } from './socket/server.js';
+import { SpoolFolder } from './spool-folder.js';
 
+/** What SIGHUP may change: everything but the store and the socket, which a restart changes. */
 export interface DaemonSettings {
   readonly config: Config;
+  /** The configured backend: the one the checks look at and a repair loads. */
   readonly backend: FirewallBackend;
-  /** Removes what backends used before this one left in place, after a restore. */
-  readonly retire?: Retirer;
   readonly healIntervalSeconds: number;
   readonly metricsFile: string | undefined;
 }
 
+export interface DaemonDeps {
+  /** Opened with busyWaitMs 0: its waits are timers (Store.writeAsync). */
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly runner: Runner;
+  /** The environment the lockout guard reads (the daemon's own: no SSH client of its own). */
+  readonly env: NodeJS.ProcessEnv;
+  /** How to run a command of ours as a job: node, its flags, the CLI. */
+  readonly cli: readonly string[];
+  readonly log: (line: string) => void;
+}
+
 export class Daemon {
-  private queue: Promise<void> = Promise.resolve();
-  private cyclePending = false;
+  private readonly stopping = new AbortController();
+  private readonly jobs: Jobs;
+  private readonly live: LiveQueue;
+  private readonly writer: BanWriter;
+  private readonly healer: Healer;
+  private readonly spool: SpoolFolder;
+  private readonly metrics: MetricsWriter;
+  private readonly socket: SocketServer;
   private timer: NodeJS.Timeout | undefined;
   private prunes: Schedule | undefined;
   private resyncs: Schedule | undefined;
-  private repairs = 0;
-  private cycleErrors = 0;
-  private lastPrune: MetricsSnapshot['lastPrune'];
+  private lastPrune: { at: number; addresses: number } | undefined;
+  private jobFailures = 0;
 
   constructor(
     private settings: DaemonSettings,
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly log: (line: string) => void,
-    /** How prune yields the store to ban hooks between transactions (a test with mocked timers passes a no-op). */
-    private readonly pause?: (ms: number) => Promise<void>,
-  ) {}
+    private readonly deps: DaemonDeps,
+  ) {
+    const { store, clock, log } = deps;
+    const config = () => this.settings.config;
+    this.jobs = new Jobs(deps.cli, config);
+    this.live = new LiveQueue(store, (): Surroundings => ({ config: this.settings.config, clock, runner: deps.runner }), log);
+    this.writer = new BanWriter(store, config, clock, this.live, this.stopping.signal);
+    this.healer = new Healer(store, () => this.settings, clock, this.jobs, log);
+    this.spool = new SpoolFolder(store, this.writer, log);
+    this.metrics = new MetricsWriter(store, this.jobs, () => this.settings.metricsFile, () => this.counters(), () => this.writer.commits, log);
+    this.socket = new SocketServer(settings.config.daemon.socket, (request) => this.answer(request), log);
+  }
 
-  /** Runs a first check at once, then on the interval; schedules the prune. */
-  start(): void {
-    this.applySettings(this.settings);
-    this.requestCycle();
+  /** Runs until `signal` aborts; resolves once every service has stopped. */
+  async run(signal: AbortSignal): Promise<void> {
+    const services: Service[] = [
+      { name: 'the live updates', start: () => undefined, stop: () => this.live.idle() },
+      { name: 'the jobs', start: () => undefined, stop: () => this.jobs.stop() },
+      {
+        name: 'the writer',
+        start: () => undefined,
+        // Waits for the store end at once; their clients do the work themselves.
+        stop: () => this.stopping.abort(),
+      },
+      { name: 'the socket', start: () => this.socket.start(), stop: () => this.socket.stop() },
+      { name: 'the spool', start: () => this.spool.start(), stop: () => this.spool.stop() },
+      { name: 'the schedules', start: () => this.schedule(this.settings), stop: () => this.unschedule() },
+    ];
+    await runServices(services, signal, this.deps.log);
   }
 
   /**
-   * New settings from a SIGHUP: the schedule and interval restart, the queue carries on. Settings
-   * that cannot be scheduled throw before anything changed, so the running ones stay.
+   * New settings from a SIGHUP: the schedules and the interval restart, the work under way carries
+   * on. Settings that cannot be scheduled throw before anything changed, so the running ones stay.
    */
   reload(settings: DaemonSettings): void {
-    this.applySettings(settings);
+    this.schedule(settings);
+    if (settings.config.daemon.socket !== this.socket.path) this.deps.log(`the socket stays ${this.socket.path} until a restart`);
   }
 
-  private applySettings(settings: DaemonSettings): void {
+  private schedule(settings: DaemonSettings): void {
     const { prune, resync } = daemonSchedules(settings.config.daemon);
-    const prunes = schedule(prune, () => this.enqueue(() => this.prune()));
+    const prunes = schedule(prune, () => void this.prune());
     let resyncs: Schedule | undefined;
     try {
-      resyncs = schedule(resync, () => this.enqueue(() => this.resync()));
+      resyncs = schedule(resync, () => void this.resync());
     } catch (error) {
       prunes?.stop();
       throw error;
     }
-    this.stopTimers();
+    this.unschedule();
     this.settings = settings;
     this.prunes = prunes;
     this.resyncs = resyncs;
-    this.timer = setInterval(() => this.requestCycle(), settings.healIntervalSeconds * 1000);
-    this.log(
-      `started: ${settings.backend.name} backend, checking every ${settings.healIntervalSeconds} s, ` +
+    this.timer = setInterval(() => void this.cycle(), settings.healIntervalSeconds * 1000);
+    void this.cycle();
+    this.deps.log(
+      `started: ${settings.backend.name} backend, socket ${this.socket.path}, checking every ${settings.healIntervalSeconds} s, ` +
         `${planned('pruning', prune.expression, prunes)}, ${planned('resyncing', resync.expression, resyncs)}`,
     );
   }
 
-  /** Stops scheduling and waits for the running task. */
-  async stop(): Promise<void> {
-    this.stopTimers();
-    await this.queue;
-  }
-
-  /** Resolves once everything queued so far has run (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.queue;
-  }
-
-  private stopTimers(): void {
-    if (this.timer) clearInterval(this.timer);
+  private unschedule(): void {
+    clearInterval(this.timer);
     this.prunes?.stop();
     this.resyncs?.stop();
   }
 
-  private requestCycle(): void {
-    // A slow cycle (a restore of a million entries) must not pile up more behind it.
-    if (this.cyclePending) return;
-    this.cyclePending = true;
-    this.enqueue(async () => {
-      this.cyclePending = false;
-      await this.cycle();
-    });
-  }
-
-  private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((error: Error) => {
-      this.cycleErrors++;
-      this.log(`error: ${error.message}`);
-    });
-  }
-
+  /** A check (and repair), then the metrics. Failures are logged by the healer and counted. */
   private async cycle(): Promise<void> {
-    const { config, backend } = this.settings;
-    const drained = drainSpool(this.store, config, this.clock());
-    if (drained) {
-      if (!isEmptyDelta(drained.delta)) await backend.update(drained.delta);
-      this.log(`folded ${drained.folded} spooled ban(s) into the store`);
+    await this.healer.check().catch(() => undefined);
+    await this.metrics.write().catch((error: Error) => this.deps.log(`error: metrics not written: ${error.message}`));
+  }
+
+  private async answer(request: Request): Promise<Response> {
+    switch (request.op) {
+      case 'health':
+        return { ok: true, pid: process.pid, backend: this.settings.backend.name, bans: this.writer.bans, commits: this.writer.commits };
+      case 'check': {
+        const outcome = await this.healer.check();
+        return { ok: true, problems: outcome.problems, ...(outcome.repaired ? { repaired: outcome.repaired } : {}) };
+      }
+      case 'ban': {
+        const { address, fields } = request;
+        if (request.db !== undefined && resolve(request.db) !== resolve(this.settings.config.db)) {
+          throw new OperationalError(`this daemon records bans in ${this.settings.config.db}, not ${request.db}`);
+        }
+        const banRequest = parseBanRequest(address, fields);
+        refuseHarmful(banRequest, fields.force === true, this.deps.env);
+        const outcome = await this.writer.submit(newBanEvent(banRequest, this.deps.clock()));
+        const { line } = describeBan(banRequest, outcome, this.settings.config.policy);
+        return { ok: true, recorded: outcome.recorded, blocked: outcome.blocked, safelisted_by: outcome.safelistedBy, message: line };
+      }
     }
-    const healed = await healLive(this.store, config, this.clock, backend, 'daemon', this.settings.retire);
-    if (healed.restore) {
-      this.repairs++;
-      this.log(
-        `repaired: ${describeProblems(healed.problems)}; restored ${healed.restore.report.v4} IPv4 and ${healed.restore.report.v6} IPv6 entries in ${(healed.restore.durationMs / 1000).toFixed(2)} s`,
-      );
-      for (const note of healed.restore.retired) this.log(note);
-    }
-    this.writeMetrics();
   }
 
   private async prune(): Promise<void> {
-    const { config, backend } = this.settings;
-    const retention = config.policy.retentionSeconds;
-    if (retention === undefined) return;
-    const report = await prune(this.store, config, this.clock(), backend, { olderThan: retention, includeManual: false, dryRun: false, ...(this.pause ? { pause: this.pause } : {}) });
-    this.lastPrune = { at: this.clock(), addresses: report.addresses.length };
-    this.log(`pruned ${report.addresses.length} addresses (${report.events} events); ${report.liveRemoved} live entries removed`);
-    this.writeMetrics();
+    if (this.settings.config.policy.retentionSeconds === undefined) return;
+    const result = await this.logJob('prune', ['prune']);
+    const pruned = /^(?:pruned (\d+) addresses|nothing to prune)/m.exec(result.stdout);
+    if (result.code === 0 && pruned) this.lastPrune = { at: this.deps.clock(), addresses: Number(pruned[1] ?? 0) };
+    await this.metrics.write().catch(() => undefined);
   }
 
   /**
-   * A full restore whatever the presence check says: it sees sets, chains and rules, not entries, so
-   * only this repairs an entry deleted by hand, or one left behind by a ban hook killed between
-   * adding its entry and settling (see settleAround in actions/plan-store.ts).
+   * A full restore whatever the check says: the check sees sets, chains and rules, not entries, so
+   * only this repairs an entry deleted by hand.
    */
   private async resync(): Promise<void> {
-    const { config, backend } = this.settings;
-    const result = await restoreLive(this.store, config, this.clock, backend, 'resync', this.settings.retire);
-    this.log(`resynced: restored ${result.report.v4} IPv4 and ${result.report.v6} IPv6 entries in ${(result.durationMs / 1000).toFixed(2)} s`);
-    for (const note of result.retired) this.log(note);
-    this.writeMetrics();
+    await this.logJob('resync', ['restore', '--trigger', 'resync']);
+    await this.metrics.write().catch(() => undefined);
   }
 
-  private writeMetrics(): void {
-    const path = this.settings.metricsFile;
-    if (!path) return;
-    const snapshot = this.store.read(() => {
-      const totals = this.store.bans.totals();
-      const last = this.store.restores.last();
-      return {
-        addresses: totals.addresses,
-        events: totals.events,
-        byJail: this.store.bans.countBy('jail'),
-        bySource: this.store.bans.countBy('source'),
-        safelist: this.store.safelist.count() + this.settings.config.safelist.length,
-        ...(last ? { lastRestore: { startedAt: last.started_at, durationMs: last.duration_ms, entries4: last.entries4, entries6: last.entries6 } } : {}),
-        repairs: this.repairs,
-        ...(this.lastPrune ? { lastPrune: this.lastPrune } : {}),
-        cycleErrors: this.cycleErrors,
-      };
-    });
-    writeMetrics(path, renderMetrics(snapshot));
+  /** Runs a job and logs its outcome: its summary lines, or its failure. */
+  private async logJob(name: string, args: readonly string[]): Promise<JobResult> {
+    const result = await this.jobs.run(args);
+    if (result.code === 0) {
+      for (const line of result.stdout.trim().split('\n').filter(Boolean)) this.deps.log(`${name}: ${line}`);
+    } else {
+      this.jobFailures++;
+      this.deps.log(`error: ${name} failed: ${jobFailure(result)}`);
+    }
+    return result;
+  }
+
+  private counters() {
+    return {
+      repairs: this.healer.repairs,
+      cycleErrors: this.healer.failures + this.live.failures + this.jobFailures,
+      bans: this.writer.bans,
+      commits: this.writer.commits,
+      ...(this.lastPrune ? { lastPrune: this.lastPrune } : {}),
+    };
   }
 }
 

@@ -3,16 +3,24 @@
 
 import { renameSync, writeFileSync } from 'node:fs';
 
-export interface MetricsSnapshot {
+/** What the daemon itself counts. */
+export interface DaemonCounters {
+  readonly repairs: number;
+  readonly lastPrune?: { readonly at: number; readonly addresses: number };
+  /** Checks, jobs and live updates that failed (see the log). */
+  readonly cycleErrors: number;
+  /** Bans recorded through the daemon, and the transactions they took. */
+  readonly bans: number;
+  readonly commits: number;
+}
+
+export interface MetricsSnapshot extends DaemonCounters {
   readonly addresses: number;
   readonly events: number;
   readonly byJail: ReadonlyArray<{ key: string | number; addresses: number }>;
   readonly bySource: ReadonlyArray<{ key: string | number; addresses: number }>;
   readonly safelist: number;
   readonly lastRestore?: { readonly startedAt: number; readonly durationMs: number; readonly entries4: number; readonly entries6: number };
-  readonly repairs: number;
-  readonly lastPrune?: { readonly at: number; readonly addresses: number };
-  readonly cycleErrors: number;
 }
 
 interface Metric {
@@ -52,7 +60,9 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
           { name: 'stickyban_last_prune_addresses', help: 'Addresses the last prune removed.', type: 'gauge', samples: [[{}, snapshot.lastPrune.addresses]] },
         ] as Metric[])
       : []),
-    { name: 'stickyban_daemon_errors_total', help: 'Daemon cycles that failed (see the log).', type: 'counter', samples: [[{}, snapshot.cycleErrors]] },
+    { name: 'stickyban_daemon_errors_total', help: 'Daemon checks, jobs and live updates that failed (see the log).', type: 'counter', samples: [[{}, snapshot.cycleErrors]] },
+    { name: 'stickyban_daemon_bans_total', help: 'Bans recorded through the daemon since it started.', type: 'counter', samples: [[{}, snapshot.bans]] },
+    { name: 'stickyban_daemon_commits_total', help: 'Transactions those bans took (bans that arrive together share one).', type: 'counter', samples: [[{}, snapshot.commits]] },
   ];
   return metrics
     .map((metric) =>

@@ -15,9 +15,9 @@ export function isJailName(text: string): boolean {
   return NAME.test(text);
 }
 
-/** Who recorded a ban: fail2ban, manual, a script's name. Same alphabet as a jail. */
-export function parseSource(text: string): string {
-  if (!NAME.test(text)) throw new UsageError(`invalid source ${quote(text)}: ${NAME_EXPECTED}`);
+/** Who recorded a ban (fail2ban, manual, a script's name) or asked for a restore. Same alphabet as a jail. */
+export function parseSource(text: string, what = 'source'): string {
+  if (!NAME.test(text)) throw new UsageError(`invalid ${what} ${quote(text)}: ${NAME_EXPECTED}`);
   return text;
 }
 

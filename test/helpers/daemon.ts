@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { cliCommand } from './cli.js';
+import { tempDir } from './tmp.js';
 import type { Netns } from './netns.js';
 
 export interface RunningDaemon {
+  /** Its socket (in a temp dir of the test's unless STICKYBAN_SOCKET was given). */
+  readonly socket: string;
+  /** The environment that reaches it: give it to a CLI run that should talk to it. */
+  readonly env: NodeJS.ProcessEnv;
   /** Everything it logged so far. */
   log(): string;
   signal(name: NodeJS.Signals): void;
@@ -12,12 +18,16 @@ export interface RunningDaemon {
 }
 
 /** Starts `stickyban daemon` in the namespace; stop it with signal('SIGTERM'). */
-export function startDaemon(netns: Netns, args: readonly string[]): RunningDaemon {
+export function startDaemon(netns: Netns, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): RunningDaemon {
   const [file, argv] = cliCommand(args, netns.name);
-  const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Never the host's socket: each daemon of the suite listens in a folder of its own test.
+  const env = { STICKYBAN_SOCKET: join(tempDir(), 'run', 'stickyban.sock'), ...extraEnv };
+  const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   return {
+    socket: env.STICKYBAN_SOCKET,
+    env,
     log: () => log,
     signal: (name) => void child.kill(name),
     exited: new Promise((resolve) => child.once('exit', resolve)),
@@ -25,8 +35,8 @@ export function startDaemon(netns: Netns, args: readonly string[]): RunningDaemo
 }
 
 /** Starts the daemon, runs `during` while it runs, then stops it with SIGTERM and checks it exits 0. */
-export async function whileDaemonRuns(netns: Netns, args: readonly string[], during: (daemon: RunningDaemon) => Promise<void>): Promise<RunningDaemon> {
-  const daemon = startDaemon(netns, args);
+export async function whileDaemonRuns(netns: Netns, args: readonly string[], during: (daemon: RunningDaemon) => Promise<void>, env: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
+  const daemon = startDaemon(netns, args, env);
   try {
     await during(daemon);
   } finally {

@@ -34,7 +34,8 @@ test('the printed configuration loads back to the same settings, for the default
   const custom = join(dir, 'custom.toml');
   writeFileSync(custom, CUSTOM);
   for (const args of [['--config', join(dir, 'absent.toml')].slice(2), ['--config', custom]]) {
-    const printed = await runCli([...args, 'config']);
+    // As the command reads its file alone: the suite's STICKYBAN_SOCKET would override it.
+    const printed = await runCli([...args, 'config'], { env: { STICKYBAN_SOCKET: undefined } });
     assert.equal(printed.code, 0, printed.stderr);
     const copy = join(dir, 'printed.toml');
     writeFileSync(copy, printed.stdout);

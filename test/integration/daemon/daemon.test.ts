@@ -117,7 +117,7 @@ test('daemon: the scheduled resync repairs entries the presence check cannot see
     await until('the daemon to start', () => running.log().includes('resyncing on "* * * * * *"'));
     await until('the resync', async () => (await ipsetMembers(netns, 'stickyban4')).join() === '203.0.113.7,203.0.113.8', 5_000);
     assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::7', '2001:db8::8']);
-    assert.match(running.log(), /daemon: resynced: restored 2 IPv4 and 2 IPv6 entries in \d+\.\d\d s/);
+    assert.match(running.log(), /daemon: resync: restored 2 IPv4 and 2 IPv6 entries with ipset in \d+\.\d\d s/);
     assert.doesNotMatch(running.log(), /daemon: repaired/);
   });
 });

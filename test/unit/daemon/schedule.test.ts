@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, mock, test } from 'node:test';
 import { systemClock } from '../../../src/clock.js';
@@ -7,49 +8,53 @@ import { Daemon } from '../../../src/daemon/daemon.js';
 import { daemonSchedules } from '../../../src/config/schedules.js';
 import { schedule } from '../../../src/daemon/schedule.js';
 import { DryRunBackend } from '../../../src/firewall/dry-run.js';
-import { seedBans } from '../../helpers/seed.js';
-import { count } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { Store } from '../../../src/store/store.js';
 
 const silent = { info: () => {}, detail: () => {}, warn: () => {}, data: () => {}, verbose: false };
 
-test('the cron package fires the prune at the scheduled local time, with a controlled clock', async () => {
+test('the cron package fires the prune job at the scheduled local time, with a controlled clock', async () => {
   // 2026-11-21 04:16:00 local time; the schedule says 04:17 every day.
   const start = new Date(2026, 10, 21, 4, 16, 0);
   mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: start });
   after(() => mock.timers.reset());
 
-  const db = join(tempDir(), 'stickyban.db');
-  const nowSeconds = Math.floor(start.getTime() / 1000);
-  seedBans(db, [
-    { address: '203.0.113.1', bannedAt: nowSeconds - 200 * 86_400 },
-    { address: '203.0.113.2', bannedAt: nowSeconds - 10 * 86_400 },
-    // Ages out at 04:30 today: the first prune keeps it, the next day's removes it.
-    { address: '203.0.113.3', bannedAt: nowSeconds - 180 * 86_400 + 14 * 60 },
-  ]);
-  const store = Store.open({ path: db, busyTimeoutMs: 1000 });
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const store = Store.open({ path: db, busyTimeoutMs: 1000, busyWaitMs: 0 });
   after(() => store.close());
-  const log: string[] = [];
-  const config = { ...DEFAULTS, db, daemon: { ...DEFAULTS.daemon, pruneSchedule: '17 4 * * *', healIntervalSeconds: 3600 } };
-  const daemon = new Daemon({ config, backend: new DryRunBackend(config, silent), healIntervalSeconds: 3600, metricsFile: undefined }, store, systemClock, (line) => log.push(line), async () => {});
-  daemon.start();
-  await daemon.idle();
-  assert.equal(count(db, 'bans'), 3, 'nothing pruned at start');
-
+  // The jobs' command: a stand-in that writes down what it was asked to run.
+  const calls = join(dir, 'jobs');
+  const cli = [process.execPath, '-e', 'require("fs").appendFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)) + "\\n")', calls];
+  const jobs = () => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as string[]) : []);
+  const config = { ...DEFAULTS, db, daemon: { ...DEFAULTS.daemon, pruneSchedule: '17 4 * * *', resyncSchedule: '', socket: join(dir, 'run', 'stickyban.sock') } };
+  const daemon = new Daemon(
+    { config, backend: new DryRunBackend(config, silent), healIntervalSeconds: 3600, metricsFile: undefined },
+    { store, clock: systemClock, runner: async () => ({ stdout: '', stderr: '', exitCode: 0 }), env: {}, cli, log: () => {} },
+  );
+  const stop = new AbortController();
+  const running = daemon.run(stop.signal);
+  // The timers are mocked: wait on real time without them.
+  const settle = async (what: string, ready: () => boolean) => {
+    const deadline = performance.now() + 5000;
+    while (!ready()) {
+      assert.ok(performance.now() < deadline, `timed out waiting for ${what}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await settle('the socket', () => existsSync(config.daemon.socket));
   mock.timers.tick(59_000);
-  await daemon.idle();
-  assert.equal(count(db, 'bans'), 3, 'not before 04:17');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(jobs(), [], 'no prune before 04:17');
 
   mock.timers.tick(2_000);
-  await daemon.idle();
-  assert.equal(count(db, 'bans'), 2, 'the 04:17 prune removed the address last banned 200 days ago');
-  assert.ok(log.some((line) => line.startsWith('pruned 1 addresses')), log.join('\n'));
+  await settle('the 04:17 prune', () => jobs().length === 1);
+  assert.deepEqual(jobs(), [['--db', db, 'prune']]);
 
   mock.timers.tick(24 * 3600_000);
-  await daemon.idle();
-  assert.equal(count(db, 'bans'), 1, 'the next day the third one has aged out too');
-  await daemon.stop();
+  await settle('the next day\'s prune', () => jobs().length === 2);
+  stop.abort();
+  await running;
 });
 
 test('a bad prune_schedule is refused with exit 2, and so is an empty one; an empty resync_schedule is off', () => {

@@ -1,0 +1,57 @@
+// A ban as it arrives, from the command line or over the daemon's socket: text fields validated
+// before anything is written, by one set of rules for both, so a ban is refused with the same words
+// wherever it comes from.
+
+import { formatNetwork } from '../address/format.js';
+import { parseNetwork } from '../address/parse.js';
+import { UsageError } from '../errors.js';
+import { parseBantime } from '../input/duration.js';
+import { parseFlag, parseJail, parseNote, parseSource } from '../input/names.js';
+import { uuidFromText } from '../store/ids.js';
+import { quote } from '../input/quote.js';
+import { describeConflict, lockoutConflict, protectedNetworks } from './lockout.js';
+import type { BanRequest } from './ban.js';
+
+/** The fields of a ban as text, named as the CLI's options are. */
+export interface BanFields {
+  readonly jail?: string;
+  readonly bantime?: string;
+  readonly reason?: string;
+  readonly source?: string;
+  readonly restored?: string;
+  /** The event's id (a UUID): the fail2ban action gives one, so a ban it hands over twice is one event. */
+  readonly eventId?: string;
+  readonly force?: boolean;
+}
+
+/** Validates every field: bad input is an invalid-kind error, and nothing has been written. */
+export function parseBanRequest(address: string, fields: BanFields): BanRequest {
+  return {
+    network: parseNetwork(address),
+    jail: fields.jail === undefined ? 'manual' : parseJail(fields.jail),
+    bantime: fields.bantime === undefined ? null : parseBantime(fields.bantime),
+    source: fields.source === undefined ? 'manual' : parseSource(fields.source),
+    reason: fields.reason === undefined ? null : parseNote(fields.reason, 'reason') || null,
+    restored: fields.restored === undefined ? false : parseFlag(fields.restored, '--restored'),
+    ...(fields.eventId === undefined ? {} : { uuid: parseEventId(fields.eventId) }),
+  };
+}
+
+/**
+ * Refuses what would do harm: a /0, and without `force` a ban that would lock the admin out
+ * (loopback, this host, the SSH client of `env`).
+ */
+export function refuseHarmful(request: BanRequest, force: boolean, env: NodeJS.ProcessEnv): void {
+  if (request.network.prefix === 0) {
+    throw new UsageError(`refusing to ban ${formatNetwork(request.network)}: a /0 blocks every address`);
+  }
+  if (force) return;
+  const conflict = lockoutConflict(request.network, protectedNetworks(env));
+  if (conflict) throw new UsageError(describeConflict(request.network, conflict));
+}
+
+function parseEventId(text: string): Buffer {
+  const uuid = uuidFromText(text.toLowerCase());
+  if (uuid === undefined) throw new UsageError(`invalid --event-id ${quote(text)}: expected a UUID such as 0190a6b2-5f3c-7d6e-8a9b-0c1d2e3f4a5b`);
+  return uuid;
+}

@@ -1,0 +1,73 @@
+// The daemon's single writer for what arrives through it (bans over the socket, the spool, the
+// fleet). Bans that arrive together are committed in one transaction (one fsync for all of them),
+// and each is answered only after that commit: an answer means the ban is on disk. The wait for a
+// busy store is a timer loop (Store.writeAsync), so the daemon's loop serves on meanwhile, and it
+// ends at once when the daemon stops (the client then does the work itself).
+
+import { applyBan, type BanOutcome } from '../actions/ban.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import { OperationalError } from '../errors.js';
+import type { BanEvent } from '../store/bans.js';
+import type { Store } from '../store/store.js';
+import type { LiveQueue } from './live-queue.js';
+
+/** Bans per transaction at most: a transaction holds the store from other writers while it runs. */
+const MAX_BATCH = 500;
+
+interface Pending {
+  readonly event: BanEvent;
+  readonly resolve: (outcome: BanOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class BanWriter {
+  private pending: Pending[] = [];
+  private draining = false;
+  /** Transactions committed and bans recorded, for the metrics. */
+  commits = 0;
+  bans = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: () => Config,
+    private readonly clock: Clock,
+    private readonly live: LiveQueue,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Records the ban; resolves once it is committed, with what it changed. */
+  submit(event: BanEvent): Promise<BanOutcome> {
+    if (this.signal.aborted) return Promise.reject(new OperationalError('the daemon is stopping'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        // Once the requests already read off the sockets have queued theirs too.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      try {
+        const config = this.config();
+        const now = this.clock();
+        const outcomes = await this.store.writeAsync(() => batch.map(({ event }) => applyBan(this.store, config, now, event)), this.signal);
+        this.commits++;
+        this.bans += batch.length;
+        batch.forEach((item, i) => {
+          const outcome = outcomes[i]!;
+          item.resolve(outcome);
+          this.live.push({ network: item.event.network, delta: outcome.delta, after: outcome.after });
+        });
+      } catch (error) {
+        const reason = this.signal.aborted ? new OperationalError('the daemon is stopping') : error;
+        for (const item of batch) item.reject(reason);
+      }
+    }
+    this.draining = false;
+  }
+}

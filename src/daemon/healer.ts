@@ -1,0 +1,78 @@
+// Self-heal: a foreign `iptables-restore`, `ufw reload` or `nft flush ruleset` can remove our chain,
+// rule, jump or sets at any time. The check is cheap (a few tool calls, see FirewallBackend.presence)
+// and runs in the daemon; a repair is a restore, run as a job (jobs.ts). Requests that arrive while
+// a check runs are answered by the next one, so a burst of them is one check.
+
+import { describeProblems, findProblems } from '../actions/heal.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { FirewallBackend } from '../firewall/backend.js';
+import type { Store } from '../store/store.js';
+import { jobFailure, type Jobs } from './jobs.js';
+
+export interface CheckOutcome {
+  /** What was missing, in words; empty when all was in place. */
+  readonly problems: string;
+  /** The restore's own summary line when it repaired them. */
+  readonly repaired?: string;
+}
+
+export class Healer {
+  repairs = 0;
+  failures = 0;
+  private running: Promise<CheckOutcome> | undefined;
+  private next: Promise<CheckOutcome> | undefined;
+  /** The last failure said, so a lasting one is logged once, not on every check. */
+  private lastFailure: string | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly settings: () => { readonly config: Config; readonly backend: FirewallBackend },
+    private readonly clock: Clock,
+    private readonly jobs: Jobs,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Checks (and repairs) once the check under way, if any, is over: a check asked for during one still runs after it. */
+  check(): Promise<CheckOutcome> {
+    if (!this.running) return this.start();
+    this.next ??= this.running.catch(() => undefined).then(() => {
+      this.next = undefined;
+      return this.start();
+    });
+    return this.next;
+  }
+
+  private start(): Promise<CheckOutcome> {
+    const run = this.checkOnce().finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async checkOnce(): Promise<CheckOutcome> {
+    const { config, backend } = this.settings();
+    try {
+      const problems = await findProblems(this.store, config, this.clock, backend);
+      if (problems.length === 0) {
+        this.lastFailure = undefined;
+        return { problems: '' };
+      }
+      const described = describeProblems(problems);
+      const result = await this.jobs.run(['restore', '--trigger', 'daemon']);
+      if (result.code !== 0) throw new Error(`could not repair ${described}: ${jobFailure(result)}`);
+      this.repairs++;
+      this.lastFailure = undefined;
+      const summary = result.stdout.split('\n').find((line) => line.startsWith('restored ')) ?? 'restored';
+      this.log(`repaired: ${described}; ${summary}`);
+      return { problems: described, repaired: summary };
+    } catch (error) {
+      this.failures++;
+      const message = (error as Error).message;
+      if (message !== this.lastFailure) this.log(`error: ${message}`);
+      this.lastFailure = message;
+      throw error;
+    }
+  }
+}

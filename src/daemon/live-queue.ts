@@ -1,0 +1,85 @@
+// Live-set changes of committed bans, applied in order by one worker: what queued while a tool call
+// ran goes to the kernel together in the next one (one `ipset restore`, one nft batch), so a storm
+// of bans costs a few tool calls, not one per ban. Each batch is then settled (see settleAround):
+// what changed around its addresses meanwhile, by other processes, is applied too.
+
+import type { Cidr, Network } from '../address/network.js';
+import { liveBackend, type Surroundings } from '../actions/live.js';
+import { settleAround } from '../actions/plan-store.js';
+import { isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
+import type { Store } from '../store/store.js';
+
+export interface LiveChange {
+  readonly network: Network;
+  readonly delta: Delta;
+  /** The planned entries around `network` once `delta` is applied. */
+  readonly after: readonly Cidr<number | bigint>[];
+}
+
+export class LiveQueue {
+  private queue: LiveChange[] = [];
+  private running: Promise<void> | undefined;
+  /** Failed tool calls, for the metrics. */
+  failures = 0;
+  private lastAbsent: string | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly around: () => Surroundings,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  push(change: LiveChange): void {
+    this.queue.push(change);
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Resolves once everything queued so far is applied (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0);
+      try {
+        await this.apply(batch);
+      } catch (error) {
+        this.failures++;
+        this.log(`live set not updated for ${batch.length} change(s): ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private async apply(batch: readonly LiveChange[]): Promise<void> {
+    const around = this.around();
+    const delta = distinct(mergeDeltas(batch.map((change) => change.delta)));
+    if (isEmptyDelta(delta)) return;
+    const backend = await liveBackend(this.store, around);
+    const report = await backend.update(delta);
+    if (report.absent) {
+      // Said once, not for every ban until the first restore.
+      if (report.absent !== this.lastAbsent) this.log(`bans recorded, not live: ${report.absent}`);
+      this.lastAbsent = report.absent;
+      return;
+    }
+    this.lastAbsent = undefined;
+    const now = around.clock();
+    const settled = distinct(mergeDeltas(this.store.read(() => batch.map((change) => settleAround(this.store, around.config, now, change.network, change.after)))));
+    if (!isEmptyDelta(settled)) await backend.update(settled);
+  }
+}
+
+/** A delta with each entry once per side: a storm may ban one address from two jails at once. */
+function distinct(delta: Delta): Delta {
+  const once = <K extends number | bigint>(entries: readonly Cidr<K>[]): Cidr<K>[] => {
+    const seen = new Set<string>();
+    return entries.filter((entry) => {
+      const key = `${entry.first}/${entry.prefix}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  };
+  return { v4: { add: once(delta.v4.add), del: once(delta.v4.del) }, v6: { add: once(delta.v6.add), del: once(delta.v6.del) } };
+}

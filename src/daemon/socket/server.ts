@@ -1,0 +1,131 @@
+// The daemon's Unix socket: root only (the socket 0600 in a directory of its own, 0700 and owned by
+// root), requests framed and parsed by protocol.ts, each answered by the handler in the order it
+// came. A client that sends a line past the limit is told so and disconnected; a handler's failure
+// is its answer, never the server's end.
+
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { OperationalError } from '../../errors.js';
+import { encode, failure, LineReader, parseRequest, type Request, type Response } from './protocol.js';
+
+export type Handler = (request: Request) => Promise<Response>;
+
+/** Connections at once: fail2ban keeps one per jail; more than this is a runaway client. */
+const MAX_CONNECTIONS = 256;
+
+export class SocketServer {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    readonly path: string,
+    private readonly handle: Handler,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    prepareDirectory(dirname(this.path));
+    await removeStale(this.path);
+    const server = createServer((socket) => this.serve(socket));
+    server.maxConnections = MAX_CONNECTIONS;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // The directory keeps everyone else out already; the mode says so on the socket too.
+    chmodSync(this.path, 0o600);
+    server.on('error', (error) => this.log(`socket ${this.path}: ${error.message}`));
+    this.server = server;
+  }
+
+  /** Stops accepting, ends every connection and removes the socket. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setEncoding('utf8');
+    const reader = new LineReader();
+    // Answers go out in the order of the requests: each waits for the one before.
+    let previous: Promise<void> = Promise.resolve();
+    socket.on('data', (chunk: string) => {
+      let lines: string[];
+      try {
+        lines = reader.push(chunk);
+      } catch (error) {
+        socket.end(encode(failure(error)));
+        socket.pause();
+        return;
+      }
+      for (const line of lines) {
+        const answer = this.answer(line);
+        previous = previous.then(async () => {
+          const response = await answer;
+          if (!socket.destroyed) socket.write(encode(response));
+        });
+      }
+    });
+  }
+
+  private async answer(line: string): Promise<Response> {
+    try {
+      return await this.handle(parseRequest(line));
+    } catch (error) {
+      return failure(error);
+    }
+  }
+}
+
+/**
+ * The socket's directory: created 0700, or, when it exists, refused unless it is a real directory
+ * owned by this user that nobody else may write (another user could swap the socket for their own).
+ */
+function prepareDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OperationalError(`cannot create the socket directory ${dir}: ${(error as Error).message}`);
+  }
+  const stats = lstatSync(dir);
+  const uid = process.getuid?.() ?? 0;
+  if (!stats.isDirectory()) throw new OperationalError(`socket directory ${dir} is not a directory (a link or a file); remove it, the daemon creates it`);
+  if (stats.uid !== uid || (stats.mode & 0o022) !== 0) {
+    throw new OperationalError(`socket directory ${dir} is owned by uid ${stats.uid} with mode ${(stats.mode & 0o777).toString(8)}: expected owned by uid ${uid} and writable by it alone (chown ${uid} and chmod 700 it)`);
+  }
+}
+
+/** A socket left by a daemon that died is removed; one a running daemon answers on is not. */
+async function removeStale(path: string): Promise<void> {
+  let stats;
+  try {
+    stats = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!stats.isSocket()) throw new OperationalError(`${path} exists and is not a socket; remove it, the daemon creates it`);
+  if (await answers(path)) throw new OperationalError(`another stickyban daemon listens on ${path}; stop it first`);
+  unlinkSync(path);
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createConnection(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,48 @@
+// Bans the hook had to spool (the store was locked past its wait, or could not be opened) are folded
+// in within a second of their write, through the daemon's writer, and made live: a ban that could not
+// reach the store is still enforced at once, not at the next command.
+
+import { claimSpool, releaseSpool } from '../store/spool.js';
+import type { Store } from '../store/store.js';
+import type { BanWriter } from './ban-writer.js';
+
+const POLL_MS = 1000;
+
+export class SpoolFolder {
+  private timer: NodeJS.Timeout | undefined;
+  private folding = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly writer: BanWriter,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.fold(), POLL_MS);
+    void this.fold();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Folds what waits in the spool, if anything; one fold at a time. */
+  async fold(): Promise<void> {
+    if (this.folding) return;
+    this.folding = true;
+    try {
+      const claimed = claimSpool(this.store.path);
+      if (!claimed) return;
+      if (claimed.rejected > 0) this.log(`${claimed.rejected} spooled line(s) were unreadable; kept in ${this.store.path}.spool.bad`);
+      await Promise.all(claimed.events.map((event) => this.writer.submit(event)));
+      // Only once every ban of them is committed: until then the files are the bans' only record.
+      releaseSpool(claimed);
+      if (claimed.events.length > 0) this.log(`folded ${claimed.events.length} spooled ban(s) into the store`);
+    } catch (error) {
+      this.log(`error: spooled bans not folded in: ${(error as Error).message}`);
+    } finally {
+      this.folding = false;
+    }
+  }
+}
