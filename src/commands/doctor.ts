@@ -15,7 +15,17 @@ import {
   checkTools,
   type Finding,
 } from '../doctor/checks.js';
+import { existsSync } from 'node:fs';
 import { isMissing, openStore } from './open-store.js';
+
+/** Whether the daemon answers on its socket: without it, every fail2ban ban starts a process. */
+async function checkDaemon(socket: string): Promise<Finding> {
+  const { ask } = await import('../daemon/socket/client.js');
+  const reply = existsSync(socket) ? await ask(socket, { op: 'health' }, { answerMs: 2000 }) : { answered: false as const, why: `no socket at ${socket}` };
+  if (reply.answered && reply.response.ok) return { status: 'OK', check: 'daemon', detail: `answers on ${socket} (pid ${String(reply.response.pid)})` };
+  const why = reply.answered ? (reply.response.ok ? '' : reply.response.error) : reply.why;
+  return { status: 'WARN', check: 'daemon', detail: `not running (${why}): each fail2ban ban runs stickyban ban, a process of its own`, fix: 'systemctl enable --now stickyban (or run stickyban daemon)' };
+}
 
 /** Checks everything stickyban depends on and says how to fix what is wrong; exit 1 on any FAIL. */
 export async function doctor(options: { json?: boolean }, ctx: Context): Promise<void> {
@@ -52,7 +62,7 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
       store.close();
     }
   }
-  findings.push(...checkFail2ban(ctx.config));
+  findings.push(...checkFail2ban(ctx.config), await checkDaemon(ctx.config.daemon.socket));
   findings.push(...checkSchedules(ctx.config));
 
   if (options.json) ctx.out.data(`${JSON.stringify(findings, null, 2)}\n`);

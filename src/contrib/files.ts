@@ -10,6 +10,7 @@ export interface ContribFile {
 }
 
 export const CONTRIB_FILES: readonly ContribFile[] = [
+  { source: 'fail2ban/action.d/stickyban.py', target: '/etc/fail2ban/action.d/stickyban.py', mode: 0o644 },
   { source: 'fail2ban/action.d/stickyban.conf', target: '/etc/fail2ban/action.d/stickyban.conf', mode: 0o644 },
   { source: 'systemd/stickyban-restore.service', target: '/etc/systemd/system/stickyban-restore.service', mode: 0o644 },
   { source: 'systemd/stickyban.service', target: '/etc/systemd/system/stickyban.service', mode: 0o644 },

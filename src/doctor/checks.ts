@@ -97,44 +97,58 @@ export function checkLastRestore(store: Store): Finding {
   return ok('last restore', `${formatTime(last.started_at)} by ${last.trigger} (${last.backend}), ${last.entries4 + last.entries6} entries in ${(last.duration_ms / 1000).toFixed(2)} s`);
 }
 
-/** The action file, and a jail that uses it (fail2ban does nothing with an action no jail names). */
+/** Our two fail2ban actions: the Python one (in-process, through the daemon) and the command one. */
+export type Fail2banAction = 'stickyban.py' | 'stickyban';
+
+/**
+ * The action files, and the jails that use them (fail2ban does nothing with an action no jail
+ * names). A jail on the command action pays a process per ban: the Python one is the fast path.
+ */
 export function checkFail2ban(config: Config): Finding[] {
   const dir = config.fail2ban.configDir;
   if (!existsSync(dir)) {
     return [{ status: 'WARN', check: 'fail2ban', detail: `${dir} not found: is fail2ban installed?`, fix: 'apt-get install fail2ban' }];
   }
-  const action = join(dir, 'action.d', 'stickyban.conf');
-  if (!existsSync(action)) {
-    return [{ status: 'FAIL', check: 'fail2ban action', detail: `${action} is missing`, fix: 'stickyban install-contrib' }];
+  const files = ['stickyban.py', 'stickyban.conf'].map((name) => join(dir, 'action.d', name));
+  const missing = files.filter((file) => !existsSync(file));
+  if (missing.length > 0) {
+    return [{ status: 'FAIL', check: 'fail2ban action', detail: `${missing.join(' and ')} missing`, fix: 'stickyban install-contrib' }];
   }
   const jailFiles = ['jail.conf', 'jail.local']
     .map((name) => join(dir, name))
     .concat(existsSync(join(dir, 'jail.d')) ? readdirSync(join(dir, 'jail.d')).filter((name) => /\.(conf|local)$/.test(name)).map((name) => join(dir, 'jail.d', name)) : []);
-  const users = jailFiles.filter((file) => existsSync(file) && usesStickyban(readFileSync(file, 'utf8')));
-  return [
-    ok('fail2ban action', `${action} installed`),
-    users.length > 0
-      ? ok('fail2ban jails', `the stickyban action is used in ${users.join(', ')}`)
-      : { status: 'WARN', check: 'fail2ban jails', detail: 'no jail uses the stickyban action, so fail2ban bans are not recorded', fix: `add it to ${join(dir, 'jail.local')} (see contrib/examples/jail.local)` },
-  ];
+  const uses = (action: Fail2banAction) => jailFiles.filter((file) => existsSync(file) && actionsUsed(readFileSync(file, 'utf8')).has(action));
+  const fast = uses('stickyban.py');
+  const forking = uses('stickyban');
+  const jails: Finding =
+    fast.length > 0
+      ? ok('fail2ban jails', `the stickyban.py action is used in ${fast.join(', ')}`)
+      : forking.length > 0
+        ? { status: 'WARN', check: 'fail2ban jails', detail: `${forking.join(', ')} use the command action (stickyban): one process per ban, which holds up the jail in a storm`, fix: 'name stickyban.py instead of stickyban there (see contrib/examples/jail.local)' }
+        : { status: 'WARN', check: 'fail2ban jails', detail: 'no jail uses the stickyban action, so fail2ban bans are not recorded', fix: `add stickyban.py to ${join(dir, 'jail.local')} (see contrib/examples/jail.local)` };
+  return [ok('fail2ban action', `${files.join(' and ')} installed`), jails];
 }
 
-/** True when an `action =` setting (or one of its continuation lines) names stickyban. */
-export function usesStickyban(jailText: string): boolean {
+/** Which of our actions an `action =` setting (or one of its continuation lines) names. */
+export function actionsUsed(jailText: string): Set<Fail2banAction> {
+  const used = new Set<Fail2banAction>();
+  const note = (text: string) => {
+    for (const match of text.matchAll(/(?:^|[\s,])(stickyban(?:\.py)?)(?=[\s[]|$)/g)) used.add(match[1] as Fail2banAction);
+  };
   let inAction = false;
   for (const line of jailText.split('\n')) {
     if (/^\s*[#;]/.test(line)) continue;
     const setting = /^(\S[^=]*?)\s*=(.*)$/.exec(line);
     if (setting) {
       inAction = setting[1]!.trim() === 'action';
-      if (inAction && /\bstickyban\b/.test(setting[2]!)) return true;
-    } else if (inAction && /^\s+\S/.test(line) && /^\s*stickyban\b/.test(line)) {
-      return true;
+      if (inAction) note(setting[2]!);
+    } else if (inAction && /^\s+\S/.test(line)) {
+      note(line);
     } else if (!/^\s+/.test(line)) {
       inAction = false;
     }
   }
-  return false;
+  return used;
 }
 
 /** Loopback and every address of this host should be safelisted (loopback always is). */

@@ -3,7 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
+import { whileDaemonRuns } from '../../helpers/daemon.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 interface Finding {
   status: 'OK' | 'WARN' | 'FAIL';
@@ -22,24 +24,29 @@ test('doctor: all OK on a healthy namespace; FAIL naming the jump once it is del
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
   assert.equal((await cli('install-contrib', '--root', root)).code, 0);
   mkdirSync(join(root, 'etc/fail2ban'), { recursive: true });
-  writeFileSync(join(root, 'etc/fail2ban/jail.local'), '[DEFAULT]\naction = %(action_)s\n         stickyban\n');
+  writeFileSync(join(root, 'etc/fail2ban/jail.local'), '[DEFAULT]\naction = %(action_)s\n         stickyban.py\n');
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);
   assert.equal((await cli('ban', '2001:db8::7')).code, 0);
   assert.equal((await cli('restore')).code, 0);
 
-  const healthy = await cli('doctor', '--json');
-  assert.equal(healthy.code, 0, healthy.stderr);
-  const findings = JSON.parse(healthy.stdout) as Finding[];
-  assert.deepEqual(findings.filter((finding) => finding.status !== 'OK'), []);
-  const checks = findings.map((finding) => finding.check);
-  for (const expected of ['backend', 'tool ipset', 'root', 'store', 'migrations', 'ipset stickyban4', 'ipset stickyban6', 'IPv4 entries', 'fail2ban action', 'fail2ban jails', 'safelist loopback']) {
-    assert.ok(checks.includes(expected), `doctor checks ${expected}`);
-  }
-  assert.match(findings.find((finding) => finding.check === 'backend')!.detail, /^ipset: /);
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (daemon) => {
+    await until('the daemon to listen', () => daemon.log().includes('daemon: started'));
+    const healthy = await netns.cli(['--db', db, '--config', config, 'doctor', '--json'], { env: daemon.env });
+    assert.equal(healthy.code, 0, healthy.stderr);
+    const findings = JSON.parse(healthy.stdout) as Finding[];
+    assert.deepEqual(findings.filter((finding) => finding.status !== 'OK'), []);
+    const checks = findings.map((finding) => finding.check);
+    for (const expected of ['backend', 'tool ipset', 'root', 'store', 'migrations', 'ipset stickyban4', 'ipset stickyban6', 'IPv4 entries', 'fail2ban action', 'fail2ban jails', 'daemon', 'safelist loopback']) {
+      assert.ok(checks.includes(expected), `doctor checks ${expected}`);
+    }
+    assert.match(findings.find((finding) => finding.check === 'backend')!.detail, /^ipset: /);
+    assert.match(findings.find((finding) => finding.check === 'daemon')!.detail, /^answers on .*stickyban\.sock \(pid \d+\)$/);
+  });
 
   await netns.exec('iptables', ['-D', 'INPUT', '-j', 'Blocklist']);
   const broken = await cli('doctor');
   assert.equal(broken.code, 1);
+  assert.match(broken.stdout, /^WARN  daemon: not running \(no socket at .*\): each fail2ban ban runs stickyban ban, a process of its own \(fix: systemctl enable --now stickyban/m);
   assert.match(broken.stdout, /^FAIL  iptables jump from INPUT to Blocklist: missing \(fix: stickyban restore\)$/m);
   assert.equal(broken.stderr, 'stickyban: 1 check failed\n');
   assert.doesNotMatch(broken.stdout, /^FAIL .*ip6tables/m, 'IPv6 is still fine');
@@ -57,7 +64,15 @@ test("doctor warns about this host's addresses missing from the safelist and abo
   await cli('restore');
   const findings = JSON.parse((await cli('doctor', '--json')).stdout) as Finding[];
   const warn = findings.filter((finding) => finding.status === 'WARN');
-  assert.deepEqual(warn.map((finding) => finding.check).sort(), ['fail2ban jails', 'safelist 192.0.2.33']);
+  assert.deepEqual(warn.map((finding) => finding.check).sort(), ['daemon', 'fail2ban jails', 'safelist 192.0.2.33']);
+  assert.match(warn.find((finding) => finding.check === 'fail2ban jails')!.detail, /^no jail uses the stickyban action/);
+  // A jail on the command action works, one process per ban: doctor points to the Python one.
+  mkdirSync(join(root, 'etc/fail2ban/jail.d'), { recursive: true });
+  writeFileSync(join(root, 'etc/fail2ban/jail.d/sshd.local'), '[sshd]\naction = %(action_)s\n         stickyban[stickyban="/usr/local/bin/stickyban"]\n');
+  const forking = (JSON.parse((await cli('doctor', '--json')).stdout) as Finding[]).find((finding) => finding.check === 'fail2ban jails')!;
+  assert.equal(forking.status, 'WARN');
+  assert.match(forking.detail, /sshd\.local use the command action \(stickyban\): one process per ban/);
+  assert.match(forking.fix!, /name stickyban\.py instead/);
   assert.match(warn.find((finding) => finding.check === 'safelist 192.0.2.33')!.fix!, /stickyban safelist add 192\.0\.2\.33/);
   await cli('safelist', 'add', '192.0.2.33');
   const after = JSON.parse((await cli('doctor', '--json')).stdout) as Finding[];

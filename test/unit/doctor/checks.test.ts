@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { usesStickyban } from '../../../src/doctor/checks.js';
+import { actionsUsed } from '../../../src/doctor/checks.js';
 
-test('usesStickyban finds the action in jail files, also on continuation lines', () => {
-  assert.equal(usesStickyban('[DEFAULT]\naction = %(action_)s\n         stickyban\n'), true);
-  assert.equal(usesStickyban('[sshd]\nenabled = true\naction = stickyban[stickyban="/opt/sb"]\n'), true);
-  assert.equal(usesStickyban('[sshd]\naction = %(action_)s\n# stickyban\nlogpath = /var/log/auth.log\n'), false);
-  assert.equal(usesStickyban('[sshd]\naction = %(action_)s\nlogpath = /var/log/stickyban.log\n'), false);
-  assert.equal(usesStickyban('[sshd]\nbanaction = iptables\n  stickyban\n'), false);
+test('actionsUsed finds our actions in jail files, also on continuation lines, and tells the Python one from the command one', () => {
+  const used = (text: string) => [...actionsUsed(text)].sort();
+  assert.deepEqual(used('[DEFAULT]\naction = %(action_)s\n         stickyban\n'), ['stickyban']);
+  assert.deepEqual(used('[DEFAULT]\naction = %(action_)s\n         stickyban.py\n'), ['stickyban.py']);
+  assert.deepEqual(used('[sshd]\nenabled = true\naction = stickyban[stickyban="/opt/sb"]\n'), ['stickyban']);
+  assert.deepEqual(used('[sshd]\naction = stickyban.py[timeout="5"]\n[nginx]\naction = stickyban\n'), ['stickyban', 'stickyban.py']);
+  assert.deepEqual(used('[sshd]\naction = %(action_)s\n# stickyban.py\nlogpath = /var/log/auth.log\n'), []);
+  assert.deepEqual(used('[sshd]\naction = %(action_)s\nlogpath = /var/log/stickyban.log\n'), []);
+  assert.deepEqual(used('[sshd]\nbanaction = iptables\n  stickyban\n'), []);
+  assert.deepEqual(used('[sshd]\naction = mystickyban\n'), []);
 });
 
 test("checkSchedules checks the daemon's cron expressions, which only the daemon reads", async () => {

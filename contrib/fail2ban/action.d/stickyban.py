@@ -1,0 +1,177 @@
+# Fail2Ban action (Python, loaded into fail2ban-server): stickyban, a permanent blocklist that
+# survives firewall reloads and reboots, without a process per ban.
+#
+# fail2ban runs a jail's actions one after another in the jail's thread, so an action that starts a
+# program per ban holds every later ban of that jail until it is done. This one hands each ban to the
+# stickyban daemon over its Unix socket and waits only for the daemon's answer, which comes once the
+# ban is committed to the store. When the daemon is absent, or does not answer within `timeout`, it
+# runs `stickyban ban` instead, with the same event id: a ban is never lost, and one handed over
+# twice (the answer was lost, not the ban) is still one event.
+#
+# Use it beside your usual ban action. In jail.local:
+#
+#   [DEFAULT]
+#   action = %(action_)s
+#            stickyban.py
+#
+# or for one jail only, in its section. Parameters (all optional), e.g.
+# stickyban.py[stickyban="/usr/local/bin/stickyban", config="/etc/stickyban/config.toml", timeout="10"]:
+#   stickyban  the command, run when the daemon cannot take a ban (default /usr/local/bin/stickyban)
+#   config     stickyban's config file: where the daemon's socket and the store are
+#   timeout    seconds to wait for the daemon's answer before running the command instead
+#
+# Installed by `stickyban install-contrib` as /etc/fail2ban/action.d/stickyban.py. The .conf action
+# beside it does the same through the command alone, for hosts that do not run the daemon.
+
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+
+from fail2ban.server.actions import ActionBase
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11: the defaults (and STICKYBAN_SOCKET, STICKYBAN_DB) apply
+    tomllib = None
+
+DEFAULT_CONFIG = '/etc/stickyban/config.toml'
+DEFAULT_SOCKET = '/run/stickyban/stickyban.sock'
+DEFAULT_DB = '/var/lib/stickyban/stickyban.db'
+CONNECT_TIMEOUT = 1.0
+# The command itself waits for a busy store at most 45 s; fail2ban kills an action after 60 s.
+COMMAND_TIMEOUT = 55
+MAX_ANSWER_BYTES = 16384
+
+
+def uuid7():
+	"""A UUIDv7 (time first, then random bits), as stickyban gives every ban event."""
+	raw = bytearray(int(time.time() * 1000).to_bytes(6, 'big') + os.urandom(10))
+	raw[6] = (raw[6] & 0x0f) | 0x70
+	raw[8] = (raw[8] & 0x3f) | 0x80
+	text = raw.hex()
+	return '%s-%s-%s-%s-%s' % (text[:8], text[8:12], text[12:16], text[16:20], text[20:])
+
+
+class StickybanAction(ActionBase):
+
+	def __init__(self, jail, name, stickyban='/usr/local/bin/stickyban', config=None, timeout='10'):
+		super(StickybanAction, self).__init__(jail, name)
+		self.stickyban = stickyban
+		self.config = config
+		self.timeout = float(timeout)
+		self._socketPath, self._db = self._where()
+		self._conn = None
+		self._buffer = b''
+		# One connection per jail; ban, start and stop may come from different threads.
+		self._lock = threading.Lock()
+
+	def _where(self):
+		"""The daemon's socket and the store, as stickyban reads them: the config file, then the environment."""
+		path, db = DEFAULT_SOCKET, DEFAULT_DB
+		config = self.config or DEFAULT_CONFIG
+		if tomllib is not None and os.path.isfile(config):
+			try:
+				with open(config, 'rb') as handle:
+					table = tomllib.load(handle)
+				path = table.get('daemon', {}).get('socket', path)
+				db = table.get('db', db)
+			except Exception as e:
+				self._logSys.warning("stickyban: cannot read %s (%s); using the default socket %s", config, e, path)
+		return os.environ.get('STICKYBAN_SOCKET', path), os.environ.get('STICKYBAN_DB', db)
+
+	def start(self):
+		"""Makes sure the blocklist is in place (cheap when it is), as the .conf action's actionstart."""
+		answer = self._ask({'op': 'check'})
+		if answer is not None and answer.get('ok'):
+			return
+		self._run(['restore', '--if-missing', '--quiet'])
+
+	def stop(self):
+		# The blocklist outlives fail2ban: nothing to tear down.
+		with self._lock:
+			self._close()
+
+	def ban(self, aInfo):
+		ip = str(aInfo['ip'])
+		jail = self._jail.name
+		bantime = str(aInfo['bantime'])
+		restored = str(aInfo['restored'])
+		event = uuid7()
+		answer = self._ask({
+			'op': 'ban', 'address': ip, 'jail': jail, 'bantime': bantime, 'restored': restored,
+			'source': 'fail2ban', 'event_id': event, 'db': self._db,
+		})
+		if answer is not None and answer.get('ok'):
+			self._logSys.debug("stickyban: %s", answer.get('message'))
+			return
+		if answer is not None and answer.get('code') == 'invalid':
+			# The command would refuse it with the same words: a loopback address, say.
+			self._logSys.error("stickyban: %s not recorded: %s", ip, answer.get('error'))
+			return
+		self._run(['ban', ip, '--jail=' + jail, '--bantime=' + bantime, '--restored=' + restored,
+			'--source=fail2ban', '--event-id=' + event, '--quiet'])
+
+	def unban(self, aInfo):
+		# Deliberately nothing: fail2ban's unban ends its temporary ban, not the permanent one.
+		# Lift a permanent ban with: stickyban unban <ip>
+		pass
+
+	def _ask(self, request):
+		"""The daemon's answer as a dict, or None when it is absent or silent."""
+		line = (json.dumps(request) + '\n').encode()
+		with self._lock:
+			for attempt in (1, 2):
+				try:
+					if self._conn is None:
+						if not os.path.exists(self._socketPath):
+							return None
+						self._conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+						self._conn.settimeout(CONNECT_TIMEOUT)
+						self._conn.connect(self._socketPath)
+						self._buffer = b''
+					self._conn.settimeout(self.timeout)
+					self._conn.sendall(line)
+					return json.loads(self._readline())
+				except (OSError, ValueError) as e:
+					self._close()
+					# A connection the daemon closed while idle (it restarted): one new one, at once.
+					if attempt == 2 or isinstance(e, socket.timeout):
+						self._logSys.warning("stickyban: the daemon on %s did not answer (%s); running %s instead", self._socketPath, e, self.stickyban)
+						return None
+			return None
+
+	def _readline(self):
+		while b'\n' not in self._buffer:
+			chunk = self._conn.recv(4096)
+			if not chunk:
+				raise OSError('the daemon closed the connection')
+			self._buffer += chunk
+			if len(self._buffer) > MAX_ANSWER_BYTES:
+				raise ValueError('answer too long')
+		line, _, self._buffer = self._buffer.partition(b'\n')
+		return line.decode()
+
+	def _close(self):
+		if self._conn is not None:
+			try:
+				self._conn.close()
+			except OSError:
+				pass
+		self._conn = None
+
+	def _run(self, args):
+		"""Runs stickyban itself (the daemon could not): an argument list, never a shell."""
+		command = [self.stickyban] + (['--config', self.config] if self.config else []) + args
+		try:
+			result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=COMMAND_TIMEOUT)
+		except (OSError, subprocess.TimeoutExpired) as e:
+			raise RuntimeError('stickyban: %s failed: %s' % (' '.join(command), e))
+		if result.returncode != 0:
+			# fail2ban logs it as this action's failure; the command spooled the ban if it could.
+			raise RuntimeError('stickyban: %s' % result.stderr.decode(errors='replace').strip().replace('stickyban: ', '', 1))
+
+
+Action = StickybanAction
