@@ -3,13 +3,13 @@
 // action beside fail2ban's usual iptables action, reads a test auth log and bans for real.
 
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
 import { runProcess } from '../helpers/cli.js';
 import { Netns, requireTools } from '../helpers/netns.js';
 import { query } from '../helpers/sqlite.js';
-import { until } from '../helpers/until.js';
+import { startFail2ban } from '../helpers/fail2ban.js';
 import { tempDir } from '../helpers/tmp.js';
 import { stickybanWrapper } from '../helpers/wrapper.js';
 
@@ -27,9 +27,6 @@ function failedLogin(address: string, index: number): string {
   return `${stamp} web1 sshd[${4000 + index}]: Failed password for invalid user admin from ${address} port ${40000 + index} ssh2\n`;
 }
 
-/** fail2ban works on its own time (polling, an action at a time): generous on a loaded machine. */
-const FAIL2BAN_WAIT_MS = 60_000;
-
 /** True while a stickyban process runs inside the namespace (fail2ban's actions are asynchronous to us). */
 async function stickybanRunning(netns: Netns): Promise<boolean> {
   const pids = (await runProcess('ip', ['netns', 'pids', netns.name])).stdout.split('\n').filter(Boolean);
@@ -45,37 +42,21 @@ async function stickybanRunning(netns: Netns): Promise<boolean> {
 describe('fail2ban end to end', () => {
   test('banned addresses land in the store and the live set; safelisted ones only in the store; unban keeps them live', async () => {
     await requireTools('fail2ban-server', 'fail2ban-client', 'ipset', 'iptables');
-    // Registered first, so it runs first: after-hooks run in order, and the client needs the
-    // namespace and the temp dir that the hooks registered below remove.
-    let stopServer: (() => Promise<unknown>) | undefined;
-    after(async () => stopServer?.());
     const netns = await Netns.create();
     const dir = tempDir();
     const db = join(dir, 'stickyban.db');
     const calls = join(dir, 'calls.log');
     const stickyban = stickybanWrapper(dir, db, { callLog: calls });
-    const confdir = join(dir, 'fail2ban');
     const authLog = join(dir, 'auth.log');
     writeFileSync(authLog, '');
+    const storedJails = () =>
+      new Map(query<{ address: string; jail: string }>(db, "SELECT address, jail FROM bans WHERE source = 'fail2ban'").map((row) => [row.address, row.jail]));
+    const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '(none)');
 
-    // The stock Debian configuration plus our action and a private server and jail.
-    cpSync('/etc/fail2ban', confdir, { recursive: true });
-    cpSync(resolve('contrib/fail2ban/action.d/stickyban.conf'), join(confdir, 'action.d/stickyban.conf'));
-    writeFileSync(
-      join(confdir, 'fail2ban.local'),
-      `[Definition]\nloglevel = INFO\nlogtarget = ${dir}/fail2ban.log\nsocket = ${dir}/fail2ban.sock\npidfile = ${dir}/fail2ban.pid\ndbfile = ${dir}/fail2ban.sqlite3\n`,
-    );
-    writeFileSync(join(confdir, 'jail.d', 'defaults-debian.conf'), '');
-    writeFileSync(
-      join(confdir, 'jail.local'),
-      [
-        '[DEFAULT]',
-        'usedns = no',
-        'backend = polling',
-        'ignoreip = 127.0.0.1/8 ::1',
-        'banaction = iptables-multiport',
-        'banaction_allports = iptables-allports',
-        '',
+    assert.equal((await runProcess('ip', ['netns', 'exec', netns.name, stickyban, 'safelist', 'add', SAFELISTED, '--note', 'e2e'])).code, 0);
+    // The command action (stickyban.conf), which hosts without the daemon use: a process per ban.
+    const fail2ban = await startFail2ban(netns, dir, {
+      jails: [
         `[${JAIL}]`,
         'enabled = true',
         'filter = sshd',
@@ -88,34 +69,13 @@ describe('fail2ban end to end', () => {
         `         stickyban[stickyban="${stickyban}"]`,
         '',
       ].join('\n'),
-    );
-    const client = (...args: string[]) => runProcess('ip', ['netns', 'exec', netns.name, 'fail2ban-client', '-c', confdir, ...args]);
-    stopServer = () => client('stop');
-    const storedJails = () =>
-      new Map(query<{ address: string; jail: string }>(db, "SELECT address, jail FROM bans WHERE source = 'fail2ban'").map((row) => [row.address, row.jail]));
-    // A wait on fail2ban that times out says what fail2ban saw and did, not only that it timed out.
+    });
+    const client = fail2ban.client;
+    // A wait on fail2ban that times out also says what was stored and which calls were made.
     const waitFor = (what: string, probe: () => Promise<boolean> | boolean) =>
-      until(what, probe, FAIL2BAN_WAIT_MS).catch(async (error: Error) => {
-        const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '(none)');
-        const status = await client('status', JAIL);
-        const notable = read(join(dir, 'fail2ban.log'))
-          .split('\n')
-          .filter((entry) => / (ERROR|WARNING|NOTICE) |Found /.test(entry))
-          .slice(-40);
-        const report = [
-          error.message,
-          `fail2ban-client status: ${status.stdout}${status.stderr}`,
-          `stored: ${[...storedJails().keys()].join(' ')}`,
-          `stickyban calls:\n${read(calls)}`,
-          'fail2ban.log:',
-          ...notable,
-        ];
-        throw new Error(report.join('\n'));
+      fail2ban.waitFor(what, probe).catch((error: Error) => {
+        throw new Error([error.message, `stored: ${[...storedJails().keys()].join(' ')}`, `stickyban calls:\n${read(calls)}`].join('\n'));
       });
-
-    assert.equal((await runProcess('ip', ['netns', 'exec', netns.name, stickyban, 'safelist', 'add', SAFELISTED, '--note', 'e2e'])).code, 0);
-    const started = await client('-x', 'start');
-    assert.equal(started.code, 0, started.stderr + started.stdout);
     // actionstart ran `stickyban restore --if-missing`: the sets exist before the first ban.
     await waitFor('the live sets', async () => (await netns.try('ipset', ['list', '-n'])).stdout.includes('stickyban6'));
 

@@ -1,0 +1,78 @@
+// A private fail2ban-server from the Debian package for end-to-end tests: the stock configuration
+// copied to a temp dir, its socket, pid file, database and log there too, run inside the test's
+// network namespace. Nothing is shared with a system-wide fail2ban.
+
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after } from 'node:test';
+import { runProcess, type CliResult } from './cli.js';
+import { requireTools, type Netns } from './netns.js';
+import { until } from './until.js';
+
+export interface Fail2banOptions {
+  /** The jails of jail.local, after a [DEFAULT] section with the settings every test shares. */
+  readonly jails: string;
+  /** The environment fail2ban-server starts with (its actions inherit it). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface Fail2ban {
+  readonly confdir: string;
+  /** fail2ban-client with this server's configuration. */
+  client(...args: string[]): Promise<CliResult>;
+  /** fail2ban's own log so far. */
+  log(): string;
+  /** Waits for `probe`; a timeout says what fail2ban logged, not only that it timed out. */
+  waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs?: number): Promise<void>;
+}
+
+/** fail2ban works on its own time (polling, an action at a time): generous on a loaded machine. */
+export const FAIL2BAN_WAIT_MS = 60_000;
+
+/** Starts the server; it is stopped when the test ends, before the namespace and temp dir go. */
+export async function startFail2ban(netns: Netns, dir: string, options: Fail2banOptions): Promise<Fail2ban> {
+  await requireTools('fail2ban-server', 'fail2ban-client');
+  const confdir = join(dir, 'fail2ban');
+  cpSync('/etc/fail2ban', confdir, { recursive: true });
+  for (const action of ['stickyban.conf', 'stickyban.py']) cpSync(resolve('contrib/fail2ban/action.d', action), join(confdir, 'action.d', action));
+  writeFileSync(
+    join(confdir, 'fail2ban.local'),
+    `[Definition]\nloglevel = INFO\nlogtarget = ${dir}/fail2ban.log\nsocket = ${dir}/fail2ban.sock\npidfile = ${dir}/fail2ban.pid\ndbfile = ${dir}/fail2ban.sqlite3\n`,
+  );
+  writeFileSync(join(confdir, 'jail.d', 'defaults-debian.conf'), '');
+  writeFileSync(
+    join(confdir, 'jail.local'),
+    ['[DEFAULT]', 'usedns = no', 'backend = polling', 'ignoreip = 127.0.0.1/8 ::1', 'banaction = iptables-multiport', 'banaction_allports = iptables-allports', '', options.jails].join('\n'),
+  );
+  const client = (...args: string[]) =>
+    runProcess('ip', ['netns', 'exec', netns.name, 'fail2ban-client', '-c', confdir, ...args], { env: options.env ?? {} });
+  const log = () => (existsSync(join(dir, 'fail2ban.log')) ? readFileSync(join(dir, 'fail2ban.log'), 'utf8') : '');
+  const started = await client('-x', 'start');
+  if (started.code !== 0) throw new Error(`fail2ban-client start failed: ${started.stderr}${started.stdout}`);
+  // Stopped by its pid: after-hooks run in the order they were registered, so the namespace and the
+  // temp dir (and with it fail2ban's socket) may be gone by then.
+  const pid = Number(readFileSync(join(dir, 'fail2ban.pid'), 'utf8'));
+  after(() => {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // stopped already
+    }
+  });
+  return {
+    confdir,
+    client,
+    log,
+    waitFor: (what, probe, timeoutMs = FAIL2BAN_WAIT_MS) =>
+      until(what, probe, timeoutMs).then(
+        () => undefined,
+        (error: Error) => {
+          const notable = log()
+            .split('\n')
+            .filter((entry) => / (ERROR|WARNING|NOTICE) |Found /.test(entry))
+            .slice(-40);
+          throw new Error([error.message, 'fail2ban.log:', ...notable].join('\n'));
+        },
+      ),
+  };
+}
