@@ -85,7 +85,7 @@ export class Daemon {
   /** Runs until `signal` aborts; resolves once every service has stopped. */
   async run(signal: AbortSignal): Promise<void> {
     const services: Service[] = [
-      { name: 'the live updates', start: () => undefined, stop: () => this.live.idle() },
+      { name: 'the live updates', start: () => undefined, stop: () => this.live.stop() },
       { name: 'the jobs', start: () => undefined, stop: () => this.jobs.stop() },
       {
         name: 'the writer',

@@ -1,11 +1,13 @@
 // Live-set changes of committed bans, applied in order by one worker: what queued while a tool call
-// ran goes to the kernel together in the next one (one `ipset restore`, one nft batch), so a storm
-// of bans costs a few tool calls, not one per ban. Each batch is then settled (see settleAround):
-// what changed around its addresses meanwhile, by other processes, is applied too.
+// ran goes to the kernel together in the next one, so a storm of bans costs a few tool calls, not
+// one per ban; with a backend that can hold a session (ipset), they are lines to one long-lived
+// process, not processes at all. Each batch is then settled (see settleAround): what changed around
+// its addresses meanwhile, by other processes, is applied too.
 
 import type { Cidr, Network } from '../address/network.js';
 import { liveBackend, type Surroundings } from '../actions/live.js';
 import { settleAround } from '../actions/plan-store.js';
+import type { FirewallBackend, LiveSession, UpdateReport } from '../firewall/backend.js';
 import { isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { Store } from '../store/store.js';
 
@@ -22,6 +24,8 @@ export class LiveQueue {
   /** Failed tool calls, for the metrics. */
   failures = 0;
   private lastAbsent: string | undefined;
+  /** The open session of the backend in use, if it has one (see LiveSession). */
+  private session: { readonly backend: string; readonly live: LiveSession } | undefined;
 
   constructor(
     private readonly store: Store,
@@ -37,6 +41,13 @@ export class LiveQueue {
   /** Resolves once everything queued so far is applied (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+  }
+
+  /** Waits for the updates under way, then ends the session. */
+  async stop(): Promise<void> {
+    await this.idle();
+    this.session?.live.close();
+    this.session = undefined;
   }
 
   private async drain(): Promise<void> {
@@ -56,7 +67,7 @@ export class LiveQueue {
     const delta = distinct(mergeDeltas(batch.map((change) => change.delta)));
     if (isEmptyDelta(delta)) return;
     const backend = await liveBackend(this.store, around);
-    const report = await backend.update(delta);
+    const report = await this.update(backend, delta);
     if (report.absent) {
       // Said once, not for every ban until the first restore.
       if (report.absent !== this.lastAbsent) this.log(`bans recorded, not live: ${report.absent}`);
@@ -66,7 +77,28 @@ export class LiveQueue {
     this.lastAbsent = undefined;
     const now = around.clock();
     const settled = distinct(mergeDeltas(this.store.read(() => batch.map((change) => settleAround(this.store, around.config, now, change.network, change.after)))));
-    if (!isEmptyDelta(settled)) await backend.update(settled);
+    if (!isEmptyDelta(settled)) await this.update(backend, settled);
+  }
+
+  /** Through the backend's session when it has one (opened on first use), else the one-shot way. */
+  private async update(backend: FirewallBackend, delta: Delta): Promise<UpdateReport> {
+    if (this.session && this.session.backend !== backend.name) {
+      this.session.live.close();
+      this.session = undefined;
+    }
+    if (!this.session && backend.openSession) this.session = { backend: backend.name, live: backend.openSession() };
+    const session = this.session;
+    if (!session) return backend.update(delta);
+    try {
+      return await session.live.update(delta);
+    } catch (error) {
+      // Given up on; the next batch opens another. This one goes the one-shot way, which reports
+      // a failure of the tool itself.
+      session.live.close();
+      if (this.session === session) this.session = undefined;
+      this.log(`the ${backend.name} session ended (${(error as Error).message}); updating the one-shot way`);
+      return backend.update(delta);
+    }
   }
 }
 

@@ -46,6 +46,16 @@ export interface Inspection {
   readonly entries: { readonly v4: number | undefined; readonly v6: number | undefined };
 }
 
+/**
+ * A long-lived way to apply updates: one tool process for many updates (the daemon holds one), where
+ * update() starts a process each time. It is given up on its first failure; the caller then updates
+ * the one-shot way and may open another.
+ */
+export interface LiveSession {
+  update(delta: Delta): Promise<UpdateReport>;
+  close(): void;
+}
+
 export interface FirewallBackend {
   readonly name: BackendName;
   /**
@@ -57,6 +67,8 @@ export interface FirewallBackend {
   apply(makePlan: () => PlanStream): Promise<ApplyReport>;
   /** Adds and removes entries in place; a no-op (reported as absent) before the first restore. */
   update(delta: Delta): Promise<UpdateReport>;
+  /** A session for many updates, for a backend whose tool can hold one open (see LiveSession). */
+  openSession?(): LiveSession;
   /**
    * Whether what a foreign firewall reload removes (sets, table, chain, rules, jumps) is still in
    * place, as cheaply as the backend can tell: the daemon runs it every few seconds. A backend

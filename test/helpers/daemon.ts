@@ -10,6 +10,8 @@ export interface RunningDaemon {
   readonly socket: string;
   /** The environment that reaches it: give it to a CLI run that should talk to it. */
   readonly env: NodeJS.ProcessEnv;
+  /** The process that runs it (`ip netns exec` hands over to node, so it is the daemon itself). */
+  readonly pid: number;
   /** Everything it logged so far. */
   log(): string;
   signal(name: NodeJS.Signals): void;
@@ -28,6 +30,7 @@ export function startDaemon(netns: Netns, args: readonly string[], extraEnv: Nod
   return {
     socket: env.STICKYBAN_SOCKET,
     env,
+    pid: child.pid!,
     log: () => log,
     signal: (name) => void child.kill(name),
     exited: new Promise((resolve) => child.once('exit', resolve)),

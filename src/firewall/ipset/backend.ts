@@ -10,7 +10,8 @@ import { awaitLater, type Runner } from '../../exec/run.js';
 import type { Delta, FamilyDelta } from '../../plan/diff.js';
 import type { FamilyPlanStream, PlanStream } from '../../plan/stream.js';
 import { addLines, createOptions, ipsetLines } from './script.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from '../backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
+import { PromptedTool } from '../../exec/prompted.js';
 import { Ipset, SET_ABSENT, type SetHeader } from './cmd.js';
 import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, planRetire, type RuleWanted } from './iptables-rules.js';
 
@@ -78,10 +79,7 @@ export class IpsetBackend implements FirewallBackend {
   }
 
   async update(delta: Delta): Promise<UpdateReport> {
-    const v4 = await this.updateFamily(4, delta.v4);
-    const v6 = await this.updateFamily(6, delta.v6);
-    const absent = [v4, v6].filter((result) => result.absent).map((result) => result.absent).join('; ');
-    return { added: v4.added + v6.added, removed: v4.removed + v6.removed, ...(absent ? { absent } : {}) };
+    return combine([await this.updateFamily(4, delta.v4), await this.updateFamily(6, delta.v6)]);
   }
 
   /**
@@ -177,25 +175,65 @@ export class IpsetBackend implements FirewallBackend {
     return { family, live, temp, head, adds: addLines(family, temp, plan), tail: `swap ${temp} ${live}\ndestroy ${temp}\n`, notes };
   }
 
+  /**
+   * One `ipset -exist -` for the daemon's whole life: its updates are lines to a process already
+   * running, not a process each (see exec/prompted.ts).
+   */
+  openSession(): LiveSession {
+    const tool = new PromptedTool('ipset', ['-exist', '-'], 'ipset> ');
+    return {
+      update: async (delta) => {
+        const families = [
+          { family: 4 as const, lines: this.updateLines(4, delta.v4) },
+          { family: 6 as const, lines: this.updateLines(6, delta.v6) },
+        ];
+        const answers = await tool.send(families.flatMap(({ lines }) => lines));
+        let at = 0;
+        const reports = families.map(({ family, lines }): UpdateReport => {
+          const errors = answers.slice(at, (at += lines.length)).map((answer) => answer.trim()).filter(Boolean);
+          if (errors.some((error) => SET_ABSENT.test(error))) return this.absent(family);
+          if (errors.length > 0) throw new OperationalError(`updating ipset ${this.setName(family)}: ${errors[0]}`);
+          const changes = family === 4 ? delta.v4 : delta.v6;
+          return { added: changes.add.length, removed: changes.del.length };
+        });
+        return combine(reports);
+      },
+      close: () => tool.stop(),
+    };
+  }
+
   private async updateFamily<K extends number | bigint>(family: Family, delta: FamilyDelta<K>): Promise<UpdateReport> {
-    if (delta.add.length + delta.del.length === 0) return { added: 0, removed: 0 };
-    const set = this.setName(family);
-    // Adds first: a block split around a new safelist entry gets its pieces before it goes, so no
-    // other address of it is unblocked for even a moment (the entries are not swapped in here).
-    const lines = [
-      ...delta.add.map((cidr) => ipsetLines('add', set, family, cidr)),
-      ...delta.del.map((cidr) => ipsetLines('del', set, family, cidr)),
-    ];
+    const lines = this.updateLines(family, delta);
+    if (lines.length === 0) return { added: 0, removed: 0 };
     try {
-      await this.ipset.restore(lines.join(''), { exist: true, context: `updating ipset ${set}` });
+      await this.ipset.restore(lines.join(''), { exist: true, context: `updating ipset ${this.setName(family)}` });
     } catch (error) {
-      if (error instanceof ToolError && SET_ABSENT.test(error.stderr)) {
-        return { added: 0, removed: 0, absent: `ipset ${set} does not exist yet (stickyban restore creates it)` };
-      }
+      if (error instanceof ToolError && SET_ABSENT.test(error.stderr)) return this.absent(family);
       throw error;
     }
     return { added: delta.add.length, removed: delta.del.length };
   }
+
+  /**
+   * One line per add and del. Adds first: a block split around a new safelist entry gets its pieces
+   * before it goes, so no other address of it is unblocked for even a moment (the entries are not
+   * swapped in here).
+   */
+  private updateLines<K extends number | bigint>(family: Family, delta: FamilyDelta<K>): string[] {
+    const set = this.setName(family);
+    const text = [...delta.add.map((cidr) => ipsetLines('add', set, family, cidr)), ...delta.del.map((cidr) => ipsetLines('del', set, family, cidr))].join('');
+    return text === '' ? [] : text.slice(0, -1).split('\n').map((line) => `${line}\n`);
+  }
+
+  private absent(family: Family): UpdateReport {
+    return { added: 0, removed: 0, absent: `ipset ${this.setName(family)} does not exist yet (stickyban restore creates it)` };
+  }
+}
+
+/** The reports of the two families as one. */
+function combine(reports: readonly UpdateReport[]): UpdateReport {
+  const absent = reports.filter((report) => report.absent).map((report) => report.absent).join('; ');
+  return { added: reports.reduce((sum, report) => sum + report.added, 0), removed: reports.reduce((sum, report) => sum + report.removed, 0), ...(absent ? { absent } : {}) };
 }
 
 interface RebuildSteps {

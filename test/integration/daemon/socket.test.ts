@@ -3,7 +3,7 @@
 // store is busy and the apply lock held.
 
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -55,6 +55,27 @@ describe('the daemon socket', () => {
       assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: '198.51.100.4', jail: 'sshd', event_id: id })).recorded, true);
       assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: '198.51.100.4', jail: 'sshd', event_id: id })).recorded, false);
       assert.equal(count(db, 'bans', "address = '198.51.100.4'"), 1);
+    });
+  });
+
+  test('live updates go through one long-lived ipset process; when it is killed the next ban is still made live, and a new one takes over', async () => {
+    const { netns, args } = await setUp();
+    await whileDaemonRuns(netns, args, async (daemon) => {
+      await started(daemon);
+      const live = async (address: string) => (await ipsetMembers(netns, 'stickyban4')).includes(address);
+      for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) assert.equal(answer(await ask(daemon.socket, { op: 'ban', address, jail: 'sshd' })).ok, true);
+      await until('three live adds', async () => (await live('203.0.113.1')) && (await live('203.0.113.2')) && (await live('203.0.113.3')), 5000);
+      const sessions = () => sessionPids(daemon.pid);
+      assert.equal(sessions().length, 1, 'one ipset process for all of them');
+      const [first] = sessions();
+      process.kill(first!, 'SIGKILL');
+      assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: '203.0.113.4', jail: 'sshd' })).ok, true);
+      await until('the live add after the kill', () => live('203.0.113.4'), 5000);
+      assert.match(daemon.log(), /daemon: the ipset session ended \(ipset session ended .*\); updating the one-shot way/);
+      assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: '203.0.113.5', jail: 'sshd' })).ok, true);
+      await until('the live add through a new session', () => live('203.0.113.5'), 5000);
+      assert.equal(sessions().length, 1);
+      assert.notEqual(sessions()[0], first);
     });
   });
 
@@ -180,6 +201,23 @@ describe('the daemon socket', () => {
     assert.equal(query(db, 'SELECT count(*) AS n FROM bans')[0]!.n, 0);
   });
 });
+
+/** The `ipset -exist -` processes among the daemon's descendants. */
+function sessionPids(root: number): number[] {
+  const children = (pid: number): number[] => {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return tasks.flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number));
+  };
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const child of children(pid)) {
+      if (readFileSync(`/proc/${child}/cmdline`, 'utf8') === 'ipset\0-exist\0-\0') found.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return found;
+}
 
 /** Sends this exact line and returns the first line of the answer. */
 function sendLine(path: string, line: string): Promise<string> {
