@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OperationalError } from '../errors.js';
-import { makePrivateDir } from '../store/private-dir.js';
+import { distrustOf } from '../files/trusted-dir.js';
+import { shownPath } from '../input/quote.js';
 import type { ContribFile } from './files.js';
 
 export type InstallOutcome = 'installed' | 'updated' | 'unchanged' | 'kept-edited';
@@ -47,8 +48,8 @@ export function installFiles(files: readonly ContribFile[], contribDir: string, 
     }
     return { target: file.target, outcome };
   });
-  // The manifest lives beside the store: its directory is created as the store creates it.
-  makePrivateDir(dirname(manifestFile));
+  // The manifest lives beside the store: its directory is created, and trusted, as the store's is.
+  makeDirs(dirname(manifestFile), 0o700);
   writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
   return results;
 }
@@ -72,4 +73,10 @@ function writeAtomically(path: string, data: Buffer | string, mode: number): voi
   writeFileSync(temp, data, { mode });
   chmodSync(temp, mode);
   renameSync(temp, path);
+}
+
+/** Creates what is missing of `dir` (0755 above it, never from the umask); refuses a directory others could change. */
+function makeDirs(dir: string, mode: number): void {
+  const distrust = distrustOf(dir, { create: mode });
+  if (distrust) throw new OperationalError(`refusing to install into ${shownPath(distrust.path)}: it ${distrust.problem} (${distrust.fix})`);
 }

@@ -4,7 +4,7 @@
 
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats, type Stats } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { makePrivateDir } from '../store/private-dir.js';
+import { distrustOf } from '../files/trusted-dir.js';
 
 /** Where the caches live for a root run unless STICKYBAN_CODE_CACHE says otherwise (FHS: data that may be deleted). */
 export const DEFAULT_CACHE_DIR = '/var/cache/stickyban';
@@ -57,11 +57,12 @@ function fnv1a(text: string): string {
 
 /**
  * A directory only this user may change: a real directory (not a link) that it owns and nobody
- * else may write. Anyone else who could write there could plant a cache, which V8 would run, or a
- * link for the next write to follow.
+ * else may write, on a path nobody else may change (files/trusted-dir.ts). Anyone else who could
+ * write there could plant a cache, which V8 would run, or a link for the next write to follow.
  */
-function isPrivateDir(dir: string, euid: number): boolean {
+function isPrivateDir(dir: string, euid: number, create = false): boolean {
   try {
+    if (distrustOf(dir, create ? { euid, create: 0o700 } : { euid })) return false;
     const stats = lstatSync(dir);
     return stats.isDirectory() && ownedPrivately(stats, euid);
   } catch {
@@ -101,8 +102,7 @@ export function readCache(dir: string, name: string, euid: number): CacheRead {
  */
 export function writeCache(dir: string, verb: string, build: string, name: string, make: () => Buffer, euid: number): void {
   try {
-    makePrivateDir(dir);
-    if (!isPrivateDir(dir, euid)) return;
+    if (!isPrivateDir(dir, euid, true)) return;
     const temp = join(dir, `${name}.${process.pid}.tmp`);
     writeFileSync(temp, make(), { flag: 'wx', mode: 0o600 });
     renameSync(temp, join(dir, name));

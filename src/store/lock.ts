@@ -11,7 +11,9 @@ import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { StoreError } from '../errors.js';
 import { isBusy, sleep } from './busy.js';
-import { createPrivately, describeStoreFailure } from './store.js';
+import { describeStoreFailure } from './store.js';
+import { prepareStoreFile } from './store-file.js';
+import { shownPath } from '../input/quote.js';
 
 const WAIT_MS = 120_000;
 /** Between attempts: a restore holds the lock for seconds, an unban for milliseconds. */
@@ -26,7 +28,7 @@ export class ApplyLock {
     const waitMs = options.waitMs ?? WAIT_MS;
     let db: Database.Database | undefined;
     try {
-      createPrivately(path);
+      prepareStoreFile(path, dbPath);
       db = openDatabase(path, { timeout: 0 });
       const deadline = Date.now() + waitMs;
       for (;;) {
@@ -41,7 +43,7 @@ export class ApplyLock {
     } catch (error) {
       db?.close();
       if (isBusy(error)) {
-        throw new StoreError(`another stickyban (restore, prune or an admin command) held ${path} for ${Math.round(waitMs / 1000)} s; try again`);
+        throw new StoreError(`another stickyban (restore, prune or an admin command) held ${shownPath(path)} for ${Math.round(waitMs / 1000)} s; try again`);
       }
       throw describeStoreFailure(error, path);
     }

@@ -3,7 +3,7 @@
 // command that opens the store folds the spool in. Each line carries the event's uuid, so folding
 // the same line twice (a crash between insert and unlink) records it once.
 
-import { appendFileSync, closeSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { formatNetwork } from '../address/format.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
@@ -21,6 +21,11 @@ interface SpoolLine {
   reason: string | null;
   restored: boolean;
 }
+
+// The spool's files are never opened through a link: the store's directory is one only root can
+// change (store-file.ts), and a link in it is not ours to follow.
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+const READ = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export function spoolPath(dbPath: string): string {
   return `${dbPath}.spool`;
@@ -48,7 +53,7 @@ export function appendToSpool(dbPath: string, event: BanEvent, interleave: () =>
   };
   const text = `${JSON.stringify(line)}\n`;
   for (let attempt = 0; ; attempt++) {
-    const fd = openSync(path, 'a', 0o600);
+    const fd = openSync(path, APPEND, 0o600);
     let landed: boolean;
     try {
       if (attempt === 0) interleave();
@@ -126,7 +131,7 @@ export function claimSpool(dbPath: string): ClaimedSpool | undefined {
   for (const file of claimed) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readNoFollow(file);
     } catch {
       continue;
     }
@@ -136,11 +141,29 @@ export function claimSpool(dbPath: string): ClaimedSpool | undefined {
       if (event) events.push(event);
       else {
         rejected++;
-        appendFileSync(`${path}.bad`, `${line}\n`, { mode: 0o600 });
+        appendNoFollow(`${path}.bad`, `${line}\n`);
       }
     }
   }
   return { events, files: claimed, rejected };
+}
+
+function readNoFollow(file: string): string {
+  const fd = openSync(file, READ);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function appendNoFollow(file: string, text: string): void {
+  const fd = openSync(file, APPEND, 0o600);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function releaseSpool(claimed: ClaimedSpool): void {

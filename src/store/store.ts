@@ -1,9 +1,9 @@
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
-import { makePrivateDir } from './private-dir.js';
+import { prepareStoreFile } from './store-file.js';
 import { StoreError, UsageError } from '../errors.js';
+import { shownPath } from '../input/quote.js';
 import { migrate, readMigrations, shippedMigrations } from './migrate.js';
 import { BanTable } from './bans.js';
 import { SafelistTable } from './safelist.js';
@@ -38,10 +38,13 @@ export class Store {
     this.restores = new RestoreTable(db);
   }
 
-  /** Opens (creating with owner-only permissions if needed) and migrates the store. */
+  /**
+   * Opens (creating with owner-only permissions if needed) and migrates the store; refuses one where
+   * another user could put links (store-file.ts).
+   */
   static open(options: StoreOptions): Store {
     const { path } = options;
-    createPrivately(path);
+    prepareStoreFile(path);
     let db: Database.Database | undefined;
     try {
       db = openDatabase(path, { timeout: options.busyWaitMs ?? SQLITE_BUSY_WAIT_MS });
@@ -97,22 +100,6 @@ export class Store {
   }
 }
 
-/** Creates the file (and its directory) readable by the owner only, unless it exists. */
-export function createPrivately(path: string): void {
-  const dir = dirname(path);
-  try {
-    if (!existsSync(dir)) makePrivateDir(dir);
-    // SQLite gives the -wal and -shm files the permissions of the database file, so creating the
-    // file 0600 ourselves keeps all three private.
-    closeSync(openSync(path, 'wx', 0o600));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
-    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied (run as root, or pass --db)' : (error as Error).message;
-    throw new StoreError(`cannot create store ${path}: ${reason}`);
-  }
-}
-
 /**
  * SQLite's own busy handler sleeps up to 100 ms between attempts, so under a storm of writers (300
  * ban hooks beside a prune) a waiting hook keeps missing the short moments the lock is free. It
@@ -133,7 +120,7 @@ function refuseForeign(db: Database.Database, path: string): void {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
   if (tables.length === 0 || (tables.includes('schema_migrations') && isOurMigrationTable(db))) return;
   const listed = tables.length > 5 ? `${tables.slice(0, 5).join(', ')}, …` : tables.join(', ');
-  throw new UsageError(`${path} is not a stickyban store: it is another program's SQLite database (tables ${listed}); give --db a path of its own`);
+  throw new UsageError(`${shownPath(path)} is not a stickyban store: it is another program's SQLite database (tables ${listed}); give --db a path of its own`);
 }
 
 /** Rails, Ecto and golang-migrate keep a schema_migrations table too (version, dirty, inserted_at); ours has name and checksum. */
@@ -158,12 +145,24 @@ export function describeStoreFailure(error: unknown, path: string): Error {
   const code = (error as { code?: string }).code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error as Error;
   const message = (error as Error).message;
-  if (isBusy(error)) return new StoreError(`store ${path} is locked by another process (${message}); try again`);
+  const shown = shownPath(path);
+  if (isBusy(error)) return new StoreError(`store ${shown} is locked by another process (${message}); try again`);
+  if (code.startsWith('SQLITE_CANTOPEN') && !isReadable(path)) return new StoreError(`cannot read store ${shown}: permission denied (run as root, or pass --db)`);
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
-    return new StoreError(`cannot write store ${path}: ${message} (run as root, or pass --db)`);
+    return new StoreError(`cannot write store ${shown}: ${message} (run as root, or pass --db)`);
   }
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-    return new StoreError(`${path} is not a usable stickyban store: ${message} (check it with: stickyban doctor)`);
+    return new StoreError(`${shown} is not a usable stickyban store: ${message} (check it with: stickyban doctor)`);
   }
-  return new StoreError(`store ${path}: ${message} (${code})`);
+  return new StoreError(`store ${shown}: ${message} (${code})`);
+}
+
+/** SQLite says only that it cannot open the file; a store this user may not read is the usual reason. */
+function isReadable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
@@ -152,6 +152,24 @@ describe('admin commands', () => {
     const damaged = await runCli(['install-contrib', '--root', root]);
     assert.equal(damaged.code, 1);
     assert.match(damaged.stderr, /^stickyban: .*contrib\.json is damaged \(not the JSON install-contrib writes\); remove it, .*\n$/);
+  });
+
+  test('a store this user may not read says so: not that it cannot be created, nor written', async () => {
+    const netns = await Netns.create();
+    const db = tempDb();
+    seedBans(db, ['192.0.2.1']);
+    const cannotRead = `stickyban: cannot read store ${db}: permission denied (run as root, or pass --db)\n`;
+    // The store's directory is root's alone (0700, as made), then open to all but the store file itself.
+    for (const mode of [0o700, 0o755]) {
+      chmodSync(dirname(db), mode);
+      for (const args of [['list'], ['stats']]) {
+        const result = await netns.cliAsNobody(['--db', db, ...args]);
+        assert.deepEqual([result.code, result.stderr], [1, cannotRead], `${mode.toString(8)} ${args.join(' ')}`);
+      }
+      const ban = await netns.cliAsNobody(['--db', db, 'ban', '192.0.2.9']);
+      assert.equal(ban.code, 1);
+      assert.ok(ban.stderr.startsWith(`${cannotRead.trimEnd()}; and the ban could not be spooled either: `), ban.stderr);
+    }
   });
 
   test('a failure that escapes every promise chain is one line and exit 1, without a stack', async () => {

@@ -289,10 +289,14 @@ describe('restore with ipset + iptables', () => {
     await cli(netns, db, 'ban', '203.0.113.7');
     await cli(netns, db, 'ban', '198.51.100.9');
     await cli(netns, db, 'restore');
-    const { chmodSync, readdirSync } = await import('node:fs');
-    // The store, its WAL and its lock made writable for everyone, so only the firewall refuses.
-    chmodSync(join(db, '..'), 0o777);
-    for (const file of readdirSync(join(db, '..'))) chmodSync(join(db, '..', file), 0o666);
+    const { chownSync, readdirSync } = await import('node:fs');
+    // The store handed to nobody, whose store it then is (a store where another user could write
+    // is refused), so only the firewall refuses.
+    const chownStore = (uid: number) => {
+      chownSync(join(db, '..'), uid, uid);
+      for (const file of readdirSync(join(db, '..'))) chownSync(join(db, '..', file), uid, uid);
+    };
+    chownStore(65534);
     // Not root: the store can be written, ipset refuses.
     const asNobody = (...args: string[]) => netns.cliAsNobody(['--db', db, ...args]);
     const unban = await asNobody('unban', '203.0.113.7');
@@ -300,6 +304,8 @@ describe('restore with ipset + iptables', () => {
     assert.match(unban.stderr, /^stickyban: lifted 1 ban event\(s\) of 203\.0\.113\.7 in the store, but the live set was not updated: .*\n$/);
     const safelist = await asNobody('safelist', 'add', '198.51.100.0/24');
     assert.match(safelist.stderr, /^stickyban: safelisted 198\.51\.100\.0\/24 in the store, but the live set was not updated: /);
+    // Root's again: root refuses a store another user owns.
+    chownStore(0);
     await cli(netns, db, 'restore');
     assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), [], 'a restore brings the live set in line');
     assert.equal(safelist.code, 1);

@@ -119,13 +119,21 @@ describe('migrations', () => {
     assert.match(result.stderr, /^stickyban: migration 0001_init was changed after it was applied .*\n$/);
   });
 
-  test('the store and its directory are created owner-only, the directories above it as usual', () => {
-    const path = join(tempDir(), 'private', 'nested', 'stickyban.db');
-    open(path).close();
-    assert.equal(statSync(path).mode & 0o777, 0o600);
-    assert.equal(statSync(join(path, '..')).mode & 0o777, 0o700);
-    assert.equal(statSync(join(path, '..', '..')).mode & 0o777, 0o777 & ~process.umask());
-    assert.equal(query(path, 'PRAGMA journal_mode')[0]!.journal_mode, 'wal');
+  test('the store and its directory are created owner-only, the directories above it 0755, whatever the umask', () => {
+    for (const umask of [0o000, 0o022, 0o077]) {
+      const path = join(tempDir(), 'above', 'stickyban', 'stickyban.db');
+      const before = process.umask(umask);
+      try {
+        open(path).close();
+      } finally {
+        process.umask(before);
+      }
+      assert.equal(statSync(path).mode & 0o777, 0o600, `umask ${umask.toString(8)}`);
+      assert.equal(statSync(join(path, '..')).mode & 0o7777, 0o700);
+      // Not 0777 from umask 000 (anyone could swap the store's directory), nor 0700 from 077.
+      assert.equal(statSync(join(path, '..', '..')).mode & 0o7777, 0o755);
+      assert.equal(query(path, 'PRAGMA journal_mode')[0]!.journal_mode, 'wal');
+    }
   });
 
   test("another program's SQLite database given as --db is refused, exit 2, and left byte for byte", async () => {

@@ -16,7 +16,7 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
  */
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['errors.ts', 'clock.ts', 'package-root.ts', 'address/', 'input/'],
-  ['plan/', 'config/', 'exec/'],
+  ['plan/', 'config/', 'exec/', 'files/'],
   ['store/', 'firewall/'],
   ['actions/', 'import/', 'export/', 'doctor/', 'contrib/'],
   ['commands/', 'daemon/', 'fleet/', 'launch/'],
