@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { BACKENDS, isBackendName, type BackendName, type Config } from '../config/config.js';
 import { ToolMissingError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
@@ -42,7 +43,8 @@ async function backendNamed(name: BackendName, config: Config, runner: Runner): 
     }
     case 'nftables': {
       const { NftablesBackend } = await import('./nftables/backend.js');
-      return new NftablesBackend(config.nftables, runner);
+      // The batch file of a full load goes beside the store, a directory only root can change.
+      return new NftablesBackend(config.nftables, runner, dirname(config.db));
     }
     case 'route': {
       const { RouteBackend } = await import('./route/backend.js');

@@ -28,11 +28,13 @@ export class NftablesBackend implements FirewallBackend {
   readonly name = 'nftables' as const;
   private readonly nft: Nft;
 
+  /** `workDir`: where a full load writes nft's batch file (see Nft.loadJson). */
   constructor(
     private readonly settings: Config['nftables'],
     runner: Runner,
+    workDir?: string,
   ) {
-    this.nft = new Nft(runner);
+    this.nft = new Nft(runner, workDir);
   }
 
   private get table(): string {

@@ -7,40 +7,50 @@
 // whole ruleset, in time that grows faster than their size (~70 s for one of 1M). Only
 // `nft list chains` reads no elements, so existence is checked with it.
 
-import { closeSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, constants, lstatSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ToolError } from '../../errors.js';
+import { OperationalError, ToolError } from '../../errors.js';
 import type { Runner } from '../../exec/run.js';
+import { distrustOf } from '../../files/trusted-dir.js';
+import { shownPath } from '../../input/quote.js';
 
-const TEMP_PREFIX = 'stickyban-nft-';
+/** The batch file's name: ours by its form, whose by its pid. */
+const BATCH = /^\.nft-batch-(\d+)-[0-9a-z]+\.json$/;
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
- * The temporary files of loads whose process is gone (killed mid-load): each holds a copy of the
- * whole blocklist, on a tmpfs as often as not.
+ * The batch files of loads whose process is gone (killed mid-load): each holds a copy of the whole
+ * blocklist. Looked for only in the work directory, where no other user can put anything, and
+ * removed only when they are what a load leaves: a regular file (never a link, never a directory
+ * walked) of this user, mode 0600. A failure here never stops the load.
  */
-function removeLeftovers(): void {
-  for (const name of readdirSync(tmpdir())) {
-    const pid = name.startsWith(TEMP_PREFIX) ? Number(/^(\d+)-/.exec(name.slice(TEMP_PREFIX.length))?.[1]) : NaN;
-    if (pid > 0 && pid !== process.pid && !isRunning(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+function removeLeftovers(dir: string): void {
+  const euid = process.geteuid?.() ?? 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(BATCH.exec(name)?.[1]);
+    if (!(pid > 0) || pid === process.pid || isRunning(pid)) continue;
+    const path = join(dir, name);
+    try {
+      const stats = lstatSync(path);
+      if (stats.isFile() && stats.uid === euid && (stats.mode & 0o7777) === 0o600) unlinkSync(path);
+    } catch {
+      // Removed by another load meanwhile, or not removable: left alone.
+    }
   }
 }
 
-/**
- * Removes the batch file and its folder. unlink and rmdir, not rmSync, which loads a module for its
- * walk even for one file (~1 ms of a restore, Node 20). A failure here must not hide the load's own
- * outcome, and what is left is removed by a later load (removeLeftovers).
- */
-function removeQuietly(dir: string, file: string): void {
+/** Removes this load's batch file; a failure must not hide the load's own outcome (a later load removes it). */
+function removeQuietly(file: string): void {
   try {
     unlinkSync(file);
   } catch {
-    // absent (the write failed) or not removable: left to removeLeftovers
-  }
-  try {
-    rmdirSync(dir);
-  } catch {
-    // likewise
+    // not removable: left to removeLeftovers
   }
 }
 
@@ -53,11 +63,30 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/**
+ * The directory batch files go to: one only root (this user) can change, checked before every load,
+ * since its name comes from the configuration.
+ */
+function checkedWorkDir(dir: string): string {
+  let distrust;
+  try {
+    distrust = distrustOf(dir);
+  } catch (error) {
+    throw new OperationalError(`cannot use ${shownPath(dir)} for nft's batch file: ${(error as Error).message}`);
+  }
+  if (distrust) throw new OperationalError(`refusing to write nft's batch file to ${shownPath(dir)}: ${shownPath(distrust.path)} ${distrust.problem} (${distrust.fix})`);
+  return dir;
+}
+
 /** nft's word for a table, set or chain that is not there. */
 export const NFT_ABSENT = /No such file or directory/;
 
 export class Nft {
-  constructor(private readonly runner: Runner) {}
+  /** `workDir`: where loadJson writes its batch file, a directory only root can change (the store's). */
+  constructor(
+    private readonly runner: Runner,
+    private readonly workDir?: string,
+  ) {}
 
   /** Runs a script as one transaction: it all applies or nothing does. */
   async load(script: string | Iterable<string>, context: string): Promise<void> {
@@ -67,22 +96,26 @@ export class Nft {
   /**
    * The same for a script in nft's JSON input. nft reads JSON by opening the file by name, and
    * /dev/stdin cannot be opened on the socket Node gives a child as stdin, so it goes through a
-   * private temporary file.
+   * file of our own in the work directory: created new (O_EXCL, never through a link), 0600.
    */
   async loadJson(script: readonly Uint8Array[], context: string): Promise<void> {
-    removeLeftovers();
-    const dir = mkdtempSync(join(tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
-    const file = join(dir, 'table.json');
+    if (this.workDir === undefined) throw new Error('Nft.loadJson needs a work directory');
+    const dir = checkedWorkDir(this.workDir);
+    removeLeftovers(dir);
+    // Unique by pid and time; nobody else can write here, so the name need not be unpredictable.
+    const file = join(dir, `.nft-batch-${process.pid}-${Date.now().toString(36)}.json`);
+    const fd = openSync(file, CREATE, 0o600);
     try {
-      const fd = openSync(file, 'w', 0o600);
       try {
-        for (const chunk of script) writeSync(fd, chunk);
+        for (const chunk of script) {
+          for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+        }
       } finally {
         closeSync(fd);
       }
       await this.runner('nft', ['-j', '-f', file], { context });
     } finally {
-      removeQuietly(dir, file);
+      removeQuietly(file);
     }
   }
 

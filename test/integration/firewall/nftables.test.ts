@@ -3,12 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { basename, dirname, join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { Netns, requireTools } from '../../helpers/netns.js';
-import { configuredStore } from '../../helpers/tmp.js';
+import { runProcess } from '../../helpers/cli.js';
+import { asNobody, NOBODY } from '../../helpers/nobody.js';
+import { configuredStore, tempDir } from '../../helpers/tmp.js';
 import { connects, listen, pings, wire } from '../../helpers/veth.js';
 
 interface Setup {
@@ -125,21 +127,56 @@ describe('nftables backend', () => {
     assert.equal(await ruleset(netns), first, 'a second restore changes nothing');
   });
 
-  test('the temporary copy of a load whose process was killed is removed by the next load; a running one is kept', async () => {
-    const { cli } = await setup();
+  test("a killed load's batch file beside the store is removed by the next load; a running load's, a link and another user's file are kept", async () => {
+    const { cli, db } = await setup();
     await cli('ban', '10.9.8.7');
+    const dir = dirname(db);
     const gone = spawnSync('true').pid!;
-    const leftover = mkdtempSync(join(tmpdir(), `stickyban-nft-${gone}-`));
-    writeFileSync(join(leftover, 'table.json'), '{}');
-    const running = mkdtempSync(join(tmpdir(), `stickyban-nft-${process.pid}-`));
-    try {
-      await cli('restore');
-      assert.equal(existsSync(leftover), false, 'the dead load is cleaned up');
-      assert.equal(existsSync(running), true, "a live process's load is left alone");
-    } finally {
-      rmSync(leftover, { recursive: true, force: true });
-      rmSync(running, { recursive: true, force: true });
-    }
+    const batch = (pid: number, tag: string) => join(dir, `.nft-batch-${pid}-${tag}.json`);
+    writeFileSync(batch(gone, 'dead'), '{}', { mode: 0o600 });
+    writeFileSync(batch(process.pid, 'running'), '{}', { mode: 0o600 });
+    const target = join(tempDir(), 'target');
+    writeFileSync(target, 'kept\n');
+    symlinkSync(target, batch(gone, 'link'));
+    writeFileSync(batch(gone, 'theirs'), '{}', { mode: 0o600 });
+    chownSync(batch(gone, 'theirs'), NOBODY, NOBODY);
+    writeFileSync(batch(gone, 'wide'), '{}', { mode: 0o644 });
+    await cli('restore');
+    const kept = [batch(gone, 'link'), batch(gone, 'theirs'), batch(gone, 'wide'), batch(process.pid, 'running')].map((path) => basename(path));
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.startsWith('.nft-batch-')).sort(),
+      kept.sort(),
+      "the dead load's file is removed, and nothing else; the load leaves none of its own",
+    );
+    assert.equal(readFileSync(target, 'utf8'), 'kept\n');
+  });
+
+  test('what a local user puts in the temp directory under the batch files\' old names is left alone, and cannot stop a load', async () => {
+    const { netns, db } = await setup();
+    // A /tmp of this test's own (TMPDIR), so that no other load on this machine looks into it.
+    const tmp = mkdtempSync(join(tmpdir(), 'stickyban-test-tmp-'));
+    after(() => runProcess('rm', ['-rf', tmp]));
+    chmodSync(tmp, 0o1777);
+    const gone = spawnSync('true').pid!;
+    // Loads used to put their batch in $TMPDIR/stickyban-nft-<pid>-*/ and remove any such folder of
+    // a dead pid, whoever owned it, recursively: root deleted what the user chose (links swapped in
+    // mid-walk), and a tree too deep to walk (2,500 levels, made with relative paths) failed every load.
+    const load = async (...args: string[]) => {
+      const result = await netns.cli(['--db', db, '--config', join(dirname(db), 'config.toml'), ...args], { env: { TMPDIR: tmp } });
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    };
+    await load('ban', '10.9.8.7');
+    const planted = join(tmp, `stickyban-nft-${gone}-planted`);
+    await asNobody('mkdir "$1" && echo mine > "$1/file"', planted);
+    await load('restore');
+    assert.equal(readFileSync(join(planted, 'file'), 'utf8'), 'mine\n', 'their file is still there');
+
+    const deep = join(tmp, `stickyban-nft-${gone}-deep`);
+    const dig = 'process.chdir(process.argv[1]); for (let i = 0; i < 2500; i++) { require("fs").mkdirSync("d"); process.chdir("d"); }';
+    await asNobody('mkdir "$1" && "$2" -e "$3" "$1"', deep, process.execPath, dig);
+    await load('restore');
+    assert.equal(statSync(join(deep, 'd')).uid, NOBODY, 'their tree is still there');
+    assert.equal(readFileSync(join(planted, 'file'), 'utf8'), 'mine\n');
   });
 
   test("an admin's own table is left exactly as it was by restore, ban and safelist", async () => {
