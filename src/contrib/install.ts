@@ -3,10 +3,11 @@
 // <file>.stickyban-new. Running it twice changes nothing the second time.
 
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OperationalError } from '../errors.js';
 import { distrustOf } from '../files/trusted-dir.js';
+import { writeFileAtomically } from '../files/write-atomically.js';
 import { shownPath } from '../input/quote.js';
 import type { ContribFile } from './files.js';
 
@@ -33,25 +34,51 @@ export function decide(shipped: Buffer, onDisk: Buffer | undefined, lastInstalle
 
 export function installFiles(files: readonly ContribFile[], contribDir: string, root: string, manifestPath: string): InstalledFile[] {
   const manifestFile = join(root, manifestPath);
+  // The manifest lives beside the store: its directory is created, and trusted, as the store's is.
+  makeDirs(dirname(manifestFile), 0o700);
   const manifest = existsSync(manifestFile) ? readManifest(manifestFile) : {};
   const results = files.map((file) => {
     const shipped = readFileSync(join(contribDir, file.source));
     const target = join(root, file.target);
-    const onDisk = existsSync(target) ? readFileSync(target) : undefined;
-    const outcome = decide(shipped, onDisk, manifest[file.target]);
-    if (outcome === 'kept-edited') {
-      writeAtomically(`${target}.stickyban-new`, shipped, file.mode);
-    } else {
-      if (outcome !== 'unchanged') writeAtomically(target, shipped, file.mode);
-      else chmodSync(target, file.mode);
-      manifest[file.target] = sha256(shipped);
+    const installed = openInstalled(target);
+    try {
+      const outcome = installed === 'foreign' ? 'kept-edited' : decide(shipped, installed?.data, manifest[file.target]);
+      if (outcome === 'kept-edited') {
+        writeAtomically(`${target}.stickyban-new`, shipped, file.mode);
+      } else {
+        if (outcome !== 'unchanged') writeAtomically(target, shipped, file.mode);
+        // Through the descriptor: a chmod by name would follow a link put there since the read.
+        else if (typeof installed === 'object') fchmodSync(installed.fd, file.mode);
+        manifest[file.target] = sha256(shipped);
+      }
+      return { target: file.target, outcome };
+    } finally {
+      if (typeof installed === 'object') closeSync(installed.fd);
     }
-    return { target: file.target, outcome };
   });
-  // The manifest lives beside the store: its directory is created, and trusted, as the store's is.
-  makeDirs(dirname(manifestFile), 0o700);
   writeAtomically(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
   return results;
+}
+
+/**
+ * What is installed at `target`, read without following a link. A link, or anything but a regular
+ * file, is the admin's doing: an edit to keep, never read or written through.
+ */
+function openInstalled(target: string): { fd: number; data: Buffer } | 'foreign' | undefined {
+  let fd: number;
+  try {
+    fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') return 'foreign';
+    throw error;
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    return 'foreign';
+  }
+  return { fd, data: readFileSync(fd) };
 }
 
 function readManifest(path: string): Manifest {
@@ -68,11 +95,8 @@ function readManifest(path: string): Manifest {
 }
 
 function writeAtomically(path: string, data: Buffer | string, mode: number): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, data, { mode });
-  chmodSync(temp, mode);
-  renameSync(temp, path);
+  makeDirs(dirname(path), 0o755);
+  writeFileAtomically(path, data, mode);
 }
 
 /** Creates what is missing of `dir` (0755 above it, never from the umask); refuses a directory others could change. */

@@ -1,7 +1,7 @@
 // Prometheus metrics as a node_exporter textfile: written to a temp file and renamed, so the
 // collector never reads half a file.
 
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomically } from '../files/write-atomically.js';
 
 /** What the daemon itself counts. */
 export interface DaemonCounters {
@@ -79,8 +79,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     .concat('\n');
 }
 
+/** The textfile directory may belong to node_exporter's user: writeFileAtomically never follows a link put there. */
 export function writeMetrics(path: string, text: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text, { mode: 0o644 });
-  renameSync(temp, path);
+  writeFileAtomically(path, text, 0o644);
 }

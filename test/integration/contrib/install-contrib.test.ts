@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../../helpers/cli.js';
+import { fileURLToPath } from 'node:url';
+import { CONTRIB_FILES, MANIFEST } from '../../../src/contrib/files.js';
+import { installFiles } from '../../../src/contrib/install.js';
+import { CLI, runCli, runProcess } from '../../helpers/cli.js';
+import { asNobody, nobodysDir } from '../../helpers/nobody.js';
 import { tempDir } from '../../helpers/tmp.js';
+
+const CONTRIB = fileURLToPath(new URL('../../../contrib', import.meta.url));
 
 const EXPECTED: Array<[string, number]> = [
   ['etc/fail2ban/action.d/stickyban.conf', 0o644],
@@ -63,5 +69,43 @@ test('install-contrib --root that is a file, or under one: one line, exit 2 and 
   assert.deepEqual([onFile.code, onFile.stderr], [2, `stickyban: invalid --root "${file}": it is not a directory\n`]);
   const under = await runCli(['install-contrib', '--root', join(file, 'sub')]);
   assert.equal(under.code, 1);
-  assert.match(under.stderr, /^stickyban: cannot install into .*\/root\/sub: ENOTDIR: not a directory, mkdir .*\n$/);
+  assert.match(under.stderr, /^stickyban: cannot install into .*\/root\/sub: ENOTDIR: not a directory, .*\/root\n$/);
+});
+
+test('install-contrib writes through no link: not into a root another user owns, not through a link at an installed file', async () => {
+  const shipped = readFileSync(join(CONTRIB, 'fail2ban/action.d/stickyban.conf'));
+  const victim = join(tempDir(), 'victim');
+  writeFileSync(victim, 'root only\n', { mode: 0o600 });
+  // The temporary file's name was <file>.tmp-<pid>: known here, since the install runs in this process.
+  const theirs = nobodysDir('root');
+  await asNobody('mkdir -p "$1/etc/fail2ban/action.d" && ln -s "$2" "$1/etc/fail2ban/action.d/stickyban.conf.tmp-$3"', theirs, victim, String(process.pid));
+  assert.throws(() => installFiles(CONTRIB_FILES, CONTRIB, theirs, MANIFEST), /^OperationalError: refusing to install into .*\/root: it is owned by uid 65534, not root \(chown root .*\)$/);
+  assert.equal(readFileSync(victim, 'utf8'), 'root only\n', 'nothing written through their link');
+
+  // An installed file swapped for a link to a root-only file with the shipped content (a race with
+  // the read): kept as an edit, never chmodded through.
+  const root = join(tempDir(), 'root');
+  assert.equal((await runCli(['install-contrib', '--root', root])).code, 0);
+  const action = join(root, 'etc/fail2ban/action.d/stickyban.conf');
+  const secret = join(tempDir(), 'secret');
+  writeFileSync(secret, shipped, { mode: 0o600 });
+  unlinkSync(action);
+  symlinkSync(secret, action);
+  const again = await runCli(['install-contrib', '--root', root]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`kept your edited ${action}; the new version is ${action}.stickyban-new`));
+  assert.equal(statSync(secret).mode & 0o777, 0o600, 'the link target keeps its mode');
+  assert.ok(lstatSync(action).isSymbolicLink());
+  assert.ok(readFileSync(`${action}.stickyban-new`).equals(shipped));
+});
+
+test('install-contrib under umask 000 makes its directories 0755, and the store\'s 0700, never from the umask', async () => {
+  const root = join(tempDir(), 'root');
+  const result = await runProcess('sh', ['-c', 'umask 000 && exec "$@"', 'sh', process.execPath, CLI, 'install-contrib', '--root', root]);
+  assert.equal(result.code, 0, result.stderr);
+  for (const dir of ['', 'etc', 'etc/fail2ban', 'etc/fail2ban/action.d', 'etc/systemd/system', 'usr/share/netfilter-persistent/plugins.d', 'var/lib']) {
+    assert.equal(statSync(join(root, dir)).mode & 0o7777, 0o755, dir || '--root');
+  }
+  assert.equal(statSync(join(root, 'var/lib/stickyban')).mode & 0o7777, 0o700);
+  assert.equal(statSync(join(root, 'var/lib/stickyban/contrib.json')).mode & 0o777, 0o644);
 });

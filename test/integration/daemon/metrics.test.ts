@@ -1,0 +1,24 @@
+// The daemon's metrics file goes to node_exporter's textfile directory, which may belong to another
+// user: what that user puts there must not make root write anywhere else (issue 16, item 2).
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { writeMetrics } from '../../../src/daemon/metrics.js';
+import { asNobody, nobodysDir } from '../../helpers/nobody.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+test("writeMetrics follows no link the directory's owner put where it writes", async () => {
+  const victim = join(tempDir(), 'shadow');
+  writeFileSync(victim, 'root only\n', { mode: 0o600 });
+  const textfiles = nobodysDir('textfile_collector');
+  const path = join(textfiles, 'stickyban.prom');
+  // The temporary file's name was <file>.<pid>.tmp, and a daemon's pid is public.
+  await asNobody('ln -s "$2" "$1.$3.tmp"', path, victim, String(process.pid));
+  writeMetrics(path, 'stickyban_addresses 3\n');
+  assert.equal(readFileSync(victim, 'utf8'), 'root only\n', 'root wrote nothing through the link');
+  assert.equal(readFileSync(path, 'utf8'), 'stickyban_addresses 3\n');
+  assert.equal(statSync(path).mode & 0o777, 0o644, 'for node_exporter to read');
+  assert.deepEqual(readdirSync(textfiles).sort(), [`stickyban.prom`, `stickyban.prom.${process.pid}.tmp`], 'their link left as it was, nothing of ours left over');
+});
