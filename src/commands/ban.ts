@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { ERROR_KINDS, OperationalError, StoreError, UsageError } from '../errors.js';
 import type { BanEvent } from '../store/bans.js';
 import { uuidText } from '../store/ids.js';
+import { shownPath } from '../input/quote.js';
 import { appendToSpool } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import { applySettled } from '../actions/live.js';
@@ -44,7 +45,7 @@ export async function ban(address: string, options: BanOptions, ctx: Context): P
     } catch (spoolError) {
       throw new OperationalError(`${error.message}; and the ban could not be spooled either: ${(spoolError as Error).message}`);
     }
-    throw new OperationalError(`${error.message}; the ban of ${formatNetwork(request.network)} was spooled to ${spool} and is recorded by the next stickyban command`);
+    throw new OperationalError(`${error.message}; the ban of ${formatNetwork(request.network)} was spooled to ${shownPath(spool)} and is recorded by the next stickyban command`);
   }
   try {
     await report(request, outcome, store, ctx);

@@ -3,6 +3,7 @@
 
 import { statSync } from 'node:fs';
 import { OperationalError } from '../errors.js';
+import { shownPath } from '../input/quote.js';
 import { drainSpool } from '../actions/ban.js';
 import { applyLive } from '../actions/live.js';
 import { spoolFilesWaiting, spoolPath } from '../store/spool.js';
@@ -15,12 +16,12 @@ import type { Context } from './context.js';
  */
 export async function openStore(ctx: Context, options: { existing?: boolean } = {}): Promise<Store> {
   if (options.existing && isMissing(ctx.config.db)) {
-    throw new OperationalError(`no store at ${ctx.config.db}: nothing has been recorded there yet (--db names another)`);
+    throw new OperationalError(`no store at ${shownPath(ctx.config.db)}: nothing has been recorded there yet (--db names another)`);
   }
   const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs });
   // A read leaves the spool alone, but what it shows is then short of those bans: say so.
   if (options.existing && spoolFilesWaiting(store.path) > 0) {
-    ctx.out.warn(`bans wait in ${spoolPath(store.path)}, not in what this shows: the daemon or the next command that writes folds them in`);
+    ctx.out.warn(`bans wait in ${shownPath(spoolPath(store.path))}, not in what this shows: the daemon or the next command that writes folds them in`);
   }
   return store;
 }
@@ -39,8 +40,9 @@ export async function openStoreToWrite(ctx: Context): Promise<Store> {
 export async function foldSpool(ctx: Context, store: Store): Promise<void> {
   const drained = drainSpool(store, ctx.config, ctx.clock());
   if (!drained) return;
-  ctx.out.warn(`folded ${drained.folded} spooled ban(s) into the store`);
-  if (drained.rejected > 0) ctx.out.warn(`${drained.rejected} spooled line(s) were unreadable; kept in ${store.path}.spool.bad`);
+  // A spool file with no line in it (a hook's write that found the disk full) folded nothing: not news.
+  if (drained.folded > 0) ctx.out.warn(`folded ${drained.folded} spooled ban(s) into the store`);
+  if (drained.rejected > 0) ctx.out.warn(`${drained.rejected} spooled line(s) were unreadable; kept in ${shownPath(store.path)}.spool.bad`);
   await applyLive(store, ctx, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
 }
 

@@ -105,11 +105,25 @@ export async function loadConfig(
     config = { ...config, daemon: { ...config.daemon, socket: env.STICKYBAN_SOCKET } };
   }
   const db = overrides.db ?? env.STICKYBAN_DB ?? config.db;
-  if (db === '') {
+  const wrong = wrongPath(db);
+  if (wrong) {
     const from = overrides.db !== undefined ? '--db' : env.STICKYBAN_DB !== undefined ? 'STICKYBAN_DB' : `"db" in ${file}`;
-    throw new UsageError(`invalid ${from} "": expected the path of the SQLite store`);
+    throw new UsageError(`invalid ${from} ${quote(db)}: ${wrong}`);
   }
   return { ...config, db, backend: overrides.backend === undefined ? config.backend : backendName(overrides.backend, '--backend') };
+}
+
+/** Linux's PATH_MAX and NAME_MAX, in bytes: a longer path fails at the first open anyway. */
+const PATH_MAX = 4096;
+const NAME_MAX = 255;
+
+/** What is wrong with the store's path as a path, before anything is made there. */
+function wrongPath(db: string): string | undefined {
+  if (db === '') return 'expected the path of the SQLite store';
+  if (db.includes('\0')) return 'expected a path without NUL characters';
+  if (Buffer.byteLength(db) >= PATH_MAX) return `expected a path shorter than ${PATH_MAX} bytes`;
+  if (db.split('/').some((name) => Buffer.byteLength(name) > NAME_MAX)) return `expected no name in the path longer than ${NAME_MAX} bytes`;
+  return undefined;
 }
 
 export function isBackendName(value: unknown): value is BackendName {

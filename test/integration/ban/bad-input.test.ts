@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { count } from '../../helpers/sqlite.js';
-import { tempDb } from '../../helpers/tmp.js';
+import { tempDb, tempDir } from '../../helpers/tmp.js';
 
 const BAD_ADDRESSES = [
   '1.2.3.4; rm -rf /',
@@ -94,4 +95,21 @@ test('bad input does not even create a store', async () => {
   const result = await netns.cli(['--db', db, 'ban', '1.2.3.4; rm -rf /']);
   assert.equal(result.code, 2);
   assert.equal(existsSync(db), false);
+});
+
+test('a store path the file system cannot take is refused before anything is made: one short line, exit 2', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+    // 120 KB: the error line was 360 KB, the path in it three times.
+    [['--db', join(dir, 'a'.repeat(120_000)), 'ban', '192.0.2.1'], {}, /^stickyban: invalid --db ".{60}"… \(\d+ characters\): expected a path shorter than 4096 bytes\n$/],
+    [['list'], { STICKYBAN_DB: join(dir, 'a'.repeat(5000)) }, /^stickyban: invalid STICKYBAN_DB ".{60}"… \(\d+ characters\): expected a path shorter than 4096 bytes\n$/],
+    [['--db', join(dir, 'b'.repeat(256), 'stickyban.db'), 'ban', '192.0.2.1'], {}, /^stickyban: invalid --db ".{60}"… \(\d+ characters\): expected no name in the path longer than 255 bytes\n$/],
+  ];
+  for (const [args, env, message] of cases) {
+    const result = await netns.cli(args, { env });
+    assert.equal(result.code, 2, result.stderr.slice(0, 200));
+    assert.match(result.stderr, message);
+  }
+  assert.deepEqual(readdirSync(dir), [], 'nothing made');
 });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { CLI } from '../../helpers/cli.js';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { configuredStore, tempDb, tempDir } from '../../helpers/tmp.js';
@@ -70,6 +72,52 @@ describe('the ban hook', () => {
     assert.equal(existsSync(`${db}.spool`), false);
     // Folding is idempotent: the event keeps its id, so a second fold (or a crash mid-fold) adds nothing.
     assert.equal(count(db, 'bans'), 2);
+  });
+
+  test('on a full disk a ban says one true line; the empty spool file its failed write left is not news later', async () => {
+    const netns = await Netns.create();
+    const dir = tempDir();
+    const disk = join(dir, 'disk');
+    const out = join(dir, 'out');
+    mkdirSync(disk);
+    mkdirSync(out);
+    // A small tmpfs, in a mount namespace of the commands' own. Another process keeps the store open
+    // (as the daemon would), so its -wal and -shm stay: the store opens on the full disk, and the
+    // ban's write fails, then its spool write.
+    const script = `
+      disk=$1 out=$2 sqlite=$3 node=$4 cli=$5
+      mount -t tmpfs -o size=1m tmpfs "$disk"
+      mkdir -m 700 "$disk/store"
+      db=$disk/store/stickyban.db
+      run() { name=$1; shift; "$node" "$cli" --db "$db" "$@" > "$out/$name.out" 2> "$out/$name.err"; echo $? > "$out/$name.code"; }
+      run first ban 192.0.2.1
+      "$node" -e 'const Database = require(process.argv[1]); new Database(process.argv[2]).prepare("SELECT count(*) FROM bans").get(); process.stdout.write("open\\n"); setInterval(() => {}, 1000)' "$sqlite" "$db" > "$out/holder" &
+      i=0; while [ ! -s "$out/holder" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+      dd if=/dev/zero of="$disk/fill" bs=4k 2> /dev/null
+      run full ban 192.0.2.2
+      run again ban 192.0.2.3
+      rm "$disk/fill"
+      run freed ban 192.0.2.4
+      kill $!
+      wait
+      run list list --json
+    `;
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const ran = await netns.try('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', disk, out, sqlite, process.execPath, CLI]);
+    assert.equal(ran.stderr, '');
+    const step = (name: string) => ({ code: Number(readFileSync(join(out, `${name}.code`), 'utf8')), stderr: readFileSync(join(out, `${name}.err`), 'utf8') });
+    assert.equal(step('first').code, 0, step('first').stderr);
+    for (const name of ['full', 'again']) {
+      const { code, stderr } = step(name);
+      assert.equal(code, 1, name);
+      assert.equal(stderr.split('\n').length, 2, `${name}: one line: ${stderr}`);
+      assert.match(stderr, /^stickyban: .*(disk is full|no space left)/, name);
+    }
+    const freed = step('freed');
+    assert.equal(freed.code, 0, freed.stderr);
+    assert.doesNotMatch(freed.stderr, /folded 0/);
+    const listed = JSON.parse(readFileSync(join(out, 'list.out'), 'utf8')) as Array<{ address: string }>;
+    assert.deepEqual(listed.map((row) => row.address), ['192.0.2.1', '192.0.2.4'], 'what was said recorded is, and only that');
   });
 
   test('refuses to lock the admin out: loopback, this host, the SSH client; --force overrides; the config safelist records without blocking', async () => {
