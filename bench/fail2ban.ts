@@ -172,4 +172,6 @@ async function main(): Promise<void> {
   console.log(`daemon at rest (${rest} s, ${daemonHealth().bans} bans taken so far): ${Math.round(Number(rss) / 1024)} MiB resident, ${cpuMs.toFixed(0)} ms CPU (${((cpuMs / (rest * 1000)) * 100).toFixed(2)}% of one core)`);
 }
 
+// The daemon child would keep the process alive; the exit handlers stop it and clean up.
 await main();
+process.exit(0);

@@ -16,6 +16,7 @@ import {
   type Finding,
 } from '../doctor/checks.js';
 import { existsSync } from 'node:fs';
+import { count } from '../input/plural.js';
 import { isMissing, openStore } from './open-store.js';
 
 /** Whether the daemon answers on its socket: without it, every fail2ban ban starts a process. */
@@ -72,5 +73,5 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
     }
   }
   const failed = findings.filter((finding) => finding.status === 'FAIL').length;
-  if (failed > 0) throw new OperationalError(`${failed} check${failed === 1 ? '' : 's'} failed`);
+  if (failed > 0) throw new OperationalError(`${count(failed, 'check')} failed`);
 }

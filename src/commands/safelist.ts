@@ -7,6 +7,7 @@ import { formatTable } from './table.js';
 import { formatTime } from '../clock.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { parseNote } from '../input/names.js';
+import { count } from '../input/plural.js';
 import { withApplyLock } from '../store/lock.js';
 import { applySettled } from '../actions/live.js';
 import { openStore, openStoreToWrite } from './open-store.js';
@@ -31,7 +32,7 @@ export async function safelistAdd(address: string, options: { note?: string }, c
       }
       // Counted from the plan: the sweep's deletes are mostly of entries that are not there.
       const live = delta.v4.del.length + delta.v6.del.length;
-      ctx.out.info(`safelisted ${what}${live > 0 ? `; ${live} live entr${live === 1 ? 'y' : 'ies'} removed` : ''}${absent ? `; ${absent}` : ''}`);
+      ctx.out.info(`safelisted ${what}${live > 0 ? `; ${count(live, 'live entry', 'live entries')} removed` : ''}${absent ? `; ${absent}` : ''}`);
     });
   } finally {
     store.close();
@@ -55,7 +56,7 @@ export async function safelistRemove(address: string, ctx: Context): Promise<voi
       }
       const absent = await applySettled(store, ctx, network, change, `removed ${what} from the safelist in the store`);
       const live = change.delta.v4.add.length + change.delta.v6.add.length;
-      ctx.out.info(`removed ${what} from the safelist${live > 0 ? `; ${live} live entr${live === 1 ? 'y' : 'ies'} added back` : ''}${absent ? `; ${absent}` : ''}`);
+      ctx.out.info(`removed ${what} from the safelist${live > 0 ? `; ${count(live, 'live entry', 'live entries')} added back` : ''}${absent ? `; ${absent}` : ''}`);
     });
   } finally {
     store.close();

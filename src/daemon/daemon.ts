@@ -30,6 +30,9 @@ import { schedule, type Schedule } from './schedule.js';
 import type { Request, Response } from './socket/protocol.js';
 import { SocketServer } from './socket/server.js';
 import { SpoolFolder } from './spool-folder.js';
+import { coalesce } from './watch/coalesce.js';
+import { watchTargets } from './watch/events.js';
+import { NftMonitor } from './watch/nft-monitor.js';
 
 /** What SIGHUP may change: everything but the store and the socket, which a restart changes. */
 export interface DaemonSettings {
@@ -61,6 +64,8 @@ export class Daemon {
   private readonly spool: SpoolFolder;
   private readonly metrics: MetricsWriter;
   private readonly socket: SocketServer;
+  private readonly monitor: NftMonitor;
+  private readonly changed: { trigger(): void; cancel(): void };
   private timer: NodeJS.Timeout | undefined;
   private prunes: Schedule | undefined;
   private resyncs: Schedule | undefined;
@@ -80,6 +85,9 @@ export class Daemon {
     this.spool = new SpoolFolder(store, this.writer, log);
     this.metrics = new MetricsWriter(store, this.jobs, () => this.settings.metricsFile, () => this.counters(), () => this.writer.commits, log);
     this.socket = new SocketServer(settings.config.daemon.socket, (request) => this.answer(request), log);
+    // A reload comes as a burst of deletions: one re-link once it is over (or 100 ms into it).
+    this.changed = coalesce(() => this.healer.relinkThenCheck(), CHANGE_QUIET_MS, CHANGE_MAX_WAIT_MS);
+    this.monitor = new NftMonitor(() => watchTargets(this.settings.config), () => this.changed.trigger(), log);
   }
 
   /** Runs until `signal` aborts; resolves once every service has stopped. */
@@ -95,6 +103,17 @@ export class Daemon {
       },
       { name: 'the socket', start: () => this.socket.start(), stop: () => this.socket.stop() },
       { name: 'the spool', start: () => this.spool.start(), stop: () => this.spool.stop() },
+      {
+        name: 'the firewall watch',
+        start: () => this.monitor.start(),
+        stop: () => {
+          this.monitor.stop();
+          this.changed.cancel();
+        },
+      },
+      // What a crash of the daemon may have left behind (bans committed, their live adds not made):
+      // a restore brings the live set in line, in place when little differs.
+      { name: 'the first reconcile', start: () => void this.reconcile(), stop: () => undefined },
       { name: 'the schedules', start: () => this.schedule(this.settings), stop: () => this.unschedule() },
     ];
     await runServices(services, signal, this.deps.log);
@@ -135,6 +154,18 @@ export class Daemon {
     clearInterval(this.timer);
     this.prunes?.stop();
     this.resyncs?.stop();
+  }
+
+  /** A restore as a job, said in the log only when it changed something. */
+  private async reconcile(): Promise<void> {
+    const result = await this.jobs.run(['restore', '--trigger', 'daemon']);
+    if (result.code !== 0) {
+      this.jobFailures++;
+      this.deps.log(`error: reconciling the live set at start: ${jobFailure(result)}`);
+      return;
+    }
+    const changes = result.stdout.split('\n').filter((line) => line !== '' && !line.startsWith('restored '));
+    this.deps.log(`reconciled at start: ${changes.length > 0 ? changes.join('; ') : 'the live set matched the store'}`);
   }
 
   /** A check (and repair), then the metrics. Failures are logged by the healer and counted. */
@@ -197,6 +228,7 @@ export class Daemon {
   private counters() {
     return {
       repairs: this.healer.repairs,
+      relinks: this.healer.relinks,
       cycleErrors: this.healer.failures + this.live.failures + this.jobFailures,
       bans: this.writer.bans,
       commits: this.writer.commits,
@@ -204,6 +236,10 @@ export class Daemon {
     };
   }
 }
+
+/** A firewall change is acted on this long after the last event of its burst, and never later than the max after the first. */
+const CHANGE_QUIET_MS = 10;
+const CHANGE_MAX_WAIT_MS = 100;
 
 /** "pruning on "17 4 * * *" (next …)", or "never pruning" for a schedule turned off. */
 function planned(what: string, expression: string, job: Schedule | undefined): string {

@@ -7,6 +7,8 @@ import { describeProblems, findProblems } from '../actions/heal.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend } from '../firewall/backend.js';
+import { StoreError } from '../errors.js';
+import { ApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { jobFailure, type Jobs } from './jobs.js';
 
@@ -17,8 +19,12 @@ export interface CheckOutcome {
   readonly repaired?: string;
 }
 
+/** How long a re-link waits for the apply lock: longer means a restore is under way, which re-links itself. */
+const RELINK_LOCK_WAIT_MS = 200;
+
 export class Healer {
   repairs = 0;
+  relinks = 0;
   failures = 0;
   private running: Promise<CheckOutcome> | undefined;
   private next: Promise<CheckOutcome> | undefined;
@@ -32,6 +38,30 @@ export class Healer {
     private readonly jobs: Jobs,
     private readonly log: (line: string) => void,
   ) {}
+
+  /**
+   * After a firewall change: the rule and jumps go back at once (a few tool calls, no job), then the
+   * full check repairs what else is missing. A restore holding the apply lock re-links itself.
+   */
+  async relinkThenCheck(): Promise<void> {
+    const { backend } = this.settings();
+    if (backend.relink) {
+      let lock: ApplyLock | undefined;
+      try {
+        lock = await ApplyLock.acquire(this.store.path, { waitMs: RELINK_LOCK_WAIT_MS });
+        const notes = await backend.relink();
+        if (notes.length > 0) {
+          this.relinks++;
+          this.log(`relinked after a firewall change: ${notes.join(', ')}`);
+        }
+      } catch (error) {
+        if (!(error instanceof StoreError)) this.log(`error: relinking after a firewall change: ${(error as Error).message}`);
+      } finally {
+        lock?.release();
+      }
+    }
+    await this.check().catch(() => undefined);
+  }
 
   /** Checks (and repairs) once the check under way, if any, is over: a check asked for during one still runs after it. */
   check(): Promise<CheckOutcome> {

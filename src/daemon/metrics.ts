@@ -6,6 +6,8 @@ import { writeFileAtomically } from '../files/write-atomically.js';
 /** What the daemon itself counts. */
 export interface DaemonCounters {
   readonly repairs: number;
+  /** Rules and jumps put back after a firewall change (no restore needed). */
+  readonly relinks: number;
   readonly lastPrune?: { readonly at: number; readonly addresses: number };
   /** Checks, jobs and live updates that failed (see the log). */
   readonly cycleErrors: number;
@@ -54,6 +56,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
         ] as Metric[])
       : []),
     { name: 'stickyban_heal_repairs_total', help: 'Times the daemon found the blocklist removed and restored it.', type: 'counter', samples: [[{}, snapshot.repairs]] },
+    { name: 'stickyban_heal_relinks_total', help: 'Times the daemon put back the rule and jumps a firewall change removed.', type: 'counter', samples: [[{}, snapshot.relinks]] },
     ...(snapshot.lastPrune
       ? ([
           { name: 'stickyban_last_prune_timestamp_seconds', help: 'When the daemon last pruned.', type: 'gauge', samples: [[{}, snapshot.lastPrune.at]] },

@@ -70,6 +70,12 @@ export interface FirewallBackend {
   /** A session for many updates, for a backend whose tool can hold one open (see LiveSession). */
   openSession?(): LiveSession;
   /**
+   * Puts back what refers to the live sets (rules, jumps) when the sets themselves are in place, and
+   * nothing else: what a firewall reload that kept the sets removed. Cheap; for a backend whose sets
+   * and rules come and go together (an nftables table of its own), absent. Returns what it repaired.
+   */
+  relink?(): Promise<string[]>;
+  /**
    * Whether what a foreign firewall reload removes (sets, table, chain, rules, jumps) is still in
    * place, as cheaply as the backend can tell: the daemon runs it every few seconds. A backend
    * without a container (routes) looks for the first planned entry of each family instead, and

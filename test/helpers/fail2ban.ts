@@ -44,17 +44,22 @@ export async function startFail2ban(netns: Netns, dir: string, options: Fail2ban
     join(confdir, 'jail.local'),
     ['[DEFAULT]', 'usedns = no', 'backend = polling', 'ignoreip = 127.0.0.1/8 ::1', 'banaction = iptables-multiport', 'banaction_allports = iptables-allports', '', options.jails].join('\n'),
   );
-  const client = (...args: string[]) =>
-    runProcess('ip', ['netns', 'exec', netns.name, 'fail2ban-client', '-c', confdir, ...args], { env: options.env ?? {} });
+  // The server's pid, read again after every command: a restart starts another process.
+  const pidFile = join(dir, 'fail2ban.pid');
+  let pid: number | undefined;
+  const client = async (...args: string[]) => {
+    const result = await runProcess('ip', ['netns', 'exec', netns.name, 'fail2ban-client', '-c', confdir, ...args], { env: options.env ?? {} });
+    if (existsSync(pidFile)) pid = Number(readFileSync(pidFile, 'utf8'));
+    return result;
+  };
   const log = () => (existsSync(join(dir, 'fail2ban.log')) ? readFileSync(join(dir, 'fail2ban.log'), 'utf8') : '');
   const started = await client('-x', 'start');
   if (started.code !== 0) throw new Error(`fail2ban-client start failed: ${started.stderr}${started.stdout}`);
   // Stopped by its pid: after-hooks run in the order they were registered, so the namespace and the
   // temp dir (and with it fail2ban's socket) may be gone by then.
-  const pid = Number(readFileSync(join(dir, 'fail2ban.pid'), 'utf8'));
   after(() => {
     try {
-      process.kill(pid, 'SIGTERM');
+      if (pid !== undefined) process.kill(pid, 'SIGTERM');
     } catch {
       // stopped already
     }

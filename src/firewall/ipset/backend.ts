@@ -3,12 +3,15 @@
 // swapped with the live set, whose old contents are destroyed. The live set is never empty or half
 // loaded, and the entries stream into ipset while the store is still being read.
 
-import type { Family } from '../../address/network.js';
+import type { Cidr, Family } from '../../address/network.js';
 import type { Config } from '../../config/config.js';
 import { OperationalError, ToolError } from '../../errors.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
-import type { Delta, FamilyDelta } from '../../plan/diff.js';
-import type { FamilyPlanStream, PlanStream } from '../../plan/stream.js';
+import { planAll, type FamilyPlanSource, type FamilyPlanStream, type PlanStream } from '../../plan/stream.js';
+import { diffPacked4, PackedKeys4, unpack4 } from '../../plan/compare.js';
+import { diffEntries, type Delta, type FamilyDelta } from '../../plan/diff.js';
+import { members4, members6 } from './members.js';
+import { count } from '../../input/plural.js';
 import { addLines, createOptions, ipsetLines } from './script.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { PromptedTool } from '../../exec/prompted.js';
@@ -35,13 +38,16 @@ export class IpsetBackend implements FirewallBackend {
     return { chain: this.settings.chain, set: this.setName(family), hookChains: this.settings.hookChains };
   }
 
+  /**
+   * A firewall reload usually keeps the sets and drops only our rule and jumps: those go back first,
+   * before the store is read (one iptables-restore per family, protection back in milliseconds).
+   * Then each set in place is compared with the plan and only the difference applied, in one
+   * `ipset -exist restore`; a set is rebuilt (temporary set, swap) only when it is missing, too
+   * small, holds what stickyban cannot read, or differs by more than a quarter of the plan.
+   */
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
-    // The rules are read while the sets load; they refer to the sets, so they are changed after.
     const listings = awaitLater(Promise.all([listRules(this.runner, 4), listRules(this.runner, 6)]));
-    const listed = awaitLater(this.ipset.headers());
-    // The store is read while ipset lists the sets.
-    const plan = makePlan();
-    const headers = await listed;
+    const headers = await this.ipset.headers();
     const names = headers.map((header) => header.name);
     // A live set of another type cannot be swapped with ours: that family is left as it is and named
     // at the end; the other one is still loaded and protected.
@@ -50,36 +56,95 @@ export class IpsetBackend implements FirewallBackend {
       return mismatch === undefined ? [] : [{ family, problem: `ipset ${this.setName(family)} exists as ${mismatch.found}, not the ${mismatch.wanted} stickyban loads: ${mismatch.fix}` }];
     });
     const loads = (family: Family) => !refused.some((refusal) => refusal.family === family);
-    const families: RebuildSteps[] = [];
-    if (loads(4)) families.push(this.rebuildSteps(4, plan.v4, names));
-    if (loads(6)) families.push(this.rebuildSteps(6, plan.v6, names));
+    const inPlace = (family: Family) => (loads(family) ? headers.find((header) => header.name === this.setName(family)) : undefined);
+    const [listing4, listing6] = await listings;
+    const notes: string[] = [];
+    for (const [family, listing] of [[4, listing4], [6, listing6]] as const) {
+      if (inPlace(family)) notes.push(...(await ensureRules(this.runner, family, this.rulesWanted(family), listing)));
+    }
+    // The sets in place are listed while the store is read.
+    const live4 = inPlace(4) && awaitLater(this.ipset.list(this.setName(4)));
+    const live6 = inPlace(6) && awaitLater(this.ipset.list(this.setName(6)));
+    const plan = makePlan();
+    const rebuilds: RebuildSteps[] = [];
+    const updates: string[] = [];
+    const decide = async <K extends number | bigint>(family: Family, stream: FamilyPlanStream<K>, live: false | undefined | Promise<string>, compared: (listing: string) => Compared<K>) => {
+      const header = inPlace(family);
+      if (!loads(family)) return;
+      if (!header || !live || header.maxelem < stream.sizeBound) {
+        rebuilds.push(this.rebuildSteps(family, stream, names));
+        return;
+      }
+      const { delta, planned } = compared(await live);
+      const size = delta === undefined ? Infinity : delta.add.length + delta.del.length;
+      if (delta === undefined || size > Math.max(LARGE_DRIFT_MIN, stream.stats.planned / 4)) {
+        rebuilds.push(this.rebuildSteps(family, { ...stream, pages: planned.pages }, names));
+        notes.push(`ipset ${this.setName(family)} ${delta === undefined ? 'held entries stickyban does not write' : `differed from the plan in ${count(size, 'entry', 'entries')}`}: rebuilt`);
+        return;
+      }
+      updates.push(...this.updateLines(family, delta));
+      if (size > 0) notes.push(`ipset ${this.setName(family)}: ${count(delta.add.length, 'entry', 'entries')} added and ${delta.del.length} removed to match the store`);
+    };
+    await decide(4, plan.v4, live4, (listing) => compare4(plan.v4, members4(listing)));
+    await decide(6, plan.v6, live6, (listing) => compare6(plan.v6, members6(listing)));
     const script = function* (): Generator<string> {
-      for (const steps of families) yield steps.head;
-      for (const steps of families) yield* steps.adds;
+      for (const steps of rebuilds) yield steps.head;
+      for (const steps of rebuilds) yield* steps.adds;
       // The swaps come last: a batch cut short anywhere before them leaves both live sets as they were.
-      for (const steps of families) yield steps.tail;
+      for (const steps of rebuilds) yield steps.tail;
     };
     try {
-      if (families.length > 0) await this.ipset.restore(script(), { exist: false, context: `loading ipsets ${families.map((steps) => steps.live).join(' and ')}` });
+      if (rebuilds.length > 0) await this.ipset.restore(script(), { exist: false, context: `loading ipsets ${rebuilds.map((steps) => steps.live).join(' and ')}` });
     } catch (error) {
       // Do not leave half-filled temporary sets behind; live sets not yet swapped are untouched.
-      for (const steps of families) await this.ipset.destroy(steps.temp).catch(() => undefined);
+      for (const steps of rebuilds) await this.ipset.destroy(steps.temp).catch(() => undefined);
       throw error;
     }
-    const notes = families.flatMap((steps) => steps.notes);
-    const [listing4, listing6] = await listings;
+    if (updates.length > 0) await this.ipset.restore(updates.join(''), { exist: true, context: 'updating ipsets to match the store' });
+    notes.push(...rebuilds.flatMap((steps) => steps.notes));
+    // Sets that were not there before have their rule and jumps now.
     for (const [family, listing] of [[4, listing4], [6, listing6]] as const) {
-      if (loads(family)) notes.push(...(await ensureRules(this.runner, family, this.rulesWanted(family), listing)));
+      if (loads(family) && !inPlace(family)) notes.push(...(await ensureRules(this.runner, family, this.rulesWanted(family), listing)));
     }
     if (refused.length > 0) {
-      const restored = families.map((steps) => `IPv${steps.family} was restored`);
+      const restored = ([4, 6] as const).filter(loads).map((family) => `IPv${family} was restored`);
       throw new OperationalError([...refused.map((refusal) => refusal.problem), ...restored].join('; '));
     }
     return { v4: plan.v4.stats.planned, v6: plan.v6.stats.planned, notes };
   }
 
+  /**
+   * Puts back the rule and jumps of each set that is in place, and nothing else: what a firewall
+   * reload that kept the sets removed. A few tool calls; the daemon runs it the moment a reload is
+   * seen. Returns what it repaired.
+   */
+  async relink(): Promise<string[]> {
+    const headers = await this.ipset.headers();
+    const notes: string[] = [];
+    for (const family of [4, 6] as const) {
+      const present = headers.some((header) => header.name === this.setName(family));
+      if (present && this.mismatch(family, headers) === undefined) notes.push(...(await ensureRules(this.runner, family, this.rulesWanted(family))));
+    }
+    return notes;
+  }
+
+  /**
+   * The hook's update (the daemon holds a session instead). A set that no rule refers to blocks
+   * nothing: a reload dropped our rule after the last restore. The set's header is read beside the
+   * update (no wait of its own), and the rule and jumps go back when that is so.
+   */
   async update(delta: Delta): Promise<UpdateReport> {
-    return combine([await this.updateFamily(4, delta.v4), await this.updateFamily(6, delta.v6)]);
+    const headers = awaitLater(this.ipset.headers());
+    const report = combine([await this.updateFamily(4, delta.v4), await this.updateFamily(6, delta.v6)]);
+    const listed = await headers.catch(() => []);
+    for (const family of [4, 6] as const) {
+      const changed = family === 4 ? delta.v4.add.length : delta.v6.add.length;
+      const header = listed.find((entry) => entry.name === this.setName(family));
+      if (changed > 0 && header && header.references === 0 && this.mismatch(family, listed) === undefined) {
+        await ensureRules(this.runner, family, this.rulesWanted(family));
+      }
+    }
+    return report;
   }
 
   /**
@@ -154,7 +219,7 @@ export class IpsetBackend implements FirewallBackend {
   }
 
   /** The parts of the batch that rebuild one family's set. */
-  private rebuildSteps<K extends number | bigint>(family: Family, plan: FamilyPlanStream<K>, names: string[]): RebuildSteps {
+  private rebuildSteps<K extends number | bigint>(family: Family, plan: FamilyPlanSource<K> & Pick<FamilyPlanStream<K>, 'sizeHint' | 'sizeBound'>, names: string[]): RebuildSteps {
     const live = this.setName(family);
     const temp = `${live}-t${process.pid}`;
     const notes: string[] = [];
@@ -234,6 +299,37 @@ export class IpsetBackend implements FirewallBackend {
 function combine(reports: readonly UpdateReport[]): UpdateReport {
   const absent = reports.filter((report) => report.absent).map((report) => report.absent).join('; ');
   return { added: reports.reduce((sum, report) => sum + report.added, 0), removed: reports.reduce((sum, report) => sum + report.removed, 0), ...(absent ? { absent } : {}) };
+}
+
+/** Above this many changes (or a quarter of the plan) a set is rebuilt rather than updated in place. */
+const LARGE_DRIFT_MIN = 1024;
+
+/** A family's plan collected for comparing with its live set: the difference, and the plan again as a source. */
+interface Compared<K extends number | bigint> {
+  /** Undefined when the live set holds what stickyban cannot read. */
+  readonly delta: FamilyDelta<K> | undefined;
+  readonly planned: FamilyPlanSource<K>;
+}
+
+function compare4(stream: FamilyPlanStream<number>, live: Float64Array | undefined): Compared<number> {
+  const keys = new PackedKeys4();
+  planAll(stream, keys);
+  const planned = keys.sorted();
+  return { delta: live && diffPacked4(live, planned), planned: { pages: (sink) => replay(planned.length, (i) => sink.entry(unpack4(planned[i]!))) } };
+}
+
+function compare6(stream: FamilyPlanStream<bigint>, live: Cidr<bigint>[] | undefined): Compared<bigint> {
+  const planned: Cidr<bigint>[] = [];
+  planAll(stream, { entry: (cidr) => void planned.push(cidr) });
+  return { delta: live && diffEntries(live, planned), planned: { pages: (sink) => replay(planned.length, (i) => sink.entry(planned[i]!)) } };
+}
+
+/** Hands entries 0..n-1 to `give`, a page at a time, as a store-backed source would. */
+function* replay(n: number, give: (i: number) => void): Generator<void> {
+  for (let i = 0; i < n; i++) {
+    give(i);
+    if (i % 2048 === 2047) yield;
+  }
 }
 
 interface RebuildSteps {

@@ -30,6 +30,11 @@ export class Ipset {
     await this.runner('ipset', options.exist ? ['-exist', 'restore'] : ['restore'], { input: script, context: options.context });
   }
 
+  /** `ipset list NAME`: the header and every member (a million members are ~14 MB of text). */
+  async list(name: string): Promise<string> {
+    return (await this.runner('ipset', ['list', name], { context: `listing ipset ${name}` })).stdout;
+  }
+
   async destroy(name: string): Promise<void> {
     await this.runner('ipset', ['destroy', name], { context: `destroying ipset ${name}` });
   }

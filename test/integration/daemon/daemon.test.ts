@@ -11,7 +11,39 @@ import { until } from '../../helpers/until.js';
 import { banEvent } from '../../helpers/seed.js';
 import { appendToSpool } from '../../../src/store/spool.js';
 
-test('daemon: repairs a wiped ruleset within the interval, folds the spool, writes metrics, exits 0 on SIGTERM', async () => {
+test('daemon: a firewall reload is seen as it happens (nft monitor) and the rule and jumps are put back, without a restore', async () => {
+  const netns = await Netns.create();
+  const db = join(tempDir(), 'stickyban.db');
+  for (const address of ['203.0.113.7', '2001:db8::7']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
+  assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
+  // Checked every hour: what is repaired below is repaired because the change was seen.
+  await whileDaemonRuns(netns, ['--db', db, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start: the live set matched the store'));
+    const inPlace = async () => {
+      const v4 = await netns.exec('iptables', ['-S']);
+      const v6 = await netns.exec('ip6tables', ['-S']);
+      return v4.includes('-A INPUT -j Blocklist') && v4.includes('--match-set stickyban4') && v6.includes('-A INPUT -j Blocklist') && v6.includes('--match-set stickyban6');
+    };
+    const relinks = () => running.log().split('daemon: relinked after a firewall change').length - 1;
+    const changes: Array<[string, () => Promise<unknown>]> = [
+      ['iptables-restore', () => netns.exec('iptables-restore', [], { input: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n' })],
+      ['iptables -F', () => netns.exec('iptables', ['-F'])],
+      // ufw's way: flush its chains and delete the jumps, then re-create them.
+      ['a jump deleted', () => netns.exec('ip6tables', ['-D', 'INPUT', '-j', 'Blocklist'])],
+      ['nft flush ruleset', () => netns.exec('nft', ['flush', 'ruleset'])],
+    ];
+    for (const [what, change] of changes) {
+      const before = relinks();
+      await change();
+      await until(`the relink after ${what}`, async () => relinks() > before && (await inPlace()), 5_000, 20);
+    }
+    assert.match(running.log(), /daemon: relinked after a firewall change: iptables: created chain Blocklist, iptables: added rule -m set --match-set stickyban4 src -j DROP in Blocklist, iptables: added jump from INPUT to Blocklist\n/);
+    assert.equal((await netns.try('ipset', ['test', 'stickyban4', '203.0.113.7'])).code, 0, 'the sets were never touched');
+    assert.doesNotMatch(running.log(), /daemon: repaired/, 'no restore was needed');
+  });
+});
+
+test('daemon: the periodic check refills an emptied set, folds the spool, writes metrics, exits 0 on SIGTERM', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
   const db = join(dir, 'stickyban.db');
@@ -23,38 +55,22 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
     await until('the daemon to start', () => running.log().includes('daemon: started'));
     await until('the first metrics', () => existsSync(metrics));
 
-    const inPlace = async () => {
-      const v4 = await netns.exec('iptables', ['-S']);
-      const v6 = await netns.exec('ip6tables', ['-S']);
-      return v4.includes('-A INPUT -j Blocklist') && v4.includes('--match-set stickyban4') && v6.includes('--match-set stickyban6');
-    };
-
-    // A foreign iptables-restore replaces the ruleset.
-    await netns.exec('iptables-restore', [], { input: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n' });
-    assert.equal(await inPlace(), false);
-    await until('the repair after iptables-restore', inPlace, 5_000);
-    await until('the repair to be logged', () => /daemon: repaired: iptables .*restored 1 IPv4 and 1 IPv6 entries/.test(running.log()));
-
-    // nft flush ruleset wipes the iptables-nft tables of both families at once.
-    await netns.exec('nft', ['flush', 'ruleset']);
-    assert.equal(await inPlace(), false);
-    await until('the repair after nft flush ruleset', inPlace, 5_000);
-    assert.equal((await netns.try('ipset', ['test', 'stickyban4', '203.0.113.7'])).code, 0);
-    assert.equal((await netns.try('ipset', ['test', 'stickyban6', '2001:db8::7'])).code, 0);
-
-    // ipset flush leaves the sets in place, empty.
+    // ipset flush leaves the sets in place, empty: no firewall event, the check sees it.
     await netns.exec('ipset', ['flush', 'stickyban6']);
     await until('the refill after ipset flush', async () => (await netns.try('ipset', ['test', 'stickyban6', '2001:db8::7'])).code === 0, 5_000);
+    await until('the repair to be logged', () => /daemon: repaired: ipset stickyban6 is empty, but the store plans entries; restored 1 IPv4 and 1 IPv6 entries/.test(running.log()));
 
     // A spooled ban (the hook could not reach the store) is folded in and made live.
     appendToSpool(db, banEvent('198.51.100.9'));
     await until('the spool to be folded', () => running.log().includes('daemon: folded 1 spooled ban'));
     assert.equal(count(db, 'bans', "address = '198.51.100.9'"), 1);
-    assert.equal((await netns.try('ipset', ['test', 'stickyban4', '198.51.100.9'])).code, 0);
+    await until('the folded ban to be live', async () => (await netns.try('ipset', ['test', 'stickyban4', '198.51.100.9'])).code === 0, 5_000);
 
     await until('metrics after the fold', () => /^stickyban_addresses 3$/m.test(readFileSync(metrics, 'utf8')));
     const text = readFileSync(metrics, 'utf8');
-    assert.match(text, /^stickyban_heal_repairs_total 3$/m);
+    assert.match(text, /^stickyban_heal_repairs_total 1$/m);
+    assert.match(text, /^stickyban_heal_relinks_total 0$/m);
+    assert.match(text, /^stickyban_daemon_bans_total 1$/m, 'the folded ban went through the daemon\'s writer');
     assert.match(text, /^# TYPE stickyban_last_restore_entries gauge$/m);
     assert.match(text, /^stickyban_last_restore_entries\{family="ipv4"\} 1$/m);
     assert.match(text, /^stickyban_jail_addresses\{jail="sshd"\} 3$/m);
@@ -63,15 +79,16 @@ test('daemon: repairs a wiped ruleset within the interval, folds the spool, writ
   assert.match(daemon.log(), /daemon: SIGTERM: stopping\n.*daemon: stopped\n$/);
 });
 
-test('daemon with the nftables backend: nft flush ruleset is repaired within the interval', async () => {
+test('daemon with the nftables backend: nft flush ruleset is seen as it happens and the table loaded again', async () => {
   const netns = await Netns.create();
   const { db, config } = configuredStore('backend = "nftables"\n');
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);
   assert.equal((await cli('restore')).code, 0);
 
-  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1s'], async (running) => {
-    await until('the daemon to start', () => running.log().includes('daemon: started: nftables backend'));
+  // Checked every hour: the repair below comes from the change being seen.
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start'));
     await netns.exec('nft', ['flush', 'ruleset']);
     await until('the table to come back', async () => (await netns.try('nft', ['list', 'set', 'inet', 'stickyban', 'v4_hosts'])).stdout.includes('203.0.113.7'), 5_000);
     await until('the repair to be logged', () => /daemon: repaired: nftables table inet stickyban does not exist; restored 1 IPv4 and 0 IPv6 entries/.test(running.log()));
@@ -83,7 +100,9 @@ test('daemon: SIGHUP re-reads the config file; a broken one is refused and the r
   const dir = tempDir();
   const config = join(dir, 'config.toml');
   writeFileSync(config, '[daemon]\nprune_schedule = "17 4 * * *"\n');
-  await whileDaemonRuns(netns, ['--db', join(dir, 'stickyban.db'), '--config', config, 'daemon', '--heal-interval', '1s'], async (running) => {
+  const db = join(dir, 'stickyban.db');
+  assert.equal((await netns.cli(['--db', db, 'ban', '203.0.113.7'])).code, 0);
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1s'], async (running) => {
     await until('the daemon to start', () => running.log().includes('pruning on "17 4 * * *"'));
     writeFileSync(config, '[daemon]\nprune_schedule = "5 3 * * *"\n');
     running.signal('SIGHUP');
@@ -91,11 +110,11 @@ test('daemon: SIGHUP re-reads the config file; a broken one is refused and the r
     writeFileSync(config, '[daemon]\nprune_schedule = "every night"\n');
     running.signal('SIGHUP');
     await until('the refusal', () => /SIGHUP: kept the running config: invalid prune_schedule "every night"/.test(running.log()));
-    // The refused reload left the running settings alone: the self-heal check still runs.
+    // The refused reload left the running settings alone: the check still runs every second.
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start'));
     const repairs = () => running.log().split('daemon: repaired').length - 1;
-    await until('the first repair (nothing was restored before)', () => repairs() >= 1);
     const before = repairs();
-    await netns.exec('iptables', ['-F']);
+    await netns.exec('ipset', ['flush', 'stickyban4']);
     await until('a repair after the refused reload', () => repairs() > before);
   });
 });
@@ -109,16 +128,26 @@ test('daemon: the scheduled resync repairs entries the presence check cannot see
   assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
   // Drift that leaves sets (not empty), chain, rule and jumps in place: an entry deleted by hand, and a
   // safelisted address in the live set (what a hook killed between its add and its settle leaves).
-  await netns.exec('ipset', ['del', 'stickyban4', '203.0.113.8']);
-  await netns.exec('ipset', ['add', 'stickyban4', '192.0.2.5']);
-  await netns.exec('ipset', ['del', 'stickyban6', '2001:db8::7']);
+  const drift = async () => {
+    await netns.exec('ipset', ['del', 'stickyban4', '203.0.113.8']);
+    await netns.exec('ipset', ['add', 'stickyban4', '192.0.2.5']);
+    await netns.exec('ipset', ['del', 'stickyban6', '2001:db8::7']);
+  };
 
   await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
     await until('the daemon to start', () => running.log().includes('resyncing on "* * * * * *"'));
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start: the live set matched the store'));
+    await drift();
     await until('the resync', async () => (await ipsetMembers(netns, 'stickyban4')).join() === '203.0.113.7,203.0.113.8', 5_000);
     assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::7', '2001:db8::8']);
-    assert.match(running.log(), /daemon: resync: restored 2 IPv4 and 2 IPv6 entries with ipset in \d+\.\d\d s/);
+    assert.match(running.log(), /daemon: resync: ipset stickyban4: 1 entry added and 1 removed to match the store\n.*daemon: resync: ipset stickyban6: 1 entry added and 0 removed to match the store\n.*daemon: resync: restored 2 IPv4 and 2 IPv6 entries with ipset in \d+\.\d\d s/);
     assert.doesNotMatch(running.log(), /daemon: repaired/);
+  });
+  // The same drift when the daemon starts: its first reconcile repairs it.
+  await drift();
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start: ipset stickyban4: 1 entry added and 1 removed to match the store; ipset stickyban6: 1 entry added and 0 removed to match the store'));
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.7', '203.0.113.8']);
   });
 });
 

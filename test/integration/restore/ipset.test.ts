@@ -259,7 +259,7 @@ describe('restore with ipset + iptables', () => {
     await netns.exec('ipset', ['flush', 'stickyban4']);
     const repaired = await netns.cli(['--db', db, 'restore', '--if-missing']);
     assert.equal(repaired.code, 0, repaired.stderr);
-    assert.match(repaired.stdout, /^missing: ipset stickyban4 is empty, but the store plans entries\nrestored 1 IPv4 and 0 IPv6 entries/);
+    assert.match(repaired.stdout, /^missing: ipset stickyban4 is empty, but the store plans entries\nipset stickyban4: 1 entry added and 0 removed to match the store\nrestored 1 IPv4 and 0 IPv6 entries/);
     assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.7']);
     // stickyban6 is empty too, and rightly: no IPv6 ban.
     assert.match((await netns.cli(['--db', db, 'restore', '--if-missing'])).stdout, /the blocklist is in place; nothing to restore/);
