@@ -29,6 +29,6 @@ export async function applyImport(store: Store, around: Surroundings, added: num
   // restoreLive takes the apply lock itself, and finds the live backend again under it (a restore
   // may switch backends meanwhile); the import's writes are already committed. No retirer: the
   // live backend is the last one restored, so no backend was used after it to be retired.
-  const result = await restoreLive(store, around.config, around.clock, () => liveBackend(store, around), 'import');
+  const result = await restoreLive(store, around.config, around.clock, () => liveBackend(store, around), { trigger: 'import' });
   return { state: 'applied', backend: result.backend, v4: result.report.v4, v6: result.report.v6 };
 }

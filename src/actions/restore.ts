@@ -28,20 +28,28 @@ export interface RestoreResult {
 
 const CATCH_UP_ROUNDS = 5;
 
-/**
- * `chosen` is the backend to load, or a way to find it once the apply lock is held. `trigger` says
- * what asked for the restore, for its record; a dry run has none and is not recorded (doctor and
- * stats must not take it for the last restore). With `retire`, the backends used before this one (a
- * switch of backend, a one-off --backend) lose what they left in place once this one is loaded: it
- * would go on blocking what the store no longer plans, never updated again.
- */
+export interface RestoreOptions {
+  /**
+   * What asked for the restore, for its record; a dry run has none and is not recorded (doctor and
+   * stats must not take it for the last restore).
+   */
+  readonly trigger?: string;
+  /**
+   * Removes what the backends used before this one left in place, once this one is loaded: it would
+   * go on blocking what the store no longer plans, never updated again.
+   */
+  readonly retire?: Retirer;
+  /** Load every set whole, even one in place that could be updated (see ApplyOptions). */
+  readonly rebuild?: boolean;
+}
+
+/** `chosen` is the backend to load, or a way to find it once the apply lock is held. */
 export async function restoreLive(
   store: Store,
   config: Config,
   clock: Clock,
   chosen: FirewallBackend | (() => Promise<FirewallBackend>),
-  trigger: string | undefined,
-  retire?: Retirer,
+  { trigger, retire, rebuild }: RestoreOptions = {},
 ): Promise<RestoreResult> {
   return withApplyLock(store.path, async () => {
     // A backend to find under the lock: another restore may switch backends while this one waits.
@@ -53,7 +61,7 @@ export async function restoreLive(
     // Bans recorded from here on are caught up below (the stream may or may not include them).
     const maxId = store.bans.maxId();
     let plan: PlanStream | undefined;
-    const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)));
+    const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)), { rebuild: rebuild === true });
     if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
     const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
     // Recorded before the catch-up: a hook reads the record after its commit to find the live

@@ -13,6 +13,8 @@ export interface RestoreOptions {
   readonly ifMissing?: boolean;
   /** What asked for it, recorded with the restore. */
   readonly trigger?: string;
+  /** Load every set whole, even one in place. */
+  readonly rebuild?: boolean;
 }
 
 /** Rebuilds the live blocklist from the store: after a firewall reload, at boot, or by hand. */
@@ -35,8 +37,8 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
       result = healed.restore;
     } else {
       result = options.dryRun
-        ? await restoreLive(store, ctx.config, ctx.clock, backend, undefined)
-        : await restoreLive(store, ctx.config, ctx.clock, backend, trigger ?? 'restore', retirer(ctx.config, ctx.runner));
+        ? await restoreLive(store, ctx.config, ctx.clock, backend)
+        : await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true });
     }
     if (options.dryRun) return;
     for (const note of result.report.notes) ctx.out.info(note);

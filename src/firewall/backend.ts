@@ -14,6 +14,11 @@ export interface ApplyReport {
   readonly notes: string[];
 }
 
+export interface ApplyOptions {
+  /** Load every set whole even when it is in place and could be updated (restore --rebuild). */
+  readonly rebuild?: boolean;
+}
+
 export interface UpdateReport {
   readonly added: number;
   readonly removed: number;
@@ -64,7 +69,7 @@ export interface FirewallBackend {
    * what is in place) run while the store is read. The plan is a stream: a backend that can load
    * entries as they come overlaps that with planning.
    */
-  apply(makePlan: () => PlanStream): Promise<ApplyReport>;
+  apply(makePlan: () => PlanStream, options?: ApplyOptions): Promise<ApplyReport>;
   /** Adds and removes entries in place; a no-op (reported as absent) before the first restore. */
   update(delta: Delta): Promise<UpdateReport>;
   /** A session for many updates, for a backend whose tool can hold one open (see LiveSession). */

@@ -13,7 +13,7 @@ import { diffEntries, type Delta, type FamilyDelta } from '../../plan/diff.js';
 import { members4, members6 } from './members.js';
 import { count } from '../../input/plural.js';
 import { addLines, createOptions, ipsetLines } from './script.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
+import type { ApplyOptions, ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { PromptedTool } from '../../exec/prompted.js';
 import { Ipset, SET_ABSENT, type SetHeader } from './cmd.js';
 import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, planRetire, type RuleWanted } from './iptables-rules.js';
@@ -45,7 +45,7 @@ export class IpsetBackend implements FirewallBackend {
    * `ipset -exist restore`; a set is rebuilt (temporary set, swap) only when it is missing, too
    * small, holds what stickyban cannot read, or differs by more than a quarter of the plan.
    */
-  async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
+  async apply(makePlan: () => PlanStream, options: ApplyOptions = {}): Promise<ApplyReport> {
     const listings = awaitLater(Promise.all([listRules(this.runner, 4), listRules(this.runner, 6)]));
     const headers = await this.ipset.headers();
     const names = headers.map((header) => header.name);
@@ -63,15 +63,15 @@ export class IpsetBackend implements FirewallBackend {
       if (inPlace(family)) notes.push(...(await ensureRules(this.runner, family, this.rulesWanted(family), listing)));
     }
     // The sets in place are listed while the store is read.
-    const live4 = inPlace(4) && awaitLater(this.ipset.list(this.setName(4)));
-    const live6 = inPlace(6) && awaitLater(this.ipset.list(this.setName(6)));
+    const live4 = inPlace(4) && !options.rebuild && awaitLater(this.ipset.list(this.setName(4)));
+    const live6 = inPlace(6) && !options.rebuild && awaitLater(this.ipset.list(this.setName(6)));
     const plan = makePlan();
     const rebuilds: RebuildSteps[] = [];
     const updates: string[] = [];
     const decide = async <K extends number | bigint>(family: Family, stream: FamilyPlanStream<K>, live: false | undefined | Promise<string>, compared: (listing: string) => Compared<K>) => {
       const header = inPlace(family);
       if (!loads(family)) return;
-      if (!header || !live || header.maxelem < stream.sizeBound) {
+      if (!header || !live || header.maxelem < stream.sizeBound || options.rebuild) {
         rebuilds.push(this.rebuildSteps(family, stream, names));
         return;
       }

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatCidr } from '../../../../src/address/format.js';
+import { unpack4 } from '../../../../src/plan/compare.js';
+import { members4, members6 } from '../../../../src/firewall/ipset/members.js';
+
+// Real output of `ipset list` (ipset v7.17, in a namespace) for our two sets, members as ipset orders them.
+const LISTING4 = `Name: stickyban4
+Type: hash:net
+Revision: 7
+Header: family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0x9c863b0e
+Size in memory: 696
+References: 0
+Number of entries: 5
+Members:
+198.51.100.0/24
+192.0.2.255
+0.0.0.0/1
+10.0.0.0/8 nomatch
+203.0.113.7
+`;
+
+const LISTING6 = `Name: stickyban6
+Type: hash:net
+Revision: 7
+Header: family inet6 hashsize 1024 maxelem 65536 bucketsize 12 initval 0xe0bdedd3
+Size in memory: 1456
+References: 0
+Number of entries: 3
+Members:
+::/1
+2001:db8::/32
+2001:db8:1::7
+`;
+
+test('members4 reads every member, options after a space ignored, sorted as packed keys', () => {
+  const keys = members4(LISTING4)!;
+  assert.deepEqual([...keys].map((key) => formatCidr(4, unpack4(key))), ['0.0.0.0/1', '10.0.0.0/8', '192.0.2.255', '198.51.100.0/24', '203.0.113.7']);
+});
+
+test('members6 reads every member, sorted by first address then prefix', () => {
+  assert.deepEqual(members6(LISTING6)!.map((cidr) => formatCidr(6, cidr)), ['::/1', '2001:db8::/32', '2001:db8:1::7']);
+});
+
+test('an empty set has no members; a member stickyban would not write makes the set one to rebuild', () => {
+  assert.equal(members4(LISTING4.replace(/Members:\n[\s\S]*/, 'Members:\n'))!.length, 0);
+  assert.equal(members6(LISTING6.replace(/Members:\n[\s\S]*/, 'Members:\n'))!.length, 0);
+  for (const odd of ['300.1.1.1', '1.2.3', '1.2.3.4/33', 'x.y.z.w', '1.2.3.4.5']) assert.equal(members4(`Members:\n${odd}\n`), undefined, odd);
+  for (const odd of ['::ffff:1.2.3.4', 'nonsense', '2001:db8::/129']) assert.equal(members6(`Members:\n${odd}\n`), undefined, odd);
+});
