@@ -32,15 +32,16 @@ const common = {
 // The migrations, read by the function that reads them when run from the sources.
 const { readMigrations } = await tsImport('../src/store/migrate.ts', import.meta.url);
 const migrations = readMigrations();
+const fleetMigrations = readMigrations('migrations/fleet');
 
 const main = await build({
   ...common,
   // A JSON text, parsed when a store is opened: an object here would become a module of its own.
-  define: { ...common.define, STICKYBAN_MIGRATIONS: JSON.stringify(JSON.stringify(migrations)) },
+  define: { ...common.define, STICKYBAN_MIGRATIONS: JSON.stringify(JSON.stringify(migrations)), STICKYBAN_FLEET_MIGRATIONS: JSON.stringify(JSON.stringify(fleetMigrations)) },
   entryPoints: ['src/main.ts'],
   outfile: join(outdir, 'stickyban-main.cjs'),
   // Loaded only by the commands that need them; the hook never pays for parsing them.
-  external: ['commander', 'cron', 'smol-toml'],
+  external: ['commander', 'cron', 'smol-toml', 'pg'],
   sourcemap: 'linked',
   metafile: true,
 });

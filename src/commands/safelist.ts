@@ -1,6 +1,6 @@
 import { formatNetwork } from '../address/format.js';
 import { parseNetwork } from '../address/parse.js';
-import { changeAround, makeSafe } from '../actions/plan-store.js';
+import { addToSafelist, removeFromSafelist } from '../actions/safelist.js';
 import type { Context } from './context.js';
 import { BUILTIN_SAFELIST } from '../config/config.js';
 import { formatTable } from './table.js';
@@ -8,32 +8,21 @@ import { formatTime } from '../clock.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { parseNote } from '../input/names.js';
 import { count } from '../input/plural.js';
-import { withApplyLock } from '../store/lock.js';
-import { applySettled } from '../actions/live.js';
 import { openStore, openStoreToWrite } from './open-store.js';
 
 /** Safelists a range and takes it out of the live set at once; its ban history is kept. */
 export async function safelistAdd(address: string, options: { note?: string }, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
   const note = options.note === undefined ? null : parseNote(options.note, 'note') || null;
+  const what = formatNetwork(network);
   const store = await openStoreToWrite(ctx);
   try {
-    await withApplyLock(store.path, async () => {
-      const { result: added, delta, swept, after } = store.write(() =>
-        makeSafe(store, ctx.config, ctx.clock(), network, () => store.safelist.add(network, note, ctx.clock())),
-      );
-      const what = formatNetwork(network);
-      // Swept even when it was safelisted already: running it again is how an admin would clear a
-      // stray entry.
-      const absent = await applySettled(store, ctx, network, { delta: swept, after }, `safelisted ${what} in the store`);
-      if (!added) {
-        ctx.out.info(`${what} is already safelisted${note ? '; note updated' : ''}`);
-        return;
-      }
-      // Counted from the plan: the sweep's deletes are mostly of entries that are not there.
-      const live = delta.v4.del.length + delta.v6.del.length;
-      ctx.out.info(`safelisted ${what}${live > 0 ? `; ${count(live, 'live entry', 'live entries')} removed` : ''}${absent ? `; ${absent}` : ''}`);
-    });
+    const outcome = await addToSafelist(store, ctx, network, note, `safelisted ${what} in the store`);
+    if (!outcome.changed) {
+      ctx.out.info(`${what} is already safelisted${note ? '; note updated' : ''}`);
+      return;
+    }
+    ctx.out.info(`safelisted ${what}${outcome.live > 0 ? `; ${count(outcome.live, 'live entry', 'live entries')} removed` : ''}${outcome.absent ? `; ${outcome.absent}` : ''}`);
   } finally {
     store.close();
   }
@@ -42,22 +31,16 @@ export async function safelistAdd(address: string, options: { note?: string }, c
 /** Removes exactly this range from the safelist; bans inside it become live again. */
 export async function safelistRemove(address: string, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
+  const what = formatNetwork(network);
   const store = await openStoreToWrite(ctx);
   try {
-    await withApplyLock(store.path, async () => {
-      const { result: removed, ...change } = store.write(() =>
-        changeAround(store, ctx.config, ctx.clock(), network, () => store.safelist.remove(network)),
-      );
-      const what = formatNetwork(network);
-      if (!removed) {
-        const entry = ctx.config.safelist.find((listed) => formatNetwork(listed) === what);
-        if (entry && BUILTIN_SAFELIST.includes(entry)) throw new UsageError(`${what} is built in: loopback is always safelisted`);
-        throw new OperationalError(entry ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
-      }
-      const absent = await applySettled(store, ctx, network, change, `removed ${what} from the safelist in the store`);
-      const live = change.delta.v4.add.length + change.delta.v6.add.length;
-      ctx.out.info(`removed ${what} from the safelist${live > 0 ? `; ${count(live, 'live entry', 'live entries')} added back` : ''}${absent ? `; ${absent}` : ''}`);
-    });
+    const outcome = await removeFromSafelist(store, ctx, network, `removed ${what} from the safelist in the store`);
+    if (!outcome.changed) {
+      const entry = ctx.config.safelist.find((listed) => formatNetwork(listed) === what);
+      if (entry && BUILTIN_SAFELIST.includes(entry)) throw new UsageError(`${what} is built in: loopback is always safelisted`);
+      throw new OperationalError(entry ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
+    }
+    ctx.out.info(`removed ${what} from the safelist${outcome.live > 0 ? `; ${count(outcome.live, 'live entry', 'live entries')} added back` : ''}${outcome.absent ? `; ${outcome.absent}` : ''}`);
   } finally {
     store.close();
   }

@@ -1,11 +1,9 @@
 import { formatNetwork } from '../address/format.js';
 import { parseNetwork } from '../address/parse.js';
-import { changeAround } from '../actions/plan-store.js';
+import { liftBans } from '../actions/lift.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
 import { parseJail } from '../input/names.js';
-import { withApplyLock } from '../store/lock.js';
-import { applySettled } from '../actions/live.js';
 import { openStoreToWrite } from './open-store.js';
 
 export interface UnbanOptions {
@@ -19,20 +17,13 @@ export interface UnbanOptions {
 export async function unban(address: string, options: UnbanOptions, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
   const jail = options.jail === undefined ? undefined : parseJail(options.jail);
+  const what = `${formatNetwork(network)}${jail ? ` in jail ${jail}` : ''}`;
   const store = await openStoreToWrite(ctx);
   try {
-    await withApplyLock(store.path, async () => {
-      const now = ctx.clock();
-      const { result: lifted, ...change } = store.write(() =>
-        changeAround(store, ctx.config, now, network, () => store.bans.lift(network, jail, now, 'unban')),
-      );
-      const what = `${formatNetwork(network)}${jail ? ` in jail ${jail}` : ''}`;
-      if (lifted === 0) throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})`);
-      const absent = await applySettled(store, ctx, network, change, `lifted ${lifted} ban event(s) of ${what} in the store`);
-      ctx.out.info(`unbanned ${what} (${lifted} ban event(s) lifted)${absent ? `; ${absent}` : ''}`);
-      const enclosing = store.bans.activeEnclosing(network);
-      if (enclosing.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${enclosing.join(', ')}`);
-    });
+    const outcome = await liftBans(store, ctx, network, jail, 'unban', (lifted) => `lifted ${lifted} ban event(s) of ${what} in the store`);
+    if (outcome.lifted === 0) throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})`);
+    ctx.out.info(`unbanned ${what} (${outcome.lifted} ban event(s) lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
+    if (outcome.stillBannedBy.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${outcome.stillBannedBy.join(', ')}`);
   } finally {
     store.close();
   }

@@ -2,6 +2,7 @@
 // absent stickyban runs on the defaults, so a fresh install needs no configuration at all.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { describeFsError, UsageError } from '../errors.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { network4, network6, type Network } from '../address/network.js';
@@ -33,6 +34,7 @@ export interface Config {
   readonly nftables: { readonly table: string; readonly priority: number };
   readonly route: { readonly metric: number };
   readonly fail2ban: { readonly configDir: string };
+  readonly fleet: FleetConfig;
   readonly daemon: {
     readonly pruneSchedule: string;
     /** When the daemon rebuilds the live set from the store whatever it finds (cron); '' never. */
@@ -43,6 +45,32 @@ export interface Config {
     readonly socket: string;
   };
 }
+
+/** Sharing bans with other hosts through PostgreSQL (src/fleet/); off until `url` is set. */
+export interface FleetConfig {
+  /** A libpq connection URI (postgresql://…); the PG* environment and ~/.pgpass work as usual. */
+  readonly url: string | undefined;
+  /** A file holding the password (refused when others may read it). */
+  readonly passwordFile: string | undefined;
+  /** This host's name in the fleet. */
+  readonly host: string;
+  /** Send this host's bans to the fleet; apply the other hosts' bans here. */
+  readonly publish: boolean;
+  readonly subscribe: boolean;
+  /** Apply only bans from these hosts / jails; empty: all. */
+  readonly acceptHosts: readonly string[];
+  readonly acceptJails: readonly string[];
+  /** The widest remote ban applied, per family: one compromised host must not block the world. */
+  readonly maxPrefix: { readonly 4: number; readonly 6: number };
+  /** libpq's sslmode, and the CA to verify the server with. */
+  readonly sslmode: SslMode | undefined;
+  readonly caFile: string | undefined;
+  /** How often the log is read even without a notification (they are lost while disconnected). */
+  readonly pollSeconds: number;
+}
+
+export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+const SSL_MODES: readonly SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 export const DEFAULT_CONFIG_FILE = '/etc/stickyban/config.toml';
 /** The daemon's check interval, from the config or --heal-interval: setInterval takes no more than ~24.8 days. */
@@ -64,6 +92,19 @@ export const DEFAULTS: Config = {
   route: { metric: 4242 },
   fail2ban: { configDir: '/etc/fail2ban' },
   daemon: { pruneSchedule: '17 4 * * *', resyncSchedule: '47 */6 * * *', healIntervalSeconds: 30, metricsFile: undefined, socket: '/run/stickyban/stickyban.sock' },
+  fleet: {
+    url: undefined,
+    passwordFile: undefined,
+    host: hostname(),
+    publish: true,
+    subscribe: true,
+    acceptHosts: [],
+    acceptJails: [],
+    maxPrefix: { 4: 16, 6: 32 },
+    sslmode: undefined,
+    caFile: undefined,
+    pollSeconds: 2,
+  },
 };
 
 export interface ConfigOverrides {
@@ -144,6 +185,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
   const route = read.section('route');
   const daemon = read.section('daemon');
   const fail2ban = read.section('fail2ban');
+  const fleet = read.section('fleet');
   const chain = ipset.name('chain', DEFAULTS.ipset.chain, 28);
   const config: Config = {
     file,
@@ -178,8 +220,21 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       metricsFile: daemon.string('metrics_file', DEFAULTS.daemon.metricsFile ?? '') || undefined,
       socket: daemon.absolutePath('socket', DEFAULTS.daemon.socket),
     },
+    fleet: {
+      url: fleet.url('url'),
+      passwordFile: fleet.string('password_file', '') || undefined,
+      host: fleet.checkedName('host', fleet.string('host', DEFAULTS.fleet.host), 63),
+      publish: fleet.boolean('publish', DEFAULTS.fleet.publish),
+      subscribe: fleet.boolean('subscribe', DEFAULTS.fleet.subscribe),
+      acceptHosts: fleet.strings('accept_hosts', []).map((host) => fleet.checkedName('accept_hosts', host, 63)),
+      acceptJails: fleet.strings('accept_jails', []).map((jail) => fleet.jail('accept_jails', jail)),
+      maxPrefix: { 4: fleet.integer('max_prefix4', DEFAULTS.fleet.maxPrefix[4], 1, 32), 6: fleet.integer('max_prefix6', DEFAULTS.fleet.maxPrefix[6], 1, 128) },
+      sslmode: fleet.oneOf('sslmode', SSL_MODES),
+      caFile: fleet.string('ca_file', '') || undefined,
+      pollSeconds: fleet.duration('poll_interval', DEFAULTS.fleet.pollSeconds, 1, 3600),
+    },
   };
-  for (const reader of [read, policy, ipset, nftables, route, daemon, fail2ban]) reader.rejectUnknown();
+  for (const reader of [read, policy, ipset, nftables, route, daemon, fail2ban, fleet]) reader.rejectUnknown();
   if (config.ipset.set4 === config.ipset.set6) throw new UsageError(`config file ${file}: "ipset.set4" and "ipset.set6" must name two different sets`);
   return config;
 }
@@ -245,6 +300,29 @@ class TableReader {
       return value === undefined ? fallbackSeconds : undefined;
     }
     return this.duration(key, 0);
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.take(key);
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') throw this.error(key, 'must be true or false');
+    return value;
+  }
+
+  /** One of `choices`, or undefined when not set (or ""). */
+  oneOf<T extends string>(key: string, choices: readonly T[]): T | undefined {
+    const value = this.take(key);
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) throw this.error(key, `must be one of ${choices.join(', ')}`);
+    return value as T;
+  }
+
+  /** A PostgreSQL connection URI, or undefined when not set. */
+  url(key: string): string | undefined {
+    const value = this.string(key, '');
+    if (value === '') return undefined;
+    if (!/^postgres(ql)?:\/\//.test(value) || value.length > 2000) throw this.error(key, 'must be a PostgreSQL connection URI such as postgresql://stickyban_web1@db.example.net/stickyban');
+    return value;
   }
 
   /** An absolute path (a relative one would depend on where each command happens to run). */

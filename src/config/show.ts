@@ -8,7 +8,7 @@ import { formatDuration } from '../input/duration.js';
 import { quote } from '../input/quote.js';
 import { BUILTIN_SAFELIST, type Config } from './config.js';
 
-type Value = string | number | readonly string[];
+type Value = string | number | boolean | readonly string[];
 export type ConfigTable = Readonly<Record<string, Value | Readonly<Record<string, Value>>>>;
 
 export function configTable(config: Config): ConfigTable {
@@ -32,6 +32,20 @@ export function configTable(config: Config): ConfigTable {
       heal_interval: formatDuration(config.daemon.healIntervalSeconds),
       metrics_file: config.daemon.metricsFile ?? '',
       socket: config.daemon.socket,
+    },
+    fleet: {
+      url: config.fleet.url ?? '',
+      password_file: config.fleet.passwordFile ?? '',
+      host: config.fleet.host,
+      publish: config.fleet.publish,
+      subscribe: config.fleet.subscribe,
+      accept_hosts: config.fleet.acceptHosts,
+      accept_jails: config.fleet.acceptJails,
+      max_prefix4: config.fleet.maxPrefix[4],
+      max_prefix6: config.fleet.maxPrefix[6],
+      sslmode: config.fleet.sslmode ?? '',
+      ca_file: config.fleet.caFile ?? '',
+      poll_interval: formatDuration(config.fleet.pollSeconds),
     },
   };
 }

@@ -27,9 +27,15 @@ export interface Migration {
  * Run from the sources, they are read from migrations/.
  */
 declare const STICKYBAN_MIGRATIONS: string | undefined;
+/** The fleet database's own (migrations/fleet/), applied by `stickyban fleet init` (src/fleet/migrate.ts). */
+declare const STICKYBAN_FLEET_MIGRATIONS: string | undefined;
 
 export function shippedMigrations(): readonly Migration[] {
   return typeof STICKYBAN_MIGRATIONS === 'undefined' ? readMigrations() : (JSON.parse(STICKYBAN_MIGRATIONS) as Migration[]);
+}
+
+export function shippedFleetMigrations(): readonly Migration[] {
+  return typeof STICKYBAN_FLEET_MIGRATIONS === 'undefined' ? readMigrations(join(defaultMigrationsDir(), 'fleet')) : (JSON.parse(STICKYBAN_FLEET_MIGRATIONS) as Migration[]);
 }
 
 export function readMigrations(dir: string = defaultMigrationsDir()): Migration[] {
@@ -44,20 +50,20 @@ export function readMigrations(dir: string = defaultMigrationsDir()): Migration[
     });
 }
 
-interface Applied {
+export interface Applied {
   readonly name: string;
   readonly checksum: string;
 }
 
 /** Brings the store up to date; returns the names it applied (empty when it was current). */
 export function migrate(db: Database.Database, migrations: readonly Migration[], path: string): string[] {
-  if (pending(readApplied(db), migrations, path).length === 0) return [];
+  if (pendingMigrations(readApplied(db), migrations, `store ${path}`).length === 0) return [];
   // Several processes may meet a new store at once; the write lock makes one of them migrate and
   // the others find the work done when they get the lock.
   const apply = db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
-    const todo = pending(readApplied(db), migrations, path);
+    const todo = pendingMigrations(readApplied(db), migrations, `store ${path}`);
     const record = db.prepare('INSERT INTO schema_migrations (name, checksum, applied_at) VALUES (?, ?, ?)');
     for (const migration of todo) {
       db.exec(migration.sql);
@@ -74,19 +80,22 @@ function readApplied(db: Database.Database): Applied[] {
   return db.prepare('SELECT name, checksum FROM schema_migrations ORDER BY name').all() as Applied[];
 }
 
-/** The migrations still to apply, after checking that what was applied is exactly what we ship. */
-function pending(applied: readonly Applied[], migrations: readonly Migration[], path: string): Migration[] {
+/**
+ * The migrations still to apply, after checking that what was applied is exactly what we ship.
+ * `where` names the database in messages ("store /var/lib/…", "fleet database …").
+ */
+export function pendingMigrations(applied: readonly Applied[], migrations: readonly Migration[], where: string): Migration[] {
   const byName = new Map(migrations.map((migration) => [migration.name, migration]));
   for (const done of applied) {
     const migration = byName.get(done.name);
     if (!migration) {
       throw new StoreError(
-        `store ${path} has migration ${done.name} applied, which this stickyban does not have: it was written by a newer version; upgrade stickyban`,
+        `${where} has migration ${done.name} applied, which this stickyban does not have: it was written by a newer version; upgrade stickyban`,
       );
     }
     if (migration.checksum !== done.checksum) {
       throw new StoreError(
-        `migration ${done.name} was changed after it was applied to ${path} (checksum differs); restore the original migrations/${done.name}.sql and add changes as a new migration`,
+        `migration ${done.name} was changed after it was applied to ${where} (checksum differs); restore the original migrations/${done.name}.sql and add changes as a new migration`,
       );
     }
   }
@@ -96,7 +105,7 @@ function pending(applied: readonly Applied[], migrations: readonly Migration[], 
   const early = todo.find((migration) => last !== undefined && migration.name < last);
   if (early) {
     throw new StoreError(
-      `migration ${early.name} sorts before ${last}, which is already applied to ${path}; migrations must be added after the last one`,
+      `migration ${early.name} sorts before ${last}, which is already applied to ${where}; migrations must be added after the last one`,
     );
   }
   return todo;

@@ -8,6 +8,7 @@ import { migrate, readMigrations, shippedMigrations } from './migrate.js';
 import { BanTable } from './bans.js';
 import { SafelistTable } from './safelist.js';
 import { RestoreTable } from './restores.js';
+import { FleetTable } from './fleet.js';
 import { isBusy, retryWhileBusy, retryWhileBusyAsync } from './busy.js';
 
 export interface StoreOptions {
@@ -27,6 +28,7 @@ export class Store {
   readonly bans: BanTable;
   readonly safelist: SafelistTable;
   readonly restores: RestoreTable;
+  readonly fleet: FleetTable;
 
   private constructor(
     readonly db: Database.Database,
@@ -36,6 +38,7 @@ export class Store {
     this.bans = new BanTable(db);
     this.safelist = new SafelistTable(db);
     this.restores = new RestoreTable(db);
+    this.fleet = new FleetTable(db);
   }
 
   /**

@@ -1,0 +1,43 @@
+// Safelist changes and the live set: a range that becomes safe leaves the live set at once (every
+// block ever banned inside it, not only the planned ones: see makeSafe), one that stops being safe
+// lets the bans inside it back in. From the command line, or fleet-wide from another host (fleet/).
+
+import type { Network } from '../address/network.js';
+import { withApplyLock } from '../store/lock.js';
+import type { Store } from '../store/store.js';
+import { applySettled, type Surroundings } from './live.js';
+import { changeAround, makeSafe } from './plan-store.js';
+
+export interface SafelistOutcome {
+  /** False when the range was safelisted already (add) or not at all (remove). */
+  readonly changed: boolean;
+  /** Live entries the change takes out (add) or puts back (remove), counted from the plan. */
+  readonly live: number;
+  readonly absent?: string;
+}
+
+export async function addToSafelist(store: Store, around: Surroundings, network: Network, note: string | null, done: string, signal?: AbortSignal): Promise<SafelistOutcome> {
+  return withApplyLock(
+    store.path,
+    async () => {
+      const { result: added, delta, swept, after } = await store.writeAsync(() => makeSafe(store, around.config, around.clock(), network, () => store.safelist.add(network, note, around.clock())), signal);
+      // Swept even when it was safelisted already: adding it again is how an admin clears a stray entry.
+      const absent = await applySettled(store, around, network, { delta: swept, after }, done);
+      return { changed: added, live: delta.v4.del.length + delta.v6.del.length, ...(absent ? { absent } : {}) };
+    },
+    signal ? { signal } : {},
+  );
+}
+
+export async function removeFromSafelist(store: Store, around: Surroundings, network: Network, done: string, signal?: AbortSignal): Promise<SafelistOutcome> {
+  return withApplyLock(
+    store.path,
+    async () => {
+      const { result: removed, ...change } = await store.writeAsync(() => changeAround(store, around.config, around.clock(), network, () => store.safelist.remove(network)), signal);
+      if (!removed) return { changed: false, live: 0 };
+      const absent = await applySettled(store, around, network, change, done);
+      return { changed: true, live: change.delta.v4.add.length + change.delta.v6.add.length, ...(absent ? { absent } : {}) };
+    },
+    signal ? { signal } : {},
+  );
+}

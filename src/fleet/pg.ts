@@ -1,0 +1,149 @@
+// The one module that talks to PostgreSQL (node-postgres). Loaded only by the fleet commands and by
+// a daemon with [fleet] set, never on the ban hook's path. Every query has a time limit, and reads
+// of the log come in pages (see subscriber.ts): nothing from the database is read unbounded.
+
+import { fstatSync, openSync, closeSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { FleetConfig } from '../config/config.js';
+import { OperationalError, UsageError } from '../errors.js';
+import { quote } from '../input/quote.js';
+
+/** A statement taking longer than this is cancelled by the server. */
+const STATEMENT_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export type Row = Record<string, unknown>;
+
+export interface Connection {
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs `work` in one transaction (BEGIN … COMMIT, ROLLBACK on a failure). */
+  transaction<T>(work: (connection: Connection) => Promise<T>): Promise<T>;
+  /** LISTEN on `channel`; `onNotify` runs for each notification. */
+  listen(channel: string, onNotify: () => void): Promise<void>;
+  /** Called once when the connection breaks (the server restarts, the network goes). */
+  onLost(handler: (error: Error) => void): void;
+  end(): Promise<void>;
+  /** user@host/database, for messages (never the password). */
+  readonly describe: string;
+}
+
+/** Connects as the config says: its URI (or `url`, for the admin commands), password file and TLS. */
+export async function connect(fleet: FleetConfig, url: string | undefined = fleet.url): Promise<Connection> {
+  if (url === undefined) throw new UsageError('no fleet is configured: set url in the [fleet] section of the config file (see README, "Fleet")');
+  const password = fleet.passwordFile === undefined ? undefined : readPasswordFile(fleet.passwordFile);
+  const client = new pg.Client({
+    connectionString: url,
+    ...(password === undefined ? {} : { password }),
+    ...sslOptions(fleet),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    application_name: `stickyban ${fleet.host}`,
+  });
+  const describe = describeUrl(url);
+  let lost: ((error: Error) => void) | undefined;
+  let ended = false;
+  client.on('error', (error: Error) => {
+    if (ended) return;
+    ended = true;
+    lost?.(error);
+  });
+  client.on('end', () => {
+    if (ended) return;
+    ended = true;
+    lost?.(new Error('the server closed the connection'));
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    ended = true;
+    throw new OperationalError(`cannot connect to the fleet database ${describe}: ${(error as Error).message}`);
+  }
+  const connection: Connection = {
+    describe,
+    query: async <T extends Row>(sql: string, params: readonly unknown[] = []) => {
+      try {
+        return (await client.query(sql, params as unknown[])).rows as T[];
+      } catch (error) {
+        throw new OperationalError(`fleet database ${describe}: ${(error as Error).message}`);
+      }
+    },
+    transaction: async (work) => {
+      await connection.query('BEGIN');
+      try {
+        const result = await work(connection);
+        await connection.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+    listen: async (channel, onNotify) => {
+      client.on('notification', (message) => {
+        if (message.channel === channel) onNotify();
+      });
+      await connection.query(`LISTEN ${channel}`);
+    },
+    onLost: (handler) => (lost = handler),
+    end: async () => {
+      ended = true;
+      await client.end().catch(() => undefined);
+    },
+  };
+  return connection;
+}
+
+/**
+ * The password of password_file: a file that only its owner (root, or the user running stickyban)
+ * may read, as libpq wants of ~/.pgpass. Opened once, checked on the open file.
+ */
+function readPasswordFile(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new OperationalError(`cannot read the fleet password_file ${quote(path)}: ${(error as Error).message}`);
+  }
+  try {
+    const stats = fstatSync(fd);
+    const uid = process.getuid?.() ?? 0;
+    if (!stats.isFile()) throw new UsageError(`fleet password_file ${quote(path)} is not a regular file`);
+    if (stats.uid !== uid || (stats.mode & 0o077) !== 0) {
+      throw new UsageError(`fleet password_file ${quote(path)} may be read by others (owner uid ${stats.uid}, mode ${(stats.mode & 0o777).toString(8)}): expected owned by uid ${uid}, mode 600 (chmod 600 it)`);
+    }
+    if (stats.size > 4096) throw new UsageError(`fleet password_file ${quote(path)} is ${stats.size} bytes: expected a password on one line`);
+    return readFileSync(fd, 'utf8').split('\n')[0]!.trim();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** TLS as libpq's sslmode says; without a setting, what the URI says (sslmode=… in it). */
+function sslOptions(fleet: FleetConfig): { ssl?: boolean | { ca?: string; rejectUnauthorized: boolean; checkServerIdentity?: () => undefined } } {
+  const ca = fleet.caFile === undefined ? undefined : readFileSync(fleet.caFile, 'utf8');
+  switch (fleet.sslmode) {
+    case undefined:
+    case 'prefer':
+      return ca === undefined ? {} : { ssl: { ca, rejectUnauthorized: true } };
+    case 'disable':
+      return { ssl: false };
+    case 'require':
+      return { ssl: { rejectUnauthorized: false } };
+    case 'verify-ca':
+      // The certificate must chain to the CA; the host name in it is not checked.
+      return { ssl: { ...(ca === undefined ? {} : { ca }), rejectUnauthorized: true, checkServerIdentity: () => undefined } };
+    case 'verify-full':
+      return { ssl: { ...(ca === undefined ? {} : { ca }), rejectUnauthorized: true } };
+  }
+}
+
+/** The URI without its password. */
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const host = parsed.hostname || new URLSearchParams(parsed.search).get('host') || 'localhost';
+    return `${parsed.username ? `${decodeURIComponent(parsed.username)}@` : ''}${host}${parsed.pathname}`;
+  } catch {
+    return 'of the fleet url';
+  }
+}

@@ -1,0 +1,67 @@
+// The store's side of the fleet: what this host has published to the shared log and how far it has
+// read it. Local events are published in id order; events that came from the fleet (source
+// "fleet:<host>") are never published again.
+
+import type Database from 'better-sqlite3';
+import type { Network } from '../address/network.js';
+import { networkFromKeys } from './keys.js';
+import { StatementCache } from './statements.js';
+import type { Family } from '../address/network.js';
+
+/** A local ban event as the fleet log takes it. */
+export interface OutgoingBan {
+  readonly id: number;
+  readonly uuid: Buffer;
+  readonly network: Network;
+  readonly jail: string;
+  readonly bannedAt: number;
+  readonly bantime: number | null;
+  readonly source: string;
+  readonly reason: string | null;
+  readonly restored: boolean;
+}
+
+/** The source given to events that came from the fleet: never published again. */
+export const FLEET_SOURCE = 'fleet:';
+
+export class FleetTable {
+  private readonly cache: StatementCache;
+
+  constructor(db: Database.Database) {
+    this.cache = new StatementCache(db);
+  }
+
+  get(key: 'cursor' | 'published'): string | undefined {
+    return this.cache.get('SELECT value FROM fleet_state WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  set(key: 'cursor' | 'published', value: string): void {
+    this.cache.get('INSERT INTO fleet_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Local ban events after `afterId` that did not come from the fleet, oldest first, at most `limit`. */
+  outgoing(afterId: number, limit: number): OutgoingBan[] {
+    const rows = this.cache
+      .get(
+        `SELECT id, uuid, family, first, last, jail, banned_at, bantime, source, reason, restored FROM bans
+         WHERE id > ? AND source NOT LIKE '${FLEET_SOURCE}%' ORDER BY id LIMIT ?`,
+      )
+      .all(afterId, limit) as Array<{ id: number; uuid: Buffer; family: Family; first: unknown; last: unknown; jail: string; banned_at: number; bantime: number | null; source: string; reason: string | null; restored: 0 | 1 }>;
+    return rows.map((row) => ({
+      id: row.id,
+      uuid: row.uuid,
+      network: networkFromKeys(row.family, row.first, row.last),
+      jail: row.jail,
+      bannedAt: row.banned_at,
+      bantime: row.bantime,
+      source: row.source,
+      reason: row.reason,
+      restored: row.restored === 1,
+    }));
+  }
+
+  /** How many local events wait to be published. */
+  waiting(afterId: number): number {
+    return this.cache.get(`SELECT count(*) FROM bans WHERE id > ? AND source NOT LIKE '${FLEET_SOURCE}%'`).pluck().get(afterId) as number;
+  }
+}
