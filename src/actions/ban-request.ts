@@ -2,9 +2,9 @@
 // before anything is written, by one set of rules for both, so a ban is refused with the same words
 // wherever it comes from.
 
-import { formatNetwork } from '../address/format.js';
 import { parseNetwork } from '../address/parse.js';
 import { UsageError } from '../errors.js';
+import { refuseEveryAddress } from '../input/ban-record.js';
 import { parseBantime } from '../input/duration.js';
 import { parseFlag, parseJail, parseNote, parseSource } from '../input/names.js';
 import { uuidFromText } from '../store/ids.js';
@@ -42,9 +42,7 @@ export function parseBanRequest(address: string, fields: BanFields): BanRequest 
  * (loopback, this host, the SSH client of `env`).
  */
 export function refuseHarmful(request: BanRequest, force: boolean, env: NodeJS.ProcessEnv): void {
-  if (request.network.prefix === 0) {
-    throw new UsageError(`refusing to ban ${formatNetwork(request.network)}: a /0 blocks every address`);
-  }
+  refuseEveryAddress(request.network);
   if (force) return;
   const conflict = lockoutConflict(request.network, protectedNetworks(env));
   if (conflict) throw new UsageError(describeConflict(request.network, conflict));

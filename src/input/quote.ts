@@ -29,3 +29,13 @@ export function shownPath(path: string): string {
 function escapeControl(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
+
+/** Any value read from a record (JSON, an SQLite row), shown as quote() shows text: a number as itself. */
+export function quoteValue(value: unknown): string {
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  if (value === undefined) return '(missing)';
+  if (Buffer.isBuffer(value)) return `(a blob of ${value.length} bytes)`;
+  return Array.isArray(value) ? '(a list)' : `(${typeof value === 'object' ? 'an object' : typeof value})`;
+}
