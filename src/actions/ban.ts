@@ -5,7 +5,7 @@ import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
 import { EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { BanEvent } from '../store/bans.js';
 import { uuidv7 } from '../store/ids.js';
-import { claimSpool, releaseSpool } from '../store/spool.js';
+import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import { changeAround, planAround } from './plan-store.js';
 
@@ -93,15 +93,24 @@ function safelistedBy(store: Store, config: Config, network: Network): string[] 
 
 export interface DrainOutcome {
   readonly folded: number;
+  /** Lines that were not valid bans, moved to `quarantine`. */
   readonly rejected: number;
+  /** What is wrong with the first of them. */
+  readonly problem: string | undefined;
+  readonly quarantine: string;
+  /** Claimed files kept because their bad lines could not be quarantined (the next drain tries again). */
+  readonly kept: Released['kept'];
   readonly delta: Delta;
 }
 
-/** Folds bans the hook had to spool into the store. */
+/**
+ * Folds bans the hook had to spool into the store. A line that is not a valid ban is quarantined,
+ * never handed to the store (whose refusal stopped every command that folded).
+ */
 export function drainSpool(store: Store, config: Config, now: number): DrainOutcome | undefined {
   const claimed = claimSpool(store.path);
   if (!claimed) return undefined;
   const deltas = claimed.events.map((event) => recordBan(store, config, now, event).delta);
-  releaseSpool(claimed);
-  return { folded: claimed.events.length, rejected: claimed.rejected, delta: mergeDeltas(deltas) };
+  const { kept } = releaseSpool(claimed);
+  return { folded: claimed.events.length, rejected: claimed.rejected, problem: claimed.problem, quarantine: claimed.quarantine, kept, delta: mergeDeltas(deltas) };
 }

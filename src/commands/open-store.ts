@@ -3,8 +3,9 @@
 
 import { statSync } from 'node:fs';
 import { OperationalError } from '../errors.js';
+import { count } from '../input/plural.js';
 import { shownPath } from '../input/quote.js';
-import { drainSpool } from '../actions/ban.js';
+import { drainSpool, type DrainOutcome } from '../actions/ban.js';
 import { applyLive } from '../actions/live.js';
 import { spoolFilesWaiting, spoolPath } from '../store/spool.js';
 import { Store } from '../store/store.js';
@@ -42,8 +43,18 @@ export async function foldSpool(ctx: Context, store: Store): Promise<void> {
   if (!drained) return;
   // A spool file with no line in it (a hook's write that found the disk full) folded nothing: not news.
   if (drained.folded > 0) ctx.out.warn(`folded ${drained.folded} spooled ban(s) into the store`);
-  if (drained.rejected > 0) ctx.out.warn(`${drained.rejected} spooled line(s) were unreadable; kept in ${shownPath(store.path)}.spool.bad`);
+  if (drained.rejected > 0) ctx.out.warn(describeRejected(drained));
   await applyLive(store, ctx, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
+}
+
+/** One line for the spool's bad lines: how many, where they went (or why they could not), the first problem. */
+function describeRejected(drained: DrainOutcome): string {
+  const lines = count(drained.rejected, 'invalid spooled line');
+  const first = `the first: ${drained.problem}`;
+  if (drained.kept) {
+    return `${lines} (${first}) could not be moved to ${shownPath(drained.quarantine)}: ${drained.kept.why}; kept in ${drained.kept.files.map(shownPath).join(', ')} for the next command`;
+  }
+  return `${lines} moved to ${shownPath(drained.quarantine)} (${first}); the bans on the other lines were folded in`;
 }
 
 /** Absent, as opposed to unreadable: a store in a directory we may not read is Store.open's to report. */

@@ -1,26 +1,15 @@
 // The hook's last resort. When the store stays locked past the busy timeout (or cannot be opened),
 // the ban is appended to a spool file next to the database instead of being dropped; the next
-// command that opens the store folds the spool in. Each line carries the event's uuid, so folding
-// the same line twice (a crash between insert and unlink) records it once.
+// command that writes folds the spool in. Each line carries the event's uuid, so folding the same
+// line twice (a crash between insert and unlink) records it once. A line that is not valid
+// (spool-line.ts) goes to <spool>.bad for a human, so it never stops the bans around it.
 
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { formatNetwork } from '../address/format.js';
-import { tryParseNetwork, isParseFailure } from '../address/parse.js';
+import { UsageError } from '../errors.js';
 import type { BanEvent } from './bans.js';
-import { uuidFromText, uuidText } from './ids.js';
-
-interface SpoolLine {
-  uuid: string;
-  origin: string;
-  address: string;
-  jail: string;
-  banned_at: number;
-  bantime: number | null;
-  source: string;
-  reason: string | null;
-  restored: boolean;
-}
+import { boundedLines, type Line } from './bounded-lines.js';
+import { formatSpoolLine, MAX_SPOOL_LINE, parseSpoolLine } from './spool-line.js';
 
 // The spool's files are never opened through a link: the store's directory is one only root can
 // change (store-file.ts), and a link in it is not ours to follow.
@@ -40,18 +29,7 @@ export function spoolPath(dbPath: string): string {
  */
 export function appendToSpool(dbPath: string, event: BanEvent, interleave: () => void = () => undefined): string {
   const path = spoolPath(dbPath);
-  const line: SpoolLine = {
-    uuid: uuidText(event.uuid),
-    origin: event.origin,
-    address: formatNetwork(event.network),
-    jail: event.jail,
-    banned_at: event.bannedAt,
-    bantime: event.bantime,
-    source: event.source,
-    reason: event.reason,
-    restored: event.restored,
-  };
-  const text = `${JSON.stringify(line)}\n`;
+  const text = `${formatSpoolLine(event)}\n`;
   for (let attempt = 0; ; attempt++) {
     const fd = openSync(path, APPEND, 0o600);
     let landed: boolean;
@@ -79,11 +57,14 @@ function stillAt(path: string, ino: number): boolean {
   }
 }
 
-/** The names of the spool and of what interrupted folds left, in the store's directory. */
+/** A spool taken over by a drain: `<spool>.claimed.<pid of the drain>.<ms since 1970>`. */
+const CLAIM = /\.claimed\.(\d+)\.(\d+)$/;
+
+/** The names of the spool and of the claims drains made, in the store's directory. */
 function spoolFiles(path: string): string[] {
   const claimPrefix = `${basename(path)}.claimed.`;
   try {
-    return readdirSync(dirname(path)).filter((name) => name === basename(path) || name.startsWith(claimPrefix));
+    return readdirSync(dirname(path)).filter((name) => name === basename(path) || (name.startsWith(claimPrefix) && CLAIM.test(name)));
   } catch {
     return [];
   }
@@ -95,27 +76,73 @@ export function spoolFilesWaiting(dbPath: string): number {
 }
 
 export interface ClaimedSpool {
+  /** The bans of the valid lines, in the order of the files and lines. */
   readonly events: BanEvent[];
   readonly files: string[];
-  /** Lines that could not be read back; kept in <spool>.bad for a human. */
+  /** Lines that are not valid bans: releaseSpool moves them to the quarantine (<spool>.bad). */
   readonly rejected: number;
+  /** What is wrong with the first of them. */
+  readonly problem: string | undefined;
+  /** The claimed files that hold them. */
+  readonly withRejected: readonly string[];
+  /** Where releaseSpool moves them. */
+  readonly quarantine: string;
 }
 
 /**
- * Takes the spool over by renaming it (new bans start a fresh file meanwhile), together with any
- * file an interrupted earlier drain left behind. Delete the files with `release` after the events
- * are committed.
+ * Takes the spool over by renaming it (new bans start a fresh file meanwhile), together with the
+ * claims of drains that died before they were done: the claim of a drain still running is its own
+ * to finish (two drains of one file would quarantine its bad lines twice). Files are read oldest
+ * first, line by line (bounded, see boundedLines). Record the events, then call releaseSpool.
  */
 export function claimSpool(dbPath: string): ClaimedSpool | undefined {
   const path = spoolPath(dbPath);
+  const claimed = claimFiles(path);
+  if (claimed.length === 0) return undefined;
+  const events: BanEvent[] = [];
+  const files: string[] = [];
+  const withRejected: string[] = [];
+  let rejected = 0;
+  let problem: string | undefined;
+  for (const file of claimed) {
+    const own: BanEvent[] = [];
+    let bad = 0;
+    let first: string | undefined;
+    try {
+      for (const line of boundedLines(file, READ, MAX_SPOOL_LINE)) {
+        const read = readLine(line);
+        if (read === undefined) continue;
+        if ('problem' in read) {
+          bad++;
+          first ??= read.problem;
+        } else {
+          own.push(read);
+        }
+      }
+    } catch (error) {
+      // A link is not a claim of ours: nothing in it is read, and it is removed with the claim.
+      // Otherwise released meanwhile (a drain took over the claim of one that died), or not ours
+      // to read: left as it is, for whoever can.
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') files.push(file);
+      continue;
+    }
+    for (const event of own) events.push(event);
+    files.push(file);
+    if (bad > 0) withRejected.push(file);
+    rejected += bad;
+    problem ??= first;
+  }
+  return { events, files, rejected, problem, withRejected, quarantine: quarantinePath(dbPath) };
+}
+
+function claimFiles(path: string): string[] {
   const dir = dirname(path);
-  const claimPrefix = `${basename(path)}.claimed.`;
-  const files = spoolFiles(path);
-  if (files.length === 0) return undefined;
   const claimed: string[] = [];
-  for (const name of files) {
-    if (name.startsWith(claimPrefix)) {
-      claimed.push(join(dir, name));
+  for (const name of spoolFiles(path)) {
+    const claim = CLAIM.exec(name);
+    if (claim) {
+      const pid = Number(claim[1]);
+      if (pid === process.pid || !isRunning(pid)) claimed.push(join(dir, name));
       continue;
     }
     const target = `${path}.claimed.${process.pid}.${Date.now()}`;
@@ -126,38 +153,92 @@ export function claimSpool(dbPath: string): ClaimedSpool | undefined {
       // Another process claimed it first.
     }
   }
-  const events: BanEvent[] = [];
-  let rejected = 0;
-  for (const file of claimed) {
-    let text: string;
-    try {
-      text = readNoFollow(file);
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      const event = parseLine(line);
-      if (event) events.push(event);
-      else {
-        rejected++;
-        appendNoFollow(`${path}.bad`, `${line}\n`);
+  return claimed.sort((a, b) => claimTime(a) - claimTime(b) || a.localeCompare(b));
+}
+
+function claimTime(file: string): number {
+  return Number(CLAIM.exec(file)![2]);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A line's event, what is wrong with it, or undefined for a blank line (padding, see appendToSpool). */
+function readLine(line: Line): BanEvent | { readonly problem: string } | undefined {
+  if (!line.cut && line.text.trim() === '') return undefined;
+  if (line.cut) return { problem: `a line longer than ${MAX_SPOOL_LINE} bytes: not one the hook writes` };
+  try {
+    return parseSpoolLine(line.text);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return { problem: error.message };
+  }
+}
+
+export function quarantinePath(dbPath: string): string {
+  return `${spoolPath(dbPath)}.bad`;
+}
+
+export interface Released {
+  /** Claimed files kept because their bad lines could not be quarantined: why (the next drain tries again). */
+  readonly kept: { readonly why: string; readonly files: string[] } | undefined;
+}
+
+/**
+ * Once the claim's events are recorded: moves its bad lines to the quarantine, for a human to look
+ * at, and removes its files. Moving them only now means a drain that fails to record (the store
+ * locked) leaves its claim to the next as it was, and no line is quarantined twice. A file whose
+ * bad lines cannot be written to the quarantine (a full disk) is kept, and said so.
+ */
+export function releaseSpool(claimed: ClaimedSpool): Released {
+  let kept: { why: string; files: string[] } | undefined;
+  for (const file of claimed.files) {
+    if (claimed.withRejected.includes(file)) {
+      try {
+        quarantine(claimed.quarantine, file);
+      } catch (error) {
+        kept ??= { why: (error as Error).message, files: [] };
+        kept.files.push(file);
+        continue;
       }
     }
+    try {
+      unlinkSync(file);
+    } catch {
+      // Already released by a drain that took over this claim after ours died.
+    }
   }
-  return { events, files: claimed, rejected };
+  return { kept };
 }
 
-function readNoFollow(file: string): string {
-  const fd = openSync(file, READ);
-  try {
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
+/** Appends the lines of `file` that are not valid bans to `target`, a megabyte at most per write. */
+function quarantine(target: string, file: string): void {
+  let lines: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (lines.length > 0) append(target, `${lines.join('\n')}\n`);
+    lines = [];
+    size = 0;
+  };
+  for (const line of boundedLines(file, READ, MAX_SPOOL_LINE)) {
+    const read = readLine(line);
+    if (read === undefined || !('problem' in read)) continue;
+    // A cut line is kept as far as it was read: enough to see what wrote it.
+    lines.push(line.cut ? `${line.text}…` : line.text);
+    size += Buffer.byteLength(line.text) + 1;
+    if (size >= QUARANTINE_WRITE) flush();
   }
+  flush();
 }
 
-function appendNoFollow(file: string, text: string): void {
+function append(file: string, text: string): void {
   const fd = openSync(file, APPEND, 0o600);
   try {
     writeSync(fd, text);
@@ -166,37 +247,5 @@ function appendNoFollow(file: string, text: string): void {
   }
 }
 
-export function releaseSpool(claimed: ClaimedSpool): void {
-  for (const file of claimed.files) {
-    try {
-      unlinkSync(file);
-    } catch {
-      // Already released by a concurrent drain of the same leftover.
-    }
-  }
-}
-
-function parseLine(text: string): BanEvent | undefined {
-  let line: Partial<SpoolLine>;
-  try {
-    line = JSON.parse(text) as Partial<SpoolLine>;
-  } catch {
-    return undefined;
-  }
-  const uuid = typeof line.uuid === 'string' ? uuidFromText(line.uuid) : undefined;
-  const network = typeof line.address === 'string' ? tryParseNetwork(line.address) : undefined;
-  if (!uuid || !network || isParseFailure(network) || typeof line.jail !== 'string' || typeof line.banned_at !== 'number') {
-    return undefined;
-  }
-  return {
-    uuid,
-    origin: typeof line.origin === 'string' ? line.origin : 'unknown',
-    network,
-    jail: line.jail,
-    bannedAt: line.banned_at,
-    bantime: typeof line.bantime === 'number' ? line.bantime : null,
-    source: typeof line.source === 'string' ? line.source : 'spool',
-    reason: typeof line.reason === 'string' ? line.reason : null,
-    restored: line.restored === true,
-  };
-}
+/** Bad lines are appended this many bytes at a time at most, whatever the spool held. */
+const QUARANTINE_WRITE = 1 << 20;

@@ -1,24 +1,55 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, lstatSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { uuidText } from '../../../src/store/ids.js';
-import { appendToSpool, claimSpool, releaseSpool } from '../../../src/store/spool.js';
+import { appendToSpool, claimSpool, releaseSpool, type ClaimedSpool } from '../../../src/store/spool.js';
 import { banEvent } from '../../helpers/seed.js';
 import { tempDir } from '../../helpers/tmp.js';
+
+/** The pid of a process that has exited. */
+const deadPid = (): number => Number(spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim());
+
+const ids = (claimed: ClaimedSpool | undefined): string[] => claimed?.events.map((event) => uuidText(event.uuid)) ?? [];
 
 test('a drain that takes the spool over between a hook opening it and writing to it does not lose that ban', () => {
   const db = join(tempDir(), 'stickyban.db');
   const first = banEvent('192.0.2.1');
   const second = banEvent('192.0.2.2');
   appendToSpool(db, first);
-  let drained: ReturnType<typeof claimSpool>;
-  // The drain renames and reads the file the hook has just opened, before the hook writes.
-  appendToSpool(db, second, () => (drained = claimSpool(db)));
-  assert.deepEqual(drained!.events.map((e) => uuidText(e.uuid)), [uuidText(first.uuid)], 'the drain read what was there');
-  releaseSpool(drained!);
-  const next = claimSpool(db);
-  assert.deepEqual(next?.events.map((e) => uuidText(e.uuid)), [uuidText(second.uuid)], 'the late write is in the spool for the next drain');
+  let drained: ClaimedSpool | undefined;
+  // The drain renames, reads and releases the file the hook has just opened, before the hook writes.
+  appendToSpool(db, second, () => {
+    drained = claimSpool(db);
+    releaseSpool(drained!);
+  });
+  assert.deepEqual(ids(drained), [uuidText(first.uuid)], 'the drain read what was there');
+  assert.deepEqual(ids(claimSpool(db)), [uuidText(second.uuid)], 'the late write is in the spool for the next drain');
+});
+
+test('a claim left by a drain that died is taken over; one of a drain still running is left to it', () => {
+  const db = join(tempDir(), 'stickyban.db');
+  const dead = String(deadPid());
+  for (const pid of [dead, String(process.ppid), String(process.pid)]) writeFileSync(`${db}.spool.claimed.${pid}.100${pid.length}`, '');
+  writeFileSync(`${db}.spool.claimed.not-a-claim`, '');
+  const claimed = claimSpool(db)!.files.map((file) => basename(file));
+  assert.deepEqual(claimed.sort(), [`stickyban.db.spool.claimed.${dead}.100${dead.length}`, `stickyban.db.spool.claimed.${process.pid}.100${String(process.pid).length}`].sort());
+});
+
+test('a spool is read in bounded lines: a line longer than a hook writes is refused whole; bad lines are quarantined on release', () => {
+  const db = join(tempDir(), 'stickyban.db');
+  const good = banEvent('192.0.2.1');
+  appendToSpool(db, good);
+  appendFileSync(`${db}.spool`, `${'x'.repeat(100_000)}\n\n   \n{"uuid":\n`);
+  const claimed = claimSpool(db)!;
+  assert.deepEqual(ids(claimed), [uuidText(good.uuid)]);
+  assert.deepEqual([claimed.rejected, claimed.withRejected], [2, claimed.files], 'the long line and the cut one');
+  assert.match(claimed.problem!, /a line longer than 4096 bytes/);
+  assert.equal(existsSync(claimed.quarantine), false, 'nothing quarantined before the release');
+  assert.deepEqual(releaseSpool(claimed), { kept: undefined });
+  assert.equal(readFileSync(claimed.quarantine, 'utf8'), `${'x'.repeat(4096)}…\n{"uuid":\n`);
+  assert.equal(existsSync(claimed.files[0]!), false);
 });
 
 test('the spool, a claimed spool file and the quarantine are never opened through a link', () => {
@@ -30,13 +61,16 @@ test('the spool, a claimed spool file and the quarantine are never opened throug
   assert.equal(readFileSync(target, 'utf8'), 'root only\n', 'no ban appended to the link target');
   unlinkSync(`${db}.spool`);
 
-  // What the link points at is neither read (its lines would go to the quarantine) nor folded.
-  symlinkSync(target, `${db}.spool.claimed.1.1`);
+  // What the link points at is neither read (its lines would go to the quarantine) nor folded. (A
+  // claim of a drain that died, or it would be left to that drain.)
+  const link = `${db}.spool.claimed.${deadPid()}.1`;
+  symlinkSync(target, link);
   const claimed = claimSpool(db);
   assert.deepEqual([claimed?.events.length, claimed?.rejected], [0, 0]);
   assert.equal(existsSync(`${db}.spool.bad`), false);
   releaseSpool(claimed!);
   assert.equal(readFileSync(target, 'utf8'), 'root only\n', 'the link was removed, not its target');
+  assert.throws(() => lstatSync(link), { code: 'ENOENT' });
 
   writeFileSync(`${db}.spool`, 'not a spool line\n', { mode: 0o600 });
   symlinkSync(target, `${db}.spool.bad`);

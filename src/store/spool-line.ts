@@ -1,0 +1,70 @@
+// One spooled ban: a line of JSON. Read back, a line is held to the hook's own rules
+// (input/ban-record.ts), field by field: a line edited by hand, cut short or written by something
+// else is refused as a whole, never half-trusted and never handed to the store to refuse (a time of
+// 1.5 failed every command that folded the spool).
+
+import { formatNetwork } from '../address/format.js';
+import { UsageError } from '../errors.js';
+import { banTimeOf, originOf, parseBanRecord } from '../input/ban-record.js';
+import { quoteValue } from '../input/quote.js';
+import type { BanEvent } from './bans.js';
+import { uuidFromText, uuidText } from './ids.js';
+
+/**
+ * Longest line read back, in bytes. The hook writes well under 2 KiB (a reason is at most 200
+ * characters, names 64, a host name 255); anything longer is not one of its lines.
+ */
+export const MAX_SPOOL_LINE = 4096;
+
+interface SpoolLine {
+  uuid: string;
+  origin: string;
+  address: string;
+  jail: string;
+  banned_at: number;
+  bantime: number | null;
+  source: string;
+  reason: string | null;
+  restored: boolean;
+}
+
+export function formatSpoolLine(event: BanEvent): string {
+  const line: SpoolLine = {
+    uuid: uuidText(event.uuid),
+    origin: event.origin,
+    address: formatNetwork(event.network),
+    jail: event.jail,
+    banned_at: event.bannedAt,
+    bantime: event.bantime,
+    source: event.source,
+    reason: event.reason,
+    restored: event.restored,
+  };
+  return JSON.stringify(line);
+}
+
+/** The event of one line; a UsageError says what is wrong with the first field that is. */
+export function parseSpoolLine(text: string): BanEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError('not a JSON object (a line cut short?)');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${quoteValue(parsed)} is not a JSON object`);
+  const line = parsed as Record<keyof SpoolLine, unknown>;
+  const uuid = typeof line.uuid === 'string' ? uuidFromText(line.uuid) : undefined;
+  if (uuid === undefined) throw new UsageError(`invalid uuid ${quoteValue(line.uuid)}: expected 32 hexadecimal digits`);
+  const fields = parseBanRecord(line);
+  return {
+    uuid,
+    origin: originOf(line.origin, 'origin'),
+    network: fields.network,
+    jail: fields.jail,
+    bannedAt: banTimeOf(line.banned_at, 'banned_at'),
+    bantime: fields.bantime,
+    source: fields.source,
+    reason: fields.reason,
+    restored: fields.restored,
+  };
+}
