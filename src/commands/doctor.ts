@@ -11,6 +11,7 @@ import {
   checkLive,
   checkRoot,
   checkSchedules,
+  checkSpool,
   checkStore,
   checkTools,
   type Finding,
@@ -63,6 +64,7 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
       store.close();
     }
   }
+  findings.push(...checkSpool(ctx.config.db));
   findings.push(...checkFail2ban(ctx.config), await checkDaemon(ctx.config.daemon.socket));
   findings.push(...checkSchedules(ctx.config));
 

@@ -13,6 +13,7 @@ import { debianPackageOf } from '../exec/run.js';
 import type { Inspection } from '../firewall/backend.js';
 import { describeTarget } from '../firewall/describe.js';
 import type { Plan } from '../plan/plan.js';
+import { quarantinePath, spoolLineCounts, spoolPath } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 
 export type Status = 'OK' | 'WARN' | 'FAIL';
@@ -87,6 +88,26 @@ export function checkLive(inspection: Inspection, plan: Plan): Finding[] {
         ? ok(label, `${live} live, as planned from the store`)
         : { status: 'WARN', check: label, detail: `${live} live, but the store plans ${planned}`, fix: 'stickyban restore' },
     );
+  }
+  return findings;
+}
+
+/** Bans the hook spooled that no command has folded in yet, and spooled lines set aside as not valid. */
+export function checkSpool(dbPath: string): Finding[] {
+  const { waiting, quarantined } = spoolLineCounts(dbPath);
+  const findings: Finding[] = [
+    waiting === 0
+      ? ok('spool', 'no ban waits in the spool')
+      : { status: 'WARN', check: 'spool', detail: `${waiting} spooled line(s) wait in ${spoolPath(dbPath)} to be folded into the store`, fix: 'any command that writes folds them in: stickyban restore' },
+  ];
+  if (quarantined > 0) {
+    const bad = quarantinePath(dbPath);
+    findings.push({
+      status: 'WARN',
+      check: 'spool quarantine',
+      detail: `${bad} holds ${quarantined === 1 ? '1 line that was not a valid ban' : `${quarantined} lines that were not valid bans`}`,
+      fix: `read it, ban by hand what was meant (stickyban ban), then remove ${bad}`,
+    });
   }
   return findings;
 }

@@ -75,6 +75,23 @@ export function spoolFilesWaiting(dbPath: string): number {
   return spoolFiles(spoolPath(dbPath)).length;
 }
 
+/** Lines (not blank) that wait in the spool and its claims, and lines kept in the quarantine: for doctor. */
+export function spoolLineCounts(dbPath: string): { waiting: number; quarantined: number } {
+  const path = spoolPath(dbPath);
+  const waiting = spoolFiles(path).reduce((sum, name) => sum + linesIn(join(dirname(path), name)), 0);
+  return { waiting, quarantined: linesIn(quarantinePath(dbPath)) };
+}
+
+function linesIn(file: string): number {
+  let count = 0;
+  try {
+    for (const line of boundedLines(file, READ, MAX_SPOOL_LINE)) if (line.cut || line.text.trim() !== '') count++;
+  } catch {
+    // Folded and released meanwhile, or not ours to read: what could be counted.
+  }
+  return count;
+}
+
 export interface ClaimedSpool {
   /** The bans of the valid lines, in the order of the files and lines. */
   readonly events: BanEvent[];

@@ -78,3 +78,29 @@ test("doctor warns about this host's addresses missing from the safelist and abo
   const after = JSON.parse((await cli('doctor', '--json')).stdout) as Finding[];
   assert.equal(after.find((finding) => finding.check === 'safelist 192.0.2.33')!.status, 'OK');
 });
+
+test('doctor warns about bans waiting in the spool and about lines in its quarantine, each with the fix', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const cli = (...args: string[]) => netns.cli(['--db', db, ...args]);
+  assert.equal((await cli('ban', '203.0.113.7')).code, 0);
+  const spooled = (address: string, bannedAt: string) =>
+    `{"uuid":"0190b6c4-7d1e-7c3a-9b1e-${address.replace(/\D/g, '').padStart(12, '0')}","origin":"h","address":"${address}","jail":"sshd","banned_at":${bannedAt},"bantime":600,"source":"fail2ban","reason":null,"restored":false}\n`;
+  writeFileSync(`${db}.spool`, spooled('198.51.100.7', '1795251309') + spooled('198.51.100.8', '1.5'));
+  const findings = (): Promise<Finding[]> => cli('doctor', '--json').then((result) => JSON.parse(result.stdout) as Finding[]);
+
+  const waiting = (await findings()).find((finding) => finding.check === 'spool');
+  assert.deepEqual(waiting, { status: 'WARN', check: 'spool', detail: `2 spooled line(s) wait in ${db}.spool to be folded into the store`, fix: 'any command that writes folds them in: stickyban restore' });
+  assert.equal((await findings()).find((finding) => finding.check === 'spool quarantine'), undefined, 'nothing quarantined yet');
+
+  assert.equal((await cli('restore')).code, 0);
+  const after = await findings();
+  assert.deepEqual(after.find((finding) => finding.check === 'spool'), { status: 'OK', check: 'spool', detail: 'no ban waits in the spool' });
+  assert.deepEqual(after.find((finding) => finding.check === 'spool quarantine'), {
+    status: 'WARN',
+    check: 'spool quarantine',
+    detail: `${db}.spool.bad holds 1 line that was not a valid ban`,
+    fix: `read it, ban by hand what was meant (stickyban ban), then remove ${db}.spool.bad`,
+  });
+});
