@@ -4,9 +4,10 @@
 // line twice (a crash between insert and unlink) records it once. A line that is not valid
 // (spool-line.ts) goes to <spool>.bad for a human, so it never stops the bans around it.
 
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { appendWhole, appendWholeTo } from './append-whole.js';
 import type { BanEvent } from './bans.js';
 import { boundedLines, type Line } from './bounded-lines.js';
 import { formatSpoolLine, MAX_SPOOL_LINE, parseSpoolLine } from './spool-line.js';
@@ -21,22 +22,24 @@ export function spoolPath(dbPath: string): string {
 }
 
 /**
- * Appends one event durably; one write() of one line, so concurrent hooks never interleave. A drain
- * can take the file over (rename, read, unlink) between this open and this write, and the line
- * would go to a file already read: so the write is checked to have landed in the file still at
- * the spool path, and written again otherwise. A line read twice is folded once (its uuid).
- * `interleave` runs between open and write: tests put a concurrent drain there.
+ * Appends one event durably, whole or not at all (append-whole.ts): a line that cannot be written
+ * completely throws, so the hook reports the ban as failed and fail2ban tries again. The line
+ * starts with a newline too: should a cut line ever stay (its blanking failed, or a drain read it
+ * first), the next one still starts a line of its own. A drain can take the file over (rename,
+ * read, unlink) between this open and this write, and the line would go to a file already read: so
+ * the write is checked to have landed in the file still at the spool path, and written again
+ * otherwise. A line read twice is folded once (its uuid). `interleave` runs between open and
+ * write: tests put a concurrent drain there.
  */
 export function appendToSpool(dbPath: string, event: BanEvent, interleave: () => void = () => undefined): string {
   const path = spoolPath(dbPath);
-  const text = `${formatSpoolLine(event)}\n`;
+  const bytes = Buffer.from(`\n${formatSpoolLine(event)}\n`);
   for (let attempt = 0; ; attempt++) {
     const fd = openSync(path, APPEND, 0o600);
     let landed: boolean;
     try {
       if (attempt === 0) interleave();
-      writeSync(fd, text);
-      fsyncSync(fd);
+      appendWhole(fd, bytes, path);
       landed = stillAt(path, fstatSync(fd).ino);
     } finally {
       closeSync(fd);
@@ -240,7 +243,7 @@ function quarantine(target: string, file: string): void {
   let lines: string[] = [];
   let size = 0;
   const flush = (): void => {
-    if (lines.length > 0) append(target, `${lines.join('\n')}\n`);
+    if (lines.length > 0) appendWholeTo(target, APPEND, Buffer.from(`${lines.join('\n')}\n`));
     lines = [];
     size = 0;
   };
@@ -253,15 +256,6 @@ function quarantine(target: string, file: string): void {
     if (size >= QUARANTINE_WRITE) flush();
   }
   flush();
-}
-
-function append(file: string, text: string): void {
-  const fd = openSync(file, APPEND, 0o600);
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Bad lines are appended this many bytes at a time at most, whatever the spool held. */

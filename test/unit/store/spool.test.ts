@@ -37,13 +37,15 @@ test('a claim left by a drain that died is taken over; one of a drain still runn
   assert.deepEqual(claimed.sort(), [`stickyban.db.spool.claimed.${dead}.100${dead.length}`, `stickyban.db.spool.claimed.${process.pid}.100${String(process.pid).length}`].sort());
 });
 
-test('a spool is read in bounded lines: a line longer than a hook writes is refused whole; bad lines are quarantined on release', () => {
+test('a spool is read in bounded lines: a line longer than a hook writes is refused whole, a cut line takes no other with it; bad lines are quarantined on release', () => {
   const db = join(tempDir(), 'stickyban.db');
-  const good = banEvent('192.0.2.1');
-  appendToSpool(db, good);
-  appendFileSync(`${db}.spool`, `${'x'.repeat(100_000)}\n\n   \n{"uuid":\n`);
+  const events = [banEvent('192.0.2.1'), banEvent('192.0.2.2')];
+  appendToSpool(db, events[0]!);
+  appendFileSync(`${db}.spool`, `${'x'.repeat(100_000)}\n\n   \n{"uuid":`);
+  // Each line starts with a newline of its own: not glued to the cut one before it.
+  appendToSpool(db, events[1]!);
   const claimed = claimSpool(db)!;
-  assert.deepEqual(ids(claimed), [uuidText(good.uuid)]);
+  assert.deepEqual(ids(claimed), events.map((event) => uuidText(event.uuid)));
   assert.deepEqual([claimed.rejected, claimed.withRejected], [2, claimed.files], 'the long line and the cut one');
   assert.match(claimed.problem!, /a line longer than 4096 bytes/);
   assert.equal(existsSync(claimed.quarantine), false, 'nothing quarantined before the release');
