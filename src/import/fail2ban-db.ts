@@ -13,7 +13,8 @@ import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { openDatabase } from '../store/sqlite.js';
-import { isJailName } from '../input/names.js';
+import { banTimeOf, bantimeOf, textOf } from '../input/ban-record.js';
+import { parseJail } from '../input/names.js';
 import type { LineOutcome } from './outcome.js';
 
 export interface Fail2banRow {
@@ -63,15 +64,26 @@ export function readFail2banDb(source: string | Buffer, name: string, busyTimeou
   }
 }
 
-/** One row as a ban; its identity is the time of the ban, so the same row imported twice is one event. */
+/**
+ * One row as a ban, each field checked as the hook checks its arguments (a time of 1e20 is not one:
+ * the store refused it at insert, after the rows before it were committed); its identity is the time
+ * of the ban, so the same row imported twice is one event.
+ */
 export function rowOutcome(row: Fail2banRow): LineOutcome {
-  if (typeof row.jail !== 'string' || !isJailName(row.jail)) return { error: `invalid jail name ${quote(String(row.jail))}` };
-  if (typeof row.ip !== 'string') return { error: `no address (ip is ${row.ip === null ? 'NULL' : typeof row.ip})` };
-  const network = tryParseNetwork(row.ip);
-  if (isParseFailure(network)) return { error: `invalid address ${quote(row.ip)}: ${network.error}` };
-  if (typeof row.timeofban !== 'number' || !Number.isInteger(row.timeofban)) return { error: `invalid timeofban ${quote(String(row.timeofban))}` };
-  const bantime = typeof row.bantime === 'number' && Number.isInteger(row.bantime) ? row.bantime : null;
-  return { network, jail: row.jail, bannedAt: row.timeofban, bantime, identity: String(row.timeofban) };
+  try {
+    const jail = parseJail(textOf(row.jail, 'jail'));
+    if (row.ip === null) return { error: 'no address (ip is NULL)' };
+    const ip = textOf(row.ip, 'ip');
+    const network = tryParseNetwork(ip);
+    if (isParseFailure(network)) return { error: `invalid address ${quote(ip)}: ${network.error}` };
+    const bannedAt = banTimeOf(row.timeofban, 'timeofban');
+    // Schema 1 (fail2ban 0.9) has no bantime: unknown.
+    const bantime = row.bantime === null ? null : bantimeOf(row.bantime, 'bantime');
+    return { network, jail, bannedAt, bantime, identity: String(bannedAt) };
+  } catch (error) {
+    if (error instanceof UsageError) return { error: error.message };
+    throw error;
+  }
 }
 
 /** The row as an admin would look it up with sqlite3. */

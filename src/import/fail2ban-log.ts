@@ -9,6 +9,7 @@
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
+import { isBanTime } from '../input/ban-record.js';
 import { isJailName } from '../input/names.js';
 import type { LineOutcome } from './outcome.js';
 import type { LineParser } from './parser.js';
@@ -51,11 +52,13 @@ export function parseLogLine(line: string): LineOutcome {
   if (time.getMonth() !== Number(month) - 1 || time.getDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) {
     return { error: `invalid time ${quote(`${year}-${month}-${day} ${hour}:${minute}:${second}`)}` };
   }
+  const bannedAt = Math.floor(time.getTime() / 1000);
+  if (!isBanTime(bannedAt)) return { error: `invalid time ${quote(`${year}-${month}-${day} ${hour}:${minute}:${second}`)}: before 1970` };
   const restored = restore !== undefined;
   return {
     network,
     jail,
-    bannedAt: Math.floor(time.getTime() / 1000),
+    bannedAt,
     bantime: null,
     restored,
     // The line's own time text (not the parsed number): the same line gives the same id whatever the time zone.

@@ -7,6 +7,7 @@
 import { formatNetwork } from '../address/format.js';
 import type { Protected } from '../actions/lockout.js';
 import { describeConflict, lockoutConflict } from '../actions/lockout.js';
+import { isBanTime } from '../input/ban-record.js';
 import type { Store } from '../store/store.js';
 import type { ImportFormat } from './formats.js';
 import { PendingEvents, type PendingEvent } from './pending.js';
@@ -144,10 +145,15 @@ export class Importer {
     if (this.problems.length < MAX_LISTED) this.problems.push({ at, text: detached(text), error });
   }
 
-  /** The ban hook refuses these without --force; an import must not slip them in either. */
+  /**
+   * The ban hook refuses these (some without --force); an import must not slip them in either. The
+   * parsers check what their format holds; a time of ban is checked here again whatever the format,
+   * so nothing the store would refuse at insert reaches a batch (--strict must write nothing).
+   */
   private refusal(candidate: Candidate): string | undefined {
     const network = candidate.network;
     if (network.prefix === 0) return `refusing ${formatNetwork(network)}: a /0 blocks every address`;
+    if (candidate.bannedAt !== undefined && !isBanTime(candidate.bannedAt)) return `invalid time of ban ${candidate.bannedAt}: expected whole seconds since 1970, at most year 9999`;
     if (this.settings.protected.length === 0) return undefined;
     const conflict = lockoutConflict(network, this.settings.protected);
     return conflict && describeConflict(network, conflict);

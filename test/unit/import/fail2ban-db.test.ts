@@ -23,6 +23,12 @@ describe('fail2ban database rows', () => {
     assert.match((rowOutcome(row({ ip: '010.0.0.1' })) as { error: string }).error, /leading zero/);
     assert.ok(isRejected(rowOutcome(row({ jail: 'a b' }))));
     assert.ok(isRejected(rowOutcome(row({ timeofban: 'yesterday' }))));
+    // What the store's INTEGER column would refuse, or take for a date nobody meant.
+    for (const timeofban of [1e20, -5, 1795251309.5, 253_402_300_800]) {
+      assert.match((rowOutcome(row({ timeofban })) as { error: string }).error, /^invalid timeofban .*: expected whole seconds since 1970/, String(timeofban));
+    }
+    assert.match((rowOutcome(row({ bantime: 1.5 })) as { error: string }).error, /^invalid bantime 1\.5: expected whole seconds, or -1 for forever/);
+    assert.equal((rowOutcome(row({ bantime: 1e20 })) as Candidate).bantime, Number.MAX_SAFE_INTEGER, 'read as the hook reads --bantime 100000000000000000000');
     assert.equal(describeRow(row({ table: 'bips', rowid: 12 })), 'bips rowid 12');
   });
 });

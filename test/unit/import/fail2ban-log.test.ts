@@ -26,6 +26,12 @@ describe('fail2ban.log', () => {
     assert.notEqual(restore.identity, (parseLogLine(line.replace('Restore Ban', 'Ban')) as Candidate).identity);
   });
 
+  test('a time before 1970 is invalid, as the store keeps whole seconds since then', () => {
+    const old = parseLogLine('1969-12-31 09:18:46,135 fail2ban.actions        [31395]: NOTICE  [sshd] Ban 192.0.2.7');
+    assert.ok(isRejected(old));
+    assert.match(old.error, /invalid time "1969-12-31 09:18:46": before 1970/);
+  });
+
   test('Unban, Found, "already banned" and server lines are not bans', () => {
     for (const line of [
       '2026-11-21 09:20:16,039 fail2ban.actions        [31395]: NOTICE  [sshd] Unban 111.0.85.93',
