@@ -9,11 +9,11 @@ import { parseJail } from '../input/names.js';
 import { applyImport, type LiveOutcome } from '../actions/apply-import.js';
 import { parseImportFormat } from '../import/formats.js';
 import { BATCH_SIZE, WINDOW_SIZE, type ImportResult } from '../import/importer.js';
-import { fileInput } from '../import/input.js';
+import { openInput } from '../import/input.js';
 import { DEFAULT_CHAIN, parseChain } from '../import/iptables-save.js';
 import { NO_PROGRESS, ProgressBar } from '../import/progress.js';
 import { describeProblem, LISTS, policyNote, problemUnit, summaryJson, summaryLine } from '../import/report.js';
-import { check, prepare, write, type ImportJob } from '../import/run.js';
+import { check, prepare, write, type ImportJob, type Prepared } from '../import/run.js';
 import { openStoreToWrite } from './open-store.js';
 
 export interface ImportOptions {
@@ -38,14 +38,16 @@ export async function importBans(file: string, options: ImportOptions, ctx: Cont
   if (options.jail !== undefined && !LISTS.includes(format)) {
     throw new UsageError(`--jail applies to lists (plain, iptables-save) only; fail2ban's ${format === 'fail2ban-db' ? 'rows' : 'lines'} name their own jail`);
   }
-  const input = fileInput(file);
+  const chain = parseChain(options.chain ?? DEFAULT_CHAIN);
+  const jail = options.jail === undefined ? 'import' : parseJail(options.jail);
+  const input = await openInput(file);
   const job: ImportJob = {
     input,
     format,
-    chain: parseChain(options.chain ?? DEFAULT_CHAIN),
+    chain,
     settings: {
       format,
-      jail: options.jail === undefined ? 'import' : parseJail(options.jail),
+      jail,
       bantime: -1,
       now: ctx.clock(),
       origin: hostname(),
@@ -59,8 +61,23 @@ export async function importBans(file: string, options: ImportOptions, ctx: Cont
         ? new ProgressBar((text) => process.stderr.write(text), input.name, position, total)
         : NO_PROGRESS,
   };
-
   const prepared = await prepare(job, options.strict === true);
+  let done = false;
+  try {
+    await importPrepared(job, prepared, options, ctx);
+    done = true;
+  } finally {
+    // A failure to clean up is reported when nothing else went wrong; otherwise that is the news.
+    try {
+      prepared.close();
+    } catch (error) {
+      if (done) throw error;
+    }
+  }
+}
+
+async function importPrepared(job: ImportJob, prepared: Prepared, options: ImportOptions, ctx: Context): Promise<void> {
+  const { input, format } = job;
   let checkedLines: number | undefined;
   if (options.strict) {
     const checked = await check(job, prepared);

@@ -5,8 +5,7 @@
 // bantime.overalljails is on, and events made up for purged rows would change identity as rows
 // are purged, so a re-import would add them again. min_bans sees the rows the database still holds.
 // fail2ban writes the file with synchronous=OFF while it runs: it is opened read-only, with a busy
-// timeout, and read completely in one short read transaction so fail2ban is not held up while the
-// rows are imported.
+// timeout, and copied aside in one short read, so fail2ban is not held up while the rows are imported.
 
 import type Database from 'better-sqlite3';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
@@ -15,6 +14,7 @@ import { quote } from '../input/quote.js';
 import { openDatabase } from '../store/sqlite.js';
 import { banTimeOf, bantimeOf, textOf } from '../input/ban-record.js';
 import { parseJail } from '../input/names.js';
+import { checkSchema, type Fail2banSchema } from './fail2ban-schema.js';
 import type { LineOutcome } from './outcome.js';
 
 export interface Fail2banRow {
@@ -26,41 +26,98 @@ export interface Fail2banRow {
   readonly bantime: unknown;
 }
 
-/** Every ban event in the database; `source` is a path or the bytes of the file (stdin). */
-export function readFail2banDb(source: string | Buffer, name: string, busyTimeoutMs: number): Fail2banRow[] {
-  let db: Database.Database | undefined;
-  try {
-    db = typeof source === 'string' ? openDatabase(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs }) : openDatabase(source, { readonly: true });
-    const handle = db;
-    return handle.transaction(() => {
-      const columns = (table: string): string[] => (handle.pragma(`table_info(${table})`) as Array<{ name: string }>).map((column) => column.name);
-      const bans = columns('bans');
-      if (!['jail', 'ip', 'timeofban'].every((column) => bans.includes(column))) {
-        throw new UsageError(`${name} is not a fail2ban database: it has no table bans(jail, ip, timeofban, …) (fail2ban's dbfile is usually /var/lib/fail2ban/fail2ban.sqlite3)`);
+/** Time one row may take to be found; a real table gives its next row in microseconds. */
+const STEP_LIMIT_MS = 10_000;
+
+/**
+ * A fail2ban database, read from a private copy that nobody else writes: rows are streamed from it
+ * (memory holds one at a time), and --strict reads exactly the same rows twice.
+ */
+export class Fail2banDb {
+  /** Rows to read, for the progress display. */
+  readonly count: number;
+  private readonly statements: Database.Statement[];
+  /** When the row being looked for was asked for (see STEP_LIMIT_MS). */
+  private asked = Date.now();
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly name: string,
+    schema: Fail2banSchema,
+    stepLimitMs: number,
+  ) {
+    // A time limit inside SQLite's own loops: called for every row a query visits, it ends the
+    // query once one row has taken too long to find. The schema check rules out what could take
+    // that long; this is the bound should anything still do.
+    db.function('stickyban_in_time', { deterministic: false }, () => {
+      if (Date.now() - this.asked > stepLimitMs) throw new UsageError(`${name} took more than ${stepLimitMs / 1000} s to give one row: is it fail2ban's database?`);
+      return 1;
+    });
+    const bantime = schema.bantime ? 'bantime' : 'NULL';
+    const tables = [{ table: 'bans', bantime, only: [] as string[] }];
+    if (schema.bips) {
+      // A key of its own on the private copy: without one (fail2ban makes it, a database made
+      // another way may not) every bips row would scan the whole of bans.
+      db.exec('CREATE INDEX IF NOT EXISTS stickyban_import_key ON bans (jail, ip, timeofban)');
+      const unseen = 'NOT EXISTS (SELECT 1 FROM bans WHERE bans.jail = bips.jail AND bans.ip = bips.ip AND bans.timeofban = bips.timeofban)';
+      tables.push({ table: 'bips', bantime: 'bantime', only: [unseen] });
+    }
+    this.statements = tables.map(({ table, bantime, only }) =>
+      db.prepare(`SELECT '${table}' AS "table", rowid, jail, ip, timeofban, ${bantime} AS bantime FROM ${table} WHERE ${['stickyban_in_time()', ...only].join(' AND ')} ORDER BY rowid`),
+    );
+    this.count = tables.reduce((sum, { table, only }) => sum + (db.prepare(`SELECT count(*) FROM ${table}${only.length > 0 ? ` WHERE ${only.join(' AND ')}` : ''}`).pluck().get() as number), 0);
+  }
+
+  /**
+   * The database at `path` (fail2ban's own, possibly in use): its schema checked, then copied to
+   * `copy` in one read (VACUUM INTO), so fail2ban, which writes it with synchronous=OFF while it
+   * runs, waits no longer than the copy takes, however long the import.
+   */
+  static copied(path: string, copy: string, name: string, busyTimeoutMs: number): Fail2banDb {
+    let source: Database.Database | undefined;
+    try {
+      source = openDatabase(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+      checkSchema(source, name);
+      source.prepare('VACUUM INTO ?').run(copy);
+    } catch (error) {
+      throw describeDbFailure(error, name);
+    } finally {
+      source?.close();
+    }
+    return Fail2banDb.open(copy, name);
+  }
+
+  /** A private copy, made by copied() or from stdin. */
+  static open(copy: string, name: string, stepLimitMs = STEP_LIMIT_MS): Fail2banDb {
+    let db: Database.Database | undefined;
+    try {
+      db = openDatabase(copy, { fileMustExist: true });
+      // A copy nobody else opens, removed after the import: no journal beside it.
+      db.pragma('journal_mode = OFF');
+      return new Fail2banDb(db, name, checkSchema(db, name), stepLimitMs);
+    } catch (error) {
+      db?.close();
+      throw describeDbFailure(error, name);
+    }
+  }
+
+  /** Every ban row of `bans`, then those of `bips` that `bans` does not hold, each in rowid order. */
+  *rows(): Generator<Fail2banRow> {
+    for (const statement of this.statements) {
+      this.asked = Date.now();
+      try {
+        for (const row of statement.iterate() as IterableIterator<Fail2banRow>) {
+          yield row;
+          this.asked = Date.now();
+        }
+      } catch (error) {
+        throw describeDbFailure(error, this.name);
       }
-      // Schema 1 (fail2ban 0.9) has no bantime column: the bantime is unknown there.
-      const bantime = bans.includes('bantime') ? 'bantime' : 'NULL';
-      const rows = handle
-        .prepare(`SELECT 'bans' AS "table", rowid, jail, ip, timeofban, ${bantime} AS bantime FROM bans ORDER BY rowid`)
-        .all() as Fail2banRow[];
-      const bips = columns('bips');
-      if (['jail', 'ip', 'timeofban', 'bantime'].every((column) => bips.includes(column))) {
-        rows.push(
-          ...(handle
-            .prepare(
-              `SELECT 'bips' AS "table", rowid, jail, ip, timeofban, bantime FROM bips
-               WHERE NOT EXISTS (SELECT 1 FROM bans WHERE bans.jail = bips.jail AND bans.ip = bips.ip AND bans.timeofban = bips.timeofban)
-               ORDER BY rowid`,
-            )
-            .all() as Fail2banRow[]),
-        );
-      }
-      return rows;
-    }).deferred();
-  } catch (error) {
-    throw describeDbFailure(error, name);
-  } finally {
-    db?.close();
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
   }
 }
 

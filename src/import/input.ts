@@ -2,9 +2,15 @@
 // fail2ban.log.2.gz). Compression is recognised by its magic bytes, not the name, so a compressed
 // stdin or a rotated file without ".gz" works too. Problems with the file itself are found before
 // anything is read, so they end the import with nothing written.
+//
+// Every read is bounded. A regular file is as long as it is; anything whose length is not known
+// before it is read (stdin, a pipe, a device, what a compressed file holds) is read up to
+// MAX_CONTENT, and then refused. A FIFO that nothing opens for writing within FIFO_WAIT_MS is given
+// up on, not waited for.
 
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, open, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { describeFsError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
@@ -12,11 +18,18 @@ import { quote } from '../input/quote.js';
 const GZIP_MAGIC = [0x1f, 0x8b];
 const READ_CHUNK = 1 << 20;
 
+/** The most read from a stream or out of a compressed file: 1 GiB (a million-line list is ~15 MB). */
+export const MAX_CONTENT = 1024 ** 3;
+/** How long a FIFO may wait for its writer: a pipeline starts its writer at once. */
+export const FIFO_WAIT_MS = 10_000;
+
 export interface Input {
   /** How messages name it: the path as given, or "stdin". */
   readonly name: string;
   /** Size in bytes of a regular file (for the progress bar); undefined for stdin. */
   readonly size: number | undefined;
+  /** The path of an uncompressed regular file: what SQLite can open itself. */
+  readonly file: string | undefined;
   /** Opens the content, decompressed; a file can be opened again (--strict reads it twice). */
   open(): Readable;
   /** Bytes of the (compressed) file read so far by the last open(). */
@@ -24,69 +37,125 @@ export interface Input {
 }
 
 /**
- * Checks that `path` names a readable file, or is "-", without reading it yet. A pipe (a FIFO, or
- * bash's `<(zcat list.gz)`) is read once from its start, like stdin: it cannot be read twice or
+ * More content than MAX_CONTENT: a failure to read, as a truncated gzip is (run.ts says what it
+ * means at the point it happens: nothing or part of the input imported).
+ */
+export class TooLargeError extends Error {
+  constructor() {
+    super(`it holds more than ${MAX_CONTENT / 1024 ** 3} GiB, the most stickyban reads from a pipe, a device or a compressed file`);
+  }
+}
+
+/**
+ * Checks that `path` names something readable, or is "-", without reading it yet. A pipe (a FIFO,
+ * or bash's `<(zcat list.gz)`) is read once from its start, like stdin: it cannot be read twice or
  * from an offset.
  */
-export function fileInput(path: string): Input {
+export async function openInput(path: string, fifoWaitMs = FIFO_WAIT_MS): Promise<Input> {
   if (path === '-') return streamInput('stdin', process.stdin);
-  let fd: number;
+  // A FIFO is opened once, as its writer expects: a reader that opens it to look and closes it
+  // again would take what a writer already waiting wrote, and lose it.
+  let named: Stats;
   try {
-    fd = openSync(path, 'r');
+    named = statSync(path);
   } catch (error) {
     throw new UsageError(`cannot read ${quote(path)}: ${describeFsError(error)}`);
   }
-  let size: number;
-  let gzip: boolean;
+  if (named.isFIFO()) return streamInput(path, createReadStream('', { fd: checked(await openFifo(path, fifoWaitMs), named, path), highWaterMark: READ_CHUNK }));
+  let fd: number;
   try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw new UsageError(`cannot read ${quote(path)}: it is a directory; expected a file`);
-    if (!stat.isFile()) {
-      // Kept open: closing the only reader of a FIFO would end its writer.
-      const pipe = createReadStream('', { fd, highWaterMark: READ_CHUNK });
-      fd = -1;
-      return streamInput(path, pipe);
-    }
-    size = stat.size;
-    const head = Buffer.alloc(2);
-    gzip = readSync(fd, head, 0, 2, 0) === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    // Non-blocking, should a FIFO have taken the path's place since: it is not waited for either.
+    fd = checked(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), named, path);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${quote(path)}: ${describeFsError(error)}`);
-  } finally {
-    if (fd !== -1) closeSync(fd);
   }
+  if (named.isFile()) {
+    try {
+      return regularInput(path, path, fd, named.size);
+    } catch (error) {
+      throw new UsageError(`cannot read ${quote(path)}: ${describeFsError(error)}`);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  if (named.isDirectory()) {
+    closeSync(fd);
+    throw new UsageError(`cannot read ${quote(path)}: it is a directory; expected a file`);
+  }
+  // A device (/dev/zero): read as it is, bounded like a pipe.
+  return streamInput(path, createReadStream('', { fd, highWaterMark: READ_CHUNK }));
+}
+
+/** A regular file already made (a private copy of stdin), named in messages as `name`. */
+export function fileInput(path: string, name: string): Input {
+  const fd = openSync(path, 'r');
+  try {
+    return regularInput(path, name, fd, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function regularInput(path: string, name: string, fd: number, size: number): Input {
+  const head = Buffer.alloc(2);
+  const gzip = readSync(fd, head, 0, 2, 0) === 2 && isGzip(head);
   let stream: ReturnType<typeof createReadStream> | undefined;
   return {
-    name: path,
+    name,
     size,
+    file: gzip ? undefined : path,
     open() {
       stream = createReadStream(path, { highWaterMark: READ_CHUNK });
-      return gzip ? decompress(stream) : stream;
+      return gzip ? bounded(decompress(stream)) : stream;
     },
     bytesRead: () => stream?.bytesRead ?? 0,
   };
 }
 
-/** The whole of stdin, kept in memory: for --strict (two passes) and for a database piped in. */
-export async function readAll(input: Input): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of input.open()) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * Opens a FIFO to read, waiting at most `waitMs` for a writer. The wait is an open() on libuv's
+ * thread pool. To give it up, the FIFO is opened for writing without blocking, which ends that
+ * open() at once, and both ends are closed: no thread is left waiting (it would keep the process
+ * from ending). Until the open() has reached the kernel there is no reader yet and that fails, so
+ * it is tried until the open() ends, for a moment at most.
+ */
+async function openFifo(path: string, waitMs: number): Promise<number> {
+  let ended = false;
+  const opening = promisify(open)(path, 'r').finally(() => (ended = true));
+  // Awaited below, or not at all once given up: never an unhandled rejection.
+  opening.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, waitMs, undefined)));
+  try {
+    const fd = await Promise.race([opening, gaveUp]);
+    if (fd !== undefined) return fd;
+    for (let attempt = 0; !ended && attempt < UNBLOCK_ATTEMPTS; attempt++) {
+      try {
+        closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // No reader yet (ENXIO), or the FIFO is gone: tried again while the open() is pending.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    if (ended) closeSync(await opening);
+  } catch (error) {
+    throw new UsageError(`cannot read ${quote(path)}: ${describeFsError(error)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new UsageError(`cannot read ${quote(path)}: nothing opened this FIFO for writing within ${waitMs / 1000} s; expected a file, or a pipe that something writes to`);
 }
 
-/** An input served from memory (stdin read once with readAll). */
-export function bufferInput(name: string, bytes: Buffer): Input {
-  let read = 0;
-  return {
-    name,
-    size: bytes.length,
-    open() {
-      read = bytes.length;
-      return isGzip(bytes) ? decompress(Readable.from([bytes])) : Readable.from([bytes]);
-    },
-    bytesRead: () => read,
-  };
+/** Attempts to end a FIFO's pending open(), 10 ms apart. */
+const UNBLOCK_ATTEMPTS = 200;
+
+/** `fd`, when it is the file `path` named when it was looked at; otherwise it is closed, and refused. */
+function checked(fd: number, named: Stats, path: string): number {
+  const opened = fstatSync(fd);
+  if (opened.dev === named.dev && opened.ino === named.ino) return fd;
+  closeSync(fd);
+  throw new UsageError(`cannot read ${quote(path)}: it was replaced while it was opened`);
 }
 
 /** stdin or a pipe: read once, in order; its size is not known. */
@@ -95,7 +164,8 @@ function streamInput(name: string, source: Readable): Input {
   return {
     name,
     size: undefined,
-    open: () => sniffed(source, (bytes) => (read += bytes)),
+    file: undefined,
+    open: () => bounded(sniffed(source, (bytes) => (read += bytes))),
     bytesRead: () => read,
   };
 }
@@ -128,6 +198,19 @@ function sniffed(source: Readable, counted: (bytes: number) => void): Readable {
     for await (const chunk of decompress(compressed)) yield chunk as Buffer;
   }
   return Readable.from(content());
+}
+
+/** `source`, failing with a TooLargeError once it has given more than MAX_CONTENT bytes; it is then destroyed. */
+function bounded(source: Readable): Readable {
+  async function* limited(): AsyncGenerator<Buffer> {
+    let total = 0;
+    for await (const chunk of source) {
+      total += (chunk as Buffer).length;
+      if (total > MAX_CONTENT) throw new TooLargeError();
+      yield chunk as Buffer;
+    }
+  }
+  return Readable.from(limited());
 }
 
 function isGzip(bytes: Buffer): boolean {

@@ -2,21 +2,26 @@
 // the importer, and write in batches. The store is opened when the first batch is due, so an input
 // with nothing to import (the wrong file, the wrong format) leaves it untouched. With --strict a
 // first pass reads everything and writes nothing, so one bad line anywhere leaves the store as it was.
+// Input is streamed, never held whole: what must be read as a file but can be read only once is
+// copied to a private file first (bounded, see input.ts), and a fail2ban database is read from a
+// private copy, row by row.
 
 import { OperationalError, StickybanError, UsageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { BulkWrites } from '../store/bulk.js';
-import { describeRow, readFail2banDb, rowOutcome, type Fail2banRow } from './fail2ban-db.js';
+import { describeRow, Fail2banDb, rowOutcome, type Fail2banRow } from './fail2ban-db.js';
 import { Fail2banLogParser } from './fail2ban-log.js';
 import { isLineFormat, type ImportFormat } from './formats.js';
 import { Importer, type ImportResult, type ImportSettings } from './importer.js';
-import { bufferInput, readAll, type Input } from './input.js';
+import type { Input } from './input.js';
 import { IptablesSaveParser } from './iptables-save.js';
 import { lineBatches, MAX_LINE } from './lines.js';
 import { isCandidate, type LineOutcome } from './outcome.js';
 import type { LineParser } from './parser.js';
 import { parsePlainLine } from './plain.js';
+import { PrivateTemp } from './private-temp.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
+import { spill } from './spill.js';
 
 export interface ImportJob {
   readonly input: Input;
@@ -29,28 +34,51 @@ export interface ImportJob {
   readonly progress: (position: () => number, total: number | undefined) => Progress;
 }
 
-/** What the input holds, read up front where it can only be read once (stdin, a database). */
-export type Prepared =
-  | { readonly kind: 'lines'; readonly input: Input }
-  | { readonly kind: 'rows'; readonly rows: Fail2banRow[] };
+/**
+ * Where the rows or lines are read from, and what to remove afterwards. What can be read only once
+ * goes to a private file first, when it must be read as a file (twice for --strict, or by SQLite).
+ */
+export type Prepared = ({ readonly kind: 'lines'; readonly input: Input } | { readonly kind: 'rows'; readonly db: Fail2banDb }) & {
+  /** Closes the database and removes the private copies, if any. */
+  close(): void;
+};
+
+/** The first bytes of every SQLite database file. */
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 export async function prepare(job: ImportJob, strict: boolean): Promise<Prepared> {
   const { input } = job;
-  if (!isLineFormat(job.format)) {
-    const source = input.size === undefined ? await readWhole(input) : input.name;
-    return { kind: 'rows', rows: readFail2banDb(source, input.name, job.busyTimeoutMs) };
-  }
-  // stdin cannot be read twice: --strict keeps it in memory for the second pass.
-  if (strict && input.size === undefined) return { kind: 'lines', input: bufferInput(input.name, await readWhole(input)) };
-  return { kind: 'lines', input };
-}
-
-/** stdin or a pipe, read whole before anything is written: a failure to read it (a truncated gzip) is bad input. */
-async function readWhole(input: Input): Promise<Buffer> {
+  if (isLineFormat(job.format) && !(strict && input.size === undefined)) return { kind: 'lines', input, close: () => undefined };
+  const temp = PrivateTemp.create();
   try {
-    return await readAll(input);
+    if (isLineFormat(job.format)) {
+      const copy = await spill(input, temp.file('input'));
+      return { kind: 'lines', input: copy, close: () => temp.remove() };
+    }
+    const copy = temp.database('fail2ban.sqlite3');
+    let db: Fail2banDb;
+    if (input.file !== undefined) {
+      db = Fail2banDb.copied(input.file, copy, input.name, job.busyTimeoutMs);
+    } else {
+      // /dev/zero is refused on its first bytes, not after a gigabyte of them.
+      await spill(input, copy, { header: SQLITE_HEADER, refusal: `${input.name} is not a fail2ban database: it is not an SQLite file` });
+      db = Fail2banDb.open(copy, input.name);
+    }
+    return {
+      kind: 'rows',
+      db,
+      close: () => {
+        db.close();
+        temp.remove();
+      },
+    };
   } catch (error) {
-    throw new UsageError(`cannot read ${input.name}: ${(error as Error).message}`);
+    try {
+      temp.remove();
+    } catch {
+      // What went wrong first is what the import reports.
+    }
+    throw error;
   }
 }
 
@@ -58,7 +86,7 @@ async function readWhole(input: Input): Promise<Buffer> {
 export async function check(job: ImportJob, prepared: Prepared): Promise<ImportResult> {
   const importer = new Importer(job.settings, false);
   if (prepared.kind === 'rows') {
-    for (const row of prepared.rows) acceptRow(importer, row);
+    for (const row of prepared.db.rows()) acceptRow(importer, row);
     return importer.result();
   }
   try {
@@ -82,7 +110,7 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
   let store: Store | undefined;
   let bulk: BulkWrites | undefined;
   let position = 0;
-  const progress = prepared.kind === 'rows' ? job.progress(() => position, prepared.rows.length) : job.progress(prepared.input.bytesRead, prepared.input.size);
+  const progress = prepared.kind === 'rows' ? job.progress(() => position, prepared.db.count) : job.progress(prepared.input.bytesRead, prepared.input.size);
   const flush = async (): Promise<void> => {
     if (importer.waiting === 0) return;
     if (store === undefined) {
@@ -98,7 +126,7 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
   const due = (): Promise<void> => (importer.waiting >= job.settings.windowSize ? flush() : Promise.resolve());
   try {
     if (prepared.kind === 'rows') {
-      for (const row of prepared.rows) {
+      for (const row of prepared.db.rows()) {
         acceptRow(importer, row);
         if ((++position & 8191) === 0) progress.update(position);
         await due();

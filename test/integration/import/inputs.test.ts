@@ -36,6 +36,20 @@ describe('import inputs', () => {
     assert.equal(await written, 0);
   });
 
+  test('a FIFO whose writer is already waiting: what it writes is read, not lost to a look at the FIFO first', async () => {
+    const s = await session();
+    const fifo = join(tempDir(), 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `printf '198.51.100.7\\n198.51.100.8\\n' > '${fifo}'`]);
+    const written = new Promise((resolve) => writer.once('exit', resolve));
+    // The writer is blocked in its open() until a reader comes: a reader that opened and closed the
+    // FIFO before reading it would let the writer write into a pipe that is then thrown away.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const imported = await importJson(s, [fifo, '--format', 'plain', '--no-apply']);
+    assert.deepEqual([imported.read, imported.added], [2, 2]);
+    assert.equal(await written, 0);
+  });
+
   test('an overlong line is invalid wherever it falls, also across the boundary of a read chunk', async () => {
     const s = await session();
     const dir = tempDir();

@@ -8,7 +8,7 @@ import type { ImportJob } from '../../../src/import/run.js';
 
 export function plainListJob(list: string, settings: Partial<ImportSettings> = {}, progress: Progress = NO_PROGRESS): ImportJob {
   return {
-    input: fileInput(list),
+    input: fileInput(list, list),
     format: 'plain',
     chain: 'Blocklist',
     settings: { format: 'plain', jail: 'import', bantime: -1, now: 1_795_000_000, origin: 'test', protected: [], batchSize: 10_000, windowSize: 100_000, ...settings },

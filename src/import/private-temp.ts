@@ -1,0 +1,49 @@
+// A private directory for an import's temporary copies (stdin read into a file, a fail2ban database
+// copied aside): made by mkdtemp, so it is new, ours and 0700, and nobody else can put anything in
+// it or swap what is there. Removing it removes what we named in it, one file at a time, then the
+// directory itself, never recursively.
+
+import { mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OperationalError } from '../errors.js';
+
+/** What SQLite may add beside a database it opens. */
+const SQLITE_SIDECARS = ['-journal', '-wal', '-shm'];
+
+export class PrivateTemp {
+  private readonly names = new Set<string>();
+
+  private constructor(readonly dir: string) {}
+
+  static create(): PrivateTemp {
+    return new PrivateTemp(mkdtempSync(join(tmpdir(), 'stickyban-import-')));
+  }
+
+  /** The path of a file to make in the directory. */
+  file(name: string): string {
+    this.names.add(name);
+    return join(this.dir, name);
+  }
+
+  /** The path of a database to make in the directory; SQLite's own files beside it are removed with it. */
+  database(name: string): string {
+    for (const suffix of SQLITE_SIDECARS) this.names.add(`${name}${suffix}`);
+    return this.file(name);
+  }
+
+  remove(): void {
+    try {
+      for (const name of this.names) {
+        try {
+          unlinkSync(join(this.dir, name));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+      rmdirSync(this.dir);
+    } catch (error) {
+      throw new OperationalError(`cannot remove the temporary directory ${this.dir}: ${(error as Error).message}`);
+    }
+  }
+}
