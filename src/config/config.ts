@@ -1,9 +1,10 @@
 // Settings come from defaults <- config file <- environment <- flags. The file is optional; when it is
 // absent stickyban runs on the defaults, so a fresh install needs no configuration at all.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { describeFsError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { readConfigFile } from './config-file.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { network4, network6, type Network } from '../address/network.js';
 import { isJailName } from '../input/names.js';
@@ -126,12 +127,7 @@ export async function loadConfig(
   }
   if (existsSync(file)) {
     const { parse } = await import('./toml.js');
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read config file ${file}: ${describeFsError(error)}`);
-    }
+    const text = readConfigFile(file);
     let table: Record<string, unknown>;
     try {
       table = parse(text);

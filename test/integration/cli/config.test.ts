@@ -2,6 +2,7 @@
 // settings, and single values for scripts (the netfilter-persistent plugin reads the set names).
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -68,4 +69,26 @@ test('hook_chains loads without repeats and without the chain itself, which cann
   const { config } = configuredStore('[ipset]\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD", "DenyList", "INPUT"]\n');
   assert.deepEqual((await loadConfig({ config }, {})).ipset.hookChains, ['INPUT', 'FORWARD']);
   assert.equal((await runCli(['--config', config, 'config', 'ipset.hook_chains'])).stdout, 'INPUT\nFORWARD\n');
+});
+
+test('--config is read bounded: a device, a FIFO or a file over 1 MiB is refused at once, with one line', async () => {
+  const dir = tempDir();
+  const fifo = join(dir, 'config.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const big = join(dir, 'big.toml');
+  writeFileSync(big, `# ${'x'.repeat(1024 * 1024)}\n`);
+  const cases: Array<[string, RegExp]> = [
+    ['/dev/zero', /^stickyban: config file "\/dev\/zero" is a character device; expected a regular file holding TOML\n$/],
+    [fifo, /^stickyban: config file ".*config\.fifo" is a FIFO; expected a regular file holding TOML\n$/],
+    [big, /^stickyban: config file ".*big\.toml" is 1048579 bytes; expected at most 1048576 \(1 MiB\)\n$/],
+  ];
+  for (const [file, refusal] of cases) {
+    for (const verb of [['config'], ['ban', '192.0.2.7', '--db', join(dir, 'stickyban.db')]]) {
+      const started = Date.now();
+      const result = await runCli(['--config', file, ...verb], { env: { STICKYBAN_SOCKET: undefined } });
+      assert.equal(result.code, 2, `${file} ${verb[0]}: ${result.stderr}`);
+      assert.match(result.stderr, refusal);
+      assert.ok(Date.now() - started < 10_000, `${file} ${verb[0]}: answered at once`);
+    }
+  }
 });

@@ -1,0 +1,52 @@
+// The config file's text, read bounded: a regular file of at most MAX_CONFIG_BYTES. Opened without
+// blocking, so a FIFO is refused instead of waited on; a device (/dev/zero) is refused instead of
+// read until memory runs out. Every command reads it, the ban hook included: one open, one fstat,
+// one read to the end, as readFileSync does.
+
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { describeFsError, UsageError } from '../errors.js';
+import { quote } from '../input/quote.js';
+
+/** A real config file is a few KiB. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export function readConfigFile(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${file}: ${describeFsError(error)}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new UsageError(`cannot read config file ${file}: it is a directory; expected a file`);
+    if (!stat.isFile()) throw new UsageError(`config file ${quote(file)} is ${kindOf(stat)}; expected a regular file holding TOML`);
+    const tooBig = (size: string) => new UsageError(`config file ${quote(file)} is ${size} bytes; expected at most ${MAX_CONFIG_BYTES} (1 MiB)`);
+    if (stat.size > MAX_CONFIG_BYTES) throw tooBig(String(stat.size));
+    // Read to its end, however long that is now: a file may grow between fstat and read.
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(Math.max(stat.size + 1 - length, 4096), MAX_CONFIG_BYTES + 1 - length));
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      chunks.push(chunk.subarray(0, read));
+      length += read;
+      if (length > MAX_CONFIG_BYTES) throw tooBig(`more than ${MAX_CONFIG_BYTES}`);
+    }
+    return Buffer.concat(chunks, length).toString('utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read config file ${file}: ${describeFsError(error)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
