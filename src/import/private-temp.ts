@@ -1,12 +1,14 @@
 // A private directory for an import's temporary copies (stdin read into a file, a fail2ban database
-// copied aside): made by mkdtemp, so it is new, ours and 0700, and nobody else can put anything in
-// it or swap what is there. Removing it removes what we named in it, one file at a time, then the
-// directory itself, never recursively.
+// copied aside): made by mkdtemp, so it is new, ours and 0700, in a directory no one else may change
+// (files/trusted-dir.ts), so nobody else can put anything in it or swap what is there. Removing it
+// removes what we named in it, one file at a time, then the directory itself, never recursively.
 
 import { mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OperationalError } from '../errors.js';
+import { distrustOf } from '../files/trusted-dir.js';
+import { shownPath } from '../input/quote.js';
 
 /** What SQLite may add beside a database it opens. */
 const SQLITE_SIDECARS = ['-journal', '-wal', '-shm'];
@@ -17,7 +19,15 @@ export class PrivateTemp {
   private constructor(readonly dir: string) {}
 
   static create(): PrivateTemp {
-    return new PrivateTemp(mkdtempSync(join(tmpdir(), 'stickyban-import-')));
+    const temp = new PrivateTemp(mkdtempSync(join(tmpdir(), 'stickyban-import-')));
+    // mkdtemp makes it ours; it stays ours only in a directory no one else may change (TMPDIR as
+    // another user's folder: they could move ours aside and put theirs in its place).
+    const distrust = distrustOf(temp.dir);
+    if (distrust) {
+      temp.remove();
+      throw new OperationalError(`refusing the temporary directory ${shownPath(temp.dir)}: ${shownPath(distrust.path)} ${distrust.problem} (${distrust.fix}, or set TMPDIR to one only root can change)`);
+    }
+    return temp;
   }
 
   /** The path of a file to make in the directory. */
