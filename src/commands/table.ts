@@ -1,10 +1,32 @@
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+  const widths = new ColumnWidths(headers);
+  for (const row of rows) widths.fit(row);
+  return [tableLine(widths.widths, headers), ...rows.map((row) => tableLine(widths.widths, row))].join('\n') + '\n';
+}
+
+/**
+ * Column widths grown a row at a time, so that a listing too big to hold measures its rows in a
+ * pass of their own before it prints them (and never spreads them into Math.max's arguments).
+ */
+export class ColumnWidths {
+  readonly widths: number[];
+
+  constructor(headers: readonly string[]) {
+    this.widths = headers.map((header) => header.length);
+  }
+
+  fit(cells: readonly string[]): void {
+    for (let i = 0; i < this.widths.length; i++) {
+      const length = (cells[i] ?? '').length;
+      if (length > this.widths[i]!) this.widths[i] = length;
+    }
+  }
+}
+
+/** One line of the table: every cell but the last padded to its column's width. */
+export function tableLine(widths: readonly number[], cells: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) line += i === cells.length - 1 ? cells[i] : `${cells[i]!.padEnd(widths[i]!)}  `;
+  return line.trimEnd();
 }
