@@ -8,6 +8,12 @@ export interface Output {
   warn(line: string): void;
   /** Data for machines or pipes (stdout), never suppressed. */
   data(text: string): void;
+  /**
+   * data() a chunk at a time, waiting whenever the reader falls behind (a pager, a pipe to gzip).
+   * Node does not block on a full pipe: it queues what the pipe cannot take, and a listing of
+   * millions written at once would sit whole in memory.
+   */
+  stream(chunks: Iterable<string>): Promise<void>;
   readonly verbose: boolean;
 }
 
@@ -23,6 +29,14 @@ export function consoleOutput(options: { quiet?: boolean | undefined; verbose?: 
     },
     warn: (line) => process.stderr.write(`stickyban: ${line}\n`),
     data: (text) => process.stdout.write(text),
+    stream: async (chunks) => {
+      for (const chunk of chunks) if (!process.stdout.write(chunk)) await drained(process.stdout);
+    },
     verbose,
   };
+}
+
+/** Until the stream has written what it queued. A failed write ends the process instead (cli/exit.ts). */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.once('drain', resolve));
 }

@@ -21,24 +21,27 @@ export async function pruneCommand(options: PruneCommandOptions, ctx: Context): 
   const store = options.dryRun ? await openStore(ctx, { existing: true }) : await openStoreToWrite(ctx);
   try {
     const backend = options.dryRun ? undefined : () => liveBackend(store, ctx);
+    const lines = (addresses: readonly string[]) => addresses.map((address) => `  ${address}\n`).join('');
     const report = await prune(store, ctx.config, ctx.clock(), backend, {
       olderThan,
       includeManual: options.includeManual === true,
       dryRun: options.dryRun === true,
+      // --verbose lists them as they go. A real prune holds the apply lock meanwhile: it never
+      // waits for the reader, which may be a pager.
+      ...(ctx.out.verbose ? { onPruned: (addresses) => (options.dryRun ? ctx.out.stream([lines(addresses)]) : ctx.out.data(lines(addresses))) } : {}),
     });
     const when = `last banned before ${formatTime(report.cutoff)} (${formatDuration(olderThan)} ago)`;
     const kept = report.keptSafelisted > 0 ? `; kept the history of ${report.keptSafelisted} safelisted` : '';
-    if (report.addresses.length === 0) {
+    if (report.pruned === 0) {
       ctx.out.info(`nothing to prune: no address ${when}${kept}`);
       return;
     }
-    for (const address of report.addresses) ctx.out.detail(`  ${address}`);
     if (options.dryRun) {
-      ctx.out.info(`dry run: would prune ${report.addresses.length} addresses (${report.events} events) ${when}${kept}`);
+      ctx.out.info(`dry run: would prune ${report.pruned} addresses (${report.events} events) ${when}${kept}`);
       return;
     }
     const live = report.liveAbsent ?? `${report.liveRemoved} live entries removed${report.liveAdded > 0 ? `, ${report.liveAdded} added` : ''}`;
-    ctx.out.info(`pruned ${report.addresses.length} addresses (${report.events} events) ${when}; ${live}${kept}`);
+    ctx.out.info(`pruned ${report.pruned} addresses (${report.events} events) ${when}; ${live}${kept}`);
   } finally {
     store.close();
   }

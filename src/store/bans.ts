@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
-import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf } from './keys.js';
+import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, unpackNetwork } from './keys.js';
 import { blocksRelatedTo, StatementCache } from './statements.js';
 
 /** Blocks per page of a streamed read. */
@@ -55,9 +55,6 @@ export interface BlockSummary {
   readonly last_banned: number;
   readonly qualifies: 0 | 1;
 }
-
-/** A summary as SQL returns it, before its keys become a network. */
-type SummaryRow = Omit<BlockSummary, 'network'> & { readonly family: Family; readonly first: unknown; readonly last: unknown };
 
 /** A block prune may remove, with its event count. */
 export interface StaleBlock {
@@ -123,6 +120,62 @@ export interface PackedPages<K extends number | bigint> {
   /** Iterate once. */
   readonly pages: Iterable<readonly unknown[]>;
   readonly unpack: (packed: unknown) => Cidr<K>;
+}
+
+/**
+ * The condition of a page of blocks read in (family, first, last) order: the blocks after the last
+ * one of the page before, of the families up to @lastFamily. A row value, so SQLite starts each
+ * page with one seek in the block index; `family = @family` beside it would make SQLite seek to the
+ * family only and walk it from its start on every page.
+ */
+const AFTER_BLOCK = '(family, first, last) > (@afterFamily, @afterFirst, @afterLast) AND family <= @lastFamily';
+
+/** The first two columns of a page of blocks: the family and the block packed (see keys.ts), half the cost of two keys for IPv6. */
+const PACKED_BLOCK = `family, CASE family WHEN 4 THEN ${packedBlockSql(4)} ELSE ${packedBlockSql(6)} END`;
+
+/**
+ * `page` (raw rows that start with PACKED_BLOCK, AFTER_BLOCK in its condition, ordered by block and
+ * at most PAGE_ROWS long) a page at a time, each read when the one before is consumed; of one
+ * family, or of both. Pages rather than iterate(): all() costs less per row, and no statement stays
+ * open between pages, so the caller may run others meanwhile (another page read, a delete).
+ */
+function blockPages<T>(page: Database.Statement, params: Record<string, unknown>, toItem: (network: Network, row: unknown[]) => T, family?: Family): Iterable<T[]> {
+  return { [Symbol.iterator]: () => new BlockPages(page.raw(), params, toItem, family) };
+}
+
+/**
+ * blockPages' iterator. A read that fails (a busy store) changes nothing, so the caller may retry
+ * next() (Store.read does); a generator would be closed by the error and then report its end.
+ */
+class BlockPages<T> implements Iterator<T[]> {
+  private after: Record<string, unknown>;
+  private ended = false;
+
+  constructor(
+    private readonly page: Database.Statement,
+    private readonly params: Record<string, unknown>,
+    private readonly toItem: (network: Network, row: unknown[]) => T,
+    family: Family | undefined,
+  ) {
+    // Before every block of the family (the keys are not compared then), or of both.
+    this.after = { afterFamily: (family ?? 4) - 1, afterFirst: null, afterLast: null, lastFamily: family ?? 6 };
+  }
+
+  next(): IteratorResult<T[]> {
+    if (this.ended) return { done: true, value: undefined };
+    const rows = this.page.all({ ...this.params, ...this.after }) as unknown[][];
+    if (rows.length < PAGE_ROWS) this.ended = true;
+    if (rows.length === 0) return { done: true, value: undefined };
+    const items = new Array<T>(rows.length);
+    let network: Network | undefined;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      network = unpackNetwork(row[0] as Family, row[1]);
+      items[i] = this.toItem(network, row);
+    }
+    this.after = { ...this.after, afterFamily: network!.family, afterFirst: toStoredKey(network!.family, network!.first), afterLast: toStoredKey(network!.family, network!.last) };
+    return { done: false, value: items };
+  }
 }
 
 /** Rows per INSERT statement of insertMany: 600 parameters, far below SQLite's limit of 32766. */
@@ -286,35 +339,52 @@ export class BanTable {
     return this.cache.get(`${sql} ORDER BY banned_at, id`).all(params) as EventRow[];
   }
 
-  /** One summary per block with active events, in address order. */
+  /** One summary per block with active events, in address order (summaryPages, one after the other). */
   *summaries(policy: Policy, now: number, filter: { family?: Family; jail?: string } = {}): Generator<BlockSummary> {
+    for (const page of this.summaryPages(policy, now, filter)) yield* page;
+  }
+
+  /**
+   * The same summaries a page at a time, each page read as the one before is consumed: a listing
+   * of millions never holds them all. Read them in one snapshot (Store.read or readAsync) for a
+   * listing of one moment. `address` is the block's canonical text, written from its keys: the
+   * block index holds every column read here, so SQLite never visits the table (5M blocks: 38
+   * against 11 s).
+   */
+  summaryPages(policy: Policy, now: number, filter: { family?: Family; jail?: string } = {}): Iterable<BlockSummary[]> {
     const { qualifies } = policySql(policy);
-    const familyClause = filter.family === undefined ? '' : 'AND family = @family';
     const jailClause = filter.jail === undefined ? '' : 'HAVING max(jail = @jail)';
-    const rows = this.cache
-      .get(
-        `SELECT family, first, last, address, count(*) AS events, sum(restored = 0) AS offences,
-                group_concat(DISTINCT jail) AS jails, min(banned_at) AS first_banned, max(banned_at) AS last_banned,
-                ${qualifies} AS qualifies
-         FROM bans WHERE lifted_at IS NULL ${familyClause}
-         GROUP BY family, first, last ${jailClause} ORDER BY family, first, last`,
-      )
-      .iterate({ ...policyParams(policy, now), family: filter.family, jail: filter.jail }) as IterableIterator<SummaryRow>;
-    for (const { family, first, last, ...summary } of rows) yield { network: networkFromKeys(family, first, last), ...summary };
+    const page = this.cache.get(
+      `SELECT ${PACKED_BLOCK}, count(*), sum(restored = 0), group_concat(DISTINCT jail), min(banned_at), max(banned_at), ${qualifies}
+       FROM bans WHERE lifted_at IS NULL AND ${AFTER_BLOCK}
+       GROUP BY family, first, last ${jailClause} ORDER BY family, first, last LIMIT ${PAGE_ROWS}`,
+    );
+    const params = { ...policyParams(policy, now), jail: filter.jail };
+    const summary = (network: Network, [, , events, offences, jails, firstBanned, lastBanned, qualifying]: unknown[]): BlockSummary => ({
+      network,
+      address: formatNetwork(network),
+      events: events as number,
+      offences: offences as number,
+      jails: jails as string,
+      first_banned: firstBanned as number,
+      last_banned: lastBanned as number,
+      qualifies: qualifying as 0 | 1,
+    });
+    return blockPages(page, params, summary, filter.family);
   }
 
   /**
    * Blocks whose last event is older than `cutoff`, with their event counts: what prune removes.
-   * Blocks with a manual or forever ban are kept unless `includeManual`.
+   * Blocks with a manual or forever ban are kept unless `includeManual`. A page at a time, each read
+   * when the one before is consumed; a page starts after the last block of the one before, so prune
+   * may delete a page's blocks before it reads the next.
    */
-  staleBlocks(cutoff: number, includeManual: boolean): StaleBlock[] {
-    const rows = this.cache
-      .get(
-        `SELECT family, first, last, address, count(*) AS events FROM bans GROUP BY family, first, last
-         HAVING max(banned_at) < @cutoff AND (@includeManual OR max(${KEPT_FOREVER}) = 0)`,
-      )
-      .all({ cutoff, includeManual: includeManual ? 1 : 0 }) as Array<{ family: Family; first: unknown; last: unknown; address: string; events: number }>;
-    return rows.map(({ family, first, last, address, events }) => ({ network: networkFromKeys(family, first, last), address, events }));
+  stalePages(cutoff: number, includeManual: boolean): Iterable<StaleBlock[]> {
+    const page = this.cache.get(
+      `SELECT ${PACKED_BLOCK}, count(*) FROM bans WHERE ${AFTER_BLOCK} GROUP BY family, first, last
+       HAVING max(banned_at) < @cutoff AND (@includeManual OR max(${KEPT_FOREVER}) = 0) ORDER BY family, first, last LIMIT ${PAGE_ROWS}`,
+    );
+    return blockPages(page, { cutoff, includeManual: includeManual ? 1 : 0 }, (network, [, , events]) => ({ network, address: formatNetwork(network), events: events as number }));
   }
 
   /**

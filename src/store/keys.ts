@@ -64,6 +64,12 @@ export function unpackBlocks(family: Family, packed: readonly unknown[]): Cidr<n
   return blocks;
 }
 
+/** A block of the family's packed column as the network it is. */
+export function unpackNetwork(family: Family, packed: unknown): Network {
+  const { first, last, prefix } = unpackerOf(family)(packed);
+  return { family, first, last, prefix } as Network;
+}
+
 /** How to unpack one block of the family's packed column. */
 export function unpackerOf(family: Family): (packed: unknown) => Cidr<number | bigint> {
   return (family === 4 ? unpack4 : unpack6) as (packed: unknown) => Cidr<number | bigint>;

@@ -93,6 +93,39 @@ export class Store {
     }
   }
 
+  /**
+   * read() for work that waits in between: a listing of millions written to a slow reader (a pager,
+   * a pipe to gzip) waits for it page by page instead of holding what it has read. The snapshot is
+   * taken at once and kept until `work` ends; meanwhile nothing else may use this connection, and
+   * the WAL cannot be checkpointed past the snapshot (writers go on).
+   */
+  async readAsync<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      retryWhileBusy(() => this.beginSnapshot(), this.busyTimeoutMs, commitsOf(this.db));
+    } catch (error) {
+      throw describeStoreFailure(error, this.path);
+    }
+    try {
+      const result = await work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw describeStoreFailure(error, this.path);
+    }
+  }
+
+  /** A read transaction with its snapshot taken: BEGIN alone takes none until the first read. */
+  private beginSnapshot(): void {
+    this.db.exec('BEGIN');
+    try {
+      this.db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
   /** Moves the WAL's content into the database file and truncates the WAL. */
   checkpoint(): void {
     this.db.pragma('wal_checkpoint(TRUNCATE)');

@@ -6,6 +6,7 @@ import { manyIPv4, seedBans } from '../../helpers/seed.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDb } from '../../helpers/tmp.js';
 import { prune } from '../../../src/actions/prune.js';
+import { parseNetwork } from '../../../src/address/parse.js';
 import { DEFAULTS } from '../../../src/config/config.js';
 import { run, type Runner } from '../../../src/exec/run.js';
 import type { FirewallBackend } from '../../../src/firewall/backend.js';
@@ -85,13 +86,40 @@ describe('prune', () => {
     });
     const store = Store.open({ path: db, busyTimeoutMs: 5000 });
     try {
-      const report = await prune(store, DEFAULTS, NOW, racing, { olderThan: 180 * DAY, includeManual: false, dryRun: false });
-      assert.deepEqual(report.addresses, ['203.0.113.1']);
+      const pruned: string[] = [];
+      const report = await prune(store, DEFAULTS, NOW, racing, { olderThan: 180 * DAY, includeManual: false, dryRun: false, onPruned: (addresses) => void pruned.push(...addresses) });
+      assert.deepEqual([report.pruned, pruned], [1, ['203.0.113.1']]);
     } finally {
       store.close();
     }
     assert.equal(count(db, 'bans'), 1, 'the new ban is stored');
     assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.1'], 'and live');
+  });
+
+  test('stale blocks are read and deleted a page at a time: exactly the stale ones go, across pages', async () => {
+    const db = tempDb();
+    // 7000 addresses over four pages of blocks; every third recent, a /24 of them safelisted.
+    const addresses = [...manyIPv4(7000)];
+    const fresh = (i: number) => i % 3 === 0;
+    seedBans(db, addresses.map((address, i) => ({ address, bannedAt: NOW - (fresh(i) ? 10 : 365) * DAY })));
+    const store = Store.open({ path: db, busyTimeoutMs: 5000 });
+    try {
+      store.write(() => store.safelist.add(parseNetwork('100.64.4.0/24'), null, NOW));
+      const stale = addresses.filter((address, i) => !fresh(i) && !address.startsWith('100.64.4.'));
+      const options = { olderThan: 180 * DAY, includeManual: false, pause: async () => {} };
+      const listed: string[] = [];
+      const dry = await prune(store, DEFAULTS, NOW, undefined, { ...options, dryRun: true, onPruned: (page) => void listed.push(...page) });
+      assert.deepEqual([dry.pruned, dry.events, dry.keptSafelisted, listed], [stale.length, stale.length, 171, stale]);
+      assert.equal(count(db, 'bans'), 7000, 'a dry run deletes nothing');
+
+      const pruned: string[] = [];
+      const done = await prune(store, DEFAULTS, NOW, undefined, { ...options, dryRun: false, onPruned: (page) => void pruned.push(...page) });
+      assert.deepEqual([done.pruned, done.events, done.keptSafelisted, pruned], [stale.length, stale.length, 171, stale]);
+      const left = new Set(query<{ address: string }>(db, 'SELECT address FROM bans').map((row) => row.address));
+      assert.deepEqual(addresses.filter((address) => left.has(address)), addresses.filter((address, i) => fresh(i) || address.startsWith('100.64.4.')));
+    } finally {
+      store.close();
+    }
   });
 
   test('bad durations exit 2 and change nothing', async () => {
