@@ -4,7 +4,7 @@
 import { networkOf, V4, V6, type Cidr, type Family, type KeySpace, type Network, type Range } from '../address/network.js';
 import type { Config } from '../config/config.js';
 import { FamilyPlanner, planFamily, type Plan, type PlanStats } from '../plan/plan.js';
-import { collect, type FamilyPlanStream, type PlanStream } from '../plan/stream.js';
+import { collect, type FamilyPlanStream, type PlanSource, type PlanStream } from '../plan/stream.js';
 import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
 import { deltaBetween, withDeletes, type Delta } from '../plan/diff.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +17,17 @@ export function planStore(store: Store, config: Config, now: number): Plan {
 /** The plan as a stream, for restore: the store is read a page at a time as the backend plans it into its sink. */
 export function streamPlan(store: Store, config: Config, now: number): PlanStream {
   return { v4: streamFamilyPlan(store, config, now, 4), v6: streamFamilyPlan(store, config, now, 6) };
+}
+
+/**
+ * The plan as sources that plan from the store anew each time they run, a page at a time: export
+ * counts entries before it writes them, and holds none. Run them in one snapshot (Store.readAsync).
+ */
+export function replannedPlan(store: Store, config: Config, now: number): PlanSource {
+  return {
+    v4: { pages: (sink) => streamFamilyPlan(store, config, now, 4).pages(sink) },
+    v6: { pages: (sink) => streamFamilyPlan(store, config, now, 6).pages(sink) },
+  };
 }
 
 /** One family of streamPlan (self-heal asks whether a family plans anything at all). */

@@ -1,15 +1,19 @@
 // `stickyban export`: the planned permanent list (safelist applied), for other tools. stdout carries
-// only the export; anything else goes to stderr.
+// only the export; anything else goes to stderr. The plan is read from the store a page at a time
+// as the output is written, in one snapshot however slow its reader, so that a store of millions is
+// exported in the memory of a few pages (5M events: 1.0-1.6 GB when every entry was held first, 4 GB
+// for json).
 
-import { planStore } from '../actions/plan-store.js';
+import { replannedPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import { onlyFamily } from '../export/family.js';
 import { parseExportFormat } from '../export/formats.js';
-import { entryHistories, jsonLines } from '../export/history.js';
+import { entryHistoryPages } from '../export/history.js';
 import { ipsetRestoreScript } from '../export/ipset.js';
 import { plainList } from '../export/plain.js';
 import { nftScript } from '../firewall/nftables/script.js';
 import { parseFamily } from '../input/family.js';
+import { jsonArray, lineElement } from './json-array.js';
 import { openStore } from './open-store.js';
 
 export interface ExportOptions {
@@ -23,27 +27,25 @@ export async function exportBans(options: ExportOptions, ctx: Context): Promise<
   const store = await openStore(ctx, { existing: true });
   try {
     const now = ctx.clock();
-    // One snapshot: the histories must describe exactly the planned entries.
-    const { plan, histories } = store.read(() => {
-      const planned = onlyFamily(planStore(store, ctx.config, now), family);
-      return { plan: planned, histories: format === 'json' ? entryHistories(store, ctx.config, now, planned) : [] };
+    await store.readAsync(async () => {
+      const plan = onlyFamily(replannedPlan(store, ctx.config, now), family);
+      let chunks: Iterable<string>;
+      switch (format) {
+        case 'plain':
+          chunks = plainList(plan);
+          break;
+        case 'ipset':
+          chunks = ipsetRestoreScript(plan, ctx.config.ipset, family);
+          break;
+        case 'nft':
+          chunks = nftScript(plan, ctx.config.nftables);
+          break;
+        case 'json':
+          chunks = jsonArray(entryHistoryPages(store, ctx.config, now, plan), lineElement);
+          break;
+      }
+      await ctx.out.stream(chunks);
     });
-    let chunks: Iterable<string>;
-    switch (format) {
-      case 'plain':
-        chunks = plainList(plan);
-        break;
-      case 'ipset':
-        chunks = ipsetRestoreScript(plan, ctx.config.ipset, family);
-        break;
-      case 'nft':
-        chunks = nftScript(plan, ctx.config.nftables);
-        break;
-      case 'json':
-        chunks = jsonLines(histories);
-        break;
-    }
-    for (const chunk of chunks) ctx.out.data(chunk);
   } finally {
     store.close();
   }

@@ -7,7 +7,7 @@ import { formatCidr } from '../address/format.js';
 import type { Cidr, Family } from '../address/network.js';
 import { formatTime } from '../clock.js';
 import type { Config } from '../config/config.js';
-import type { Plan } from '../plan/plan.js';
+import type { FamilyPlanSource, PlanSource } from '../plan/stream.js';
 import type { BlockSummary } from '../store/bans.js';
 import type { Store } from '../store/store.js';
 
@@ -22,77 +22,87 @@ export interface EntryHistory {
   readonly last_banned: string;
 }
 
-interface Tally {
-  events: number;
-  bans: number;
-  jails: Set<string>;
-  first: number;
-  last: number;
+/** The histories of the plan's entries, IPv4 first, a page at a time. Read them in one snapshot: they must describe exactly the planned entries. */
+export function* entryHistoryPages(store: Store, config: Config, now: number, plan: PlanSource): Generator<EntryHistory[]> {
+  yield* historyPages(4, plan.v4, store.bans.summaries(config.policy, now, { family: 4 }));
+  yield* historyPages(6, plan.v6, store.bans.summaries(config.policy, now, { family: 6 }));
 }
 
-export function entryHistories(store: Store, config: Config, now: number, plan: Plan): EntryHistory[] {
-  // A summaries() iterator must be read to its end before the next one runs (one cached statement).
-  return store.read(() => [
-    ...(plan.v4.entries.length === 0 ? [] : familyHistories(4, plan.v4.entries, store.bans.summaries(config.policy, now, { family: 4 }))),
-    ...(plan.v6.entries.length === 0 ? [] : familyHistories(6, plan.v6.entries, store.bans.summaries(config.policy, now, { family: 6 }))),
-  ]);
-}
-
-/** `entries` are disjoint and ascending; `blocks` any active blocks of the family. */
-export function familyHistories<K extends number | bigint>(family: Family, entries: readonly Cidr<K>[], blocks: Iterable<BlockSummary>): EntryHistory[] {
-  const tallies: Array<Tally | undefined> = new Array(entries.length);
-  for (const block of blocks) {
-    const first = block.network.first as K;
-    const last = block.network.last as K;
-    for (let i = firstEndingAtOrAfter(entries, first); i < entries.length && entries[i]!.first <= last; i++) {
-      const tally = tallies[i];
-      if (tally === undefined) {
-        tallies[i] = { events: block.events, bans: block.offences, jails: new Set(block.jails.split(',')), first: block.first_banned, last: block.last_banned };
-        continue;
-      }
-      tally.events += block.events;
-      tally.bans += block.offences;
-      for (const jail of block.jails.split(',')) tally.jails.add(jail);
-      tally.first = Math.min(tally.first, block.first_banned);
-      tally.last = Math.max(tally.last, block.last_banned);
-    }
+/**
+ * The history of each entry the source plans, a page for each step of the source (and one for what
+ * its end plans). `blocks` are
+ * any active blocks of the family in address order, read along with the entries (not at all when
+ * the source plans none).
+ */
+export function* historyPages<K extends number | bigint>(family: Family, source: FamilyPlanSource<K>, blocks: Iterable<BlockSummary>): Generator<EntryHistory[]> {
+  const merge = new HistoryMerge<K>(family, blocks[Symbol.iterator]());
+  let page: EntryHistory[] = [];
+  for (const _step of source.pages({ entry: (entry) => void page.push(merge.history(entry)) })) {
+    if (page.length === 0) continue;
+    yield page;
+    page = [];
   }
-  return entries.map((entry, i) => {
-    // Every entry comes from a banned block, so it has a tally; the fallback only guards the types.
-    const tally = tallies[i] ?? { events: 0, bans: 0, jails: new Set<string>(), first: 0, last: 0 };
+  if (page.length > 0) yield page;
+}
+
+/**
+ * Entries (disjoint, ascending) met with the blocks that meet them (in address order), in one walk.
+ * A block inside an entry meets only that entry. A block that reaches past the entry it meets
+ * contains it (CIDR blocks nest or are apart) and may meet the entries after: those are kept, a
+ * chain of nested blocks, one per prefix length at most. Nothing held grows with the store.
+ */
+class HistoryMerge<K extends number | bigint> {
+  private reaching: BlockSummary[] = [];
+  private next: IteratorResult<BlockSummary>;
+
+  constructor(
+    private readonly family: Family,
+    private readonly blocks: Iterator<BlockSummary>,
+  ) {
+    this.next = blocks.next();
+  }
+
+  history(entry: Cidr<K>): EntryHistory {
+    const tally = new Tally();
+    if (this.reaching.length > 0) {
+      this.reaching = this.reaching.filter((block) => (block.network.last as K) >= entry.first);
+      for (const block of this.reaching) tally.add(block);
+    }
+    for (; !this.next.done && (this.next.value.network.first as K) <= entry.last; this.next = this.blocks.next()) {
+      const block = this.next.value;
+      if ((block.network.last as K) < entry.first) continue;
+      tally.add(block);
+      if ((block.network.last as K) > entry.last) this.reaching.push(block);
+    }
+    return tally.history(this.family, entry);
+  }
+}
+
+class Tally {
+  private events = 0;
+  private bans = 0;
+  private readonly jails = new Set<string>();
+  private first: number | undefined;
+  private last: number | undefined;
+
+  add(block: BlockSummary): void {
+    this.events += block.events;
+    this.bans += block.offences;
+    for (const jail of block.jails.split(',')) this.jails.add(jail);
+    this.first = this.first === undefined ? block.first_banned : Math.min(this.first, block.first_banned);
+    this.last = this.last === undefined ? block.last_banned : Math.max(this.last, block.last_banned);
+  }
+
+  history<K extends number | bigint>(family: Family, entry: Cidr<K>): EntryHistory {
+    // Every entry comes from a banned block, so it has a tally; the zeros only guard the types.
     return {
       address: formatCidr(family, entry as Cidr<number> & Cidr<bigint>),
       family,
-      events: tally.events,
-      bans: tally.bans,
-      jails: [...tally.jails].sort(),
-      first_banned: formatTime(tally.first),
-      last_banned: formatTime(tally.last),
+      events: this.events,
+      bans: this.bans,
+      jails: [...this.jails].sort(),
+      first_banned: formatTime(this.first ?? 0),
+      last_banned: formatTime(this.last ?? 0),
     };
-  });
-}
-
-/** Index of the first entry whose last address is ≥ key (binary search over disjoint ascending entries). */
-function firstEndingAtOrAfter<K extends number | bigint>(entries: readonly Cidr<K>[], key: K): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (entries[mid]!.last < key) low = mid + 1;
-    else high = mid;
   }
-  return low;
-}
-
-/** A JSON array with one entry per line: valid JSON, and still greppable for a million entries. */
-export function* jsonLines(rows: readonly EntryHistory[]): Generator<string> {
-  if (rows.length === 0) {
-    yield '[]\n';
-    return;
-  }
-  yield '[\n';
-  for (let i = 0; i < rows.length; i += 2048) {
-    yield `${rows.slice(i, i + 2048).map((row) => `  ${JSON.stringify(row)}`).join(',\n')}${i + 2048 < rows.length ? ',' : ''}\n`;
-  }
-  yield ']\n';
 }

@@ -4,10 +4,11 @@
 
 import type { Config } from '../config/config.js';
 import { setScript } from '../firewall/ipset/script.js';
-import type { Plan } from '../plan/plan.js';
+import type { PlanSource } from '../plan/stream.js';
 import type { Family } from '../address/network.js';
 
-export function* ipsetRestoreScript(plan: Plan, settings: Config['ipset'], family: Family | undefined): Generator<string> {
-  if (family !== 6) yield* setScript(4, settings.set4, plan.v4.entries);
-  if (family !== 4) yield* setScript(6, settings.set6, plan.v6.entries);
+/** Each source runs twice (see setScript). */
+export function* ipsetRestoreScript(plan: PlanSource, settings: Config['ipset'], family: Family | undefined): Generator<string> {
+  if (family !== 6) yield* setScript(4, settings.set4, plan.v4);
+  if (family !== 4) yield* setScript(6, settings.set6, plan.v6);
 }

@@ -3,19 +3,20 @@
 
 import { formatCidr } from '../address/format.js';
 import type { Cidr, Family } from '../address/network.js';
-import type { Plan } from '../plan/plan.js';
+import type { FamilyPlanSource, PlanSource } from '../plan/stream.js';
 
-const LINES_PER_CHUNK = 4096;
-
-export function* plainList(plan: Plan): Generator<string> {
-  yield* lines(4, plan.v4.entries);
-  yield* lines(6, plan.v6.entries);
+export function* plainList(plan: PlanSource): Generator<string> {
+  yield* lines(4, plan.v4);
+  yield* lines(6, plan.v6);
 }
 
-function* lines<K extends number | bigint>(family: Family, entries: readonly Cidr<K>[]): Generator<string> {
-  for (let i = 0; i < entries.length; i += LINES_PER_CHUNK) {
-    let chunk = '';
-    for (const cidr of entries.slice(i, i + LINES_PER_CHUNK)) chunk += `${formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)}\n`;
+/** A chunk of lines for each step of the source (a page of the store), and one for what its end plans. */
+function* lines<K extends number | bigint>(family: Family, source: FamilyPlanSource<K>): Generator<string> {
+  let chunk = '';
+  for (const _page of source.pages({ entry: (cidr) => void (chunk += `${formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)}\n`) })) {
+    if (chunk === '') continue;
     yield chunk;
+    chunk = '';
   }
+  if (chunk !== '') yield chunk;
 }

@@ -14,7 +14,8 @@ export interface PlanSink<K extends number | bigint> {
 export interface FamilyPlanSource<K extends number | bigint> {
   /**
    * Plans the family's entries in order into `sink`, some more at each step (a stream: one page of
-   * the store; ipset hands a step's entries to its tool before the next). Call once.
+   * the store; ipset hands a step's entries to its tool before the next). Call once, unless the
+   * source is made to run again (entriesSource, replannedPlan): each run then plans it all anew.
    */
   readonly pages: (sink: PlanSink<K>) => Iterable<void>;
 }
@@ -65,4 +66,24 @@ export function firstPlanned<K extends number | bigint>(source: FamilyPlanSource
   let first: Cidr<K> | undefined;
   for (const _page of source.pages({ entry: (cidr) => void (first ??= cidr) })) if (first !== undefined) break;
   return first;
+}
+
+/**
+ * Entries planned already, as a source that may run any number of times: an exported plan runs
+ * its sources more than once (counting the entries before it writes them), and tests hand arrays.
+ */
+export function entriesSource<K extends number | bigint>(entries: readonly Cidr<K>[]): FamilyPlanSource<K> {
+  return {
+    pages: function* (sink) {
+      for (let i = 0; i < entries.length; i++) sink.entry(entries[i]!);
+      yield;
+    },
+  };
+}
+
+/** How many entries the source plans, planning them all (a source that may run again). */
+export function countPlanned<K extends number | bigint>(source: FamilyPlanSource<K>): number {
+  let count = 0;
+  planAll(source, { entry: () => void count++ });
+  return count;
 }

@@ -3,7 +3,7 @@
 
 import type { Cidr, Family } from '../../address/network.js';
 import { formatCidr } from '../../address/format.js';
-import type { FamilyPlanSource, PlanSink } from '../../plan/stream.js';
+import { countPlanned, type FamilyPlanSource, type PlanSink } from '../../plan/stream.js';
 
 const LINES_PER_CHUNK = 2048;
 const MIN_MAXELEM = 65_536;
@@ -66,13 +66,13 @@ class AddLines<K extends number | bigint> implements PlanSink<K> {
 
 /**
  * A script that `ipset restore` loads into a namespace without our sets: each set created as a
- * rebuild creates it, then filled. What `stickyban export --format ipset` prints.
+ * rebuild creates it, then filled. What `stickyban export --format ipset` prints. The source runs
+ * twice: once to count the entries the create line sizes the set for, once to write them, so that
+ * none are held.
  */
-export function* setScript<K extends number | bigint>(family: Family, set: string, entries: readonly Cidr<K>[]): Generator<string> {
-  yield `create ${set} ${createOptions(family, entries.length)}\n`;
-  const lines = new AddLines<K>(family, set);
-  for (const cidr of entries) lines.entry(cidr);
-  yield* lines.end();
+export function* setScript<K extends number | bigint>(family: Family, set: string, source: FamilyPlanSource<K>): Generator<string> {
+  yield `create ${set} ${createOptions(family, countPlanned(source))}\n`;
+  yield* addLines(family, set, source);
 }
 
 /**

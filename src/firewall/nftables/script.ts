@@ -5,7 +5,7 @@ import { formatAddress, formatCidr } from '../../address/format.js';
 import type { Cidr, Family, Range } from '../../address/network.js';
 import type { Config } from '../../config/config.js';
 import type { FamilyDelta } from '../../plan/diff.js';
-import type { Plan } from '../../plan/plan.js';
+import { planAll, type FamilyPlanSource, type PlanSource } from '../../plan/stream.js';
 
 export interface FamilySets {
   /** Hash set of single addresses (/32, /128). */
@@ -40,20 +40,24 @@ const MIN_HOSTS_SIZE = 65_536;
  * file as one transaction, so the old table is gone and the new one in place at the same instant.
  * Declaring the table first makes the delete succeed when there is no table yet. Entries are the
  * planner's disjoint CIDRs in ascending order; nft takes adjacent blocks as they are (no auto-merge
- * needed, checked with nft 1.0.6). Streams in chunks, for a million entries.
+ * needed, checked with nft 1.0.6). Streams in chunks, for millions of entries: each family's source
+ * runs three times (counting the hosts the hash set is sized for, then writing the hosts, then the
+ * blocks), so that none are held.
  */
-export function* nftScript(plan: Plan, settings: Config['nftables']): Iterable<string> {
+export function* nftScript(plan: PlanSource, settings: Config['nftables']): Iterable<string> {
   const table = `inet ${settings.table}`;
   yield `# stickyban: replaces table ${table} in one transaction\n`;
   yield `table ${table}\ndelete table ${table}\ntable ${table} {\n`;
   for (const family of FAMILIES) {
-    const entries: readonly Cidr<number | bigint>[] = family === 4 ? plan.v4.entries : plan.v6.entries;
+    const source: FamilyPlanSource<number | bigint> = family === 4 ? plan.v4 : plan.v6;
     const sets = NFT_SETS[family];
-    const hostCount = entries.reduce((n, cidr) => (isHost(family, cidr) ? n + 1 : n), 0);
+    let hostCount = 0;
+    let blockCount = 0;
+    planAll(source, { entry: (cidr) => void (isHost(family, cidr) ? hostCount++ : blockCount++) });
     yield `\tset ${sets.hosts} {\n\t\ttype ${sets.type}\n\t\tsize ${hostsSize(hostCount)}\n`;
-    yield* elementsBlock(family, entries, true, hostCount);
+    yield* elementsBlock(family, source, true, hostCount);
     yield `\t}\n\tset ${sets.blocks} {\n\t\ttype ${sets.type}\n\t\tflags interval\n`;
-    yield* elementsBlock(family, entries, false, entries.length - hostCount);
+    yield* elementsBlock(family, source, false, blockCount);
     yield '\t}\n';
   }
   yield `\tchain ${NFT_CHAIN} {\n\t\ttype filter hook input priority ${settings.priority}; policy accept;\n`;
@@ -91,20 +95,21 @@ function blockOf(family: Family, range: Range<number | bigint>): Cidr<number | b
   return { ...range, prefix: (family === 4 ? 33 : 129) - size.toString(2).length };
 }
 
-function* elementsBlock(family: Family, entries: readonly Cidr<number | bigint>[], hosts: boolean, count: number): Generator<string> {
+/** The hosts' or the blocks' elements, a chunk for each step of the source (a page of the store) and its end. */
+function* elementsBlock(family: Family, source: FamilyPlanSource<number | bigint>, hosts: boolean, count: number): Generator<string> {
   // nft refuses an empty `elements = { }`.
   if (count === 0) return;
   yield '\t\telements = {\n';
   let chunk = '';
-  let inChunk = 0;
-  for (const cidr of entries) {
-    if (isHost(family, cidr) !== hosts) continue;
-    chunk += `\t\t\t${formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)},\n`;
-    if (++inChunk === ELEMENTS_PER_CHUNK) {
-      yield chunk;
-      chunk = '';
-      inChunk = 0;
-    }
+  const sink = {
+    entry: (cidr: Cidr<number | bigint>) => {
+      if (isHost(family, cidr) === hosts) chunk += `\t\t\t${formatCidr(family, cidr as Cidr<number> & Cidr<bigint>)},\n`;
+    },
+  };
+  for (const _page of source.pages(sink)) {
+    if (chunk === '') continue;
+    yield chunk;
+    chunk = '';
   }
   yield `${chunk}\t\t}\n`;
 }

@@ -4,7 +4,7 @@ import { formatIPv4 } from '../../../../src/address/format.js';
 import type { Cidr } from '../../../../src/address/network.js';
 import { parseNetwork } from '../../../../src/address/parse.js';
 import { addLines, setScript } from '../../../../src/firewall/ipset/script.js';
-import type { FamilyPlanSource, PlanSink } from '../../../../src/plan/stream.js';
+import { entriesSource, type FamilyPlanSource, type PlanSink } from '../../../../src/plan/stream.js';
 
 const LINES_PER_CHUNK = 2048;
 
@@ -37,7 +37,7 @@ describe('addLines', () => {
     }
     assert.deepEqual(chunks.slice(0, 2).map((chunk) => chunk.split('\n').length - 1), [LINES_PER_CHUNK, LINES_PER_CHUNK]);
     // The same text as the export's script of the same entries, less its create line.
-    const script = [...setScript(4, 'set4', all)].join('');
+    const script = [...setScript(4, 'set4', entriesSource(all))].join('');
     assert.equal(chunks.join(''), script.slice(script.indexOf('\n') + 1));
     assert.ok(chunks.join('').endsWith('add set4 10.0.16.3\nadd set4 192.0.2.0/24\n'));
   });
