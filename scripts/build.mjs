@@ -41,7 +41,7 @@ const main = await build({
   entryPoints: ['src/main.ts'],
   outfile: join(outdir, 'stickyban-main.cjs'),
   // Loaded only by the commands that need them; the hook never pays for parsing them.
-  external: ['commander', 'cron', 'smol-toml', 'pg'],
+  external: ['commander', 'cron', 'smol-toml', 'pg', 'pg-connection-string'],
   sourcemap: 'linked',
   metafile: true,
 });

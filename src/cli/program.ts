@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { BAN_OPTIONS } from '../commands/ban-options.js';
 import { RESTORE_OPTIONS } from '../commands/restore-options.js';
 import { createContext, type Context } from '../commands/context.js';
@@ -33,7 +34,7 @@ function action(run: Run) {
 export function buildProgram(): Command {
   const program = new Command('stickyban')
     .description('Persistent IP blocklist for fail2ban hosts: bans survive firewall reloads and reboots.')
-    .version('0.1.0')
+    .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
@@ -47,6 +48,8 @@ export function buildProgram(): Command {
     .command('unban <address>')
     .description('lift the permanent ban of an address or of every block inside a CIDR')
     .option('--jail <NAME>', 'lift only the bans of this jail')
+    .option('--fleet', 'lift it on every host of the fleet too (the admin role appends it to the shared log)')
+    .option('--fleet-url <URI>', 'the fleet database as its admin role (implies --fleet; default [fleet] url)')
     .action(action(async (options, ctx, address) => (await import('../commands/unban.js')).unban(address, options, ctx)));
 
   const safelist = program.command('safelist').description('addresses and ranges that are never blocked');
@@ -54,11 +57,15 @@ export function buildProgram(): Command {
     .command('add <address>')
     .description('safelist an address or CIDR; removes it from the live set at once')
     .option('--note <TEXT>', 'why it is safelisted')
+    .option('--fleet', 'safelist it on every host of the fleet too (the admin role appends it to the shared log)')
+    .option('--fleet-url <URI>', 'the fleet database as its admin role (implies --fleet; default [fleet] url)')
     .action(action(async (options, ctx, address) => (await import('../commands/safelist.js')).safelistAdd(address, options, ctx)));
   safelist
     .command('remove <address>')
     .description('remove exactly this entry from the safelist')
-    .action(action(async (_options, ctx, address) => (await import('../commands/safelist.js')).safelistRemove(address, ctx)));
+    .option('--fleet', 'remove it on every host of the fleet too (the admin role appends it to the shared log)')
+    .option('--fleet-url <URI>', 'the fleet database as its admin role (implies --fleet; default [fleet] url)')
+    .action(action(async (options, ctx, address) => (await import('../commands/safelist.js')).safelistRemove(address, options, ctx)));
   safelist
     .command('list')
     .description('show the safelist (store, config file and built-in)')
@@ -120,6 +127,28 @@ export function buildProgram(): Command {
     .option('--heal-interval <DURATION>', 'how often to check the blocklist is in place (default 30s)')
     .option('--metrics-file <PATH>', 'write Prometheus metrics there (node_exporter textfile collector)')
     .action(action(async (options, ctx) => (await import('../commands/daemon.js')).daemon(options, ctx)));
+
+  const fleet = program.command('fleet').description('share bans with other hosts through PostgreSQL (see README, "Fleet")');
+  fleet
+    .command('init')
+    .description('create or upgrade the fleet schema in the database (as its admin role)')
+    .option('--url <URI>', 'the database as its admin role (default [fleet] url)')
+    .action(action(async (options, ctx) => (await import('../commands/fleet.js')).fleetInit(options, ctx)));
+  fleet
+    .command('add-host <name>')
+    .description('create the login role of one host: it reads the log and appends its own bans, nothing else')
+    .option('--url <URI>', 'the database as its admin role (default [fleet] url)')
+    .option('--password-file <PATH>', 'write the new password there (created 0600) instead of printing it')
+    .action(action(async (options, ctx, name) => (await import('../commands/fleet.js')).fleetAddHost(name, options, ctx)));
+  fleet
+    .command('status')
+    .description("this host's position and lag, events waiting to be published, every host's last sight")
+    .option('--json', 'print JSON')
+    .action(action(async (options, ctx) => (await import('../commands/fleet.js')).fleetStatus(options, ctx)));
+  fleet
+    .command('sync')
+    .description('push the local events and pull the fleet\'s once (for hosts on a timer instead of the daemon)')
+    .action(action(async (options, ctx) => (await import('../commands/fleet.js')).fleetSync(options, ctx)));
 
   program
     .command('doctor')

@@ -8,6 +8,9 @@ import { openStoreToWrite } from './open-store.js';
 
 export interface UnbanOptions {
   readonly jail?: string;
+  /** Lift it on every host of the fleet too (the admin role appends the lift to the shared log). */
+  readonly fleet?: boolean;
+  readonly fleetUrl?: string;
 }
 
 /**
@@ -21,8 +24,14 @@ export async function unban(address: string, options: UnbanOptions, ctx: Context
   const store = await openStoreToWrite(ctx);
   try {
     const outcome = await liftBans(store, ctx, network, jail, 'unban', (lifted) => `lifted ${lifted} ban event(s) of ${what} in the store`);
-    if (outcome.lifted === 0) throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})`);
-    ctx.out.info(`unbanned ${what} (${outcome.lifted} ban event(s) lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
+    const fleetWide = options.fleet === true || options.fleetUrl !== undefined;
+    if (outcome.lifted === 0 && !fleetWide) throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})`);
+    ctx.out.info(outcome.lifted === 0 ? `${what} has no active ban here` : `unbanned ${what} (${outcome.lifted} ban event(s) lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
+    if (fleetWide) {
+      const { announce } = await import('../fleet/announce.js');
+      const database = await announce(ctx.config.fleet, { kind: 'lift', network, ...(jail ? { jail } : {}) }, options.fleetUrl);
+      ctx.out.info(`unbanned ${what} fleet-wide: every host applies it from ${database}`);
+    }
     if (outcome.stillBannedBy.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${outcome.stillBannedBy.join(', ')}`);
   } finally {
     store.close();

@@ -27,6 +27,8 @@ export class BanWriter {
   /** Transactions committed and bans recorded, for the metrics. */
   commits = 0;
   bans = 0;
+  /** Told after each commit (the fleet sync pushes then). */
+  onCommit: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -58,6 +60,7 @@ export class BanWriter {
         const outcomes = await this.store.writeAsync(() => batch.map(({ event }) => applyBan(this.store, config, now, event)), this.signal);
         this.commits++;
         this.bans += batch.length;
+        this.onCommit?.();
         batch.forEach((item, i) => {
           const outcome = outcomes[i]!;
           item.resolve(outcome);

@@ -30,6 +30,9 @@ import { schedule, type Schedule } from './schedule.js';
 import type { Request, Response } from './socket/protocol.js';
 import { SocketServer } from './socket/server.js';
 import { SpoolFolder } from './spool-folder.js';
+import { daemonAppliers } from './fleet-appliers.js';
+import type { FleetSync } from '../fleet/sync.js';
+import { VERSION } from '../version.js';
 import { coalesce } from './watch/coalesce.js';
 import { watchTargets } from './watch/events.js';
 import { NftMonitor } from './watch/nft-monitor.js';
@@ -70,6 +73,8 @@ export class Daemon {
   private prunes: Schedule | undefined;
   private resyncs: Schedule | undefined;
   private lastPrune: { at: number; addresses: number } | undefined;
+  /** The fleet sync, when [fleet] url is set (loaded only then: it brings the PostgreSQL client). */
+  private fleet: FleetSync | undefined;
   private jobFailures = 0;
 
   constructor(
@@ -111,6 +116,7 @@ export class Daemon {
           this.changed.cancel();
         },
       },
+      { name: 'the fleet sync', start: () => this.startFleet(), stop: () => this.fleet?.stop() },
       // What a crash of the daemon may have left behind (bans committed, their live adds not made):
       // a restore brings the live set in line, in place when little differs.
       { name: 'the first reconcile', start: () => void this.reconcile(), stop: () => undefined },
@@ -156,6 +162,17 @@ export class Daemon {
     this.resyncs?.stop();
   }
 
+  private async startFleet(): Promise<void> {
+    if (this.settings.config.fleet.url === undefined) return;
+    const { FleetSync } = await import('../fleet/sync.js');
+    const { store, clock, runner, log } = this.deps;
+    const around = (): Surroundings => ({ config: this.settings.config, clock, runner });
+    const appliers = daemonAppliers(store, around, this.writer, this.jobs, this.stopping.signal, log);
+    this.fleet = new FleetSync(store, () => this.settings.config, appliers, (work) => store.writeAsync(work, this.stopping.signal), log, VERSION);
+    this.writer.onCommit = () => this.fleet?.soon();
+    this.fleet.start();
+  }
+
   /** A restore as a job, said in the log only when it changed something. */
   private async reconcile(): Promise<void> {
     const result = await this.jobs.run(['restore', '--trigger', 'daemon']);
@@ -177,7 +194,14 @@ export class Daemon {
   private async answer(request: Request): Promise<Response> {
     switch (request.op) {
       case 'health':
-        return { ok: true, pid: process.pid, backend: this.settings.backend.name, bans: this.writer.bans, commits: this.writer.commits };
+        return {
+          ok: true,
+          pid: process.pid,
+          backend: this.settings.backend.name,
+          bans: this.writer.bans,
+          commits: this.writer.commits,
+          ...(this.fleet ? { fleet: this.fleet.status() } : {}),
+        };
       case 'check': {
         const outcome = await this.healer.check();
         return { ok: true, problems: outcome.problems, ...(outcome.repaired ? { repaired: outcome.repaired } : {}) };

@@ -25,8 +25,8 @@ export interface FleetEvent {
   readonly origin: string;
   readonly kind: EventKind;
   readonly network: Network;
-  /** Bans: the jail, seconds since the epoch, bantime, reason, restored. */
-  readonly jail: string;
+  /** A ban's jail; a lift's (undefined: every jail); none for the safelist. */
+  readonly jail: string | undefined;
   readonly at: number;
   readonly bantime: number | null;
   readonly reason: string | null;
@@ -71,8 +71,8 @@ export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { 
       return problem(`a ban of ${formatNetwork(network)} from ${row.origin} is wider than /${limits.maxPrefix[network.family]} (max_prefix${network.family}); refused`);
     }
   }
-  const jail = row.jail ?? 'fleet';
-  if (typeof jail !== 'string' || !isJailName(jail)) return problem(`jail ${JSON.stringify(String(jail).slice(0, 70))} is not a jail name`);
+  const jail = row.jail ?? (kind === 'ban' ? 'fleet' : undefined);
+  if (jail !== undefined && (typeof jail !== 'string' || !isJailName(jail))) return problem(`jail ${JSON.stringify(String(jail).slice(0, 70))} is not a jail name`);
   const at = Number(row.at);
   if (!Number.isInteger(at) || at < EARLIEST || at > LATEST) return problem(`time ${JSON.stringify(String(row.at).slice(0, 30))} is out of range`);
   const bantime = row.bantime === null || row.bantime === undefined ? null : Number(row.bantime);

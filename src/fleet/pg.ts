@@ -4,6 +4,7 @@
 
 import { fstatSync, openSync, closeSync, readFileSync } from 'node:fs';
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import type { FleetConfig } from '../config/config.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
@@ -31,15 +32,24 @@ export interface Connection {
 export async function connect(fleet: FleetConfig, url: string | undefined = fleet.url): Promise<Connection> {
   if (url === undefined) throw new UsageError('no fleet is configured: set url in the [fleet] section of the config file (see README, "Fleet")');
   const password = fleet.passwordFile === undefined ? undefined : readPasswordFile(fleet.passwordFile);
+  let target: pg.ClientConfig;
+  try {
+    // Parsed here, not by pg.Client: given a connection string, it lets the string's (empty)
+    // password win over the one of password_file.
+    target = parseIntoClientConfig(url);
+  } catch (error) {
+    throw new UsageError(`invalid fleet url: ${(error as Error).message}; expected a URI such as postgresql://stickyban_web1@db.example.net/stickyban`);
+  }
+  if (password !== undefined) target.password = password;
+  else if (target.password === '') delete target.password;
   const client = new pg.Client({
-    connectionString: url,
-    ...(password === undefined ? {} : { password }),
+    ...target,
     ...sslOptions(fleet),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
     application_name: `stickyban ${fleet.host}`,
   });
-  const describe = describeUrl(url);
+  const where = describe(target);
   let lost: ((error: Error) => void) | undefined;
   let ended = false;
   client.on('error', (error: Error) => {
@@ -56,15 +66,15 @@ export async function connect(fleet: FleetConfig, url: string | undefined = flee
     await client.connect();
   } catch (error) {
     ended = true;
-    throw new OperationalError(`cannot connect to the fleet database ${describe}: ${(error as Error).message}`);
+    throw new OperationalError(`cannot connect to the fleet database ${where}: ${(error as Error).message}`);
   }
   const connection: Connection = {
-    describe,
+    describe: where,
     query: async <T extends Row>(sql: string, params: readonly unknown[] = []) => {
       try {
         return (await client.query(sql, params as unknown[])).rows as T[];
       } catch (error) {
-        throw new OperationalError(`fleet database ${describe}: ${(error as Error).message}`);
+        throw new OperationalError(`fleet database ${where}: ${(error as Error).message}`);
       }
     },
     transaction: async (work) => {
@@ -137,13 +147,7 @@ function sslOptions(fleet: FleetConfig): { ssl?: boolean | { ca?: string; reject
   }
 }
 
-/** The URI without its password. */
-function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const host = parsed.hostname || new URLSearchParams(parsed.search).get('host') || 'localhost';
-    return `${parsed.username ? `${decodeURIComponent(parsed.username)}@` : ''}${host}${parsed.pathname}`;
-  } catch {
-    return 'of the fleet url';
-  }
+/** user@host/database, for messages: never the password. */
+function describe(target: pg.ClientConfig): string {
+  return `${target.user ? `${target.user}@` : ''}${target.host || 'localhost'}${target.port ? `:${target.port}` : ''}/${target.database ?? ''}`;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { cliCommand } from './cli.js';
 import { tempDir } from './tmp.js';
 import type { Netns } from './netns.js';
@@ -27,6 +28,8 @@ export function startDaemon(netns: Netns, args: readonly string[], extraEnv: Nod
   const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  // A test that fails before it stops its daemon must not leave it running (nor its test file).
+  after(() => void child.kill('SIGKILL'));
   return {
     socket: env.STICKYBAN_SOCKET,
     env,

@@ -15,7 +15,7 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
  * rules after this table.
  */
 const LAYERS: ReadonlyArray<readonly string[]> = [
-  ['errors.ts', 'clock.ts', 'package-root.ts', 'address/', 'input/'],
+  ['errors.ts', 'clock.ts', 'package-root.ts', 'version.ts', 'address/', 'input/'],
   ['plan/', 'config/', 'exec/', 'files/'],
   ['store/', 'firewall/'],
   ['actions/', 'import/', 'export/', 'doctor/', 'contrib/'],

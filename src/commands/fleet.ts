@@ -1,0 +1,172 @@
+// `stickyban fleet init | add-host NAME | status | sync`: the shared log in PostgreSQL (src/fleet/).
+// init and add-host are the admin's (the role that owns the schema); status and sync are any host's.
+
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { formatTime } from '../clock.js';
+import { OperationalError, UsageError } from '../errors.js';
+import { quote } from '../input/quote.js';
+import { push, pull, type Appliers } from '../fleet/exchange.js';
+import { parsePosition } from '../fleet/log.js';
+import { checkFleetSchema, migrateFleet } from '../fleet/migrate.js';
+import { connect, type Connection } from '../fleet/pg.js';
+import { formatNetwork } from '../address/format.js';
+import { liftBans } from '../actions/lift.js';
+import { applyLive } from '../actions/live.js';
+import { recordBan } from '../actions/ban.js';
+import { restoreLive } from '../actions/restore.js';
+import { addToSafelist, removeFromSafelist } from '../actions/safelist.js';
+import { liveBackend } from '../actions/live.js';
+import { mergeDeltas } from '../plan/diff.js';
+import type { Store } from '../store/store.js';
+import { VERSION } from '../version.js';
+import type { Context } from './context.js';
+import { openStore, openStoreToWrite } from './open-store.js';
+import { formatTable } from './table.js';
+
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+async function withConnection<T>(ctx: Context, url: string | undefined, work: (connection: Connection) => Promise<T>): Promise<T> {
+  const connection = await connect(ctx.config.fleet, url ?? ctx.config.fleet.url);
+  try {
+    return await work(connection);
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Creates or upgrades the fleet schema (as the admin role, which then owns it). */
+export async function fleetInit(options: { url?: string }, ctx: Context): Promise<void> {
+  await withConnection(ctx, options.url, async (connection) => {
+    const applied = await migrateFleet(connection);
+    ctx.out.info(applied.length === 0 ? `the fleet schema in ${connection.describe} is current` : `applied ${applied.join(', ')} to ${connection.describe}`);
+  });
+}
+
+/**
+ * A login role for one host: it may read the log and append bans in its own name, nothing else.
+ * Its password is made here and written once: to --password-file (created 0600, never over an
+ * existing file), or printed.
+ */
+export async function fleetAddHost(name: string, options: { url?: string; passwordFile?: string }, ctx: Context): Promise<void> {
+  if (!HOST_NAME.test(name)) throw new UsageError(`invalid host name ${quote(name)}: expected 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit`);
+  const role = `stickyban_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+  const password = randomBytes(24).toString('base64url');
+  // Created before the role: a file in the way refuses the whole thing, and no password is lost.
+  const fd = options.passwordFile === undefined ? undefined : createSecretFile(options.passwordFile);
+  try {
+    await withConnection(ctx, options.url, async (connection) => {
+      await checkFleetSchema(connection);
+      await connection.transaction(async (tx) => {
+        const taken = await tx.query('SELECT 1 FROM stickyban.hosts WHERE name = $1 OR role = $2', [name, role]);
+        if (taken.length > 0) throw new OperationalError(`host ${name} (role ${role}) is in the fleet already`);
+        // CREATE ROLE takes no parameters: format() quotes the name and the password.
+        const [statement] = await tx.query<{ sql: string }>("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE stickyban_host', $1::text, $2::text) AS sql", [role, password]);
+        await tx.query(statement!.sql);
+        await tx.query('INSERT INTO stickyban.hosts (name, role) VALUES ($1, $2)', [name, role]);
+      });
+    });
+    if (fd !== undefined) {
+      writeSync(fd, `${password}\n`);
+      ctx.out.info(`added host ${name}: role ${role}, its password in ${options.passwordFile} (copy it to that host, mode 600, as [fleet] password_file)`);
+    } else {
+      ctx.out.info(`added host ${name}: role ${role}`);
+      ctx.out.data(`${password}\n`);
+      ctx.out.warn(`the password above is shown once: put it on host ${name} in a file of mode 600 named by [fleet] password_file`);
+    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function createSecretFile(path: string): number {
+  try {
+    return openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    throw new OperationalError(`cannot create --password-file ${quote(path)}: ${(error as Error).message} (it must not exist yet)`);
+  }
+}
+
+/** Connection, this host's position and lag, what waits to be sent, and every host's last sight. */
+export async function fleetStatus(options: { json?: boolean }, ctx: Context): Promise<void> {
+  const store = await openStore(ctx, { existing: true });
+  try {
+    const local = store.read(() => {
+      const published = Number(store.fleet.get('published') ?? 0);
+      return { cursor: store.fleet.get('cursor') ?? '0:0', published, waiting: store.fleet.waiting(published) };
+    });
+    const status = await withConnection(ctx, undefined, async (connection) => {
+      await checkFleetSchema(connection);
+      const position = parsePosition(local.cursor);
+      const [lag] = await connection.query<{ events: string; oldest: string | null }>(
+        `SELECT count(*)::text AS events, min(recorded_at)::text AS oldest FROM stickyban.events
+          WHERE (xid, id) > ($1::xid8, $2::bigint) AND origin <> $3`,
+        [position.xid.toString(), position.id.toString(), ctx.config.fleet.host],
+      );
+      const hosts = await connection.query<{ name: string; last_seen: string | null; position: string | null; version: string | null }>(
+        "SELECT name, extract(epoch FROM last_seen)::bigint::text AS last_seen, position, version FROM stickyban.hosts ORDER BY name",
+      );
+      return { database: connection.describe, lag: Number(lag!.events), oldest: lag!.oldest, hosts };
+    });
+    const result = {
+      database: status.database,
+      host: ctx.config.fleet.host,
+      position: local.cursor,
+      behind: status.lag,
+      waiting_to_publish: local.waiting,
+      hosts: status.hosts.map((host) => ({ name: host.name, last_seen: host.last_seen === null ? null : formatTime(Number(host.last_seen)), position: host.position, version: host.version })),
+    };
+    if (options.json) {
+      ctx.out.data(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    ctx.out.data(
+      `database: ${result.database} (connected)\nhost:     ${result.host}\nposition: ${result.position}, ${result.behind} event(s) of other hosts not applied yet${status.oldest ? ` (oldest ${status.oldest})` : ''}\nwaiting:  ${result.waiting_to_publish} local event(s) to publish\n\n` +
+        formatTable(['HOST', 'LAST SEEN', 'POSITION', 'VERSION'], result.hosts.map((host) => [host.name, host.last_seen ?? 'never', host.position ?? '-', host.version ?? '-'])),
+    );
+  } finally {
+    store.close();
+  }
+}
+
+/** One push and one pull, for a host that syncs on a timer instead of running the daemon. */
+export async function fleetSync(_options: object, ctx: Context): Promise<void> {
+  const store = await openStoreToWrite(ctx);
+  try {
+    await withConnection(ctx, undefined, async (connection) => {
+      await checkFleetSchema(connection);
+      const fleet = ctx.config.fleet;
+      const persist = async (work: () => void) => void store.write(work);
+      const pushed = fleet.publish ? await push(connection, store, fleet, persist) : 0;
+      const pulled = fleet.subscribe ? await pull(connection, store, fleet, commandAppliers(store, ctx), persist, (line) => ctx.out.warn(`fleet: ${line}`)) : undefined;
+      await connection.query('UPDATE stickyban.hosts SET last_seen = now(), position = $1, version = $2 WHERE name = $3', [store.read(() => store.fleet.get('cursor')) ?? '0:0', VERSION, fleet.host]);
+      ctx.out.info(`sent ${pushed} local event(s); applied ${pulled?.applied ?? 0} from other hosts${pulled && pulled.skipped > 0 ? `, skipped ${pulled.skipped}` : ''}${pulled?.bulk ? ' (in bulk, then restored the live set)' : ''}`);
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** A command's appliers: each ban recorded and made live as the hook does, or in bulk and one restore. */
+function commandAppliers(store: Store, ctx: Context): Appliers {
+  return {
+    bans: async (events, bulk) => {
+      if (bulk) {
+        store.write(() => store.bans.insertMany(events));
+        return;
+      }
+      const now = ctx.clock();
+      const deltas = events.map((event) => recordBan(store, ctx.config, now, event).delta);
+      await applyLive(store, ctx, mergeDeltas(deltas));
+    },
+    change: async (event) => {
+      const what = `${formatNetwork(event.network)} (fleet-wide, from ${event.origin})`;
+      if (event.kind === 'lift') await liftBans(store, ctx, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${lifted} ban event(s) of ${what}`);
+      if (event.kind === 'safelist-add') await addToSafelist(store, ctx, event.network, `fleet: ${event.origin}`, `safelisted ${what}`);
+      if (event.kind === 'safelist-remove') await removeFromSafelist(store, ctx, event.network, `removed ${what} from the safelist`);
+    },
+    restore: async () => {
+      await restoreLive(store, ctx.config, ctx.clock, () => liveBackend(store, ctx), { trigger: 'fleet' });
+    },
+  };
+}

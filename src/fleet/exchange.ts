@@ -1,0 +1,149 @@
+// The two directions of a sync, each resumable from where it stopped: push sends the local ban
+// events not sent yet (in id order, a thousand per statement, idempotent by event id), pull reads
+// the log after this host's position in commit order and hands each event to the appliers. Both
+// remember their place in the store, so a sync cut short (the database or the daemon gone) goes on
+// from there, and anything sent or applied twice is the same event twice: harmless.
+
+import { formatNetwork } from '../address/format.js';
+import { lockoutConflict, protectedNetworks } from '../actions/lockout.js';
+import type { FleetConfig } from '../config/config.js';
+import type { BanEvent } from '../store/bans.js';
+import { FLEET_SOURCE } from '../store/fleet.js';
+import type { Store } from '../store/store.js';
+import { formatPosition, parsePosition, readRow, rowOf, type FleetEvent, type LogRow, type Position } from './log.js';
+import type { Connection } from './pg.js';
+
+/** Local events per INSERT. */
+const PUSH_BATCH = 1000;
+/** Log rows per read: a read is bounded in memory, however far behind a host is. */
+export const PULL_PAGE = 5000;
+
+/**
+ * The rows after `position` in commit order, and only those of committed transactions older than
+ * every transaction still running: a row whose id was taken first but committed last is then read
+ * when it commits, never skipped (an `id > last` cursor would skip it for good).
+ */
+const READ_LOG = `SELECT id::text, xid::text, uuid::text, origin, kind, address::text AS address, jail,
+       extract(epoch FROM at)::bigint::text AS at, bantime::text, reason, restored
+  FROM stickyban.events
+ WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY xid, id
+ LIMIT $3`;
+
+const APPEND = `INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, bantime, source, reason, restored)
+SELECT e.uuid, $2, 'ban', e.address, e.jail, to_timestamp(e.at), e.bantime, e.source, e.reason, e.restored
+  FROM unnest($1::uuid[], $3::cidr[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::boolean[])
+       AS e(uuid, address, jail, at, bantime, source, reason, restored)
+ON CONFLICT (uuid) DO NOTHING`;
+
+/** How a sync writes its own bookkeeping: with a timer wait in the daemon, in place in a command. */
+export type Persist = (work: () => void) => Promise<void>;
+
+/** Sends the local events not sent yet; returns how many were sent. */
+export async function push(connection: Connection, store: Store, fleet: FleetConfig, persist: Persist): Promise<number> {
+  let sent = 0;
+  let published = Number(store.read(() => store.fleet.get('published')) ?? 0);
+  for (;;) {
+    const batch = store.read(() => store.fleet.outgoing(published, PUSH_BATCH));
+    if (batch.length === 0) return sent;
+    const rows = batch.map((ban) => rowOf(ban, fleet.host));
+    const column = (i: number) => rows.map((row) => row[i]);
+    await connection.query(APPEND, [column(0), fleet.host, column(2), column(3), column(4), column(5), column(6), column(7), column(8)]);
+    published = batch.at(-1)!.id;
+    await persist(() => store.fleet.set('published', String(published)));
+    sent += batch.length;
+  }
+}
+
+/** What applies the events of other hosts here: the daemon's writer and actions, or a command's. */
+export interface Appliers {
+  /** Bans in log order. `bulk`: the host is far behind; record them only, a restore follows. */
+  bans(events: BanEvent[], bulk: boolean): Promise<void>;
+  /** A fleet-wide lift or safelist change (the admin's). */
+  change(event: FleetEvent, bulk: boolean): Promise<void>;
+  /** Once a bulk catch-up is over: the kernel made to match the store in one load. */
+  restore(): Promise<void>;
+}
+
+export interface PullOutcome {
+  readonly applied: number;
+  readonly skipped: number;
+  readonly position: Position;
+  /** The host was far behind: the events were recorded in bulk and a restore loaded them. */
+  readonly bulk: boolean;
+}
+
+/** Reads and applies the log after this host's position; `log` says what was skipped and why. */
+export async function pull(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void): Promise<PullOutcome> {
+  let position = parsePosition(store.read(() => store.fleet.get('cursor')));
+  // The lockout guard wins over the fleet as over the command line: no ban of loopback or of this host.
+  const guarded = protectedNetworks({});
+  let applied = 0;
+  let skipped = 0;
+  let bulk = false;
+  for (;;) {
+    const rows = await connection.query<LogRow & Record<string, unknown>>(READ_LOG, [position.xid.toString(), position.id.toString(), PULL_PAGE]);
+    if (rows.length === 0) break;
+    // A full page means more wait: far behind (off for a while, or new), so record in bulk.
+    bulk ||= rows.length === PULL_PAGE;
+    let bans: BanEvent[] = [];
+    const flush = async () => {
+      if (bans.length > 0) await appliers.bans(bans, bulk);
+      applied += bans.length;
+      bans = [];
+    };
+    for (const row of rows) {
+      const read = readRow(row, fleet);
+      if ('problem' in read) {
+        skipped++;
+        log(`skipped ${read.problem}`);
+        continue;
+      }
+      const { event } = read;
+      if (!accepts(fleet, event)) continue;
+      if (event.kind === 'ban') {
+        const conflict = lockoutConflict(event.network, guarded);
+        if (conflict) {
+          skipped++;
+          log(`skipped event ${event.position.id}: a ban of ${formatNetwork(event.network)} from ${event.origin} meets ${formatNetwork(conflict.network)}, ${conflict.why}`);
+          continue;
+        }
+        bans.push(banOf(event));
+        continue;
+      }
+      await flush();
+      await appliers.change(event, bulk);
+      applied++;
+    }
+    await flush();
+    position = { xid: BigInt(String(rows.at(-1)!.xid)), id: BigInt(String(rows.at(-1)!.id)) };
+    const saved = formatPosition(position);
+    await persist(() => store.fleet.set('cursor', saved));
+    if (rows.length < PULL_PAGE) break;
+  }
+  if (bulk) await appliers.restore();
+  return { applied, skipped, position, bulk };
+}
+
+/** Our own events come back too (they were ours first); the config may accept only some hosts and jails. */
+function accepts(fleet: FleetConfig, event: FleetEvent): boolean {
+  if (event.origin === fleet.host) return false;
+  if (event.kind !== 'ban') return true;
+  if (fleet.acceptHosts.length > 0 && !fleet.acceptHosts.includes(event.origin)) return false;
+  return fleet.acceptJails.length === 0 || fleet.acceptJails.includes(event.jail!);
+}
+
+/** A remote ban as this store records it: its own event id and origin, source fleet:<host>. */
+function banOf(event: FleetEvent): BanEvent {
+  return {
+    uuid: event.uuid,
+    origin: event.origin,
+    network: event.network,
+    jail: event.jail ?? 'fleet',
+    bannedAt: event.at,
+    bantime: event.bantime,
+    source: `${FLEET_SOURCE}${event.origin}`,
+    reason: event.reason,
+    restored: event.restored,
+  };
+}

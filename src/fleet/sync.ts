@@ -1,0 +1,176 @@
+// The daemon's side of the fleet: one connection to the shared log, kept open and opened again with
+// a growing pause (and one log line) when it breaks. Local bans are pushed when the daemon commits
+// one and when another process has (the store is looked at every 100 ms); the log is pulled when a
+// notification comes (LISTEN) and on a timer anyway. While the database is away nothing local waits
+// for it: bans, restores and commands go on, and what was recorded meanwhile is pushed on return.
+
+import type { Config } from '../config/config.js';
+import type { Store } from '../store/store.js';
+import { push, pull, type Appliers, type Persist, type PullOutcome } from './exchange.js';
+import { formatPosition, parsePosition } from './log.js';
+import { checkFleetSchema } from './migrate.js';
+import { connect, type Connection } from './pg.js';
+
+const FIRST_RETRY_MS = 1000;
+const LAST_RETRY_MS = 60_000;
+/** How often the store is looked at for bans other processes recorded (the hook without the daemon, an import). */
+const LOCAL_CHECK_MS = 100;
+
+export interface FleetStatus {
+  readonly connected: boolean;
+  readonly database?: string;
+  /** When the last sync ended well (seconds since the epoch). */
+  readonly lastSync?: number;
+  readonly lastError?: string;
+  readonly pushed: number;
+  readonly applied: number;
+  readonly skipped: number;
+}
+
+export class FleetSync {
+  private connection: Connection | undefined;
+  private stopped = false;
+  private retryMs = FIRST_RETRY_MS;
+  private retry: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private local: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private lastMaxId = -1;
+  private lastSync: number | undefined;
+  private lastError: string | undefined;
+  private everConnected = false;
+  pushed = 0;
+  applied = 0;
+  skipped = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: () => Config,
+    private readonly appliers: Appliers,
+    private readonly persist: Persist,
+    private readonly log: (line: string) => void,
+    private readonly version: string,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    void this.open();
+    this.local = setInterval(() => {
+      const maxId = this.store.read(() => this.store.bans.maxId());
+      if (maxId !== this.lastMaxId) {
+        this.lastMaxId = maxId;
+        this.soon();
+      }
+    }, LOCAL_CHECK_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    clearInterval(this.poll);
+    clearInterval(this.local);
+    await this.running?.catch(() => undefined);
+    await this.connection?.end();
+    this.connection = undefined;
+  }
+
+  /** A push and a pull as soon as the one under way, if any, is over. */
+  soon(): void {
+    if (!this.connection || this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.sync().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.soon();
+      }
+    });
+  }
+
+  status(): FleetStatus {
+    return {
+      connected: this.connection !== undefined,
+      ...(this.connection ? { database: this.connection.describe } : {}),
+      ...(this.lastSync !== undefined ? { lastSync: this.lastSync } : {}),
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      pushed: this.pushed,
+      applied: this.applied,
+      skipped: this.skipped,
+    };
+  }
+
+  private async open(): Promise<void> {
+    const fleet = this.config().fleet;
+    let connection: Connection | undefined;
+    try {
+      connection = await connect(fleet);
+      await checkFleetSchema(connection);
+      connection.onLost((error) => this.lost(error));
+      await connection.listen('stickyban_events', () => this.soon());
+    } catch (error) {
+      await connection?.end();
+      this.fail(error as Error);
+      return;
+    }
+    if (this.stopped) {
+      await connection.end();
+      return;
+    }
+    this.connection = connection;
+    this.retryMs = FIRST_RETRY_MS;
+    this.lastError = undefined;
+    this.log(`fleet: ${this.everConnected ? 'connected again to' : 'connected to'} ${connection.describe} as host ${fleet.host}${fleet.publish ? '' : ' (not publishing)'}${fleet.subscribe ? '' : ' (not subscribing)'}`);
+    this.everConnected = true;
+    clearInterval(this.poll);
+    this.poll = setInterval(() => this.soon(), fleet.pollSeconds * 1000);
+    this.soon();
+  }
+
+  private lost(error: Error): void {
+    if (this.stopped || !this.connection) return;
+    this.connection = undefined;
+    clearInterval(this.poll);
+    this.fail(new Error(`connection lost: ${error.message}`));
+  }
+
+  /** One line per new kind of trouble, then tries again after a pause that grows to a minute. */
+  private fail(error: Error): void {
+    if (this.stopped) return;
+    const message = error.message;
+    if (message !== this.lastError) this.log(`fleet: ${message}; trying again (bans are recorded here meanwhile and sent on return)`);
+    this.lastError = message;
+    // Jitter, so that a fleet whose database came back does not return all at once.
+    const pause = this.retryMs * (0.75 + Math.random() / 2);
+    this.retryMs = Math.min(LAST_RETRY_MS, this.retryMs * 2);
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => void this.open(), pause);
+  }
+
+  private async sync(): Promise<void> {
+    const connection = this.connection;
+    if (!connection) return;
+    const fleet = this.config().fleet;
+    try {
+      if (fleet.publish) this.pushed += await push(connection, this.store, fleet, this.persist);
+      if (fleet.subscribe) {
+        const outcome: PullOutcome = await pull(connection, this.store, fleet, this.appliers, this.persist, (line) => this.log(`fleet: ${line}`));
+        this.applied += outcome.applied;
+        this.skipped += outcome.skipped;
+        if (outcome.bulk) this.log(`fleet: caught up on ${outcome.applied} events in bulk, and restored the live set`);
+      }
+      await connection.query('UPDATE stickyban.hosts SET last_seen = now(), position = $1, version = $2 WHERE name = $3', [
+        formatPosition(parsePosition(this.store.read(() => this.store.fleet.get('cursor')))),
+        this.version,
+        fleet.host,
+      ]);
+      this.lastSync = Math.floor(Date.now() / 1000);
+    } catch (error) {
+      // A broken connection is reported by onLost; anything else is this sync's alone.
+      if (this.connection === connection) this.log(`fleet: sync failed: ${(error as Error).message}`);
+    }
+  }
+}

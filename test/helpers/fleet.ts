@@ -1,0 +1,63 @@
+// Hosts of a fleet for the tests: each a network namespace with its own store, config file, daemon
+// socket and PostgreSQL login role (made by `stickyban fleet add-host`), all on one throwaway cluster.
+
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, type CliResult } from './cli.js';
+import { startDaemon, type RunningDaemon } from './daemon.js';
+import { Netns } from './netns.js';
+import type { Cluster } from './postgres.js';
+import { tempDir } from './tmp.js';
+import { until } from './until.js';
+
+export interface FleetHost {
+  readonly name: string;
+  readonly netns: Netns;
+  readonly db: string;
+  readonly config: string;
+  readonly env: NodeJS.ProcessEnv;
+  cli(...args: string[]): Promise<CliResult>;
+  /** Starts its daemon and waits until it is connected to the fleet. */
+  startDaemon(): Promise<RunningDaemon>;
+}
+
+/** The cluster's admin URI, and `stickyban fleet init` run with it. */
+export async function initFleet(cluster: Cluster): Promise<string> {
+  const admin = cluster.uri(cluster.admin.user, cluster.admin.password);
+  const init = await runCli(['fleet', 'init', '--url', admin]);
+  assert.equal(init.code, 0, init.stderr);
+  return admin;
+}
+
+export async function fleetHost(cluster: Cluster, admin: string, name: string, extraToml = ''): Promise<FleetHost> {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const passwordFile = join(dir, 'fleet.password');
+  const added = await runCli(['fleet', 'add-host', name, '--url', admin, '--password-file', passwordFile]);
+  assert.equal(added.code, 0, added.stderr);
+  const socket = join(dir, 'run', 'stickyban.sock');
+  const config = join(dir, 'config.toml');
+  const role = `stickyban_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+  writeFileSync(
+    config,
+    `db = "${db}"\n[daemon]\nsocket = "${socket}"\n[fleet]\nurl = "${cluster.uri(role)}"\npassword_file = "${passwordFile}"\nhost = "${name}"\npoll_interval = "1s"\n${extraToml}`,
+  );
+  const env = { STICKYBAN_SOCKET: socket };
+  const cli = (...args: string[]) => netns.cli(['--config', config, ...args], { env });
+  assert.equal((await cli('restore')).code, 0);
+  return {
+    name,
+    netns,
+    db,
+    config,
+    env,
+    cli,
+    startDaemon: async () => {
+      const daemon = startDaemon(netns, ['--config', config, 'daemon', '--heal-interval', '1h'], env);
+      await until(`${name}'s daemon to join the fleet`, () => /daemon: fleet: connected to/.test(daemon.log()), 20_000);
+      return daemon;
+    },
+  };
+}
