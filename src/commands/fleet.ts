@@ -6,16 +6,14 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { formatTime } from '../clock.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
+import { applyChange } from '../fleet/changes.js';
 import { push, pull, type Appliers } from '../fleet/exchange.js';
 import { parsePosition } from '../fleet/log.js';
 import { checkFleetSchema, migrateFleet } from '../fleet/migrate.js';
 import { connect, type Connection } from '../fleet/pg.js';
-import { formatNetwork } from '../address/format.js';
-import { liftBans } from '../actions/lift.js';
 import { applyLive } from '../actions/live.js';
 import { recordBan } from '../actions/ban.js';
 import { restoreLive } from '../actions/restore.js';
-import { addToSafelist, removeFromSafelist } from '../actions/safelist.js';
 import { liveBackend } from '../actions/live.js';
 import { mergeDeltas } from '../plan/diff.js';
 import type { Store } from '../store/store.js';
@@ -159,12 +157,7 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
       const deltas = events.map((event) => recordBan(store, ctx.config, now, event).delta);
       await applyLive(store, ctx, mergeDeltas(deltas));
     },
-    change: async (event) => {
-      const what = `${formatNetwork(event.network)} (fleet-wide, from ${event.origin})`;
-      if (event.kind === 'lift') await liftBans(store, ctx, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${lifted} ban event(s) of ${what}`);
-      if (event.kind === 'safelist-add') await addToSafelist(store, ctx, event.network, `fleet: ${event.origin}`, `safelisted ${what}`);
-      if (event.kind === 'safelist-remove') await removeFromSafelist(store, ctx, event.network, `removed ${what} from the safelist`);
-    },
+    change: async (event) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event)}`),
     restore: async () => {
       await restoreLive(store, ctx.config, ctx.clock, () => liveBackend(store, ctx), { trigger: 'fleet' });
     },

@@ -31,7 +31,6 @@ export interface Connection {
 /** Connects as the config says: its URI (or `url`, for the admin commands), password file and TLS. */
 export async function connect(fleet: FleetConfig, url: string | undefined = fleet.url): Promise<Connection> {
   if (url === undefined) throw new UsageError('no fleet is configured: set url in the [fleet] section of the config file (see README, "Fleet")');
-  const password = fleet.passwordFile === undefined ? undefined : readPasswordFile(fleet.passwordFile);
   let target: pg.ClientConfig;
   try {
     // Parsed here, not by pg.Client: given a connection string, it lets the string's (empty)
@@ -40,8 +39,11 @@ export async function connect(fleet: FleetConfig, url: string | undefined = flee
   } catch (error) {
     throw new UsageError(`invalid fleet url: ${(error as Error).message}; expected a URI such as postgresql://stickyban_web1@db.example.net/stickyban`);
   }
-  if (password !== undefined) target.password = password;
-  else if (target.password === '') delete target.password;
+  // A password in the URI (an admin's --url) wins; else password_file's; else libpq's ways.
+  if (!target.password) {
+    delete target.password;
+    if (fleet.passwordFile !== undefined) target.password = readPasswordFile(fleet.passwordFile);
+  }
   const client = new pg.Client({
     ...target,
     ...sslOptions(fleet),

@@ -1,0 +1,30 @@
+// A fleet-wide lift or safelist change applied here, as if this host's admin had made it: through the
+// same actions as the command line's (the live set follows). The daemon and `fleet sync` share it.
+
+import { formatNetwork } from '../address/format.js';
+import { liftBans } from '../actions/lift.js';
+import type { Surroundings } from '../actions/live.js';
+import { addToSafelist, removeFromSafelist } from '../actions/safelist.js';
+import type { Store } from '../store/store.js';
+import type { FleetEvent } from './log.js';
+
+/** What it did, in one line. */
+export async function applyChange(store: Store, around: Surroundings, event: FleetEvent, signal?: AbortSignal): Promise<string> {
+  const what = `${formatNetwork(event.network)} (fleet-wide, from ${event.origin})`;
+  switch (event.kind) {
+    case 'lift': {
+      const outcome = await liftBans(store, around, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${lifted} ban event(s) of ${what}`, signal);
+      return `unbanned ${what}: ${outcome.lifted} ban event(s) lifted`;
+    }
+    case 'safelist-add': {
+      const note = `fleet: ${event.origin}${event.reason ? `: ${event.reason}` : ''}`.slice(0, 200);
+      await addToSafelist(store, around, event.network, note, `safelisted ${what}`, signal);
+      return `safelisted ${what}`;
+    }
+    case 'safelist-remove':
+      await removeFromSafelist(store, around, event.network, `removed ${what} from the safelist`, signal);
+      return `removed ${what} from the safelist`;
+    case 'ban':
+      return '';
+  }
+}

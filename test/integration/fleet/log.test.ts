@@ -1,0 +1,196 @@
+// The shared log's guarantees, through `stickyban fleet sync` on hosts of a throwaway cluster: a
+// cursor that cannot skip a transaction that committed late, many publishers at once ending with
+// every subscriber holding exactly every event, bad rows skipped without stopping the sync, a new
+// host bootstrapped in bulk, fleet-wide lifts and safelist entries from the admin only.
+
+import assert from 'node:assert/strict';
+import { chmodSync, readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import { ipsetMembers } from '../../helpers/ipset.js';
+import { fleetHost, initFleet, type FleetHost } from '../../helpers/fleet.js';
+import { startCluster } from '../../helpers/postgres.js';
+import { seedBans } from '../../helpers/seed.js';
+import { count, query } from '../../helpers/sqlite.js';
+
+async function sync(host: FleetHost): Promise<string> {
+  const result = await host.cli('fleet', 'sync');
+  assert.equal(result.code, 0, `${host.name}: ${result.stderr}`);
+  return result.stdout + result.stderr;
+}
+
+/** An admin connection for the test's own statements. */
+async function adminClient(uri: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: uri });
+  await client.connect();
+  return client;
+}
+
+const APPEND = "INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at) VALUES (gen_random_uuid(), $1, 'ban', $2, 'sshd', now())";
+
+describe('the fleet log', () => {
+  test('the cursor does not skip a transaction that took its id first and committed last', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const b = await fleetHost(cluster, admin, 'host-b');
+    const early = await adminClient(admin);
+    const late = await adminClient(admin);
+    try {
+      // The early transaction takes id 1 and stays open; another takes id 2 and commits.
+      await early.query('BEGIN');
+      await early.query(APPEND, ['host-a', '192.0.2.1']);
+      await late.query(APPEND, ['host-a', '192.0.2.2']);
+      assert.deepEqual((await late.query('SELECT id::int, address::text FROM stickyban.events ORDER BY id')).rows, [{ id: 2, address: '192.0.2.2/32' }]);
+      // id > last would apply 2 now and never see 1; the commit-ordered cursor waits for the older one.
+      await sync(b);
+      assert.equal(count(b.db, 'bans'), 0, 'nothing is read past a transaction still running');
+      await early.query('COMMIT');
+      await sync(b);
+      assert.deepEqual(query(b.db, 'SELECT address FROM bans ORDER BY address'), [{ address: '192.0.2.1' }, { address: '192.0.2.2' }]);
+    } finally {
+      await early.end();
+      await late.end();
+    }
+  });
+
+  test('10 publishers of 1,000 events each at once: every subscriber ends with exactly all 10,000', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const publishers = await Promise.all(Array.from({ length: 10 }, (_, i) => fleetHost(cluster, admin, `pub-${i}`)));
+    const [early, late] = [await fleetHost(cluster, admin, 'sub-early'), await fleetHost(cluster, admin, 'sub-late')];
+    publishers.forEach((host, i) => seedBans(host.db, Array.from({ length: 1000 }, (_, j) => `10.${i}.${j >> 8}.${j & 255}`)));
+    // One subscriber reads again and again while they publish, the other only afterwards.
+    let publishing = true;
+    const reading = (async () => {
+      while (publishing) await sync(early);
+    })();
+    await Promise.all(publishers.map(sync));
+    publishing = false;
+    await reading;
+    await sync(early);
+    await sync(late);
+    for (const host of [early, late]) {
+      assert.equal(count(host.db, 'bans'), 10_000, host.name);
+      assert.equal(query<{ n: number }>(host.db, 'SELECT count(DISTINCT uuid) AS n FROM bans')[0]!.n, 10_000);
+    }
+    assert.equal(await cluster.sql('SELECT count(*) FROM stickyban.events'), '10000\n');
+    // sub-late was 10,000 behind: it recorded them in bulk and loaded them in one restore.
+    assert.equal((await ipsetMembers(late.netns, 'stickyban4')).length, 10_000);
+  });
+
+  test('a host role reads the log and appends its own bans, nothing else; a loose password file is refused', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const a = await fleetHost(cluster, admin, 'host-a');
+    await fleetHost(cluster, admin, 'host-b');
+    const role = new pg.Client({ ...pgConfigOf(cluster.socketDir, 'stickyban_host_a'), password: readPassword(a) });
+    await role.connect();
+    try {
+      await role.query(APPEND, ['host-a', '192.0.2.7']);
+      for (const [statement, refusal] of [
+        [`${APPEND}`, /row-level security/],
+        ["INSERT INTO stickyban.events (uuid, origin, kind, address, at) VALUES (gen_random_uuid(), 'host-a', 'lift', '192.0.2.7', now())", /row-level security/],
+        ["UPDATE stickyban.events SET address = '10.0.0.0/8'", /permission denied/],
+        ['DELETE FROM stickyban.events', /permission denied/],
+        ['DROP TABLE stickyban.events', /must be owner/],
+        ["UPDATE stickyban.hosts SET role = 'stickyban_host_b' WHERE name = 'host-a'", /permission denied/],
+        ['SELECT rolpassword FROM pg_authid', /permission denied/],
+      ] as const) {
+        await assert.rejects(role.query(statement, statement === APPEND ? ['host-b', '192.0.2.8'] : []), refusal, statement);
+      }
+      assert.equal((await role.query("UPDATE stickyban.hosts SET last_seen = now() WHERE name IN ('host-a', 'host-b')")).rowCount, 1, 'its own row only');
+    } finally {
+      await role.end();
+    }
+    chmodSync(passwordFileOf(a), 0o644);
+    const loose = await a.cli('fleet', 'sync');
+    assert.equal(loose.code, 2);
+    assert.match(loose.stderr, /^stickyban: fleet password_file ".*" may be read by others \(owner uid 0, mode 644\): expected owned by uid 0, mode 600 \(chmod 600 it\)\n$/);
+  });
+
+  test('bad rows are skipped with one line each, and the sync goes on past them', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const b = await fleetHost(cluster, admin, 'host-b');
+    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at) VALUES
+      (gen_random_uuid(), 'host-a', 'ban', '0.0.0.0/0', 'sshd', now()),
+      (gen_random_uuid(), 'host-a', 'ban', '10.0.0.0/8', 'sshd', now()),
+      (gen_random_uuid(), 'host-a', 'ban', '192.0.2.1', 'bad jail', now()),
+      (gen_random_uuid(), 'bad host!', 'ban', '192.0.2.2', 'sshd', now()),
+      (gen_random_uuid(), 'host-a', 'ban', '192.0.2.3', 'sshd', '1900-01-01'),
+      (gen_random_uuid(), 'host-a', 'ban', '127.0.0.1', 'sshd', now()),
+      (gen_random_uuid(), 'host-a', 'ban', '192.0.2.4', 'sshd', now())`);
+    const said = await sync(b);
+    const skipped = said.split('\n').filter((line) => line.includes('fleet: skipped'));
+    assert.equal(skipped.length, 6, said);
+    assert.match(said, /skipped event 1: a ban of 0\.0\.0\.0\/0 from host-a is wider than \/16 \(max_prefix4\); refused/);
+    assert.match(said, /skipped event 2: a ban of 10\.0\.0\.0\/8 from host-a is wider than \/16/);
+    assert.match(said, /skipped event 3: jail "bad jail" is not a jail name/);
+    assert.match(said, /skipped event 4: origin "bad host!" is not a host name/);
+    assert.match(said, /skipped event 5: time .* is out of range/);
+    assert.match(said, /skipped event 6: a ban of 127\.0\.0\.1 from host-a meets 127\.0\.0\.0\/8, loopback/);
+    assert.deepEqual(query(b.db, 'SELECT address FROM bans'), [{ address: '192.0.2.4' }]);
+    assert.match(await sync(b), /applied 0 from other hosts/, 'they are not read again');
+  });
+
+  test('fleet-wide lifts and safelist entries come from the admin; every host applies them; a host role is refused', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const [a, b] = [await fleetHost(cluster, admin, 'host-a'), await fleetHost(cluster, admin, 'host-b')];
+    assert.equal((await a.cli('ban', '203.0.113.9', '--jail', 'sshd')).code, 0);
+    assert.equal((await a.cli('ban', '198.51.100.9', '--jail', 'sshd')).code, 0);
+    await sync(a);
+    await sync(b);
+    assert.deepEqual(await ipsetMembers(b.netns, 'stickyban4'), ['198.51.100.9', '203.0.113.9']);
+
+    const refused = await a.cli('unban', '203.0.113.9', '--fleet');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /refused it: fleet-wide changes need the admin role \(pass --fleet-url with the admin's URI\)/);
+
+    const lifted = await a.cli('unban', '203.0.113.9', '--fleet-url', admin);
+    assert.equal(lifted.code, 0, lifted.stderr);
+    assert.match(lifted.stdout, /unbanned 203\.0\.113\.9 fleet-wide: every host applies it from/);
+    const safe = await a.cli('safelist', 'add', '198.51.100.0/24', '--note', 'partner', '--fleet-url', admin);
+    assert.equal(safe.code, 0, safe.stderr);
+    await sync(b);
+    assert.deepEqual(await ipsetMembers(b.netns, 'stickyban4'), [], 'lifted and safelisted on B too');
+    assert.deepEqual(query(b.db, "SELECT address, lifted_by FROM bans WHERE lifted_at IS NOT NULL"), [{ address: '203.0.113.9', lifted_by: 'fleet:host-a' }]);
+    assert.equal(query<{ note: string }>(b.db, 'SELECT note FROM safelist')[0]!.note, 'fleet: host-a: partner');
+  });
+
+  test('fleet status shows position, lag, what waits, and every host; init runs again safely; add-host refuses a taken or bad name', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const [a, b] = [await fleetHost(cluster, admin, 'host-a'), await fleetHost(cluster, admin, 'host-b')];
+    assert.equal((await a.cli('ban', '192.0.2.9')).code, 0);
+    const before = JSON.parse((await a.cli('fleet', 'status', '--json')).stdout) as { waiting_to_publish: number; behind: number; hosts: Array<{ name: string; last_seen: string | null }> };
+    assert.equal(before.waiting_to_publish, 1);
+    assert.deepEqual(before.hosts.map((host) => host.name), ['host-a', 'host-b']);
+    await sync(a);
+    const status = JSON.parse((await b.cli('fleet', 'status', '--json')).stdout) as { behind: number; hosts: Array<{ name: string; last_seen: string | null; version: string | null }> };
+    assert.equal(status.behind, 1, 'B has not applied A\'s ban yet');
+    assert.match(status.hosts.find((host) => host.name === 'host-a')!.last_seen!, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(status.hosts.find((host) => host.name === 'host-b')!.last_seen, null);
+
+    const again = await b.cli('fleet', 'init', '--url', admin);
+    assert.match(again.stdout, /the fleet schema in .* is current/);
+    const taken = await b.cli('fleet', 'add-host', 'host-a', '--url', admin);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /host host-a \(role stickyban_host_a\) is in the fleet already/);
+    const bad = await b.cli('fleet', 'add-host', 'x; DROP TABLE stickyban.events', '--url', admin);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^stickyban: invalid host name "x; DROP TABLE stickyban\.events": expected/);
+  });
+});
+
+function passwordFileOf(host: FleetHost): string {
+  return host.config.replace(/config\.toml$/, 'fleet.password');
+}
+
+function readPassword(host: FleetHost): string {
+  return readFileSync(passwordFileOf(host), 'utf8').trim();
+}
+
+function pgConfigOf(socketDir: string, user: string): pg.ClientConfig {
+  return { host: socketDir, user, database: 'stickyban' };
+}
