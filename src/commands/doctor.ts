@@ -18,6 +18,7 @@ import {
 } from '../doctor/checks.js';
 import { existsSync } from 'node:fs';
 import { count } from '../input/plural.js';
+import type { Store } from '../store/store.js';
 import { isMissing, openStore } from './open-store.js';
 
 /** Whether the daemon answers on its socket: without it, every fail2ban ban starts a process. */
@@ -28,6 +29,27 @@ async function checkDaemon(socket: string): Promise<Finding> {
   const why = reply.answered ? (reply.response.ok ? '' : reply.response.error) : reply.why;
   return { status: 'WARN', check: 'daemon', detail: `not running (${why}): each fail2ban ban runs stickyban ban, a process of its own`, fix: 'systemctl enable --now stickyban (or run stickyban daemon)' };
 }
+
+/**
+ * The fleet: reachable with this host's role, its schema current, and how far behind this host is.
+ * An unreachable database is a warning: the host works on, and publishes what it recorded on return.
+ */
+async function checkFleet(store: Store, ctx: Context): Promise<Finding> {
+  const { fleetHealth } = await import('../fleet/health.js');
+  try {
+    const health = await fleetHealth(store, ctx.config);
+    const detail = `${health.database} as host ${ctx.config.fleet.host}: ${health.behind} event(s) of other hosts not applied, ${health.waiting} local one(s) not published`;
+    if (health.behind + health.waiting > FLEET_LAG_WARN) return { status: 'WARN', check: 'fleet', detail, fix: 'is the daemon running? stickyban fleet sync catches up once' };
+    return { status: 'OK', check: 'fleet', detail };
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/has no stickyban schema|lacks migration|migration/.test(message)) return { status: 'FAIL', check: 'fleet', detail: message, fix: 'stickyban fleet init --url <the admin URI>' };
+    return { status: 'WARN', check: 'fleet', detail: `${message}: bans are recorded here and published when it is back`, fix: 'check [fleet] url, password_file and the database' };
+  }
+}
+
+/** Events behind or waiting beyond which doctor warns: the daemon keeps both near zero. */
+const FLEET_LAG_WARN = 100;
 
 /** Checks everything stickyban depends on and says how to fix what is wrong; exit 1 on any FAIL. */
 export async function doctor(options: { json?: boolean }, ctx: Context): Promise<void> {
@@ -60,6 +82,7 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
         ...store.safelist.list().map((row) => row.network),
       ];
       findings.push(...checkHostSafelisted(safelist));
+      if (ctx.config.fleet.url !== undefined) findings.push(await checkFleet(store, ctx));
     } finally {
       store.close();
     }

@@ -8,7 +8,7 @@ import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { applyChange } from '../fleet/changes.js';
 import { push, pull, type Appliers } from '../fleet/exchange.js';
-import { parsePosition } from '../fleet/log.js';
+import { fleetHealth } from '../fleet/health.js';
 import { checkFleetSchema, migrateFleet } from '../fleet/migrate.js';
 import { connect, type Connection } from '../fleet/pg.js';
 import { applyLive } from '../actions/live.js';
@@ -89,37 +89,21 @@ function createSecretFile(path: string): number {
 export async function fleetStatus(options: { json?: boolean }, ctx: Context): Promise<void> {
   const store = await openStore(ctx, { existing: true });
   try {
-    const local = store.read(() => {
-      const published = Number(store.fleet.get('published') ?? 0);
-      return { cursor: store.fleet.get('cursor') ?? '0:0', published, waiting: store.fleet.waiting(published) };
-    });
-    const status = await withConnection(ctx, undefined, async (connection) => {
-      await checkFleetSchema(connection);
-      const position = parsePosition(local.cursor);
-      const [lag] = await connection.query<{ events: string; oldest: string | null }>(
-        `SELECT count(*)::text AS events, min(recorded_at)::text AS oldest FROM stickyban.events
-          WHERE (xid, id) > ($1::xid8, $2::bigint) AND origin <> $3`,
-        [position.xid.toString(), position.id.toString(), ctx.config.fleet.host],
-      );
-      const hosts = await connection.query<{ name: string; last_seen: string | null; position: string | null; version: string | null }>(
-        "SELECT name, extract(epoch FROM last_seen)::bigint::text AS last_seen, position, version FROM stickyban.hosts ORDER BY name",
-      );
-      return { database: connection.describe, lag: Number(lag!.events), oldest: lag!.oldest, hosts };
-    });
+    const health = await fleetHealth(store, ctx.config);
     const result = {
-      database: status.database,
+      database: health.database,
       host: ctx.config.fleet.host,
-      position: local.cursor,
-      behind: status.lag,
-      waiting_to_publish: local.waiting,
-      hosts: status.hosts.map((host) => ({ name: host.name, last_seen: host.last_seen === null ? null : formatTime(Number(host.last_seen)), position: host.position, version: host.version })),
+      position: store.read(() => store.fleet.get('cursor')) ?? '0:0',
+      behind: health.behind,
+      waiting_to_publish: health.waiting,
+      hosts: health.hosts.map((host) => ({ name: host.name, last_seen: host.lastSeen === null ? null : formatTime(host.lastSeen), position: host.position, version: host.version })),
     };
     if (options.json) {
       ctx.out.data(`${JSON.stringify(result, null, 2)}\n`);
       return;
     }
     ctx.out.data(
-      `database: ${result.database} (connected)\nhost:     ${result.host}\nposition: ${result.position}, ${result.behind} event(s) of other hosts not applied yet${status.oldest ? ` (oldest ${status.oldest})` : ''}\nwaiting:  ${result.waiting_to_publish} local event(s) to publish\n\n` +
+      `database: ${result.database} (connected)\nhost:     ${result.host}\nposition: ${result.position}, ${result.behind} event(s) of other hosts not applied yet${health.oldest ? ` (oldest ${health.oldest})` : ''}\nwaiting:  ${result.waiting_to_publish} local event(s) to publish\n\n` +
         formatTable(['HOST', 'LAST SEEN', 'POSITION', 'VERSION'], result.hosts.map((host) => [host.name, host.last_seen ?? 'never', host.position ?? '-', host.version ?? '-'])),
     );
   } finally {

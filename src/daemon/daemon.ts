@@ -257,6 +257,7 @@ export class Daemon {
       bans: this.writer.bans,
       commits: this.writer.commits,
       ...(this.lastPrune ? { lastPrune: this.lastPrune } : {}),
+      ...(this.fleet ? { fleet: this.fleet.status() } : {}),
     };
   }
 }

@@ -14,6 +14,16 @@ export interface DaemonCounters {
   /** Bans recorded through the daemon, and the transactions they took. */
   readonly bans: number;
   readonly commits: number;
+  /** The fleet sync, when [fleet] url is set. */
+  readonly fleet?: {
+    readonly connected: boolean;
+    readonly lastSync?: number;
+    /** Local events not published yet. */
+    readonly waiting: number;
+    readonly pushed: number;
+    readonly applied: number;
+    readonly skipped: number;
+  };
 }
 
 export interface MetricsSnapshot extends DaemonCounters {
@@ -66,6 +76,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     { name: 'stickyban_daemon_errors_total', help: 'Daemon checks, jobs and live updates that failed (see the log).', type: 'counter', samples: [[{}, snapshot.cycleErrors]] },
     { name: 'stickyban_daemon_bans_total', help: 'Bans recorded through the daemon since it started.', type: 'counter', samples: [[{}, snapshot.bans]] },
     { name: 'stickyban_daemon_commits_total', help: 'Transactions those bans took (bans that arrive together share one).', type: 'counter', samples: [[{}, snapshot.commits]] },
+    ...(snapshot.fleet ? fleetMetrics(snapshot.fleet) : []),
   ];
   return metrics
     .map((metric) =>
@@ -83,6 +94,17 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
 }
 
 /** The textfile directory may belong to node_exporter's user: writeFileAtomically never follows a link put there. */
+function fleetMetrics(fleet: NonNullable<DaemonCounters['fleet']>): Metric[] {
+  return [
+    { name: 'stickyban_fleet_connected', help: 'Whether the daemon is connected to the fleet database.', type: 'gauge', samples: [[{}, fleet.connected ? 1 : 0]] },
+    ...(fleet.lastSync === undefined ? [] : [{ name: 'stickyban_fleet_last_sync_timestamp_seconds', help: 'When the last sync with the fleet ended well.', type: 'gauge', samples: [[{}, fleet.lastSync]] } as Metric]),
+    { name: 'stickyban_fleet_waiting_events', help: 'Local ban events not published to the fleet yet.', type: 'gauge', samples: [[{}, fleet.waiting]] },
+    { name: 'stickyban_fleet_published_total', help: 'Local ban events published since the daemon started.', type: 'counter', samples: [[{}, fleet.pushed]] },
+    { name: 'stickyban_fleet_applied_total', help: 'Events of other hosts applied since the daemon started.', type: 'counter', samples: [[{}, fleet.applied]] },
+    { name: 'stickyban_fleet_skipped_total', help: 'Events of other hosts skipped as invalid or refused (see the log).', type: 'counter', samples: [[{}, fleet.skipped]] },
+  ];
+}
+
 export function writeMetrics(path: string, text: string): void {
   writeFileAtomically(path, text, 0o644);
 }

@@ -21,13 +21,14 @@ export const PULL_PAGE = 5000;
 /**
  * The rows after `position` in commit order, and only those of committed transactions older than
  * every transaction still running: a row whose id was taken first but committed last is then read
- * when it commits, never skipped (an `id > last` cursor would skip it for good).
+ * when it commits, never skipped (an `id > last` cursor would skip it for good). The ORDER BY names
+ * the table's columns: the output's are text, and text order would cut pages in the wrong places.
  */
 const READ_LOG = `SELECT id::text, xid::text, uuid::text, origin, kind, address::text AS address, jail,
        extract(epoch FROM at)::bigint::text AS at, bantime::text, reason, restored
   FROM stickyban.events
  WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY xid, id
+ ORDER BY events.xid, events.id
  LIMIT $3`;
 
 const APPEND = `INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, bantime, source, reason, restored)
@@ -121,6 +122,8 @@ export async function pull(connection: Connection, store: Store, fleet: FleetCon
     await persist(() => store.fleet.set('cursor', saved));
     if (rows.length < PULL_PAGE) break;
   }
+  // A host reading back only its own events (they come first after a reset) has nothing to load.
+  bulk &&= applied > 0;
   if (bulk) await appliers.restore();
   return { applied, skipped, position, bulk };
 }

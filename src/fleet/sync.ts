@@ -22,6 +22,8 @@ export interface FleetStatus {
   /** When the last sync ended well (seconds since the epoch). */
   readonly lastSync?: number;
   readonly lastError?: string;
+  /** Local events not published yet. */
+  readonly waiting: number;
   readonly pushed: number;
   readonly applied: number;
   readonly skipped: number;
@@ -97,6 +99,7 @@ export class FleetSync {
       ...(this.connection ? { database: this.connection.describe } : {}),
       ...(this.lastSync !== undefined ? { lastSync: this.lastSync } : {}),
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      waiting: this.store.read(() => this.store.fleet.waiting(Number(this.store.fleet.get('published') ?? 0))),
       pushed: this.pushed,
       applied: this.applied,
       skipped: this.skipped,

@@ -1,0 +1,49 @@
+// How this host stands with the fleet, for doctor and `fleet status`: reachable, schema current, how
+// many events of other hosts it has not applied yet, how many of its own wait to be published.
+
+import type { Config } from '../config/config.js';
+import type { Store } from '../store/store.js';
+import { parsePosition } from './log.js';
+import { checkFleetSchema } from './migrate.js';
+import { connect } from './pg.js';
+
+export interface FleetHealth {
+  readonly database: string;
+  /** Events of other hosts after this host's position. */
+  readonly behind: number;
+  /** When the oldest of them was recorded, if any. */
+  readonly oldest: string | null;
+  /** Local events not published yet. */
+  readonly waiting: number;
+  readonly hosts: ReadonlyArray<{ name: string; lastSeen: number | null; position: string | null; version: string | null }>;
+}
+
+/** Throws (one line) when the database cannot be reached or its schema is not current. */
+export async function fleetHealth(store: Store, config: Config): Promise<FleetHealth> {
+  const local = store.read(() => {
+    const published = Number(store.fleet.get('published') ?? 0);
+    return { cursor: store.fleet.get('cursor'), waiting: store.fleet.waiting(published) };
+  });
+  const connection = await connect(config.fleet);
+  try {
+    await checkFleetSchema(connection);
+    const position = parsePosition(local.cursor);
+    const [lag] = await connection.query<{ events: string; oldest: string | null }>(
+      `SELECT count(*)::text AS events, min(recorded_at)::text AS oldest FROM stickyban.events
+        WHERE (xid, id) > ($1::xid8, $2::bigint) AND origin <> $3`,
+      [position.xid.toString(), position.id.toString(), config.fleet.host],
+    );
+    const hosts = await connection.query<{ name: string; last_seen: string | null; position: string | null; version: string | null }>(
+      'SELECT name, extract(epoch FROM last_seen)::bigint::text AS last_seen, position, version FROM stickyban.hosts ORDER BY name',
+    );
+    return {
+      database: connection.describe,
+      behind: Number(lag!.events),
+      oldest: lag!.oldest,
+      waiting: local.waiting,
+      hosts: hosts.map((host) => ({ name: host.name, lastSeen: host.last_seen === null ? null : Number(host.last_seen), position: host.position, version: host.version })),
+    };
+  } finally {
+    await connection.end();
+  }
+}

@@ -1,0 +1,85 @@
+// The setups the README describes, and what reports on them: a backend that publishes only and a
+// proxy that subscribes only; a host far behind (or new) catching up in bulk; doctor and the metrics
+// file saying how far behind a host is, and that an unreachable database is a warning, not a failure.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { startDaemon } from '../../helpers/daemon.js';
+import { ipsetMembers } from '../../helpers/ipset.js';
+import { fleetHost, initFleet } from '../../helpers/fleet.js';
+import { startCluster } from '../../helpers/postgres.js';
+import { seedBans } from '../../helpers/seed.js';
+import { count } from '../../helpers/sqlite.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
+
+interface Finding {
+  readonly status: string;
+  readonly check: string;
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+describe('fleet setups', () => {
+  test('the backend publishes only, the proxy subscribes only: the ban found on the backend is enforced on the proxy, never the other way', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const backend = await fleetHost(cluster, admin, 'backend', 'subscribe = false\n');
+    const proxy = await fleetHost(cluster, admin, 'proxy', 'publish = false\n');
+    assert.equal((await backend.cli('ban', '203.0.113.10', '--jail', 'nginx-http-auth')).code, 0);
+    assert.equal((await proxy.cli('ban', '203.0.113.20', '--jail', 'sshd')).code, 0);
+    for (const host of [backend, proxy, backend]) assert.equal((await host.cli('fleet', 'sync')).code, 0);
+    assert.deepEqual(await ipsetMembers(proxy.netns, 'stickyban4'), ['203.0.113.10', '203.0.113.20']);
+    assert.deepEqual(await ipsetMembers(backend.netns, 'stickyban4'), ['203.0.113.10'], 'the backend applies nothing of the fleet');
+    assert.equal(await cluster.sql("SELECT string_agg(origin, ',') FROM stickyban.events"), 'backend\n', 'the proxy publishes nothing');
+  });
+
+  test('a new host bootstraps from the whole log in bulk and loads it in one restore; its daemon reports the fleet in its metrics', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const old = await fleetHost(cluster, admin, 'old');
+    seedBans(old.db, Array.from({ length: 12_000 }, (_, i) => `10.7.${i >> 8}.${i & 255}`));
+    assert.equal((await old.cli('fleet', 'sync')).code, 0);
+    const fresh = await fleetHost(cluster, admin, 'fresh');
+    const metrics = join(tempDir(), 'stickyban.prom');
+    const daemon = startDaemon(fresh.netns, ['--config', fresh.config, 'daemon', '--heal-interval', '1s', '--metrics-file', metrics], fresh.env);
+    try {
+      // Each event applied once: 12,000 rows over three pages.
+      await until('the bootstrap', () => /daemon: fleet: caught up on 12000 events in bulk, and restored the live set/.test(daemon.log()), 60_000);
+      assert.equal(count(fresh.db, 'bans'), 12_000);
+      assert.equal((await ipsetMembers(fresh.netns, 'stickyban4')).length, 12_000);
+      await until('the fleet in the metrics', () => /^stickyban_fleet_applied_total 12000$/m.test(readFileSync(metrics, 'utf8')), 10_000);
+      const text = readFileSync(metrics, 'utf8');
+      assert.match(text, /^stickyban_fleet_connected 1$/m);
+      assert.match(text, /^stickyban_fleet_waiting_events 0$/m);
+      assert.match(text, /^stickyban_fleet_last_sync_timestamp_seconds \d+$/m);
+    } finally {
+      daemon.signal('SIGTERM');
+      await daemon.exited;
+    }
+  });
+
+  test('doctor: OK with how far behind the host is; WARN when the database is away (bans go on); FAIL without a schema', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const [a, b] = [await fleetHost(cluster, admin, 'host-a'), await fleetHost(cluster, admin, 'host-b')];
+    assert.equal((await a.cli('ban', '192.0.2.44')).code, 0);
+    assert.equal((await a.cli('fleet', 'sync')).code, 0);
+    const fleet = async () => (JSON.parse((await b.cli('doctor', '--json')).stdout) as Finding[]).find((finding) => finding.check === 'fleet')!;
+    const behind = await fleet();
+    assert.equal(behind.status, 'OK');
+    assert.match(behind.detail, /as host host-b: 1 event\(s\) of other hosts not applied, 0 local one\(s\) not published$/);
+    await cluster.stop();
+    const away = await fleet();
+    assert.equal(away.status, 'WARN');
+    assert.match(away.detail, /cannot connect to the fleet database .*: bans are recorded here and published when it is back$/);
+    assert.equal((await b.cli('ban', '192.0.2.45')).code, 0, 'a ban does not wait for the database');
+    await cluster.start();
+    await cluster.sql('DROP SCHEMA stickyban CASCADE');
+    const bare = await fleet();
+    assert.equal(bare.status, 'FAIL');
+    assert.match(bare.detail, /has no stickyban schema: run stickyban fleet init with its admin role$/);
+  });
+});
