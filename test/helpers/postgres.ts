@@ -36,8 +36,15 @@ async function asNobody(file: string, args: readonly string[]): Promise<{ code: 
   return runProcess('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', file, ...args]);
 }
 
-/** Starts a cluster with a database `stickyban` owned by its superuser. */
+/** Starts a cluster for the test file: stopped and removed when it ends. */
 export async function startCluster(): Promise<Cluster> {
+  const cluster = await createCluster();
+  after(() => cluster.destroy());
+  return cluster;
+}
+
+/** Starts a cluster with a database `stickyban` owned by its superuser; `destroy` stops and removes it. */
+export async function createCluster(): Promise<Cluster & { destroy(): Promise<void> }> {
   const bin = postgresBin();
   const base = mkdtempSync(join(tmpdir(), 'stickyban-pg-'));
   chmodSync(base, 0o755);
@@ -67,10 +74,10 @@ export async function startCluster(): Promise<Cluster> {
     await asNobody(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
   };
   await start();
-  after(async () => {
+  const destroy = async () => {
     await stop();
     rmSync(base, { recursive: true, force: true });
-  });
+  };
   const env = { PGPASSWORD: admin.password, PGHOST: socketDir, PGUSER: admin.user };
   const sql = async (query: string) => {
     const result = await runProcess('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', 'stickyban', '-c', query], { env });
@@ -86,5 +93,6 @@ export async function startCluster(): Promise<Cluster> {
     sql,
     stop,
     start,
+    destroy,
   };
 }
