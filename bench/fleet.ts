@@ -146,9 +146,10 @@ async function main(): Promise<void> {
   console.log(`converged in ${(converged / 1000).toFixed(2)} s (goal <= 5 s): ${converged <= 5000 ? 'met' : 'NOT met'}`);
   for (const host of five) host.daemon?.kill('SIGTERM');
 
-  // Bootstrap: a log of BOOTSTRAP events (made in SQL: the publishing is not what is timed).
+  // Bootstrap: a log of BOOTSTRAP events (made in SQL: the publishing is not what is timed), their
+  // ids in time order as stickyban's UUIDv7 are.
   await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, bantime, source)
-    SELECT gen_random_uuid(), 'host-old', 'ban', ('0.0.0.0'::inet + (1677721600 + i::bigint * 3))::cidr, 'sshd', now(), 600, 'fail2ban'
+    SELECT ('0190a6b2-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'host-old', 'ban', ('0.0.0.0'::inet + (1677721600 + i::bigint * 3))::cidr, 'sshd', now(), 600, 'fail2ban'
       FROM generate_series(1, ${BOOTSTRAP}) AS i`);
   const fresh = await addHost('host-new', admin);
   let output = '';

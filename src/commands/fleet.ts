@@ -7,7 +7,7 @@ import { formatTime } from '../clock.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { applyChange } from '../fleet/changes.js';
-import { push, pull, type Appliers } from '../fleet/exchange.js';
+import { byBlock, push, pull, type Appliers } from '../fleet/exchange.js';
 import { fleetHealth } from '../fleet/health.js';
 import { checkFleetSchema, migrateFleet } from '../fleet/migrate.js';
 import { connect, type Connection } from '../fleet/pg.js';
@@ -134,7 +134,7 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
   return {
     bans: async (events, bulk) => {
       if (bulk) {
-        store.write(() => store.bans.insertMany(events));
+        store.write(() => store.bans.insertMany(byBlock(events)));
         return;
       }
       const now = ctx.clock();

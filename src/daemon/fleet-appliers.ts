@@ -5,7 +5,7 @@
 
 import type { Surroundings } from '../actions/live.js';
 import { applyChange } from '../fleet/changes.js';
-import type { Appliers } from '../fleet/exchange.js';
+import { byBlock, type Appliers } from '../fleet/exchange.js';
 import type { Store } from '../store/store.js';
 import type { BanWriter } from './ban-writer.js';
 import { jobFailure, type Jobs } from './jobs.js';
@@ -13,7 +13,7 @@ import { jobFailure, type Jobs } from './jobs.js';
 export function daemonAppliers(store: Store, around: () => Surroundings, writer: BanWriter, jobs: Jobs, signal: AbortSignal, log: (line: string) => void): Appliers {
   return {
     bans: async (events, bulk) => {
-      if (bulk) await store.writeAsync(() => store.bans.insertMany(events), signal);
+      if (bulk) await store.writeAsync(() => store.bans.insertMany(byBlock(events)), signal);
       else await Promise.all(events.map((event) => writer.submit(event)));
     },
     change: async (event) => log(`fleet: ${await applyChange(store, around(), event, signal)}`),

@@ -5,6 +5,8 @@
 // from there, and anything sent or applied twice is the same event twice: harmless.
 
 import { formatNetwork } from '../address/format.js';
+import { compareNetworks } from '../address/network.js';
+import { awaitLater } from '../exec/run.js';
 import { lockoutConflict, protectedNetworks } from '../actions/lockout.js';
 import type { FleetConfig } from '../config/config.js';
 import type { BanEvent } from '../store/bans.js';
@@ -15,8 +17,13 @@ import type { Connection } from './pg.js';
 
 /** Local events per INSERT. */
 const PUSH_BATCH = 1000;
-/** Log rows per read: a read is bounded in memory, however far behind a host is. */
-export const PULL_PAGE = 5000;
+/** Log rows per read: a read is bounded in memory (a few MB), however far behind a host is. */
+export const PULL_PAGE = 20_000;
+/**
+ * A read of this many rows or more means the host is far behind (off for a while, or new): it
+ * records them in bulk and loads the kernel with one restore, instead of a live update per ban.
+ */
+export const BULK_ROWS = 2000;
 
 /**
  * The rows after `position` in commit order, and only those of committed transactions older than
@@ -75,18 +82,23 @@ export interface PullOutcome {
 }
 
 /** Reads and applies the log after this host's position; `log` says what was skipped and why. */
-export async function pull(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void): Promise<PullOutcome> {
+export async function pull(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows = PULL_PAGE): Promise<PullOutcome> {
   let position = parsePosition(store.read(() => store.fleet.get('cursor')));
   // The lockout guard wins over the fleet as over the command line: no ban of loopback or of this host.
   const guarded = protectedNetworks({});
   let applied = 0;
   let skipped = 0;
   let bulk = false;
+  // A page read ahead must not count as an unhandled failure if this one fails first.
+  const read = (after: Position) => awaitLater(connection.query<LogRow & Record<string, unknown>>(READ_LOG, [after.xid.toString(), after.id.toString(), pageRows]));
+  let page = read(position);
   for (;;) {
-    const rows = await connection.query<LogRow & Record<string, unknown>>(READ_LOG, [position.xid.toString(), position.id.toString(), PULL_PAGE]);
+    const rows = await page;
     if (rows.length === 0) break;
-    // A full page means more wait: far behind (off for a while, or new), so record in bulk.
-    bulk ||= rows.length === PULL_PAGE;
+    const last = { xid: BigInt(String(rows.at(-1)!.xid)), id: BigInt(String(rows.at(-1)!.id)) };
+    bulk ||= rows.length >= BULK_ROWS;
+    // A full page means more wait: the next one is read while this one is applied.
+    if (rows.length === pageRows) page = read(last);
     let bans: BanEvent[] = [];
     const flush = async () => {
       if (bans.length > 0) await appliers.bans(bans, bulk);
@@ -94,13 +106,13 @@ export async function pull(connection: Connection, store: Store, fleet: FleetCon
       bans = [];
     };
     for (const row of rows) {
-      const read = readRow(row, fleet);
-      if ('problem' in read) {
+      const outcome = readRow(row, fleet);
+      if ('problem' in outcome) {
         skipped++;
-        log(`skipped ${read.problem}`);
+        log(`skipped ${outcome.problem}`);
         continue;
       }
-      const { event } = read;
+      const { event } = outcome;
       if (!accepts(fleet, event)) continue;
       if (event.kind === 'ban') {
         const conflict = lockoutConflict(event.network, guarded);
@@ -117,15 +129,24 @@ export async function pull(connection: Connection, store: Store, fleet: FleetCon
       applied++;
     }
     await flush();
-    position = { xid: BigInt(String(rows.at(-1)!.xid)), id: BigInt(String(rows.at(-1)!.id)) };
+    position = last;
     const saved = formatPosition(position);
     await persist(() => store.fleet.set('cursor', saved));
-    if (rows.length < PULL_PAGE) break;
+    if (rows.length < pageRows) break;
   }
   // A host reading back only its own events (they come first after a reset) has nothing to load.
   bulk &&= applied > 0;
   if (bulk) await appliers.restore();
   return { applied, skipped, position, bulk };
+}
+
+/**
+ * Bans of a bulk catch-up in the order of the store's block index: inserted in log order (time
+ * order, addresses all over) they would touch a page of the index each; in block order, runs of
+ * neighbours (the same reason an import sorts, see import/order.ts).
+ */
+export function byBlock(events: readonly BanEvent[]): BanEvent[] {
+  return [...events].sort((a, b) => compareNetworks(a.network, b.network));
 }
 
 /** Our own events come back too (they were ours first); the config may accept only some hosts and jails. */

@@ -46,7 +46,7 @@ describe('fleet setups', () => {
     const metrics = join(tempDir(), 'stickyban.prom');
     const daemon = startDaemon(fresh.netns, ['--config', fresh.config, 'daemon', '--heal-interval', '1s', '--metrics-file', metrics], fresh.env);
     try {
-      // Each event applied once: 12,000 rows over three pages.
+      // Each event applied once.
       await until('the bootstrap', () => /daemon: fleet: caught up on 12000 events in bulk, and restored the live set/.test(daemon.log()), 60_000);
       assert.equal(count(fresh.db, 'bans'), 12_000);
       assert.equal((await ipsetMembers(fresh.netns, 'stickyban4')).length, 12_000);
