@@ -165,7 +165,8 @@ export function buildProgram(): Command {
     .command('install-contrib')
     .description('install the fail2ban action, systemd units and netfilter-persistent plugin (idempotent)')
     .option('--root <DIR>', 'install under DIR instead of /')
-    .option('--cron', 'also install /etc/cron.d/stickyban (instead of the systemd timer or the daemon)')
+    .option('--cron', 'also install /etc/cron.d/stickyban and use it instead of the daemon or the prune timer')
+    .option('--no-daemon', 'enable the daily prune timer instead of the daemon')
     .action(action(async (options, ctx) => (await import('../commands/install-contrib.js')).installContrib(options, ctx)));
 
   return program;

@@ -10,8 +10,10 @@ import { packageRoot } from '../package-root.js';
 export interface InstallContribOptions {
   /** Install under this directory instead of / (packaging, tests). */
   readonly root?: string;
-  /** Also install /etc/cron.d/stickyban. */
+  /** Also install /etc/cron.d/stickyban (no daemon, no timer). */
   readonly cron?: boolean;
+  /** false: the daily prune timer instead of the daemon. */
+  readonly daemon?: boolean;
 }
 
 const VERB: Record<InstallOutcome, string> = {
@@ -45,11 +47,11 @@ export async function installContrib(options: InstallContribOptions, ctx: Contex
   }
   if (root === '/' && existsSync('/run/systemd/system')) {
     await ctx.runner('systemctl', ['daemon-reload'], { context: 'reloading systemd' });
-    const units = unitsToEnable(options);
-    await ctx.runner('systemctl', ['enable', '--now', ...units], { context: 'enabling stickyban units' });
-    ctx.out.info(`enabled and started ${units.join(' and ')}`);
-    // The cron file prunes instead: a timer enabled by an earlier install would prune as well.
-    if (options.cron) await ctx.runner('systemctl', ['disable', '--now', 'stickyban-prune.timer'], { allowFailure: true });
+    const { enable, disable } = unitsToEnable(options);
+    // What an earlier install enabled and this one replaces would prune as well.
+    await ctx.runner('systemctl', ['disable', '--now', ...disable], { allowFailure: true });
+    await ctx.runner('systemctl', ['enable', '--now', ...enable], { context: 'enabling stickyban units' });
+    ctx.out.info(`enabled and started ${enable.join(' and ')}`);
   }
-  ctx.out.info('to record fail2ban bans, add the stickyban action to your jails (see contrib/examples/jail.local)');
+  ctx.out.info('to record fail2ban bans, add the stickyban.py action to your jails (see contrib/examples/jail.local)');
 }

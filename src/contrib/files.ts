@@ -23,12 +23,16 @@ export const CONTRIB_FILES: readonly ContribFile[] = [
 ];
 
 /**
- * Units enabled and started after installing into the running system: the restore (PartOf= and
- * ReloadPropagatedFrom= act only on an active unit, so it must run now, not from the next boot) and
- * the daily prune, unless the cron file prunes instead.
+ * Units enabled and started after installing into the running system, and units stopped so that
+ * nothing prunes twice. Always the restore (PartOf= and ReloadPropagatedFrom= act only on an active
+ * unit, so it must run now, not from the next boot); then the daemon, which takes fail2ban's bans
+ * over its socket, heals and prunes (the default); or, without it, the daily prune timer; or, with
+ * the cron file, neither.
  */
-export function unitsToEnable(options: { readonly cron?: boolean }): string[] {
-  return options.cron ? ['stickyban-restore.service'] : ['stickyban-restore.service', 'stickyban-prune.timer'];
+export function unitsToEnable(options: { readonly cron?: boolean; readonly daemon?: boolean }): { enable: string[]; disable: string[] } {
+  if (options.cron) return { enable: ['stickyban-restore.service'], disable: ['stickyban.service', 'stickyban-prune.timer'] };
+  if (options.daemon === false) return { enable: ['stickyban-restore.service', 'stickyban-prune.timer'], disable: ['stickyban.service'] };
+  return { enable: ['stickyban-restore.service', 'stickyban.service'], disable: ['stickyban-prune.timer'] };
 }
 
 /** Where install-contrib remembers what it wrote, to tell its own files from an admin's edits. */

@@ -15,7 +15,8 @@ test('decide treats contrib files like dpkg conffiles', () => {
   assert.equal(decide(shipped, Buffer.from('theirs'), undefined), 'kept-edited', 'never installed by us: keep');
 });
 
-test('the cron file replaces the prune timer: never both', () => {
-  assert.deepEqual(unitsToEnable({}), ['stickyban-restore.service', 'stickyban-prune.timer']);
-  assert.deepEqual(unitsToEnable({ cron: true }), ['stickyban-restore.service']);
+test('one of the daemon, the prune timer or the cron file prunes: never two', () => {
+  assert.deepEqual(unitsToEnable({}), { enable: ['stickyban-restore.service', 'stickyban.service'], disable: ['stickyban-prune.timer'] });
+  assert.deepEqual(unitsToEnable({ daemon: false }), { enable: ['stickyban-restore.service', 'stickyban-prune.timer'], disable: ['stickyban.service'] });
+  assert.deepEqual(unitsToEnable({ cron: true }), { enable: ['stickyban-restore.service'], disable: ['stickyban.service', 'stickyban-prune.timer'] });
 });
