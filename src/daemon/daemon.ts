@@ -177,6 +177,7 @@ export class Daemon {
   private async reconcile(): Promise<void> {
     const result = await this.jobs.run(['restore', '--trigger', 'daemon']);
     if (result.code !== 0) {
+      if (result.stopped) return;
       this.jobFailures++;
       this.deps.log(`error: reconciling the live set at start: ${jobFailure(result)}`);
       return;
@@ -242,7 +243,7 @@ export class Daemon {
     const result = await this.jobs.run(args);
     if (result.code === 0) {
       for (const line of result.stdout.trim().split('\n').filter(Boolean)) this.deps.log(`${name}: ${line}`);
-    } else {
+    } else if (!result.stopped) {
       this.jobFailures++;
       this.deps.log(`error: ${name} failed: ${jobFailure(result)}`);
     }

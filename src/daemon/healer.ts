@@ -91,6 +91,7 @@ export class Healer {
       }
       const described = describeProblems(problems);
       const result = await this.jobs.run(['restore', '--trigger', 'daemon']);
+      if (result.stopped) return { problems: described };
       if (result.code !== 0) throw new Error(`could not repair ${described}: ${jobFailure(result)}`);
       this.repairs++;
       this.lastFailure = undefined;

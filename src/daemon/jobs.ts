@@ -10,6 +10,8 @@ export interface JobResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** The daemon stopped it (or never started it, stopping): not a failure of the job's own. */
+  readonly stopped?: boolean;
 }
 
 /** What is kept of a job's output, per stream: its summary lines, never a whole listing. */
@@ -49,7 +51,7 @@ export class Jobs {
   }
 
   private spawn(args: readonly string[]): Promise<JobResult> {
-    if (this.stopped) return Promise.resolve({ code: null, stdout: '', stderr: 'the daemon is stopping' });
+    if (this.stopped) return Promise.resolve({ code: null, stdout: '', stderr: 'the daemon is stopping', stopped: true });
     const config = this.config();
     // The daemon's own store and config file, whatever the environment of the job would say.
     const where = ['--db', config.db, ...(config.file === undefined ? [] : ['--config', config.file])];
@@ -64,7 +66,7 @@ export class Jobs {
       child.on('error', (error) => stderr.add(Buffer.from(error.message)));
       child.on('close', (code) => {
         this.running.delete(child);
-        resolve({ code, stdout: stdout.text(), stderr: stderr.text() });
+        resolve({ code, stdout: stdout.text(), stderr: stderr.text(), ...(this.stopped ? { stopped: true } : {}) });
       });
     });
   }

@@ -37,7 +37,7 @@ export class MetricsWriter {
     if (version !== this.seen || this.stats === undefined) {
       const result = await this.jobs.run(['stats', '--json']);
       if (result.code !== 0) {
-        this.log(`error: metrics not updated: ${jobFailure(result)}`);
+        if (!result.stopped) this.log(`error: metrics not updated: ${jobFailure(result)}`);
         return;
       }
       this.stats = JSON.parse(result.stdout) as Stats;

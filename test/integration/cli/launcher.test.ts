@@ -128,7 +128,8 @@ describe('code cache', () => {
 describe('shebang', () => {
   test('the CLI runs by itself, as installed: node with its flags', async () => {
     const result = await runProcess(CLI, ['--version']);
-    assert.deepEqual([result.code, result.stdout, result.stderr], [0, '0.1.0\n', '']);
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, `${version}\n`, '']);
     assert.match(readFileSync(CLI, 'utf8').split('\n')[0]!, /^#!\/usr\/bin\/env -S -u NODE_EXTRA_CA_CERTS node --v8-pool-size=1$/);
   });
 
