@@ -16,6 +16,7 @@ import { recordBan } from '../actions/ban.js';
 import { restoreLive } from '../actions/restore.js';
 import { liveBackend } from '../actions/live.js';
 import { mergeDeltas } from '../plan/diff.js';
+import { BulkWrites } from '../store/bulk.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import type { Context } from './context.js';
@@ -131,9 +132,12 @@ export async function fleetSync(_options: object, ctx: Context): Promise<void> {
 
 /** A command's appliers: each ban recorded and made live as the hook does, or in bulk and one restore. */
 function commandAppliers(store: Store, ctx: Context): Appliers {
+  // A bulk catch-up writes as an import does (see store/bulk.ts); the restore after it syncs it all.
+  let bulkWrites: BulkWrites | undefined;
   return {
     bans: async (events, bulk) => {
       if (bulk) {
+        bulkWrites ??= new BulkWrites(store);
         store.write(() => store.bans.insertMany(byBlock(events)));
         return;
       }
@@ -143,7 +147,13 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
     },
     change: async (event) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event)}`),
     restore: async () => {
+      bulkWrites?.finish();
+      bulkWrites = undefined;
       await restoreLive(store, ctx.config, ctx.clock, () => liveBackend(store, ctx), { trigger: 'fleet' });
+    },
+    end: () => {
+      bulkWrites?.end();
+      bulkWrites = undefined;
     },
   };
 }

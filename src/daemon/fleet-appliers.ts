@@ -6,20 +6,33 @@
 import type { Surroundings } from '../actions/live.js';
 import { applyChange } from '../fleet/changes.js';
 import { byBlock, type Appliers } from '../fleet/exchange.js';
+import { BulkWrites } from '../store/bulk.js';
 import type { Store } from '../store/store.js';
 import type { BanWriter } from './ban-writer.js';
 import { jobFailure, type Jobs } from './jobs.js';
 
 export function daemonAppliers(store: Store, around: () => Surroundings, writer: BanWriter, jobs: Jobs, signal: AbortSignal, log: (line: string) => void): Appliers {
+  // A bulk catch-up spaces the checkpoints out, as an import does; the daemon's commits stay synced.
+  let bulkWrites: BulkWrites | undefined;
   return {
     bans: async (events, bulk) => {
-      if (bulk) await store.writeAsync(() => store.bans.insertMany(byBlock(events)), signal);
-      else await Promise.all(events.map((event) => writer.submit(event)));
+      if (!bulk) {
+        await Promise.all(events.map((event) => writer.submit(event)));
+        return;
+      }
+      bulkWrites ??= new BulkWrites(store, { durable: true });
+      await store.writeAsync(() => store.bans.insertMany(byBlock(events)), signal);
     },
     change: async (event) => log(`fleet: ${await applyChange(store, around(), event, signal)}`),
     restore: async () => {
+      bulkWrites?.finish();
+      bulkWrites = undefined;
       const result = await jobs.run(['restore', '--trigger', 'fleet']);
-      if (result.code !== 0) log(`error: fleet: restoring after a catch-up: ${jobFailure(result)}`);
+      if (result.code !== 0 && !result.stopped) log(`error: fleet: restoring after a catch-up: ${jobFailure(result)}`);
+    },
+    end: () => {
+      bulkWrites?.end();
+      bulkWrites = undefined;
     },
   };
 }

@@ -24,6 +24,8 @@ export const PULL_PAGE = 20_000;
  * records them in bulk and loads the kernel with one restore, instead of a live update per ban.
  */
 export const BULK_ROWS = 2000;
+/** Bans recorded per sorted batch of a bulk catch-up (their event data, ~20 MB). */
+const BULK_BATCH = 100_000;
 
 /**
  * The rows after `position` in commit order, and only those of committed transactions older than
@@ -71,6 +73,8 @@ export interface Appliers {
   change(event: FleetEvent, bulk: boolean): Promise<void>;
   /** Once a bulk catch-up is over: the kernel made to match the store in one load. */
   restore(): Promise<void>;
+  /** After the pull, whatever happened: a bulk catch-up's store settings back to normal. */
+  end?(): void;
 }
 
 export interface PullOutcome {
@@ -83,28 +87,44 @@ export interface PullOutcome {
 
 /** Reads and applies the log after this host's position; `log` says what was skipped and why. */
 export async function pull(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows = PULL_PAGE): Promise<PullOutcome> {
+  try {
+    return await pullPages(connection, store, fleet, appliers, persist, log, pageRows);
+  } finally {
+    appliers.end?.();
+  }
+}
+
+async function pullPages(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows: number): Promise<PullOutcome> {
   let position = parsePosition(store.read(() => store.fleet.get('cursor')));
   // The lockout guard wins over the fleet as over the command line: no ban of loopback or of this host.
   const guarded = protectedNetworks({});
   let applied = 0;
   let skipped = 0;
   let bulk = false;
+  // Bans read but not applied yet, and the position up to which everything read is applied: the
+  // stored position never passes a ban that is not in the store.
+  let bans: BanEvent[] = [];
+  let read = position;
+  const flush = async () => {
+    if (bans.length > 0) await appliers.bans(bans, bulk);
+    applied += bans.length;
+    bans = [];
+    if (read !== position) {
+      position = read;
+      const saved = formatPosition(position);
+      await persist(() => store.fleet.set('cursor', saved));
+    }
+  };
   // A page read ahead must not count as an unhandled failure if this one fails first.
-  const read = (after: Position) => awaitLater(connection.query<LogRow & Record<string, unknown>>(READ_LOG, [after.xid.toString(), after.id.toString(), pageRows]));
-  let page = read(position);
+  const fetch = (after: Position) => awaitLater(connection.query<LogRow & Record<string, unknown>>(READ_LOG, [after.xid.toString(), after.id.toString(), pageRows]));
+  let page = fetch(position);
   for (;;) {
     const rows = await page;
     if (rows.length === 0) break;
     const last = { xid: BigInt(String(rows.at(-1)!.xid)), id: BigInt(String(rows.at(-1)!.id)) };
     bulk ||= rows.length >= BULK_ROWS;
     // A full page means more wait: the next one is read while this one is applied.
-    if (rows.length === pageRows) page = read(last);
-    let bans: BanEvent[] = [];
-    const flush = async () => {
-      if (bans.length > 0) await appliers.bans(bans, bulk);
-      applied += bans.length;
-      bans = [];
-    };
+    if (rows.length === pageRows) page = fetch(last);
     for (const row of rows) {
       const outcome = readRow(row, fleet);
       if ('problem' in outcome) {
@@ -124,16 +144,17 @@ export async function pull(connection: Connection, store: Store, fleet: FleetCon
         bans.push(banOf(event));
         continue;
       }
+      // A lift or safelist change applies after the bans before it, in log order.
       await flush();
       await appliers.change(event, bulk);
       applied++;
     }
-    await flush();
-    position = last;
-    const saved = formatPosition(position);
-    await persist(() => store.fleet.set('cursor', saved));
+    read = last;
+    // In bulk, bans gather over pages: a larger sorted batch reaches the store's index in longer runs.
+    if (!bulk || bans.length >= BULK_BATCH) await flush();
     if (rows.length < pageRows) break;
   }
+  await flush();
   // A host reading back only its own events (they come first after a reset) has nothing to load.
   bulk &&= applied > 0;
   if (bulk) await appliers.restore();

@@ -16,11 +16,18 @@ const CHECKPOINT_PAGES = 16_384;
 export class BulkWrites {
   private readonly saved: { autocheckpoint: unknown; synchronous: unknown };
 
-  constructor(private readonly store: Store) {
+  /**
+   * `durable`: keep every commit synced (the daemon, whose other writes are bans it answers as
+   * recorded); only the checkpoints are spaced out.
+   */
+  constructor(
+    private readonly store: Store,
+    { durable = false }: { durable?: boolean } = {},
+  ) {
     const db = store.db;
     this.saved = { autocheckpoint: db.pragma('wal_autocheckpoint', { simple: true }), synchronous: db.pragma('synchronous', { simple: true }) };
     db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
-    db.pragma('synchronous = NORMAL');
+    if (!durable) db.pragma('synchronous = NORMAL');
   }
 
   /**

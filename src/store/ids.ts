@@ -35,8 +35,13 @@ export function uuidText(id: Buffer): string {
 }
 
 export function uuidFromText(text: string): Buffer | undefined {
-  const hex = text.replace(/-/g, '');
-  return /^[0-9a-f]{32}$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+  const hex = text.length === 36 && text[8] === '-' && text[13] === '-' && text[18] === '-' && text[23] === '-'
+    ? text.slice(0, 8) + text.slice(9, 13) + text.slice(14, 18) + text.slice(19, 23) + text.slice(24)
+    : text.replace(/-/g, '');
+  if (hex.length !== 32) return undefined;
+  // Buffer.from stops at the first character that is not a hex digit (upper case is refused below).
+  const id = Buffer.from(hex, 'hex');
+  return id.length === 16 && !/[A-F]/.test(hex) ? id : undefined;
 }
 
 /** A pool of random bytes; nothing of it is used unless all of it was read. */

@@ -20,3 +20,14 @@ describe('uuidv7', () => {
     assert.deepEqual(uuidFromText(uuidText(ids[0]!)), ids[0]);
   });
 });
+
+test('uuidFromText reads the text form and refuses anything else, as the plain regular expression did', () => {
+  const plain = (text: string) => {
+    const hex = text.replace(/-/g, '');
+    return /^[0-9a-f]{32}$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+  };
+  const id = uuidText(uuidv7());
+  for (const text of [id, id.replace(/-/g, ''), id.toUpperCase(), `${id}0`, id.slice(0, -1), `x${id.slice(1)}`, id.replace(/-/g, '--'), '', 'not a uuid', `${id.slice(0, 35)}g`, '0190a6b2-5f3c-7d6e-8a9b-0c1d2e3f4a5b', '0190A6B2-5f3c-7d6e-8a9b-0c1d2e3f4a5b', '0190a6b2-5f3c-7d6e-8a9b0-c1d2e3f4a5b']) {
+    assert.deepEqual(uuidFromText(text), plain(text), text);
+  }
+});
