@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { formatNetwork } from '../address/format.js';
 import { contains, overlaps, type Cidr, type Network } from '../address/network.js';
 import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
-import { EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
+import { deltaBetween, EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { BanEvent } from '../store/bans.js';
 import { uuidv7 } from '../store/ids.js';
 import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
@@ -65,6 +65,20 @@ export function applyBan(store: Store, config: Config, now: number, event: BanEv
   if (!inserted) return unchanged(store, config, now, event);
   const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
   return { recorded: true, safelistedBy: safelistedBy(store, config, event.network), blocked, delta, after };
+}
+
+/**
+ * What recording `request` would do to the live set, worked out without writing: the hook spooled
+ * the ban (the store stayed locked past its wait) and still makes it live at once. The same planning
+ * as a recorded ban's, the safelist included. Undefined when only the write can tell: a replay (it
+ * must not re-block what was lifted) or a policy that counts offences.
+ */
+export function plannedIfRecorded(store: Store, config: Config, now: number, request: BanRequest): Delta | undefined {
+  const { policy } = config;
+  if (request.restored || policy.minBans > 1) return undefined;
+  if (policy.jails.length > 0 && !policy.jails.includes(request.jail)) return EMPTY_DELTA;
+  const { network } = request;
+  return store.read(() => deltaBetween(network.family, planAround(store, config, now, network), planAround(store, config, now, network, undefined, network)));
 }
 
 function unchanged(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {

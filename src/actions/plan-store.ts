@@ -64,9 +64,11 @@ export function streamFamilyPlan(store: Store, config: Config, now: number, fami
  * before and after the change is exactly what the live set must do. The safelist is read around the
  * widest banned block involved, since a range anywhere inside that block shapes its pieces.
  */
-export function planAround(store: Store, config: Config, now: number, network: Network, maxId?: number): Cidr<number | bigint>[] {
+export function planAround(store: Store, config: Config, now: number, network: Network, maxId?: number, also?: Network): Cidr<number | bigint>[] {
   const family = network.family;
   const bans: Cidr<number | bigint>[] = store.bans.qualifyingAround(network, config.policy, now, maxId);
+  // A block that qualifies but is not stored (yet): see plannedIfRecorded. The planner wants order.
+  if (also) bans.splice(insertionPoint(bans, also), 0, also);
   let extent: Range<number | bigint> = network;
   for (const block of bans) if (block.first <= extent.first && block.last >= extent.last) extent = block;
   const safe = [
@@ -76,6 +78,12 @@ export function planAround(store: Store, config: Config, now: number, network: N
   return family === 4
     ? planFamily(V4, bans as Cidr<number>[], safe as Range<number>[]).entries
     : planFamily(V6, bans as Cidr<bigint>[], safe as Range<bigint>[]).entries;
+}
+
+/** Where `block` goes among blocks sorted by first address, then last. */
+function insertionPoint(blocks: readonly Cidr<number | bigint>[], block: Cidr<number | bigint>): number {
+  const at = blocks.findIndex((other) => other.first > block.first || (other.first === block.first && other.last >= block.last));
+  return at === -1 ? blocks.length : at;
 }
 
 export interface ChangeAround<T> {

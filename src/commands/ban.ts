@@ -2,7 +2,7 @@
 // loads only what it needs and never commander (see main.ts).
 
 import { formatNetwork } from '../address/format.js';
-import { describeBan, newBanEvent, recordBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
+import { describeBan, newBanEvent, plannedIfRecorded, recordBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
 import { parseBanRequest, refuseHarmful, type BanFields } from '../actions/ban-request.js';
 import type { Context } from './context.js';
 import { existsSync } from 'node:fs';
@@ -13,8 +13,9 @@ import { uuidText } from '../store/ids.js';
 import { shownPath } from '../input/quote.js';
 import { appendToSpool } from '../store/spool.js';
 import type { Store } from '../store/store.js';
-import { applySettled } from '../actions/live.js';
-import { openStoreToWrite } from './open-store.js';
+import { applyLive, applySettled } from '../actions/live.js';
+import { isEmptyDelta } from '../plan/diff.js';
+import { openStore, openStoreToWrite } from './open-store.js';
 
 export type BanOptions = BanFields;
 
@@ -38,19 +39,44 @@ export async function ban(address: string, options: BanOptions, ctx: Context): P
   } catch (error) {
     store?.close();
     if (!(error instanceof StoreError)) throw error;
-    // Never drop a ban: park it next to the store; the next command folds it in.
-    let spool: string;
-    try {
-      spool = appendToSpool(ctx.config.db, event);
-    } catch (spoolError) {
-      throw new OperationalError(`${error.message}; and the ban could not be spooled either: ${(spoolError as Error).message}`);
-    }
-    throw new OperationalError(`${error.message}; the ban of ${formatNetwork(request.network)} was spooled to ${shownPath(spool)} and is recorded by the next stickyban command`);
+    throw new OperationalError(`${error.message}; ${await spool(request, event, error, ctx)}`);
   }
   try {
     await report(request, outcome, store, ctx);
   } finally {
     store.close();
+  }
+}
+
+/**
+ * Never drops a ban: parks it next to the store (the daemon folds it in within a second, else the
+ * next command that writes), and makes it live meanwhile when the store can still be read: a ban
+ * that waits in the spool must not leave its address open. Says which.
+ */
+async function spool(request: BanRequest, event: BanEvent, why: StoreError, ctx: Context): Promise<string> {
+  let path: string;
+  try {
+    path = appendToSpool(ctx.config.db, event);
+  } catch (spoolError) {
+    throw new OperationalError(`${why.message}; and the ban could not be spooled either: ${(spoolError as Error).message}`);
+  }
+  const spooled = `the ban of ${formatNetwork(request.network)} was spooled to ${shownPath(path)}, which the daemon or the next stickyban command records`;
+  return `${spooled}; ${await blockWhileSpooled(request, ctx)}`;
+}
+
+async function blockWhileSpooled(request: BanRequest, ctx: Context): Promise<string> {
+  let store: Store | undefined;
+  try {
+    store = await openStore(ctx);
+    const delta = plannedIfRecorded(store, ctx.config, ctx.clock(), request);
+    if (delta === undefined) return 'it is made live when it is recorded (a replay, or a policy that counts offences, needs the write)';
+    if (isEmptyDelta(delta)) return 'the live set needs no change for it';
+    const absent = await applyLive(store, ctx, delta);
+    return absent ? `not live: ${absent}` : 'blocked meanwhile';
+  } catch (error) {
+    return `not blocked until it is recorded: ${(error as Error).message}`;
+  } finally {
+    store?.close();
   }
 }
 

@@ -59,7 +59,8 @@ export class BanWriter {
         const now = this.clock();
         const outcomes = await this.store.writeAsync(() => batch.map(({ event }) => applyBan(this.store, config, now, event)), this.signal);
         this.commits++;
-        this.bans += batch.length;
+        // A replay of what the store holds, or an event handed over twice (a spool line written again), is not a ban recorded.
+        this.bans += outcomes.filter((outcome) => outcome.recorded).length;
         this.onCommit?.();
         batch.forEach((item, i) => {
           const outcome = outcomes[i]!;

@@ -49,7 +49,7 @@ describe('the ban hook', () => {
     holder.prepare("INSERT INTO safelist (family, first, last, address, added_at) VALUES (4, 1, 1, '0.0.0.1', 0)").run();
     const blocked = await netns.cli(['--db', db, '--config', config, 'ban', '192.0.2.2', '--jail', 'sshd', '--bantime', '3600']);
     assert.equal(blocked.code, 1);
-    assert.match(blocked.stderr, /^stickyban: store .* is locked .*the ban of 192\.0\.2\.2 was spooled to .*stickyban\.db\.spool .*\n$/);
+    assert.match(blocked.stderr, /^stickyban: store .* is locked .*the ban of 192\.0\.2\.2 was spooled to .*stickyban\.db\.spool, .*not live: ipset stickyban4 does not exist yet \(stickyban restore creates it\)\n$/);
     assert.equal(statSync(`${db}.spool`).mode & 0o777, 0o600);
     assert.match(readFileSync(`${db}.spool`, 'utf8'), /"address":"192\.0\.2\.2","jail":"sshd"/);
     holder.exec('ROLLBACK');
@@ -72,6 +72,44 @@ describe('the ban hook', () => {
     assert.equal(existsSync(`${db}.spool`), false);
     // Folding is idempotent: the event keeps its id, so a second fold (or a crash mid-fold) adds nothing.
     assert.equal(count(db, 'bans'), 2);
+  });
+
+  test('a ban spooled because the store stays locked is still made live at once, as the store would plan it', async () => {
+    const netns = await Netns.create();
+    const { db, config } = configuredStore('busy_timeout = "1s"\n');
+    const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+    assert.equal((await cli('safelist', 'add', '198.51.100.7')).code, 0);
+    assert.equal((await cli('restore')).code, 0);
+
+    const holder = new Database(db);
+    holder.exec('BEGIN IMMEDIATE');
+    holder.prepare("INSERT INTO safelist (family, first, last, address, added_at) VALUES (4, 1, 1, '0.0.0.1', 0)").run();
+    try {
+      const plain = await cli('ban', '192.0.2.2', '--jail', 'sshd');
+      assert.equal(plain.code, 1, 'the store did not take it: said, not hidden');
+      assert.match(plain.stderr, /spooled to .*stickyban\.db\.spool, which the daemon or the next stickyban command records; blocked meanwhile\n$/);
+      assert.equal((await netns.try('ipset', ['test', 'stickyban4', '192.0.2.2'])).code, 0, 'live while the store is locked');
+
+      // The safelist still wins: a block around a safelisted host goes live in the pieces around it.
+      const block = await cli('ban', '198.51.100.0/29', '--jail', 'sshd');
+      assert.equal(block.code, 1);
+      assert.match(block.stderr, /blocked meanwhile\n$/);
+      const members = await netns.exec('ipset', ['list', 'stickyban4']);
+      for (const piece of ['198.51.100.0/30', '198.51.100.4/31', '198.51.100.6']) assert.match(members, new RegExp(`^${piece.replaceAll('.', '\\.')}$`, 'm'));
+      assert.equal((await netns.try('ipset', ['test', 'stickyban4', '198.51.100.7'])).code, 1, 'the safelisted host is not in the set');
+
+      // A replay waits for the write: it must not re-block what an admin lifted.
+      const replay = await cli('ban', '203.0.113.9', '--jail', 'sshd', '--restored', '1');
+      assert.match(replay.stderr, /it is made live when it is recorded/);
+      assert.equal((await netns.try('ipset', ['test', 'stickyban4', '203.0.113.9'])).code, 1);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const folded = await cli('restore');
+    assert.equal(folded.code, 0, folded.stderr);
+    assert.match(folded.stderr, /folded 3 spooled ban/);
+    assert.equal((await netns.try('ipset', ['test', 'stickyban4', '203.0.113.9'])).code, 0, 'recorded and planned now');
   });
 
   test('on a full disk a ban says one true line; the empty spool file its failed write left is not news later', async () => {
