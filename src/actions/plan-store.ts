@@ -7,11 +7,33 @@ import { FamilyPlanner, planFamily, type Plan, type PlanStats } from '../plan/pl
 import { collect, type FamilyPlanStream, type PlanSource, type PlanStream } from '../plan/stream.js';
 import { SafelistIndex, type Coverage } from '../plan/safelist-index.js';
 import { deltaBetween, withDeletes, type Delta } from '../plan/diff.js';
+import { PackedEntries6, PackedKeys4 } from '../plan/compare.js';
 import type { Store } from '../store/store.js';
 
 /** The whole plan at once, from one snapshot of the store (export, prune, doctor). */
 export function planStore(store: Store, config: Config, now: number): Plan {
   return store.read(() => collect(streamPlan(store, config, now)));
+}
+
+/**
+ * The whole plan from one snapshot, IPv4 packed (see plan/compare.ts): what prune compares before
+ * and after its deletion, where a plan of Cidr objects would cost gigabytes at millions of entries.
+ */
+export interface PackedPlan {
+  readonly v4: Float64Array;
+  readonly v6: PackedEntries6;
+}
+
+export function packedPlan(store: Store, config: Config, now: number): PackedPlan {
+  return store.read(() => {
+    const stream = streamPlan(store, config, now);
+    const v4 = new PackedKeys4();
+    for (const _ of stream.v4.pages(v4));
+    const v6 = new PackedEntries6();
+    for (const _ of stream.v6.pages(v6));
+    // Planned in ascending order already: no sort.
+    return { v4: v4.pushed(), v6 };
+  });
 }
 
 /** The plan as a stream, for restore: the store is read a page at a time as the backend plans it into its sink. */

@@ -6,13 +6,13 @@
 // 2.3 GB for a dry run that did).
 
 import type { Config } from '../config/config.js';
-import type { FirewallBackend } from '../firewall/backend.js';
-import { diffEntries, isEmptyDelta, type Delta } from '../plan/diff.js';
-import type { Plan } from '../plan/plan.js';
+import type { FirewallBackend, UpdateReport } from '../firewall/backend.js';
+import { diffPacked4InPieces, diffPacked6InPieces } from '../plan/compare.js';
+import { EMPTY_DELTA, type Delta } from '../plan/diff.js';
 import { withApplyLock } from '../store/lock.js';
 import type { StaleBlock } from '../store/bans.js';
 import type { Store } from '../store/store.js';
-import { planStore, safelistCoverage, safelistIndexes, type SafelistIndexes } from './plan-store.js';
+import { packedPlan, safelistCoverage, safelistIndexes, type PackedPlan, type SafelistIndexes } from './plan-store.js';
 import { catchUp } from './restore.js';
 
 const BLOCKS_PER_TRANSACTION = 250;
@@ -76,8 +76,8 @@ export async function prune(store: Store, config: Config, now: number, backend: 
     const live = typeof backend === 'function' ? await backend() : backend;
     // What may be live: everything banned, old or not (a restore drops aged-out blocks, the hook
     // does not). After the deletion the plan is what restore would build; the difference is the
-    // live update, so no full rebuild is needed.
-    const mayBeLive = planStore(store, { ...config, policy: { ...config.policy, retentionSeconds: undefined } }, now);
+    // live update, so no full rebuild is needed. Packed: at 5M entries, two plans of objects took 2 GB.
+    const mayBeLive = live && packedPlan(store, { ...config, policy: { ...config.policy, retentionSeconds: undefined } }, now);
     let pruned = 0;
     let events = 0;
     stale.restart();
@@ -103,8 +103,7 @@ export async function prune(store: Store, config: Config, now: number, backend: 
       }
     }
     const planned = store.bans.maxId();
-    const delta = planDelta(mayBeLive, planStore(store, config, now));
-    const update = live && !isEmptyDelta(delta) ? await live.update(delta) : undefined;
+    const update = live && mayBeLive ? await updateLive(live, mayBeLive, packedPlan(store, config, now)) : undefined;
     // A hook that banned a pruned address again after that plan added it live before this update
     // took it out: the catch-up puts it back.
     if (live && update && !update.absent) await catchUp(store, config, now, live, planned);
@@ -162,6 +161,23 @@ class StaleReader {
   }
 }
 
-function planDelta(before: Plan, after: Plan): Delta {
-  return { v4: diffEntries(before.v4.entries, after.v4.entries), v6: diffEntries(before.v6.entries, after.v6.entries) };
+/** Live entries per update: a prune of millions is applied in pieces, never held as one delta. */
+const ENTRIES_PER_UPDATE = 50_000;
+
+/** Brings the live set from `before` to `after`, a piece at a time; stops at the first absent set. */
+async function updateLive(live: FirewallBackend, before: PackedPlan, after: PackedPlan): Promise<UpdateReport> {
+  let added = 0;
+  let removed = 0;
+  for (const delta of piecesBetween(before, after)) {
+    const report = await live.update(delta);
+    if (report.absent) return { added, removed, absent: report.absent };
+    added += report.added;
+    removed += report.removed;
+  }
+  return { added, removed };
+}
+
+function* piecesBetween(before: PackedPlan, after: PackedPlan): Generator<Delta> {
+  for (const v4 of diffPacked4InPieces(before.v4, after.v4, ENTRIES_PER_UPDATE)) yield { v4, v6: EMPTY_DELTA.v6 };
+  for (const v6 of diffPacked6InPieces(before.v6, after.v6, ENTRIES_PER_UPDATE)) yield { v4: EMPTY_DELTA.v4, v6 };
 }

@@ -37,31 +37,111 @@ export class PackedKeys4 implements PlanSink<number> {
     this.keys[this.length++] = key;
   }
 
+  /** The keys as they were pushed. */
+  pushed(): Float64Array {
+    return this.keys.subarray(0, this.length);
+  }
+
   /** The keys in ascending order (sorted in place: call once, when all are in). */
   sorted(): Float64Array {
-    return this.keys.subarray(0, this.length).sort();
+    return this.pushed().sort();
   }
 }
 
 /** What turns `live` into `planned`; both sorted ascending (PackedKeys4.sorted). */
 export function diffPacked4(live: Float64Array, planned: Float64Array): FamilyDelta<number> {
-  const add: Cidr<number>[] = [];
-  const del: Cidr<number>[] = [];
+  for (const delta of diffPacked4InPieces(live, planned, Infinity)) return delta;
+  return { add: [], del: [] };
+}
+
+/**
+ * diffPacked4 in pieces of at most `size` entries, in address order (an entry removed and the
+ * pieces that replace it come together): a prune's difference may be millions of entries.
+ */
+export function diffPacked4InPieces(live: Float64Array, planned: Float64Array, size: number): Generator<FamilyDelta<number>> {
+  return differenceInPieces(
+    { length: live.length, at: (i) => unpack4(live[i]!) },
+    { length: planned.length, at: (j) => unpack4(planned[j]!) },
+    (i, j) => live[i]! - planned[j]!,
+    size,
+  );
+}
+
+/**
+ * IPv6 entries packed as the two halves of the first address and the host bits: 17 bytes an entry,
+ * where a Cidr of bigints takes over 100. Pushed in the planner's order (ascending, disjoint).
+ */
+export class PackedEntries6 implements PlanSink<bigint> {
+  private high = new BigUint64Array(256);
+  private low = new BigUint64Array(256);
+  private hostBits = new Uint8Array(256);
+  length = 0;
+
+  entry(cidr: Cidr<bigint>): void {
+    if (this.length === this.hostBits.length) this.grow();
+    this.high[this.length] = cidr.first >> 64n;
+    this.low[this.length] = cidr.first & LOW_64;
+    this.hostBits[this.length++] = 128 - cidr.prefix;
+  }
+
+  at(i: number): Cidr<bigint> {
+    const first = (this.high[i]! << 64n) | this.low[i]!;
+    const hostBits = this.hostBits[i]!;
+    return { first, last: first + (1n << BigInt(hostBits)) - 1n, prefix: 128 - hostBits };
+  }
+
+  /** Order of entry i of this and entry j of `other`, as pack4 orders IPv4: first address, then size. */
+  compare(i: number, other: PackedEntries6, j: number): number {
+    const high = this.high[i]! - other.high[j]!;
+    if (high !== 0n) return high < 0n ? -1 : 1;
+    const low = this.low[i]! - other.low[j]!;
+    if (low !== 0n) return low < 0n ? -1 : 1;
+    return this.hostBits[i]! - other.hostBits[j]!;
+  }
+
+  private grow(): void {
+    const size = this.hostBits.length * 2;
+    const high = new BigUint64Array(size);
+    const low = new BigUint64Array(size);
+    const hostBits = new Uint8Array(size);
+    high.set(this.high);
+    low.set(this.low);
+    hostBits.set(this.hostBits);
+    [this.high, this.low, this.hostBits] = [high, low, hostBits];
+  }
+}
+
+const LOW_64 = (1n << 64n) - 1n;
+
+/** diffPacked4InPieces for IPv6. */
+export function diffPacked6InPieces(live: PackedEntries6, planned: PackedEntries6, size: number): Generator<FamilyDelta<bigint>> {
+  return differenceInPieces(live, planned, (i, j) => live.compare(i, planned, j), size);
+}
+
+interface Indexed<K> {
+  readonly length: number;
+  at(i: number): Cidr<K>;
+}
+
+/** The merge walk of two ascending sequences of entries, given how entry i of one orders against entry j of the other. */
+function* differenceInPieces<K extends number | bigint>(live: Indexed<K>, planned: Indexed<K>, order: (i: number, j: number) => number, size: number): Generator<FamilyDelta<K>> {
+  let add: Cidr<K>[] = [];
+  let del: Cidr<K>[] = [];
   let i = 0;
   let j = 0;
   while (i < live.length || j < planned.length) {
-    const was = i < live.length ? live[i]! : Infinity;
-    const now = j < planned.length ? planned[j]! : Infinity;
-    if (was < now) {
-      del.push(unpack4(was));
-      i++;
-    } else if (now < was) {
-      add.push(unpack4(now));
-      j++;
-    } else {
+    const sign = i === live.length ? 1 : j === planned.length ? -1 : order(i, j);
+    if (sign < 0) del.push(live.at(i++));
+    else if (sign > 0) add.push(planned.at(j++));
+    else {
       i++;
       j++;
     }
+    if (add.length + del.length >= size) {
+      yield { add, del };
+      add = [];
+      del = [];
+    }
   }
-  return { add, del };
+  if (add.length + del.length > 0) yield { add, del };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { V4, type Cidr } from '../../../src/address/network.js';
-import { diffPacked4, pack4, PackedKeys4, unpack4 } from '../../../src/plan/compare.js';
+import { V4, V6, type Cidr } from '../../../src/address/network.js';
+import { diffPacked4, diffPacked4InPieces, diffPacked6InPieces, pack4, PackedEntries6, PackedKeys4, unpack4 } from '../../../src/plan/compare.js';
 import { diffEntries } from '../../../src/plan/diff.js';
 
 /** A random CIDR block of the IPv4 space, mostly single addresses as a store holds them. */
@@ -57,4 +57,54 @@ test('PackedKeys4 grows past its first buffer and sorts what it holds', () => {
   assert.equal(sorted.length, 5000);
   assert.equal(sorted[0], 64);
   assert.equal(sorted[4999], 5000 * 64);
+});
+
+test('diffPacked4InPieces: pieces of at most the size asked, together the whole difference in address order', () => {
+  const keys = (from: number, to: number, step: number) => Float64Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => (from + i * step) * 64);
+  const live = keys(0, 1000, 1); // 0 … 999
+  const planned = keys(500, 1500, 2); // 500, 502, … 1498
+  const whole = diffPacked4(live, planned);
+  const pieces = [...diffPacked4InPieces(live, planned, 64)];
+  assert.ok(pieces.every((piece) => piece.add.length + piece.del.length <= 64));
+  assert.ok(pieces.slice(0, -1).every((piece) => piece.add.length + piece.del.length === 64), 'only the last piece is short');
+  assert.deepEqual(pieces.flatMap((piece) => piece.del), whole.del);
+  assert.deepEqual(pieces.flatMap((piece) => piece.add), whole.add);
+  assert.equal(whole.del.length, 500 + 250);
+  assert.equal(whole.add.length, 250);
+  assert.deepEqual([...diffPacked4InPieces(live, live, 64)], [], 'no difference, no piece');
+});
+
+test('PackedEntries6 round-trips blocks at both ends of the space and finds what diffEntries finds', () => {
+  const block = (first: bigint, prefix: number): Cidr<bigint> => {
+    const start = V6.blockFirst(first, prefix);
+    return { first: start, last: V6.blockLast(start, prefix), prefix };
+  };
+  const packed = new PackedEntries6();
+  const blocks = [0, 1, 63, 64, 65, 127, 128].flatMap((prefix) => [block(0n, prefix), block(2n ** 128n - 1n, prefix), block(0x20010db8n << 96n, prefix)]);
+  for (const one of blocks) packed.entry(one);
+  assert.deepEqual(blocks.map((_, i) => packed.at(i)), blocks);
+
+  const random = seeded(11);
+  const ascending = (chosen: Cidr<bigint>[]) => chosen.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : b.prefix - a.prefix));
+  // Disjoint blocks, as a plan holds: /64s of one /48, some split in two /65s.
+  const pool = Array.from({ length: 400 }, (_, i) => block((0x20010db8n << 96n) | (BigInt(i) << 64n), 64));
+  const pick = () => {
+    const chosen: Cidr<bigint>[] = [];
+    for (const one of pool) {
+      if (random() < 0.4) continue;
+      if (random() < 0.2) chosen.push(block(one.first, 65), block(one.first + (1n << 63n), 65));
+      else chosen.push(one);
+    }
+    return ascending(chosen);
+  };
+  for (let trial = 0; trial < 20; trial++) {
+    const live = pick();
+    const planned = pick();
+    const pack = (chosen: Cidr<bigint>[]) => chosen.reduce((into, one) => (into.entry(one), into), new PackedEntries6());
+    const plain = diffEntries(live, planned);
+    const pieces = [...diffPacked6InPieces(pack(live), pack(planned), 50)];
+    assert.ok(pieces.every((piece) => piece.add.length + piece.del.length <= 50));
+    assert.deepEqual(pieces.flatMap((piece) => piece.add), plain.add, `trial ${trial}: adds`);
+    assert.deepEqual(pieces.flatMap((piece) => piece.del), plain.del, `trial ${trial}: deletes`);
+  }
 });
