@@ -7,16 +7,41 @@ import type { Config } from '../config/config.js';
 import { parseFamily } from '../input/family.js';
 import { parseJail } from '../input/names.js';
 import type { Coverage } from '../plan/safelist-index.js';
-import type { BlockSummary } from '../store/bans.js';
+import type { BlockSummary, SummaryFilter } from '../store/bans.js';
+import { parseNetwork } from '../address/parse.js';
+import { UsageError } from '../errors.js';
+import { parseSince } from '../input/since.js';
+import { quote } from '../input/quote.js';
 import { openStore } from './open-store.js';
 
 export interface ListOptions {
   readonly json?: boolean;
   readonly jail?: string;
   readonly family?: string;
+  readonly status?: string;
+  readonly since?: string;
+  readonly address?: string;
 }
 
 export type BlockStatus = 'permanent' | 'partly safelisted' | 'safelisted' | 'pending' | 'expired';
+
+/**
+ * What --status asks for, and the statuses each word takes in: a block partly safelisted is both
+ * permanent (the rest of it is blocked) and safelisted.
+ */
+const STATUS_FILTERS: Readonly<Record<string, readonly BlockStatus[]>> = {
+  permanent: ['permanent', 'partly safelisted'],
+  pending: ['pending'],
+  expired: ['expired'],
+  safelisted: ['safelisted', 'partly safelisted'],
+};
+
+function parseStatus(text: string | undefined): readonly BlockStatus[] | undefined {
+  if (text === undefined) return undefined;
+  const statuses = Object.hasOwn(STATUS_FILTERS, text) ? STATUS_FILTERS[text] : undefined;
+  if (statuses === undefined) throw new UsageError(`invalid --status ${quote(text)}: expected permanent, pending, expired or safelisted`);
+  return statuses;
+}
 
 /** Where a block stands: the same policy the planner applies, in words. */
 export function statusOf(summary: BlockSummary, safelisted: Coverage, config: Config, now: number): BlockStatus {
@@ -49,14 +74,21 @@ const HEADERS = ['ADDRESS', 'STATUS', 'BANS', 'JAILS', 'LAST BAN'];
  * them, which costs a second read of the store.
  */
 export async function list(options: ListOptions, ctx: Context): Promise<void> {
-  const family = parseFamily(options.family);
-  const jail = options.jail === undefined ? undefined : parseJail(options.jail);
+  const now = ctx.clock();
+  const filter: SummaryFilter = {
+    family: parseFamily(options.family),
+    jail: options.jail === undefined ? undefined : parseJail(options.jail),
+    since: options.since === undefined ? undefined : parseSince(options.since, now),
+    meets: options.address === undefined ? undefined : parseNetwork(options.address),
+  };
+  const statuses = parseStatus(options.status);
+  const filtered = Object.values(filter).some((value) => value !== undefined) || statuses !== undefined;
   const store = await openStore(ctx, { existing: true });
   try {
-    const now = ctx.clock();
     await store.readAsync(async () => {
       const safelist = safelistIndexes(store, ctx.config);
-      const pages = (): Iterable<Listed[]> => mapPages(store.bans.summaryPages(ctx.config.policy, now, { family, jail }), (summary) => listed(summary, safelistCoverage(safelist, summary.network), ctx.config, now));
+      const row = (summary: BlockSummary) => listed(summary, safelistCoverage(safelist, summary.network), ctx.config, now);
+      const pages = (): Iterable<Listed[]> => mapPages(store.bans.summaryPages(ctx.config.policy, now, filter), row, statuses && ((listedRow) => statuses.includes(listedRow.status)));
       if (options.json) {
         await ctx.out.stream(jsonArray(pages(), listedJson));
         return;
@@ -68,7 +100,7 @@ export async function list(options: ListOptions, ctx: Context): Promise<void> {
         rows += page.length;
       }
       if (rows === 0) {
-        ctx.out.info('no bans recorded');
+        ctx.out.info(filtered ? 'no banned block matches the filters' : 'no bans recorded');
         return;
       }
       await ctx.out.stream(tableChunks(widths.widths, pages()));
@@ -114,6 +146,10 @@ function* tableChunks(widths: readonly number[], pages: Iterable<Listed[]>): Gen
   for (const page of pages) yield `${page.map((row) => tableLine(widths, cells(row))).join('\n')}\n`;
 }
 
-function* mapPages<T, U>(pages: Iterable<T[]>, map: (item: T) => U): Generator<U[]> {
-  for (const page of pages) yield page.map(map);
+/** Each page mapped, then narrowed to what `keep` keeps; a page left empty is skipped. */
+function* mapPages<T, U>(pages: Iterable<T[]>, map: (item: T) => U, keep?: (item: U) => boolean): Generator<U[]> {
+  for (const page of pages) {
+    const mapped = keep ? page.map(map).filter(keep) : page.map(map);
+    if (mapped.length > 0) yield mapped;
+  }
 }

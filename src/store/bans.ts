@@ -3,7 +3,7 @@ import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, unpackNetwork } from './keys.js';
-import { blocksRelatedTo, StatementCache } from './statements.js';
+import { blocksRelatedTo, meetsCondition, StatementCache } from './statements.js';
 
 /** Blocks per page of a streamed read. */
 const PAGE_ROWS = 2048;
@@ -54,6 +54,17 @@ export interface BlockSummary {
   readonly first_banned: number;
   readonly last_banned: number;
   readonly qualifies: 0 | 1;
+}
+
+/** Which blocks summaryPages reads: each given field narrows them. */
+export interface SummaryFilter {
+  readonly family?: Family | undefined;
+  /** Blocks with an active event of this jail. */
+  readonly jail?: string | undefined;
+  /** Blocks with an active event at or after this time (of the jail, with `jail`). */
+  readonly since?: number | undefined;
+  /** Blocks that meet this one: enclose it or lie inside it. */
+  readonly meets?: Network | undefined;
 }
 
 /** A block prune may remove, with its event count. */
@@ -340,7 +351,7 @@ export class BanTable {
   }
 
   /** One summary per block with active events, in address order (summaryPages, one after the other). */
-  *summaries(policy: Policy, now: number, filter: { family?: Family; jail?: string } = {}): Generator<BlockSummary> {
+  *summaries(policy: Policy, now: number, filter: SummaryFilter = {}): Generator<BlockSummary> {
     for (const page of this.summaryPages(policy, now, filter)) yield* page;
   }
 
@@ -351,15 +362,18 @@ export class BanTable {
    * block index holds every column read here, so SQLite never visits the table (5M blocks grouped
    * in 11 s, 38 s when each block's address was read from the table).
    */
-  summaryPages(policy: Policy, now: number, filter: { family?: Family; jail?: string } = {}): Iterable<BlockSummary[]> {
+  summaryPages(policy: Policy, now: number, filter: SummaryFilter = {}): Iterable<BlockSummary[]> {
     const { qualifies } = policySql(policy);
-    const jailClause = filter.jail === undefined ? '' : 'HAVING max(jail = @jail)';
+    // One event meets both: --jail sshd --since 1w lists what sshd banned this week.
+    const conditions = [...(filter.jail === undefined ? [] : ['jail = @jail']), ...(filter.since === undefined ? [] : ['banned_at >= @since'])];
+    const having = conditions.length > 0 ? `HAVING max(${conditions.join(' AND ')})` : '';
+    const meets = filter.meets && meetsCondition(filter.meets);
     const page = this.cache.get(
       `SELECT ${PACKED_BLOCK}, count(*), sum(restored = 0), group_concat(DISTINCT jail), min(banned_at), max(banned_at), ${qualifies}
-       FROM bans WHERE lifted_at IS NULL AND ${AFTER_BLOCK}
-       GROUP BY family, first, last ${jailClause} ORDER BY family, first, last LIMIT ${PAGE_ROWS}`,
+       FROM bans WHERE lifted_at IS NULL AND ${AFTER_BLOCK} ${meets ? `AND ${meets.sql}` : ''}
+       GROUP BY family, first, last ${having} ORDER BY family, first, last LIMIT ${PAGE_ROWS}`,
     );
-    const params = { ...policyParams(policy, now), jail: filter.jail };
+    const params = { ...policyParams(policy, now), jail: filter.jail, since: filter.since, ...meets?.params };
     const summary = (network: Network, [, , events, offences, jails, firstBanned, lastBanned, qualifying]: unknown[]): BlockSummary => ({
       network,
       address: formatNetwork(network),
@@ -370,7 +384,7 @@ export class BanTable {
       last_banned: lastBanned as number,
       qualifies: qualifying as 0 | 1,
     });
-    return blockPages(page, params, summary, filter.family);
+    return blockPages(page, params, summary, filter.family ?? filter.meets?.family);
   }
 
   /**

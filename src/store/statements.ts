@@ -40,11 +40,11 @@ export function enclosingStarts(network: Network): Array<number | bigint> {
  * an IN list instead of one query per start (the ban hook runs these while it holds the write lock).
  * IPv6 keys travel as hex and become BLOBs again with unhex().
  */
-function enclosingFilter(network: Network): { sql: string; starts: string } {
+function enclosingFilter(network: Network, param = 'starts'): { sql: string; starts: string } {
   const starts = enclosingStarts(network);
-  if (network.family === 4) return { sql: 'first IN (SELECT value FROM json_each(@starts))', starts: JSON.stringify(starts) };
+  if (network.family === 4) return { sql: `first IN (SELECT value FROM json_each(@${param}))`, starts: JSON.stringify(starts) };
   return {
-    sql: 'first IN (SELECT unhex(value) FROM json_each(@starts))',
+    sql: `first IN (SELECT unhex(value) FROM json_each(@${param}))`,
     starts: JSON.stringify(starts.map((start) => start.toString(16).padStart(32, '0'))),
   };
 }
@@ -73,5 +73,18 @@ export function blocksRelatedTo(network: Network, relation: Relation, select: st
   return {
     sql: `${branch(`${enclosing.sql} AND last >= @last`)} UNION ALL ${branch(SECOND_BRANCH[relation])}`,
     params: { ...blockParams(network), starts: enclosing.starts },
+  };
+}
+
+/**
+ * A condition for the rows whose block meets `network` (encloses it or lies inside it), for a
+ * query of its own (list --address): its parameters are named apart from blockParams'.
+ */
+export function meetsCondition(network: Network): { sql: string; params: Record<string, unknown> } {
+  const enclosing = enclosingFilter(network, 'meetsStarts');
+  const { family, first, last } = blockParams(network);
+  return {
+    sql: `family = @meetsFamily AND ((${enclosing.sql} AND last >= @meetsLast) OR first BETWEEN @meetsFirst AND @meetsLast)`,
+    params: { meetsFamily: family, meetsFirst: first, meetsLast: last, meetsStarts: enclosing.starts },
   };
 }
