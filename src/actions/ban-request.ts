@@ -4,7 +4,7 @@
 
 import { parseNetwork } from '../address/parse.js';
 import { UsageError } from '../errors.js';
-import { refuseEveryAddress } from '../input/ban-record.js';
+import { parseBanTime, refuseEveryAddress } from '../input/ban-record.js';
 import { parseBantime } from '../input/duration.js';
 import { parseFlag, parseJail, parseNote, parseSource } from '../input/names.js';
 import { uuidFromText } from '../store/ids.js';
@@ -19,6 +19,8 @@ export interface BanFields {
   readonly reason?: string;
   readonly source?: string;
   readonly restored?: string;
+  /** fail2ban's <time>: when it began the ban (a replay's original time). */
+  readonly time?: string;
   /** The event's id (a UUID): the fail2ban action gives one, so a ban it hands over twice is one event. */
   readonly eventId?: string;
   readonly force?: boolean;
@@ -33,6 +35,7 @@ export function parseBanRequest(address: string, fields: BanFields): BanRequest 
     source: fields.source === undefined ? 'manual' : parseSource(fields.source),
     reason: fields.reason === undefined ? null : parseNote(fields.reason, 'reason') || null,
     restored: fields.restored === undefined ? false : parseFlag(fields.restored, '--restored'),
+    ...(fields.time === undefined ? {} : { bannedAt: parseBanTime(fields.time, '--time') }),
     ...(fields.eventId === undefined ? {} : { uuid: parseEventId(fields.eventId) }),
   };
 }

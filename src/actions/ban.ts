@@ -3,7 +3,8 @@ import { formatNetwork } from '../address/format.js';
 import { contains, overlaps, type Cidr, type Network } from '../address/network.js';
 import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
 import { deltaBetween, EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
-import type { BanEvent } from '../store/bans.js';
+import type { BanEvent, Lift } from '../store/bans.js';
+import { formatTime } from '../clock.js';
 import { uuidv7 } from '../store/ids.js';
 import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +18,8 @@ export interface BanRequest {
   readonly reason: string | null;
   /** fail2ban's <restored>: a replay of a ban after a restart, not a new offence. */
   readonly restored: boolean;
+  /** fail2ban's <time>: when it began the ban; what a replay is recorded at. */
+  readonly bannedAt?: number;
   /** The event's id when the caller gave one (a replay of the same hand-over is then one event). */
   readonly uuid?: Buffer;
 }
@@ -32,19 +35,25 @@ export interface BanOutcome {
   readonly delta: Delta;
   /** The planned entries around the address once `delta` is applied. */
   readonly after: Cidr<number | bigint>[];
+  /** Set for a replay of a ban that was lifted after it: recorded as lifted by this, never blocked. */
+  readonly lifted?: Lift;
 }
 
 export function newBanEvent(request: BanRequest, now: number): BanEvent {
+  // A replay is the ban fail2ban began at its <time>, not a new one; a new ban is recorded as it
+  // arrives. Never later than now: a clock that jumped must not date a ban in the future.
+  const replayedAt = request.restored && request.bannedAt !== undefined ? Math.min(request.bannedAt, now) : undefined;
   return {
     uuid: request.uuid ?? uuidv7(),
     origin: hostname(),
     network: request.network,
     jail: request.jail,
-    bannedAt: now,
+    bannedAt: replayedAt ?? now,
     bantime: request.bantime,
     source: request.source,
     reason: request.reason,
     restored: request.restored,
+    ...(request.restored && replayedAt === undefined ? { timeUnknown: true } : {}),
   };
 }
 
@@ -60,6 +69,11 @@ export function recordBan(store: Store, config: Config, now: number, event: BanE
 export function applyBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
   // fail2ban replays every active ban on start (<restored> = 1); a replay of what we hold is a no-op.
   if (event.restored && store.bans.hasActive(event.network, event.jail)) return unchanged(store, config, now, event);
+  // A lift is a decision: fail2ban still holding its own ban of an address unbanned since does not
+  // undo it. The replay is history, lifted by the same decision. One without its time is of a ban
+  // from before fail2ban's restart, and one fail2ban began after the lift is an active event here.
+  const lift = event.restored ? store.bans.liftedSince(event.network, event.jail, event.timeUnknown ? undefined : event.bannedAt) : undefined;
+  if (lift) return { ...unchanged(store, config, now, event), recorded: store.bans.insertLifted(event, lift), lifted: lift };
   const { result: inserted, delta, after } = changeAround(store, config, now, event.network, () => store.bans.insert(event));
   // An event id seen before: the same ban handed over twice (a retry after a lost answer).
   if (!inserted) return unchanged(store, config, now, event);
@@ -93,6 +107,10 @@ function unchanged(store: Store, config: Config, now: number, event: BanEvent): 
  */
 export function describeBan(request: BanRequest, outcome: BanOutcome, policy: Config['policy']): { readonly blocks: boolean; readonly line: string } {
   const what = `${formatNetwork(request.network)} (jail ${request.jail})`;
+  if (outcome.lifted) {
+    const decision = `lifted by ${outcome.lifted.lifted_by} at ${formatTime(outcome.lifted.lifted_at)}, after this ban (a replay by fail2ban)`;
+    return outcome.blocked ? { blocks: true, line: `already banned ${what}; this replay was ${decision}` } : { blocks: false, line: `recorded ${what}; not blocked: ${decision}` };
+  }
   if (outcome.safelistedBy.length > 0) return { blocks: false, line: `recorded ${what}; not blocked: safelisted by ${outcome.safelistedBy.join(', ')}` };
   if (!outcome.blocked) return { blocks: false, line: `recorded ${what}; not blocked yet: the policy needs ${policy.minBans} ban(s) from ${policy.jails.join(', ') || 'any jail'}` };
   return { blocks: true, line: `${outcome.recorded ? 'banned' : 'already banned'} ${what}` };

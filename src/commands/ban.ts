@@ -93,6 +93,8 @@ async function banThroughDaemon(address: string, options: BanOptions, event: Ban
     reason: options.reason,
     source: options.source,
     restored: options.restored,
+    // Only a replay needs its time, and a daemon from before the field refuses a request with it.
+    ...(event.restored && options.time !== undefined ? { time: options.time } : {}),
     force: options.force === true,
     event_id: uuidText(event.uuid),
     db: resolve(ctx.config.db),

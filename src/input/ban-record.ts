@@ -57,6 +57,16 @@ export function isBanTime(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= LAST_BAN_TIME;
 }
 
+/**
+ * fail2ban's <time> as the command line or the socket carries it: seconds since 1970, a fraction
+ * (fail2ban's clock reads them) dropped.
+ */
+export function parseBanTime(text: string, what: string): number {
+  const seconds = /^\d{1,12}(\.\d*)?$/.test(text) ? Math.floor(Number(text)) : NaN;
+  if (isBanTime(seconds)) return seconds;
+  throw new UsageError(`invalid ${what} ${quote(text)}: expected seconds since 1970 (fail2ban's <time>), at most ${LAST_BAN_TIME} (year 9999)`);
+}
+
 /** A record's time of ban (a spool line's banned_at, a row's timeofban). */
 export function banTimeOf(value: unknown, what: string): number {
   if (isBanTime(value)) return value;

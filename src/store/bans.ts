@@ -23,6 +23,17 @@ export interface BanEvent {
   readonly source: string;
   readonly reason: string | null;
   readonly restored: boolean;
+  /**
+   * A replay (restored) that came without fail2ban's <time>: `bannedAt` is when it arrived, later
+   * than the ban it replays. Never stored; a lift of the block counts as later than such a replay.
+   */
+  readonly timeUnknown?: boolean;
+}
+
+/** A lift: when, and by whom (`stickyban unban`, a fleet's admin). */
+export interface Lift {
+  readonly lifted_at: number;
+  readonly lifted_by: string;
 }
 
 /** A stored block as [first, last] in stored-key form (see keys.ts); never leaves store/. */
@@ -257,6 +268,26 @@ export class BanTable {
       .get('SELECT 1 FROM bans WHERE family = @family AND first = @first AND last = @last AND lifted_at IS NULL AND jail = @jail LIMIT 1')
       .get({ ...blockParams(network), jail });
     return row !== undefined;
+  }
+
+  /**
+   * The latest lift of this block's events of `jail` at or after `since` (any, without it): a
+   * replay by fail2ban of a ban from before that lift must not undo it.
+   */
+  liftedSince(network: Network, jail: string, since: number | undefined): Lift | undefined {
+    return this.cache
+      .get(
+        `SELECT lifted_at, lifted_by FROM bans WHERE family = @family AND first = @first AND last = @last AND lifted_at >= @since AND jail = @jail
+         ORDER BY lifted_at DESC LIMIT 1`,
+      )
+      .get({ ...blockParams(network), jail, since: since ?? Number.MIN_SAFE_INTEGER }) as Lift | undefined;
+  }
+
+  /** Records an event as lifted already (history only); false when its uuid is stored already. */
+  insertLifted(event: BanEvent, lift: Lift): boolean {
+    if (!this.insert(event)) return false;
+    this.cache.get('UPDATE bans SET lifted_at = @lifted_at, lifted_by = @lifted_by WHERE uuid = @uuid').run({ ...lift, uuid: event.uuid });
+    return true;
   }
 
   /** Every block the policy makes permanent, ordered by first address: the planner's input. */

@@ -26,6 +26,8 @@ interface SpoolLine {
   source: string;
   reason: string | null;
   restored: boolean;
+  /** Only when true (BanEvent.timeUnknown); a line without it is a ban whose time is known. */
+  time_unknown?: true;
 }
 
 export function formatSpoolLine(event: BanEvent): string {
@@ -39,6 +41,7 @@ export function formatSpoolLine(event: BanEvent): string {
     source: event.source,
     reason: event.reason,
     restored: event.restored,
+    ...(event.timeUnknown ? { time_unknown: true as const } : {}),
   };
   return JSON.stringify(line);
 }
@@ -56,6 +59,7 @@ export function parseSpoolLine(text: string): BanEvent {
   const uuid = typeof line.uuid === 'string' ? uuidFromText(line.uuid) : undefined;
   if (uuid === undefined) throw new UsageError(`invalid uuid ${quoteValue(line.uuid)}: expected 32 hexadecimal digits`);
   const fields = parseBanRecord(line);
+  if (line.time_unknown !== undefined && line.time_unknown !== true) throw new UsageError(`invalid time_unknown ${quoteValue(line.time_unknown)}: expected true, or no such field`);
   return {
     uuid,
     origin: originOf(line.origin, 'origin'),
@@ -66,5 +70,6 @@ export function parseSpoolLine(text: string): BanEvent {
     source: fields.source,
     reason: fields.reason,
     restored: fields.restored,
+    ...(line.time_unknown === true ? { timeUnknown: true } : {}),
   };
 }

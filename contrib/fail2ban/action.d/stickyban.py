@@ -99,11 +99,17 @@ class StickybanAction(ActionBase):
 		jail = self._jail.name
 		bantime = str(aInfo['bantime'])
 		restored = str(aInfo['restored'])
+		# When fail2ban began the ban: a replay is recorded at that time, and never blocks again an
+		# address unbanned since. Sent with replays only: a daemon from before the field refuses it.
+		began = str(aInfo['time'])
 		event = uuid7()
-		answer = self._ask({
+		request = {
 			'op': 'ban', 'address': ip, 'jail': jail, 'bantime': bantime, 'restored': restored,
 			'source': 'fail2ban', 'event_id': event, 'db': self._db,
-		})
+		}
+		if restored in ('1', 'True', 'true'):
+			request['time'] = began
+		answer = self._ask(request)
 		if answer is not None and answer.get('ok'):
 			self._logSys.debug("stickyban: %s", answer.get('message'))
 			return
@@ -112,11 +118,11 @@ class StickybanAction(ActionBase):
 			self._logSys.error("stickyban: %s not recorded: %s", ip, answer.get('error'))
 			return
 		self._run(['ban', ip, '--jail=' + jail, '--bantime=' + bantime, '--restored=' + restored,
-			'--source=fail2ban', '--event-id=' + event, '--quiet'])
+			'--time=' + began, '--source=fail2ban', '--event-id=' + event, '--quiet'])
 
 	def unban(self, aInfo):
 		# Deliberately nothing: fail2ban's unban ends its temporary ban, not the permanent one.
-		# Lift a permanent ban with: stickyban unban <ip>
+		# Lift a permanent ban with: stickyban unban <ip> (--fail2ban lifts fail2ban's own ban too)
 		pass
 
 	def _ask(self, request):

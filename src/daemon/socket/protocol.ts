@@ -34,6 +34,7 @@ const BAN_TEXT_FIELDS: Record<string, keyof BanFields> = {
   reason: 'reason',
   source: 'source',
   restored: 'restored',
+  time: 'time',
   event_id: 'eventId',
 };
 

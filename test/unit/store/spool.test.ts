@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { uuidText } from '../../../src/store/ids.js';
 import { appendToSpool, claimSpool, releaseSpool, type ClaimedSpool } from '../../../src/store/spool.js';
+import { formatSpoolLine, parseSpoolLine } from '../../../src/store/spool-line.js';
 import { banEvent } from '../../helpers/seed.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -82,4 +83,14 @@ test('the spool, a claimed spool file and the quarantine are never opened throug
     assert.equal((error as NodeJS.ErrnoException).code, 'ELOOP');
   }
   assert.equal(readFileSync(target, 'utf8'), 'root only\n', 'the unreadable line was not quarantined through the link');
+});
+
+test('a replay without its time keeps saying so through the spool: a lift of its block counts as later than it', () => {
+  const replay = { ...banEvent('192.0.2.7'), restored: true, timeUnknown: true };
+  const line = formatSpoolLine(replay);
+  assert.match(line, /"time_unknown":true/);
+  assert.equal(parseSpoolLine(line).timeUnknown, true);
+  assert.doesNotMatch(formatSpoolLine(banEvent('192.0.2.8')), /time_unknown/, 'a ban whose time is known writes no such field');
+  assert.equal(parseSpoolLine(formatSpoolLine(banEvent('192.0.2.8'))).timeUnknown, undefined);
+  assert.throws(() => parseSpoolLine(line.replace('"time_unknown":true', '"time_unknown":1')), /^UsageError: invalid time_unknown 1: expected true, or no such field$/);
 });
