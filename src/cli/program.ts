@@ -48,6 +48,7 @@ export function buildProgram(): Command {
     .command('unban <address>')
     .description('lift the permanent ban of an address or of every block inside a CIDR')
     .option('--jail <NAME>', 'lift only the bans of this jail')
+    .option('--fail2ban', "lift fail2ban's own ban too (fail2ban-client unban; with --jail, set JAIL unbanip)")
     .option('--fleet', 'lift it on every host of the fleet too (the admin role appends it to the shared log)')
     .option('--fleet-url <URI>', 'the fleet database as its admin role (implies --fleet; default [fleet] url)')
     .action(action(async (options, ctx, address) => (await import('../commands/unban.js')).unban(address, options, ctx)));
@@ -57,12 +58,14 @@ export function buildProgram(): Command {
     .command('add <address>')
     .description('safelist an address or CIDR; removes it from the live set at once')
     .option('--note <TEXT>', 'why it is safelisted')
+    .option('--fail2ban', "add it to the ignore list of every running jail of fail2ban and lift fail2ban's bans inside it (always with [fail2ban] sync_ignoreip)")
     .option('--fleet', 'safelist it on every host of the fleet too (the admin role appends it to the shared log)')
     .option('--fleet-url <URI>', 'the fleet database as its admin role (implies --fleet; default [fleet] url)')
     .action(action(async (options, ctx, address) => (await import('../commands/safelist.js')).safelistAdd(address, options, ctx)));
   safelist
     .command('remove <address>')
     .description('remove exactly this entry from the safelist')
+    .option('--fail2ban', 'take it out of the ignore list of every running jail of fail2ban (always with [fail2ban] sync_ignoreip)')
     .option('--fleet', 'remove it on every host of the fleet too (the admin role appends it to the shared log)')
     .option('--fleet-url <URI>', 'the fleet database as its admin role (implies --fleet; default [fleet] url)')
     .action(action(async (options, ctx, address) => (await import('../commands/safelist.js')).safelistRemove(address, options, ctx)));

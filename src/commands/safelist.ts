@@ -10,12 +10,29 @@ import { OperationalError, UsageError } from '../errors.js';
 import { parseNote } from '../input/names.js';
 import { count } from '../input/plural.js';
 import { openStore, openStoreToWrite } from './open-store.js';
+import type { Network } from '../address/network.js';
+import { syncIgnoreList } from '../actions/fail2ban.js';
+import { Fail2banClient } from '../fail2ban/client.js';
 
 /** Safelists a range and takes it out of the live set at once; its ban history is kept. */
 /** --fleet: every host of the fleet too (the admin role appends the change to the shared log). */
 interface FleetOptions {
   readonly fleet?: boolean;
   readonly fleetUrl?: string;
+  /** The ignore lists of fail2ban's running jails too (also when the config's [fail2ban] sync_ignoreip says so). */
+  readonly fail2ban?: boolean;
+}
+
+/**
+ * The change in fail2ban's ignore lists, when asked for; its line is printed, and what fail2ban
+ * refused is returned, to fail the command once the rest is done (the store change stands).
+ */
+async function syncFail2banIfAsked(options: FleetOptions, ctx: Context, network: Network, change: 'add' | 'remove'): Promise<string | undefined> {
+  if (options.fail2ban !== true && !ctx.config.fail2ban.syncIgnoreip) return undefined;
+  const report = await syncIgnoreList(new Fail2banClient(ctx.runner, ctx.config.fail2ban.socket), network, change);
+  if (report.failed) return report.line;
+  ctx.out.info(report.line);
+  return undefined;
 }
 
 async function announceIfAsked(options: FleetOptions, ctx: Context, change: FleetChange, done: string): Promise<void> {
@@ -34,7 +51,9 @@ export async function safelistAdd(address: string, options: { note?: string } & 
     const outcome = await addToSafelist(store, ctx, network, note, `safelisted ${what} in the store`);
     if (!outcome.changed) ctx.out.info(`${what} is already safelisted${note ? '; note updated' : ''}`);
     else ctx.out.info(`safelisted ${what}${outcome.live > 0 ? `; ${count(outcome.live, 'live entry', 'live entries')} removed` : ''}${outcome.absent ? `; ${outcome.absent}` : ''}`);
+    const refused = await syncFail2banIfAsked(options, ctx, network, 'add');
     await announceIfAsked(options, ctx, { kind: 'safelist-add', network, note }, `safelisted ${what}`);
+    if (refused !== undefined) throw new OperationalError(refused);
   } finally {
     store.close();
   }
@@ -54,7 +73,10 @@ export async function safelistRemove(address: string, options: FleetOptions, ctx
       if (!fleetWide) throw new OperationalError(entry ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
       ctx.out.info(`${what} is not in this host's safelist`);
     } else ctx.out.info(`removed ${what} from the safelist${outcome.live > 0 ? `; ${count(outcome.live, 'live entry', 'live entries')} added back` : ''}${outcome.absent ? `; ${outcome.absent}` : ''}`);
+    // What stickyban did not safelist here is not its to take out of fail2ban's lists.
+    const refused = outcome.changed ? await syncFail2banIfAsked(options, ctx, network, 'remove') : undefined;
     await announceIfAsked(options, ctx, { kind: 'safelist-remove', network }, `removed ${what} from the safelist`);
+    if (refused !== undefined) throw new OperationalError(refused);
   } finally {
     store.close();
   }

@@ -5,12 +5,16 @@ import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
 import { parseJail } from '../input/names.js';
 import { openStoreToWrite } from './open-store.js';
+import { liftInFail2ban } from '../actions/fail2ban.js';
+import { Fail2banClient } from '../fail2ban/client.js';
 
 export interface UnbanOptions {
   readonly jail?: string;
   /** Lift it on every host of the fleet too (the admin role appends the lift to the shared log). */
   readonly fleet?: boolean;
   readonly fleetUrl?: string;
+  /** Lift fail2ban's own ban too (fail2ban-client unban): else its replay after a restart is all that is left of it. */
+  readonly fail2ban?: boolean;
 }
 
 /**
@@ -25,14 +29,20 @@ export async function unban(address: string, options: UnbanOptions, ctx: Context
   try {
     const outcome = await liftBans(store, ctx, network, jail, 'unban', (lifted) => `lifted ${lifted} ban event(s) of ${what} in the store`);
     const fleetWide = options.fleet === true || options.fleetUrl !== undefined;
-    if (outcome.lifted === 0 && !fleetWide) throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})`);
+    const inFail2ban = options.fail2ban === true ? await liftInFail2ban(new Fail2banClient(ctx.runner, ctx.config.fail2ban.socket), network, jail) : undefined;
+    if (outcome.lifted === 0 && !fleetWide && !(inFail2ban && (inFail2ban.lifted > 0 || inFail2ban.failed))) {
+      throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})${inFail2ban ? `; ${inFail2ban.line}` : ''}`);
+    }
     ctx.out.info(outcome.lifted === 0 ? `${what} has no active ban here` : `unbanned ${what} (${outcome.lifted} ban event(s) lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
+    if (inFail2ban && !inFail2ban.failed) ctx.out.info(inFail2ban.line);
     if (fleetWide) {
       const { announce } = await import('../fleet/announce.js');
       const database = await announce(ctx.config.fleet, { kind: 'lift', network, ...(jail ? { jail } : {}) }, options.fleetUrl);
       ctx.out.info(`unbanned ${what} fleet-wide: every host applies it from ${database}`);
     }
     if (outcome.stillBannedBy.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${outcome.stillBannedBy.join(', ')}`);
+    // The store's lift stands (and is printed above); what fail2ban refused is the failure.
+    if (inFail2ban?.failed) throw new OperationalError(inFail2ban.line);
   } finally {
     store.close();
   }

@@ -34,7 +34,13 @@ export interface Config {
   readonly ipset: { readonly set4: string; readonly set6: string; readonly chain: string; readonly hookChains: readonly string[] };
   readonly nftables: { readonly table: string; readonly priority: number };
   readonly route: { readonly metric: number };
-  readonly fail2ban: { readonly configDir: string };
+  readonly fail2ban: {
+    readonly configDir: string;
+    /** Where fail2ban-server listens (fail2ban.conf's socket): unban --fail2ban, the safelist and doctor talk to it. */
+    readonly socket: string;
+    /** Safelist changes go to the ignore list of every running jail too, as with safelist --fail2ban. */
+    readonly syncIgnoreip: boolean;
+  };
   readonly fleet: FleetConfig;
   readonly daemon: {
     readonly pruneSchedule: string;
@@ -91,7 +97,7 @@ export const DEFAULTS: Config = {
   ipset: { set4: 'stickyban4', set6: 'stickyban6', chain: 'Blocklist', hookChains: ['INPUT'] },
   nftables: { table: 'stickyban', priority: -10 },
   route: { metric: 4242 },
-  fail2ban: { configDir: '/etc/fail2ban' },
+  fail2ban: { configDir: '/etc/fail2ban', socket: '/run/fail2ban/fail2ban.sock', syncIgnoreip: false },
   daemon: { pruneSchedule: '17 4 * * *', resyncSchedule: '47 */6 * * *', healIntervalSeconds: 30, metricsFile: undefined, socket: '/run/stickyban/stickyban.sock' },
   fleet: {
     url: undefined,
@@ -208,7 +214,11 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       priority: nftables.integer('priority', DEFAULTS.nftables.priority, -1000, 1000),
     },
     route: { metric: route.integer('metric', DEFAULTS.route.metric, 1, 2 ** 32 - 1) },
-    fail2ban: { configDir: fail2ban.string('config_dir', DEFAULTS.fail2ban.configDir) },
+    fail2ban: {
+      configDir: fail2ban.string('config_dir', DEFAULTS.fail2ban.configDir),
+      socket: fail2ban.absolutePath('socket', DEFAULTS.fail2ban.socket),
+      syncIgnoreip: fail2ban.boolean('sync_ignoreip', DEFAULTS.fail2ban.syncIgnoreip),
+    },
     daemon: {
       pruneSchedule: daemon.string('prune_schedule', DEFAULTS.daemon.pruneSchedule),
       resyncSchedule: daemon.string('resync_schedule', DEFAULTS.daemon.resyncSchedule),

@@ -25,7 +25,7 @@ export function configTable(config: Config): ConfigTable {
     ipset: { set4: config.ipset.set4, set6: config.ipset.set6, chain: config.ipset.chain, hook_chains: config.ipset.hookChains },
     nftables: { table: config.nftables.table, priority: config.nftables.priority },
     route: { metric: config.route.metric },
-    fail2ban: { config_dir: config.fail2ban.configDir },
+    fail2ban: { config_dir: config.fail2ban.configDir, socket: config.fail2ban.socket, sync_ignoreip: config.fail2ban.syncIgnoreip },
     daemon: {
       prune_schedule: config.daemon.pruneSchedule,
       resync_schedule: config.daemon.resyncSchedule,

@@ -44,6 +44,7 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   'ip6tables-restore': 'iptables',
   nft: 'nftables',
   ip: 'iproute2',
+  'fail2ban-client': 'fail2ban',
 };
 
 export function debianPackageOf(tool: string): string {

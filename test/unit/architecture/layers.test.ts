@@ -17,7 +17,7 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['errors.ts', 'clock.ts', 'package-root.ts', 'version.ts', 'address/', 'input/'],
   ['plan/', 'config/', 'exec/', 'files/'],
-  ['store/', 'firewall/'],
+  ['store/', 'firewall/', 'fail2ban/'],
   ['actions/', 'import/', 'export/', 'doctor/', 'contrib/'],
   ['commands/', 'daemon/', 'fleet/', 'launch/'],
   ['cli/', 'main.ts', 'launcher.ts'],
@@ -27,6 +27,8 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
 const FORBIDDEN: ReadonlyArray<readonly [string, string, string]> = [
   ['firewall/', 'store/', 'a backend is told what to load; it never reads the store'],
   ['store/', 'firewall/', 'the store holds data; it never touches the kernel'],
+  ['fail2ban/', 'store/', 'the fail2ban-client wrapper is told what to change; it never reads the store'],
+  ['fail2ban/', 'firewall/', "fail2ban's own firewall rules are fail2ban's; the wrapper only talks to its server"],
   ['plan/', 'config/', 'the planner takes plain values, not the config'],
   ['daemon/', 'commands/', 'the daemon is a room of its own; the CLI starts it'],
   ['fleet/', 'commands/', 'the fleet is a room of its own; the CLI starts it'],
