@@ -9,6 +9,10 @@ import { parseJail } from '../input/names.js';
 import type { Coverage } from '../plan/safelist-index.js';
 import type { BlockSummary, SummaryFilter } from '../store/bans.js';
 import { parseNetwork } from '../address/parse.js';
+import type { Family, Network } from '../address/network.js';
+import { readKernel } from '../actions/kernel.js';
+import type { LiveIndex } from '../plan/live-index.js';
+import type { Store } from '../store/store.js';
 import { UsageError } from '../errors.js';
 import { parseSince } from '../input/since.js';
 import { quote } from '../input/quote.js';
@@ -21,6 +25,8 @@ export interface ListOptions {
   readonly status?: string;
   readonly since?: string;
   readonly address?: string;
+  /** Read the live set too: each row says whether the kernel blocks it. */
+  readonly live?: boolean;
 }
 
 export type BlockStatus = 'permanent' | 'partly safelisted' | 'safelisted' | 'pending' | 'expired';
@@ -62,9 +68,32 @@ export interface Listed {
   readonly jails: string[];
   readonly first_banned: string;
   readonly last_banned: string;
+  /** With --live: whether the kernel blocks all of it (the live set holds it and its rule is in place). */
+  readonly blocked?: boolean;
+  /** With --live: how much of it the kernel blocks (a block split around a safelisted address: partial). */
+  readonly live?: Coverage;
 }
 
 const HEADERS = ['ADDRESS', 'STATUS', 'BANS', 'JAILS', 'LAST BAN'];
+const LIVE_HEADERS = [...HEADERS, 'LIVE'];
+const LIVE_WORDS: Record<Coverage, string> = { full: 'yes', partial: 'partly', none: 'no' };
+
+/** How much of a block the kernel blocks: what a family's live set holds of it, none where nothing uses that set. */
+type LiveLookup = (network: Network) => Coverage;
+
+/**
+ * --live: each family's live set read once (one listing, indexed), and the rule and jumps that use
+ * it; a family whose set blocks nothing is named on stderr. 100k entries: see README, "list --live".
+ */
+async function liveLookup(store: Store, ctx: Context, families: readonly Family[]): Promise<LiveLookup> {
+  const { backend, broken } = await readKernel(store, ctx);
+  const indexes: Partial<Record<Family, LiveIndex<number | bigint> | undefined>> = {};
+  for (const family of families) {
+    if (broken[family].length > 0) ctx.out.warn(`the IPv${family} live set blocks nothing: ${broken[family].join('; ')} (fix: stickyban restore)`);
+    else indexes[family] = await backend.liveIndex(family);
+  }
+  return (network) => indexes[network.family]?.coverage(network) ?? 'none';
+}
 
 /**
  * Lists every banned block from one snapshot of the store, read a page at a time as the output is
@@ -85,15 +114,18 @@ export async function list(options: ListOptions, ctx: Context): Promise<void> {
   const filtered = Object.values(filter).some((value) => value !== undefined) || statuses !== undefined;
   const store = await openStore(ctx, { existing: true });
   try {
+    const families = filter.family !== undefined ? [filter.family] : filter.meets !== undefined ? [filter.meets.family] : ([4, 6] as const);
+    const live = options.live === true ? await liveLookup(store, ctx, families) : undefined;
+    const headers = live ? LIVE_HEADERS : HEADERS;
     await store.readAsync(async () => {
       const safelist = safelistIndexes(store, ctx.config);
-      const row = (summary: BlockSummary) => listed(summary, safelistCoverage(safelist, summary.network), ctx.config, now);
+      const row = (summary: BlockSummary) => listed(summary, safelistCoverage(safelist, summary.network), ctx.config, now, live?.(summary.network));
       const pages = (): Iterable<Listed[]> => mapPages(store.bans.summaryPages(ctx.config.policy, now, filter), row, statuses && ((listedRow) => statuses.includes(listedRow.status)));
       if (options.json) {
         await ctx.out.stream(jsonArray(pages(), listedJson));
         return;
       }
-      const widths = new ColumnWidths(HEADERS);
+      const widths = new ColumnWidths(headers);
       let rows = 0;
       for (const page of pages()) {
         for (const row of page) widths.fit(cells(row));
@@ -103,14 +135,14 @@ export async function list(options: ListOptions, ctx: Context): Promise<void> {
         ctx.out.info(filtered ? 'no banned block matches the filters' : 'no bans recorded');
         return;
       }
-      await ctx.out.stream(tableChunks(widths.widths, pages()));
+      await ctx.out.stream(tableChunks(widths.widths, headers, pages()));
     });
   } finally {
     store.close();
   }
 }
 
-function listed(summary: BlockSummary, coverage: Coverage, config: Config, now: number): Listed {
+function listed(summary: BlockSummary, coverage: Coverage, config: Config, now: number, live?: Coverage): Listed {
   return {
     address: summary.address,
     family: summary.network.family,
@@ -120,6 +152,7 @@ function listed(summary: BlockSummary, coverage: Coverage, config: Config, now: 
     jails: summary.jails.split(','),
     first_banned: formatTime(summary.first_banned),
     last_banned: formatTime(summary.last_banned),
+    ...(live === undefined ? {} : { blocked: live === 'full', live }),
   };
 }
 
@@ -133,16 +166,18 @@ export function listedJson(row: Listed): string {
   return (
     `  {\n    "address": ${JSON.stringify(row.address)},\n    "family": ${row.family},\n    "status": ${JSON.stringify(row.status)},\n` +
     `    "bans": ${row.bans},\n    "events": ${row.events},\n    "jails": ${jails},\n` +
-    `    "first_banned": ${JSON.stringify(row.first_banned)},\n    "last_banned": ${JSON.stringify(row.last_banned)}\n  }`
+    `    "first_banned": ${JSON.stringify(row.first_banned)},\n    "last_banned": ${JSON.stringify(row.last_banned)}` +
+    `${row.blocked === undefined ? '' : `,\n    "blocked": ${row.blocked}`}${row.live === undefined ? '' : `,\n    "live": ${JSON.stringify(row.live)}`}\n  }`
   );
 }
 
 function cells(row: Listed): string[] {
-  return [row.address, row.status, String(row.bans), row.jails.join(','), row.last_banned];
+  const base = [row.address, row.status, String(row.bans), row.jails.join(','), row.last_banned];
+  return row.live === undefined ? base : [...base, LIVE_WORDS[row.live]];
 }
 
-function* tableChunks(widths: readonly number[], pages: Iterable<Listed[]>): Generator<string> {
-  yield `${tableLine(widths, HEADERS)}\n`;
+function* tableChunks(widths: readonly number[], headers: readonly string[], pages: Iterable<Listed[]>): Generator<string> {
+  yield `${tableLine(widths, headers)}\n`;
   for (const page of pages) yield `${page.map((row) => tableLine(widths, cells(row))).join('\n')}\n`;
 }
 

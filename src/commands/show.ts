@@ -8,8 +8,38 @@ import { formatTime } from '../clock.js';
 import { formatDuration } from '../input/duration.js';
 import { uuidText } from '../store/ids.js';
 import { openStore } from './open-store.js';
+import type { Network } from '../address/network.js';
+import { readKernel } from '../actions/kernel.js';
+import { StickybanError } from '../errors.js';
+import { describeLiveSet } from '../firewall/describe.js';
+import type { Store } from '../store/store.js';
 
-/** Everything known about one address or block: whether it is blocked, why, and its history. */
+/** What the kernel does about `network`: blocked (null when it could not be read), and where it looked or what stops it. */
+interface Kernel {
+  readonly blocked: boolean | null;
+  readonly where: string | undefined;
+  readonly problem: string | undefined;
+}
+
+async function readBlocked(store: Store, ctx: Context, network: Network): Promise<Kernel> {
+  try {
+    const { backend, broken } = await readKernel(store, ctx);
+    const where = describeLiveSet(ctx.config, backend.name, network.family);
+    const problems = broken[network.family];
+    if (problems.length > 0) return { blocked: false, where, problem: problems.join('; ') };
+    const held = await backend.holds(network);
+    return { blocked: held, where, problem: held ? undefined : `not in ${where}` };
+  } catch (error) {
+    // Not root, a tool missing: the store's side is still worth showing.
+    if (!(error instanceof StickybanError)) throw error;
+    return { blocked: null, where: undefined, problem: `the live set could not be read: ${error.message}` };
+  }
+}
+
+/**
+ * Everything known about one address or block: whether the kernel blocks it (read from the live set,
+ * with the rule that uses it), whether the store plans to, why, and its history.
+ */
 export async function show(address: string, options: { json?: boolean }, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
   const store = await openStore(ctx, { existing: true });
@@ -25,12 +55,15 @@ export async function show(address: string, options: { json?: boolean }, ctx: Co
           .map((entry) => ({ address: formatNetwork(entry), note: null, origin: 'config' })),
       ],
     }));
-    const whole = entries.some((entry) => contains<number | bigint>(entry, network));
-    const blocked = whole ? 'yes' : entries.length > 0 ? 'partly' : 'no';
+    const planned = entries.some((entry) => contains<number | bigint>(entry, network));
+    const kernel = await readBlocked(store, ctx, network);
     const result = {
       address: formatNetwork(network),
-      blocked,
-      live_entries: entries.map((entry) => formatNetwork({ ...entry, family: network.family } as never)),
+      blocked: kernel.blocked,
+      kernel: kernel.where ?? null,
+      ...(kernel.problem === undefined ? {} : { live_problem: kernel.problem }),
+      planned,
+      planned_entries: entries.map((entry) => formatNetwork({ ...entry, family: network.family } as never)),
       safelisted_by: safelist,
       events: events.map((event) => ({
         id: uuidText(event.uuid),
@@ -50,7 +83,12 @@ export async function show(address: string, options: { json?: boolean }, ctx: Co
       ctx.out.data(`${JSON.stringify(result, null, 2)}\n`);
       return;
     }
-    const lines = [`address:   ${result.address}`, `blocked:   ${blocked}${entries.length > 0 && !whole ? ` (${result.live_entries.join(', ')})` : ''}`];
+    const differs = kernel.blocked !== null && kernel.blocked !== planned;
+    const lines = [
+      `address:   ${result.address}`,
+      `blocked:   ${kernel.blocked === null ? `unknown: ${kernel.problem}` : kernel.blocked ? `yes (${kernel.where})` : `no: ${kernel.problem}`}`,
+      `planned:   ${planned ? 'yes' : entries.length > 0 ? `partly (${result.planned_entries.join(', ')})` : 'no'}${differs ? ' (the live set differs from the plan; fix: stickyban restore)' : ''}`,
+    ];
     if (safelist.length > 0) lines.push(`safelist:  ${safelist.map((entry) => `${entry.address} (${entry.origin}${entry.note ? `: ${entry.note}` : ''})`).join(', ')}`);
     lines.push(`events:    ${events.length}${events.length === 0 ? ' (no bans recorded)' : ''}`);
     ctx.out.data(`${lines.join('\n')}\n`);

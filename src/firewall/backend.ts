@@ -1,7 +1,8 @@
 // The one interface `restore`, the hook and the admin commands talk to. None of them knows which
 // firewall is underneath; each implementation lives in its own file.
 
-import type { Cidr, Family } from '../address/network.js';
+import type { Cidr, Family, Network } from '../address/network.js';
+import type { LiveIndex } from '../plan/live-index.js';
 import type { BackendName } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
 import type { PlanStream } from '../plan/stream.js';
@@ -43,6 +44,8 @@ export interface LiveCheck {
   readonly warning?: string;
   /** When not ok and a restore cannot repair it (a set of another type in the way): what the admin must do. */
   readonly fix?: string;
+  /** The family it is about, when only one: a missing IPv6 jump does not unblock an IPv4 address. */
+  readonly family?: Family;
 }
 
 export interface Inspection {
@@ -89,6 +92,19 @@ export interface FirewallBackend {
   presence(hints: PresenceHints): Promise<LiveCheck[]>;
   /** Reads everything in place, entry counts too, without changing anything (doctor). */
   inspect(): Promise<Inspection>;
+  /**
+   * Whether the live set holds every address of `network`, as cheaply as the backend can tell: one
+   * kernel lookup for an address (ipset test, ip route get; nft get element, which reads back the
+   * table's sets); a block takes a listing. Not whether the rule that uses the set is in place
+   * (presence() tells that). False when there is no live set.
+   */
+  holds(network: Network): Promise<boolean>;
+  /**
+   * Every entry of a family's live set, read in one listing of it and indexed, to ask of many
+   * blocks in turn what the set holds of each (list --live, doctor). Undefined when the family has
+   * no live set. Costs what listing the set costs: ipset ~0.1 s a 100k entries, nft ~1 s.
+   */
+  liveIndex(family: Family): Promise<LiveIndex<number | bigint> | undefined>;
   /**
    * Removes what this backend put in place, if anything is there, once another backend has taken
    * over: left alone, it would go on blocking what the store no longer plans (a safelisted or

@@ -53,6 +53,15 @@ export class DryRunBackend implements FirewallBackend {
     return { checks: [{ what: `dry run of ${this.config.backend}`, ok: true }], entries: { v4: undefined, v6: undefined } };
   }
 
+  /** A dry run puts nothing in place. */
+  async holds(): Promise<boolean> {
+    return false;
+  }
+
+  async liveIndex(): Promise<undefined> {
+    return undefined;
+  }
+
   private describe<K extends number | bigint>(label: string, family: 4 | 6, plan: FamilyPlan<K>): void {
     this.out.info(
       `${label}: ${plan.entries.length} entries from ${plan.banned} banned blocks (${plan.dropped} dropped and ${plan.split} split by the safelist)`,

@@ -3,7 +3,9 @@
 // swapped with the live set, whose old contents are destroyed. The live set is never empty or half
 // loaded, and the entries stream into ipset while the store is still being read.
 
-import type { Cidr, Family } from '../../address/network.js';
+import type { Cidr, Family, Network } from '../../address/network.js';
+import { formatNetwork } from '../../address/format.js';
+import { LiveIndex4, LiveIndex6, type LiveIndex } from '../../plan/live-index.js';
 import type { Config } from '../../config/config.js';
 import { OperationalError, ToolError } from '../../errors.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
@@ -156,7 +158,7 @@ export class IpsetBackend implements FirewallBackend {
     const { checks, entries } = await this.inspect();
     for (const family of [4, 6] as const) {
       if (entries[family === 4 ? 'v4' : 'v6'] === 0 && hints.firstPlanned(family) !== undefined) {
-        checks.push({ what: `ipset ${this.setName(family)}`, ok: false, problem: 'is empty, but the store plans entries' });
+        checks.push({ what: `ipset ${this.setName(family)}`, ok: false, problem: 'is empty, but the store plans entries', family });
       }
     }
     return checks;
@@ -170,22 +172,37 @@ export class IpsetBackend implements FirewallBackend {
       const set = this.setName(family);
       const header = headers.find((listed) => listed.name === set);
       const mismatch = this.mismatch(family, headers);
-      if (!header) checks.push({ what: `ipset ${set}`, ok: false, problem: 'does not exist' });
+      if (!header) checks.push({ what: `ipset ${set}`, ok: false, problem: 'does not exist', family });
       else if (mismatch !== undefined) {
-        checks.push({ what: `ipset ${set}`, ok: false, problem: `is ${mismatch.found}`, fix: mismatch.fix });
+        checks.push({ what: `ipset ${set}`, ok: false, problem: `is ${mismatch.found}`, fix: mismatch.fix, family });
         // Its rules are not ours to add while the set in the way is not ours.
         continue;
       } else {
-        checks.push({ what: `ipset ${set}`, ok: true });
+        checks.push({ what: `ipset ${set}`, ok: true, family });
         entries[family === 4 ? 'v4' : 'v6'] = header.entries;
       }
       const { repairs, absentHooks } = await inspectRules(this.runner, family, this.rulesWanted(family));
       const binary = iptablesBinary(family);
-      if (repairs.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true });
-      for (const repair of repairs) checks.push({ what: `${binary} ${repair.what}`, ok: false, problem: repair.problem });
-      for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain) });
+      if (repairs.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true, family });
+      for (const repair of repairs) checks.push({ what: `${binary} ${repair.what}`, ok: false, problem: repair.problem, family });
+      for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain), family });
     }
     return { checks, entries };
+  }
+
+  async holds(network: Network): Promise<boolean> {
+    if (isHost(network)) return this.ipset.test(this.setName(network.family), formatNetwork(network));
+    return (await this.liveIndex(network.family))?.coverage(network) === 'full';
+  }
+
+  async liveIndex(family: Family): Promise<LiveIndex<number | bigint> | undefined> {
+    const set = this.setName(family);
+    const headers = await this.ipset.headers();
+    if (!headers.some((header) => header.name === set) || this.mismatch(family, headers) !== undefined) return undefined;
+    const listing = await this.ipset.list(set);
+    const index = family === 4 ? mapDefined(members4(listing), LiveIndex4.fromPacked) : mapDefined(members6(listing), (members) => new LiveIndex6(members));
+    if (!index) throw new OperationalError(`ipset ${set} holds entries stickyban does not write (options such as nomatch): stickyban restore rebuilds it`);
+    return index;
   }
 
   async retire(): Promise<string[]> {
@@ -342,6 +359,14 @@ interface RebuildSteps {
   /** Swap and destroy. */
   readonly tail: string;
   readonly notes: string[];
+}
+
+function isHost(network: Network): boolean {
+  return network.first === network.last;
+}
+
+function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undefined {
+  return value === undefined ? undefined : map(value);
 }
 
 function isTempOf(name: string, live: string): boolean {

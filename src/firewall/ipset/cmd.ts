@@ -1,5 +1,6 @@
 // A thin wrapper around the ipset binary: one method per verb, the tool's own words in every error.
 
+import { ToolError } from '../../errors.js';
 import type { Runner } from '../../exec/run.js';
 
 export interface SetHeader {
@@ -33,6 +34,14 @@ export class Ipset {
   /** `ipset list NAME`: the header and every member (a million members are ~14 MB of text). */
   async list(name: string): Promise<string> {
     return (await this.runner('ipset', ['list', name], { context: `listing ipset ${name}` })).stdout;
+  }
+
+  /** `ipset test NAME ENTRY`: whether the set matches it (an address: in any block of a hash:net); false when the set does not exist. */
+  async test(name: string, entry: string): Promise<boolean> {
+    const result = await this.runner('ipset', ['test', name, entry], { allowFailure: true, context: `looking up ${entry} in ipset ${name}` });
+    if (result.exitCode === 0) return true;
+    if (/is NOT in set/.test(result.stderr) || SET_ABSENT.test(result.stderr)) return false;
+    throw new ToolError(['ipset', 'test', name, entry], result.exitCode, result.stderr, `looking up ${entry} in ipset ${name}`);
   }
 
   async destroy(name: string): Promise<void> {

@@ -4,7 +4,9 @@
 // the blocklist; the hook and the safelist change elements in place. Nothing outside our table is
 // touched.
 
-import { V4, V6, type Family, type KeySpace, type Range } from '../../address/network.js';
+import { V4, V6, type Family, type KeySpace, type Network, type Range } from '../../address/network.js';
+import { formatNetwork } from '../../address/format.js';
+import { LiveIndex4, LiveIndex6, type LiveIndex } from '../../plan/live-index.js';
 import type { Config } from '../../config/config.js';
 import { OperationalError, ToolError } from '../../errors.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
@@ -89,6 +91,27 @@ export class NftablesBackend implements FirewallBackend {
       if (!v4 || !v6) return absent;
       changes = { 4: v4, 6: v6 };
     }
+  }
+
+  /** An address is in the hosts' set or inside a block; a block is inside one of the blocks. */
+  async holds(network: Network): Promise<boolean> {
+    const { hosts, blocks } = NFT_SETS[network.family];
+    // Blocks are few, so their set is listed; nft reads back every set of the table for a lookup anyway.
+    const listed = await this.nft.listSet('inet', this.settings.table, blocks);
+    const inBlocks = listed === undefined ? undefined : parseSetListing(listed);
+    if (inBlocks && this.indexOf(network.family, inBlocks.elements).coverage(network) === 'full') return true;
+    return isHost(network.family, network) && this.nft.hasElement('inet', this.settings.table, hosts, formatNetwork(network));
+  }
+
+  async liveIndex(family: Family): Promise<LiveIndex<number | bigint> | undefined> {
+    const { hosts, blocks } = NFT_SETS[family];
+    const [hostSet, blockSet] = await Promise.all([this.nft.listSet('inet', this.settings.table, hosts), this.nft.listSet('inet', this.settings.table, blocks)]);
+    if (hostSet === undefined || blockSet === undefined) return undefined;
+    return this.indexOf(family, [...(parseSetListing(hostSet)?.elements ?? []), ...(parseSetListing(blockSet)?.elements ?? [])]);
+  }
+
+  private indexOf(family: Family, elements: readonly Range<number | bigint>[]): LiveIndex<number | bigint> {
+    return family === 4 ? LiveIndex4.fromRanges(elements as Range<number>[]) : new LiveIndex6(elements as Range<bigint>[]);
   }
 
   async retire(): Promise<string[]> {

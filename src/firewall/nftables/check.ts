@@ -14,8 +14,8 @@ export function checkTable(state: NftTableState | undefined, settings: Config['n
   const entries: { v4: number | undefined; v6: number | undefined } = { v4: undefined, v6: undefined };
   for (const family of [4, 6] as const) {
     const { hosts, blocks, type } = NFT_SETS[family];
-    const hostSet = checkSet(checks, state.sets, hosts, type, false);
-    const blockSet = checkSet(checks, state.sets, blocks, type, true);
+    const hostSet = checkSet(checks, state.sets, hosts, type, false, family);
+    const blockSet = checkSet(checks, state.sets, blocks, type, true, family);
     if (hostSet && blockSet) entries[family === 4 ? 'v4' : 'v6'] = hostSet.elements.length + blockSet.elements.length;
   }
   checks.push(checkChain(state.chains, settings.priority));
@@ -23,21 +23,21 @@ export function checkTable(state: NftTableState | undefined, settings: Config['n
     for (const rule of dropRules(family)) {
       const present = state.rules.filter((entry) => entry.chain === NFT_CHAIN && entry.text === rule).length;
       const what = `rule "${rule}" in chain ${NFT_CHAIN}`;
-      checks.push(present === 1 ? { what, ok: true } : { what, ok: false, problem: present === 0 ? 'missing' : 'duplicated' });
+      checks.push(present === 1 ? { what, ok: true, family } : { what, ok: false, problem: present === 0 ? 'missing' : 'duplicated', family });
     }
   }
   return { checks, entries };
 }
 
 /** Adds the check of one set; returns the set when it is usable. */
-function checkSet(checks: LiveCheck[], sets: readonly NftSetState[], name: string, type: string, interval: boolean): NftSetState | undefined {
+function checkSet(checks: LiveCheck[], sets: readonly NftSetState[], name: string, type: string, interval: boolean, family: Family): NftSetState | undefined {
   const what = `nftables set ${name} (${type}${interval ? ', flags interval' : ''})`;
   const set = sets.find((entry) => entry.name === name);
   let problem: string | undefined;
   if (!set) problem = 'does not exist';
   else if (set.type !== type) problem = `has type ${set.type}`;
   else if (set.flags.includes('interval') !== interval) problem = interval ? 'lacks flags interval, so CIDR blocks cannot match' : 'has flags interval';
-  checks.push(problem ? { what, ok: false, problem } : { what, ok: true });
+  checks.push(problem ? { what, ok: false, problem, family } : { what, ok: true, family });
   return problem ? undefined : set;
 }
 

@@ -130,6 +130,19 @@ export class Nft {
   }
 
   /**
+   * `nft get element <family> <table> <set> { <element> }`: whether the set holds it (an interval
+   * set: whether one of its intervals holds all of it); false when the set does not exist. nft reads
+   * back the table's sets first (~0.6 s with 100k elements).
+   */
+  async hasElement(family: string, table: string, set: string, element: string): Promise<boolean> {
+    const args = ['get', 'element', family, table, set, `{ ${element} }`];
+    const result = await this.runner('nft', args, { allowFailure: true });
+    if (result.exitCode === 0) return true;
+    if (NFT_ABSENT.test(result.stderr)) return false;
+    throw new ToolError(['nft', ...args], result.exitCode, result.stderr, `looking up ${element} in nftables set ${set}`);
+  }
+
+  /**
    * `nft -j list chains <family>`: every chain of the family, without rules. Cheap at any set size,
    * unlike `list chain <name>`, which reads back the elements of the sets its rules refer to.
    */

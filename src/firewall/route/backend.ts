@@ -6,8 +6,9 @@
 // Routes cannot be swapped at once like a set, so changes add before they delete: a planned entry is
 // never unblocked on the way.
 
-import { formatAddress } from '../../address/format.js';
-import type { Cidr, Family } from '../../address/network.js';
+import { formatAddress, formatNetwork } from '../../address/format.js';
+import type { Cidr, Family, Network } from '../../address/network.js';
+import { LiveIndex4, LiveIndex6, type LiveIndex } from '../../plan/live-index.js';
 import type { Config } from '../../config/config.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
 import type { Delta, FamilyDelta } from '../../plan/diff.js';
@@ -65,7 +66,7 @@ export class RouteBackend implements FirewallBackend {
       const address = formatAddress(family, entry.first);
       const what = `IPv${family} blackhole routes with metric ${this.settings.metric}`;
       const present = (await this.ip.blackholed(family, address)) || (await this.ours(family)).length > 0;
-      checks.push(present ? { what, ok: true } : { what, ok: false, problem: `are gone (none for ${address}, the first planned entry, nor any other)` });
+      checks.push(present ? { what, ok: true, family } : { what, ok: false, problem: `are gone (none for ${address}, the first planned entry, nor any other)`, family });
     }
     return checks;
   }
@@ -77,6 +78,16 @@ export class RouteBackend implements FirewallBackend {
       checks: [{ what: `blackhole routes with metric ${this.settings.metric} (${v4} IPv4, ${v6} IPv6)`, ok: true }],
       entries: { v4, v6 },
     };
+  }
+
+  /** An address: the kernel's own lookup, so an admin's route that wins over ours shows as not held. */
+  async holds(network: Network): Promise<boolean> {
+    if (network.first === network.last) return this.ip.blackholed(network.family, formatNetwork(network));
+    return (await this.liveIndex(network.family)).coverage(network) === 'full';
+  }
+
+  async liveIndex(family: Family): Promise<LiveIndex<number | bigint>> {
+    return family === 4 ? LiveIndex4.fromRanges(await this.ours<number>(4)) : new LiveIndex6(await this.ours<bigint>(6));
   }
 
   async retire(): Promise<string[]> {

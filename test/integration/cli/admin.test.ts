@@ -44,12 +44,15 @@ describe('admin commands', () => {
     assert.deepEqual((JSON.parse(await cli('list', '--json', '--family', '6')) as Listed[]).map((row) => row.address), ['2001:db8::7']);
     assert.match(await cli('list'), /^ADDRESS +STATUS +BANS +JAILS +LAST BAN\n198\.51\.100\.0\/24 +permanent +1 +manual +2026-11-21T09:00:00Z\n/);
 
-    const shown = JSON.parse(await cli('show', '198.51.100.9', '--json')) as { blocked: string; events: Array<{ address: string; reason: string }> };
-    assert.equal(shown.blocked, 'yes');
+    const shown = JSON.parse(await cli('show', '198.51.100.9', '--json')) as { blocked: boolean; planned: boolean; events: Array<{ address: string; reason: string }> };
+    assert.equal(shown.planned, true);
+    assert.equal(shown.blocked, false, 'no restore has run: nothing is live yet');
     assert.deepEqual(shown.events.map((event) => [event.address, event.reason]), [['198.51.100.0/24', 'abuse report']]);
     const history = JSON.parse(await cli('show', '203.0.113.7', '--json')) as { events: Array<{ jail: string; bantime: number; source: string }> };
     assert.deepEqual(history.events.map((event) => [event.jail, event.bantime, event.source]), [['sshd', 600, 'fail2ban'], ['recidive', 604800, 'fail2ban']]);
-    assert.match(await cli('show', '203.0.113.7'), /blocked: +yes\n/);
+    await cli('restore');
+    assert.equal((JSON.parse(await cli('show', '198.51.100.9', '--json')) as { blocked: boolean }).blocked, true);
+    assert.match(await cli('show', '203.0.113.7'), /blocked: +yes \(ipset stickyban4\)\nplanned: +yes\n/);
 
     const stats = JSON.parse(await cli('stats', '--json')) as { addresses: number; events: number; by_family: Array<{ key: number; addresses: number }>; by_source: Array<{ key: string; events: number }> };
     assert.equal(stats.addresses, 3);

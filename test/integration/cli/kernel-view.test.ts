@@ -1,0 +1,94 @@
+// show, stats and list report the kernel beside the plan: `blocked` is read from the live set (and
+// needs the rule and jump that use it), `planned` is what the store plans. An entry deleted by hand,
+// a flushed set or a dropped jump shows as what it is, where it used to show as blocked.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Netns } from '../../helpers/netns.js';
+import { configuredStore, tempDb } from '../../helpers/tmp.js';
+
+interface Shown {
+  address: string;
+  blocked: boolean | null;
+  kernel: string;
+  planned: boolean;
+  planned_entries: string[];
+}
+
+async function setUp(toml = '') {
+  const netns = await Netns.create();
+  const { db, config } = toml === '' ? { db: tempDb(), config: undefined } : configuredStore(toml);
+  const cli = async (...args: string[]) => {
+    const result = await netns.cli(['--db', db, ...(config ? ['--config', config] : []), ...args]);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  for (const address of ['203.0.113.7', '198.51.100.0/24', '2001:db8::7']) await cli('ban', address);
+  await cli('restore');
+  const show = async (address: string) => JSON.parse(await cli('show', address, '--json')) as Shown;
+  return { netns, cli, show };
+}
+
+describe('the kernel beside the plan', () => {
+  test('show: blocked is read from the live set and its rule; planned from the store', async () => {
+    const { netns, cli, show } = await setUp();
+    const banned = await show('203.0.113.7');
+    assert.deepEqual([banned.blocked, banned.planned, banned.kernel, banned.planned_entries], [true, true, 'ipset stickyban4', ['203.0.113.7']]);
+    assert.equal((await show('198.51.100.9')).blocked, true, 'an address inside a banned block');
+    assert.equal((await show('198.51.100.128/25')).blocked, true, 'a block inside a banned block');
+    assert.equal((await show('198.51.100.0/23')).blocked, false, 'a block only half of it banned');
+    assert.equal((await show('198.51.100.0/23')).planned, false);
+    assert.deepEqual((await show('192.0.2.1')).blocked, false);
+    assert.match(await cli('show', '203.0.113.7'), /^address: +203\.0\.113\.7\nblocked: +yes \(ipset stickyban4\)\nplanned: +yes\n/);
+
+    // Deleted by hand: the store still plans it, the kernel does not block it.
+    await netns.exec('ipset', ['del', 'stickyban4', '203.0.113.7']);
+    const deleted = await show('203.0.113.7');
+    assert.equal(deleted.blocked, false);
+    assert.equal(deleted.planned, true);
+    assert.match(await cli('show', '203.0.113.7'), /^address: +203\.0\.113\.7\nblocked: +no: not in ipset stickyban4\nplanned: +yes \(the live set differs from the plan; fix: stickyban restore\)\n/);
+
+    // A reload dropped the jump: the set holds the address, and blocks nothing.
+    await netns.exec('iptables', ['-D', 'INPUT', '-j', 'Blocklist']);
+    const unhooked = await show('198.51.100.9');
+    assert.equal(unhooked.blocked, false);
+    assert.match(await cli('show', '198.51.100.9'), /\nblocked: +no: iptables jump from INPUT to Blocklist missing\n/);
+    assert.equal((await show('2001:db8::7')).blocked, true, 'IPv6 still has its jump');
+  });
+
+  test('show with the nftables backend: the table is read', async () => {
+    const { netns, show } = await setUp('backend = "nftables"\n');
+    assert.equal((await show('203.0.113.7')).blocked, true);
+    assert.equal((await show('198.51.100.9')).blocked, true);
+    assert.equal((await show('2001:db8::7')).kernel, 'nftables table inet stickyban');
+    await netns.exec('nft', ['delete', 'element', 'inet', 'stickyban', 'v4_hosts', '{ 203.0.113.7 }']);
+    assert.equal((await show('203.0.113.7')).blocked, false);
+    assert.equal((await show('203.0.113.7')).planned, true);
+  });
+
+  test('stats: live entries per family beside the planned ones; list --live: each row read from one listing of the set', async () => {
+    const { netns, cli } = await setUp();
+    const stats = async () => JSON.parse(await cli('stats', '--json')) as { live: { backend: string; v4: number | null; v6: number | null } | null; planned: { v4: number; v6: number } };
+    assert.deepEqual((await stats()).live, { backend: 'ipset', v4: 2, v6: 1 });
+    assert.deepEqual((await stats()).planned, { v4: 2, v6: 1 });
+    await netns.exec('ipset', ['flush', 'stickyban4']);
+    assert.deepEqual((await stats()).live, { backend: 'ipset', v4: 0, v6: 1 });
+    assert.match(await cli('stats'), /\nlive: +ipset: 0 IPv4 and 1 IPv6 entries; the store plans 2 and 1 \(fix: stickyban restore\)\n/);
+    await cli('restore');
+    assert.match(await cli('stats'), /\nlive: +ipset: 2 IPv4 and 1 IPv6 entries, as planned\n/);
+
+    await netns.exec('ipset', ['del', 'stickyban4', '203.0.113.7']);
+    const rows = JSON.parse(await cli('list', '--live', '--json')) as Array<{ address: string; blocked: boolean; live: string }>;
+    assert.deepEqual(rows.map((row) => [row.address, row.blocked, row.live]), [['198.51.100.0/24', true, 'full'], ['203.0.113.7', false, 'none'], ['2001:db8::7', true, 'full']]);
+    assert.match(await cli('list', '--live'), /^ADDRESS +STATUS +BANS +JAILS +LAST BAN +LIVE\n198\.51\.100\.0\/24 +permanent .* yes\n203\.0\.113\.7 +permanent .* no\n/);
+    const plain = JSON.parse(await cli('list', '--json')) as Array<Record<string, unknown>>;
+    assert.equal('blocked' in plain[0]!, false, 'without --live the kernel is not read');
+    // A block split around a safelisted address: the kernel blocks the rest of it.
+    await cli('safelist', 'add', '198.51.100.77');
+    const split = JSON.parse(await cli('list', '--live', '--json', '--address', '198.51.100.0/24')) as Array<{ address: string; status: string; blocked: boolean; live: string }>;
+    assert.deepEqual(split.map((row) => [row.address, row.status, row.blocked, row.live]), [['198.51.100.0/24', 'partly safelisted', false, 'partial']]);
+    await netns.exec('ip6tables', ['-D', 'INPUT', '-j', 'Blocklist']);
+    const unhooked = JSON.parse(await cli('list', '--live', '--json', '--family', '6')) as Array<{ address: string; blocked: boolean }>;
+    assert.deepEqual(unhooked.map((row) => [row.address, row.blocked]), [['2001:db8::7', false]], 'a set no rule uses blocks nothing');
+  });
+});
