@@ -5,10 +5,10 @@ import { OperationalError } from '../errors.js';
 import { loadBackend } from '../firewall/select.js';
 import {
   checkBackend,
-  checkFail2ban,
   checkHostSafelisted,
   checkLastRestore,
   checkLive,
+  checkLiveContent,
   checkRoot,
   checkSchedules,
   checkSpool,
@@ -20,6 +20,12 @@ import { existsSync } from 'node:fs';
 import { count } from '../input/plural.js';
 import type { Store } from '../store/store.js';
 import { isMissing, openStore } from './open-store.js';
+import { checkFail2ban } from '../doctor/fail2ban.js';
+import { Fail2banClient } from '../fail2ban/client.js';
+import type { FirewallBackend, Inspection } from '../firewall/backend.js';
+import type { Plan } from '../plan/plan.js';
+import type { Cidr } from '../address/network.js';
+import { formatCidr } from '../address/format.js';
 
 /** Whether the daemon answers on its socket: without it, every fail2ban ban starts a process. */
 async function checkDaemon(socket: string): Promise<Finding> {
@@ -51,6 +57,24 @@ async function checkFleet(store: Store, ctx: Context): Promise<Finding> {
 /** Events behind or waiting beyond which doctor warns: the daemon keeps both near zero. */
 const FLEET_LAG_WARN = 100;
 
+/**
+ * Whether the live set holds every planned entry, for each family whose count matches the plan (one
+ * that does not has failed already): an entry deleted by hand and another added keep the count.
+ * One listing of the set per family.
+ */
+async function checkHeld(backend: FirewallBackend, inspection: Inspection, plan: Plan): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const family of [4, 6] as const) {
+    const { entries } = family === 4 ? plan.v4 : plan.v6;
+    if (inspection.entries[family === 4 ? 'v4' : 'v6'] !== entries.length || entries.length === 0) continue;
+    const index = await backend.liveIndex(family);
+    if (!index) continue;
+    const missing = (entries as Cidr<number | bigint>[]).filter((entry) => index.coverage(entry) !== 'full').map((entry) => formatCidr(family, entry as never));
+    findings.push(checkLiveContent(family, missing));
+  }
+  return findings;
+}
+
 /** Checks everything stickyban depends on and says how to fix what is wrong; exit 1 on any FAIL. */
 export async function doctor(options: { json?: boolean }, ctx: Context): Promise<void> {
   const findings: Finding[] = [checkBackend(ctx.config), ...checkTools(ctx.config), checkRoot()];
@@ -71,8 +95,10 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
       const plan = planStore(store, ctx.config, ctx.clock());
       if (findings.every((finding) => finding.status !== 'FAIL')) {
         try {
-          const inspection = await (await loadBackend(ctx.config, ctx.runner)).inspect();
+          const backend = await loadBackend(ctx.config, ctx.runner);
+          const inspection = await backend.inspect();
           findings.push(...checkLive(inspection, plan));
+          findings.push(...(await checkHeld(backend, inspection, plan)));
         } catch (error) {
           findings.push({ status: 'FAIL', check: 'live blocklist', detail: (error as Error).message, fix: 'stickyban restore' });
         }
@@ -87,8 +113,8 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
       store.close();
     }
   }
-  findings.push(...checkSpool(ctx.config.db));
-  findings.push(...checkFail2ban(ctx.config), await checkDaemon(ctx.config.daemon.socket));
+  findings.push(...checkSpool(ctx.config.db, ctx.clock()));
+  findings.push(...(await checkFail2ban(ctx.config, new Fail2banClient(ctx.runner, ctx.config.fail2ban.socket))), await checkDaemon(ctx.config.daemon.socket));
   findings.push(...checkSchedules(ctx.config));
 
   if (options.json) ctx.out.data(`${JSON.stringify(findings, null, 2)}\n`);

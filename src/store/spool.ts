@@ -78,21 +78,59 @@ export function spoolFilesWaiting(dbPath: string): number {
   return spoolFiles(spoolPath(dbPath)).length;
 }
 
-/** Lines (not blank) that wait in the spool and its claims, and lines kept in the quarantine: for doctor. */
-export function spoolLineCounts(dbPath: string): { waiting: number; quarantined: number } {
-  const path = spoolPath(dbPath);
-  const waiting = spoolFiles(path).reduce((sum, name) => sum + linesIn(join(dirname(path), name)), 0);
-  return { waiting, quarantined: linesIn(quarantinePath(dbPath)) };
+export interface SpoolCounts {
+  /** Lines (not blank) that wait in the spool and its claims. */
+  readonly waiting: number;
+  /** Lines kept in the quarantine. */
+  readonly quarantined: number;
+  /**
+   * When the oldest waiting ban was spooled (seconds since 1970), undefined when none waits: the
+   * time of its event, which the hook takes as it spools it; a replay carries fail2ban's older time,
+   * so for those (and lines that are not valid) the file's last write stands in, a later time.
+   */
+  readonly oldest: number | undefined;
 }
 
-function linesIn(file: string): number {
-  let count = 0;
+/** What waits in the spool and what its quarantine holds: for doctor. */
+export function spoolLineCounts(dbPath: string): SpoolCounts {
+  const path = spoolPath(dbPath);
+  let waiting = 0;
+  let oldest: number | undefined;
+  for (const name of spoolFiles(path)) {
+    const file = join(dirname(path), name);
+    const { lines, oldest: inFile } = linesIn(file, true);
+    waiting += lines;
+    if (inFile !== undefined && (oldest === undefined || inFile < oldest)) oldest = inFile;
+  }
+  return { waiting, quarantined: linesIn(quarantinePath(dbPath), false).lines, oldest };
+}
+
+function linesIn(file: string, dated: boolean): { lines: number; oldest: number | undefined } {
+  let lines = 0;
+  let oldest: number | undefined;
   try {
-    for (const line of boundedLines(file, READ, MAX_SPOOL_LINE)) if (line.cut || line.text.trim() !== '') count++;
+    for (const line of boundedLines(file, READ, MAX_SPOOL_LINE)) {
+      if (!line.cut && line.text.trim() === '') continue;
+      lines++;
+      if (!dated) continue;
+      const spooledAt = spooledTime(line) ?? Math.floor(statSync(file).mtimeMs / 1000);
+      if (oldest === undefined || spooledAt < oldest) oldest = spooledAt;
+    }
   } catch {
     // Folded and released meanwhile, or not ours to read: what could be counted.
   }
-  return count;
+  return { lines, oldest };
+}
+
+/** When the hook spooled a line's ban, when the line tells it: a new ban's time is the hook's clock. */
+function spooledTime(line: Line): number | undefined {
+  if (line.cut) return undefined;
+  try {
+    const event = parseSpoolLine(line.text);
+    return event.restored ? undefined : event.bannedAt;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ClaimedSpool {

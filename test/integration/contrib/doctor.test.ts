@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { whileDaemonRuns } from '../../helpers/daemon.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { startFail2ban } from '../../helpers/fail2ban.js';
+import { stickybanWrapper } from '../../helpers/wrapper.js';
 import { until } from '../../helpers/until.js';
 
 interface Finding {
@@ -14,20 +16,20 @@ interface Finding {
   fix?: string;
 }
 
-test('doctor: all OK on a healthy namespace; FAIL naming the jump once it is deleted', async () => {
+test('doctor: all OK on a healthy namespace with fail2ban running the action; FAIL naming the jump once it is deleted', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
   const db = join(dir, 'stickyban.db');
-  const root = join(dir, 'root');
   const config = join(dir, 'config.toml');
-  writeFileSync(config, `[fail2ban]\nconfig_dir = "${root}/etc/fail2ban"\n`);
+  writeFileSync(config, `[fail2ban]\nconfig_dir = "${dir}/fail2ban"\nsocket = "${dir}/fail2ban.sock"\n`);
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
-  assert.equal((await cli('install-contrib', '--root', root)).code, 0);
-  mkdirSync(join(root, 'etc/fail2ban'), { recursive: true });
-  writeFileSync(join(root, 'etc/fail2ban/jail.local'), '[DEFAULT]\naction = %(action_)s\n         stickyban.py\n');
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);
   assert.equal((await cli('ban', '2001:db8::7')).code, 0);
   assert.equal((await cli('restore')).code, 0);
+  writeFileSync(join(dir, 'auth.log'), '');
+  await startFail2ban(netns, dir, {
+    jails: ['[sshd-doctor]', 'enabled = true', 'filter = sshd', `logpath = ${dir}/auth.log`, 'action = %(action_)s', `         stickyban.py[stickyban="${stickybanWrapper(dir, db, { config })}", config="${config}"]`, ''].join('\n'),
+  });
 
   await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (daemon) => {
     await until('the daemon to listen', () => daemon.log().includes('daemon: started'));
@@ -36,11 +38,13 @@ test('doctor: all OK on a healthy namespace; FAIL naming the jump once it is del
     const findings = JSON.parse(healthy.stdout) as Finding[];
     assert.deepEqual(findings.filter((finding) => finding.status !== 'OK'), []);
     const checks = findings.map((finding) => finding.check);
-    for (const expected of ['backend', 'tool ipset', 'root', 'store', 'migrations', 'ipset stickyban4', 'ipset stickyban6', 'IPv4 entries', 'fail2ban action', 'fail2ban jails', 'daemon', 'safelist loopback']) {
+    for (const expected of ['backend', 'tool ipset', 'root', 'store', 'migrations', 'ipset stickyban4', 'ipset stickyban6', 'IPv4 entries', 'IPv4 entries held', 'fail2ban action', 'fail2ban', 'fail2ban jails', 'daemon', 'safelist loopback']) {
       assert.ok(checks.includes(expected), `doctor checks ${expected}`);
     }
     assert.match(findings.find((finding) => finding.check === 'backend')!.detail, /^ipset: /);
     assert.match(findings.find((finding) => finding.check === 'daemon')!.detail, /^answers on .*stickyban\.sock \(pid \d+\)$/);
+    assert.match(findings.find((finding) => finding.check === 'fail2ban')!.detail, /^running on .*fail2ban\.sock, 1 jail: sshd-doctor$/);
+    assert.equal(findings.find((finding) => finding.check === 'fail2ban jails')!.detail, 'the stickyban action runs in sshd-doctor');
   });
 
   await netns.exec('iptables', ['-D', 'INPUT', '-j', 'Blocklist']);
@@ -58,7 +62,8 @@ test("doctor warns about this host's addresses missing from the safelist and abo
   const dir = tempDir();
   const root = join(dir, 'root');
   const config = join(dir, 'config.toml');
-  writeFileSync(config, `[fail2ban]\nconfig_dir = "${root}/etc/fail2ban"\n`);
+  // No fail2ban answers there: the jail files are all doctor can go by.
+  writeFileSync(config, `[fail2ban]\nconfig_dir = "${root}/etc/fail2ban"\nsocket = "${dir}/no-fail2ban.sock"\n`);
   const cli = (...args: string[]) => netns.cli(['--db', join(dir, 'stickyban.db'), '--config', config, ...args]);
   await cli('install-contrib', '--root', root);
   await cli('restore');
@@ -79,11 +84,12 @@ test("doctor warns about this host's addresses missing from the safelist and abo
   assert.equal(after.find((finding) => finding.check === 'safelist 192.0.2.33')!.status, 'OK');
 });
 
-test('doctor warns about bans waiting in the spool and about lines in its quarantine, each with the fix', async () => {
+test('doctor warns about bans just spooled, fails on bans waiting over a minute, and warns about lines in the quarantine, each with the fix', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
   const db = join(dir, 'stickyban.db');
-  const cli = (...args: string[]) => netns.cli(['--db', db, ...args]);
+  // The lines below were spooled at 1795251309: a few seconds before "now".
+  const cli = (...args: string[]) => netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: '1795251339' } });
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);
   const spooled = (address: string, bannedAt: string) =>
     `{"uuid":"0190b6c4-7d1e-7c3a-9b1e-${address.replace(/\D/g, '').padStart(12, '0')}","origin":"h","address":"${address}","jail":"sshd","banned_at":${bannedAt},"bantime":600,"source":"fail2ban","reason":null,"restored":false}\n`;
@@ -91,7 +97,16 @@ test('doctor warns about bans waiting in the spool and about lines in its quaran
   const findings = (): Promise<Finding[]> => cli('doctor', '--json').then((result) => JSON.parse(result.stdout) as Finding[]);
 
   const waiting = (await findings()).find((finding) => finding.check === 'spool');
-  assert.deepEqual(waiting, { status: 'WARN', check: 'spool', detail: `2 spooled line(s) wait in ${db}.spool to be folded into the store`, fix: 'any command that writes folds them in: stickyban restore' });
+  assert.deepEqual(waiting, { status: 'WARN', check: 'spool', detail: `2 spooled line(s) wait in ${db}.spool to be folded into the store (the oldest spooled 30s ago)`, fix: 'any command that writes folds them in: stickyban restore' });
+  // Two minutes on, nothing has folded them: they are neither recorded nor blocked.
+  const later = await netns.cli(['--db', db, 'doctor', '--json'], { env: { STICKYBAN_NOW: '1795251429' } });
+  assert.equal(later.code, 1);
+  assert.deepEqual((JSON.parse(later.stdout) as Finding[]).find((finding) => finding.check === 'spool'), {
+    status: 'FAIL',
+    check: 'spool',
+    detail: `2 spooled line(s) wait in ${db}.spool to be folded into the store, the oldest for 2m: neither recorded nor blocked`,
+    fix: 'stickyban restore folds them in; the daemon (systemctl enable --now stickyban) folds them within a second',
+  });
   assert.equal((await findings()).find((finding) => finding.check === 'spool quarantine'), undefined, 'nothing quarantined yet');
 
   assert.equal((await cli('restore')).code, 0);
@@ -102,5 +117,92 @@ test('doctor warns about bans waiting in the spool and about lines in its quaran
     check: 'spool quarantine',
     detail: `${db}.spool.bad holds 1 line that was not a valid ban`,
     fix: `read it, ban by hand what was meant (stickyban ban), then remove ${db}.spool.bad`,
+  });
+});
+
+test('doctor fails on a live set short of the plan, emptied, or holding other entries than the planned ones', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, `[fail2ban]\nsocket = "${dir}/no-fail2ban.sock"\n`);
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  for (const address of ['203.0.113.7', '203.0.113.8', '2001:db8::7']) assert.equal((await cli('ban', address)).code, 0);
+  assert.equal((await cli('restore')).code, 0);
+  const doctor = async () => {
+    const result = await cli('doctor', '--json');
+    const findings = JSON.parse(result.stdout) as Finding[];
+    const live = (check: string) => findings.find((finding) => finding.check === check);
+    return { code: result.code, live };
+  };
+  const healthy = await doctor();
+  assert.equal(healthy.live('IPv4 entries')!.status, 'OK');
+  assert.equal(healthy.live('IPv4 entries held')!.status, 'OK');
+
+  await netns.exec('ipset', ['del', 'stickyban4', '203.0.113.8']);
+  const short = await doctor();
+  assert.equal(short.code, 1);
+  assert.deepEqual(short.live('IPv4 entries'), { status: 'FAIL', check: 'IPv4 entries', detail: '1 live, but the store plans 2: at least 1 planned entry is not blocked', fix: 'stickyban restore' });
+  assert.equal(short.live('IPv6 entries')!.status, 'OK');
+
+  // As many entries as planned, but another one in place of a planned one.
+  await netns.exec('ipset', ['add', 'stickyban4', '192.0.2.99']);
+  const swapped = await doctor();
+  assert.equal(swapped.live('IPv4 entries')!.status, 'OK');
+  assert.deepEqual(swapped.live('IPv4 entries held'), { status: 'FAIL', check: 'IPv4 entries held', detail: '1 planned entry is not in the live set (203.0.113.8)', fix: 'stickyban restore' });
+
+  await netns.exec('ipset', ['flush', 'stickyban4']);
+  assert.deepEqual((await doctor()).live('IPv4 entries')!.detail, '0 live, but the store plans 2: at least 2 planned entries are not blocked');
+  await netns.exec('ipset', ['add', 'stickyban4', '203.0.113.7']);
+  await netns.exec('ipset', ['add', 'stickyban4', '203.0.113.8']);
+  await netns.exec('ipset', ['add', 'stickyban4', '192.0.2.99']);
+  assert.deepEqual((await doctor()).live('IPv4 entries')!.detail, '3 live, but the store plans 2: 1 entry more than planned are blocked');
+  assert.equal((await cli('restore')).code, 0);
+  assert.equal((await doctor()).live('IPv4 entries')!.status, 'OK');
+});
+
+test('doctor asks the running fail2ban: a jail that names the action but does not run fails, as does a fail2ban that does not run', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, `[fail2ban]\nconfig_dir = "${dir}/fail2ban"\nsocket = "${dir}/fail2ban.sock"\n`);
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  assert.equal((await cli('restore')).code, 0);
+  writeFileSync(join(dir, 'auth.log'), '');
+  const action = `stickyban.py[stickyban="${stickybanWrapper(dir, db, { config })}", config="${config}"]`;
+  const jail = (name: string, enabled: boolean) => [`[${name}]`, `enabled = ${enabled}`, 'filter = sshd', `logpath = ${dir}/auth.log`, 'action = %(action_)s', `         ${action}`, ''];
+  const fail2ban = await startFail2ban(netns, dir, { jails: [...jail('sshd-on', true), ...jail('sshd-off', false)].join('\n') });
+  const findings = async () => {
+    const result = await cli('doctor', '--json');
+    return { code: result.code, of: (check: string) => (JSON.parse(result.stdout) as Finding[]).find((finding) => finding.check === check) };
+  };
+
+  const running = await findings();
+  assert.equal(running.code, 1);
+  assert.equal(running.of('fail2ban')!.status, 'OK');
+  assert.deepEqual(running.of('fail2ban jails'), { status: 'OK', check: 'fail2ban jails', detail: 'the stickyban action runs in sshd-on' });
+  assert.deepEqual(running.of('fail2ban jail sshd-off'), {
+    status: 'FAIL',
+    check: 'fail2ban jail sshd-off',
+    detail: `names the stickyban.py action in ${dir}/fail2ban/jail.local but does not run (enabled = false?): its bans are not recorded`,
+    fix: 'set enabled = true in [sshd-off] and run fail2ban-client reload, or take the action out of that section',
+  });
+
+  // The jail stopped: no running jail records its bans any more.
+  assert.equal((await fail2ban.client('stop', 'sshd-on')).code, 0);
+  const stopped = await findings();
+  assert.equal(stopped.of('fail2ban jails')!.status, 'FAIL');
+  assert.match(stopped.of('fail2ban jails')!.detail, /^no running jail uses the stickyban action/);
+  assert.equal(stopped.of('fail2ban jail sshd-on')!.status, 'FAIL');
+
+  assert.equal((await fail2ban.client('stop')).code, 0);
+  const gone = await findings();
+  assert.equal(gone.code, 1);
+  assert.deepEqual(gone.of('fail2ban'), {
+    status: 'FAIL',
+    check: 'fail2ban',
+    detail: `not running (no socket at ${dir}/fail2ban.sock): no ban of fail2ban reaches stickyban`,
+    fix: `systemctl start fail2ban (or set [fail2ban] socket to where it listens in ${config})`,
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { actionsUsed } from '../../../src/doctor/checks.js';
+import { actionsBySection, actionsUsed } from '../../../src/doctor/fail2ban.js';
 
 test('actionsUsed finds our actions in jail files, also on continuation lines, and tells the Python one from the command one', () => {
   const used = (text: string) => [...actionsUsed(text)].sort();
@@ -12,6 +12,19 @@ test('actionsUsed finds our actions in jail files, also on continuation lines, a
   assert.deepEqual(used('[sshd]\naction = %(action_)s\nlogpath = /var/log/stickyban.log\n'), []);
   assert.deepEqual(used('[sshd]\nbanaction = iptables\n  stickyban\n'), []);
   assert.deepEqual(used('[sshd]\naction = mystickyban\n'), []);
+});
+
+test('actionsBySection tells which section names which action: a disabled jail that names it can be told from one that runs', () => {
+  const sections = actionsBySection('[DEFAULT]\nbantime = 1h\n\n[sshd]\nenabled = true\naction = %(action_)s\n         stickyban.py\n\n[nginx]\nenabled = false\naction = stickyban\n[postfix]\nenabled = true\n');
+  assert.deepEqual(
+    [...sections].map(([section, actions]) => [section, [...actions]]),
+    [
+      ['DEFAULT', []],
+      ['sshd', ['stickyban.py']],
+      ['nginx', ['stickyban']],
+      ['postfix', []],
+    ],
+  );
 });
 
 test("checkSchedules checks the daemon's cron expressions, which only the daemon reads", async () => {
