@@ -31,7 +31,7 @@ interface Setup {
   readonly rejected: (address: string) => Promise<boolean>;
 }
 
-async function setUp(configExtra = ''): Promise<Setup> {
+async function setUp(configExtra = '', action: 'stickyban' | 'stickyban.py' = 'stickyban'): Promise<Setup> {
   await requireTools('fail2ban-server', 'fail2ban-client', 'ipset', 'iptables');
   const netns = await Netns.create();
   const dir = tempDir();
@@ -53,7 +53,7 @@ async function setUp(configExtra = ''): Promise<Setup> {
       'findtime = 10m',
       'bantime = 1h',
       'action = %(action_)s',
-      `         stickyban[stickyban="${wrapper}"]`,
+      action === 'stickyban' ? `         stickyban[stickyban="${wrapper}"]` : `         stickyban.py[stickyban="${wrapper}", config="${config}"]`,
       '',
     ].join('\n'),
   });
@@ -194,5 +194,13 @@ describe('fail2ban and an admin\'s decisions', () => {
     assert.match((await setup.fail2ban.client('get', JAIL, 'ignoreip')).stdout, /2001:db8:5afe::\/48/);
     assert.equal((await setup.stickyban('safelist', 'remove', '2001:db8:5afe::/48')).code, 0);
     assert.doesNotMatch((await setup.fail2ban.client('get', JAIL, 'ignoreip')).stdout, /2001:db8:5afe/);
+  });
+
+  test('with the Python action, a restart of fail2ban keeps ignoring the safelist: each jail takes it again when it starts', async () => {
+    const setup = await setUp('sync_ignoreip = true\n', 'stickyban.py');
+    assert.equal((await setup.stickyban('safelist', 'add', '198.51.100.0/24')).code, 0);
+    assert.equal((await setup.fail2ban.client('restart')).code, 0);
+    await setup.fail2ban.waitFor('the jail to take the safelist again', async () => /198\.51\.100\.0\/24/.test((await setup.fail2ban.client('get', JAIL, 'ignoreip')).stdout));
+    assert.doesNotMatch((await setup.fail2ban.client('get', JAIL, 'ignoreip')).stdout, /127\.0\.0\.0\/8\n.*127\.0\.0\.0\/8/s, 'loopback is not added twice');
   });
 });

@@ -62,15 +62,15 @@ class StickybanAction(ActionBase):
 		self.stickyban = stickyban
 		self.config = config
 		self.timeout = float(timeout)
-		self._socketPath, self._db = self._where()
+		self._socketPath, self._db, self._syncIgnoreip = self._where()
 		self._conn = None
 		self._buffer = b''
 		# One connection per jail; ban, start and stop may come from different threads.
 		self._lock = threading.Lock()
 
 	def _where(self):
-		"""The daemon's socket and the store, as stickyban reads them: the config file, then the environment."""
-		path, db = DEFAULT_SOCKET, DEFAULT_DB
+		"""The daemon's socket, the store and [fail2ban] sync_ignoreip, as stickyban reads them: the config file, then the environment."""
+		path, db, sync = DEFAULT_SOCKET, DEFAULT_DB, False
 		config = self.config or DEFAULT_CONFIG
 		if tomllib is not None and os.path.isfile(config):
 			try:
@@ -78,16 +78,39 @@ class StickybanAction(ActionBase):
 					table = tomllib.load(handle)
 				path = table.get('daemon', {}).get('socket', path)
 				db = table.get('db', db)
+				sync = table.get('fail2ban', {}).get('sync_ignoreip', sync) is True
 			except Exception as e:
 				self._logSys.warning("stickyban: cannot read %s (%s); using the default socket %s", config, e, path)
-		return os.environ.get('STICKYBAN_SOCKET', path), os.environ.get('STICKYBAN_DB', db)
+		return os.environ.get('STICKYBAN_SOCKET', path), os.environ.get('STICKYBAN_DB', db), sync
 
 	def start(self):
 		"""Makes sure the blocklist is in place (cheap when it is), as the .conf action's actionstart."""
 		answer = self._ask({'op': 'check'})
-		if answer is not None and answer.get('ok'):
+		if answer is None or not answer.get('ok'):
+			self._run(['restore', '--if-missing', '--quiet'])
+		if self._syncIgnoreip:
+			self._ignoreSafelist()
+
+	def _ignoreSafelist(self):
+		"""With [fail2ban] sync_ignoreip, stickyban's safelist joins this jail's ignore list each time
+		the jail starts: fail2ban holds what `stickyban safelist add` gave it in memory only, and a
+		restart or reload would forget it. Loopback is fail2ban's own (ignoreself)."""
+		command = [self.stickyban] + (['--config', self.config] if self.config else []) + ['safelist', 'list', '--json']
+		try:
+			result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=COMMAND_TIMEOUT)
+			entries = json.loads(result.stdout) if result.returncode == 0 else None
+		except (OSError, subprocess.TimeoutExpired, ValueError) as e:
+			entries, result = None, e
+		if not isinstance(entries, list):
+			self._logSys.warning("stickyban: the safelist could not be read for the ignore list (%s)", getattr(result, 'stderr', result))
 			return
-		self._run(['restore', '--if-missing', '--quiet'])
+		for entry in entries:
+			if not isinstance(entry, dict) or entry.get('origin') == 'built-in':
+				continue
+			try:
+				self._jail.filter.addIgnoreIP(str(entry.get('address')))
+			except Exception as e:
+				self._logSys.warning("stickyban: %s not added to the ignore list: %s", entry.get('address'), e)
 
 	def stop(self):
 		# The blocklist outlives fail2ban: nothing to tear down.
