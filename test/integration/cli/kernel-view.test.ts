@@ -66,6 +66,16 @@ describe('the kernel beside the plan', () => {
     assert.equal((await show('203.0.113.7')).planned, true);
   });
 
+  test("show with the route backend: the kernel's own route lookup", async () => {
+    const { netns, show } = await setUp('backend = "route"\n');
+    assert.equal((await show('203.0.113.7')).blocked, true);
+    assert.equal((await show('198.51.100.128/25')).blocked, true);
+    assert.equal((await show('198.51.100.9')).kernel, 'blackhole routes with metric 4242');
+    await netns.exec('ip', ['route', 'del', 'blackhole', '203.0.113.7', 'metric', '4242']);
+    assert.equal((await show('203.0.113.7')).blocked, false);
+    assert.equal((await show('198.51.100.9')).blocked, true);
+  });
+
   test('stats: live entries per family beside the planned ones; list --live: each row read from one listing of the set', async () => {
     const { netns, cli } = await setUp();
     const stats = async () => JSON.parse(await cli('stats', '--json')) as { live: { backend: string; v4: number | null; v6: number | null } | null; planned: { v4: number; v6: number } };
