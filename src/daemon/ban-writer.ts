@@ -27,6 +27,8 @@ export class BanWriter {
   /** Transactions committed and bans recorded, for the metrics. */
   commits = 0;
   bans = 0;
+  /** Bans handed over (socket and spool), replays and repeats included. */
+  received = 0;
   /** Told after each commit (the fleet sync pushes then). */
   onCommit: (() => void) | undefined;
 
@@ -59,6 +61,7 @@ export class BanWriter {
         const now = this.clock();
         const outcomes = await this.store.writeAsync(() => batch.map(({ event }) => applyBan(this.store, config, now, event)), this.signal);
         this.commits++;
+        this.received += batch.length;
         // A replay of what the store holds, or an event handed over twice (a spool line written again), is not a ban recorded.
         this.bans += outcomes.filter((outcome) => outcome.recorded).length;
         this.onCommit?.();

@@ -189,6 +189,8 @@ export class Daemon {
   /** A check (and repair), then the metrics. Failures are logged by the healer and counted. */
   private async cycle(): Promise<void> {
     await this.healer.check().catch(() => undefined);
+    // A check that outlived the stop: the store may be closed by now.
+    if (this.stopping.signal.aborted) return;
     await this.metrics.write().catch((error: Error) => this.deps.log(`error: metrics not written: ${error.message}`));
   }
 
@@ -200,6 +202,7 @@ export class Daemon {
           pid: process.pid,
           backend: this.settings.backend.name,
           bans: this.writer.bans,
+          received: this.writer.received,
           commits: this.writer.commits,
           ...(this.fleet ? { fleet: this.fleet.status() } : {}),
         };
@@ -256,6 +259,7 @@ export class Daemon {
       relinks: this.healer.relinks,
       cycleErrors: this.healer.failures + this.live.failures + this.jobFailures,
       bans: this.writer.bans,
+      received: this.writer.received,
       commits: this.writer.commits,
       ...(this.lastPrune ? { lastPrune: this.lastPrune } : {}),
       ...(this.fleet ? { fleet: this.fleet.status() } : {}),

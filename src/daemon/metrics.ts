@@ -13,6 +13,7 @@ export interface DaemonCounters {
   readonly cycleErrors: number;
   /** Bans recorded through the daemon, and the transactions they took. */
   readonly bans: number;
+  readonly received: number;
   readonly commits: number;
   /** The fleet sync, when [fleet] url is set. */
   readonly fleet?: {
@@ -75,6 +76,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       : []),
     { name: 'stickyban_daemon_errors_total', help: 'Daemon checks, jobs and live updates that failed (see the log).', type: 'counter', samples: [[{}, snapshot.cycleErrors]] },
     { name: 'stickyban_daemon_bans_total', help: 'Bans recorded through the daemon since it started.', type: 'counter', samples: [[{}, snapshot.bans]] },
+    { name: 'stickyban_daemon_bans_received_total', help: 'Bans handed to the daemon (socket and spool), replays and repeats included.', type: 'counter', samples: [[{}, snapshot.received]] },
     { name: 'stickyban_daemon_commits_total', help: 'Transactions those bans took (bans that arrive together share one).', type: 'counter', samples: [[{}, snapshot.commits]] },
     ...(snapshot.fleet ? fleetMetrics(snapshot.fleet) : []),
   ];

@@ -101,7 +101,7 @@ describe('fail2ban with stickyban.py and the daemon', () => {
       await fail2ban.waitFor('300 replays', () => (fail2ban.log().match(/NOTICE {2}\[storm\] Restore Ban /g) ?? []).length === 300);
       await until('the replays answered', async () => {
         const after = await ask(daemon!.socket, { op: 'health' });
-        return after.answered && after.response.ok && after.response.bans === 600;
+        return after.answered && after.response.ok && after.response.received === 600 && after.response.bans === 300;
       });
       assert.equal(count(db, 'bans'), before, 'replays add no events');
       assert.equal(fallbacks(), 0);

@@ -2,7 +2,7 @@
 // copied to a temp dir, its socket, pid file, database and log there too, run inside the test's
 // network namespace. Nothing is shared with a system-wide fail2ban.
 
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
 import { runProcess, type CliResult } from './cli.js';
@@ -55,15 +55,11 @@ export async function startFail2ban(netns: Netns, dir: string, options: Fail2ban
   const log = () => (existsSync(join(dir, 'fail2ban.log')) ? readFileSync(join(dir, 'fail2ban.log'), 'utf8') : '');
   const started = await client('-x', 'start');
   if (started.code !== 0) throw new Error(`fail2ban-client start failed: ${started.stderr}${started.stdout}`);
-  // Stopped by its pid: after-hooks run in the order they were registered, so the namespace and the
-  // temp dir (and with it fail2ban's socket) may be gone by then.
-  after(() => {
-    try {
-      if (pid !== undefined) process.kill(pid, 'SIGTERM');
-    } catch {
-      // stopped already
-    }
-  });
+  // Stopped by what names its socket in this test's temp dir, not only by the last pid seen: a
+  // restart's new server may not have written its pid file yet when the test ends (servers of
+  // finished runs stayed behind). After-hooks run in the order they were registered, so the
+  // namespace and the temp dir may be gone by then.
+  after(() => stopServersOf(dir, pid));
   return {
     confdir,
     client,
@@ -80,4 +76,34 @@ export async function startFail2ban(netns: Netns, dir: string, options: Fail2ban
         },
       ),
   };
+}
+
+/** SIGTERM to every fail2ban-server started with a socket in `dir` (and to `pid`), SIGKILL to what is left after 5 s. */
+async function stopServersOf(dir: string, pid: number | undefined): Promise<void> {
+  const socket = `${dir}/fail2ban.sock`;
+  const running = (): number[] =>
+    readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+          return argv.some((arg) => arg.endsWith('fail2ban-server')) && argv.includes(socket);
+        } catch {
+          return false; // gone meanwhile
+        }
+      })
+      .map(Number);
+  const signal = (pids: number[], name: NodeJS.Signals) => {
+    for (const one of pids) {
+      try {
+        process.kill(one, name);
+      } catch {
+        // stopped already
+      }
+    }
+  };
+  signal([...running(), ...(pid === undefined ? [] : [pid])], 'SIGTERM');
+  const deadline = Date.now() + 5_000;
+  while (running().length > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 50));
+  signal(running(), 'SIGKILL');
 }
