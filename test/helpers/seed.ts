@@ -112,3 +112,31 @@ export function seedMany(db: string, bans: ManyBans): void {
     store.close();
   }
 }
+
+/**
+ * `count` distinct IPv4 blocks of one prefix length, one fail2ban ban each, from `base` on (a
+ * dotted-quad address aligned on the prefix), written by SQLite itself as seedMany writes addresses.
+ */
+export function seedBlocks(db: string, { count, prefix, base, bannedAt }: { count: number; prefix: number; base: string; bannedAt: number }): void {
+  const size = 2 ** (32 - prefix);
+  const first = base.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+  const store = Store.open({ path: db, busyTimeoutMs: 5000 });
+  try {
+    store.db.pragma('synchronous = OFF');
+    const at = '(@first + i * @size)';
+    store.write(() => {
+      store.db
+        .prepare(
+          `WITH RECURSIVE n(i) AS (SELECT 0 WHERE @count > 0 UNION ALL SELECT i + 1 FROM n WHERE i < @count - 1)
+           INSERT INTO bans (uuid, origin, family, first, last, address, jail, banned_at, bantime, source, restored)
+           SELECT unhex(printf('%s%016x', @salt, i)), 'seed', 4, ${at}, ${at} + @size - 1,
+                  (${at} >> 24) || '.' || ((${at} >> 16) & 255) || '.' || ((${at} >> 8) & 255) || '.' || (${at} & 255) || '/' || @prefix,
+                  'sshd', @bannedAt, 600, 'fail2ban', 0 FROM n`,
+        )
+        .run({ count, first: BigInt(first), size: BigInt(size), prefix, salt: randomBytes(8).toString('hex'), bannedAt });
+    });
+    store.checkpoint();
+  } finally {
+    store.close();
+  }
+}

@@ -4,6 +4,7 @@
 // own table matter: fail2ban's bans and unbans in its own chains do not, nor our own element changes.
 
 import type { Config } from '../../config/config.js';
+import { NFT_PROBE_CHAIN } from '../../firewall/nftables/script.js';
 
 /** What is ours in the ruleset, by backend. */
 export interface WatchTargets {
@@ -52,6 +53,10 @@ export function isRelevant(line: string, targets: WatchTargets): boolean {
     const chain = kind === 'chain' ? object.name : object.chain;
     if ((kind === 'chain' || kind === 'rule') && chain !== undefined && iptables.chains.includes(chain)) return true;
   }
-  if (nftTable !== undefined && object.family === 'inet' && table === nftTable && ['table', 'chain', 'rule', 'set'].includes(kind!)) return true;
+  if (nftTable !== undefined && object.family === 'inet' && table === nftTable) {
+    if (kind === 'table' || kind === 'set') return true;
+    // A live add's probe chain comes and goes within its own transaction (firewall/nftables/script.ts).
+    if (kind === 'chain' || kind === 'rule') return (kind === 'chain' ? object.name : object.chain) !== NFT_PROBE_CHAIN;
+  }
   return false;
 }

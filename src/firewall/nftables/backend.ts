@@ -54,7 +54,8 @@ export class NftablesBackend implements FirewallBackend {
   }
 
   /**
-   * Applies the delta in one `nft -f -` transaction. The live set can differ from what the store
+   * Applies the delta in one `nft -f -` transaction, its adds at the same cost whatever the size of
+   * the sets (updateScript says how). The live set can differ from what the store
    * expects: an admin ran nft by hand, or two hooks raced and applied their deltas out of order. An
    * element to delete may then be gone, and nft fails the whole transaction for it, which must not
    * fail a ban. The intent of a delete (that block no longer blocked) already holds when the element

@@ -5,7 +5,8 @@
 // of the sets its rules use, listing a table those of all its sets (a 1M-address set: ~14 s).
 // `nft list tables`, `nft list sets` and any `add/delete element` read back every interval set of the
 // whole ruleset, in time that grows faster than their size (~70 s for one of 1M). Only
-// `nft list chains` reads no elements, so existence is checked with it.
+// `nft list chains` reads no elements, so existence is checked with it; and a set declaration with
+// elements (`add set … { elements = … }`) adds them without that read, so live adds are made so.
 
 import { closeSync, constants, lstatSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';

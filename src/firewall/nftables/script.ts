@@ -133,6 +133,13 @@ export function isEmptyChange(change: SetChanges): boolean {
 }
 
 /**
+ * The chain that exists only inside an update's transaction (added, then deleted in it): its rules
+ * refer to the sets the update adds to, so that nft refuses the update when one of them is missing
+ * (see updateScript). The daemon's firewall watch ignores its deletion.
+ */
+export const NFT_PROBE_CHAIN = 'probe';
+
+/**
  * One `nft -f` transaction that applies element changes, deletions first. Deleting an element that is
  * not there fails the whole transaction (and nft 1.0.6 has no `destroy element`), so each address to
  * delete is added first: the pair is a no-op when the address is gone and a delete when it is there.
@@ -140,25 +147,46 @@ export function isEmptyChange(change: SetChanges): boolean {
  * after its delete and refuses a later overlapping add in the same batch (a safelist removal deletes
  * the pieces of a block and adds the block), so blocks are deleted plainly and the backend handles a
  * missing one (nftables.ts).
+ *
+ * Elements are added by declaring their set again with them (`add set … { elements = … }`), never by
+ * `add element`: before any element command nft 1.0.6 reads back every interval set of the whole
+ * ruleset (its cache asks for the elements of every non-concatenated range set, whichever set the
+ * command is for), which made one hook take 8-12 s beside 300k /28 blocks (bench/nft-hook.ts). A set
+ * declaration needs only the table in nft's cache: the same add then takes ~10 ms at any size, and
+ * the kernel still refuses an element that overlaps a block there ("File exists"). A declaration
+ * would also create a set that is missing (a table made by hand), so the probe chain's rules, which
+ * nft checks against the sets before anything is sent, make it fail as `add element` did. Deletes
+ * keep the element command, and its cost, which only admin commands pay (unban, safelist, prune).
  */
 export function updateScript(table: string, changes: Readonly<Record<Family, SetChanges>>): string {
   const lines: string[] = [];
-  const statement = (verb: 'add' | 'delete', set: string, elements: readonly string[]): void => {
+  const added = new Set<string>();
+  const statement = (verb: 'delete', set: string, elements: readonly string[]): void => {
     for (let i = 0; i < elements.length; i += ELEMENTS_PER_CHUNK) {
       lines.push(`${verb} element inet ${table} ${set} { ${elements.slice(i, i + ELEMENTS_PER_CHUNK).join(', ')} }\n`);
+    }
+  };
+  const declaration = (family: Family, set: string, elements: readonly string[]): void => {
+    const { type, blocks } = NFT_SETS[family];
+    const flags = set === blocks ? 'flags interval; ' : '';
+    for (let i = 0; i < elements.length; i += ELEMENTS_PER_CHUNK) {
+      lines.push(`add set inet ${table} ${set} { type ${type}; ${flags}elements = { ${elements.slice(i, i + ELEMENTS_PER_CHUNK).join(', ')} }; }\n`);
+      added.add(`${NFT_SETS[family].protocol} saddr @${set}`);
     }
   };
   for (const family of FAMILIES) {
     const { hosts, blocks } = NFT_SETS[family];
     const change = changes[family];
-    statement('add', hosts, change.hostsDel);
+    declaration(family, hosts, change.hostsDel);
     statement('delete', hosts, change.hostsDel);
     statement('delete', blocks, change.blocksDel);
   }
   for (const family of FAMILIES) {
     const { hosts, blocks } = NFT_SETS[family];
-    statement('add', hosts, changes[family].hostsAdd);
-    statement('add', blocks, changes[family].blocksAdd);
+    declaration(family, hosts, changes[family].hostsAdd);
+    declaration(family, blocks, changes[family].blocksAdd);
   }
-  return lines.join('');
+  if (added.size === 0) return lines.join('');
+  const probe = `inet ${table} ${NFT_PROBE_CHAIN}`;
+  return [`add chain ${probe}\n`, ...[...added].map((match) => `add rule ${probe} ${match}\n`), `delete chain ${probe}\n`, ...lines].join('');
 }

@@ -14,6 +14,12 @@ const IPTABLES_RESTORE = [
 const FAIL2BAN_UNBAN = '{"delete": {"rule": {"family": "ip", "table": "filter", "chain": "f2b-sshd", "handle": 9, "expr": []}}}';
 const OUR_ELEMENT = '{"delete": {"element": {"family": "inet", "table": "stickyban", "name": "v4_hosts", "elem": {"set": ["10.0.1.1"]}}}}';
 const OUR_TABLE = '{"delete": {"table": {"family": "inet", "name": "stickyban", "handle": 4}}}';
+// What a live add leaves in the monitor: its probe chain, added and deleted in its own transaction
+// (firewall/nftables/script.ts).
+const OUR_PROBE = [
+  '{"delete": {"rule": {"family": "inet", "table": "stickyban", "chain": "probe", "handle": 19, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "nfproto"}}, "right": "ipv4"}}, {"drop": null}]}}}',
+  '{"delete": {"chain": {"family": "inet", "table": "stickyban", "name": "probe", "handle": 18}}}',
+];
 const IP6_JUMP = '{"delete": {"rule": {"family": "ip6", "table": "filter", "chain": "INPUT", "handle": 7, "expr": []}}}';
 
 test('ipset backend: a deletion in the filter tables that can take our rule or jumps matters; fail2ban at work does not', () => {
@@ -24,11 +30,11 @@ test('ipset backend: a deletion in the filter tables that can take our rule or j
   }
 });
 
-test('nftables backend: our own table, chain, set or rule deleted matters; our element changes and the filter tables do not', () => {
+test('nftables backend: our own table, chain, set or rule deleted matters; our element changes, our live adds\' probe and the filter tables do not', () => {
   const targets = watchTargets({ ...DEFAULTS, backend: 'nftables' });
   assert.equal(isRelevant(OUR_TABLE, targets), true);
   assert.equal(isRelevant('{"delete": {"chain": {"family": "inet", "table": "stickyban", "name": "input", "handle": 1}}}', targets), true);
-  for (const line of [OUR_ELEMENT, ...IPTABLES_RESTORE, '{"delete": {"table": {"family": "inet", "name": "other", "handle": 4}}}']) assert.equal(isRelevant(line, targets), false, line);
+  for (const line of [OUR_ELEMENT, ...OUR_PROBE, ...IPTABLES_RESTORE, '{"delete": {"table": {"family": "inet", "name": "other", "handle": 4}}}']) assert.equal(isRelevant(line, targets), false, line);
 });
 
 test('a renamed chain or table is followed', () => {

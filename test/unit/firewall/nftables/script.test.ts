@@ -118,26 +118,38 @@ describe('hostsSize', () => {
 });
 
 describe('updateScript', () => {
-  test('deletes first (an address re-added right before its delete, a block plainly), then adds', () => {
+  test('deletes first (an address re-added right before its delete, a block plainly), then adds; adds declare their set, after a probe of it', () => {
     const before = plan(['192.0.2.1', '203.0.113.0/24'], ['2001:db8::1']);
     const after = plan(['192.0.2.0/24', '203.0.113.0/24'], ['2001:db8::1', '2001:db8::2'], ['203.0.113.7']);
     const changes = { 4: setChanges(4, diffEntries(before.v4.entries, after.v4.entries)), 6: setChanges(6, diffEntries(before.v6.entries, after.v6.entries)) };
     assert.equal(
       updateScript('stickyban', changes),
-      `add element inet stickyban v4_hosts { 192.0.2.1 }
+      `add chain inet stickyban probe
+add rule inet stickyban probe ip saddr @v4_hosts
+add rule inet stickyban probe ip saddr @v4
+add rule inet stickyban probe ip6 saddr @v6_hosts
+delete chain inet stickyban probe
+add set inet stickyban v4_hosts { type ipv4_addr; elements = { 192.0.2.1 }; }
 delete element inet stickyban v4_hosts { 192.0.2.1 }
 delete element inet stickyban v4 { 203.0.113.0/24 }
-add element inet stickyban v4_hosts { 203.0.113.6 }
-add element inet stickyban v4 { 192.0.2.0/24, 203.0.113.0/30, 203.0.113.4/31, 203.0.113.8/29, 203.0.113.16/28, 203.0.113.32/27, 203.0.113.64/26, 203.0.113.128/25 }
-add element inet stickyban v6_hosts { 2001:db8::2 }
+add set inet stickyban v4_hosts { type ipv4_addr; elements = { 203.0.113.6 }; }
+add set inet stickyban v4 { type ipv4_addr; flags interval; elements = { 192.0.2.0/24, 203.0.113.0/30, 203.0.113.4/31, 203.0.113.8/29, 203.0.113.16/28, 203.0.113.32/27, 203.0.113.64/26, 203.0.113.128/25 }; }
+add set inet stickyban v6_hosts { type ipv6_addr; elements = { 2001:db8::2 }; }
 `,
     );
+  });
+
+  test('never an element command for an add (nft 1.0.6 reads every interval set back before one); a block delete alone needs no probe', () => {
+    const add = { first: 0x0a000000, last: 0x0a0000ff, prefix: 24 };
+    const adds = updateScript('stickyban', { 4: setChanges(4, { add: [add], del: [] }), 6: setChanges(6, { add: [], del: [] }) });
+    assert.doesNotMatch(adds, /add element/);
+    assert.equal(updateScript('stickyban', { 4: setChanges(4, { add: [], del: [add] }), 6: setChanges(6, { add: [], del: [] }) }), 'delete element inet stickyban v4 { 10.0.0.0/24 }\n');
   });
 
   test('splits a long list into statements of 2048 elements', () => {
     const add = Array.from({ length: 5000 }, (_, i) => ({ first: i, last: i, prefix: 32 }));
     const text = updateScript('stickyban', { 4: setChanges(4, { add, del: [] }), 6: setChanges(6, { add: [], del: [] }) });
-    assert.deepEqual(text.split('\n').filter(Boolean).map((line) => line.split(', ').length), [2048, 2048, 904]);
+    assert.deepEqual(text.split('\n').filter((line) => line.startsWith('add set')).map((line) => line.split(', ').length), [2048, 2048, 904]);
   });
 });
 
