@@ -8,6 +8,9 @@
 //     the INSERT. In the shuffled order it shows what the import's sorting window saves.
 // Goal: ≥ 200,000 lines/s. The CLI runs in a throwaway network namespace with --no-apply: the figure
 // is the import itself, not a restore.
+// Then a fail2ban log of as many lines (3 Found lines, then the Ban line, per address), into a fresh
+// store and into one that holds the same bans from the hook already (each Ban line is then looked up
+// and left out: import/same-ban.ts).
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +24,13 @@ import { BATCH_SIZE } from '../src/import/importer.js';
 import { ROWS_PER_INSERT } from '../src/store/bans.js';
 import { blockParams } from '../src/store/keys.js';
 import { Store } from '../src/store/store.js';
+import { uuidv7 } from '../src/store/ids.js';
+import { hostname } from 'node:os';
 import { BenchNetns, CLI, ENVIRONMENT_NOTE, peakRssKiB, printTable } from './lib.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+// A fail2ban log's times are the host's local time: UTC here and in the commands.
+process.env.TZ = 'UTC';
 const GOAL = 200_000;
 
 /** A permutation of the 32-bit space, so no two lines are alike; every 10th line is IPv6. */
@@ -31,6 +38,18 @@ function line(i: number): string {
   const n = Number((BigInt(i) * 2_654_435_761n) % 2n ** 32n);
   if (i % 10 === 3) return `2001:db8:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}::1`;
   return `${((n >>> 24) % 100) + 11}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** Epoch seconds of the first line of the log. */
+const LOG_START = Date.UTC(2026, 10, 21, 9, 0, 0) / 1000;
+
+/** Line i of a fail2ban log (UTC): per address 3 Found lines, then its Ban line, ten lines a second. */
+function logLine(i: number): { text: string; ban?: { address: string; at: number } } {
+  const at = LOG_START + Math.floor(i / 10);
+  const stamp = new Date(at * 1000).toISOString().replace('T', ' ').slice(0, 19);
+  const address = line(i >> 2);
+  if ((i & 3) < 3) return { text: `${stamp},${String(i % 1000).padStart(3, '0')} fail2ban.filter         [31395]: INFO    [sshd] Found ${address} - ${stamp}` };
+  return { text: `${stamp},${String(i % 1000).padStart(3, '0')} fail2ban.actions        [31395]: NOTICE  [sshd] Ban ${address}`, ban: { address, at } };
 }
 
 function shuffled<T>(values: T[]): T[] {
@@ -132,6 +151,38 @@ try {
   const floorSorted = bareInserts(join(dir, 'c.db'), inOrder);
   const floorShuffled = bareInserts(join(dir, 'd.db'), shuffled(lines));
 
+  // The log and the hook's events of its bans (as the hook records them: this host, source fail2ban).
+  const logFile = join(dir, 'fail2ban.log');
+  const bans: Array<{ address: string; at: number }> = [];
+  writeFileSync(
+    logFile,
+    `${Array.from({ length: LINES }, (_, i) => {
+      const { text, ban } = logLine(i);
+      if (ban) bans.push(ban);
+      return text;
+    }).join('\n')}\n`,
+  );
+  const hooked = join(dir, 'f.db');
+  const hookStore = Store.open({ path: hooked, busyTimeoutMs: 10_000 });
+  for (let i = 0; i < bans.length; i += 10_000) {
+    hookStore.write(() => {
+      for (const ban of bans.slice(i, i + 10_000)) {
+        hookStore.bans.insert({ uuid: uuidv7(), origin: hostname(), network: parseNetwork(ban.address), jail: 'sshd', bannedAt: ban.at, bantime: 600, source: 'fail2ban', reason: null, restored: false });
+      }
+    });
+  }
+  hookStore.close();
+  const importLog = (db: string): Timed => {
+    const [bin, args] = netns.argv(CLI, ['--db', db, 'import', logFile, '--format', 'fail2ban-log', '--no-apply', '--quiet']);
+    return timed(bin, args);
+  };
+  const logFresh = importLog(join(dir, 'e.db'));
+  const logHooked = importLog(hooked);
+  const check = Store.open({ path: hooked, busyTimeoutMs: 10_000 });
+  const logged = check.db.prepare("SELECT count(*) FROM bans WHERE source = 'import:fail2ban-log'").pluck().get() as number;
+  check.close();
+  if (logged !== 0) console.error(`bench/import: ${logged} of the log's bans were added beside the hook's events of the same bans`);
+
   const rate = (ms: number) => Math.round((LINES * 1000) / ms);
   const row = (what: string, ms: number, peak?: number): Array<string | number> => [
     what,
@@ -148,6 +199,8 @@ try {
     row('stickyban import, list in address order', sortedRun.ms, sortedRun.peakKiB),
     row('stickyban import, same list again (all duplicates)', again.ms, again.peakKiB),
     row('stickyban import, shuffled list', shuffledRun.ms, shuffledRun.peakKiB),
+    row(`fail2ban log (${bans.length.toLocaleString('en-US')} Ban lines), fresh store`, logFresh.ms, logFresh.peakKiB),
+    row('same log, every ban recorded by the hook already', logHooked.ms, logHooked.peakKiB),
   ]);
   // A list kept with `echo <ip> >> file` is in the order of the bans, not of the addresses: the goal
   // counts only when both lists reach it.

@@ -8,9 +8,11 @@ import { formatNetwork } from '../address/format.js';
 import type { Protected } from '../actions/lockout.js';
 import { describeConflict, lockoutConflict } from '../actions/lockout.js';
 import { isBanTime } from '../input/ban-record.js';
+import type { BanEvent } from '../store/bans.js';
 import type { Store } from '../store/store.js';
 import type { ImportFormat } from './formats.js';
 import { PendingEvents, type PendingEvent } from './pending.js';
+import { recordsFail2banBans, SameBans } from './same-ban.js';
 import type { Candidate, LineOutcome } from './outcome.js';
 
 /** Rows per transaction: a ban hook arriving meanwhile waits for one such commit at most. */
@@ -56,7 +58,10 @@ export interface ImportCounts {
   /** Bans found (valid). */
   readonly found: number;
   readonly added: number;
-  /** Found, but already in the store (imported before, or repeated in the input). */
+  /**
+   * Found, but already in the store: imported before, repeated in the input, or the same ban of
+   * fail2ban recorded by another of its sources (the hook, its database, its log: see same-ban.ts).
+   */
   readonly duplicates: number;
   readonly invalid: number;
   /** Lines of the right kind that are deliberately not imported (an iptables rule that is not a plain source block). */
@@ -79,6 +84,8 @@ export class Importer {
   private readonly ignoredLines: Problem[] = [];
   private readonly pending: PendingEvents;
   private readonly keyPrefix: string;
+  /** For fail2ban's database and log: leaves out the bans its other sources recorded already. */
+  private readonly sameBans: SameBans | undefined;
 
   /** With `collect` false it only judges (--strict's first pass). */
   constructor(
@@ -88,6 +95,7 @@ export class Importer {
     const source = `import:${settings.format}`;
     this.keyPrefix = `${source}\n`;
     this.pending = new PendingEvents(settings.origin, source);
+    this.sameBans = recordsFail2banBans(settings.format) ? new SameBans(settings.origin, source) : undefined;
   }
 
   /** Events waiting to be written; write them once this reaches settings.windowSize. */
@@ -119,12 +127,22 @@ export class Importer {
     const total = this.pending.length;
     let written = 0;
     for (const batch of this.pending.drain(this.settings.batchSize)) {
-      const added = store.write(() => store.bans.insertMany(batch));
+      const added = this.sameBans ? this.writeUnrecorded(store, this.sameBans, batch) : store.write(() => store.bans.insertMany(batch));
       this.added += added;
       this.duplicates += batch.length - added;
       written += batch.length;
       progress(written, total);
     }
+  }
+
+  /** Writes the events of `batch` that none of fail2ban's other sources recorded (same-ban.ts). */
+  private writeUnrecorded(store: Store, sameBans: SameBans, batch: readonly BanEvent[]): number {
+    const { inserted, taken } = store.write(() => {
+      const { fresh, taken } = sameBans.unrecorded(store, batch);
+      return { inserted: store.bans.insertMany(fresh), taken };
+    });
+    sameBans.keep(taken);
+    return inserted;
   }
 
   result(): ImportResult {

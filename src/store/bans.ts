@@ -36,6 +36,15 @@ export interface Lift {
   readonly lifted_by: string;
 }
 
+/** A stored event as an import compares it with one of its own (import/same-ban.ts). */
+export interface RecordedEvent {
+  readonly id: number;
+  readonly jail: string;
+  readonly bannedAt: number;
+  readonly bantime: number | null;
+  readonly restored: boolean;
+}
+
 /** A stored block as [first, last] in stored-key form (see keys.ts); never leaves store/. */
 type RawBlock = [first: unknown, last: unknown];
 
@@ -288,6 +297,21 @@ export class BanTable {
     if (!this.insert(event)) return false;
     this.cache.get('UPDATE bans SET lifted_at = @lifted_at, lifted_by = @lifted_by WHERE uuid = @uuid').run({ ...lift, uuid: event.uuid });
     return true;
+  }
+
+  /**
+   * The events of one block that `origin` recorded from one of `sources`, lifted ones too: what an
+   * import compares its events with (import/same-ban.ts). Read from the block index, then the rows.
+   */
+  recordedElsewhere(network: Network, origin: string, sources: readonly string[]): RecordedEvent[] {
+    const placeholders = sources.map((_, i) => `@source${i}`).join(', ');
+    const params: Record<string, unknown> = { ...blockParams(network), origin };
+    sources.forEach((source, i) => (params[`source${i}`] = source));
+    const rows = this.cache
+      .get(`SELECT id, jail, banned_at, bantime, restored FROM bans WHERE family = @family AND first = @first AND last = @last AND source IN (${placeholders}) AND origin = @origin`)
+      .raw()
+      .all(params) as Array<[number, string, number, number | null, 0 | 1]>;
+    return rows.map(([id, jail, bannedAt, bantime, restored]) => ({ id, jail, bannedAt, bantime, restored: restored === 1 }));
   }
 
   /** Every block the policy makes permanent, ordered by first address: the planner's input. */
