@@ -6,7 +6,7 @@ import { HEAL_INTERVAL_SECONDS } from '../config/config.js';
 import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
-import { formatDuration, parseDuration } from '../input/duration.js';
+import { parseDuration } from '../input/duration.js';
 import { loadBackend } from '../firewall/select.js';
 import { onSignals } from '../daemon/signals.js';
 import { Store } from '../store/store.js';
@@ -77,8 +77,5 @@ function checkedMetricsFile(path: string | undefined, what: string): string | un
 
 /** Bounded as heal_interval in the config. */
 function healInterval(text: string): number {
-  const seconds = parseDuration(text, '--heal-interval');
-  const { min, max } = HEAL_INTERVAL_SECONDS;
-  if (seconds < min || seconds > max) throw new UsageError(`invalid --heal-interval ${quote(text)}: expected from ${formatDuration(min)} to ${formatDuration(max)}`);
-  return seconds;
+  return parseDuration(text, '--heal-interval', HEAL_INTERVAL_SECONDS.min, HEAL_INTERVAL_SECONDS.max);
 }

@@ -9,7 +9,7 @@ import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { network4, network6, type Network } from '../address/network.js';
 import { isJailName } from '../input/names.js';
 import { quote } from '../input/quote.js';
-import { tryParseDuration, DURATION_EXPECTED } from '../input/duration.js';
+import { durationRange, readDuration, DURATION_EXPECTED, MAX_SECONDS } from '../input/duration.js';
 
 export type BackendName = 'ipset' | 'nftables' | 'route';
 export const BACKENDS: readonly BackendName[] = ['ipset', 'nftables', 'route'];
@@ -286,15 +286,15 @@ class TableReader {
     return value;
   }
 
-  duration(key: string, fallbackSeconds: number, minSeconds = 0, maxSeconds = Infinity): number {
+  duration(key: string, fallbackSeconds: number, minSeconds = 1, maxSeconds = MAX_SECONDS): number {
     if (this.table[key] === undefined) {
       this.seen.add(key);
       return fallbackSeconds;
     }
     const text = this.string(key, '');
-    const seconds = tryParseDuration(text);
+    const seconds = readDuration(text);
     if (seconds === undefined) throw this.error(key, DURATION_EXPECTED);
-    if (seconds < minSeconds || seconds > maxSeconds) throw this.error(key, `${quote(text)} must be from ${minSeconds} s to ${maxSeconds} s`);
+    if (seconds < minSeconds || seconds > maxSeconds) throw this.error(key, `${quote(text)} must be ${durationRange(minSeconds, maxSeconds)}`);
     return seconds;
   }
 

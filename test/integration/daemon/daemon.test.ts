@@ -185,6 +185,9 @@ test('daemon: what would fail on every cycle is refused at start: a metrics path
   const tooLong = startDaemon(netns, ['--db', db, 'daemon', '--heal-interval', '30d']);
   assert.equal(await tooLong.exited, 2, 'setInterval would overflow into a 1 ms loop');
   assert.match(tooLong.log(), /^stickyban: invalid --heal-interval "30d": expected from 1s to 1d\n$/);
+  const zero = startDaemon(netns, ['--db', db, 'daemon', '--heal-interval', '0s']);
+  assert.equal(await zero.exited, 2);
+  assert.match(zero.log(), /^stickyban: invalid --heal-interval "0s": expected from 1s to 1d\n$/, 'a duration of 0 is one, out of range');
   const asNobody = await netns.cliAsNobody(['--db', join(dir, 'nobody.db'), 'daemon']);
   assert.equal(asNobody.code, 1);
   assert.equal(asNobody.stderr, 'stickyban: the daemon changes the firewall and needs root (CAP_NET_ADMIN); run it as root\n');

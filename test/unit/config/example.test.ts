@@ -18,7 +18,8 @@ test('values that cannot work are refused when the config is read, naming the ke
   const cases: Array<[string, RegExp]> = [
     ['[policy]\njails = ["sshd", "bad jail"]\n', /"policy\.jails" entry "bad jail" is not a jail name/],
     ['[ipset]\nset4 = "same"\nset6 = "same"\n', /"ipset\.set4" and "ipset\.set6" must name two different sets/],
-    ['busy_timeout = "100y"\n', /"busy_timeout" "100y" must be from 0 s to 3600 s/],
+    ['busy_timeout = "100y"\n', /"busy_timeout" "100y" must be from 0s to 1h/],
+    ['[daemon]\nheal_interval = "0s"\n', /"daemon\.heal_interval" "0s" must be from 1s to 1d/],
   ];
   for (const [text, message] of cases) {
     const file = join(tempDir(), 'config.toml');

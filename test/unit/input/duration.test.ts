@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatDuration, parseBantime, parseDuration, tryParseDuration } from '../../../src/input/duration.js';
+import { formatDuration, parseBantime, parseDuration, readDuration } from '../../../src/input/duration.js';
 
 describe('durations', () => {
   test('units and sums', () => {
@@ -14,14 +14,23 @@ describe('durations', () => {
       ['1h30m', 5400],
       ['1d12h', 129_600],
     ];
-    for (const [text, seconds] of cases) assert.equal(tryParseDuration(text), seconds, text);
+    for (const [text, seconds] of cases) assert.equal(readDuration(text), seconds, text);
   });
 
   test('refuses what is not a duration, with the expected form in the message', () => {
-    for (const text of ['', '90', '90 d', 'd', '-5d', '1.5d', '5x', '0d', '1h 30m', '١d', `${'9'.repeat(12)}d`]) {
-      assert.equal(tryParseDuration(text), undefined, JSON.stringify(text));
+    for (const text of ['', '90', '90 d', 'd', '-5d', '1.5d', '5x', '1h 30m', '١d', `${'9'.repeat(12)}d`]) {
+      assert.equal(readDuration(text), undefined, JSON.stringify(text));
       assert.throws(() => parseDuration(text, '--older-than'), /^UsageError: invalid --older-than .*expected a number with a unit/);
     }
+  });
+
+  test('a duration out of range says the range, not the form (0s read as "expected a number with a unit")', () => {
+    assert.equal(readDuration('0s'), 0);
+    assert.throws(() => parseDuration('0s', '--heal-interval', 1, 86_400), /^UsageError: invalid --heal-interval "0s": expected from 1s to 1d$/);
+    assert.throws(() => parseDuration('2d', '--heal-interval', 1, 86_400), /^UsageError: invalid --heal-interval "2d": expected from 1s to 1d$/);
+    assert.throws(() => parseDuration('0d', '--older-than'), /^UsageError: invalid --older-than "0d": expected from 1s to 100y$/);
+    assert.throws(() => parseDuration('101y', '--older-than'), /expected from 1s to 100y$/);
+    assert.equal(parseDuration('100y', '--older-than'), 3_153_600_000);
   });
 
   test("fail2ban's bantime: seconds, -1 for forever, or a duration", () => {
@@ -37,6 +46,6 @@ describe('durations', () => {
   });
 
   test('formats back to the largest whole unit', () => {
-    assert.deepEqual([600, 86_400, 5400, 61, -1].map(formatDuration), ['10m', '1d', '90m', '61s', 'forever']);
+    assert.deepEqual([600, 86_400, 5400, 61, -1, 0, 31_536_000].map(formatDuration), ['10m', '1d', '90m', '61s', 'forever', '0s', '1y']);
   });
 });
