@@ -9,6 +9,7 @@ import { uuidv7 } from '../store/ids.js';
 import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import { changeAround, planAround } from './plan-store.js';
+import { count } from '../input/plural.js';
 
 export interface BanRequest {
   readonly network: Network;
@@ -112,7 +113,7 @@ export function describeBan(request: BanRequest, outcome: BanOutcome, policy: Co
     return outcome.blocked ? { blocks: true, line: `already banned ${what}; this replay was ${decision}` } : { blocks: false, line: `recorded ${what}; not blocked: ${decision}` };
   }
   if (outcome.safelistedBy.length > 0) return { blocks: false, line: `recorded ${what}; not blocked: safelisted by ${outcome.safelistedBy.join(', ')}` };
-  if (!outcome.blocked) return { blocks: false, line: `recorded ${what}; not blocked yet: the policy needs ${policy.minBans} ban(s) from ${policy.jails.join(', ') || 'any jail'}` };
+  if (!outcome.blocked) return { blocks: false, line: `recorded ${what}; not blocked yet: the policy needs ${count(policy.minBans, 'ban')} from ${policy.jails.join(', ') || 'any jail'}` };
   return { blocks: true, line: `${outcome.recorded ? 'banned' : 'already banned'} ${what}` };
 }
 

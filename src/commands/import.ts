@@ -15,6 +15,7 @@ import { NO_PROGRESS, ProgressBar } from '../import/progress.js';
 import { describeProblem, LISTS, policyNote, problemUnit, summaryJson, summaryLine } from '../import/report.js';
 import { check, prepare, write, type ImportJob, type Prepared } from '../import/run.js';
 import { openStoreToWrite } from './open-store.js';
+import { count } from '../input/plural.js';
 
 export interface ImportOptions {
   readonly format?: string;
@@ -100,7 +101,7 @@ async function importPrepared(job: ImportJob, prepared: Prepared, options: Impor
         live = await applyImport(store, ctx, result.added, options.apply !== false);
       } catch (error) {
         throw new OperationalError(
-          `imported ${result.added} new ban(s) from ${input.name}, but loading them into the live set failed: ${(error as Error).message}; run stickyban restore`,
+          `imported ${count(result.added, 'new ban')} from ${input.name}, but loading them into the live set failed: ${(error as Error).message}; run stickyban restore`,
         );
       }
     }

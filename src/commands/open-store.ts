@@ -42,7 +42,7 @@ export async function foldSpool(ctx: Context, store: Store): Promise<void> {
   const drained = drainSpool(store, ctx.config, ctx.clock());
   if (!drained) return;
   // A spool file with no line in it (a hook's write that found the disk full) folded nothing: not news.
-  if (drained.folded > 0) ctx.out.warn(`folded ${drained.folded} spooled ban(s) into the store`);
+  if (drained.folded > 0) ctx.out.warn(`folded ${count(drained.folded, 'spooled ban')} into the store`);
   if (drained.rejected > 0) ctx.out.warn(describeRejected(drained));
   await applyLive(store, ctx, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
 }

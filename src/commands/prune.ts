@@ -4,6 +4,7 @@ import { formatTime } from '../clock.js';
 import { formatDuration, parseDuration } from '../input/duration.js';
 import { liveBackend } from '../actions/live.js';
 import { openStore, openStoreToWrite } from './open-store.js';
+import { count } from '../input/plural.js';
 
 export interface PruneCommandOptions {
   readonly olderThan?: string;
@@ -37,11 +38,11 @@ export async function pruneCommand(options: PruneCommandOptions, ctx: Context): 
       return;
     }
     if (options.dryRun) {
-      ctx.out.info(`dry run: would prune ${report.pruned} addresses (${report.events} events) ${when}${kept}`);
+      ctx.out.info(`dry run: would prune ${count(report.pruned, 'address', 'addresses')} (${count(report.events, 'event')}) ${when}${kept}`);
       return;
     }
-    const live = report.liveAbsent ?? `${report.liveRemoved} live entries removed${report.liveAdded > 0 ? `, ${report.liveAdded} added` : ''}`;
-    ctx.out.info(`pruned ${report.pruned} addresses (${report.events} events) ${when}; ${live}${kept}`);
+    const live = report.liveAbsent ?? `${count(report.liveRemoved, 'live entry', 'live entries')} removed${report.liveAdded > 0 ? `, ${report.liveAdded} added` : ''}`;
+    ctx.out.info(`pruned ${count(report.pruned, 'address', 'addresses')} (${count(report.events, 'event')}) ${when}; ${live}${kept}`);
   } finally {
     store.close();
   }

@@ -6,6 +6,7 @@ import { parseSource } from '../input/names.js';
 import { DryRunBackend } from '../firewall/dry-run.js';
 import { loadBackend, retirer } from '../firewall/select.js';
 import { openStore, openStoreToWrite } from './open-store.js';
+import { count } from '../input/plural.js';
 
 export interface RestoreOptions {
   readonly dryRun?: boolean;
@@ -46,8 +47,8 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
     const dropped = v4.dropped + v6.dropped + v4.split + v6.split;
     ctx.out.info(
       `restored ${result.report.v4} IPv4 and ${result.report.v6} IPv6 entries with ${backend.name} in ${(result.durationMs / 1000).toFixed(2)} s` +
-        (dropped > 0 ? ` (${v4.dropped + v6.dropped} banned blocks safelisted, ${v4.split + v6.split} split around the safelist)` : '') +
-        (result.caughtUp > 0 ? `; ${result.caughtUp} entries caught up from bans recorded meanwhile` : ''),
+        (dropped > 0 ? ` (${count(v4.dropped + v6.dropped, 'banned block')} safelisted, ${v4.split + v6.split} split around the safelist)` : '') +
+        (result.caughtUp > 0 ? `; ${count(result.caughtUp, 'entry', 'entries')} caught up from bans recorded meanwhile` : ''),
     );
     for (const note of result.retired) ctx.out.info(note);
     ctx.out.detail(`peak memory of stickyban: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);

@@ -7,6 +7,7 @@ import { parseJail } from '../input/names.js';
 import { openStoreToWrite } from './open-store.js';
 import { liftInFail2ban } from '../actions/fail2ban.js';
 import { Fail2banClient } from '../fail2ban/client.js';
+import { count } from '../input/plural.js';
 
 export interface UnbanOptions {
   readonly jail?: string;
@@ -27,13 +28,13 @@ export async function unban(address: string, options: UnbanOptions, ctx: Context
   const what = `${formatNetwork(network)}${jail ? ` in jail ${jail}` : ''}`;
   const store = await openStoreToWrite(ctx);
   try {
-    const outcome = await liftBans(store, ctx, network, jail, 'unban', (lifted) => `lifted ${lifted} ban event(s) of ${what} in the store`);
+    const outcome = await liftBans(store, ctx, network, jail, 'unban', (lifted) => `lifted ${count(lifted, 'ban event')} of ${what} in the store`);
     const fleetWide = options.fleet === true || options.fleetUrl !== undefined;
     const inFail2ban = options.fail2ban === true ? await liftInFail2ban(new Fail2banClient(ctx.runner, ctx.config.fail2ban.socket), network, jail) : undefined;
     if (outcome.lifted === 0 && !fleetWide && !(inFail2ban && (inFail2ban.lifted > 0 || inFail2ban.failed))) {
       throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})${inFail2ban ? `; ${inFail2ban.line}` : ''}`);
     }
-    ctx.out.info(outcome.lifted === 0 ? `${what} has no active ban here` : `unbanned ${what} (${outcome.lifted} ban event(s) lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
+    ctx.out.info(outcome.lifted === 0 ? `${what} has no active ban here` : `unbanned ${what} (${count(outcome.lifted, 'ban event')} lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
     if (inFail2ban && !inFail2ban.failed) ctx.out.info(inFail2ban.line);
     if (fleetWide) {
       const { announce } = await import('../fleet/announce.js');

@@ -68,7 +68,7 @@ export function checkStore(store: Store): Finding[] {
   const totals = store.bans.totals();
   return [
     result === 'ok'
-      ? ok('store', `${store.path}: integrity ok, ${totals.addresses} addresses, ${totals.events} events`)
+      ? ok('store', `${store.path}: integrity ok, ${count(totals.addresses, 'address', 'addresses')}, ${count(totals.events, 'event')}`)
       : { status: 'FAIL', check: 'store', detail: `${store.path}: ${result}`, fix: 'stop stickyban, copy the store aside, and rebuild it: stickyban export --format plain | stickyban import - --format plain' },
     ok('migrations', `${applied} applied, the schema is current`),
   ];
@@ -125,7 +125,7 @@ export function checkLiveContent(family: Family, missing: readonly string[]): Fi
 export function checkSpool(dbPath: string, now: number): Finding[] {
   const { waiting, quarantined, oldest } = spoolLineCounts(dbPath);
   const waited = oldest === undefined ? 0 : Math.max(0, now - oldest);
-  const where = `${waiting} spooled line(s) wait in ${spoolPath(dbPath)} to be folded into the store`;
+  const where = `${waiting === 1 ? '1 spooled line waits' : `${waiting} spooled lines wait`} in ${spoolPath(dbPath)} to be folded into the store`;
   const findings: Finding[] = [
     waiting === 0
       ? ok('spool', 'no ban waits in the spool')
@@ -148,7 +148,7 @@ export function checkSpool(dbPath: string, now: number): Finding[] {
 export function checkLastRestore(store: Store): Finding {
   const last = store.restores.last();
   if (!last) return { status: 'WARN', check: 'last restore', detail: 'never restored', fix: 'stickyban restore' };
-  return ok('last restore', `${formatTime(last.started_at)} by ${last.trigger} (${last.backend}), ${last.entries4 + last.entries6} entries in ${(last.duration_ms / 1000).toFixed(2)} s`);
+  return ok('last restore', `${formatTime(last.started_at)} by ${last.trigger} (${last.backend}), ${count(last.entries4 + last.entries6, 'entry', 'entries')} in ${(last.duration_ms / 1000).toFixed(2)} s`);
 }
 
 /** Loopback and every address of this host should be safelisted (loopback always is). */

@@ -8,6 +8,7 @@ import type { FamilyPlan } from '../plan/plan.js';
 import { collect, type PlanStream } from '../plan/stream.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from './backend.js';
 import { describeTarget } from './describe.js';
+import { count } from '../input/plural.js';
 
 /** Where a dry run says what it would do: a line for everyone, and a detail for --verbose. */
 export interface DryRunLog {
@@ -37,7 +38,7 @@ export class DryRunBackend implements FirewallBackend {
   async update(delta: Delta): Promise<UpdateReport> {
     const added = delta.v4.add.length + delta.v6.add.length;
     const removed = delta.v4.del.length + delta.v6.del.length;
-    this.out.info(`dry run: would add ${added} and remove ${removed} live entries`);
+    this.out.info(`dry run: would add ${added} and remove ${count(removed, 'live entry', 'live entries')}`);
     return { added, removed };
   }
 
@@ -64,7 +65,7 @@ export class DryRunBackend implements FirewallBackend {
 
   private describe<K extends number | bigint>(label: string, family: 4 | 6, plan: FamilyPlan<K>): void {
     this.out.info(
-      `${label}: ${plan.entries.length} entries from ${plan.banned} banned blocks (${plan.dropped} dropped and ${plan.split} split by the safelist)`,
+      `${label}: ${count(plan.entries.length, 'entry', 'entries')} from ${count(plan.banned, 'banned block')} (${plan.dropped} dropped and ${plan.split} split by the safelist)`,
     );
     for (const entry of plan.entries) this.out.detail(`  ${formatCidr(family, entry as never)}`);
   }

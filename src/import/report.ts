@@ -6,15 +6,16 @@ import { quote } from '../input/quote.js';
 import type { LiveOutcome } from '../actions/apply-import.js';
 import type { ImportFormat } from './formats.js';
 import type { ImportResult, Problem } from './importer.js';
+import { count } from '../input/plural.js';
 
 export const LISTS: readonly ImportFormat[] = ['plain', 'iptables-save'];
 
 /** "imported list.txt (plain): 593 lines read, 582 bans found: 220 added, 362 duplicates, 3 invalid". */
 export function summaryLine(name: string, format: ImportFormat, result: ImportResult): string {
-  const what = format === 'fail2ban-db' ? 'rows' : 'lines';
-  const parts = [`${result.added} added`, `${result.duplicates} duplicates`, `${result.invalid} invalid`];
+  const what = format === 'fail2ban-db' ? 'row' : 'line';
+  const parts = [`${result.added} added`, count(result.duplicates, 'duplicate'), `${result.invalid} invalid`];
   if (result.ignored > 0) parts.push(`${result.ignored} ignored`);
-  return `imported ${name} (${format}): ${result.read} ${what} read, ${result.found} bans found: ${parts.join(', ')}`;
+  return `imported ${name} (${format}): ${count(result.read, what)} read, ${count(result.found, 'ban')} found: ${parts.join(', ')}`;
 }
 
 /** `line 9: "999.1.1.1": invalid address: …` or `bans rowid 12: "sshd 999.1.1.1": …`. */

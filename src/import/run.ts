@@ -22,6 +22,7 @@ import { parsePlainLine } from './plain.js';
 import { PrivateTemp } from './private-temp.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { spill } from './spill.js';
+import { count } from '../input/plural.js';
 
 export interface ImportJob {
   readonly input: Input;
@@ -139,7 +140,7 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
         // What was read is valid and worth keeping; a second run adds only the rest.
         await finish();
         throw new OperationalError(
-          `reading ${prepared.input.name} failed after line ${error.line}: ${error.message}; ${importer.result().added} new ban(s) from the lines before were imported`,
+          `reading ${prepared.input.name} failed after line ${error.line}: ${error.message}; ${count(importer.result().added, 'new ban')} from the lines before ${importer.result().added === 1 ? 'was' : 'were'} imported`,
         );
       }
     }

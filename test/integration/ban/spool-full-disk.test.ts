@@ -79,7 +79,7 @@ test('on a full disk a ban that cannot be spooled whole fails with the truth, le
 
   const folded = await cli('restore');
   assert.equal(folded.code, 0, folded.stderr);
-  assert.equal(folded.stderr, 'stickyban: folded 1 spooled ban(s) into the store\n');
+  assert.equal(folded.stderr, 'stickyban: folded 1 spooled ban into the store\n');
   assert.deepEqual(query(db, "SELECT address FROM bans WHERE jail = 'sshd'"), [{ address: '192.0.2.3' }]);
   assert.equal(count(db, 'bans'), 2);
   assert.equal(existsSync(`${spool}.bad`), false, 'no line was glued to another and quarantined');

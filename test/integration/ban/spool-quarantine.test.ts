@@ -72,7 +72,7 @@ test('bad spool lines are quarantined with one warning; the good ones are folded
   assert.equal(written.code, 0, written.stderr);
   const warnings = written.stderr.split('\n').filter(Boolean);
   assert.equal(warnings.length, 2, written.stderr);
-  assert.equal(warnings[0], 'stickyban: folded 3 spooled ban(s) into the store');
+  assert.equal(warnings[0], 'stickyban: folded 3 spooled bans into the store');
   assert.equal(
     warnings[1],
     `stickyban: 17 invalid spooled lines moved to ${db}.spool.bad (the first: invalid banned_at 17952513090000000: expected whole seconds since 1970, at most 253402300799 (year 9999)); the bans on the other lines were folded in`,

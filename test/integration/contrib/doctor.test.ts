@@ -97,14 +97,14 @@ test('doctor warns about bans just spooled, fails on bans waiting over a minute,
   const findings = (): Promise<Finding[]> => cli('doctor', '--json').then((result) => JSON.parse(result.stdout) as Finding[]);
 
   const waiting = (await findings()).find((finding) => finding.check === 'spool');
-  assert.deepEqual(waiting, { status: 'WARN', check: 'spool', detail: `2 spooled line(s) wait in ${db}.spool to be folded into the store (the oldest spooled 30s ago)`, fix: 'any command that writes folds them in: stickyban restore' });
+  assert.deepEqual(waiting, { status: 'WARN', check: 'spool', detail: `2 spooled lines wait in ${db}.spool to be folded into the store (the oldest spooled 30s ago)`, fix: 'any command that writes folds them in: stickyban restore' });
   // Two minutes on, nothing has folded them: they are neither recorded nor blocked.
   const later = await netns.cli(['--db', db, 'doctor', '--json'], { env: { STICKYBAN_NOW: '1795251429' } });
   assert.equal(later.code, 1);
   assert.deepEqual((JSON.parse(later.stdout) as Finding[]).find((finding) => finding.check === 'spool'), {
     status: 'FAIL',
     check: 'spool',
-    detail: `2 spooled line(s) wait in ${db}.spool to be folded into the store, the oldest for 2m: neither recorded nor blocked`,
+    detail: `2 spooled lines wait in ${db}.spool to be folded into the store, the oldest for 2m: neither recorded nor blocked`,
     fix: 'stickyban restore folds them in; the daemon (systemctl enable --now stickyban) folds them within a second',
   });
   assert.equal((await findings()).find((finding) => finding.check === 'spool quarantine'), undefined, 'nothing quarantined yet');
