@@ -70,8 +70,10 @@ export async function safelistRemove(address: string, options: FleetOptions, ctx
     if (!outcome.changed) {
       const entry = ctx.config.safelist.find((listed) => formatNetwork(listed) === what);
       if (entry && BUILTIN_SAFELIST.includes(entry)) throw new UsageError(`${what} is built in: loopback is always safelisted`);
-      if (!fleetWide) throw new OperationalError(entry ? `${what} is safelisted in ${ctx.config.file}; remove it there` : `${what} is not in the safelist (see stickyban safelist list)`);
-      ctx.out.info(`${what} is not in this host's safelist`);
+      // Only the config file can change that entry: a request this command cannot carry out.
+      if (entry && !fleetWide) throw new UsageError(`${what} is safelisted in ${ctx.config.file}; remove it there`);
+      // Not there is what was asked for: said, and not a failure (README, "Exit codes").
+      ctx.out.info(fleetWide ? `${what} is not in this host's safelist` : `${what} is not in the safelist; nothing to remove`);
     } else ctx.out.info(`removed ${what} from the safelist${outcome.live > 0 ? `; ${count(outcome.live, 'live entry', 'live entries')} added back` : ''}${outcome.absent ? `; ${outcome.absent}` : ''}`);
     // What stickyban did not safelist here is not its to take out of fail2ban's lists.
     const refused = outcome.changed ? await syncFail2banIfAsked(options, ctx, network, 'remove') : undefined;

@@ -31,10 +31,9 @@ export async function unban(address: string, options: UnbanOptions, ctx: Context
     const outcome = await liftBans(store, ctx, network, jail, 'unban', (lifted) => `lifted ${count(lifted, 'ban event')} of ${what} in the store`);
     const fleetWide = options.fleet === true || options.fleetUrl !== undefined;
     const inFail2ban = options.fail2ban === true ? await liftInFail2ban(new Fail2banClient(ctx.runner, ctx.config.fail2ban.socket), network, jail) : undefined;
-    if (outcome.lifted === 0 && !fleetWide && !(inFail2ban && (inFail2ban.lifted > 0 || inFail2ban.failed))) {
-      throw new OperationalError(`${what} has no active ban to lift (see stickyban show ${formatNetwork(network)})${inFail2ban ? `; ${inFail2ban.line}` : ''}`);
-    }
-    ctx.out.info(outcome.lifted === 0 ? `${what} has no active ban here` : `unbanned ${what} (${count(outcome.lifted, 'ban event')} lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
+    // What was asked for is so already: said, and not a failure (README, "Exit codes").
+    if (outcome.lifted === 0) ctx.out.info(`${formatNetwork(network)} has no active ban${jail ? ` in jail ${jail}` : ''}${fleetWide || inFail2ban ? ' here' : '; nothing to lift'}`);
+    else ctx.out.info(`unbanned ${what} (${count(outcome.lifted, 'ban event')} lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
     if (inFail2ban && !inFail2ban.failed) ctx.out.info(inFail2ban.line);
     if (fleetWide) {
       const { announce } = await import('../fleet/announce.js');
