@@ -16,20 +16,20 @@ type Options = Record<string, string | boolean | undefined>;
 interface FastVerb {
   /** The verb's own options (the global ones are added). */
   options(): Promise<readonly OptionSpec[]>;
-  /** How many arguments it takes after the verb (0 or 1), and what it says when one is missing. */
+  /** Whether it takes one or more arguments after the verb (else none), and what it says when none is given. */
   readonly argument?: string;
-  run(argument: string, options: Options, ctx: Context): Promise<void>;
+  run(args: readonly string[], options: Options, ctx: Context): Promise<void>;
 }
 
 const FAST: Record<string, FastVerb> = {
   ban: {
     options: async () => (await import('./commands/ban-options.js')).BAN_OPTIONS,
-    argument: 'missing address: expected stickyban ban <ip|cidr> [--jail NAME]',
-    run: async (address, options, ctx) => (await import('./commands/ban.js')).ban(address, options, ctx),
+    argument: 'missing address: expected stickyban ban <ip|cidr>... [--jail NAME]',
+    run: async (addresses, options, ctx) => (await import('./commands/ban.js')).ban(addresses, options, ctx),
   },
   restore: {
     options: async () => (await import('./commands/restore-options.js')).RESTORE_OPTIONS,
-    run: async (_argument, options, ctx) => (await import('./commands/restore.js')).restore(options, ctx),
+    run: async (_args, options, ctx) => (await import('./commands/restore.js')).restore(options, ctx),
   },
 };
 
@@ -63,14 +63,12 @@ async function runFast(verb: string, fast: FastVerb): Promise<void> {
     const said = ambiguous ? `a value of ${ambiguous} that starts with '-' is written ${ambiguous}=VALUE` : message;
     throw new UsageError(`${said} (see stickyban ${verb} --help)`);
   }
-  const [, argument, ...extra] = parsed.positionals;
-  const takes = fast.argument === undefined ? 0 : 1;
-  if (takes === 1 && argument === undefined) throw new UsageError(fast.argument!);
-  const unexpected = takes === 1 ? extra[0] : argument;
-  if (unexpected !== undefined) throw new UsageError(`unexpected argument ${quote(unexpected)}: stickyban ${verb} takes ${takes === 1 ? 'one argument' : 'none'}`);
+  const given = parsed.positionals.slice(1);
+  if (fast.argument !== undefined && given.length === 0) throw new UsageError(fast.argument);
+  if (fast.argument === undefined && given.length > 0) throw new UsageError(`unexpected argument ${quote(given[0]!)}: stickyban ${verb} takes none`);
   // Options arrive in commander's camelCase, as the commands expect them.
   const options = Object.fromEntries(Object.entries(parsed.values).map(([name, value]) => [name.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase()), value])) as Options;
-  await fast.run(argument ?? '', options, await createContext(options));
+  await fast.run(given, options, await createContext(options));
 }
 
 const verbose = args.includes('--verbose') || args.includes('-v');

@@ -14,8 +14,8 @@ import { commanderFlags } from './options.js';
 /** Commander's parsed options: strings and flags, which each command validates itself. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Options = Record<string, any>;
-/** Runs a command with its own options, the context and its argument (if it takes one). */
-type Run = (options: Options, ctx: Context, argument: string) => Promise<void>;
+/** Runs a command with its own options, the context and its argument (if it takes one), or all of them (`<address...>`). */
+type Run = (options: Options, ctx: Context, argument: string, args: readonly string[]) => Promise<void>;
 
 function withOptions(command: Command, specs: readonly OptionSpec[]): Command {
   for (const spec of specs) command.addOption(new Option(commanderFlags(spec), spec.description));
@@ -27,7 +27,7 @@ function action(run: Run) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args.at(-1) as Command;
     const options = command.optsWithGlobals() as Options;
-    await run(options, await createContext(options), command.args[0] ?? '');
+    await run(options, await createContext(options), command.args[0] ?? '', command.args);
   };
 }
 
@@ -40,18 +40,18 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined });
   withOptions(program, GLOBAL_OPTIONS);
 
-  withOptions(program.command('ban <address>').description('record a ban and block it at once (fail2ban actionban)'), BAN_OPTIONS).action(
-    action(async (options, ctx, address) => (await import('../commands/ban.js')).ban(address, options, ctx)),
+  withOptions(program.command('ban <address...>').description('record bans and block them at once (fail2ban actionban); every address is checked before any is recorded'), BAN_OPTIONS).action(
+    action(async (options, ctx, _address, addresses) => (await import('../commands/ban.js')).ban(addresses, options, ctx)),
   );
 
   program
-    .command('unban <address>')
-    .description('lift the permanent ban of an address or of every block inside a CIDR')
+    .command('unban <address...>')
+    .description('lift the permanent ban of addresses or of every block inside CIDRs; every address is checked before any is lifted')
     .option('--jail <NAME>', 'lift only the bans of this jail')
     .option('--fail2ban', "lift fail2ban's own ban too (fail2ban-client unban; with --jail, set JAIL unbanip)")
     .option('--fleet', 'lift it on every host of the fleet too (the admin role appends it to the shared log)')
     .option('--fleet-url <URI>', 'the fleet database as its admin role (implies --fleet; default [fleet] url)')
-    .action(action(async (options, ctx, address) => (await import('../commands/unban.js')).unban(address, options, ctx)));
+    .action(action(async (options, ctx, _address, addresses) => (await import('../commands/unban.js')).unban(addresses, options, ctx)));
 
   const safelist = program.command('safelist').description('addresses and ranges that are never blocked');
   safelist

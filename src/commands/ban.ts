@@ -19,10 +19,24 @@ import { openStore, openStoreToWrite } from './open-store.js';
 
 export type BanOptions = BanFields;
 
-export async function ban(address: string, options: BanOptions, ctx: Context): Promise<void> {
-  const request = parseBanRequest(address, options);
-  refuseHarmful(request, options.force === true, ctx.env);
+/**
+ * Bans each address in turn. Every one is checked first, as fail2ban-client's banip checks its
+ * addresses: one that is not valid, or that would lock the admin out, means none is recorded. An
+ * address given twice is banned once.
+ */
+export async function ban(addresses: readonly string[], options: BanOptions, ctx: Context): Promise<void> {
+  if (addresses.length > 1 && options.eventId !== undefined) throw new UsageError('--event-id names one ban event: expected one address with it');
+  const requests = new Map<string, { address: string; request: BanRequest }>();
+  for (const address of addresses) {
+    const request = parseBanRequest(address, options);
+    refuseHarmful(request, options.force === true, ctx.env);
+    const key = formatNetwork(request.network);
+    if (!requests.has(key)) requests.set(key, { address, request });
+  }
+  for (const { address, request } of requests.values()) await banOne(address, request, options, ctx);
+}
 
+async function banOne(address: string, request: BanRequest, options: BanOptions, ctx: Context): Promise<void> {
   const event = newBanEvent(request, ctx.clock());
   // The daemon, when it runs for this store, records it (one writer, no store to open here); when
   // it is absent or cannot, the command does it itself, under the same event id.

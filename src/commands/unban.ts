@@ -1,9 +1,11 @@
 import { formatNetwork } from '../address/format.js';
+import type { Network } from '../address/network.js';
 import { parseNetwork } from '../address/parse.js';
 import { liftBans } from '../actions/lift.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
 import { parseJail } from '../input/names.js';
+import type { Store } from '../store/store.js';
 import { openStoreToWrite } from './open-store.js';
 import { liftInFail2ban } from '../actions/fail2ban.js';
 import { Fail2banClient } from '../fail2ban/client.js';
@@ -19,31 +21,42 @@ export interface UnbanOptions {
 }
 
 /**
- * Lifts the bans of an address (or of every block inside a CIDR), of one jail or all. The events
- * stay as history; only this command lifts a permanent ban (fail2ban's actionunban does not).
+ * Lifts the bans of each address (or of every block inside a CIDR), of one jail or all. The events
+ * stay as history; only this command lifts a permanent ban (fail2ban's actionunban does not). Every
+ * address is checked before any ban is lifted.
  */
-export async function unban(address: string, options: UnbanOptions, ctx: Context): Promise<void> {
-  const network = parseNetwork(address);
+export async function unban(addresses: readonly string[], options: UnbanOptions, ctx: Context): Promise<void> {
+  const networks = addresses.map((address) => parseNetwork(address));
   const jail = options.jail === undefined ? undefined : parseJail(options.jail);
-  const what = `${formatNetwork(network)}${jail ? ` in jail ${jail}` : ''}`;
   const store = await openStoreToWrite(ctx);
   try {
-    const outcome = await liftBans(store, ctx, network, jail, 'unban', (lifted) => `lifted ${count(lifted, 'ban event')} of ${what} in the store`);
-    const fleetWide = options.fleet === true || options.fleetUrl !== undefined;
-    const inFail2ban = options.fail2ban === true ? await liftInFail2ban(new Fail2banClient(ctx.runner, ctx.config.fail2ban.socket), network, jail) : undefined;
-    // What was asked for is so already: said, and not a failure (README, "Exit codes").
-    if (outcome.lifted === 0) ctx.out.info(`${formatNetwork(network)} has no active ban${jail ? ` in jail ${jail}` : ''}${fleetWide || inFail2ban ? ' here' : '; nothing to lift'}`);
-    else ctx.out.info(`unbanned ${what} (${count(outcome.lifted, 'ban event')} lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
-    if (inFail2ban && !inFail2ban.failed) ctx.out.info(inFail2ban.line);
-    if (fleetWide) {
-      const { announce } = await import('../fleet/announce.js');
-      const database = await announce(ctx.config.fleet, { kind: 'lift', network, ...(jail ? { jail } : {}) }, options.fleetUrl);
-      ctx.out.info(`unbanned ${what} fleet-wide: every host applies it from ${database}`);
+    const refused: string[] = [];
+    for (const network of networks) {
+      const refusal = await unbanOne(store, network, jail, options, ctx);
+      if (refusal !== undefined) refused.push(refusal);
     }
-    if (outcome.stillBannedBy.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${outcome.stillBannedBy.join(', ')}`);
-    // The store's lift stands (and is printed above); what fail2ban refused is the failure.
-    if (inFail2ban?.failed) throw new OperationalError(inFail2ban.line);
+    // The store's lifts stand (and are printed); what fail2ban refused is the failure.
+    if (refused.length > 0) throw new OperationalError(refused.join('; '));
   } finally {
     store.close();
   }
+}
+
+/** Lifts one address's bans and says so; returns what fail2ban refused (--fail2ban), if anything. */
+async function unbanOne(store: Store, network: Network, jail: string | undefined, options: UnbanOptions, ctx: Context): Promise<string | undefined> {
+  const what = `${formatNetwork(network)}${jail ? ` in jail ${jail}` : ''}`;
+  const outcome = await liftBans(store, ctx, network, jail, 'unban', (lifted) => `lifted ${count(lifted, 'ban event')} of ${what} in the store`);
+  const fleetWide = options.fleet === true || options.fleetUrl !== undefined;
+  const inFail2ban = options.fail2ban === true ? await liftInFail2ban(new Fail2banClient(ctx.runner, ctx.config.fail2ban.socket), network, jail) : undefined;
+  // What was asked for is so already: said, and not a failure (README, "Exit codes").
+  if (outcome.lifted === 0) ctx.out.info(`${formatNetwork(network)} has no active ban${jail ? ` in jail ${jail}` : ''}${fleetWide || inFail2ban ? ' here' : '; nothing to lift'}`);
+  else ctx.out.info(`unbanned ${what} (${count(outcome.lifted, 'ban event')} lifted)${outcome.absent ? `; ${outcome.absent}` : ''}`);
+  if (inFail2ban && !inFail2ban.failed) ctx.out.info(inFail2ban.line);
+  if (fleetWide) {
+    const { announce } = await import('../fleet/announce.js');
+    const database = await announce(ctx.config.fleet, { kind: 'lift', network, ...(jail ? { jail } : {}) }, options.fleetUrl);
+    ctx.out.info(`unbanned ${what} fleet-wide: every host applies it from ${database}`);
+  }
+  if (outcome.stillBannedBy.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${outcome.stillBannedBy.join(', ')}`);
+  return inFail2ban?.failed ? inFail2ban.line : undefined;
 }
