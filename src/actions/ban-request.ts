@@ -5,7 +5,7 @@
 import { parseNetwork } from '../address/parse.js';
 import { UsageError } from '../errors.js';
 import { parseBanTime, refuseEveryAddress } from '../input/ban-record.js';
-import { parseBantime } from '../input/duration.js';
+import { parseBantime, parseDuration } from '../input/duration.js';
 import { parseFlag, parseJail, parseNote, parseSource } from '../input/names.js';
 import { uuidFromText } from '../store/ids.js';
 import { quote } from '../input/quote.js';
@@ -21,6 +21,8 @@ export interface BanFields {
   readonly restored?: string;
   /** fail2ban's <time>: when it began the ban (a replay's original time). */
   readonly time?: string;
+  /** A temporary ban: it stops blocking after this long (`ban --duration 2h`). */
+  readonly duration?: string;
   /** The event's id (a UUID): the fail2ban action gives one, so a ban it hands over twice is one event. */
   readonly eventId?: string;
   readonly force?: boolean;
@@ -36,6 +38,7 @@ export function parseBanRequest(address: string, fields: BanFields): BanRequest 
     reason: fields.reason === undefined ? null : parseNote(fields.reason, 'reason') || null,
     restored: fields.restored === undefined ? false : parseFlag(fields.restored, '--restored'),
     ...(fields.time === undefined ? {} : { bannedAt: parseBanTime(fields.time, '--time') }),
+    ...(fields.duration === undefined ? {} : { duration: parseDuration(fields.duration, '--duration') }),
     ...(fields.eventId === undefined ? {} : { uuid: parseEventId(fields.eventId) }),
   };
 }

@@ -23,6 +23,8 @@ export interface BanRequest {
   readonly bannedAt?: number;
   /** The event's id when the caller gave one (a replay of the same hand-over is then one event). */
   readonly uuid?: Buffer;
+  /** Seconds a temporary ban lasts (`--duration`); absent for a ban without an end. */
+  readonly duration?: number;
 }
 
 export interface BanOutcome {
@@ -38,6 +40,8 @@ export interface BanOutcome {
   readonly after: Cidr<number | bigint>[];
   /** Set for a replay of a ban that was lifted after it: recorded as lifted by this, never blocked. */
   readonly lifted?: Lift;
+  /** The end of the temporary ban recorded. */
+  readonly until?: number;
 }
 
 export function newBanEvent(request: BanRequest, now: number): BanEvent {
@@ -55,6 +59,7 @@ export function newBanEvent(request: BanRequest, now: number): BanEvent {
     reason: request.reason,
     restored: request.restored,
     ...(request.restored && replayedAt === undefined ? { timeUnknown: true } : {}),
+    ...(request.duration === undefined ? {} : { until: now + request.duration }),
   };
 }
 
@@ -69,7 +74,7 @@ export function recordBan(store: Store, config: Config, now: number, event: BanE
  */
 export function applyBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
   // fail2ban replays every active ban on start (<restored> = 1); a replay of what we hold is a no-op.
-  if (event.restored && store.bans.hasActive(event.network, event.jail)) return unchanged(store, config, now, event);
+  if (event.restored && store.bans.hasActive(event.network, event.jail, now)) return unchanged(store, config, now, event);
   // A lift is a decision: fail2ban still holding its own ban of an address unbanned since does not
   // undo it. The replay is history, lifted by the same decision. One without its time is of a ban
   // from before fail2ban's restart, and one fail2ban began after the lift is an active event here.
@@ -79,7 +84,7 @@ export function applyBan(store: Store, config: Config, now: number, event: BanEv
   // An event id seen before: the same ban handed over twice (a retry after a lost answer).
   if (!inserted) return unchanged(store, config, now, event);
   const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
-  return { recorded: true, safelistedBy: safelistedBy(store, config, event.network), blocked, delta, after };
+  return { recorded: true, safelistedBy: safelistedBy(store, config, event.network), blocked, delta, after, ...(event.until === undefined ? {} : { until: event.until }) };
 }
 
 /**
@@ -114,7 +119,7 @@ export function describeBan(request: BanRequest, outcome: BanOutcome, policy: Co
   }
   if (outcome.safelistedBy.length > 0) return { blocks: false, line: `recorded ${what}; not blocked: safelisted by ${outcome.safelistedBy.join(', ')}` };
   if (!outcome.blocked) return { blocks: false, line: `recorded ${what}; not blocked yet: the policy needs ${count(policy.minBans, 'ban')} from ${policy.jails.join(', ') || 'any jail'}` };
-  return { blocks: true, line: `${outcome.recorded ? 'banned' : 'already banned'} ${what}` };
+  return { blocks: true, line: `${outcome.recorded ? 'banned' : 'already banned'} ${what}${outcome.until === undefined ? '' : ` until ${formatTime(outcome.until)}`}` };
 }
 
 function safelistedBy(store: Store, config: Config, network: Network): string[] {

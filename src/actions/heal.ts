@@ -2,7 +2,7 @@
 // rule, jump or sets at any time. Inspecting is cheap (a few tool calls); only when something is
 // missing does it pay for a full restore from the store.
 
-import type { Clock } from '../clock.js';
+import { formatTime, type Clock } from '../clock.js';
 import { OperationalError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend, LiveCheck, PresenceHints } from '../firewall/backend.js';
@@ -35,9 +35,28 @@ export async function findProblems(store: Store, config: Config, clock: Clock, b
     firstPlanned: (family) => store.read(() => firstPlanned(streamFamilyPlan(store, config, clock(), family))),
   };
   const problems = (await backend.presence(hints)).filter((check) => !check.ok);
+  const ended = endedSinceRestore(store, clock());
+  if (ended) problems.push(ended);
   const stuck = problems.filter((problem) => problem.fix !== undefined);
   if (problems.length > 0 && stuck.length === problems.length) throw new OperationalError(stuck.map((problem) => `${problem.what} ${problem.problem}: ${problem.fix}`).join('; '));
   return problems;
+}
+
+/**
+ * Temporary bans (`ban --duration`) that ran to their end since the last restore loaded the live set:
+ * the plan no longer has them, the live set still may. Nothing takes them out at their end but a
+ * restore, which this asks for: the daemon's check runs every heal interval, `restore --if-missing`
+ * whenever it is run.
+ */
+function endedSinceRestore(store: Store, now: number): LiveCheck | undefined {
+  const ended = store.read(() => {
+    const last = store.restores.last();
+    return last === undefined ? [] : store.bans.endedBetween(last.started_at, now);
+  });
+  if (ended.length === 0) return undefined;
+  const end = formatTime(ended.at(-1)!.until);
+  if (ended.length === 1) return { what: `temporary ban of ${ended[0]!.address}`, ok: false, problem: `ended at ${end}, still live` };
+  return { what: `${ended.length} temporary bans (${ended[0]!.address}, …)`, ok: false, problem: `ended by ${end}, still live` };
 }
 
 export function describeProblems(problems: readonly LiveCheck[]): string {

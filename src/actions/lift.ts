@@ -26,7 +26,7 @@ export async function liftBans(store: Store, around: Surroundings, network: Netw
       const { result: lifted, ...change } = await store.writeAsync(() => changeAround(store, around.config, now, network, () => store.bans.lift(network, jail, now, by)), signal);
       if (lifted === 0) return { lifted, stillBannedBy: [] };
       const absent = await applySettled(store, around, network, change, describe(lifted));
-      return { lifted, ...(absent ? { absent } : {}), stillBannedBy: store.bans.activeEnclosing(network) };
+      return { lifted, ...(absent ? { absent } : {}), stillBannedBy: store.bans.activeEnclosing(network, now) };
     },
     signal ? { signal } : {},
   );

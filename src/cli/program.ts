@@ -81,7 +81,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option('--jail <NAME>', 'only blocks banned by this jail')
     .option('--family <4|6>', 'only IPv4 or IPv6')
-    .option('--status <S>', 'only blocks of this status: permanent, pending, expired or safelisted (a block partly safelisted is both permanent and safelisted)')
+    .option('--status <S>', 'only blocks of this status: permanent, temporary, pending, expired or safelisted (a block partly safelisted is both permanent and safelisted)')
     .option('--since <WHEN>', 'only blocks banned since then: a duration back from now (2h, 7d) or a time (2026-11-21, 2026-11-21T09:00:00Z)')
     .option('--address <IP|CIDR>', 'only blocks that meet it: those that hold it and those inside it')
     .option('--live', 'read the live set too (one listing of it): whether the kernel blocks each block (JSON "blocked", column LIVE)')

@@ -109,6 +109,7 @@ async function banThroughDaemon(address: string, options: BanOptions, event: Ban
     restored: options.restored,
     // Only a replay needs its time, and a daemon from before the field refuses a request with it.
     ...(event.restored && options.time !== undefined ? { time: options.time } : {}),
+    ...(options.duration !== undefined ? { duration: options.duration } : {}),
     force: options.force === true,
     event_id: uuidText(event.uuid),
     db: resolve(ctx.config.db),

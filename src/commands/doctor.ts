@@ -91,7 +91,7 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
   }
   if (store) {
     try {
-      findings.push(...checkStore(store), checkLastRestore(store));
+      findings.push(...checkStore(store, ctx.clock()), checkLastRestore(store));
       const plan = planStore(store, ctx.config, ctx.clock());
       if (findings.every((finding) => finding.status !== 'FAIL')) {
         try {

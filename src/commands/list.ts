@@ -29,7 +29,7 @@ export interface ListOptions {
   readonly live?: boolean;
 }
 
-export type BlockStatus = 'permanent' | 'partly safelisted' | 'safelisted' | 'pending' | 'expired';
+export type BlockStatus = 'permanent' | 'temporary' | 'partly safelisted' | 'safelisted' | 'pending' | 'expired';
 
 /**
  * What --status asks for, and the statuses each word takes in: a block partly safelisted is both
@@ -37,6 +37,7 @@ export type BlockStatus = 'permanent' | 'partly safelisted' | 'safelisted' | 'pe
  */
 const STATUS_FILTERS: Readonly<Record<string, readonly BlockStatus[]>> = {
   permanent: ['permanent', 'partly safelisted'],
+  temporary: ['temporary'],
   pending: ['pending'],
   expired: ['expired'],
   safelisted: ['safelisted', 'partly safelisted'],
@@ -45,14 +46,14 @@ const STATUS_FILTERS: Readonly<Record<string, readonly BlockStatus[]>> = {
 function parseStatus(text: string | undefined): readonly BlockStatus[] | undefined {
   if (text === undefined) return undefined;
   const statuses = Object.hasOwn(STATUS_FILTERS, text) ? STATUS_FILTERS[text] : undefined;
-  if (statuses === undefined) throw new UsageError(`invalid --status ${quote(text)}: expected permanent, pending, expired or safelisted`);
+  if (statuses === undefined) throw new UsageError(`invalid --status ${quote(text)}: expected permanent, temporary, pending, expired or safelisted`);
   return statuses;
 }
 
-/** Where a block stands: the same policy the planner applies, in words. */
+/** Where a block stands: the same policy the planner applies, in words; temporary when only bans with an end (`ban --duration`) hold it. */
 export function statusOf(summary: BlockSummary, safelisted: Coverage, config: Config, now: number): BlockStatus {
   if (safelisted === 'full') return 'safelisted';
-  if (summary.qualifies) return safelisted === 'partial' ? 'partly safelisted' : 'permanent';
+  if (summary.qualifies) return safelisted === 'partial' ? 'partly safelisted' : summary.until === null ? 'permanent' : 'temporary';
   const retention = config.policy.retentionSeconds;
   if (retention !== undefined && summary.last_banned < now - retention) return 'expired';
   return 'pending';

@@ -6,6 +6,7 @@ import type { Context } from './context.js';
 import { formatTable } from './table.js';
 import { formatTime } from '../clock.js';
 import { formatDuration } from '../input/duration.js';
+import { ENDED_BY_DURATION, type EventRow } from '../store/bans.js';
 import { uuidText } from '../store/ids.js';
 import { openStore } from './open-store.js';
 import type { Network } from '../address/network.js';
@@ -65,19 +66,7 @@ export async function show(address: string, options: { json?: boolean }, ctx: Co
       planned,
       planned_entries: entries.map((entry) => formatNetwork({ ...entry, family: network.family } as never)),
       safelisted_by: safelist,
-      events: events.map((event) => ({
-        id: uuidText(event.uuid),
-        address: event.address,
-        jail: event.jail,
-        banned_at: formatTime(event.banned_at),
-        bantime: event.bantime,
-        source: event.source,
-        reason: event.reason,
-        restored: event.restored === 1,
-        lifted_at: event.lifted_at === null ? null : formatTime(event.lifted_at),
-        lifted_by: event.lifted_by,
-        origin: event.origin,
-      })),
+      events: events.map((event) => shownEvent(event, now)),
     };
     if (options.json) {
       ctx.out.data(`${JSON.stringify(result, null, 2)}\n`);
@@ -102,7 +91,7 @@ export async function show(address: string, options: { json?: boolean }, ctx: Co
           event.jail,
           event.source,
           event.bantime === null ? '-' : formatDuration(event.bantime),
-          event.lifted_at ? `lifted ${event.lifted_at}` : event.restored ? 'restored' : 'active',
+          stateOf(event),
           event.reason ?? '',
         ]),
       )}`,
@@ -110,4 +99,30 @@ export async function show(address: string, options: { json?: boolean }, ctx: Co
   } finally {
     store.close();
   }
+}
+
+/** One event as show prints it. A temporary ban still running is lifted at its end, a time still to come: not lifted yet. */
+function shownEvent(event: EventRow, now: number) {
+  const lifted = event.lifted_at !== null && event.lifted_at <= now;
+  return {
+    id: uuidText(event.uuid),
+    address: event.address,
+    jail: event.jail,
+    banned_at: formatTime(event.banned_at),
+    bantime: event.bantime,
+    source: event.source,
+    reason: event.reason,
+    restored: event.restored === 1,
+    until: event.until === null ? null : formatTime(event.until),
+    lifted_at: lifted ? formatTime(event.lifted_at!) : null,
+    lifted_by: lifted ? event.lifted_by : null,
+    origin: event.origin,
+  };
+}
+
+/** An event's state in words: lifted (or ended, a temporary ban that ran to its end), running until its end, a replay, or active. */
+function stateOf(event: { until: string | null; lifted_at: string | null; lifted_by: string | null; restored: boolean }): string {
+  if (event.lifted_at !== null) return event.lifted_by === ENDED_BY_DURATION ? `ended ${event.lifted_at}` : `lifted ${event.lifted_at}`;
+  if (event.until !== null) return `until ${event.until}`;
+  return event.restored ? 'restored' : 'active';
 }

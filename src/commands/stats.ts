@@ -59,12 +59,13 @@ export async function stats(options: { json?: boolean }, ctx: Context): Promise<
   const store = await openStore(ctx, { existing: true });
   try {
     const { live, problem } = await liveCounts(store, ctx);
+    const now = ctx.clock();
     const counts = store.read(() => ({
-      ...store.bans.totals(),
+      ...store.bans.totals(now),
       safelist: store.safelist.count() + ctx.config.safelist.length,
-      by_family: store.bans.countBy('family'),
-      by_jail: store.bans.countBy('jail'),
-      by_source: store.bans.countBy('source'),
+      by_family: store.bans.countBy('family', now),
+      by_jail: store.bans.countBy('jail', now),
+      by_source: store.bans.countBy('source', now),
       last_restore: lastRestore(store),
       planned: plannedCounts(store, ctx),
     }));

@@ -62,10 +62,10 @@ export function checkRoot(): Finding {
     : { status: 'FAIL', check: 'root', detail: 'not running as root: the firewall cannot be read or changed', fix: 'run stickyban doctor as root' };
 }
 
-export function checkStore(store: Store): Finding[] {
+export function checkStore(store: Store, now: number): Finding[] {
   const result = store.db.pragma('quick_check', { simple: true }) as string;
   const applied = store.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get() as number;
-  const totals = store.bans.totals();
+  const totals = store.bans.totals(now);
   return [
     result === 'ok'
       ? ok('store', `${store.path}: integrity ok, ${count(totals.addresses, 'address', 'addresses')}, ${count(totals.events, 'event')}`)

@@ -28,6 +28,8 @@ export interface BanEvent {
    * than the ban it replays. Never stored; a lift of the block counts as later than such a replay.
    */
   readonly timeUnknown?: boolean;
+  /** The end of a temporary ban (`ban --duration`); absent for a ban without one. */
+  readonly until?: number;
 }
 
 /** A lift: when, and by whom (`stickyban unban`, a fleet's admin). */
@@ -60,8 +62,11 @@ export interface EventRow {
   readonly source: string;
   readonly reason: string | null;
   readonly restored: 0 | 1;
+  /** When it was lifted; for a temporary ban still running, its end, a time still to come. */
   readonly lifted_at: number | null;
   readonly lifted_by: string | null;
+  /** The end a temporary ban was given, whether it ran to it or was lifted sooner. */
+  readonly until: number | null;
 }
 
 /** One row per banned block, aggregated over its active (not lifted) events. */
@@ -74,6 +79,8 @@ export interface BlockSummary {
   readonly first_banned: number;
   readonly last_banned: number;
   readonly qualifies: 0 | 1;
+  /** When every active event is temporary: when the last of them ends; else null. */
+  readonly until: number | null;
 }
 
 /** Which blocks summaryPages reads: each given field narrows them. */
@@ -96,6 +103,15 @@ export interface StaleBlock {
 
 /** Events the retention never removes: manual bans and bans meant forever (bantime -1). */
 const KEPT_FOREVER = "(source = 'manual' OR bantime IS -1)";
+
+/**
+ * An event in force at @now: not lifted, or lifted at a time still to come, the end of a temporary
+ * ban (migrations/0006_temporary_bans.sql). Both from the block index alone.
+ */
+const ACTIVE = '(lifted_at IS NULL OR lifted_at > @now)';
+
+/** lifted_by of a temporary ban that is to end, or ended, by itself. */
+export const ENDED_BY_DURATION = 'duration';
 
 /**
  * The policy as SQL over the active events of one block, so the planner (see plannerSql) and `list` (a
@@ -132,7 +148,7 @@ function plannerSql(policy: Policy): { events: string; blocks: string } {
 function qualifyingSql(family: Family, policy: Policy, now: number): { select: string; grouped: string; params: Record<string, unknown> } {
   const { events, blocks } = plannerSql(policy);
   return {
-    select: `SELECT ${packedBlockSql(family)} FROM bans WHERE family = @family AND lifted_at IS NULL AND ${events}`,
+    select: `SELECT ${packedBlockSql(family)} FROM bans WHERE family = @family AND ${ACTIVE} AND ${events}`,
     grouped: `GROUP BY first, last ${blocks} ORDER BY first, last`,
     params: { family, ...policyParams(policy, now) },
   };
@@ -140,6 +156,7 @@ function qualifyingSql(family: Family, policy: Policy, now: number): { select: s
 
 function policyParams(policy: Policy, now: number): Record<string, unknown> {
   return {
+    now,
     jails: JSON.stringify(policy.jails),
     minBans: policy.minBans,
     cutoff: policy.retentionSeconds === undefined ? Number.MIN_SAFE_INTEGER : now - policy.retentionSeconds,
@@ -246,7 +263,12 @@ export class BanTable {
 
   /** Records one event; false when an event with this uuid is already stored (replays are harmless). */
   insert(event: BanEvent): boolean {
-    return this.insertMany([event]) === 1;
+    const inserted = this.insertMany([event]) === 1;
+    // A temporary ban is recorded lifted at its end (see ACTIVE). Rare, so not in insertMany's rows.
+    if (inserted && event.until !== undefined) {
+      this.cache.get(`UPDATE bans SET until = @until, lifted_at = @until, lifted_by = '${ENDED_BY_DURATION}' WHERE uuid = @uuid`).run({ until: event.until, uuid: event.uuid });
+    }
+    return inserted;
   }
 
   /**
@@ -271,22 +293,23 @@ export class BanTable {
     return (this.inserts[rows] ??= this.cache.db.prepare(insertSql(rows)));
   }
 
-  /** True when the block has an event of this jail that was not lifted (fail2ban replays are no-ops). */
-  hasActive(network: Network, jail: string): boolean {
+  /** True when the block has an event of this jail in force at `now` (fail2ban replays are no-ops). */
+  hasActive(network: Network, jail: string, now: number): boolean {
     const row = this.cache
-      .get('SELECT 1 FROM bans WHERE family = @family AND first = @first AND last = @last AND lifted_at IS NULL AND jail = @jail LIMIT 1')
-      .get({ ...blockParams(network), jail });
+      .get(`SELECT 1 FROM bans WHERE family = @family AND first = @first AND last = @last AND ${ACTIVE} AND jail = @jail LIMIT 1`)
+      .get({ ...blockParams(network), jail, now });
     return row !== undefined;
   }
 
   /**
    * The latest lift of this block's events of `jail` at or after `since` (any, without it): a
-   * replay by fail2ban of a ban from before that lift must not undo it.
+   * replay by fail2ban of a ban from before that lift must not undo it. The end of a temporary ban
+   * is no such decision, nor is an end still to come.
    */
   liftedSince(network: Network, jail: string, since: number | undefined): Lift | undefined {
     return this.cache
       .get(
-        `SELECT lifted_at, lifted_by FROM bans WHERE family = @family AND first = @first AND last = @last AND lifted_at >= @since AND jail = @jail
+        `SELECT lifted_at, lifted_by FROM bans WHERE family = @family AND first = @first AND last = @last AND lifted_at >= @since AND lifted_by IS NOT '${ENDED_BY_DURATION}' AND jail = @jail
          ORDER BY lifted_at DESC LIMIT 1`,
       )
       .get({ ...blockParams(network), jail, since: since ?? Number.MIN_SAFE_INTEGER }) as Lift | undefined;
@@ -356,7 +379,7 @@ export class BanTable {
    */
   qualifyingAround(network: Network, policy: Policy, now: number, maxId: number = Number.MAX_SAFE_INTEGER): Network[] {
     const { events, blocks } = plannerSql(policy);
-    const { sql, params } = blocksRelatedTo(network, 'meets', 'SELECT first, last', 'bans', `AND lifted_at IS NULL AND id <= @maxId AND ${events} GROUP BY first, last ${blocks}`);
+    const { sql, params } = blocksRelatedTo(network, 'meets', 'SELECT first, last', 'bans', `AND ${ACTIVE} AND id <= @maxId AND ${events} GROUP BY first, last ${blocks}`);
     const rows = this.cache.get(`${sql} ORDER BY first, last`).raw().all({ ...params, ...policyParams(policy, now), maxId }) as RawBlock[];
     return rows.map(([first, last]) => networkFromKeys(network.family, first, last));
   }
@@ -372,13 +395,16 @@ export class BanTable {
     return rows.map(([family, first, last]) => networkFromKeys(family, first, last));
   }
 
-  /** Lifts the active bans of blocks inside `network` (of one jail, or all); returns how many events. */
+  /**
+   * Lifts the bans of blocks inside `network` (of one jail, or all) in force at `now`, a temporary
+   * one sooner than its end; returns how many events.
+   */
   lift(network: Network, jail: string | undefined, now: number, by: string): number {
     const jailClause = jail === undefined ? '' : 'AND jail = @jail';
     return this.cache
       .get(
         `UPDATE bans SET lifted_at = @now, lifted_by = @by
-         WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last AND lifted_at IS NULL ${jailClause}`,
+         WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last AND ${ACTIVE} ${jailClause}`,
       )
       .run({ ...blockParams(network), jail, now, by } as Record<string, unknown>).changes;
   }
@@ -392,11 +418,11 @@ export class BanTable {
     return rows.map(([first, last]) => networkFromKeys(network.family, first, last));
   }
 
-  /** Active blocks that strictly contain `network`: they keep it blocked after an unban. */
-  activeEnclosing(network: Network): string[] {
+  /** Blocks with a ban in force at `now` that strictly contain `network`: they keep it blocked after an unban. */
+  activeEnclosing(network: Network, now: number): string[] {
     // first and last only order the union; pluck() keeps the address.
-    const { sql, params } = blocksRelatedTo(network, 'encloses', 'SELECT address, first, last', 'bans', 'AND lifted_at IS NULL');
-    return [...new Set(this.cache.get(`${sql} ORDER BY first, last`).pluck().all(params) as string[])];
+    const { sql, params } = blocksRelatedTo(network, 'encloses', 'SELECT address, first, last', 'bans', `AND ${ACTIVE}`);
+    return [...new Set(this.cache.get(`${sql} ORDER BY first, last`).pluck().all({ ...params, now }) as string[])];
   }
 
   /** All events (lifted too) of blocks that meet `network`, oldest first. */
@@ -424,12 +450,14 @@ export class BanTable {
     const having = conditions.length > 0 ? `HAVING max(${conditions.join(' AND ')})` : '';
     const meets = filter.meets && meetsCondition(filter.meets);
     const page = this.cache.get(
-      `SELECT ${PACKED_BLOCK}, count(*), sum(restored = 0), group_concat(DISTINCT jail), min(banned_at), max(banned_at), ${qualifies}
-       FROM bans WHERE lifted_at IS NULL AND ${AFTER_BLOCK} ${meets ? `AND ${meets.sql}` : ''}
+      `SELECT ${PACKED_BLOCK}, count(*), sum(restored = 0), group_concat(DISTINCT jail), min(banned_at), max(banned_at), ${qualifies},
+              CASE WHEN min(lifted_at IS NOT NULL) THEN max(lifted_at) END
+       FROM bans WHERE ${ACTIVE} AND ${AFTER_BLOCK} ${meets ? `AND ${meets.sql}` : ''}
        GROUP BY family, first, last ${having} ORDER BY family, first, last LIMIT ${PAGE_ROWS}`,
     );
     const params = { ...policyParams(policy, now), jail: filter.jail, since: filter.since, ...meets?.params };
-    const summary = (network: Network, [, , events, offences, jails, firstBanned, lastBanned, qualifying]: unknown[]): BlockSummary => ({
+    // An active event lifted at all is a temporary one (ACTIVE): when all are, the block's ban ends with the last.
+    const summary = (network: Network, [, , events, offences, jails, firstBanned, lastBanned, qualifying, until]: unknown[]): BlockSummary => ({
       network,
       address: formatNetwork(network),
       events: events as number,
@@ -438,6 +466,7 @@ export class BanTable {
       first_banned: firstBanned as number,
       last_banned: lastBanned as number,
       qualifies: qualifying as 0 | 1,
+      until: until as number | null,
     });
     return blockPages(page, params, summary, filter.family ?? filter.meets?.family);
   }
@@ -470,23 +499,34 @@ export class BanTable {
       .run({ ...blockParams(network), cutoff, includeManual: includeManual ? 1 : 0 }).changes;
   }
 
-  /** Event counts grouped by one column, for stats. */
-  countBy(column: 'family' | 'jail' | 'source'): Array<{ key: string | number; events: number; addresses: number }> {
+  /** Counts of the events in force at `now`, grouped by one column, for stats. */
+  countBy(column: 'family' | 'jail' | 'source', now: number): Array<{ key: string | number; events: number; addresses: number }> {
     return this.cache
       .get(
         `SELECT ${column} AS key, count(*) AS events, count(DISTINCT family || ':' || address) AS addresses
-         FROM bans WHERE lifted_at IS NULL GROUP BY ${column} ORDER BY events DESC, key`,
+         FROM bans WHERE ${ACTIVE} GROUP BY ${column} ORDER BY events DESC, key`,
       )
-      .all() as Array<{ key: string | number; events: number; addresses: number }>;
+      .all({ now }) as Array<{ key: string | number; events: number; addresses: number }>;
   }
 
-  totals(): { events: number; lifted: number; addresses: number } {
+  /** Events, those lifted by `now`, and the blocks with an event in force. */
+  totals(now: number): { events: number; lifted: number; addresses: number } {
     return this.cache
       .get(
-        `SELECT count(*) AS events, count(lifted_at) AS lifted,
-                (SELECT count(*) FROM (SELECT 1 FROM bans WHERE lifted_at IS NULL GROUP BY family, first, last)) AS addresses
+        `SELECT count(*) AS events, coalesce(sum(lifted_at <= @now), 0) AS lifted,
+                (SELECT count(*) FROM (SELECT 1 FROM bans WHERE ${ACTIVE} GROUP BY family, first, last)) AS addresses
          FROM bans`,
       )
-      .get() as { events: number; lifted: number; addresses: number };
+      .get({ now }) as { events: number; lifted: number; addresses: number };
+  }
+
+  /**
+   * The temporary bans that ran to their end after `since` and by `now` (one lifted sooner by an
+   * unban left the live set then): what a live set loaded at `since` may still hold. From their index.
+   */
+  endedBetween(since: number, now: number): Array<{ address: string; until: number }> {
+    return this.cache
+      .get(`SELECT address, until FROM bans WHERE until > @since AND until <= @now AND lifted_at = until ORDER BY until, id`)
+      .all({ since, now }) as Array<{ address: string; until: number }>;
   }
 }

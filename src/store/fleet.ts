@@ -1,6 +1,7 @@
 // The store's side of the fleet: what this host has published to the shared log and how far it has
 // read it. Local events are published in id order; events that came from the fleet (source
-// "fleet:<host>") are never published again.
+// "fleet:<host>") are never published again, nor are temporary bans (`ban --duration`): the shared
+// log has no end for a ban, so every other host would keep it for good.
 
 import type Database from 'better-sqlite3';
 import type { Network } from '../address/network.js';
@@ -44,7 +45,7 @@ export class FleetTable {
     const rows = this.cache
       .get(
         `SELECT id, uuid, family, first, last, jail, banned_at, bantime, source, reason, restored FROM bans
-         WHERE id > ? AND source NOT LIKE '${FLEET_SOURCE}%' ORDER BY id LIMIT ?`,
+         WHERE id > ? AND source NOT LIKE '${FLEET_SOURCE}%' AND until IS NULL ORDER BY id LIMIT ?`,
       )
       .all(afterId, limit) as Array<{ id: number; uuid: Buffer; family: Family; first: unknown; last: unknown; jail: string; banned_at: number; bantime: number | null; source: string; reason: string | null; restored: 0 | 1 }>;
     return rows.map((row) => ({
@@ -62,6 +63,6 @@ export class FleetTable {
 
   /** How many local events wait to be published. */
   waiting(afterId: number): number {
-    return this.cache.get(`SELECT count(*) FROM bans WHERE id > ? AND source NOT LIKE '${FLEET_SOURCE}%'`).pluck().get(afterId) as number;
+    return this.cache.get(`SELECT count(*) FROM bans WHERE id > ? AND source NOT LIKE '${FLEET_SOURCE}%' AND until IS NULL`).pluck().get(afterId) as number;
   }
 }

@@ -28,6 +28,8 @@ interface SpoolLine {
   restored: boolean;
   /** Only when true (BanEvent.timeUnknown); a line without it is a ban whose time is known. */
   time_unknown?: true;
+  /** A temporary ban's end; absent otherwise. */
+  until?: number;
 }
 
 export function formatSpoolLine(event: BanEvent): string {
@@ -42,6 +44,7 @@ export function formatSpoolLine(event: BanEvent): string {
     reason: event.reason,
     restored: event.restored,
     ...(event.timeUnknown ? { time_unknown: true as const } : {}),
+    ...(event.until === undefined ? {} : { until: event.until }),
   };
   return JSON.stringify(line);
 }
@@ -60,16 +63,20 @@ export function parseSpoolLine(text: string): BanEvent {
   if (uuid === undefined) throw new UsageError(`invalid uuid ${quoteValue(line.uuid)}: expected 32 hexadecimal digits`);
   const fields = parseBanRecord(line);
   if (line.time_unknown !== undefined && line.time_unknown !== true) throw new UsageError(`invalid time_unknown ${quoteValue(line.time_unknown)}: expected true, or no such field`);
+  const bannedAt = banTimeOf(line.banned_at, 'banned_at');
+  const until = line.until === undefined ? undefined : banTimeOf(line.until, 'until');
+  if (until !== undefined && until <= bannedAt) throw new UsageError(`invalid until ${quoteValue(line.until)}: expected a time after banned_at ${bannedAt}`);
   return {
     uuid,
     origin: originOf(line.origin, 'origin'),
     network: fields.network,
     jail: fields.jail,
-    bannedAt: banTimeOf(line.banned_at, 'banned_at'),
+    bannedAt,
     bantime: fields.bantime,
     source: fields.source,
     reason: fields.reason,
     restored: fields.restored,
     ...(line.time_unknown === true ? { timeUnknown: true } : {}),
+    ...(until === undefined ? {} : { until }),
   };
 }

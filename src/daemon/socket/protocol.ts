@@ -35,6 +35,7 @@ const BAN_TEXT_FIELDS: Record<string, keyof BanFields> = {
   source: 'source',
   restored: 'restored',
   time: 'time',
+  duration: 'duration',
   event_id: 'eventId',
 };
 

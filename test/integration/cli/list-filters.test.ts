@@ -73,7 +73,7 @@ test('list --status, --since, --address and --jail select the rows they name, to
   assert.equal(none.stdout, 'no banned block matches the filters\n');
 
   for (const [args, message] of [
-    [['--status', 'banned'], /^stickyban: invalid --status "banned": expected permanent, pending, expired or safelisted\n$/],
+    [['--status', 'banned'], /^stickyban: invalid --status "banned": expected permanent, temporary, pending, expired or safelisted\n$/],
     [['--since', 'yesterday'], /^stickyban: invalid --since "yesterday": expected a duration back from now such as 2h or 7d, or a time such as 2026-11-21 or 2026-11-21T09:00:00Z\n$/],
     [['--since', '2026-11-21T09:00:00'], /^stickyban: invalid --since "2026-11-21T09:00:00": .*2026-11-21T09:00:00Z\n$/],
     [['--since', '2026-02-30'], /^stickyban: invalid --since "2026-02-30": /],

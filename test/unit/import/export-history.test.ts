@@ -11,7 +11,7 @@ import type { BlockSummary } from '../../../src/store/bans.js';
 const cidr = (text: string): Cidr<number> => parseNetwork(text) as Cidr<number>;
 
 function block(text: string, events: number, offences: number, jails: string, first: number, last: number): BlockSummary {
-  return { network: parseNetwork(text), address: text, events, offences, jails, first_banned: first, last_banned: last, qualifies: 1 };
+  return { network: parseNetwork(text), address: text, events, offences, jails, first_banned: first, last_banned: last, qualifies: 1, until: null };
 }
 
 function histories(entries: readonly Cidr<number>[], blocks: BlockSummary[], source: FamilyPlanSource<number> = entriesSource(entries)): EntryHistory[] {
