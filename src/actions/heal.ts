@@ -18,10 +18,10 @@ export interface HealResult {
   readonly restore?: RestoreResult;
 }
 
-export async function healLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string, retire?: Retirer): Promise<HealResult> {
+export async function healLive(store: Store, config: Config, clock: Clock, backend: FirewallBackend, trigger: string, retire?: Retirer, force = false): Promise<HealResult> {
   const problems = await findProblems(store, config, clock, backend);
   if (problems.length === 0) return { problems };
-  return { problems, restore: await restoreLive(store, config, clock, backend, { trigger, retire }) };
+  return { problems, restore: await restoreLive(store, config, clock, backend, { trigger, retire, force }) };
 }
 
 /**

@@ -11,7 +11,11 @@ import type { PlanStats } from '../plan/plan.js';
 import type { PlanStream } from '../plan/stream.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
-import { planAround, streamPlan } from './plan-store.js';
+import { planAround, streamFamilyPlan, streamPlan } from './plan-store.js';
+import { firstPlanned } from '../plan/stream.js';
+import { UsageError } from '../errors.js';
+import { shownPath } from '../input/quote.js';
+import { count } from '../input/plural.js';
 
 export interface RestoreResult {
   /** How the plan came out: blocks banned, dropped and split by the safelist, per family. */
@@ -41,6 +45,8 @@ export interface RestoreOptions {
   readonly retire?: Retirer;
   /** Load every set whole, even one in place that could be updated (see ApplyOptions). */
   readonly rebuild?: boolean;
+  /** Load an empty plan over a live set that holds entries (see refuseEmptying). */
+  readonly force?: boolean;
 }
 
 /** `chosen` is the backend to load, or a way to find it once the apply lock is held. */
@@ -49,7 +55,7 @@ export async function restoreLive(
   config: Config,
   clock: Clock,
   chosen: FirewallBackend | (() => Promise<FirewallBackend>),
-  { trigger, retire, rebuild }: RestoreOptions = {},
+  { trigger, retire, rebuild, force }: RestoreOptions = {},
 ): Promise<RestoreResult> {
   return withApplyLock(store.path, async () => {
     // A backend to find under the lock: another restore may switch backends while this one waits.
@@ -58,6 +64,7 @@ export async function restoreLive(
     const started = process.hrtime.bigint();
     const now = clock();
     const before = retire ? store.restores.backendsSince(backend.name).filter(isBackendName) : [];
+    if (force !== true) await refuseEmptying(store, config, now, backend);
     // Bans recorded from here on are caught up below (the stream may or may not include them).
     const maxId = store.bans.maxId();
     let plan: PlanStream | undefined;
@@ -76,6 +83,24 @@ export async function restoreLive(
     const retired = retire && before.length > 0 ? await retire(before) : [];
     return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
   });
+}
+
+/**
+ * An empty plan loaded over a live set that holds entries lifts every ban at once: the work of the
+ * wrong store (another --db, a backup of a fresh install) or of a config whose policy matches
+ * nothing (a mistyped jail), far more often than of an admin who means it. Refused, naming what
+ * would go, unless forced. Whether the plan is empty costs its first page (a store that plans
+ * entries plans one in it, or soon after); the live set is read only when it is.
+ */
+async function refuseEmptying(store: Store, config: Config, now: number, backend: FirewallBackend): Promise<void> {
+  const empty = store.read(() => firstPlanned(streamFamilyPlan(store, config, now, 4)) === undefined && firstPlanned(streamFamilyPlan(store, config, now, 6)) === undefined);
+  if (!empty) return;
+  const { entries } = await backend.inspect();
+  const live = (entries.v4 ?? 0) + (entries.v6 ?? 0);
+  if (live === 0) return;
+  throw new UsageError(
+    `refusing to empty the live blocklist: the store ${shownPath(store.path)} plans no entry, and restore would remove the ${count(live, 'entry', 'entries')} live in ${backend.name} (${entries.v4 ?? 0} IPv4, ${entries.v6 ?? 0} IPv6); check --db and the policy, or restore --force to empty it`,
+  );
 }
 
 /** The live-set delta that brings a set loaded as of event `since` to the store as of event `until`. */

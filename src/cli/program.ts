@@ -40,6 +40,11 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined });
   withOptions(program, GLOBAL_OPTIONS);
 
+  program
+    .command('init')
+    .description('create the store (the install runs it; no other command creates one)')
+    .action(action(async (_options, ctx) => (await import('../commands/init.js')).init(ctx)));
+
   withOptions(program.command('ban <address>').description('record a ban and block it at once (fail2ban actionban)'), BAN_OPTIONS).action(
     action(async (options, ctx, address) => (await import('../commands/ban.js')).ban(address, options, ctx)),
   );

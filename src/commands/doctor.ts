@@ -57,10 +57,11 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
   let store;
   if (isMissing(ctx.config.db)) {
     // Not made here: a mistyped --db would otherwise become an empty store that passes every check.
-    findings.push({ status: 'WARN', check: 'store', detail: `no store at ${ctx.config.db} yet`, fix: 'the first ban or stickyban restore creates it; check --db or db in the config' });
+    // Nothing records bans without it: hooks fail (and spool beside it), restores refuse.
+    findings.push({ status: 'FAIL', check: 'store', detail: `no store at ${ctx.config.db}`, fix: 'stickyban init creates it; or check --db, STICKYBAN_DB and db in the config' });
   } else {
     try {
-      store = await openStore(ctx, { existing: true });
+      store = await openStore(ctx, { reading: true });
     } catch (error) {
       findings.push({ status: 'FAIL', check: 'store', detail: (error as Error).message, fix: 'see the message; stickyban doctor --verbose' });
     }

@@ -51,7 +51,7 @@ const HEADERS = ['ADDRESS', 'STATUS', 'BANS', 'JAILS', 'LAST BAN'];
 export async function list(options: ListOptions, ctx: Context): Promise<void> {
   const family = parseFamily(options.family);
   const jail = options.jail === undefined ? undefined : parseJail(options.jail);
-  const store = await openStore(ctx, { existing: true });
+  const store = await openStore(ctx, { reading: true });
   try {
     const now = ctx.clock();
     await store.readAsync(async () => {

@@ -15,6 +15,8 @@ export interface RestoreOptions {
   readonly trigger?: string;
   /** Load every set whole, even one in place. */
   readonly rebuild?: boolean;
+  /** Load an empty plan over a live set that holds entries. */
+  readonly force?: boolean;
 }
 
 /** Rebuilds the live blocklist from the store: after a firewall reload, at boot, or by hand. */
@@ -23,12 +25,12 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
     throw new OperationalError('restore changes the firewall and needs root (CAP_NET_ADMIN); run it as root, or use --dry-run to see the plan');
   }
   const trigger = options.trigger === undefined ? undefined : parseSource(options.trigger, '--trigger');
-  const store = options.dryRun ? await openStore(ctx, { existing: true }) : await openStoreToWrite(ctx);
+  const store = options.dryRun ? await openStore(ctx, { reading: true }) : await openStoreToWrite(ctx);
   try {
     const backend = options.dryRun ? new DryRunBackend(ctx.config, ctx.out) : await loadBackend(ctx.config, ctx.runner);
     let result;
     if (options.ifMissing && !options.dryRun) {
-      const healed = await healLive(store, ctx.config, ctx.clock, backend, trigger ?? 'restore --if-missing', retirer(ctx.config, ctx.runner));
+      const healed = await healLive(store, ctx.config, ctx.clock, backend, trigger ?? 'restore --if-missing', retirer(ctx.config, ctx.runner), options.force === true);
       if (!healed.restore) {
         ctx.out.info('the blocklist is in place; nothing to restore');
         return;
@@ -38,7 +40,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
     } else {
       result = options.dryRun
         ? await restoreLive(store, ctx.config, ctx.clock, backend)
-        : await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true });
+        : await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });
     }
     if (options.dryRun) return;
     for (const note of result.report.notes) ctx.out.info(note);

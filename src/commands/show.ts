@@ -12,7 +12,7 @@ import { openStore } from './open-store.js';
 /** Everything known about one address or block: whether it is blocked, why, and its history. */
 export async function show(address: string, options: { json?: boolean }, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
-  const store = await openStore(ctx, { existing: true });
+  const store = await openStore(ctx, { reading: true });
   try {
     const now = ctx.clock();
     const { events, entries, safelist } = store.read(() => ({

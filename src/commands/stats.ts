@@ -20,7 +20,7 @@ function lastRestore(store: Store) {
 }
 
 export async function stats(options: { json?: boolean }, ctx: Context): Promise<void> {
-  const store = await openStore(ctx, { existing: true });
+  const store = await openStore(ctx, { reading: true });
   try {
     const result = store.read(() => ({
       ...store.bans.totals(),

@@ -21,6 +21,12 @@ export interface StoreOptions {
    * (writeAsync).
    */
   readonly busyWaitMs?: number;
+  /**
+   * Make the store when it is missing: `stickyban init` (and tests). Every other opening refuses a
+   * missing store (StoreMissingError): a restore that made one at a mistyped path would load an
+   * empty blocklist.
+   */
+  readonly create?: boolean;
 }
 
 /** The SQLite store: the only place that holds SQL. */
@@ -42,12 +48,12 @@ export class Store {
   }
 
   /**
-   * Opens (creating with owner-only permissions if needed) and migrates the store; refuses one where
-   * another user could put links (store-file.ts).
+   * Opens (with `create`, creating with owner-only permissions if needed) and migrates the store;
+   * refuses one where another user could put links (store-file.ts).
    */
   static open(options: StoreOptions): Store {
     const { path } = options;
-    prepareStoreFile(path);
+    prepareStoreFile(path, path, { create: options.create === true });
     let db: Database.Database | undefined;
     try {
       db = openDatabase(path, { timeout: options.busyWaitMs ?? SQLITE_BUSY_WAIT_MS });

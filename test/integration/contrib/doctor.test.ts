@@ -6,6 +6,7 @@ import { Netns } from '../../helpers/netns.js';
 import { whileDaemonRuns } from '../../helpers/daemon.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
+import { initStore } from '../../helpers/store.js';
 
 interface Finding {
   status: 'OK' | 'WARN' | 'FAIL';
@@ -17,7 +18,7 @@ interface Finding {
 test('doctor: all OK on a healthy namespace; FAIL naming the jump once it is deleted', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const root = join(dir, 'root');
   const config = join(dir, 'config.toml');
   writeFileSync(config, `[fail2ban]\nconfig_dir = "${root}/etc/fail2ban"\n`);
@@ -59,7 +60,7 @@ test("doctor warns about this host's addresses missing from the safelist and abo
   const root = join(dir, 'root');
   const config = join(dir, 'config.toml');
   writeFileSync(config, `[fail2ban]\nconfig_dir = "${root}/etc/fail2ban"\n`);
-  const cli = (...args: string[]) => netns.cli(['--db', join(dir, 'stickyban.db'), '--config', config, ...args]);
+  const cli = (...args: string[]) => netns.cli(['--db', initStore(join(dir, 'stickyban.db')), '--config', config, ...args]);
   await cli('install-contrib', '--root', root);
   await cli('restore');
   const findings = JSON.parse((await cli('doctor', '--json')).stdout) as Finding[];
@@ -82,7 +83,7 @@ test("doctor warns about this host's addresses missing from the safelist and abo
 test('doctor warns about bans waiting in the spool and about lines in its quarantine, each with the fix', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const cli = (...args: string[]) => netns.cli(['--db', db, ...args]);
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);
   const spooled = (address: string, bannedAt: string) =>

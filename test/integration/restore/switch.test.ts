@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Netns, requireTools } from '../../helpers/netns.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { initStore } from '../../helpers/store.js';
 
 async function setup(): Promise<{ netns: Netns; run: (backend: string, ...args: string[]) => Promise<string> }> {
   await requireTools('ipset', 'iptables', 'nft', 'ip');
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const run = async (backend: string, ...args: string[]) => {
     const config = join(dir, `${backend}.toml`);
     writeFileSync(config, `backend = "${backend}"\n`);
