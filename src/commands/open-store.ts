@@ -13,10 +13,11 @@ import type { Context } from './context.js';
 /**
  * Opens the store. No command but `stickyban init` creates one (Store.open refuses a missing store):
  * a mistyped --db is an error, not an empty store (and its directories) made at that path, and
- * restored as an empty blocklist. `reading`: a command that only reads.
+ * restored as an empty blocklist. `reading`: a command that only reads opens it read-only, so it
+ * works on a read-only file system or a file it may not write.
  */
 export async function openStore(ctx: Context, options: { reading?: boolean } = {}): Promise<Store> {
-  const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs });
+  const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs, readOnly: options.reading === true });
   // A read leaves the spool alone, but what it shows is then short of those bans: say so.
   if (options.reading && spoolFilesWaiting(store.path) > 0) {
     ctx.out.warn(`bans wait in ${shownPath(spoolPath(store.path))}, not in what this shows: the daemon or the next command that writes folds them in`);

@@ -1,5 +1,6 @@
 import { describeProblems, healLive } from '../actions/heal.js';
 import { restoreLive } from '../actions/restore.js';
+import { streamPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
 import { parseSource } from '../input/names.js';
@@ -38,11 +39,13 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
       ctx.out.info(`missing: ${describeProblems(healed.problems)}`);
       result = healed.restore;
     } else {
-      result = options.dryRun
-        ? await restoreLive(store, ctx.config, ctx.clock, backend)
-        : await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });
+      if (options.dryRun) {
+        // Says what it would load and changes nothing: no lock to take (the store may be read-only).
+        await backend.apply(() => streamPlan(store, ctx.config, ctx.clock()));
+        return;
+      }
+      result = await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });
     }
-    if (options.dryRun) return;
     for (const note of result.report.notes) ctx.out.info(note);
     const { v4, v6 } = result.stats;
     const dropped = v4.dropped + v6.dropped + v4.split + v6.split;
