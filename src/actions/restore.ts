@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.js';
 import { isBackendName, type BackendName, type Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
-import type { Retirer } from '../firewall/select.js';
+import { targetOf, type Loaded, type Retirer } from '../firewall/select.js';
 import { deltaBetween, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { PlanStats } from '../plan/plan.js';
 import type { PlanStream } from '../plan/stream.js';
@@ -39,8 +39,9 @@ export interface RestoreOptions {
    */
   readonly trigger?: string;
   /**
-   * Removes what the backends used before this one left in place, once this one is loaded: it would
-   * go on blocking what the store no longer plans, never updated again.
+   * Removes what restores before this one loaded and this one does not use (another backend, or
+   * this one under other names), once this one is loaded: it would go on blocking what the store
+   * no longer plans, never updated again.
    */
   readonly retire?: Retirer;
   /** Load every set whole, even one in place that could be updated (see ApplyOptions). */
@@ -63,7 +64,8 @@ export async function restoreLive(
     // Not performance.now(): its first use loads perf_hooks, ~1 ms of a restore's start.
     const started = process.hrtime.bigint();
     const now = clock();
-    const before = retire ? store.restores.backendsSince(backend.name).filter(isBackendName) : [];
+    const target = targetOf(config, backend.name);
+    const before = retire ? loadedBefore(store, config, backend.name) : [];
     if (force !== true) await refuseEmptying(store, config, now, backend);
     // Bans recorded from here on are caught up below (the stream may or may not include them).
     const maxId = store.bans.maxId();
@@ -76,11 +78,20 @@ export async function restoreLive(
     // the catch-up below sees that ban.
     if (trigger !== undefined) {
       store.write(() =>
-        store.restores.record({ started_at: now, duration_ms: durationMs, backend: backend.name, entries4: report.v4, entries6: report.v6, trigger }),
+        store.restores.record({
+          started_at: now,
+          duration_ms: durationMs,
+          backend: backend.name,
+          entries4: report.v4,
+          entries6: report.v6,
+          trigger,
+          target,
+          config_backend: config.backend,
+        }),
       );
     }
     const caughtUp = await catchUp(store, config, now, backend, maxId);
-    const retired = retire && before.length > 0 ? await retire(before) : [];
+    const retired = retire && before.length > 0 ? await retire(before, backend.name) : [];
     return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
   });
 }
@@ -101,6 +112,16 @@ async function refuseEmptying(store: Store, config: Config, now: number, backend
   throw new UsageError(
     `refusing to empty the live blocklist: the store ${shownPath(store.path)} plans no entry, and restore would remove the ${count(live, 'entry', 'entries')} live in ${backend.name} (${entries.v4 ?? 0} IPv4, ${entries.v6 ?? 0} IPv6); check --db and the policy, or restore --force to empty it`,
   );
+}
+
+/**
+ * What earlier restores loaded that a restore of `current` (with the config's settings) does not:
+ * another backend, or this one under other names. A restore recorded without its settings loaded
+ * the config's (as restores did before they were recorded).
+ */
+export function loadedBefore(store: Store, config: Config, current: BackendName): Loaded[] {
+  const target = targetOf(config, current);
+  return store.restores.targets().filter((loaded): loaded is Loaded => isBackendName(loaded.backend) && (loaded.backend !== current || (loaded.target ?? target) !== target));
 }
 
 /** The live-set delta that brings a set loaded as of event `since` to the store as of event `until`. */

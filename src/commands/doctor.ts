@@ -2,12 +2,15 @@ import type { Network } from '../address/network.js';
 import { planStore } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
-import { loadBackend } from '../firewall/select.js';
+import { leftoversOf } from '../firewall/select.js';
+import { restoringBackend } from '../actions/live.js';
+import { loadedBefore } from '../actions/restore.js';
 import {
   checkBackend,
   checkFail2ban,
   checkHostSafelisted,
   checkLastRestore,
+  checkLeftovers,
   checkLive,
   checkRoot,
   checkSchedules,
@@ -72,8 +75,10 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
       const plan = planStore(store, ctx.config, ctx.clock());
       if (findings.every((finding) => finding.status !== 'FAIL')) {
         try {
-          const inspection = await (await loadBackend(ctx.config, ctx.runner)).inspect();
-          findings.push(...checkLive(inspection, plan));
+          // The backend in force: a `restore --backend` stays it until the config names another.
+          const live = await restoringBackend(store, ctx);
+          findings.push(...checkLive(await live.inspect(), plan));
+          findings.push(...checkLeftovers(await leftoversOf(ctx.config, ctx.runner, loadedBefore(store, ctx.config, live.name), live.name), live.name));
         } catch (error) {
           findings.push({ status: 'FAIL', check: 'live blocklist', detail: (error as Error).message, fix: 'stickyban restore' });
         }

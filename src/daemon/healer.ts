@@ -4,6 +4,8 @@
 // a check runs are answered by the next one, so a burst of them is one check.
 
 import { describeProblems, findProblems } from '../actions/heal.js';
+import { restoringBackend } from '../actions/live.js';
+import type { Runner } from '../exec/run.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend } from '../firewall/backend.js';
@@ -37,14 +39,24 @@ export class Healer {
     private readonly clock: Clock,
     private readonly jobs: Jobs,
     private readonly log: (line: string) => void,
+    private readonly runner: Runner,
   ) {}
+
+  /**
+   * The backend a restore would load (actions/live.ts backendToRestore): the configured one, or
+   * the one a `restore --backend` loaded while the config still names what it named then.
+   */
+  private async backend(): Promise<{ readonly config: Config; readonly backend: FirewallBackend }> {
+    const { config, backend } = this.settings();
+    return { config, backend: await restoringBackend(this.store, { config, clock: this.clock, runner: this.runner }, backend) };
+  }
 
   /**
    * After a firewall change: the rule and jumps go back at once (a few tool calls, no job), then the
    * full check repairs what else is missing. A restore holding the apply lock re-links itself.
    */
   async relinkThenCheck(): Promise<void> {
-    const { backend } = this.settings();
+    const { backend } = await this.backend();
     if (backend.relink) {
       let lock: ApplyLock | undefined;
       try {
@@ -82,8 +94,8 @@ export class Healer {
   }
 
   private async checkOnce(): Promise<CheckOutcome> {
-    const { config, backend } = this.settings();
     try {
+      const { config, backend } = await this.backend();
       const problems = await findProblems(this.store, config, this.clock, backend);
       if (problems.length === 0) {
         this.lastFailure = undefined;

@@ -2,7 +2,7 @@
 // firewall is underneath; each implementation lives in its own file.
 
 import type { Cidr, Family } from '../address/network.js';
-import type { BackendName } from '../config/config.js';
+import type { BackendName, Config } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
 import type { PlanStream } from '../plan/stream.js';
 
@@ -91,8 +91,11 @@ export interface FirewallBackend {
   inspect(): Promise<Inspection>;
   /**
    * Removes what this backend put in place, if anything is there, once another backend has taken
-   * over: left alone, it would go on blocking what the store no longer plans (a safelisted or
-   * unbanned address). Returns what it removed.
+   * over, or the same one under other settings (`current`, the config in force, whose names it
+   * keeps: a set, chain or table renamed): left alone, it would go on blocking what the store no
+   * longer plans (a safelisted or unbanned address), never updated again. Returns what it removed.
    */
-  retire(): Promise<string[]>;
+  retire(current?: Config): Promise<string[]>;
+  /** What retire(current) would remove, in words (entry counts included); changes nothing (doctor). */
+  leftovers(current?: Config): Promise<string[]>;
 }
