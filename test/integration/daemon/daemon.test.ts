@@ -145,7 +145,9 @@ test('daemon: the scheduled resync repairs entries the presence check cannot see
     await drift();
     await until('the resync', async () => (await ipsetMembers(netns, 'stickyban4')).join() === '203.0.113.7,203.0.113.8', 5_000);
     assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::7', '2001:db8::8']);
-    assert.match(running.log(), /daemon: resync: ipset stickyban4: 1 entry added and 1 removed to match the store\n.*daemon: resync: ipset stickyban6: 1 entry added and 0 removed to match the store\n.*daemon: resync: restored 2 IPv4 and 2 IPv6 entries with ipset in \d+\.\d\d s/);
+    // The job's lines are logged once it has exited, a moment after its changes are live.
+    const resynced = /daemon: resync: ipset stickyban4: 1 entry added and 1 removed to match the store\n.*daemon: resync: ipset stickyban6: 1 entry added and 0 removed to match the store\n.*daemon: resync: restored 2 IPv4 and 2 IPv6 entries with ipset in \d+\.\d\d s/;
+    await until('the resync logged', () => resynced.test(running.log()), 5_000);
     assert.doesNotMatch(running.log(), /daemon: repaired/);
   });
   // The same drift when the daemon starts: its first reconcile repairs it.
