@@ -56,44 +56,53 @@ export async function restoreLive(
   config: Config,
   clock: Clock,
   chosen: FirewallBackend | (() => Promise<FirewallBackend>),
+  options: RestoreOptions = {},
+): Promise<RestoreResult> {
+  return withApplyLock(store.path, () => restoreLocked(store, config, clock, chosen, options));
+}
+
+/** restoreLive's work, for a caller that holds the apply lock already (see heal.ts). */
+export async function restoreLocked(
+  store: Store,
+  config: Config,
+  clock: Clock,
+  chosen: FirewallBackend | (() => Promise<FirewallBackend>),
   { trigger, retire, rebuild, force }: RestoreOptions = {},
 ): Promise<RestoreResult> {
-  return withApplyLock(store.path, async () => {
-    // A backend to find under the lock: another restore may switch backends while this one waits.
-    const backend = typeof chosen === 'function' ? await chosen() : chosen;
-    // Not performance.now(): its first use loads perf_hooks, ~1 ms of a restore's start.
-    const started = process.hrtime.bigint();
-    const now = clock();
-    const target = targetOf(config, backend.name);
-    const before = retire ? loadedBefore(store, config, backend.name) : [];
-    if (force !== true) await refuseEmptying(store, config, now, backend);
-    // Bans recorded from here on are caught up below (the stream may or may not include them).
-    const maxId = store.bans.maxId();
-    let plan: PlanStream | undefined;
-    const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)), { rebuild: rebuild === true });
-    if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
-    const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
-    // Recorded before the catch-up: a hook reads the record after its commit to find the live
-    // backend, so one that still took the backend before this one committed its ban earlier, and
-    // the catch-up below sees that ban.
-    if (trigger !== undefined) {
-      store.write(() =>
-        store.restores.record({
-          started_at: now,
-          duration_ms: durationMs,
-          backend: backend.name,
-          entries4: report.v4,
-          entries6: report.v6,
-          trigger,
-          target,
-          config_backend: config.backend,
-        }),
-      );
-    }
-    const caughtUp = await catchUp(store, config, now, backend, maxId);
-    const retired = retire && before.length > 0 ? await retire(before, backend.name) : [];
-    return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
-  });
+  // A backend to find under the lock: another restore may switch backends while this one waits.
+  const backend = typeof chosen === 'function' ? await chosen() : chosen;
+  // Not performance.now(): its first use loads perf_hooks, ~1 ms of a restore's start.
+  const started = process.hrtime.bigint();
+  const now = clock();
+  const target = targetOf(config, backend.name);
+  const before = retire ? loadedBefore(store, config, backend.name) : [];
+  if (force !== true) await refuseEmptying(store, config, now, backend);
+  // Bans recorded from here on are caught up below (the stream may or may not include them).
+  const maxId = store.bans.maxId();
+  let plan: PlanStream | undefined;
+  const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)), { rebuild: rebuild === true });
+  if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
+  const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+  // Recorded before the catch-up: a hook reads the record after its commit to find the live
+  // backend, so one that still took the backend before this one committed its ban earlier, and
+  // the catch-up below sees that ban.
+  if (trigger !== undefined) {
+    store.write(() =>
+      store.restores.record({
+        started_at: now,
+        duration_ms: durationMs,
+        backend: backend.name,
+        entries4: report.v4,
+        entries6: report.v6,
+        trigger,
+        target,
+        config_backend: config.backend,
+      }),
+    );
+  }
+  const caughtUp = await catchUp(store, config, now, backend, maxId);
+  const retired = retire && before.length > 0 ? await retire(before, backend.name) : [];
+  return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
 }
 
 /**

@@ -30,6 +30,13 @@ export interface UpdateReport {
 export interface PresenceHints {
   /** The first planned entry of a family, read from the store when asked. */
   firstPlanned(family: Family): Cidr<number | bigint> | undefined;
+  /**
+   * How many entries a live set of the family holds when it is in line with the store, for a
+   * backend that can count its entries cheaply (an ipset header): at least `min`, at most `max`
+   * (see actions/plan-count.ts). Undefined when it could not be told cheaply (the daemon then has
+   * a job count it). Read from the store when asked.
+   */
+  plannedRange?(family: Family): { readonly min: number; readonly max: number } | undefined;
 }
 
 /** One thing a backend needs in place, as doctor reports it and the daemon's self-heal checks it. */
@@ -43,6 +50,12 @@ export interface LiveCheck {
   readonly warning?: string;
   /** When not ok and a restore cannot repair it (a set of another type in the way): what the admin must do. */
   readonly fix?: string;
+  /**
+   * When not ok: the set is in place, but holds more or fewer entries than the store plans. A
+   * hook's live change on its way does that for a moment too, so it is checked again before it is
+   * repaired.
+   */
+  readonly miscount?: boolean;
 }
 
 export interface Inspection {

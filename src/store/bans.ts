@@ -4,6 +4,7 @@ import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, unpackNetwork } from './keys.js';
 import { blocksRelatedTo, StatementCache } from './statements.js';
+import { noteRemoval } from './plan-counts.js';
 
 /** Blocks per page of a streamed read. */
 const PAGE_ROWS = 2048;
@@ -309,12 +310,14 @@ export class BanTable {
   /** Lifts the active bans of blocks inside `network` (of one jail, or all); returns how many events. */
   lift(network: Network, jail: string | undefined, now: number, by: string): number {
     const jailClause = jail === undefined ? '' : 'AND jail = @jail';
-    return this.cache
+    const lifted = this.cache
       .get(
         `UPDATE bans SET lifted_at = @now, lifted_by = @by
          WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last AND lifted_at IS NULL ${jailClause}`,
       )
       .run({ ...blockParams(network), jail, now, by } as Record<string, unknown>).changes;
+    if (lifted > 0) noteRemoval(this.cache);
+    return lifted;
   }
 
   /** Every block banned inside `network` (lifted too), in address order. */
@@ -392,13 +395,15 @@ export class BanTable {
    * (the hook never waits for prune) keeps it. Returns the events deleted.
    */
   deleteIfStale(network: Network, cutoff: number, includeManual: boolean): number {
-    return this.cache
+    const deleted = this.cache
       .get(
         `DELETE FROM bans WHERE family = @family AND first = @first AND last = @last
          AND (SELECT max(banned_at) < @cutoff AND (@includeManual OR max(${KEPT_FOREVER}) = 0)
               FROM bans WHERE family = @family AND first = @first AND last = @last)`,
       )
       .run({ ...blockParams(network), cutoff, includeManual: includeManual ? 1 : 0 }).changes;
+    if (deleted > 0) noteRemoval(this.cache);
+    return deleted;
   }
 
   /** Event counts grouped by one column, for stats. */

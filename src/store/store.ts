@@ -11,6 +11,7 @@ import { BanTable } from './bans.js';
 import { SafelistTable } from './safelist.js';
 import { RestoreTable } from './restores.js';
 import { FleetTable } from './fleet.js';
+import { PlanCountTable } from './plan-counts.js';
 import { isBusy, retryWhileBusy, retryWhileBusyAsync } from './busy.js';
 
 export interface StoreOptions {
@@ -43,6 +44,7 @@ export class Store {
   readonly safelist: SafelistTable;
   readonly restores: RestoreTable;
   readonly fleet: FleetTable;
+  readonly planCounts: PlanCountTable;
 
   private constructor(
     readonly db: Database.Database,
@@ -55,6 +57,7 @@ export class Store {
     this.safelist = new SafelistTable(db);
     this.restores = new RestoreTable(db);
     this.fleet = new FleetTable(db);
+    this.planCounts = new PlanCountTable(db);
   }
 
   /**

@@ -149,14 +149,22 @@ export class IpsetBackend implements FirewallBackend {
 
   /**
    * Set headers and the rules: a few cheap tool calls, so the daemon can run it every few seconds.
-   * An `ipset flush` leaves a set in place but empty; the header's count shows that for free, and
-   * only then is the store asked whether it plans anything for that family.
+   * The headers count each set's entries for free: an `ipset flush`, an import or a prune killed
+   * before its live update shows as a count out of line with the plan's (when the store can tell
+   * it cheaply), or else as an empty set while the store plans something for that family.
    */
   async presence(hints: PresenceHints): Promise<LiveCheck[]> {
     const { checks, entries } = await this.inspect();
     for (const family of [4, 6] as const) {
-      if (entries[family === 4 ? 'v4' : 'v6'] === 0 && hints.firstPlanned(family) !== undefined) {
-        checks.push({ what: `ipset ${this.setName(family)}`, ok: false, problem: 'is empty, but the store plans entries' });
+      const live = entries[family === 4 ? 'v4' : 'v6'];
+      if (live === undefined) continue;
+      const what = `ipset ${this.setName(family)}`;
+      const range = hints.plannedRange?.(family);
+      if (live === 0 && (range ? range.min > 0 : hints.firstPlanned(family) !== undefined)) {
+        checks.push({ what, ok: false, problem: 'is empty, but the store plans entries' });
+      } else if (range && (live < range.min || live > range.max)) {
+        const planned = range.min === range.max ? `${range.min}` : `${range.min} to ${range.max}`;
+        checks.push({ what, ok: false, problem: `holds ${count(live, 'entry', 'entries')}, but the store plans ${planned}`, miscount: true });
       }
     }
     return checks;
