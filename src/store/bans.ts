@@ -301,9 +301,13 @@ export class BanTable {
     return this.cache.get('SELECT coalesce(max(id), 0) FROM bans').pluck().get() as number;
   }
 
-  /** Distinct blocks of the events recorded after `id`. */
+  /**
+   * Distinct blocks of the events recorded after `id`. Read by id range from the table: with the
+   * DISTINCT beside the range SQLite scanned the whole block index instead (5.2 ms at 110k events
+   * for one new event, 0.03 ms so).
+   */
   blocksAfter(id: number): Network[] {
-    const rows = this.cache.get('SELECT DISTINCT family, first, last FROM bans WHERE id > ?').raw().all(id) as Array<[Family, unknown, unknown]>;
+    const rows = this.cache.get('SELECT DISTINCT family, first, last FROM (SELECT family, first, last FROM bans WHERE id > ? ORDER BY id)').raw().all(id) as Array<[Family, unknown, unknown]>;
     return rows.map(([family, first, last]) => networkFromKeys(family, first, last));
   }
 
