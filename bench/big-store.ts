@@ -30,7 +30,7 @@ function seed(db: string): { v4Events: number; hosts4: number; blocks4: number; 
   const v6 = Math.round(EVENTS * 0.098);
   const v4Events = EVENTS - blocks4 - v6;
   const hosts4 = Math.round((v4Events * 8) / 9);
-  const store = Store.open({ path: db, busyTimeoutMs: 10_000 });
+  const store = Store.open({ path: db, busyTimeoutMs: 10_000, create: true });
   try {
     store.db.pragma('synchronous = OFF');
     const numbers = 'WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < @count - 1)';
@@ -92,7 +92,7 @@ const dir = mkdtempSync(join(tmpdir(), 'stickyban-bench-'));
 const netns = new BenchNetns();
 try {
   const small = join(dir, 'small.db');
-  Store.open({ path: small, busyTimeoutMs: 10_000 }).close();
+  Store.open({ path: small, busyTimeoutMs: 10_000, create: true }).close();
   for (const address of ['192.0.2.1', '198.51.100.0/24', '2001:db8::1']) netns.run(CLI, ['--db', small, 'ban', address, '--quiet']);
   const db = join(dir, 'big.db');
   const seeding = Date.now();

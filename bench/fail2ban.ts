@@ -38,6 +38,8 @@ const command = join(dir, 'stickyban');
 writeFileSync(command, `#!/bin/sh\nexec '${CLI}' --config '${config}' "$@"\n`, { mode: 0o755 });
 
 let fail2banPid: number | undefined;
+// Only init makes the store; the daemon refuses a missing one.
+spawnSync('ip', ['netns', 'exec', netns.name, CLI, '--config', config, 'init', '--quiet']);
 const daemon = spawn('ip', ['netns', 'exec', netns.name, CLI, '--config', config, 'daemon', '--heal-interval', '1h'], { stdio: ['ignore', 'ignore', 'pipe'] });
 let daemonLog = '';
 daemon.stderr!.on('data', (chunk: Buffer) => (daemonLog += chunk.toString()));

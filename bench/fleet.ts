@@ -54,6 +54,7 @@ async function addHost(name: string, admin: string): Promise<Host> {
   const host: Host = { name, netns: new BenchNetns(), db: join(dir, 'stickyban.db'), config: join(dir, 'config.toml'), socket: join(dir, 'run', 'stickyban.sock'), log: '' };
   const role = `stickyban_${name.replace(/[^a-z0-9_]/g, '_')}`;
   writeFileSync(host.config, `db = "${host.db}"\n[daemon]\nsocket = "${host.socket}"\n[fleet]\nurl = "${cluster!.uri(role)}"\npassword_file = "${passwordFile}"\nhost = "${name}"\n`);
+  host.netns.run(CLI, ['--config', host.config, 'init', '--quiet']);
   host.netns.run(CLI, ['--config', host.config, 'restore', '--quiet']);
   hosts.push(host);
   return host;

@@ -13,6 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'stickyban-bench-'));
 const db = join(dir, 'stickyban.db');
 const netns = new BenchNetns();
 try {
+  netns.run(CLI, ['--db', db, 'init', '--quiet']);
   netns.run(CLI, ['--db', db, 'ban', '192.0.2.1', '--quiet']);
   const live = netns.argv(CLI, ['--db', db, 'restore', '--quiet']);
   timeRun(live[0], live[1]);

@@ -79,7 +79,7 @@ function timed(file: string, args: readonly string[]): Timed {
 
 /** The floor: the same rows inserted by a minimal loop, with the import's connection settings. */
 function bareInserts(db: string, lines: readonly string[]): number {
-  const store = Store.open({ path: db, busyTimeoutMs: 10_000 });
+  const store = Store.open({ path: db, busyTimeoutMs: 10_000, create: true });
   try {
     store.db.pragma('wal_autocheckpoint = 16384');
     store.db.pragma('synchronous = NORMAL');

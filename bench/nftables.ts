@@ -90,7 +90,7 @@ try {
   const ratios: string[] = [];
   for (const size of sizes) {
     const db = join(dir, `stickyban-${size}.db`);
-    Store.open({ path: db, busyTimeoutMs: 10_000 }).close(); // creates and migrates the store
+    Store.open({ path: db, busyTimeoutMs: 10_000, create: true }).close(); // creates and migrates the store
     const fillStart = Date.now();
     const { entries4, entries6 } = fill(db, size);
     const restore = (): Measured => measure(CLI, ['--db', db, 'restore', '--backend', 'nftables', '--quiet'], { NODE_OPTIONS: `--require ${rssProbe}` });

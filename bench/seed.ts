@@ -20,7 +20,7 @@ function random(seed: number): () => number {
 
 export function seed(db: string, n: number, extra: readonly string[] = []): void {
   const next = random(n);
-  const store = Store.open({ path: db, busyTimeoutMs: 10_000 });
+  const store = Store.open({ path: db, busyTimeoutMs: 10_000, create: true });
   const now = Math.floor(Date.now() / 1000);
   const ban = (address: string) =>
     store.bans.insert({ uuid: uuidv7(), origin: 'bench', network: parseNetwork(address), jail: 'sshd', bannedAt: now, bantime: 600, source: 'fail2ban', reason: null, restored: false });

@@ -67,6 +67,12 @@ export class ToolMissingError extends OperationalError {
 /** The store could not be used: busy past the timeout, unreadable, or its schema is not ours. */
 export class StoreError extends OperationalError {}
 
+/**
+ * There is no store at the path: only `stickyban init` (and the install, which runs it) makes one.
+ * A restore or a hook that made it would load an empty blocklist from a mistyped --db.
+ */
+export class StoreMissingError extends OperationalError {}
+
 /** Tool output is at most a few lines that matter; keep the error on one line. */
 function firstLines(text: string): string {
   return text

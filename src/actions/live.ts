@@ -5,7 +5,7 @@
 
 import type { Cidr, Network } from '../address/network.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/config.js';
+import { isBackendName, type BackendName, type Config } from '../config/config.js';
 import { OperationalError } from '../errors.js';
 import type { Runner } from '../exec/run.js';
 import type { FirewallBackend } from '../firewall/backend.js';
@@ -18,6 +18,28 @@ export interface Surroundings {
   readonly config: Config;
   readonly clock: Clock;
   readonly runner: Runner;
+}
+
+/**
+ * The backend a restore loads when not told which (--backend): the one the last restore loaded, as
+ * long as the config names the backend it named then. A `restore --backend` thus stays the live
+ * one: fail2ban's actionstart and actioncheck, the daemon's checks and the boot restore do not
+ * switch back to the config's behind the admin's back; once the config names another backend,
+ * that one is loaded. A restore recorded before the config's backend was (null) is taken to have
+ * loaded the config's.
+ */
+export function backendToRestore(store: Store, config: Config): BackendName {
+  const last = store.restores.last();
+  if (!last || !isBackendName(last.backend)) return config.backend;
+  return (last.config_backend ?? last.backend) === config.backend ? last.backend : config.backend;
+}
+
+/** The backend to restore (backendToRestore): `configured` when it is that one, else that one loaded. */
+export async function restoringBackend(store: Store, { config, runner }: Surroundings, configured?: FirewallBackend): Promise<FirewallBackend> {
+  const name = backendToRestore(store, config);
+  if (configured?.name === name) return configured;
+  const { loadBackend } = await import('../firewall/select.js');
+  return loadBackend(config, runner, name);
 }
 
 /** The backend whose live set is in place (see above). */

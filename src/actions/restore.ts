@@ -5,13 +5,17 @@
 import type { Clock } from '../clock.js';
 import { isBackendName, type BackendName, type Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
-import type { Retirer } from '../firewall/select.js';
+import { targetOf, type Loaded, type Retirer } from '../firewall/select.js';
 import { deltaBetween, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { PlanStats } from '../plan/plan.js';
 import type { PlanStream } from '../plan/stream.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
-import { planAround, streamPlan } from './plan-store.js';
+import { planAround, streamFamilyPlan, streamPlan } from './plan-store.js';
+import { firstPlanned } from '../plan/stream.js';
+import { UsageError } from '../errors.js';
+import { shownPath } from '../input/quote.js';
+import { count } from '../input/plural.js';
 
 export interface RestoreResult {
   /** How the plan came out: blocks banned, dropped and split by the safelist, per family. */
@@ -35,12 +39,15 @@ export interface RestoreOptions {
    */
   readonly trigger?: string;
   /**
-   * Removes what the backends used before this one left in place, once this one is loaded: it would
-   * go on blocking what the store no longer plans, never updated again.
+   * Removes what restores before this one loaded and this one does not use (another backend, or
+   * this one under other names), once this one is loaded: it would go on blocking what the store
+   * no longer plans, never updated again.
    */
   readonly retire?: Retirer;
   /** Load every set whole, even one in place that could be updated (see ApplyOptions). */
   readonly rebuild?: boolean;
+  /** Load an empty plan over a live set that holds entries (see refuseEmptying). */
+  readonly force?: boolean;
 }
 
 /** `chosen` is the backend to load, or a way to find it once the apply lock is held. */
@@ -49,33 +56,81 @@ export async function restoreLive(
   config: Config,
   clock: Clock,
   chosen: FirewallBackend | (() => Promise<FirewallBackend>),
-  { trigger, retire, rebuild }: RestoreOptions = {},
+  options: RestoreOptions = {},
 ): Promise<RestoreResult> {
-  return withApplyLock(store.path, async () => {
-    // A backend to find under the lock: another restore may switch backends while this one waits.
-    const backend = typeof chosen === 'function' ? await chosen() : chosen;
-    // Not performance.now(): its first use loads perf_hooks, ~1 ms of a restore's start.
-    const started = process.hrtime.bigint();
-    const now = clock();
-    const before = retire ? store.restores.backendsSince(backend.name).filter(isBackendName) : [];
-    // Bans recorded from here on are caught up below (the stream may or may not include them).
-    const maxId = store.bans.maxId();
-    let plan: PlanStream | undefined;
-    const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)), { rebuild: rebuild === true });
-    if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
-    const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
-    // Recorded before the catch-up: a hook reads the record after its commit to find the live
-    // backend, so one that still took the backend before this one committed its ban earlier, and
-    // the catch-up below sees that ban.
-    if (trigger !== undefined) {
-      store.write(() =>
-        store.restores.record({ started_at: now, duration_ms: durationMs, backend: backend.name, entries4: report.v4, entries6: report.v6, trigger }),
-      );
-    }
-    const caughtUp = await catchUp(store, config, now, backend, maxId);
-    const retired = retire && before.length > 0 ? await retire(before) : [];
-    return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
-  });
+  return withApplyLock(store.path, () => restoreLocked(store, config, clock, chosen, options));
+}
+
+/** restoreLive's work, for a caller that holds the apply lock already (see heal.ts). */
+export async function restoreLocked(
+  store: Store,
+  config: Config,
+  clock: Clock,
+  chosen: FirewallBackend | (() => Promise<FirewallBackend>),
+  { trigger, retire, rebuild, force }: RestoreOptions = {},
+): Promise<RestoreResult> {
+  // A backend to find under the lock: another restore may switch backends while this one waits.
+  const backend = typeof chosen === 'function' ? await chosen() : chosen;
+  // Not performance.now(): its first use loads perf_hooks, ~1 ms of a restore's start.
+  const started = process.hrtime.bigint();
+  const now = clock();
+  const target = targetOf(config, backend.name);
+  const before = retire ? loadedBefore(store, config, backend.name) : [];
+  if (force !== true) await refuseEmptying(store, config, now, backend);
+  // Bans recorded from here on are caught up below (the stream may or may not include them).
+  const maxId = store.bans.maxId();
+  let plan: PlanStream | undefined;
+  const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)), { rebuild: rebuild === true });
+  if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
+  const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+  // Recorded before the catch-up: a hook reads the record after its commit to find the live
+  // backend, so one that still took the backend before this one committed its ban earlier, and
+  // the catch-up below sees that ban.
+  if (trigger !== undefined) {
+    store.write(() =>
+      store.restores.record({
+        started_at: now,
+        duration_ms: durationMs,
+        backend: backend.name,
+        entries4: report.v4,
+        entries6: report.v6,
+        trigger,
+        target,
+        config_backend: config.backend,
+      }),
+    );
+  }
+  const caughtUp = await catchUp(store, config, now, backend, maxId);
+  const retired = retire && before.length > 0 ? await retire(before, backend.name) : [];
+  return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
+}
+
+/**
+ * An empty plan loaded over a live set that holds entries lifts every ban at once: the work of the
+ * wrong store (another --db, a backup of a fresh install) or of a config whose policy matches
+ * nothing (a mistyped jail), far more often than of an admin who means it. Refused, naming what
+ * would go, unless forced. Whether the plan is empty costs its first page (a store that plans
+ * entries plans one in it, or soon after); the live set is read only when it is.
+ */
+async function refuseEmptying(store: Store, config: Config, now: number, backend: FirewallBackend): Promise<void> {
+  const empty = store.read(() => firstPlanned(streamFamilyPlan(store, config, now, 4)) === undefined && firstPlanned(streamFamilyPlan(store, config, now, 6)) === undefined);
+  if (!empty) return;
+  const { entries } = await backend.inspect();
+  const live = (entries.v4 ?? 0) + (entries.v6 ?? 0);
+  if (live === 0) return;
+  throw new UsageError(
+    `refusing to empty the live blocklist: the store ${shownPath(store.path)} plans no entry, and restore would remove the ${count(live, 'entry', 'entries')} live in ${backend.name} (${entries.v4 ?? 0} IPv4, ${entries.v6 ?? 0} IPv6); check --db and the policy, or restore --force to empty it`,
+  );
+}
+
+/**
+ * What earlier restores loaded that a restore of `current` (with the config's settings) does not:
+ * another backend, or this one under other names. A restore recorded without its settings loaded
+ * the config's (as restores did before they were recorded).
+ */
+export function loadedBefore(store: Store, config: Config, current: BackendName): Loaded[] {
+  const target = targetOf(config, current);
+  return store.restores.targets().filter((loaded): loaded is Loaded => isBackendName(loaded.backend) && (loaded.backend !== current || (loaded.target ?? target) !== target));
 }
 
 /** The live-set delta that brings a set loaded as of event `since` to the store as of event `until`. */

@@ -40,6 +40,11 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined });
   withOptions(program, GLOBAL_OPTIONS);
 
+  program
+    .command('init')
+    .description('create the store (the install runs it; no other command creates one)')
+    .action(action(async (_options, ctx) => (await import('../commands/init.js')).init(ctx)));
+
   withOptions(program.command('ban <address...>').description('record bans and block them at once (fail2ban actionban); every address is checked before any is recorded'), BAN_OPTIONS).action(
     action(async (options, ctx, _address, addresses) => (await import('../commands/ban.js')).ban(addresses, options, ctx)),
   );

@@ -7,11 +7,12 @@ import { parseBanRequest, refuseHarmful, type BanFields } from '../actions/ban-r
 import type { Context } from './context.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ERROR_KINDS, OperationalError, StoreError, UsageError } from '../errors.js';
+import { ERROR_KINDS, OperationalError, StoreError, StoreMissingError, UsageError } from '../errors.js';
 import type { BanEvent } from '../store/bans.js';
 import { uuidText } from '../store/ids.js';
 import { shownPath } from '../input/quote.js';
 import { appendToSpool } from '../store/spool.js';
+import { spoolableWithoutStore } from '../store/store-file.js';
 import type { Store } from '../store/store.js';
 import { applyLive, applySettled } from '../actions/live.js';
 import { isEmptyDelta } from '../plan/diff.js';
@@ -52,6 +53,7 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
     outcome = recordBan(store, ctx.config, ctx.clock(), event);
   } catch (error) {
     store?.close();
+    if (error instanceof StoreMissingError) throw spoolWithoutStore(ctx.config.db, event, error);
     if (!(error instanceof StoreError)) throw error;
     throw new OperationalError(`${error.message}; ${await spool(request, event, error, ctx)}`);
   }
@@ -92,6 +94,26 @@ async function blockWhileSpooled(request: BanRequest, ctx: Context): Promise<str
   } finally {
     store?.close();
   }
+}
+
+/**
+ * A store that is missing is never made here (only `stickyban init` makes one). The ban is still
+ * not lost when it can be kept where the store belongs: in a spool file beside it, when its
+ * directory exists and is trusted as the store's own (nothing else is created, no directory
+ * made); `stickyban init` folds it in. Anywhere else (a mistyped path) it is refused. Either way
+ * the hook fails with one line, exit 1, which fail2ban logs. (Nothing makes it live meanwhile:
+ * without the store, its safelist is not known.)
+ */
+function spoolWithoutStore(db: string, event: BanEvent, error: StoreMissingError): OperationalError {
+  const why = spoolableWithoutStore(db);
+  if (why !== undefined) return new OperationalError(`${error.message}; the ban of ${formatNetwork(event.network)} was not recorded: ${why}`);
+  let path: string;
+  try {
+    path = appendToSpool(db, event);
+  } catch (spoolError) {
+    return new OperationalError(`${error.message}; and the ban could not be spooled either: ${(spoolError as Error).message}`);
+  }
+  return new OperationalError(`${error.message}; the ban of ${formatNetwork(event.network)} was spooled to ${shownPath(path)} and is recorded when stickyban init creates the store`);
 }
 
 /** The daemon's answer, or undefined when the command must do the work itself. */

@@ -13,12 +13,14 @@ export interface Context {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** The context of one run; `backend` is restore's --backend. */
-export async function createContext(globals: GlobalOptions & { backend?: unknown }): Promise<Context> {
+/**
+ * The context of one run. The config is the configuration's own: restore's --backend is restore's
+ * to apply (the backend the config names is recorded with each restore).
+ */
+export async function createContext(globals: GlobalOptions): Promise<Context> {
   const env = process.env;
-  const backend = typeof globals.backend === 'string' ? globals.backend : undefined;
   return {
-    config: await loadConfig({ config: globals.config, db: globals.db, backend }, env),
+    config: await loadConfig({ config: globals.config, db: globals.db }, env),
     clock: clockFromEnv(env),
     runner: run,
     out: consoleOutput(globals),

@@ -2,11 +2,14 @@ import type { Network } from '../address/network.js';
 import { planStore } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
-import { loadBackend } from '../firewall/select.js';
+import { leftoversOf } from '../firewall/select.js';
+import { restoringBackend } from '../actions/live.js';
+import { loadedBefore } from '../actions/restore.js';
 import {
   checkBackend,
   checkHostSafelisted,
   checkLastRestore,
+  checkLeftovers,
   checkLive,
   checkLiveContent,
   checkRoot,
@@ -81,10 +84,11 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
   let store;
   if (isMissing(ctx.config.db)) {
     // Not made here: a mistyped --db would otherwise become an empty store that passes every check.
-    findings.push({ status: 'WARN', check: 'store', detail: `no store at ${ctx.config.db} yet`, fix: 'the first ban or stickyban restore creates it; check --db or db in the config' });
+    // Nothing records bans without it: hooks fail (and spool beside it), restores refuse.
+    findings.push({ status: 'FAIL', check: 'store', detail: `no store at ${ctx.config.db}`, fix: 'stickyban init creates it; or check --db, STICKYBAN_DB and db in the config' });
   } else {
     try {
-      store = await openStore(ctx, { existing: true });
+      store = await openStore(ctx, { reading: true });
     } catch (error) {
       findings.push({ status: 'FAIL', check: 'store', detail: (error as Error).message, fix: 'see the message; stickyban doctor --verbose' });
     }
@@ -95,10 +99,12 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
       const plan = planStore(store, ctx.config, ctx.clock());
       if (findings.every((finding) => finding.status !== 'FAIL')) {
         try {
-          const backend = await loadBackend(ctx.config, ctx.runner);
-          const inspection = await backend.inspect();
+          // The backend in force: a `restore --backend` stays it until the config names another.
+          const live = await restoringBackend(store, ctx);
+          const inspection = await live.inspect();
           findings.push(...checkLive(inspection, plan));
-          findings.push(...(await checkHeld(backend, inspection, plan)));
+          findings.push(...(await checkHeld(live, inspection, plan)));
+          findings.push(...checkLeftovers(await leftoversOf(ctx.config, ctx.runner, loadedBefore(store, ctx.config, live.name), live.name), live.name));
         } catch (error) {
           findings.push({ status: 'FAIL', check: 'live blocklist', detail: (error as Error).message, fix: 'stickyban restore' });
         }

@@ -24,7 +24,7 @@ export interface ExportOptions {
 export async function exportBans(options: ExportOptions, ctx: Context): Promise<void> {
   const format = parseExportFormat(options.format);
   const family = parseFamily(options.family);
-  const store = await openStore(ctx, { existing: true });
+  const store = await openStore(ctx, { reading: true });
   try {
     const now = ctx.clock();
     await store.readAsync(async () => {

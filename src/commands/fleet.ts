@@ -88,7 +88,7 @@ function createSecretFile(path: string): number {
 
 /** Connection, this host's position and lag, what waits to be sent, and every host's last sight. */
 export async function fleetStatus(options: { json?: boolean }, ctx: Context): Promise<void> {
-  const store = await openStore(ctx, { existing: true });
+  const store = await openStore(ctx, { reading: true });
   try {
     const health = await fleetHealth(store, ctx.config);
     const result = {

@@ -138,6 +138,9 @@ function reportLive(live: LiveOutcome, ctx: Context): void {
     case 'applied':
       ctx.out.info(`live set updated (${live.backend}): ${live.v4} IPv4 and ${live.v6} IPv6 entries`);
       break;
+    case 'repaired':
+      ctx.out.info(`live set brought back in line with the store (${live.problems}): ${live.v4} IPv4 and ${live.v6} IPv6 entries with ${live.backend}`);
+      break;
     case 'no-live-set':
       ctx.out.info(`no live set yet: ${hint}`);
       break;

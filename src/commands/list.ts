@@ -113,7 +113,7 @@ export async function list(options: ListOptions, ctx: Context): Promise<void> {
   };
   const statuses = parseStatus(options.status);
   const filtered = Object.values(filter).some((value) => value !== undefined) || statuses !== undefined;
-  const store = await openStore(ctx, { existing: true });
+  const store = await openStore(ctx, { reading: true });
   try {
     const families = filter.family !== undefined ? [filter.family] : filter.meets !== undefined ? [filter.meets.family] : ([4, 6] as const);
     const live = options.live === true ? await liveLookup(store, ctx, families) : undefined;

@@ -2,7 +2,6 @@
 // spool is a step of its own that write commands take (foldSpool), never a side effect of a read.
 
 import { statSync } from 'node:fs';
-import { OperationalError } from '../errors.js';
 import { count } from '../input/plural.js';
 import { shownPath } from '../input/quote.js';
 import { drainSpool, type DrainOutcome } from '../actions/ban.js';
@@ -12,16 +11,15 @@ import { Store } from '../store/store.js';
 import type { Context } from './context.js';
 
 /**
- * Opens the store. A command that only reads (`existing`) does not create one: a mistyped --db is
- * an error, not an empty store (and its directories) made at that path.
+ * Opens the store. No command but `stickyban init` creates one (Store.open refuses a missing store):
+ * a mistyped --db is an error, not an empty store (and its directories) made at that path, and
+ * restored as an empty blocklist. `reading`: a command that only reads opens it read-only, so it
+ * works on a read-only file system or a file it may not write.
  */
-export async function openStore(ctx: Context, options: { existing?: boolean } = {}): Promise<Store> {
-  if (options.existing && isMissing(ctx.config.db)) {
-    throw new OperationalError(`no store at ${shownPath(ctx.config.db)}: nothing has been recorded there yet (--db names another)`);
-  }
-  const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs });
+export async function openStore(ctx: Context, options: { reading?: boolean } = {}): Promise<Store> {
+  const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs, readOnly: options.reading === true });
   // A read leaves the spool alone, but what it shows is then short of those bans: say so.
-  if (options.existing && spoolFilesWaiting(store.path) > 0) {
+  if (options.reading && spoolFilesWaiting(store.path) > 0) {
     ctx.out.warn(`bans wait in ${shownPath(spoolPath(store.path))}, not in what this shows: the daemon or the next command that writes folds them in`);
   }
   return store;

@@ -19,7 +19,7 @@ export async function pruneCommand(options: PruneCommandOptions, ctx: Context): 
     ctx.out.info('the retention is "never": nothing to prune (pass --older-than to prune anyway)');
     return;
   }
-  const store = options.dryRun ? await openStore(ctx, { existing: true }) : await openStoreToWrite(ctx);
+  const store = options.dryRun ? await openStore(ctx, { reading: true }) : await openStoreToWrite(ctx);
   try {
     const backend = options.dryRun ? undefined : () => liveBackend(store, ctx);
     const lines = (addresses: readonly string[]) => addresses.map((address) => `  ${address}\n`).join('');

@@ -1,7 +1,10 @@
 import { describeProblems, healLive } from '../actions/heal.js';
 import { restoreLive } from '../actions/restore.js';
+import { streamPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
+import { backendName } from '../config/config.js';
+import { backendToRestore } from '../actions/live.js';
 import { parseSource } from '../input/names.js';
 import { DryRunBackend } from '../firewall/dry-run.js';
 import { loadBackend, retirer } from '../firewall/select.js';
@@ -16,20 +19,26 @@ export interface RestoreOptions {
   readonly trigger?: string;
   /** Load every set whole, even one in place. */
   readonly rebuild?: boolean;
+  /** Load an empty plan over a live set that holds entries. */
+  readonly force?: boolean;
+  /** The backend to load, instead of the one in force (see backendToRestore). */
+  readonly backend?: string;
 }
 
 /** Rebuilds the live blocklist from the store: after a firewall reload, at boot, or by hand. */
 export async function restore(options: RestoreOptions, ctx: Context): Promise<void> {
+  const explicit = options.backend === undefined ? undefined : backendName(options.backend, '--backend');
   if (!options.dryRun && process.getuid?.() !== 0) {
     throw new OperationalError('restore changes the firewall and needs root (CAP_NET_ADMIN); run it as root, or use --dry-run to see the plan');
   }
   const trigger = options.trigger === undefined ? undefined : parseSource(options.trigger, '--trigger');
-  const store = options.dryRun ? await openStore(ctx, { existing: true }) : await openStoreToWrite(ctx);
+  const store = options.dryRun ? await openStore(ctx, { reading: true }) : await openStoreToWrite(ctx);
   try {
-    const backend = options.dryRun ? new DryRunBackend(ctx.config, ctx.out) : await loadBackend(ctx.config, ctx.runner);
+    const name = explicit ?? backendToRestore(store, ctx.config);
+    const backend = options.dryRun ? new DryRunBackend({ ...ctx.config, backend: name }, ctx.out) : await loadBackend(ctx.config, ctx.runner, name);
     let result;
     if (options.ifMissing && !options.dryRun) {
-      const healed = await healLive(store, ctx.config, ctx.clock, backend, trigger ?? 'restore --if-missing', retirer(ctx.config, ctx.runner));
+      const healed = await healLive(store, ctx.config, ctx.clock, backend, trigger ?? 'restore --if-missing', retirer(ctx.config, ctx.runner), options.force === true);
       if (!healed.restore) {
         ctx.out.info('the blocklist is in place; nothing to restore');
         return;
@@ -37,11 +46,13 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
       ctx.out.info(`missing: ${describeProblems(healed.problems)}`);
       result = healed.restore;
     } else {
-      result = options.dryRun
-        ? await restoreLive(store, ctx.config, ctx.clock, backend)
-        : await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true });
+      if (options.dryRun) {
+        // Says what it would load and changes nothing: no lock to take (the store may be read-only).
+        await backend.apply(() => streamPlan(store, ctx.config, ctx.clock()));
+        return;
+      }
+      result = await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });
     }
-    if (options.dryRun) return;
     for (const note of result.report.notes) ctx.out.info(note);
     const { v4, v6 } = result.stats;
     const dropped = v4.dropped + v6.dropped + v4.split + v6.split;

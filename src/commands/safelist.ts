@@ -85,7 +85,7 @@ export async function safelistRemove(address: string, options: FleetOptions, ctx
 }
 
 export async function safelistList(options: { json?: boolean }, ctx: Context): Promise<void> {
-  const store = await openStore(ctx, { existing: true });
+  const store = await openStore(ctx, { reading: true });
   try {
     const rows = [
       ...store.safelist.list().map((row) => ({ address: row.address, note: row.note, added_at: formatTime(row.added_at), origin: 'store' })),

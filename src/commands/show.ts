@@ -43,7 +43,7 @@ async function readBlocked(store: Store, ctx: Context, network: Network): Promis
  */
 export async function show(address: string, options: { json?: boolean }, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
-  const store = await openStore(ctx, { existing: true });
+  const store = await openStore(ctx, { reading: true });
   try {
     const now = ctx.clock();
     const { events, entries, safelist } = store.read(() => ({

@@ -56,7 +56,7 @@ function liveLine(live: { backend: string; v4: number | null; v6: number | null 
 }
 
 export async function stats(options: { json?: boolean }, ctx: Context): Promise<void> {
-  const store = await openStore(ctx, { existing: true });
+  const store = await openStore(ctx, { reading: true });
   try {
     const { live, problem } = await liveCounts(store, ctx);
     const now = ctx.clock();

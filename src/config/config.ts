@@ -117,7 +117,6 @@ export const DEFAULTS: Config = {
 export interface ConfigOverrides {
   readonly config?: string | undefined;
   readonly db?: string | undefined;
-  readonly backend?: string | undefined;
 }
 
 /** Loads the effective configuration. An explicitly named config file must exist; the default may not. */
@@ -153,7 +152,7 @@ export async function loadConfig(
     const from = overrides.db !== undefined ? '--db' : env.STICKYBAN_DB !== undefined ? 'STICKYBAN_DB' : `"db" in ${file}`;
     throw new UsageError(`invalid ${from} ${quote(db)}: ${wrong}`);
   }
-  return { ...config, db, backend: overrides.backend === undefined ? config.backend : backendName(overrides.backend, '--backend') };
+  return { ...config, db };
 }
 
 /** Linux's PATH_MAX and NAME_MAX, in bytes: a longer path fails at the first open anyway. */

@@ -86,7 +86,7 @@ export class Daemon {
     this.jobs = new Jobs(deps.cli, config);
     this.live = new LiveQueue(store, (): Surroundings => ({ config: this.settings.config, clock, runner: deps.runner }), log);
     this.writer = new BanWriter(store, config, clock, this.live, this.stopping.signal);
-    this.healer = new Healer(store, () => this.settings, clock, this.jobs, log);
+    this.healer = new Healer(store, () => this.settings, clock, this.jobs, log, deps.runner);
     this.spool = new SpoolFolder(store, this.writer, log);
     this.metrics = new MetricsWriter(store, this.jobs, () => this.settings.metricsFile, () => this.counters(), () => this.writer.commits, log);
     this.socket = new SocketServer(settings.config.daemon.socket, (request) => this.answer(request), log);

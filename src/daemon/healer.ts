@@ -1,9 +1,15 @@
 // Self-heal: a foreign `iptables-restore`, `ufw reload` or `nft flush ruleset` can remove our chain,
-// rule, jump or sets at any time. The check is cheap (a few tool calls, see FirewallBackend.presence)
-// and runs in the daemon; a repair is a restore, run as a job (jobs.ts). Requests that arrive while
-// a check runs are answered by the next one, so a burst of them is one check.
+// rule, jump or sets at any time, and an import or prune killed half way leaves the live set out of
+// line with the store. The check is cheap (a few tool calls, see FirewallBackend.presence, and the
+// plan's entry counts kept in the store, counted anew in turns when the store changed more than a
+// few new bans) and runs in the daemon; a repair is `restore --if-missing`, run as a job (jobs.ts),
+// which checks again first. Requests that arrive while a check runs are answered by the next one,
+// so a burst of them is one check.
 
-import { describeProblems, findProblems } from '../actions/heal.js';
+import { DAEMON_COUNT, describeProblems, findProblems } from '../actions/heal.js';
+import { restoringBackend } from '../actions/live.js';
+import { countInTurns } from '../actions/plan-count.js';
+import type { Runner } from '../exec/run.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend } from '../firewall/backend.js';
@@ -28,6 +34,8 @@ export class Healer {
   failures = 0;
   private running: Promise<CheckOutcome> | undefined;
   private next: Promise<CheckOutcome> | undefined;
+  /** A count of the plan under way (countPlan). */
+  private counting: Promise<unknown> | undefined;
   /** The last failure said, so a lasting one is logged once, not on every check. */
   private lastFailure: string | undefined;
 
@@ -37,14 +45,24 @@ export class Healer {
     private readonly clock: Clock,
     private readonly jobs: Jobs,
     private readonly log: (line: string) => void,
+    private readonly runner: Runner,
   ) {}
+
+  /**
+   * The backend a restore would load (actions/live.ts backendToRestore): the configured one, or
+   * the one a `restore --backend` loaded while the config still names what it named then.
+   */
+  private async backend(): Promise<{ readonly config: Config; readonly backend: FirewallBackend }> {
+    const { config, backend } = this.settings();
+    return { config, backend: await restoringBackend(this.store, { config, clock: this.clock, runner: this.runner }, backend) };
+  }
 
   /**
    * After a firewall change: the rule and jumps go back at once (a few tool calls, no job), then the
    * full check repairs what else is missing. A restore holding the apply lock re-links itself.
    */
   async relinkThenCheck(): Promise<void> {
-    const { backend } = this.settings();
+    const { backend } = await this.backend();
     if (backend.relink) {
       let lock: ApplyLock | undefined;
       try {
@@ -61,6 +79,15 @@ export class Healer {
       }
     }
     await this.check().catch(() => undefined);
+  }
+
+  /** Counts the plan without holding the loop (countInTurns), unless a count is under way. */
+  private countPlan(config: Config): void {
+    if (this.counting) return;
+    this.counting = countInTurns(this.store, config, this.clock(), () => new Promise((resolve) => setImmediate(resolve)))
+      // A store closed under it: the daemon is stopping.
+      .catch((error: Error) => void (this.store.db.open && this.log(`error: counting the plan: ${error.message}`)))
+      .finally(() => (this.counting = undefined));
   }
 
   /** Checks (and repairs) once the check under way, if any, is over: a check asked for during one still runs after it. */
@@ -82,22 +109,29 @@ export class Healer {
   }
 
   private async checkOnce(): Promise<CheckOutcome> {
-    const { config, backend } = this.settings();
     try {
-      const problems = await findProblems(this.store, config, this.clock, backend);
+      const { config, backend } = await this.backend();
+      const { problems, uncounted } = await findProblems(this.store, config, this.clock, backend, DAEMON_COUNT);
+      // The entry counts want the plan counted anew (the store changed past counting on top):
+      // counted in turns, for the checks after this one.
+      if (uncounted) this.countPlan(config);
       if (problems.length === 0) {
         this.lastFailure = undefined;
         return { problems: '' };
       }
+      // The restore runs as a job, which checks again first (a hook's live change may land meanwhile).
       const described = describeProblems(problems);
-      const result = await this.jobs.run(['restore', '--trigger', 'daemon']);
+      const result = await this.jobs.run(['restore', '--if-missing', '--trigger', 'daemon']);
       if (result.stopped) return { problems: described };
       if (result.code !== 0) throw new Error(`could not repair ${described}: ${jobFailure(result)}`);
-      this.repairs++;
       this.lastFailure = undefined;
-      const summary = result.stdout.split('\n').find((line) => line.startsWith('restored ')) ?? 'restored';
-      this.log(`repaired: ${described}; ${summary}`);
-      return { problems: described, repaired: summary };
+      const lines = result.stdout.split('\n');
+      const summary = lines.find((line) => line.startsWith('restored '));
+      if (summary === undefined) return { problems: '' };
+      const found = lines.find((line) => line.startsWith('missing: '))?.slice('missing: '.length) ?? described;
+      this.repairs++;
+      this.log(`repaired: ${found}; ${summary}`);
+      return { problems: found, repaired: summary };
     } catch (error) {
       this.failures++;
       const message = (error as Error).message;

@@ -121,6 +121,20 @@ export function checkLiveContent(family: Family, missing: readonly string[]): Fi
   return { status: 'FAIL', check: `${label} held`, detail: `${count(missing.length, 'planned entry is', 'planned entries are')} not in the live set (${shown})`, fix: 'stickyban restore' };
 }
 
+/**
+ * What earlier restores loaded and the one in force does not use (another backend, or this one
+ * under other names), still in place: it goes on blocking what the store no longer plans (an
+ * unbanned or safelisted address), never updated again.
+ */
+export function checkLeftovers(found: ReadonlyArray<{ readonly backend: string; readonly left: readonly string[] }>, current: string): Finding[] {
+  return found.map(({ backend, left }) => ({
+    status: 'FAIL',
+    check: `stale ${backend}`,
+    detail: `${left.join('; ')}: loaded by an earlier restore${backend === current ? ' under other names' : ` of the ${backend} backend`} and no longer updated, it may block what the store no longer plans`,
+    fix: 'stickyban restore removes it',
+  }));
+}
+
 /** Bans the hook spooled that no command has folded in yet, and spooled lines set aside as not valid. */
 export function checkSpool(dbPath: string, now: number): Finding[] {
   const { waiting, quarantined, oldest } = spoolLineCounts(dbPath);

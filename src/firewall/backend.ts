@@ -3,7 +3,7 @@
 
 import type { Cidr, Family, Network } from '../address/network.js';
 import type { LiveIndex } from '../plan/live-index.js';
-import type { BackendName } from '../config/config.js';
+import type { BackendName, Config } from '../config/config.js';
 import type { Delta } from '../plan/diff.js';
 import type { PlanStream } from '../plan/stream.js';
 
@@ -31,6 +31,13 @@ export interface UpdateReport {
 export interface PresenceHints {
   /** The first planned entry of a family, read from the store when asked. */
   firstPlanned(family: Family): Cidr<number | bigint> | undefined;
+  /**
+   * How many entries a live set of the family holds when it is in line with the store, for a
+   * backend that can count its entries cheaply (an ipset header): at least `min`, at most `max`
+   * (see actions/plan-count.ts). Undefined when it could not be told cheaply (the daemon then has
+   * a job count it). Read from the store when asked.
+   */
+  plannedRange?(family: Family): { readonly min: number; readonly max: number } | undefined;
 }
 
 /** One thing a backend needs in place, as doctor reports it and the daemon's self-heal checks it. */
@@ -46,6 +53,12 @@ export interface LiveCheck {
   readonly fix?: string;
   /** The family it is about, when only one: a missing IPv6 jump does not unblock an IPv4 address. */
   readonly family?: Family;
+  /**
+   * When not ok: the set is in place, but holds more or fewer entries than the store plans. A
+   * hook's live change on its way does that for a moment too, so it is checked again before it is
+   * repaired.
+   */
+  readonly miscount?: boolean;
 }
 
 export interface Inspection {
@@ -107,8 +120,11 @@ export interface FirewallBackend {
   liveIndex(family: Family): Promise<LiveIndex<number | bigint> | undefined>;
   /**
    * Removes what this backend put in place, if anything is there, once another backend has taken
-   * over: left alone, it would go on blocking what the store no longer plans (a safelisted or
-   * unbanned address). Returns what it removed.
+   * over, or the same one under other settings (`current`, the config in force, whose names it
+   * keeps: a set, chain or table renamed): left alone, it would go on blocking what the store no
+   * longer plans (a safelisted or unbanned address), never updated again. Returns what it removed.
    */
-  retire(): Promise<string[]>;
+  retire(current?: Config): Promise<string[]>;
+  /** What retire(current) would remove, in words (entry counts included); changes nothing (doctor). */
+  leftovers(current?: Config): Promise<string[]>;
 }

@@ -50,6 +50,10 @@ export class DryRunBackend implements FirewallBackend {
     return [];
   }
 
+  async leftovers(): Promise<string[]> {
+    return [];
+  }
+
   async inspect(): Promise<Inspection> {
     return { checks: [{ what: `dry run of ${this.config.backend}`, ok: true }], entries: { v4: undefined, v6: undefined } };
   }

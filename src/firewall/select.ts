@@ -13,26 +13,79 @@ export async function loadBackend(config: Config, runner: Runner, lastRestored?:
   return backendNamed(isBackendName(lastRestored) ? lastRestored : config.backend, config, runner);
 }
 
-/** Removes what other backends left in place; returns what it removed, or why it could not. */
-export type Retirer = (names: readonly BackendName[]) => Promise<string[]>;
+/**
+ * What a backend loads besides its name, as a restore records it: its own settings (the ipset and
+ * chain names, the nftables table, the route metric), as JSON.
+ */
+export function targetOf(config: Config, name: BackendName): string {
+  return JSON.stringify(config[name]);
+}
+
+/** What an earlier restore loaded: a backend, and its settings then (null when not recorded). */
+export interface Loaded {
+  readonly backend: BackendName;
+  readonly target: string | null;
+}
+
+/** Removes what earlier restores loaded and the one in force does not use; returns what it removed, or why it could not. */
+export type Retirer = (loaded: readonly Loaded[], current: BackendName) => Promise<string[]>;
 
 /**
- * Retires backends by name (see FirewallBackend.retire), skipping those whose tool is not installed:
- * nothing of theirs can be there. A failure is reported, not thrown: the blocklist of the backend
- * in use is in place by then.
+ * Retires what restores loaded before (see FirewallBackend.retire): another backend whole, the
+ * backend in force (`current`) under other names. Backends whose tool is not installed are
+ * skipped: nothing of theirs can be there. A failure is reported, not thrown: the blocklist in
+ * force is in place by then.
  */
 export function retirer(config: Config, runner: Runner): Retirer {
-  return async (names) => {
+  return async (loaded, current) => {
     const notes: string[] = [];
-    for (const name of names) {
+    for (const { backend: name, target } of loaded) {
       try {
-        notes.push(...(await (await backendNamed(name, config, runner)).retire()));
+        notes.push(...(await (await backendNamed(name, configOf(config, name, target), runner)).retire(name === current ? config : undefined)));
       } catch (error) {
         if (!(error instanceof ToolMissingError)) notes.push(`could not remove what the ${name} backend left: ${(error as Error).message}`);
       }
     }
     return notes;
   };
+}
+
+/** What retire() would remove of each of `loaded`, in words; changes nothing (doctor). */
+export async function leftoversOf(config: Config, runner: Runner, loaded: readonly Loaded[], current: BackendName): Promise<Array<Loaded & { readonly left: string[] }>> {
+  const found: Array<Loaded & { left: string[] }> = [];
+  for (const entry of loaded) {
+    try {
+      const left = await (await backendNamed(entry.backend, configOf(config, entry.backend, entry.target), runner)).leftovers(entry.backend === current ? config : undefined);
+      if (left.length > 0) found.push({ ...entry, left });
+    } catch (error) {
+      if (!(error instanceof ToolMissingError)) throw error;
+    }
+  }
+  return found;
+}
+
+/**
+ * `config` with a backend's settings as a restore recorded them. A record that is not what
+ * targetOf writes (edited by hand) leaves the settings of the config: they are what retire() and
+ * leftovers() then look for, as for a restore recorded before targets were.
+ */
+function configOf(config: Config, name: BackendName, target: string | null): Config {
+  if (target === null) return config;
+  let recorded: unknown;
+  try {
+    recorded = JSON.parse(target);
+  } catch {
+    return config;
+  }
+  const fields = recorded as Record<string, unknown>;
+  const current = config[name] as Record<string, unknown>;
+  // Every field of the config's own, of the same type: names reach tools as arguments only.
+  const sameType = (value: unknown, like: unknown): boolean =>
+    Array.isArray(like) ? Array.isArray(value) && value.every((item) => typeof item === 'string') : typeof value === typeof like && !Array.isArray(value);
+  const same = typeof recorded === 'object' && recorded !== null && Object.keys(current).every((key) => sameType(fields[key], current[key]));
+  if (!same) return config;
+  const settings = Object.fromEntries(Object.keys(current).map((key) => [key, fields[key]]));
+  return { ...config, [name]: settings };
 }
 
 async function backendNamed(name: BackendName, config: Config, runner: Runner): Promise<FirewallBackend> {

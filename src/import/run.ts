@@ -19,7 +19,7 @@ import { lineBatches, MAX_LINE } from './lines.js';
 import { isCandidate, type LineOutcome } from './outcome.js';
 import type { LineParser } from './parser.js';
 import { parsePlainLine } from './plain.js';
-import { PrivateTemp } from './private-temp.js';
+import { PrivateTemp } from '../files/private-temp.js';
 import { NO_PROGRESS, type Progress } from './progress.js';
 import { spill } from './spill.js';
 import { count } from '../input/plural.js';

@@ -4,6 +4,7 @@ import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, unpackNetwork } from './keys.js';
 import { blocksRelatedTo, meetsCondition, StatementCache } from './statements.js';
+import { noteRemoval } from './plan-counts.js';
 
 /** Blocks per page of a streamed read. */
 const PAGE_ROWS = 2048;
@@ -389,9 +390,13 @@ export class BanTable {
     return this.cache.get('SELECT coalesce(max(id), 0) FROM bans').pluck().get() as number;
   }
 
-  /** Distinct blocks of the events recorded after `id`. */
+  /**
+   * Distinct blocks of the events recorded after `id`. Read by id range from the table: with the
+   * DISTINCT beside the range SQLite scanned the whole block index instead (5.2 ms at 110k events
+   * for one new event, 0.03 ms so).
+   */
   blocksAfter(id: number): Network[] {
-    const rows = this.cache.get('SELECT DISTINCT family, first, last FROM bans WHERE id > ?').raw().all(id) as Array<[Family, unknown, unknown]>;
+    const rows = this.cache.get('SELECT DISTINCT family, first, last FROM (SELECT family, first, last FROM bans WHERE id > ? ORDER BY id)').raw().all(id) as Array<[Family, unknown, unknown]>;
     return rows.map(([family, first, last]) => networkFromKeys(family, first, last));
   }
 
@@ -401,12 +406,14 @@ export class BanTable {
    */
   lift(network: Network, jail: string | undefined, now: number, by: string): number {
     const jailClause = jail === undefined ? '' : 'AND jail = @jail';
-    return this.cache
+    const lifted = this.cache
       .get(
         `UPDATE bans SET lifted_at = @now, lifted_by = @by
          WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last AND ${ACTIVE} ${jailClause}`,
       )
       .run({ ...blockParams(network), jail, now, by } as Record<string, unknown>).changes;
+    if (lifted > 0) noteRemoval(this.cache);
+    return lifted;
   }
 
   /** Every block banned inside `network` (lifted too), in address order. */
@@ -490,13 +497,15 @@ export class BanTable {
    * (the hook never waits for prune) keeps it. Returns the events deleted.
    */
   deleteIfStale(network: Network, cutoff: number, includeManual: boolean): number {
-    return this.cache
+    const deleted = this.cache
       .get(
         `DELETE FROM bans WHERE family = @family AND first = @first AND last = @last
          AND (SELECT max(banned_at) < @cutoff AND (@includeManual OR max(${KEPT_FOREVER}) = 0)
               FROM bans WHERE family = @family AND first = @first AND last = @last)`,
       )
       .run({ ...blockParams(network), cutoff, includeManual: includeManual ? 1 : 0 }).changes;
+    if (deleted > 0) noteRemoval(this.cache);
+    return deleted;
   }
 
   /** Counts of the events in force at `now`, grouped by one column, for stats. */

@@ -28,7 +28,8 @@ export class ApplyLock {
     const waitMs = options.waitMs ?? WAIT_MS;
     let db: Database.Database | undefined;
     try {
-      prepareStoreFile(path, dbPath);
+      // The lock file is ours to make beside a store that exists (its directory is checked again).
+      prepareStoreFile(path, dbPath, { create: true });
       db = openDatabase(path, { timeout: 0 });
       const deadline = Date.now() + waitMs;
       for (;;) {

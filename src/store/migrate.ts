@@ -74,7 +74,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[],
   return apply.immediate();
 }
 
-function readApplied(db: Database.Database): Applied[] {
+export function readApplied(db: Database.Database): Applied[] {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
   if (!table) return [];
   return db.prepare('SELECT name, checksum FROM schema_migrations ORDER BY name').all() as Applied[];

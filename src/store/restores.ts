@@ -8,6 +8,16 @@ export interface RestoreRecord {
   readonly entries4: number;
   readonly entries6: number;
   readonly trigger: string;
+  /** The backend's settings it loaded (JSON, see firewall/select.ts targetOf); null before migration 0006. */
+  readonly target: string | null;
+  /** The backend the config named at the time; null before migration 0006. */
+  readonly config_backend: string | null;
+}
+
+/** What a restore loaded: a backend, and its settings (null when not recorded). */
+export interface LoadedTarget {
+  readonly backend: string;
+  readonly target: string | null;
 }
 
 /** What each restore did, for stats, doctor and metrics. */
@@ -21,8 +31,8 @@ export class RestoreTable {
   record(run: RestoreRecord): void {
     this.cache
       .get(
-        `INSERT INTO restores (started_at, duration_ms, backend, entries4, entries6, trigger)
-         VALUES (@started_at, @duration_ms, @backend, @entries4, @entries6, @trigger)`,
+        `INSERT INTO restores (started_at, duration_ms, backend, entries4, entries6, trigger, target, config_backend)
+         VALUES (@started_at, @duration_ms, @backend, @entries4, @entries6, @trigger, @target, @config_backend)`,
       )
       .run(run);
     // A restore every 30 s from the daemon would grow this forever; the last thousand tell enough.
@@ -30,17 +40,11 @@ export class RestoreTable {
   }
 
   /**
-   * The backends restores have loaded since the last one of `current`: what a switch
-   * to `current` leaves in place. Once `current` has a restore of its own, they are not asked again.
+   * Every backend and settings restores have loaded, as far as the record goes back (the last
+   * thousand): what a restore of another one may find left in place.
    */
-  backendsSince(current: string): string[] {
-    return this.cache
-      .get(
-        `SELECT DISTINCT backend FROM restores WHERE backend <> @current
-         AND id > (SELECT coalesce(max(id), 0) FROM restores WHERE backend = @current)`,
-      )
-      .pluck()
-      .all({ current }) as string[];
+  targets(): LoadedTarget[] {
+    return this.cache.get('SELECT DISTINCT backend, target FROM restores ORDER BY backend, target').all() as LoadedTarget[];
   }
 
   /** The backend the last restore loaded: the one whose live set is in place. */
@@ -49,7 +53,7 @@ export class RestoreTable {
   }
 
   last(): RestoreRecord | undefined {
-    return this.cache.get('SELECT started_at, duration_ms, backend, entries4, entries6, trigger FROM restores ORDER BY id DESC LIMIT 1').get() as
+    return this.cache.get('SELECT started_at, duration_ms, backend, entries4, entries6, trigger, target, config_backend FROM restores ORDER BY id DESC LIMIT 1').get() as
       | RestoreRecord
       | undefined;
   }

@@ -3,6 +3,7 @@ import { formatNetwork } from '../address/format.js';
 import type { Cidr, Family, Network } from '../address/network.js';
 import { blockParams, networkFromKeys, packedBlockSql, unpackBlocks } from './keys.js';
 import { blocksRelatedTo, StatementCache } from './statements.js';
+import { noteRemoval } from './plan-counts.js';
 
 export interface SafelistRow {
   readonly network: Network;
@@ -44,15 +45,15 @@ export class SafelistTable {
     if (!inserted && note !== null) {
       this.cache.get('UPDATE safelist SET note = @note WHERE family = @family AND first = @first AND last = @last').run(params);
     }
+    if (inserted) noteRemoval(this.cache);
     return inserted;
   }
 
   /** Removes exactly this range; false when it was not safelisted. */
   remove(network: Network): boolean {
-    return (
-      this.cache.get('DELETE FROM safelist WHERE family = @family AND first = @first AND last = @last').run(blockParams(network))
-        .changes === 1
-    );
+    const removed = this.cache.get('DELETE FROM safelist WHERE family = @family AND first = @first AND last = @last').run(blockParams(network)).changes === 1;
+    if (removed) noteRemoval(this.cache);
+    return removed;
   }
 
   list(): SafelistRow[] {

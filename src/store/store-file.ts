@@ -5,29 +5,29 @@
 
 import { closeSync, constants, lstatSync, openSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { OperationalError, StoreError } from '../errors.js';
-import { distrustOf, octal } from '../files/trusted-dir.js';
+import { OperationalError, StoreError, StoreMissingError } from '../errors.js';
+import { distrustOf, octal, type Distrust } from '../files/trusted-dir.js';
 import { shownPath } from '../input/quote.js';
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
- * Makes sure `path`, a file of the store `store`, may be handed to SQLite; creates it (0600, in a
- * 0700 directory) if it is missing. SQLite gives the -wal and -shm files the permissions of the
- * database file, so creating it 0600 ourselves keeps all three private.
+ * Makes sure `path`, a file of the store `store`, may be handed to SQLite. With `create` it is made
+ * when missing (0600, in a 0700 directory): SQLite gives the -wal and -shm files the permissions of
+ * the database file, so creating it 0600 ourselves keeps all three private. Without it, a missing
+ * file (or directory) is a StoreMissingError and nothing is made: only `stickyban init` and the
+ * store's lock file create.
  */
-export function prepareStoreFile(path: string, store: string = path): void {
+export function prepareStoreFile(path: string, store: string = path, { create = false }: { create?: boolean } = {}): void {
   const euid = process.geteuid?.() ?? 0;
   const dir = dirname(path);
   let stats: Stats | undefined;
   try {
-    const distrust = distrustOf(dir, { create: 0o700, euid });
-    if (distrust) {
-      const who = euid === 0 ? 'root' : 'you and root';
-      throw new OperationalError(`refusing store ${shownPath(store)}: ${shownPath(distrust.path)} ${distrust.problem}; the store must be where only ${who} can change it (${distrust.fix})`);
-    }
+    const distrust = distrustOf(dir, create ? { create: 0o700, euid } : { euid });
+    if (distrust) throw distrustError(store, distrust, euid);
     stats = lstatIfAny(path);
     if (stats === undefined) {
+      if (!create) throw missing(store);
       try {
         closeSync(openSync(path, CREATE, 0o600));
         return;
@@ -39,10 +39,36 @@ export function prepareStoreFile(path: string, store: string = path): void {
     }
   } catch (error) {
     if (error instanceof OperationalError) throw error;
+    // A directory on the way that is not there: so is the store.
+    if (!create && (error as NodeJS.ErrnoException).code === 'ENOENT') throw missing(store);
     throw new StoreError(`cannot ${verbOf(error)} store ${shownPath(store)}: ${reasonOf(error)}`);
   }
   const wrong = problemOf(stats, euid);
   if (wrong) throw new OperationalError(`refusing store ${shownPath(store)}: ${shownPath(path)} ${wrong}`);
+}
+
+/**
+ * Whether the ban hook may leave a ban beside a store that is missing: its directory is there and
+ * trusted as the store's own (see above), so nothing is made but the spool file, where `stickyban
+ * init` folds it in. Undefined when it may, else why not.
+ */
+export function spoolableWithoutStore(store: string): string | undefined {
+  const euid = process.geteuid?.() ?? 0;
+  try {
+    const distrust = distrustOf(dirname(store), { euid });
+    return distrust ? distrustError(store, distrust, euid).message : undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? `directory ${shownPath(dirname(store))} does not exist` : reasonOf(error);
+  }
+}
+
+export function missing(store: string): StoreMissingError {
+  return new StoreMissingError(`no store at ${shownPath(store)}: stickyban init creates it (or check --db, STICKYBAN_DB and db in the config)`);
+}
+
+function distrustError(store: string, distrust: Distrust, euid: number): OperationalError {
+  const who = euid === 0 ? 'root' : 'you and root';
+  return new OperationalError(`refusing store ${shownPath(store)}: ${shownPath(distrust.path)} ${distrust.problem}; the store must be where only ${who} can change it (${distrust.fix})`);
 }
 
 function problemOf(stats: Stats, euid: number): string | undefined {

@@ -1,14 +1,17 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { prepareStoreFile } from './store-file.js';
 import { StoreError, UsageError } from '../errors.js';
 import { shownPath } from '../input/quote.js';
-import { migrate, readMigrations, shippedMigrations } from './migrate.js';
+import { migrate, pendingMigrations, readApplied, readMigrations, shippedMigrations, type Migration } from './migrate.js';
+import { StoreCopy } from './read-copy.js';
 import { BanTable } from './bans.js';
 import { SafelistTable } from './safelist.js';
 import { RestoreTable } from './restores.js';
 import { FleetTable } from './fleet.js';
+import { PlanCountTable } from './plan-counts.js';
 import { isBusy, retryWhileBusy, retryWhileBusyAsync } from './busy.js';
 
 export interface StoreOptions {
@@ -21,6 +24,18 @@ export interface StoreOptions {
    * (writeAsync).
    */
   readonly busyWaitMs?: number;
+  /**
+   * Make the store when it is missing: `stickyban init` (and tests). Every other opening refuses a
+   * missing store (StoreMissingError): a restore that made one at a mistyped path would load an
+   * empty blocklist.
+   */
+  readonly create?: boolean;
+  /**
+   * For a command that only reads: the store is opened read-only, so it may be on a read-only file
+   * system or in a file this user may not write. Such a store is migrated (written) only when this
+   * stickyban needs a newer schema.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** The SQLite store: the only place that holds SQL. */
@@ -29,36 +44,93 @@ export class Store {
   readonly safelist: SafelistTable;
   readonly restores: RestoreTable;
   readonly fleet: FleetTable;
+  readonly planCounts: PlanCountTable;
 
   private constructor(
     readonly db: Database.Database,
     readonly path: string,
     private readonly busyTimeoutMs: number,
+    /** The copy read instead of the store (see read-copy.ts), removed on close. */
+    private readonly copy?: StoreCopy,
   ) {
     this.bans = new BanTable(db);
     this.safelist = new SafelistTable(db);
     this.restores = new RestoreTable(db);
     this.fleet = new FleetTable(db);
+    this.planCounts = new PlanCountTable(db);
   }
 
   /**
-   * Opens (creating with owner-only permissions if needed) and migrates the store; refuses one where
-   * another user could put links (store-file.ts).
+   * Opens (with `create`, creating with owner-only permissions if needed) and migrates the store;
+   * refuses one where another user could put links (store-file.ts).
    */
   static open(options: StoreOptions): Store {
     const { path } = options;
-    prepareStoreFile(path);
+    prepareStoreFile(path, path, { create: options.create === true });
+    const migrations = options.migrationsDir === undefined ? shippedMigrations() : readMigrations(options.migrationsDir);
+    if (options.readOnly) {
+      const read = Store.openToRead(options, migrations);
+      if (read) return read;
+      // The store needs migrations this stickyban brings: written first, as by any command.
+      try {
+        return Store.openToWrite(options, migrations);
+      } catch (error) {
+        if (!(error instanceof StoreError) || !error.message.startsWith('cannot write')) throw error;
+        throw new StoreError(`${error.message.replace(/^cannot write store \S+: /, `store ${shownPath(path)} needs migrations this stickyban brings before it can be read, and cannot be written: `)}`);
+      }
+    }
+    return Store.openToWrite(options, migrations);
+  }
+
+  private static openToWrite(options: StoreOptions, migrations: readonly Migration[]): Store {
+    const { path } = options;
     let db: Database.Database | undefined;
     try {
       db = openDatabase(path, { timeout: options.busyWaitMs ?? SQLITE_BUSY_WAIT_MS });
       const opened = db;
       retryWhileBusy(() => refuseForeign(opened, path), options.busyTimeoutMs, commitsOf(opened));
       configure(opened, options.busyTimeoutMs);
-      const migrations = options.migrationsDir === undefined ? shippedMigrations() : readMigrations(options.migrationsDir);
       retryWhileBusy(() => migrate(opened, migrations, path), options.busyTimeoutMs, commitsOf(opened));
       return new Store(opened, path, options.busyTimeoutMs);
     } catch (error) {
       db?.close();
+      throw describeStoreFailure(error, path);
+    }
+  }
+
+  /**
+   * The store opened read-only; or, when SQLite cannot open it where it is (see read-copy.ts), a
+   * copy of it. Undefined when the store itself needs migrations (a copy is migrated as it is ours).
+   */
+  private static openToRead(options: StoreOptions, migrations: readonly Migration[]): Store | undefined {
+    const { path, busyTimeoutMs } = options;
+    const timeout = options.busyWaitMs ?? SQLITE_BUSY_WAIT_MS;
+    let db: Database.Database | undefined;
+    let copy: StoreCopy | undefined;
+    try {
+      db = openDatabase(path, { readonly: true, fileMustExist: true, timeout });
+      try {
+        const opened = db;
+        retryWhileBusy(() => refuseForeign(opened, path), busyTimeoutMs, commitsOf(opened));
+      } catch (error) {
+        if (!cannotOpenWhereItIs(error, path)) throw error;
+        db.close();
+        copy = StoreCopy.make(path);
+        db = openDatabase(copy.path, { fileMustExist: true, timeout });
+        refuseForeign(db, path);
+        migrate(db, migrations, path);
+        return new Store(db, path, busyTimeoutMs, copy);
+      }
+      const opened = db;
+      const pending = retryWhileBusy(() => pendingMigrations(readApplied(opened), migrations, `store ${path}`), busyTimeoutMs, commitsOf(opened));
+      if (pending.length > 0) {
+        db.close();
+        return undefined;
+      }
+      return new Store(opened, path, busyTimeoutMs);
+    } catch (error) {
+      db?.close();
+      copy?.remove();
       throw describeStoreFailure(error, path);
     }
   }
@@ -133,6 +205,7 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.copy?.remove();
   }
 }
 
@@ -185,12 +258,41 @@ export function describeStoreFailure(error: unknown, path: string): Error {
   if (isBusy(error)) return new StoreError(`store ${shown} is locked by another process (${message}); try again`);
   if (code.startsWith('SQLITE_CANTOPEN') && !isReadable(path)) return new StoreError(`cannot read store ${shown}: permission denied (run as root, or pass --db)`);
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
-    return new StoreError(`cannot write store ${shown}: ${message} (run as root, or pass --db)`);
+    // Root gets past permissions: what is in the way is the file system, an attribute, or the store itself.
+    const why = writeProblem(path) ?? writeProblem(dirname(path));
+    return new StoreError(`cannot write store ${shown}: ${why ?? `${message}${process.geteuid?.() === 0 ? '' : ' (run as root, or pass --db)'}`}`);
   }
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new StoreError(`${shown} is not a usable stickyban store: ${message} (check it with: stickyban doctor)`);
   }
   return new StoreError(`store ${shown}: ${message} (${code})`);
+}
+
+/**
+ * SQLite cannot open a WAL store without its -shm file, nor make one where it may not write: a
+ * store closed cleanly (no -shm, no -wal) on a read-only file system, or in a directory this user
+ * may not write.
+ */
+function cannotOpenWhereItIs(error: unknown, path: string): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  // SQLITE_READONLY_DIRECTORY where it may not make the -shm file, SQLITE_CANTOPEN on a read-only file system.
+  const refused = code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY');
+  return refused && isReadable(path) && !existsSync(`${path}-shm`) && writeProblem(dirname(path)) !== undefined;
+}
+
+/** Why `path` cannot be written, in a few words; undefined when it can. */
+function writeProblem(path: string): string | undefined {
+  try {
+    accessSync(path, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') return 'read-only file system';
+    // access() says EPERM, not EACCES, for a file marked immutable (chattr +i), root or not.
+    if (code === 'EPERM') return `${shownPath(path)} is immutable (lsattr shows it; chattr -i ${shownPath(path)})`;
+    if (code === 'EACCES') return process.geteuid?.() === 0 ? `permission denied to root on ${shownPath(path)}` : 'permission denied (run as root, or pass --db)';
+    return code === 'ENOENT' ? undefined : (error as Error).message;
+  }
 }
 
 /** SQLite says only that it cannot open the file; a store this user may not read is the usual reason. */

@@ -16,6 +16,7 @@ import { count, query } from '../helpers/sqlite.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 import { stickybanWrapper } from '../helpers/wrapper.js';
+import { initStore } from '../helpers/store.js';
 
 const JAIL = 'storm';
 
@@ -42,7 +43,7 @@ interface Setup {
 async function setUp(daemon: boolean): Promise<Setup & { readonly daemon?: RunningDaemon }> {
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const socket = join(dir, 'run', 'stickyban.sock');
   const config = join(dir, 'config.toml');
   writeFileSync(config, `db = "${db}"\n[daemon]\nsocket = "${socket}"\n`);

@@ -12,6 +12,7 @@ import { query } from '../helpers/sqlite.js';
 import { startFail2ban } from '../helpers/fail2ban.js';
 import { tempDir } from '../helpers/tmp.js';
 import { stickybanWrapper } from '../helpers/wrapper.js';
+import { initStore } from '../helpers/store.js';
 
 const ATTACKERS = ['203.0.113.51', '198.51.100.52', '192.0.2.53', '2001:db8:e2e::54', '2001:db8:e2e::55'];
 const SAFELISTED = '192.0.2.99';
@@ -44,7 +45,7 @@ describe('fail2ban end to end', () => {
     await requireTools('fail2ban-server', 'fail2ban-client', 'ipset', 'iptables');
     const netns = await Netns.create();
     const dir = tempDir();
-    const db = join(dir, 'stickyban.db');
+    const db = initStore(join(dir, 'stickyban.db'));
     const calls = join(dir, 'calls.log');
     const stickyban = stickybanWrapper(dir, db, { callLog: calls });
     const authLog = join(dir, 'auth.log');

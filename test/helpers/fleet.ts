@@ -10,6 +10,7 @@ import { Netns } from './netns.js';
 import type { Cluster } from './postgres.js';
 import { tempDir } from './tmp.js';
 import { until } from './until.js';
+import { initStore } from './store.js';
 
 export interface FleetHost {
   readonly name: string;
@@ -33,7 +34,7 @@ export async function initFleet(cluster: Cluster): Promise<string> {
 export async function fleetHost(cluster: Cluster, admin: string, name: string, extraToml = ''): Promise<FleetHost> {
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const passwordFile = join(dir, 'fleet.password');
   const added = await runCli(['fleet', 'add-host', name, '--url', admin, '--password-file', passwordFile]);
   assert.equal(added.code, 0, added.stderr);

@@ -33,7 +33,7 @@ export interface SeedBan {
 }
 
 export function seedBans(db: string, bans: Iterable<SeedBan | string>): number {
-  const store = Store.open({ path: db, busyTimeoutMs: 5000 });
+  const store = Store.open({ path: db, busyTimeoutMs: 5000, create: true });
   let count = 0;
   try {
     const batch: SeedBan[] = [];
@@ -90,7 +90,7 @@ export interface ManyBans {
  * Jails take turns: sshd, nginx, postfix.
  */
 export function seedMany(db: string, bans: ManyBans): void {
-  const store = Store.open({ path: db, busyTimeoutMs: 5000 });
+  const store = Store.open({ path: db, busyTimeoutMs: 5000, create: true });
   try {
     store.db.pragma('synchronous = OFF');
     const numbers = 'WITH RECURSIVE n(i) AS (SELECT 0 WHERE @count > 0 UNION ALL SELECT i + 1 FROM n WHERE i < @count - 1)';

@@ -151,14 +151,22 @@ export class IpsetBackend implements FirewallBackend {
 
   /**
    * Set headers and the rules: a few cheap tool calls, so the daemon can run it every few seconds.
-   * An `ipset flush` leaves a set in place but empty; the header's count shows that for free, and
-   * only then is the store asked whether it plans anything for that family.
+   * The headers count each set's entries for free: an `ipset flush`, an import or a prune killed
+   * before its live update shows as a count out of line with the plan's (when the store can tell
+   * it cheaply), or else as an empty set while the store plans something for that family.
    */
   async presence(hints: PresenceHints): Promise<LiveCheck[]> {
     const { checks, entries } = await this.inspect();
     for (const family of [4, 6] as const) {
-      if (entries[family === 4 ? 'v4' : 'v6'] === 0 && hints.firstPlanned(family) !== undefined) {
-        checks.push({ what: `ipset ${this.setName(family)}`, ok: false, problem: 'is empty, but the store plans entries', family });
+      const live = entries[family === 4 ? 'v4' : 'v6'];
+      if (live === undefined) continue;
+      const what = `ipset ${this.setName(family)}`;
+      const range = hints.plannedRange?.(family);
+      if (live === 0 && (range ? range.min > 0 : hints.firstPlanned(family) !== undefined)) {
+        checks.push({ what, ok: false, problem: 'is empty, but the store plans entries', family });
+      } else if (range && (live < range.min || live > range.max)) {
+        const planned = range.min === range.max ? `${range.min}` : `${range.min} to ${range.max}`;
+        checks.push({ what, ok: false, problem: `holds ${count(live, 'entry', 'entries')}, but the store plans ${planned}`, miscount: true, family });
       }
     }
     return checks;
@@ -205,24 +213,69 @@ export class IpsetBackend implements FirewallBackend {
     return index;
   }
 
-  async retire(): Promise<string[]> {
-    const headers = await this.ipset.headers();
+  async retire(current?: Config): Promise<string[]> {
     const notes: string[] = [];
-    for (const family of [4, 6] as const) {
-      const set = this.setName(family);
-      // A set of another type under our name was never ours.
-      if (!headers.some((header) => header.name === set) || this.mismatch(family, headers) !== undefined) continue;
-      // One family failing does not keep the other in place.
+    const left = current ? ' under other names' : '';
+    // One family failing does not keep the other in place.
+    for (const part of await this.leftParts(current?.ipset)) {
       try {
-        const lines = planRetire(await listRules(this.runner, family), { chain: this.settings.chain, set });
-        await applyRuleLines(this.runner, family, lines, `removing the rule that matches ipset ${set}`);
-        await this.ipset.destroy(set);
-        notes.push(`removed ipset ${set} and its rule, left by the ipset backend`);
+        await applyRuleLines(this.runner, part.family, part.lines, `removing ${part.what}`);
+        if (part.set !== undefined) await this.ipset.destroy(part.set);
+        notes.push(`removed ${part.what}, left by the ipset backend${left}`);
       } catch (error) {
-        notes.push(`could not remove ipset ${set} and its rule, left by the ipset backend: ${(error as Error).message}`);
+        notes.push(`could not remove ${part.what}, left by the ipset backend${left}: ${(error as Error).message}`);
       }
     }
     return notes;
+  }
+
+  async leftovers(current?: Config): Promise<string[]> {
+    return (await this.leftParts(current?.ipset)).map((part) => part.described);
+  }
+
+  /**
+   * Per family, what of these settings' sets and rules is in place that `keep` (the settings in
+   * force, when this backend is the live one under other names) does not use: the set, the rule
+   * that matches it in our chain, the chain and its jumps when nothing else is left in it; with
+   * the chain kept, the jumps from hook chains no longer hooked.
+   */
+  private async leftParts(keep?: Config['ipset']): Promise<LeftPart[]> {
+    const headers = await this.ipset.headers();
+    const parts: LeftPart[] = [];
+    for (const family of [4, 6] as const) {
+      const set = this.setName(family);
+      const keptSet = keep && (family === 4 ? keep.set4 : keep.set6);
+      const chain = this.settings.chain;
+      const keptChain = keep?.chain === chain;
+      // A set of another type under our name was never ours.
+      const header = this.mismatch(family, headers) === undefined ? headers.find((listed) => listed.name === set) : undefined;
+      const setGoes = header !== undefined && set !== keptSet;
+      // iptables refuses a rule that matches a set that does not exist, and ipset one that a rule
+      // uses: without the set, there is no rule of it to remove.
+      const ruleGoes = header !== undefined && (!keptChain || set !== keptSet);
+      const unhooked = keptChain ? this.settings.hookChains.filter((hook) => !keep!.hookChains.includes(hook)) : [];
+      if (!setGoes && !ruleGoes && unhooked.length === 0) continue;
+      const listing = await listRules(this.runner, family);
+      const retired = ruleGoes ? planRetire(listing, { chain, set }) : [];
+      // A chain in force keeps itself and its jumps; only the rule of a set no longer used goes.
+      const ruleLines = keptChain ? retired.filter((line) => line.startsWith(`-D ${chain} `)) : retired;
+      const hookLines = unhookLines(listing, unhooked, chain);
+      if (!setGoes && ruleLines.length + hookLines.length === 0) continue;
+      const binary = iptablesBinary(family);
+      const pieces = (setPiece: string) => [
+        ...(setGoes ? [setPiece] : []),
+        ...(ruleLines.length > 0 ? [setGoes ? 'its rule' : `the ${binary} rule matching ipset ${set} in ${chain}`] : []),
+        ...(hookLines.length > 0 ? [`the ${binary} jumps to ${chain} from ${unhooked.join(', ')}`] : []),
+      ].join(' and ');
+      parts.push({
+        family,
+        set: setGoes ? set : undefined,
+        lines: [...ruleLines, ...hookLines],
+        what: pieces(`ipset ${set}`),
+        described: pieces(`ipset ${set} (${count(header!.entries, 'entry', 'entries')})`),
+      });
+    }
+    return parts;
   }
 
   /** How the live set among `headers` (if it is there) differs from what a swap can replace, and the way out. */
@@ -347,6 +400,29 @@ function* replay(n: number, give: (i: number) => void): Generator<void> {
     give(i);
     if (i % 2048 === 2047) yield;
   }
+}
+
+/** What retire() removes of one family. */
+interface LeftPart {
+  readonly family: Family;
+  /** The set to destroy, once the rules that use it are gone. */
+  readonly set: string | undefined;
+  /** iptables-restore lines that take out the rule, chain and jumps no longer wanted. */
+  readonly lines: string[];
+  readonly what: string;
+  /** For doctor: the same, with the set's entry count. */
+  readonly described: string;
+}
+
+/** Deletes every exact jump of ours (`-A HOOK -j CHAIN`) from hook chains no longer hooked. */
+function unhookLines(listing: string, hooks: readonly string[], chain: string): string[] {
+  if (hooks.length === 0) return [];
+  const jumps = new Set(hooks.map((hook) => `-A ${hook} -j ${chain}`));
+  return listing
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => jumps.has(line))
+    .map((line) => `-D${line.slice(2)}`);
 }
 
 interface RebuildSteps {

@@ -115,10 +115,15 @@ export class NftablesBackend implements FirewallBackend {
     return family === 4 ? LiveIndex4.fromRanges(elements as Range<number>[]) : new LiveIndex6(elements as Range<bigint>[]);
   }
 
-  async retire(): Promise<string[]> {
-    if (!(await this.exists())) return [];
+  async retire(current?: Config): Promise<string[]> {
+    if (current?.nftables.table === this.settings.table || !(await this.exists())) return [];
     await this.nft.load(`delete table ${this.table}\n`, `removing nftables table ${this.table}`);
-    return [`removed nftables table ${this.table}, left by the nftables backend`];
+    return [`removed nftables table ${this.table}, left by the nftables backend${current ? ' under another table name' : ''}`];
+  }
+
+  async leftovers(current?: Config): Promise<string[]> {
+    if (current?.nftables.table === this.settings.table || !(await this.exists())) return [];
+    return [`nftables table ${this.table}`];
   }
 
   /** Whether our table is there, told by its chain (see cmd.ts for why not by listing it). */

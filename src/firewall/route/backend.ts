@@ -90,12 +90,20 @@ export class RouteBackend implements FirewallBackend {
     return family === 4 ? LiveIndex4.fromRanges(await this.ours<number>(4)) : new LiveIndex6(await this.ours<bigint>(6));
   }
 
-  async retire(): Promise<string[]> {
+  async retire(current?: Config): Promise<string[]> {
+    if (current?.route.metric === this.settings.metric) return [];
     const v4 = await this.ours<number>(4);
     const v6 = await this.ours<bigint>(6);
     if (v4.length + v6.length === 0) return [];
     await this.ip.batch(this.lines({ add: [], del: v4 }, { add: [], del: v6 }), `removing blackhole routes with metric ${this.settings.metric}`);
-    return [`removed ${v4.length} IPv4 and ${v6.length} IPv6 blackhole routes with metric ${this.settings.metric}, left by the route backend`];
+    return [`removed ${v4.length} IPv4 and ${v6.length} IPv6 blackhole routes with metric ${this.settings.metric}, left by the route backend${current ? ' under another metric' : ''}`];
+  }
+
+  async leftovers(current?: Config): Promise<string[]> {
+    if (current?.route.metric === this.settings.metric) return [];
+    const v4 = (await this.ours(4)).length;
+    const v6 = (await this.ours(6)).length;
+    return v4 + v6 === 0 ? [] : [`${v4} IPv4 and ${v6} IPv6 blackhole routes with metric ${this.settings.metric}`];
   }
 
   private async ours<K extends number | bigint>(family: Family): Promise<Cidr<K>[]> {

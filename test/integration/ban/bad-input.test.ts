@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { count } from '../../helpers/sqlite.js';
 import { tempDb, tempDir } from '../../helpers/tmp.js';
+import { tempStore } from '../../helpers/store.js';
 
 const BAD_ADDRESSES = [
   '1.2.3.4; rm -rf /',
@@ -64,7 +65,7 @@ const BAD_OPTIONS: string[][] = [
 
 test('invalid input exits 2 with one line, and the store is unchanged', async () => {
   const netns = await Netns.create();
-  const db = tempDb();
+  const db = tempStore();
   const seeded = await netns.cli(['--db', db, 'ban', '203.0.113.50', '--jail', 'sshd']);
   assert.equal(seeded.code, 0, seeded.stderr);
   await netns.cli(['--db', db, 'safelist', 'add', '198.51.100.0/24']);

@@ -7,12 +7,13 @@ import Database from 'better-sqlite3';
 import { CLI } from '../../helpers/cli.js';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
-import { configuredStore, tempDb, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { configuredNewStore, initStore, tempStore } from '../../helpers/store.js';
 
 describe('the ban hook', () => {
   test('a fail2ban replay (--restored 1) of an active ban adds nothing; of a new jail it records once', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     const hook = (...args: string[]) => netns.cli(['--db', db, 'ban', '203.0.113.5', '--source', 'fail2ban', ...args]);
     assert.equal((await hook('--jail', 'sshd', '--restored', '0')).code, 0);
     const replay = await hook('--jail', 'sshd', '--restored', '1');
@@ -29,7 +30,7 @@ describe('the ban hook', () => {
 
   test('a ban of a safelisted address exits 0, is recorded, and says it is not blocked', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     assert.equal((await netns.cli(['--db', db, 'safelist', 'add', '198.51.100.0/24', '--note', 'office'])).code, 0);
     const result = await netns.cli(['--db', db, 'ban', '198.51.100.7', '--jail', 'sshd']);
     assert.equal(result.code, 0, result.stderr);
@@ -41,7 +42,7 @@ describe('the ban hook', () => {
 
   test('when the store stays locked the ban is spooled, never lost, and the next command folds it in', async () => {
     const netns = await Netns.create();
-    const { db, config } = configuredStore('busy_timeout = "1s"\n');
+    const { db, config } = configuredNewStore('busy_timeout = "1s"\n');
     assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.1'])).code, 0);
 
     const holder = new Database(db);
@@ -76,7 +77,7 @@ describe('the ban hook', () => {
 
   test('a ban spooled because the store stays locked is still made live at once, as the store would plan it', async () => {
     const netns = await Netns.create();
-    const { db, config } = configuredStore('busy_timeout = "1s"\n');
+    const { db, config } = configuredNewStore('busy_timeout = "1s"\n');
     const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
     assert.equal((await cli('safelist', 'add', '198.51.100.7')).code, 0);
     assert.equal((await cli('restore')).code, 0);
@@ -128,6 +129,7 @@ describe('the ban hook', () => {
       mkdir -m 700 "$disk/store"
       db=$disk/store/stickyban.db
       run() { name=$1; shift; "$node" "$cli" --db "$db" "$@" > "$out/$name.out" 2> "$out/$name.err"; echo $? > "$out/$name.code"; }
+      run made init
       run first ban 192.0.2.1
       "$node" -e 'const Database = require(process.argv[1]); new Database(process.argv[2]).prepare("SELECT count(*) FROM bans").get(); process.stdout.write("open\\n"); setInterval(() => {}, 1000)' "$sqlite" "$db" > "$out/holder" &
       i=0; while [ ! -s "$out/holder" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
@@ -144,6 +146,7 @@ describe('the ban hook', () => {
     const ran = await netns.try('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', disk, out, sqlite, process.execPath, CLI]);
     assert.equal(ran.stderr, '');
     const step = (name: string) => ({ code: Number(readFileSync(join(out, `${name}.code`), 'utf8')), stderr: readFileSync(join(out, `${name}.err`), 'utf8') });
+    assert.equal(step('made').code, 0, step('made').stderr);
     assert.equal(step('first').code, 0, step('first').stderr);
     for (const name of ['full', 'again']) {
       const { code, stderr } = step(name);
@@ -161,7 +164,7 @@ describe('the ban hook', () => {
   test('refuses to lock the admin out: loopback, this host, the SSH client; --force overrides; the config safelist records without blocking', async () => {
     const netns = await Netns.create();
     await netns.addHostAddress('192.0.2.200/24');
-    const { db, config } = configuredStore('safelist = ["203.0.113.0/28"]\n');
+    const { db, config } = configuredNewStore('safelist = ["203.0.113.0/28"]\n');
     const ban = (address: string, env: NodeJS.ProcessEnv = {}, ...extra: string[]) =>
       netns.cli(['--db', db, '--config', config, 'ban', address, ...extra], { env });
 
@@ -179,7 +182,7 @@ describe('the ban hook', () => {
       assert.match(result.stderr, reason, address);
       assert.match(result.stderr, /pass --force/);
     }
-    assert.equal(existsSync(db), false, 'nothing was written');
+    assert.equal(count(db, 'bans'), 0, 'nothing was written');
     const forced = await ban('198.51.100.44', { SSH_CONNECTION: '198.51.100.44 50122 192.0.2.200 22' }, '--force');
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(count(db, 'bans'), 1);
@@ -204,7 +207,7 @@ describe('the ban hook', () => {
        const load = Module._load; Module._load = function (request, ...rest) { seen.add(request); return load.call(this, request, ...rest); };
        process.on('exit', () => fs.writeFileSync(${JSON.stringify(trace)}, [...seen].join('\\n')));`,
     );
-    const result = await netns.cli(['--db', join(dir, 'stickyban.db'), 'ban', '192.0.2.9'], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    const result = await netns.cli(['--db', initStore(join(dir, 'stickyban.db')), 'ban', '192.0.2.9'], { env: { NODE_OPTIONS: `--require ${preload}` } });
     assert.equal(result.code, 0, result.stderr);
     const loaded = readFileSync(trace, 'utf8').split('\n');
     assert.ok(loaded.some((request) => request.endsWith('better_sqlite3.node')), 'the trace works: the SQLite addon was loaded');

@@ -12,6 +12,7 @@ import { whileDaemonRuns } from '../../helpers/daemon.js';
 import { Netns } from '../../helpers/netns.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
+import { tempStore } from '../../helpers/store.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -40,7 +41,7 @@ function problems(loaded: readonly string[]): string[] {
 describe('the ban hook loads only what it needs', () => {
   test('the installed command (the bundle): no commander, cron, PostgreSQL client, crypto, TLS or workers', async () => {
     const netns = await Netns.create();
-    const db = join(tempDir(), 'stickyban.db');
+    const db = tempStore();
     const ban = (address: string) => [process.execPath, '--require', join(ROOT, 'test/helpers/record-builtins.cjs'), CLI, '--db', db, 'ban', address, '--jail', 'sshd'];
     const alone = await recorded(netns, ban('192.0.2.1'));
     assert.ok(alone.includes('builtin:child_process'), 'the recording works: the hook starts ipset');
@@ -58,7 +59,7 @@ describe('the ban hook loads only what it needs', () => {
 
   test('from the sources: none of the rooms it never needs (the daemon, its server and watcher, the fleet, the full CLI, import, doctor)', async () => {
     const netns = await Netns.create();
-    const db = join(tempDir(), 'stickyban.db');
+    const db = tempStore();
     const ban = (address: string) => [process.execPath, '--import', 'tsx', '--import', join(ROOT, 'test/helpers/record-modules.mjs'), join(ROOT, 'src/main.ts'), '--db', db, 'ban', address];
     const loaded = await recorded(netns, ban('192.0.2.3'));
     assert.ok(loaded.some((entry) => entry.endsWith('/src/commands/ban.ts')), 'the recording works: it sees the ban command');

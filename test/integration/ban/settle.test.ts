@@ -26,7 +26,7 @@ const texts = (cidrs: readonly Cidr<number | bigint>[]) => cidrs.map((cidr) => f
 
 describe('settleAround', () => {
   test('nothing changed meanwhile: nothing to do', () => {
-    const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000 });
+    const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000, create: true });
     const outcome = ban(store, '192.0.2.5');
     const late = settleAround(store, DEFAULTS, NOW, parseNetwork('192.0.2.5'), outcome.after);
     assert.deepEqual(late.v4, { add: [], del: [] });
@@ -34,7 +34,7 @@ describe('settleAround', () => {
   });
 
   test('a safelist add committed after the ban: the address comes out of the live set again', () => {
-    const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000 });
+    const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000, create: true });
     const outcome = ban(store, '192.0.2.5');
     assert.deepEqual(texts(outcome.delta.v4.add), ['192.0.2.5']);
     store.write(() => store.safelist.add(parseNetwork('192.0.2.5'), null, NOW));
@@ -45,7 +45,7 @@ describe('settleAround', () => {
   });
 
   test('a block banned by another hook meanwhile: the host entry this hook added goes, the block stays', () => {
-    const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000 });
+    const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000, create: true });
     const host = ban(store, '192.0.2.5');
     ban(store, '192.0.2.0/24');
     const late = settleAround(store, DEFAULTS, NOW, parseNetwork('192.0.2.5'), host.after);
@@ -55,7 +55,7 @@ describe('settleAround', () => {
   });
 
   test('a ban committed after an unban: the unban, landing late, puts the address back', () => {
-    const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000 });
+    const store = Store.open({ path: tempDb(), busyTimeoutMs: 1000, create: true });
     const address = parseNetwork('192.0.2.5');
     ban(store, '192.0.2.5');
     const unban = store.write(() => changeAround(store, DEFAULTS, NOW, address, () => store.bans.lift(address, undefined, NOW, 'unban')));

@@ -12,6 +12,7 @@ import { sh } from '../../helpers/cli.js';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { configuredStore } from '../../helpers/tmp.js';
+import { initStore } from '../../helpers/store.js';
 
 /** A small tmpfs on a private mount point, unmounted when the file's tests end (lazily: a failed test may hold a file open there). */
 async function smallDisk(): Promise<string> {
@@ -47,7 +48,7 @@ function fill(file: string): void {
 test('on a full disk a ban that cannot be spooled whole fails with the truth, leaves no partial line, and the next spooled ban is folded', async () => {
   const netns = await Netns.create();
   const disk = await smallDisk();
-  const db = join(disk, 'stickyban.db');
+  const db = initStore(join(disk, 'stickyban.db'));
   const { config } = configuredStore('busy_timeout = "1s"\n');
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
   assert.equal((await cli('ban', '192.0.2.1')).code, 0);

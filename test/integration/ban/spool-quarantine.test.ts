@@ -9,7 +9,7 @@ import { basename, dirname } from 'node:path';
 import { test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { query } from '../../helpers/sqlite.js';
-import { tempDb } from '../../helpers/tmp.js';
+import { tempStore } from '../../helpers/store.js';
 
 let serial = 0;
 /** A spool line as the hook writes it, with `fields` replaced (raw JSON text, so 1e20 stays a number). */
@@ -41,7 +41,7 @@ function spoolFiles(db: string): string[] {
 
 test('bad spool lines are quarantined with one warning; the good ones are folded and every command still works', async () => {
   const netns = await Netns.create();
-  const db = tempDb();
+  const db = tempStore();
   const cli = (...args: string[]) => netns.cli(['--db', db, ...args]);
   assert.equal((await cli('ban', '192.0.2.1')).code, 0);
 

@@ -8,6 +8,7 @@ import { tempDb, tempDir } from '../../helpers/tmp.js';
 import { CLI, runCli, runProcess } from '../../helpers/cli.js';
 import { banEvent, manyIPv4, seedBans } from '../../helpers/seed.js';
 import { appendToSpool } from '../../../src/store/spool.js';
+import { initStore, tempStore } from '../../helpers/store.js';
 
 interface Listed {
   address: string;
@@ -20,7 +21,7 @@ interface Listed {
 describe('admin commands', () => {
   test('list, show and stats read the events; --json everywhere; filters by jail and family', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     const cli = async (...args: string[]) => {
       const result = await netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: '2026-11-21T09:00:00Z' } });
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
@@ -63,7 +64,7 @@ describe('admin commands', () => {
 
   test('unban lifts the bans but keeps them as history; a jail unban lifts only that jail', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     const cli = (...args: string[]) => netns.cli(['--db', db, ...args]);
     await cli('ban', '203.0.113.7', '--jail', 'sshd');
     await cli('ban', '203.0.113.7', '--jail', 'recidive');
@@ -91,7 +92,7 @@ describe('admin commands', () => {
 
   test('safelist add, list and remove; an entry in effect shows in list status', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     const cli = (...args: string[]) => netns.cli(['--db', db, ...args]);
     await cli('ban', '192.0.2.10');
     assert.match((await cli('safelist', 'add', '192.0.2.0/24', '--note', 'office')).stdout, /safelisted 192\.0\.2\.0\/24/);
@@ -120,13 +121,13 @@ describe('admin commands', () => {
     for (const args of [['restore', '--dry-run'], ['prune', '--dry-run', '--older-than', '1d']]) {
       const result = await netns.cli(['--db', missing, ...args]);
       assert.equal(result.code, 1, args.join(' '));
-      assert.match(result.stderr, /^stickyban: no store at .*typo\/stickyban\.db: nothing has been recorded there yet/);
+      assert.match(result.stderr, /^stickyban: no store at .*typo\/stickyban\.db: stickyban init creates it/);
     }
     const doctor = await netns.cli(['--db', missing, 'doctor']);
-    assert.match(doctor.stdout, /WARN +store: no store at .*typo\/stickyban\.db yet/);
+    assert.match(doctor.stdout, /FAIL +store: no store at .*typo\/stickyban\.db \(fix: stickyban init/);
     assert.equal(existsSync(dirname(missing)), false, 'not even its directory was made');
 
-    const db = tempDb();
+    const db = tempStore();
     assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.7'])).code, 0);
     // A ban the hook had to spool waits for a command that may write; dry runs and doctor may not.
     appendToSpool(db, banEvent('198.51.100.9'));
@@ -140,7 +141,7 @@ describe('admin commands', () => {
   test('one line for what cannot be done: the built-in safelist, a device as metrics file, an empty db, a damaged install manifest', async () => {
     const netns = await Netns.create();
     const dir = tempDir();
-    const db = join(dir, 'stickyban.db');
+    const db = initStore(join(dir, 'stickyban.db'));
     const loopback = await netns.cli(['--db', db, 'safelist', 'remove', '127.0.0.0/8']);
     assert.deepEqual([loopback.code, loopback.stderr], [2, 'stickyban: 127.0.0.0/8 is built in: loopback is always safelisted\n']);
     const device = await netns.cli(['--db', db, 'daemon', '--metrics-file', '/dev/null']);

@@ -8,6 +8,7 @@ import { tempDir } from '../../helpers/tmp.js';
 import { startFail2ban } from '../../helpers/fail2ban.js';
 import { stickybanWrapper } from '../../helpers/wrapper.js';
 import { until } from '../../helpers/until.js';
+import { initStore } from '../../helpers/store.js';
 
 interface Finding {
   status: 'OK' | 'WARN' | 'FAIL';
@@ -19,7 +20,7 @@ interface Finding {
 test('doctor: all OK on a healthy namespace with fail2ban running the action; FAIL naming the jump once it is deleted', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const config = join(dir, 'config.toml');
   writeFileSync(config, `[fail2ban]\nconfig_dir = "${dir}/fail2ban"\nsocket = "${dir}/fail2ban.sock"\n`);
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
@@ -64,7 +65,7 @@ test("doctor warns about this host's addresses missing from the safelist and abo
   const config = join(dir, 'config.toml');
   // No fail2ban answers there: the jail files are all doctor can go by.
   writeFileSync(config, `[fail2ban]\nconfig_dir = "${root}/etc/fail2ban"\nsocket = "${dir}/no-fail2ban.sock"\n`);
-  const cli = (...args: string[]) => netns.cli(['--db', join(dir, 'stickyban.db'), '--config', config, ...args]);
+  const cli = (...args: string[]) => netns.cli(['--db', initStore(join(dir, 'stickyban.db')), '--config', config, ...args]);
   await cli('install-contrib', '--root', root);
   await cli('restore');
   const findings = JSON.parse((await cli('doctor', '--json')).stdout) as Finding[];
@@ -87,7 +88,7 @@ test("doctor warns about this host's addresses missing from the safelist and abo
 test('doctor warns about bans just spooled, fails on bans waiting over a minute, and warns about lines in the quarantine, each with the fix', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   // The lines below were spooled at 1795251309: a few seconds before "now".
   const cli = (...args: string[]) => netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: '1795251339' } });
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);

@@ -7,6 +7,7 @@ import { Netns } from '../../helpers/netns.js';
 import { runProcess } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { stickybanWrapper } from '../../helpers/wrapper.js';
+import { initStore } from '../../helpers/store.js';
 
 const PLUGIN = resolve('contrib/netfilter-persistent/plugins.d/stickyban');
 const BASE_RULESET = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
@@ -14,7 +15,7 @@ const BASE_RULESET = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTP
 async function setup(): Promise<{ netns: Netns; dir: string; stickyban: string }> {
   const netns = await Netns.create();
   const dir = tempDir();
-  const stickyban = stickybanWrapper(dir, join(dir, 'stickyban.db'));
+  const stickyban = stickybanWrapper(dir, initStore(join(dir, 'stickyban.db')));
   for (const address of ['203.0.113.7', '198.51.100.0/24', '2001:db8::7']) {
     const result = await netns.exec(stickyban, ['ban', address, '--quiet']);
     assert.equal(result, '');

@@ -6,14 +6,15 @@ import { startDaemon, whileDaemonRuns } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { count } from '../../helpers/sqlite.js';
-import { configuredStore, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 import { banEvent } from '../../helpers/seed.js';
 import { appendToSpool } from '../../../src/store/spool.js';
+import { configuredNewStore, initStore, tempStore } from '../../helpers/store.js';
 
 test('daemon: a firewall reload is seen as it happens (nft monitor) and the rule and jumps are put back, without a restore', async () => {
   const netns = await Netns.create();
-  const db = join(tempDir(), 'stickyban.db');
+  const db = tempStore();
   for (const address of ['203.0.113.7', '2001:db8::7']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
   // Checked every hour: what is repaired below is repaired because the change was seen.
@@ -46,7 +47,7 @@ test('daemon: a firewall reload is seen as it happens (nft monitor) and the rule
 test('daemon: the periodic check refills an emptied set, folds the spool, writes metrics, exits 0 on SIGTERM', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const metrics = join(dir, 'stickyban.prom');
   for (const address of ['203.0.113.7', '2001:db8::7']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
@@ -85,7 +86,7 @@ test('daemon: the periodic check refills an emptied set, folds the spool, writes
 
 test('daemon with the nftables backend: nft flush ruleset is seen as it happens and the table loaded again', async () => {
   const netns = await Netns.create();
-  const { db, config } = configuredStore('backend = "nftables"\n');
+  const { db, config } = configuredNewStore('backend = "nftables"\n');
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);
   assert.equal((await cli('restore')).code, 0);
@@ -104,7 +105,7 @@ test('daemon: SIGHUP re-reads the config file; a broken one is refused and the r
   const dir = tempDir();
   const config = join(dir, 'config.toml');
   writeFileSync(config, '[daemon]\nprune_schedule = "17 4 * * *"\n');
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   assert.equal((await netns.cli(['--db', db, 'ban', '203.0.113.7'])).code, 0);
   await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1s'], async (running) => {
     await until('the daemon to start', () => running.log().includes('pruning on "17 4 * * *"'));
@@ -126,7 +127,7 @@ test('daemon: SIGHUP re-reads the config file; a broken one is refused and the r
 test('daemon: the scheduled resync repairs entries the presence check cannot see', async () => {
   const netns = await Netns.create();
   // Every second; the presence check only every hour, so the repair below is the resync's.
-  const { db, config } = configuredStore('[daemon]\nresync_schedule = "* * * * * *"\n');
+  const { db, config } = configuredNewStore('[daemon]\nresync_schedule = "* * * * * *"\n');
   for (const address of ['203.0.113.7', '203.0.113.8', '2001:db8::7', '2001:db8::8']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'safelist', 'add', '192.0.2.0/24'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
@@ -159,7 +160,7 @@ test('daemon: resync_schedule = "" never resyncs; a bad one is refused with exit
   const dir = tempDir();
   const config = join(dir, 'config.toml');
   writeFileSync(config, '[daemon]\nresync_schedule = ""\n');
-  await whileDaemonRuns(netns, ['--db', join(dir, 'stickyban.db'), '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+  await whileDaemonRuns(netns, ['--db', initStore(join(dir, 'stickyban.db')), '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
     await until('the daemon to start', () => running.log().includes('never resyncing'));
   });
 

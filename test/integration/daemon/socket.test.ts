@@ -16,11 +16,12 @@ import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
+import { initStore, tempStore } from '../../helpers/store.js';
 
 /** A namespace with a restored (empty) blocklist, its store, and the daemon's arguments. */
 async function setUp(): Promise<{ netns: Netns; db: string; args: string[] }> {
   const netns = await Netns.create();
-  const db = join(tempDir(), 'stickyban.db');
+  const db = tempStore();
   assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
   return { netns, db, args: ['--db', db, 'daemon', '--heal-interval', '1h'] };
 }
@@ -90,7 +91,7 @@ describe('the daemon socket', () => {
       assert.equal(health.bans, 1, 'the daemon recorded it');
 
       // Another store: the daemon refuses, the command records it in its own.
-      const other = join(tempDir(), 'other.db');
+      const other = initStore(join(tempDir(), 'other.db'));
       const local = await netns.cli(['--db', other, '--verbose', 'ban', '192.0.2.10', '--jail', 'sshd'], { env: daemon.env });
       assert.equal(local.code, 0, local.stderr);
       assert.match(local.stdout, /recording it here: the daemon could not: this daemon records bans in .*stickyban\.db, not .*other\.db/);

@@ -10,8 +10,9 @@ import { after, describe, test } from 'node:test';
 import { Netns, requireTools } from '../../helpers/netns.js';
 import { runProcess } from '../../helpers/cli.js';
 import { asNobody, NOBODY } from '../../helpers/nobody.js';
-import { configuredStore, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { connects, listen, pings, wire } from '../../helpers/veth.js';
+import { configuredNewStore } from '../../helpers/store.js';
 
 interface Setup {
   readonly netns: Netns;
@@ -23,7 +24,7 @@ interface Setup {
 async function setup(netns?: Netns): Promise<Setup> {
   await requireTools('nft', 'nc', 'ping');
   const ns = netns ?? (await Netns.create());
-  const { db, config } = configuredStore('backend = "nftables"\n');
+  const { db, config } = configuredNewStore('backend = "nftables"\n');
   const cli = async (...args: string[]): Promise<string> => {
     const result = await ns.cli(['--db', db, '--config', config, ...args]);
     assert.equal(result.code, 0, `stickyban ${args.join(' ')}: ${result.stderr}`);

@@ -2,10 +2,9 @@
 // read back with `ip -j route`.
 
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
-import { configuredStore, tempDir } from '../../helpers/tmp.js';
+import { configuredNewStore, tempStore } from '../../helpers/store.js';
 
 const METRIC = 777;
 
@@ -22,7 +21,7 @@ interface Setup {
 
 async function setup(): Promise<Setup> {
   const netns = await Netns.create();
-  const { db, config } = configuredStore(`backend = "route"\n\n[route]\nmetric = ${METRIC}\n`);
+  const { db, config } = configuredNewStore(`backend = "route"\n\n[route]\nmetric = ${METRIC}\n`);
   const runner = (extra: string[]) => async (...args: string[]): Promise<string> => {
     const result = await netns.cli(['--db', db, ...extra, ...args]);
     assert.equal(result.code, 0, `stickyban ${args.join(' ')}: ${result.stderr}`);
@@ -66,7 +65,8 @@ describe('route backend', () => {
     assert.deepEqual(await ours(netns, 4), ['192.0.2.1']);
     await offline('unban', '192.0.2.1');
     await offline('unban', '2001:db8::1');
-    await cli('restore');
+    // The store plans nothing now: emptying the live set is the admin's decision (--force).
+    await cli('restore', '--force');
     assert.deepEqual(await ours(netns, 4), []);
     assert.deepEqual([await blackholes(netns, 4), await blackholes(netns, 6)], before);
     assert.match(await netns.exec('ip', ['route', 'show', 'type', 'unreachable']), /^unreachable 192\.0\.2\.1 metric 778 \n$/);
@@ -133,7 +133,7 @@ describe('route backend', () => {
 
   test('the backend is chosen by flag too', async () => {
     const netns = await Netns.create();
-    const db = join(tempDir(), 'stickyban.db');
+    const db = tempStore();
     assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.1'])).code, 0);
     const restored = await netns.cli(['--db', db, 'restore', '--backend', 'route']);
     assert.equal(restored.code, 0, restored.stderr);

@@ -5,6 +5,7 @@ import { parseHeader, parseMembers } from '../../../src/firewall/ipset/cmd.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
 import { seedBans } from '../../helpers/seed.js';
 import { query } from '../../helpers/sqlite.js';
+import { tempDb } from '../../helpers/tmp.js';
 import { fixture, sorted } from '../../unit/import/fixtures.js';
 import { session, type Session } from './session.js';
 
@@ -117,10 +118,10 @@ describe('export', () => {
   });
 
   test('an empty store exports an empty list; no store at all is an error; a bad --format or --family is exit 2', async () => {
-    const s = await session();
+    const s = await session(undefined, tempDb());
     const none = await s.run(['export']);
     assert.deepEqual([none.code, none.stdout], [1, '']);
-    assert.match(none.stderr, /^stickyban: no store at .*: nothing has been recorded there/);
+    assert.match(none.stderr, /^stickyban: no store at .*: stickyban init creates it/);
     assert.equal(existsSync(s.db), false, 'a read does not create a store');
     seedBans(s.db, []);
     assert.equal(await s.ok(['export']), '');

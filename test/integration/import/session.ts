@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { Netns } from '../../helpers/netns.js';
-import { tempDb } from '../../helpers/tmp.js';
 import type { CliResult } from '../../helpers/cli.js';
+import { tempStore } from '../../helpers/store.js';
 
 export interface Session {
   readonly netns: Netns;
@@ -15,7 +15,7 @@ export interface Session {
   ok(args: readonly string[], input?: string): Promise<string>;
 }
 
-export async function session(netns?: Netns, db = tempDb()): Promise<Session> {
+export async function session(netns?: Netns, db = tempStore()): Promise<Session> {
   const ns = netns ?? (await Netns.create());
   const run = (args: readonly string[], input?: string) =>
     ns.cli(['--db', db, ...args], input === undefined ? { env: { TZ: 'UTC' } } : { env: { TZ: 'UTC' }, input });

@@ -22,7 +22,7 @@ test('the write pass of --strict stops at the lines the check pass judged', asyn
   assert.deepEqual([checked.read, checked.invalid], [2, 0]);
   // The file grows between the passes, with a line the check never saw.
   appendFileSync(list, 'not an address\n198.51.100.3\n');
-  const { result, store } = await write(async () => Store.open({ path: db, busyTimeoutMs: 1000 }), job, prepared, checked.read);
+  const { result, store } = await write(async () => Store.open({ path: db, busyTimeoutMs: 1000, create: true }), job, prepared, checked.read);
   store?.close();
   assert.deepEqual([result.read, result.added, result.invalid], [2, 2, 0]);
   assert.equal(count(db, 'bans'), 2);

@@ -24,7 +24,7 @@ test('the write pass reports reading, every batch written of each window, and is
     done: () => calls.push('done'),
   };
   const job = plainListJob(list, { batchSize: 4000, windowSize: 10_000 }, recorder);
-  const { result, store } = await write(async () => Store.open({ path: join(dir, 'stickyban.db'), busyTimeoutMs: 1000 }), job, await prepare(job, false));
+  const { result, store } = await write(async () => Store.open({ path: join(dir, 'stickyban.db'), busyTimeoutMs: 1000, create: true }), job, await prepare(job, false));
   store?.close();
   assert.equal(result.added, lines);
   assert.equal(count(join(dir, 'stickyban.db'), 'bans'), lines);

@@ -13,6 +13,7 @@ import type { FirewallBackend } from '../../../src/firewall/backend.js';
 import { IpsetBackend } from '../../../src/firewall/ipset/backend.js';
 import type { Delta } from '../../../src/plan/diff.js';
 import { Store } from '../../../src/store/store.js';
+import { tempStore } from '../../helpers/store.js';
 
 const DAY = 86_400;
 const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
@@ -21,7 +22,7 @@ const at = (daysAgo: number) => String(NOW - daysAgo * DAY);
 /** A namespace, a store, and the CLI on that store at a given time (STICKYBAN_NOW), exit 0 expected. */
 async function storeAt(): Promise<{ netns: Netns; db: string; cli: (when: string, ...args: string[]) => Promise<string> }> {
   const netns = await Netns.create();
-  const db = tempDb();
+  const db = tempStore();
   const cli = async (when: string, ...args: string[]) => {
     const result = await netns.cli(['--db', db, ...args], { env: { STICKYBAN_NOW: when } });
     assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
@@ -84,7 +85,7 @@ describe('prune', () => {
         return ipset.update(delta);
       },
     });
-    const store = Store.open({ path: db, busyTimeoutMs: 5000 });
+    const store = Store.open({ path: db, busyTimeoutMs: 5000, create: true });
     try {
       const pruned: string[] = [];
       const report = await prune(store, DEFAULTS, NOW, racing, { olderThan: 180 * DAY, includeManual: false, dryRun: false, onPruned: (addresses) => void pruned.push(...addresses) });
@@ -102,7 +103,7 @@ describe('prune', () => {
     const addresses = [...manyIPv4(7000)];
     const fresh = (i: number) => i % 3 === 0;
     seedBans(db, addresses.map((address, i) => ({ address, bannedAt: NOW - (fresh(i) ? 10 : 365) * DAY })));
-    const store = Store.open({ path: db, busyTimeoutMs: 5000 });
+    const store = Store.open({ path: db, busyTimeoutMs: 5000, create: true });
     try {
       store.write(() => store.safelist.add(parseNetwork('100.64.4.0/24'), null, NOW));
       const stale = addresses.filter((address, i) => !fresh(i) && !address.startsWith('100.64.4.'));
@@ -124,7 +125,7 @@ describe('prune', () => {
 
   test('bad durations exit 2 and change nothing', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     await netns.cli(['--db', db, 'ban', '203.0.113.1']);
     for (const bad of ['90', '90 days', '-5d', '1.5d', 'd', '']) {
       const result = await netns.cli(['--db', db, 'prune', '--older-than', bad]);

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
-import { configuredStore, tempDb, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { connects, listen, pings, wire } from '../../helpers/veth.js';
+import { configuredNewStore, tempStore } from '../../helpers/store.js';
 
 async function rules(netns: Netns, binary: 'iptables' | 'ip6tables'): Promise<string[]> {
   return (await netns.exec(binary, ['-S'])).split('\n').filter((line) => line.includes('Blocklist'));
@@ -20,7 +21,7 @@ describe('restore with ipset + iptables', () => {
   test('v4 + v6 bans with duplicates and safelisted addresses and ranges: the sets hold exactly the plan', async () => {
     await requireTools('ipset', 'iptables', 'ip6tables');
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     for (const [address, jail] of [
       ['203.0.113.7', 'sshd'],
       ['203.0.113.7', 'recidive'],
@@ -53,7 +54,7 @@ describe('restore with ipset + iptables', () => {
 
   test('packets from a banned source are dropped, from a safelisted neighbour in the same /24 they pass', async () => {
     const server = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     const link = await wire(server, ['10.77.0.5', '10.77.0.6', '10.77.0.7', '2001:db8:77::5', '2001:db8:77::6']);
     await listen(link, 2222);
     await cli(server, db, 'ban', '10.77.0.0/24', '--jail', 'sshd');
@@ -74,7 +75,7 @@ describe('restore with ipset + iptables', () => {
 
   test('the hook adds to the live set at once, safelist add removes at once, unban lifts', async () => {
     const server = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     const link = await wire(server, ['10.78.0.5', '2001:db8:78::5']);
     await cli(server, db, 'restore');
     assert.equal(await pings(link, '10.78.0.5'), true);
@@ -96,7 +97,7 @@ describe('restore with ipset + iptables', () => {
 
   test('safelist add also takes out an entry that racing hooks left live inside a banned block', async () => {
     const server = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     const link = await wire(server, ['10.79.0.5', '10.79.0.6']);
     await cli(server, db, 'ban', '10.79.0.5', '--jail', 'sshd');
     await cli(server, db, 'ban', '10.79.0.0/24', '--jail', 'recidive');
@@ -121,7 +122,7 @@ describe('restore with ipset + iptables', () => {
 
   test('a banned /16 with a safelisted address inside: split CIDRs, the address is not matched, its neighbours are', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     await cli(netns, db, 'ban', '172.20.0.0/16');
     await cli(netns, db, 'safelist', 'add', '172.20.5.5');
     await cli(netns, db, 'restore');
@@ -137,7 +138,7 @@ describe('restore with ipset + iptables', () => {
 
   test('after a firewall flush, restore puts chain, rule and jump back, once, even when run twice', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     await cli(netns, db, 'ban', '203.0.113.7');
     await cli(netns, db, 'ban', '2001:db8::7');
     await cli(netns, db, 'restore');
@@ -158,7 +159,7 @@ describe('restore with ipset + iptables', () => {
 
   test("an admin's own Blocklist chain is kept: our rule goes first, exactly once, their rules stay", async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     const legacy = new URL('../../fixtures/fail2ban/iptables/legacy-blocklist.rules', import.meta.url);
     const { readFileSync } = await import('node:fs');
     await netns.exec('iptables-restore', [], { input: readFileSync(legacy, 'utf8') });
@@ -175,7 +176,7 @@ describe('restore with ipset + iptables', () => {
 
   test('duplicated jumps and rules: one copy is kept, first in its chain, never the one behind an ACCEPT or RETURN', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     await cli(netns, db, 'ban', '203.0.113.7');
     await cli(netns, db, 'restore');
     const ours = '-m set --match-set stickyban4 src -j DROP';
@@ -198,7 +199,7 @@ describe('restore with ipset + iptables', () => {
 
   test('a hook chain that does not exist yet (DOCKER-USER before Docker) is skipped with a note; both families are protected', async () => {
     const netns = await Netns.create();
-    const { db, config } = configuredStore('[ipset]\nhook_chains = ["INPUT", "DOCKER-USER"]\n');
+    const { db, config } = configuredNewStore('[ipset]\nhook_chains = ["INPUT", "DOCKER-USER"]\n');
     const run = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
     assert.equal((await run('ban', '203.0.113.7')).code, 0);
     assert.equal((await run('ban', '2001:db8::7')).code, 0);
@@ -218,7 +219,7 @@ describe('restore with ipset + iptables', () => {
 
   test('a set of another type in the way: that family is left untouched and named with the way out; the other is still protected', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     await cli(netns, db, 'ban', '203.0.113.7');
     await cli(netns, db, 'ban', '2001:db8::7');
     await netns.exec('ipset', ['create', 'stickyban4', 'hash:ip']);
@@ -253,7 +254,7 @@ describe('restore with ipset + iptables', () => {
 
   test('restore --if-missing refills a set an ipset flush emptied; an empty set with nothing planned is in place', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     await cli(netns, db, 'ban', '203.0.113.7');
     await cli(netns, db, 'restore');
     await netns.exec('ipset', ['flush', 'stickyban4']);
@@ -267,7 +268,7 @@ describe('restore with ipset + iptables', () => {
 
   test('missing tools and missing root are one clear line, exit 1', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     await cli(netns, db, 'ban', '203.0.113.7');
     // A PATH with node but without ipset.
     const bin = tempDir();
@@ -285,7 +286,7 @@ describe('restore with ipset + iptables', () => {
 
   test('an unban or safelist change whose live update fails says the store changed and the live set did not', async () => {
     const netns = await Netns.create();
-    const db = tempDb();
+    const db = tempStore();
     await cli(netns, db, 'ban', '203.0.113.7');
     await cli(netns, db, 'ban', '198.51.100.9');
     await cli(netns, db, 'restore');
@@ -306,7 +307,8 @@ describe('restore with ipset + iptables', () => {
     assert.match(safelist.stderr, /^stickyban: safelisted 198\.51\.100\.0\/24 in the store, but the live set was not updated: /);
     // Root's again: root refuses a store another user owns.
     chownStore(0);
-    await cli(netns, db, 'restore');
+    // The store plans nothing now: emptying the live set is the admin's decision (--force).
+    await cli(netns, db, 'restore', '--force');
     assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), [], 'a restore brings the live set in line');
     assert.equal(safelist.code, 1);
   });
@@ -314,7 +316,7 @@ describe('restore with ipset + iptables', () => {
   test('a config file can rename sets and chain and hook FORWARD too', async () => {
     const netns = await Netns.create();
     // The chain itself among the hooks is ignored (a chain cannot jump to itself), and so is a repeat.
-    const { db, config } = configuredStore('[ipset]\nset4 = "deny4"\nset6 = "deny6"\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD", "DenyList", "INPUT"]\n');
+    const { db, config } = configuredNewStore('[ipset]\nset4 = "deny4"\nset6 = "deny6"\nchain = "DenyList"\nhook_chains = ["INPUT", "FORWARD", "DenyList", "INPUT"]\n');
     assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', '203.0.113.7'])).code, 0);
     for (let run = 0; run < 2; run++) {
       const restored = await netns.cli(['--db', db, '--config', config, 'restore']);

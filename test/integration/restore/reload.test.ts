@@ -11,9 +11,10 @@ import { describe, test } from 'node:test';
 import { whileDaemonRuns, type RunningDaemon } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
-import { configuredStore, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 import { wire, type Wire } from '../../helpers/veth.js';
+import { configuredNewStore } from '../../helpers/store.js';
 
 const BANNED = '198.51.100.77';
 const BANNED6 = '2001:db8:77::7';
@@ -56,7 +57,7 @@ async function bannedServer(toml = ''): Promise<{ netns: Netns; link: Wire; db: 
   await requireTools('ping', 'ipset', 'iptables');
   const netns = await Netns.create();
   const link = await wire(netns, [BANNED, BANNED6]);
-  const { db, config } = configuredStore(toml);
+  const { db, config } = configuredNewStore(toml);
   for (const address of [BANNED, BANNED6]) assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', address])).code, 0);
   assert.equal((await netns.cli(['--db', db, '--config', config, 'restore'])).code, 0);
   return { netns, link, db, config };

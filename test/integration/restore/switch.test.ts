@@ -1,5 +1,7 @@
-// A switch of backend: the restore that loads the new one removes what the old one left in place,
-// which would otherwise go on blocking what the store no longer plans, never updated again.
+// A switch of backend, or a rename of what it loads: the restore that loads the new one removes what
+// the old one left in place, which would otherwise go on blocking what the store no longer plans,
+// never updated again; doctor fails on it until then. A backend a restore was told to load stays
+// the live one until the config names another (issue 17, item 7).
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -7,12 +9,16 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Netns, requireTools } from '../../helpers/netns.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { initStore } from '../../helpers/store.js';
+import { whileDaemonRuns } from '../../helpers/daemon.js';
+import { until } from '../../helpers/until.js';
+import { ask } from '../../../src/daemon/socket/client.js';
 
-async function setup(): Promise<{ netns: Netns; run: (backend: string, ...args: string[]) => Promise<string> }> {
+async function setup(): Promise<{ netns: Netns; db: string; dir: string; run: (backend: string, ...args: string[]) => Promise<string> }> {
   await requireTools('ipset', 'iptables', 'nft', 'ip');
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const run = async (backend: string, ...args: string[]) => {
     const config = join(dir, `${backend}.toml`);
     writeFileSync(config, `backend = "${backend}"\n`);
@@ -21,7 +27,7 @@ async function setup(): Promise<{ netns: Netns; run: (backend: string, ...args: 
     return result.stdout;
   };
   for (const address of ['203.0.113.7', '198.51.100.0/24', '2001:db8::7']) await run('ipset', 'ban', address);
-  return { netns, run };
+  return { netns, db, dir, run };
 }
 
 const ipsetThere = async (netns: Netns) => (await netns.exec('ipset', ['list', '-n'])).trim() !== '';
@@ -53,7 +59,7 @@ test('ipset -> nftables -> route -> ipset: each restore removes what the backend
   assert.match(back, /removed 9 IPv4 and 1 IPv6 blackhole routes with metric 4242, left by the route backend\n/);
   assert.equal(await routesThere(netns), false);
   assert.equal(await ipsetThere(netns), true);
-  // A retired backend is not asked again once the new one has a restore of its own.
+  // Nothing is left to remove once it is retired.
   assert.doesNotMatch(await run('ipset', 'restore'), /removed/);
 });
 
@@ -82,4 +88,82 @@ test('after a restore --backend other than the configured one, bans and the safe
   await run('ipset', 'ban', '192.0.2.99');
   assert.equal(await inNft('192.0.2.99'), true, 'a new ban is in it');
   assert.equal(await ipsetThere(netns), false, 'and no ipset was made for them');
+});
+
+test('a restore --backend stays the live one until the config names another: --if-missing, a plain restore and the daemon keep it', async () => {
+  const { netns, db, dir, run } = await setup();
+  await run('ipset', 'restore');
+  // The config names another backend: until a restore loads it, the sets in force are stale.
+  writeFileSync(join(dir, 'nftables.toml'), 'backend = "nftables"\n');
+  const doctor = await netns.cli(['--db', db, '--config', join(dir, 'nftables.toml'), 'doctor']);
+  assert.match(doctor.stdout, /^FAIL +stale ipset: ipset stickyban4 \(2 entries\) and its rule; ipset stickyban6 \(1 entry\) and its rule: loaded by an earlier restore of the ipset backend and no longer updated, /m);
+  await run('ipset', 'restore', '--backend', 'nftables');
+  assert.equal(await ipsetThere(netns), false);
+  // fail2ban's actionstart and actioncheck, the cron line, the if-up hook.
+  assert.equal(await run('ipset', 'restore', '--if-missing'), 'the blocklist is in place; nothing to restore\n');
+  // The boot restore, the daemon's resync.
+  assert.match(await run('ipset', 'restore'), /^restored 2 IPv4 and 1 IPv6 entries with nftables in /);
+  assert.equal(await ipsetThere(netns), false, 'the config\'s backend was not loaded behind the admin\'s back');
+  assert.equal(await nftThere(netns), true);
+
+  const config = join(dir, 'ipset.toml');
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (daemon) => {
+    await until('the first reconcile', () => daemon.log().includes('daemon: reconciled at start: the live set matched the store'));
+    const reply = await ask(daemon.socket, { op: 'check' });
+    assert.deepEqual(reply.answered && reply.response, { ok: true, problems: '' }, 'the daemon checks the backend in force');
+    assert.equal(await ipsetThere(netns), false);
+    assert.doesNotMatch(daemon.log(), /repaired|removed nftables/);
+  });
+
+  // The config names another backend now: that one is loaded, and the one in force retired.
+  assert.match(await run('route', 'restore', '--if-missing'), /^missing: IPv4 blackhole routes with metric 4242 are gone .*\nremoved nftables table inet stickyban, left by the nftables backend\n$/s);
+  assert.equal(await routesThere(netns), true);
+  assert.equal(await nftThere(netns), false);
+});
+
+test('renamed ipset sets and chain: doctor fails on the old ones; the next restore removes them, their rule, chain and jump', async () => {
+  const { netns, db, dir, run } = await setup();
+  await run('ipset', 'restore');
+  const renamed = join(dir, 'renamed.toml');
+  writeFileSync(renamed, '[ipset]\nset4 = "deny4"\nset6 = "deny6"\nchain = "DenyList"\n');
+  const cli = async (...args: string[]) => netns.cli(['--db', db, '--config', renamed, ...args]);
+
+  const doctor = await cli('doctor');
+  assert.equal(doctor.code, 1);
+  assert.match(
+    doctor.stdout,
+    /^FAIL +stale ipset: ipset stickyban4 \(2 entries\) and its rule; ipset stickyban6 \(1 entry\) and its rule: loaded by an earlier restore under other names and no longer updated, .* \(fix: stickyban restore removes it\)$/m,
+  );
+
+  const restored = await cli('restore');
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.match(restored.stdout, /removed ipset stickyban4 and its rule, left by the ipset backend under other names\nremoved ipset stickyban6 and its rule, left by the ipset backend under other names\n$/);
+  assert.deepEqual((await netns.exec('ipset', ['list', '-n'])).split('\n').filter(Boolean).sort(), ['deny4', 'deny6']);
+  for (const binary of ['iptables', 'ip6tables']) {
+    const rules = await netns.exec(binary, ['-S']);
+    assert.doesNotMatch(rules, /Blocklist/, `${binary}: the old chain, its rule and jump are gone`);
+    assert.match(rules, /-A INPUT -j DenyList/);
+  }
+  // A safelist change reaches every set that blocks: there is no other.
+  assert.equal((await cli('safelist', 'add', '203.0.113.7')).code, 0);
+  assert.notEqual((await netns.try('ipset', ['test', 'deny4', '203.0.113.7'])).code, 0);
+  const after = await cli('doctor');
+  assert.doesNotMatch(after.stdout, /stale/);
+  assert.doesNotMatch(await cli('restore').then((result) => result.stdout), /removed/, 'nothing left to remove');
+});
+
+test('a renamed nftables table: the restore that loads the new one deletes the old', async () => {
+  const { netns, db, dir } = await setup();
+  const tables = async () => (await netns.exec('nft', ['list', 'tables'])).trim().split('\n').sort();
+  const restore = async (toml: string, ...args: string[]) => {
+    const config = join(dir, 'nft.toml');
+    writeFileSync(config, `backend = "nftables"\n${toml}`);
+    const result = await netns.cli(['--db', db, '--config', config, 'restore', ...args]);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout;
+  };
+  await restore('');
+  assert.deepEqual(await tables(), ['table inet stickyban']);
+  assert.match(await restore('[nftables]\ntable = "blocked"\n', '--if-missing'), /removed nftables table inet stickyban, left by the nftables backend under another table name\n$/);
+  assert.deepEqual(await tables(), ['table inet blocked']);
 });

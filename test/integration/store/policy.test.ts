@@ -65,7 +65,7 @@ function paged<K extends number | bigint>(read: PackedPages<K>): Cidr<K>[] {
  * `list`'s qualifies column, and the planner's reading around each block (the ban hook's).
  */
 function qualifying(db: string, policy: Policy): string[] {
-  const store = Store.open({ path: db, busyTimeoutMs: 1000 });
+  const store = Store.open({ path: db, busyTimeoutMs: 1000, create: true });
   try {
     const v4 = [...store.bans.qualifying(4, policy, NOW)].map((block) => formatCidr(4, block));
     const v6 = [...store.bans.qualifying(6, policy, NOW)].map((block) => formatCidr(6, block as Cidr<bigint>));
@@ -130,7 +130,7 @@ describe('a streamed read', () => {
     }
     const db = tempDb();
     seedBans(db, bans);
-    const store = Store.open({ path: db, busyTimeoutMs: 1000 });
+    const store = Store.open({ path: db, busyTimeoutMs: 1000, create: true });
     try {
       for (const minBans of [1, 2]) {
         const policy: Policy = { jails: [], minBans, retentionSeconds: undefined };
@@ -153,7 +153,7 @@ describe('a streamed read', () => {
     bans.push({ address: '10.0.0.0/20' }, { address: '2001:db8::/116' });
     const db = tempDb();
     seedBans(db, bans);
-    const store = Store.open({ path: db, busyTimeoutMs: 1000 });
+    const store = Store.open({ path: db, busyTimeoutMs: 1000, create: true });
     try {
       store.write(() => {
         store.safelist.add(parseNetwork('10.0.4.64/26'), null, NOW);

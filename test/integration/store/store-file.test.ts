@@ -149,6 +149,8 @@ describe('a store where another user could put links', () => {
     const dir = nobodysDir();
     const db = join(dir, 'stickyban.db');
     // Made by nobody: the directory's owner is the user running the command.
+    const made = await netns.cliAsNobody(['--db', db, 'init']);
+    assert.deepEqual([made.code, made.stderr], [0, '']);
     const safelisted = await netns.cliAsNobody(['--db', db, 'safelist', 'add', '198.51.100.0/24']);
     assert.deepEqual([safelisted.code, safelisted.stdout, safelisted.stderr], [0, 'safelisted 198.51.100.0/24\n', '']);
     const listed = await netns.cliAsNobody(['--db', db, 'safelist', 'list']);

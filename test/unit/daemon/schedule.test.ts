@@ -21,7 +21,7 @@ test('the cron package fires the prune job at the scheduled local time, with a c
 
   const dir = tempDir();
   const db = join(dir, 'stickyban.db');
-  const store = Store.open({ path: db, busyTimeoutMs: 1000, busyWaitMs: 0 });
+  const store = Store.open({ path: db, busyTimeoutMs: 1000, create: true, busyWaitMs: 0 });
   after(() => store.close());
   // The jobs' command: a stand-in that writes down what it was asked to run.
   const calls = join(dir, 'jobs');

@@ -8,8 +8,8 @@ import { tempDb } from '../../helpers/tmp.js';
 test('readAsync keeps one snapshot across waits, and writers go on meanwhile', async () => {
   const db = tempDb();
   seedBans(db, ['192.0.2.1', '192.0.2.2']);
-  const reader = Store.open({ path: db, busyTimeoutMs: 5000 });
-  const writer = Store.open({ path: db, busyTimeoutMs: 5000 });
+  const reader = Store.open({ path: db, busyTimeoutMs: 5000, create: true });
+  const writer = Store.open({ path: db, busyTimeoutMs: 5000, create: true });
   const listed = () => [...reader.bans.summaries(DEFAULTS.policy, 0)].map((summary) => summary.address);
   try {
     const seen = await reader.readAsync(async () => {

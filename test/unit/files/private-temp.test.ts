@@ -1,11 +1,11 @@
-// The import's private temporary directory: made where nobody else can change it, removed file by
+// The private temporary directory (an import's copies, a read-only store's): made where nobody else can change it, removed file by
 // file.
 
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import { PrivateTemp } from '../../../src/import/private-temp.js';
+import { PrivateTemp } from '../../../src/files/private-temp.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const tmpdir = process.env.TMPDIR;

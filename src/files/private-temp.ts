@@ -1,5 +1,5 @@
-// A private directory for an import's temporary copies (stdin read into a file, a fail2ban database
-// copied aside): made by mkdtemp, so it is new, ours and 0700, in a directory no one else may change
+// A private directory for temporary copies (an import's stdin read into a file, a fail2ban database
+// copied aside; a read-only store copied to be read): made by mkdtemp, so it is new, ours and 0700, in a directory no one else may change
 // (files/trusted-dir.ts), so nobody else can put anything in it or swap what is there. Removing it
 // removes what we named in it, one file at a time, then the directory itself, never recursively.
 
@@ -7,7 +7,7 @@ import { mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OperationalError } from '../errors.js';
-import { distrustOf } from '../files/trusted-dir.js';
+import { distrustOf } from './trusted-dir.js';
 import { shownPath } from '../input/quote.js';
 
 /** What SQLite may add beside a database it opens. */
@@ -18,8 +18,9 @@ export class PrivateTemp {
 
   private constructor(readonly dir: string) {}
 
-  static create(): PrivateTemp {
-    const temp = new PrivateTemp(mkdtempSync(join(tmpdir(), 'stickyban-import-')));
+  /** `purpose` names the directory: stickyban-<purpose>-XXXXXX. */
+  static create(purpose = 'import'): PrivateTemp {
+    const temp = new PrivateTemp(mkdtempSync(join(tmpdir(), `stickyban-${purpose}-`)));
     // mkdtemp makes it ours; it stays ours only in a directory no one else may change (TMPDIR as
     // another user's folder: they could move ours aside and put theirs in its place).
     const distrust = distrustOf(temp.dir);

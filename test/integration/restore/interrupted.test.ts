@@ -1,0 +1,99 @@
+// Work killed half way leaves the live set out of line with the store while every set, chain and
+// rule is in place: an import killed during its live update (its bans recorded, not live) and a
+// prune killed between its deletions and its live update (pruned addresses still live, which no
+// later prune removes). restore --if-missing, the import run again and the daemon's check compare
+// the live entry counts with the plan's and bring the set back in line (issue 17, item 8).
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cliCommand, sh } from '../../helpers/cli.js';
+import { whileDaemonRuns } from '../../helpers/daemon.js';
+import { ipsetEntries } from '../../helpers/ipset.js';
+import { Netns } from '../../helpers/netns.js';
+import { manyIPv4, seedBans } from '../../helpers/seed.js';
+import { count } from '../../helpers/sqlite.js';
+import { tempStore } from '../../helpers/store.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
+
+const IMPORTED = 50_000;
+
+/** Runs the CLI in the namespace and kills it (-9) once `when` holds; waits for what it started to end. */
+async function killedWhen(netns: Netns, args: readonly string[], env: NodeJS.ProcessEnv, what: string, when: () => Promise<unknown>): Promise<void> {
+  const [file, argv] = cliCommand(args, netns.name);
+  const child = spawn(file, argv, { stdio: 'ignore', env: { ...process.env, ...env } });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await until(what, when, 30_000, 10);
+  child.kill('SIGKILL');
+  await exited;
+  // An orphaned `ipset restore` reads to the end of its cut input and exits without its swap.
+  await until('its ipset to exit', async () => ((await ipsetsRunning(netns)) ? undefined : true));
+}
+
+/** Whether an ipset process runs in the namespace (a daemon of the test may run there too). */
+async function ipsetsRunning(netns: Netns): Promise<boolean> {
+  const pids = (await sh('ip', ['netns', 'pids', netns.name])).split('\n').filter(Boolean);
+  return pids.some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ipset';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A live set of one ban, and an import of IMPORTED more killed while it loads them into the live set. */
+async function importKilledWhileLoading(): Promise<{ netns: Netns; db: string; list: string }> {
+  const netns = await Netns.create();
+  const db = tempStore();
+  for (const args of [['ban', '192.0.2.1'], ['restore']]) assert.equal((await netns.cli(['--db', db, ...args])).code, 0);
+  const list = join(tempDir(), 'list.txt');
+  writeFileSync(list, `${[...manyIPv4(IMPORTED)].join('\n')}\n`);
+  const tempSet = async () => /^stickyban4-t\d+$/m.test(await netns.exec('ipset', ['list', '-n'])) || undefined;
+  await killedWhen(netns, ['--db', db, 'import', list, '--format', 'plain'], {}, 'the import to load its temporary set', tempSet);
+  assert.equal(count(db, 'bans'), IMPORTED + 1, 'every ban recorded');
+  assert.equal(await ipsetEntries(netns, 'stickyban4'), 1, 'none of them live');
+  return { netns, db, list };
+}
+
+test('an import killed during its live update: restore --if-missing sees the set short of the store and restores it', async () => {
+  const { netns, db } = await importKilledWhileLoading();
+  const healed = await netns.cli(['--db', db, 'restore', '--if-missing']);
+  assert.equal(healed.code, 0, healed.stderr);
+  assert.match(healed.stdout, new RegExp(`^missing: ipset stickyban4 holds 1 entry, but the store plans ${IMPORTED + 1}\\n`));
+  assert.match(healed.stdout, new RegExp(`restored ${IMPORTED + 1} IPv4 and 0 IPv6 entries with ipset`));
+  assert.equal(await ipsetEntries(netns, 'stickyban4'), IMPORTED + 1);
+  assert.equal((await netns.cli(['--db', db, 'restore', '--if-missing'])).stdout, 'the blocklist is in place; nothing to restore\n');
+});
+
+test('an import killed during its live update, run again: nothing added, and it says it brought the live set in line', async () => {
+  const { netns, db, list } = await importKilledWhileLoading();
+  const again = await netns.cli(['--db', db, 'import', list, '--format', 'plain']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`^live set brought back in line with the store \\(ipset stickyban4 holds 1 entry, but the store plans ${IMPORTED + 1}\\): ${IMPORTED + 1} IPv4 and 0 IPv6 entries with ipset$`, 'm'));
+  assert.equal(await ipsetEntries(netns, 'stickyban4'), IMPORTED + 1);
+});
+
+test('a prune killed before its live update: the daemon sees the pruned addresses still live and restores', async () => {
+  const netns = await Netns.create();
+  const db = tempStore();
+  const DAY = 86_400;
+  const now = Date.parse('2026-11-21T12:00:00Z') / 1000;
+  const env = { STICKYBAN_NOW: String(now) };
+  seedBans(db, [...manyIPv4(40_000)].map((address) => ({ address, bannedAt: now - 10 * DAY })));
+  seedBans(db, [{ address: '192.0.2.1', bannedAt: now }]);
+  assert.equal((await netns.cli(['--db', db, 'restore'], { env })).code, 0);
+  assert.equal(await ipsetEntries(netns, 'stickyban4'), 40_001);
+  await whileDaemonRuns(netns, ['--db', db, 'daemon', '--heal-interval', '1s'], async (daemon) => {
+    await until('the first reconcile', () => daemon.log().includes('daemon: reconciled at start: the live set matched the store'));
+    await killedWhen(netns, ['--db', db, 'prune', '--older-than', '1d'], env, 'the prune to delete some', async () => count(db, 'bans') < 30_000 || undefined);
+    const stored = count(db, 'bans');
+    assert.ok(stored > 1 && stored < 30_000, `pruned half way: ${stored} left`);
+    await until('the repair', () => /daemon: repaired: /.test(daemon.log()) || undefined);
+    assert.match(daemon.log(), new RegExp(`daemon: repaired: ipset stickyban4 holds 40001 entries, but the store plans ${stored}; restored ${stored} IPv4 and 0 IPv6 entries`));
+    assert.equal(await ipsetEntries(netns, 'stickyban4'), stored);
+  }, env);
+});

@@ -1,0 +1,117 @@
+// A store is made only by `stickyban init` (and the install, which runs it): a restore or a ban hook
+// at a mistyped --db once made an empty store there and loaded it, lifting every ban (issue 17, item
+// 1). A restore that would load an empty plan over a live set that holds entries refuses too.
+
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, test } from 'node:test';
+import { ipsetEntries } from '../../helpers/ipset.js';
+import { Netns } from '../../helpers/netns.js';
+import { initStore } from '../../helpers/store.js';
+import { tempDb, tempDir } from '../../helpers/tmp.js';
+
+/** A namespace whose live set holds the store's three bans. */
+async function restored(): Promise<{ netns: Netns; db: string }> {
+  const netns = await Netns.create();
+  const db = initStore(tempDb());
+  for (const address of ['203.0.113.7', '198.51.100.0/24', '2001:db8::7']) assert.equal((await netns.cli(['--db', db, 'ban', address])).code, 0);
+  assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
+  return { netns, db };
+}
+
+describe('a missing store is made only by stickyban init', () => {
+  test('restore at a mistyped --db: one line, exit 1, nothing made, the live set as it was', async () => {
+    const { netns, db } = await restored();
+    const typo = join(dirname(db), 'stickybna.db');
+    const gone = join(tempDir(), 'no-such-dir', 'stickyban.db');
+    for (const path of [typo, gone]) {
+      for (const args of [['restore'], ['restore', '--if-missing'], ['restore', '--dry-run']]) {
+        const result = await netns.cli(['--db', path, ...args]);
+        assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`);
+        assert.equal(result.stderr, `stickyban: no store at ${path}: stickyban init creates it (or check --db, STICKYBAN_DB and db in the config)\n`);
+      }
+    }
+    assert.equal(existsSync(typo), false, 'no store made');
+    assert.equal(existsSync(dirname(gone)), false, 'no directory made');
+    assert.equal(await ipsetEntries(netns, 'stickyban4'), 2, 'every ban is still live');
+    assert.equal(await ipsetEntries(netns, 'stickyban6'), 1);
+  });
+
+  test('a ban hook at a missing store in a directory of its own: spooled there, exit 1; init makes the store and folds it in', async () => {
+    const netns = await Netns.create();
+    const dir = tempDir();
+    const db = join(dir, 'stickyban.db');
+    const hook = await netns.cli(['--db', db, 'ban', '192.0.2.7', '--jail', 'sshd']);
+    assert.equal(hook.code, 1);
+    assert.equal(hook.stderr, `stickyban: no store at ${db}: stickyban init creates it (or check --db, STICKYBAN_DB and db in the config); the ban of 192.0.2.7 was spooled to ${db}.spool and is recorded when stickyban init creates the store\n`);
+    assert.deepEqual(readdirSync(dir), ['stickyban.db.spool'], 'the spool and nothing else');
+    assert.match(readFileSync(`${db}.spool`, 'utf8'), /"address":"192\.0\.2\.7","jail":"sshd"/);
+
+    const init = await netns.cli(['--db', db, 'init']);
+    assert.equal(init.code, 0, init.stderr);
+    assert.equal(init.stdout, `created the store ${db}\n`);
+    assert.match(init.stderr, /folded 1 spooled ban\(s\) into the store/);
+    assert.equal(statSync(db).mode & 0o777, 0o600);
+    const shown = JSON.parse((await netns.cli(['--db', db, 'show', '192.0.2.7', '--json'])).stdout) as { events: unknown[] };
+    assert.equal(shown.events.length, 1, 'the spooled ban is recorded');
+    assert.equal(existsSync(`${db}.spool`), false);
+
+    const again = await netns.cli(['--db', db, 'init']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, `the store ${db} is there already; nothing to create\n`);
+  });
+
+  test('a ban hook at a store whose directory is missing: refused, exit 1, nothing made', async () => {
+    const netns = await Netns.create();
+    const parent = tempDir();
+    const db = join(parent, 'typo', 'stickyban.db');
+    const hook = await netns.cli(['--db', db, 'ban', '192.0.2.7']);
+    assert.equal(hook.code, 1);
+    assert.equal(hook.stderr, `stickyban: no store at ${db}: stickyban init creates it (or check --db, STICKYBAN_DB and db in the config); the ban of 192.0.2.7 was not recorded: directory ${dirname(db)} does not exist\n`);
+    assert.deepEqual(readdirSync(parent), []);
+  });
+
+  test('init makes the directories it needs, the store 0600 in a 0700 directory', async () => {
+    const netns = await Netns.create();
+    const db = join(tempDir(), 'var', 'lib', 'stickyban', 'stickyban.db');
+    const init = await netns.cli(['--db', db, 'init']);
+    assert.equal(init.code, 0, init.stderr);
+    assert.equal(statSync(dirname(db)).mode & 0o777, 0o700);
+    assert.equal(statSync(dirname(dirname(db))).mode & 0o777, 0o755);
+    assert.equal(statSync(db).mode & 0o777, 0o600);
+    assert.equal((await netns.cli(['--db', db, 'list'])).code, 0);
+  });
+});
+
+describe('a restore that would empty the live set', () => {
+  test('another, empty store: refused, naming the live entries it would remove; --force empties it', async () => {
+    const { netns, db } = await restored();
+    const other = initStore(join(dirname(db), 'other.db'));
+    const refused = await netns.cli(['--db', other, 'restore']);
+    assert.equal(refused.code, 2);
+    assert.equal(
+      refused.stderr,
+      `stickyban: refusing to empty the live blocklist: the store ${other} plans no entry, and restore would remove the 3 entries live in ipset (2 IPv4, 1 IPv6); check --db and the policy, or restore --force to empty it\n`,
+    );
+    assert.equal(await ipsetEntries(netns, 'stickyban4'), 2, 'the live set is untouched');
+    const forced = await netns.cli(['--db', other, 'restore', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(await ipsetEntries(netns, 'stickyban4'), 0);
+    assert.equal(await ipsetEntries(netns, 'stickyban6'), 0);
+  });
+
+  test('a policy that matches no jail (a typo in the config): refused the same way', async () => {
+    const { netns, db } = await restored();
+    const config = join(dirname(db), 'config.toml');
+    writeFileSync(config, '[policy]\njails = ["sshdd"]\n');
+    const refused = await netns.cli(['--db', db, '--config', config, 'restore']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /^stickyban: refusing to empty the live blocklist: .* would remove the 3 entries live in ipset .*\n$/);
+    assert.equal(await ipsetEntries(netns, 'stickyban4'), 2);
+    // Nothing live to remove: an empty plan over an empty set is no loss.
+    const fresh = await Netns.create();
+    const loaded = await fresh.cli(['--db', db, '--config', config, 'restore']);
+    assert.equal(loaded.code, 0, loaded.stderr);
+  });
+});
