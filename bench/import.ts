@@ -163,7 +163,7 @@ try {
     }).join('\n')}\n`,
   );
   const hooked = join(dir, 'f.db');
-  const hookStore = Store.open({ path: hooked, busyTimeoutMs: 10_000 });
+  const hookStore = Store.open({ path: hooked, busyTimeoutMs: 10_000, create: true });
   for (let i = 0; i < bans.length; i += 10_000) {
     hookStore.write(() => {
       for (const ban of bans.slice(i, i + 10_000)) {

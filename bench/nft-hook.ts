@@ -25,7 +25,7 @@ const netns = new BenchNetns();
 
 /** `blocks` /28 bans in 10.0.0.0/8 and up, written straight into the store. */
 function fill(db: string, blocks: number): void {
-  Store.open({ path: db, busyTimeoutMs: 10_000 }).close();
+  Store.open({ path: db, busyTimeoutMs: 10_000, create: true }).close();
   const handle = new Database(db);
   const insert = handle.prepare(
     `INSERT INTO bans (uuid, origin, family, first, last, address, jail, banned_at, bantime, source)

@@ -47,7 +47,7 @@ async function checkFleet(store: Store, ctx: Context): Promise<Finding> {
   const { fleetHealth } = await import('../fleet/health.js');
   try {
     const health = await fleetHealth(store, ctx.config);
-    const detail = `${health.database} as host ${ctx.config.fleet.host}: ${health.behind} event(s) of other hosts not applied, ${health.waiting} local one(s) not published`;
+    const detail = `${health.database} as host ${ctx.config.fleet.host}: ${count(health.behind, 'event')} of other hosts not applied, ${count(health.waiting, 'local one')} not published`;
     if (health.behind + health.waiting > FLEET_LAG_WARN) return { status: 'WARN', check: 'fleet', detail, fix: 'is the daemon running? stickyban fleet sync catches up once' };
     return { status: 'OK', check: 'fleet', detail };
   } catch (error) {

@@ -22,6 +22,7 @@ import { VERSION } from '../version.js';
 import type { Context } from './context.js';
 import { openStore, openStoreToWrite } from './open-store.js';
 import { formatTable } from './table.js';
+import { count } from '../input/plural.js';
 
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
@@ -104,7 +105,7 @@ export async function fleetStatus(options: { json?: boolean }, ctx: Context): Pr
       return;
     }
     ctx.out.data(
-      `database: ${result.database} (connected)\nhost:     ${result.host}\nposition: ${result.position}, ${result.behind} event(s) of other hosts not applied yet${health.oldest ? ` (oldest ${health.oldest})` : ''}\nwaiting:  ${result.waiting_to_publish} local event(s) to publish\n\n` +
+      `database: ${result.database} (connected)\nhost:     ${result.host}\nposition: ${result.position}, ${count(result.behind, 'event')} of other hosts not applied yet${health.oldest ? ` (oldest ${health.oldest})` : ''}\nwaiting:  ${count(result.waiting_to_publish, 'local event')} to publish\n\n` +
         formatTable(['HOST', 'LAST SEEN', 'POSITION', 'VERSION'], result.hosts.map((host) => [host.name, host.last_seen ?? 'never', host.position ?? '-', host.version ?? '-'])),
     );
   } finally {

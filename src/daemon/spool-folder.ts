@@ -8,6 +8,7 @@ import { basename, dirname } from 'node:path';
 import { claimSpool, releaseSpool, spoolPath } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import type { BanWriter } from './ban-writer.js';
+import { count } from '../input/plural.js';
 
 const POLL_MS = 1000;
 
@@ -54,11 +55,11 @@ export class SpoolFolder {
     try {
       const claimed = claimSpool(this.store.path);
       if (!claimed) return;
-      if (claimed.rejected > 0) this.log(`${claimed.rejected} spooled line(s) were unreadable; kept in ${this.store.path}.spool.bad`);
+      if (claimed.rejected > 0) this.log(`${count(claimed.rejected, 'spooled line was', 'spooled lines were')} unreadable; kept in ${this.store.path}.spool.bad`);
       await Promise.all(claimed.events.map((event) => this.writer.submit(event)));
       // Only once every ban of them is committed: until then the files are the bans' only record.
       releaseSpool(claimed);
-      if (claimed.events.length > 0) this.log(`folded ${claimed.events.length} spooled ban(s) into the store`);
+      if (claimed.events.length > 0) this.log(`folded ${count(claimed.events.length, 'spooled ban')} into the store`);
     } catch (error) {
       this.log(`error: spooled bans not folded in: ${(error as Error).message}`);
     } finally {

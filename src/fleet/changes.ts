@@ -7,14 +7,15 @@ import type { Surroundings } from '../actions/live.js';
 import { addToSafelist, removeFromSafelist } from '../actions/safelist.js';
 import type { Store } from '../store/store.js';
 import type { FleetEvent } from './log.js';
+import { count } from '../input/plural.js';
 
 /** What it did, in one line. */
 export async function applyChange(store: Store, around: Surroundings, event: FleetEvent, signal?: AbortSignal): Promise<string> {
   const what = `${formatNetwork(event.network)} (fleet-wide, from ${event.origin})`;
   switch (event.kind) {
     case 'lift': {
-      const outcome = await liftBans(store, around, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${lifted} ban event(s) of ${what}`, signal);
-      return `unbanned ${what}: ${outcome.lifted} ban event(s) lifted`;
+      const outcome = await liftBans(store, around, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${count(lifted, 'ban event')} of ${what}`, signal);
+      return `unbanned ${what}: ${count(outcome.lifted, 'ban event')} lifted`;
     }
     case 'safelist-add': {
       const note = `fleet: ${event.origin}${event.reason ? `: ${event.reason}` : ''}`.slice(0, 200);

@@ -13,6 +13,7 @@ import { ipsetMembers } from '../helpers/ipset.js';
 import { Netns, requireTools } from '../helpers/netns.js';
 import { query } from '../helpers/sqlite.js';
 import { tempDir } from '../helpers/tmp.js';
+import { initStore } from '../helpers/store.js';
 import { stickybanWrapper } from '../helpers/wrapper.js';
 
 const JAIL = 'sshd-decisions';
@@ -35,7 +36,7 @@ async function setUp(configExtra = '', action: 'stickyban' | 'stickyban.py' = 's
   await requireTools('fail2ban-server', 'fail2ban-client', 'ipset', 'iptables');
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const config = join(dir, 'config.toml');
   writeFileSync(config, `[fail2ban]\nconfig_dir = "${dir}/fail2ban"\nsocket = "${dir}/fail2ban.sock"\n${configExtra}`);
   const callLog = join(dir, 'calls.log');

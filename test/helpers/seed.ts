@@ -120,7 +120,7 @@ export function seedMany(db: string, bans: ManyBans): void {
 export function seedBlocks(db: string, { count, prefix, base, bannedAt }: { count: number; prefix: number; base: string; bannedAt: number }): void {
   const size = 2 ** (32 - prefix);
   const first = base.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
-  const store = Store.open({ path: db, busyTimeoutMs: 5000 });
+  const store = Store.open({ path: db, busyTimeoutMs: 5000, create: true });
   try {
     store.db.pragma('synchronous = OFF');
     const at = '(@first + i * @size)';

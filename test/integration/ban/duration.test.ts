@@ -10,7 +10,7 @@ import { whileDaemonRuns } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
-import { tempDb } from '../../helpers/tmp.js';
+import { tempStore } from '../../helpers/store.js';
 import { until as waitUntil } from '../../helpers/until.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0) / 1000;
@@ -18,7 +18,7 @@ const at = (seconds: number) => ({ env: { STICKYBAN_NOW: String(T0 + seconds) } 
 
 async function setup() {
   const netns = await Netns.create();
-  const db = tempDb();
+  const db = tempStore();
   const cli = async (when: number, ...args: string[]) => {
     const result = await netns.cli(['--db', db, ...args], at(when));
     assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);

@@ -11,13 +11,14 @@ import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { initStore } from '../../helpers/store.js';
 import { until } from '../../helpers/until.js';
 
 const T0 = 1_795_000_000;
 
 async function setUp() {
   const netns = await Netns.create();
-  const db = join(tempDir(), 'stickyban.db');
+  const db = initStore(join(tempDir(), 'stickyban.db'));
   const at = (seconds: number) => ({ env: { STICKYBAN_NOW: String(seconds) } });
   const cli = async (seconds: number, ...args: string[]) => netns.cli(['--db', db, ...args], at(seconds));
   assert.equal((await cli(T0, 'restore')).code, 0);

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { count } from '../../helpers/sqlite.js';
-import { configuredStore } from '../../helpers/tmp.js';
+import { configuredNewStore } from '../../helpers/store.js';
 
 test('asking again for what is already so exits 0 with one line saying so; what only the config file can change exits 2', async () => {
   const netns = await Netns.create();
-  const { db, config } = configuredStore('safelist = ["198.51.100.0/24"]\n');
+  const { db, config } = configuredNewStore('safelist = ["198.51.100.0/24"]\n');
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
   const done = async (args: string[], line: RegExp) => {
     const result = await cli(...args);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
-import { configuredStore, tempDb } from '../../helpers/tmp.js';
+import { configuredNewStore, tempStore } from '../../helpers/store.js';
 
 interface Shown {
   address: string;
@@ -17,7 +17,7 @@ interface Shown {
 
 async function setUp(toml = '') {
   const netns = await Netns.create();
-  const { db, config } = toml === '' ? { db: tempDb(), config: undefined } : configuredStore(toml);
+  const { db, config } = toml === '' ? { db: tempStore(), config: undefined } : configuredNewStore(toml);
   const cli = async (...args: string[]) => {
     const result = await netns.cli(['--db', db, ...(config ? ['--config', config] : []), ...args]);
     assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);

@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
-import { tempDb } from '../../helpers/tmp.js';
+import { tempStore } from '../../helpers/store.js';
 
 async function setup() {
   const netns = await Netns.create();
-  const db = tempDb();
+  const db = tempStore();
   const cli = (...args: string[]) => netns.cli(['--db', db, ...args]);
   const ok = async (...args: string[]) => {
     const result = await cli(...args);

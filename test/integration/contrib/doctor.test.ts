@@ -124,7 +124,7 @@ test('doctor warns about bans just spooled, fails on bans waiting over a minute,
 test('doctor fails on a live set short of the plan, emptied, or holding other entries than the planned ones', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const config = join(dir, 'config.toml');
   writeFileSync(config, `[fail2ban]\nsocket = "${dir}/no-fail2ban.sock"\n`);
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
@@ -165,7 +165,7 @@ test('doctor fails on a live set short of the plan, emptied, or holding other en
 test('doctor asks the running fail2ban: a jail that names the action but does not run fails, as does a fail2ban that does not run', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
-  const db = join(dir, 'stickyban.db');
+  const db = initStore(join(dir, 'stickyban.db'));
   const config = join(dir, 'config.toml');
   writeFileSync(config, `[fail2ban]\nconfig_dir = "${dir}/fail2ban"\nsocket = "${dir}/fail2ban.sock"\n`);
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);

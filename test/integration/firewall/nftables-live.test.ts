@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { runProcess, CLI } from '../../helpers/cli.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
 import { seedBlocks } from '../../helpers/seed.js';
-import { configuredStore } from '../../helpers/tmp.js';
+import { configuredNewStore } from '../../helpers/store.js';
 import { pings, wire } from '../../helpers/veth.js';
 
 /** Blocks loaded beside the hook: enough that reading them back costs a second of CPU time. */
@@ -18,7 +18,7 @@ const CPU_LIMIT_S = 0.4;
 async function setup() {
   await requireTools('nft', 'ping');
   const netns = await Netns.create();
-  const { db, config } = configuredStore('backend = "nftables"\n');
+  const { db, config } = configuredNewStore('backend = "nftables"\n');
   const cli = async (...args: string[]): Promise<string> => {
     const result = await netns.cli(['--db', db, '--config', config, ...args]);
     assert.equal(result.code, 0, `stickyban ${args.join(' ')}: ${result.stderr}`);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { configuredStore } from '../../helpers/tmp.js';
+import { configuredNewStore } from '../../helpers/store.js';
 import { query } from '../../helpers/sqlite.js';
 import { Netns } from '../../helpers/netns.js';
 import { fixture, fixtureLines } from '../../unit/import/fixtures.js';
@@ -15,7 +15,7 @@ const AFTER_THE_RUN = '2026-11-21T10:00:00Z';
 
 async function setup(toml = '') {
   const netns = await Netns.create();
-  const { db, config } = configuredStore(toml);
+  const { db, config } = configuredNewStore(toml);
   const cli = async (args: readonly string[], now = AFTER_THE_RUN): Promise<string> => {
     const result = await netns.cli(['--db', db, '--config', config, ...args], { env: { TZ: 'UTC', STICKYBAN_NOW: now } });
     assert.equal(result.code, 0, `stickyban ${args.join(' ')}: ${result.stderr}`);

@@ -20,7 +20,7 @@ const READS: ReadonlyArray<[string[], RegExp]> = [
   [['export'], /^203\.0\.113\.7\n2001:db8::7\n$/],
   [['safelist', 'list'], /^198\.51\.100\.0\/24 /m],
   [['config', 'ipset.set4'], /^stickyban4\n$/],
-  [['restore', '--dry-run'], /^IPv4: 1 entries/m],
+  [['restore', '--dry-run'], /^IPv4: 1 entry /m],
   [['prune', '--dry-run', '--older-than', '1d'], /nothing to prune|would prune 0/],
 ];
 

@@ -16,7 +16,7 @@ const T0 = 1_795_000_000;
 const END = T0 + 7200;
 
 function storeWith(...events: ReturnType<typeof banEvent>[]): Store {
-  const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 1000 });
+  const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 1000, create: true });
   store.write(() => events.forEach((event) => store.bans.insert(event)));
   return store;
 }
