@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const all = ['hook', 'fail2ban', 'restore', 'reload', 'check', 'nftables', 'nft-hook', 'import', 'big-store'];
+const all = ['hook', 'fail2ban', 'restore', 'reload', 'check', 'nftables', 'nft-hook', 'import', 'fleet', 'big-store'];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
 let failed = false;
 for (const name of chosen) {

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { thisHostname } from './this-host.js';
 import { formatNetwork } from '../address/format.js';
 import { contains, overlaps, type Cidr, type Network } from '../address/network.js';
 import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
@@ -50,7 +50,7 @@ export function newBanEvent(request: BanRequest, now: number): BanEvent {
   const replayedAt = request.restored && request.bannedAt !== undefined ? Math.min(request.bannedAt, now) : undefined;
   return {
     uuid: request.uuid ?? uuidv7(),
-    origin: hostname(),
+    origin: thisHostname(),
     network: request.network,
     jail: request.jail,
     bannedAt: replayedAt ?? now,

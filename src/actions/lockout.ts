@@ -3,11 +3,11 @@
 // says --force. Safelisted ranges (the store's and the config file's) need no refusal: a ban inside
 // one is recorded and never blocked, so the history is kept and fail2ban's hook does not fail.
 
-import { networkInterfaces } from 'node:os';
 import { formatNetwork } from '../address/format.js';
 import { overlaps, type Network } from '../address/network.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { BUILTIN_SAFELIST } from '../config/config.js';
+import { thisHostInterfaces } from './this-host.js';
 
 export interface Protected {
   readonly network: Network;
@@ -16,7 +16,7 @@ export interface Protected {
 
 /** The addresses of this host's interfaces that are up, with the interface's name. */
 export function hostAddresses(): Array<{ readonly network: Network; readonly interface: string; readonly internal: boolean }> {
-  return Object.entries(networkInterfaces()).flatMap(([name, addresses]) =>
+  return Object.entries(thisHostInterfaces()).flatMap(([name, addresses]) =>
     (addresses ?? []).flatMap((entry) => {
       const parsed = tryParseNetwork(entry.address.split('%')[0]!);
       return isParseFailure(parsed) ? [] : [{ network: parsed, interface: name, internal: entry.internal }];

@@ -15,6 +15,14 @@ const FIRST_RETRY_MS = 1000;
 const LAST_RETRY_MS = 60_000;
 /** How often the store is looked at for bans other processes recorded (the hook without the daemon, an import). */
 const LOCAL_CHECK_MS = 100;
+/**
+ * A sync waits this long for more to gather: in a storm every commit here and every notification
+ * of another host asks for one, and a sync each (a push, a pull, a bookkeeping write) made five
+ * hosts spend their cores on round trips instead of bans.
+ */
+const GATHER_MS = 20;
+/** This host's row (last seen, position, version) is written at most this often. */
+const HEARTBEAT_MS = 1000;
 
 export interface FleetStatus {
   readonly connected: boolean;
@@ -37,7 +45,9 @@ export class FleetSync {
   private poll: NodeJS.Timeout | undefined;
   private local: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private gathering: NodeJS.Timeout | undefined;
   private again = false;
+  private lastBeat = 0;
   private lastMaxId = -1;
   private lastSync: number | undefined;
   private lastError: string | undefined;
@@ -72,25 +82,31 @@ export class FleetSync {
     clearTimeout(this.retry);
     clearInterval(this.poll);
     clearInterval(this.local);
+    clearTimeout(this.gathering);
+    this.gathering = undefined;
     await this.running?.catch(() => undefined);
     await this.connection?.end();
     this.connection = undefined;
   }
 
-  /** A push and a pull as soon as the one under way, if any, is over. */
+  /** A push and a pull GATHER_MS from now, or that long after the one under way, if any, is over. */
   soon(): void {
     if (!this.connection || this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.sync().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.soon();
-      }
-    });
+    this.gathering ??= setTimeout(() => {
+      this.gathering = undefined;
+      if (!this.connection || this.stopped) return;
+      this.running = this.sync().finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.soon();
+        }
+      });
+    }, GATHER_MS);
   }
 
   status(): FleetStatus {
@@ -165,11 +181,14 @@ export class FleetSync {
         this.skipped += outcome.skipped;
         if (outcome.bulk) this.log(`fleet: caught up on ${outcome.applied} events in bulk, and restored the live set`);
       }
-      await connection.query('UPDATE stickyban.hosts SET last_seen = now(), position = $1, version = $2 WHERE name = $3', [
-        formatPosition(parsePosition(this.store.read(() => this.store.fleet.get('cursor')))),
-        this.version,
-        fleet.host,
-      ]);
+      if (Date.now() - this.lastBeat >= HEARTBEAT_MS) {
+        await connection.query('UPDATE stickyban.hosts SET last_seen = now(), position = $1, version = $2 WHERE name = $3', [
+          formatPosition(parsePosition(this.store.read(() => this.store.fleet.get('cursor')))),
+          this.version,
+          fleet.host,
+        ]);
+        this.lastBeat = Date.now();
+      }
       this.lastSync = Math.floor(Date.now() / 1000);
     } catch (error) {
       // A broken connection is reported by onLost; anything else is this sync's alone.

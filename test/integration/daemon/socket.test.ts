@@ -36,6 +36,26 @@ function answer(reply: Reply): Record<string, unknown> {
 }
 
 describe('the daemon socket', () => {
+  test('bans of clients that each wait for their answer are committed together: a storm is not one fsync a ban', async () => {
+    const { netns, db, args } = await setUp();
+    await whileDaemonRuns(netns, args, async (daemon) => {
+      await started(daemon);
+      const clients = 8;
+      const each = 40;
+      await Promise.all(
+        Array.from({ length: clients }, async (_, client) => {
+          for (let i = 0; i < each; i++) assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: `10.9.${client}.${i}`, jail: `jail${client}` })).recorded, true);
+        }),
+      );
+      const health = answer(await ask(daemon.socket, { op: 'health' }));
+      assert.equal(health.bans, clients * each);
+      assert.equal(count(db, 'bans'), clients * each);
+      // One commit a ban before the writer gathered them (1,988 commits for 2,000 bans of eight clients).
+      assert.ok((health.commits as number) <= (clients * each) / 2, `${String(health.commits)} commits for ${clients * each} bans`);
+      await until('every ban live', async () => (await ipsetMembers(netns, 'stickyban4')).length === clients * each, 5000);
+    });
+  });
+
   test('a ban over the socket is answered after its commit and made live; a replay writes nothing', async () => {
     const { netns, db, args } = await setUp();
     await whileDaemonRuns(netns, args, async (daemon) => {
