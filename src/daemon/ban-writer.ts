@@ -15,10 +15,11 @@ import type { LiveQueue } from './live-queue.js';
 /** Bans per transaction at most: a transaction holds the store from other writers while it runs. */
 const MAX_BATCH = 500;
 /**
- * While bans keep coming (a commit less than BUSY_MS ago), a drain waits GATHER_MS for more: each
- * client waits for its answer before it sends the next ban, so without the wait a storm of eight
- * jails committed one ban at a time, an fsync each (1,988 commits for 2,000 bans). A lone ban is
- * committed at once.
+ * While bans keep coming (a commit less than BUSY_MS ago) from several clients at once, a drain
+ * waits GATHER_MS for more: each client waits for its answer before it sends the next ban, so
+ * without the wait a storm of eight jails committed one ban at a time, an fsync each (1,988 commits
+ * for 2,000 bans). A lone ban, and one jail's bans one after another, are committed at once: the
+ * wait would find nothing to gather and slow fail2ban's thread down.
  */
 const BUSY_MS = 20;
 const GATHER_MS = 2;
@@ -40,6 +41,8 @@ export class BanWriter {
   received = 0;
   /** Told after each commit (the fleet sync pushes then). */
   onCommit: (() => void) | undefined;
+  /** Whether several clients sent bans in the last `ms`: a short wait would gather theirs. */
+  crowded: (ms: number) => boolean = () => false;
 
   constructor(
     private readonly store: Store,
@@ -57,7 +60,7 @@ export class BanWriter {
       if (!this.draining) {
         this.draining = true;
         // Once the requests already read off the sockets have queued theirs too.
-        if (Date.now() - this.lastCommit < BUSY_MS) setTimeout(() => void this.drain(), GATHER_MS);
+        if (Date.now() - this.lastCommit < BUSY_MS && this.crowded(BUSY_MS)) setTimeout(() => void this.drain(), GATHER_MS);
         else setImmediate(() => void this.drain());
       }
     });

@@ -90,6 +90,7 @@ export class Daemon {
     this.spool = new SpoolFolder(store, this.writer, log);
     this.metrics = new MetricsWriter(store, this.jobs, () => this.settings.metricsFile, () => this.counters(), () => this.writer.commits, log);
     this.socket = new SocketServer(settings.config.daemon.socket, (request) => this.answer(request), log);
+    this.writer.crowded = (ms) => this.socket.clientsWithin(ms) > 1;
     // A reload comes as a burst of deletions: one re-link once it is over (or 100 ms into it).
     this.changed = coalesce(() => this.healer.relinkThenCheck(), CHANGE_QUIET_MS, CHANGE_MAX_WAIT_MS);
     this.monitor = new NftMonitor(() => watchTargets(this.settings.config), () => this.changed.trigger(), log);

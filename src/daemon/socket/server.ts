@@ -17,12 +17,27 @@ const MAX_CONNECTIONS = 256;
 export class SocketServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly lastRequest = new Map<Socket, number>();
 
   constructor(
     readonly path: string,
     private readonly handle: Handler,
     private readonly log: (line: string) => void,
   ) {}
+
+  /**
+   * Connections that sent a request in the last `ms`, closed ones included (a client of one request
+   * per connection is still at work between them): how many clients are banning at once.
+   */
+  clientsWithin(ms: number): number {
+    const since = Date.now() - ms;
+    let clients = 0;
+    for (const [socket, at] of this.lastRequest) {
+      if (at < since) this.lastRequest.delete(socket);
+      else clients++;
+    }
+    return clients;
+  }
 
   async start(): Promise<void> {
     prepareDirectory(dirname(this.path));
@@ -69,6 +84,7 @@ export class SocketServer {
         socket.pause();
         return;
       }
+      if (lines.length > 0) this.lastRequest.set(socket, Date.now());
       for (const line of lines) {
         const answer = this.answer(line);
         previous = previous.then(async () => {
