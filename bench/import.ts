@@ -140,14 +140,19 @@ try {
   writeFileSync(sortedFile, `${inOrder.join('\n')}\n`);
   writeFileSync(shuffledFile, `${shuffled(lines).join('\n')}\n`);
 
+  // Made as `stickyban init` makes them (an import refuses a store that does not exist); not timed.
+  const made = (db: string): string => {
+    Store.open({ path: db, busyTimeoutMs: 10_000, create: true }).close();
+    return db;
+  };
   const importInto = (db: string, file: string): Timed => {
     const [bin, args] = netns.argv(CLI, ['--db', db, 'import', file, '--format', 'plain', '--no-apply', '--quiet']);
     return timed(bin, args);
   };
   const split = timed(process.execPath, ['-e', `require('node:fs').readFileSync(${JSON.stringify(shuffledFile)}, 'utf8').split('\\n').length`]);
-  const sortedRun = importInto(join(dir, 'a.db'), sortedFile);
+  const sortedRun = importInto(made(join(dir, 'a.db')), sortedFile);
   const again = importInto(join(dir, 'a.db'), sortedFile);
-  const shuffledRun = importInto(join(dir, 'b.db'), shuffledFile);
+  const shuffledRun = importInto(made(join(dir, 'b.db')), shuffledFile);
   const floorSorted = bareInserts(join(dir, 'c.db'), inOrder);
   const floorShuffled = bareInserts(join(dir, 'd.db'), shuffled(lines));
 
@@ -176,7 +181,7 @@ try {
     const [bin, args] = netns.argv(CLI, ['--db', db, 'import', logFile, '--format', 'fail2ban-log', '--no-apply', '--quiet']);
     return timed(bin, args);
   };
-  const logFresh = importLog(join(dir, 'e.db'));
+  const logFresh = importLog(made(join(dir, 'e.db')));
   const logHooked = importLog(hooked);
   const check = Store.open({ path: hooked, busyTimeoutMs: 10_000 });
   const logged = check.db.prepare("SELECT count(*) FROM bans WHERE source = 'import:fail2ban-log'").pluck().get() as number;

@@ -7,7 +7,7 @@ import type { Cidr, Family, Network } from '../../address/network.js';
 import { formatNetwork } from '../../address/format.js';
 import { LiveIndex4, LiveIndex6, type LiveIndex } from '../../plan/live-index.js';
 import type { Config } from '../../config/config.js';
-import { OperationalError, ToolError } from '../../errors.js';
+import { OperationalError } from '../../errors.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
 import { planAll, type FamilyPlanSource, type FamilyPlanStream, type PlanStream } from '../../plan/stream.js';
 import { diffPacked4, PackedKeys4, unpack4 } from '../../plan/compare.js';
@@ -131,14 +131,24 @@ export class IpsetBackend implements FirewallBackend {
   }
 
   /**
-   * The hook's update (the daemon holds a session instead). A set that no rule refers to blocks
-   * nothing: a reload dropped our rule after the last restore. The set's header is read beside the
-   * update (no wait of its own), and the rule and jumps go back when that is so.
+   * The hook's update (the daemon holds a session instead), in one ipset process: the changes, then
+   * the headers, which tell a set that is not there yet (no restore so far) and a set no rule refers
+   * to, which blocks nothing (a reload dropped our rule after the last restore): its rule and jumps
+   * go back then, so what this adds blocks.
    */
   async update(delta: Delta): Promise<UpdateReport> {
-    const headers = awaitLater(this.ipset.headers());
-    const report = combine([await this.updateFamily(4, delta.v4), await this.updateFamily(6, delta.v6)]);
-    const listed = await headers.catch(() => []);
+    const lines = { 4: this.updateLines(4, delta.v4), 6: this.updateLines(6, delta.v6) };
+    if (lines[4].length + lines[6].length === 0) return { added: 0, removed: 0 };
+    const { headers: listed, errors } = await this.ipset.changeAndList([...lines[4], ...lines[6]], 'updating ipsets');
+    const reports = ([4, 6] as const).map((family): UpdateReport => {
+      if (lines[family].length === 0) return { added: 0, removed: 0 };
+      if (!listed.some((header) => header.name === this.setName(family))) return this.absent(family);
+      const changes = family === 4 ? delta.v4 : delta.v6;
+      return { added: changes.add.length, removed: changes.del.length };
+    });
+    const failed = errors.filter((error) => !SET_ABSENT.test(error));
+    if (failed.length > 0) throw new OperationalError(`updating ipsets: ${failed[0]}`);
+    const report = combine(reports);
     for (const family of [4, 6] as const) {
       const changed = family === 4 ? delta.v4.add.length : delta.v6.add.length;
       const header = listed.find((entry) => entry.name === this.setName(family));
@@ -335,18 +345,6 @@ export class IpsetBackend implements FirewallBackend {
       },
       close: () => tool.stop(),
     };
-  }
-
-  private async updateFamily<K extends number | bigint>(family: Family, delta: FamilyDelta<K>): Promise<UpdateReport> {
-    const lines = this.updateLines(family, delta);
-    if (lines.length === 0) return { added: 0, removed: 0 };
-    try {
-      await this.ipset.restore(lines.join(''), { exist: true, context: `updating ipset ${this.setName(family)}` });
-    } catch (error) {
-      if (error instanceof ToolError && SET_ABSENT.test(error.stderr)) return this.absent(family);
-      throw error;
-    }
-    return { added: delta.add.length, removed: delta.del.length };
   }
 
   /**

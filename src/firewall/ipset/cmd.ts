@@ -13,6 +13,8 @@ export interface SetHeader {
 }
 
 export const SET_ABSENT = /The set with the given name does not exist/;
+/** What `ipset -` prints before it reads each line. */
+const PROMPT = 'ipset> ';
 
 export class Ipset {
   constructor(private readonly runner: Runner) {}
@@ -29,6 +31,24 @@ export class Ipset {
   /** Runs a restore script; with `exist`, adding what is there and deleting what is not are no-ops. */
   async restore(script: string | Iterable<string>, options: { exist: boolean; context: string }): Promise<void> {
     await this.runner('ipset', options.exist ? ['-exist', 'restore'] : ['restore'], { input: script, context: options.context });
+  }
+
+  /**
+   * The lines (add/del, each ending in \n) and then `list -t`, in one `ipset -exist -`: a live
+   * change and the headers it is checked against (is the set there, does a rule use it) for one
+   * process instead of two (the hook's path). Unlike restore, a line that fails does not stop the
+   * ones after it; what failed is in `errors`.
+   */
+  async changeAndList(lines: readonly string[], context: string): Promise<{ headers: SetHeader[]; errors: string[] }> {
+    const result = await this.runner('ipset', ['-exist', '-'], { input: [...lines, 'list -t\n'].join(''), allowFailure: true, context });
+    const listing = result.stdout.split(PROMPT).join('');
+    const headers = listing
+      .split(/\n\s*\n/)
+      .map(parseHeader)
+      .filter((header) => header.name !== '');
+    const errors = result.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+    if (result.exitCode !== 0 && errors.length === 0) errors.push(`ipset exited with code ${result.exitCode}`);
+    return { headers, errors };
   }
 
   /** `ipset list NAME`: the header and every member (a million members are ~14 MB of text). */

@@ -95,6 +95,23 @@ describe('restore with ipset + iptables', () => {
     assert.equal(await pings(link, '2001:db8:78::5'), true);
   });
 
+  test('a hook after a firewall reload that took the rule and kept the set puts the rule back: what it adds blocks', async () => {
+    const server = await Netns.create();
+    const db = tempStore();
+    const link = await wire(server, ['10.79.0.5', '10.79.0.6']);
+    await cli(server, db, 'ban', '10.79.0.5', '--jail', 'sshd');
+    await cli(server, db, 'restore');
+    // What an admin's iptables-restore leaves: the set and its entries, no chain, rule or jump.
+    await server.exec('iptables-restore', [], { input: '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' });
+    assert.deepEqual(await rules(server, 'iptables'), []);
+    assert.equal(await pings(link, '10.79.0.5'), true, 'nothing blocks once the rule is gone');
+
+    await cli(server, db, 'ban', '10.79.0.6', '--jail', 'sshd');
+    assert.equal(await pings(link, '10.79.0.6'), false, 'blocked right after the hook');
+    assert.equal(await pings(link, '10.79.0.5'), false, 'and so is what the set held');
+    assert.deepEqual(await ipsetMembers(server, 'stickyban4'), ['10.79.0.5', '10.79.0.6']);
+  });
+
   test('safelist add also takes out an entry that racing hooks left live inside a banned block', async () => {
     const server = await Netns.create();
     const db = tempStore();
