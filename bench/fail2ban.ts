@@ -118,7 +118,7 @@ async function restartSeconds(name: string, n: number): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-function daemonHealth(): { bans: number; pid: number } {
+function daemonHealth(): { bans: number; received: number; pid: number } {
   const script = `const c=require('net').createConnection(process.argv[1]);c.on('connect',()=>c.write('{"op":"health"}\\n'));c.on('data',(d)=>{process.stdout.write(d);c.end()})`;
   return JSON.parse(spawnSync(process.execPath, ['-e', script, socket], { encoding: 'utf8' }).stdout) as { bans: number; pid: number };
 }
@@ -154,10 +154,10 @@ async function main(): Promise<void> {
     client('set', `rplain${n}`, 'banip', ...addresses(block, n));
     client('set', `rsticky${n}`, 'banip', ...addresses(block + 1, n));
     block += 2;
-    const before = daemonHealth().bans;
+    const before = daemonHealth().received;
     const plain = await restartSeconds(`rplain${n}`, n);
     const sticky = await restartSeconds(`rsticky${n}`, n);
-    const replays = daemonHealth().bans - before;
+    const replays = daemonHealth().received - before;
     restartRows.push([`restart with ${n} active bans`, plain, sticky, sticky / plain, sticky - plain, replays]);
   }
   printTable(['case', 'plain s', 'stickyban.py s', 'ratio', 'added s', 'replays answered'], restartRows);
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   await sleep(rest * 1000);
   const cpuMs = ((cpuTicks(pid) - ticks) * 1000) / 100;
   const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
-  console.log(`daemon at rest (${rest} s, ${daemonHealth().bans} bans taken so far): ${Math.round(Number(rss) / 1024)} MiB resident, ${cpuMs.toFixed(0)} ms CPU (${((cpuMs / (rest * 1000)) * 100).toFixed(2)}% of one core)`);
+  console.log(`daemon at rest (${rest} s, ${daemonHealth().received} bans taken so far): ${Math.round(Number(rss) / 1024)} MiB resident, ${cpuMs.toFixed(0)} ms CPU (${((cpuMs / (rest * 1000)) * 100).toFixed(2)}% of one core)`);
 }
 
 // The daemon child would keep the process alive; the exit handlers stop it and clean up.
