@@ -120,7 +120,7 @@ async function restartSeconds(name: string, n: number): Promise<number> {
 
 function daemonHealth(): { bans: number; received: number; pid: number } {
   const script = `const c=require('net').createConnection(process.argv[1]);c.on('connect',()=>c.write('{"op":"health"}\\n'));c.on('data',(d)=>{process.stdout.write(d);c.end()})`;
-  return JSON.parse(spawnSync(process.execPath, ['-e', script, socket], { encoding: 'utf8' }).stdout) as { bans: number; pid: number };
+  return JSON.parse(spawnSync(process.execPath, ['-e', script, socket], { encoding: 'utf8' }).stdout) as { bans: number; received: number; pid: number };
 }
 
 /** utime + stime of a process, in clock ticks (100 per second on Linux). */
