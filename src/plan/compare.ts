@@ -42,11 +42,21 @@ export class PackedKeys4 implements PlanSink<number> {
     return this.keys.subarray(0, this.length);
   }
 
-  /** The keys in ascending order (sorted in place: call once, when all are in). */
+  /**
+   * The keys in ascending order (sorted in place: call once, when all are in). A plan's keys come
+   * in order already (the store reads blocks in address order): checked, not sorted again.
+   */
   sorted(): Float64Array {
-    return this.pushed().sort();
+    const keys = this.pushed();
+    return isAscending(keys) ? keys : keys.sort();
   }
 }
+
+function isAscending(keys: Float64Array): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
+}
+
 
 /** What turns `live` into `planned`; both sorted ascending (PackedKeys4.sorted). */
 export function diffPacked4(live: Float64Array, planned: Float64Array): FamilyDelta<number> {

@@ -9,7 +9,7 @@ import { LiveIndex4, LiveIndex6, type LiveIndex } from '../../plan/live-index.js
 import type { Config } from '../../config/config.js';
 import { OperationalError } from '../../errors.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
-import { planAll, type FamilyPlanSource, type FamilyPlanStream, type PlanStream } from '../../plan/stream.js';
+import { type FamilyPlanSource, type FamilyPlanStream, type PlanSink, type PlanStream } from '../../plan/stream.js';
 import { diffPacked4, PackedKeys4, unpack4 } from '../../plan/compare.js';
 import { diffEntries, type Delta, type FamilyDelta } from '../../plan/diff.js';
 import { members4, members6 } from './members.js';
@@ -70,14 +70,14 @@ export class IpsetBackend implements FirewallBackend {
     const plan = makePlan();
     const rebuilds: RebuildSteps[] = [];
     const updates: string[] = [];
-    const decide = async <K extends number | bigint>(family: Family, stream: FamilyPlanStream<K>, live: false | undefined | Promise<string>, compared: (listing: string) => Compared<K>) => {
+    const decide = async <K extends number | bigint>(family: Family, stream: FamilyPlanStream<K>, live: false | undefined | Promise<string>, compared: (listing: Promise<string>) => Promise<Compared<K>>) => {
       const header = inPlace(family);
       if (!loads(family)) return;
       if (!header || !live || header.maxelem < stream.sizeBound || options.rebuild) {
         rebuilds.push(this.rebuildSteps(family, stream, names));
         return;
       }
-      const { delta, planned } = compared(await live);
+      const { delta, planned } = await compared(live);
       const size = delta === undefined ? Infinity : delta.add.length + delta.del.length;
       if (delta === undefined || size > Math.max(LARGE_DRIFT_MIN, stream.stats.planned / 4)) {
         rebuilds.push(this.rebuildSteps(family, { ...stream, pages: planned.pages }, names));
@@ -87,8 +87,8 @@ export class IpsetBackend implements FirewallBackend {
       updates.push(...this.updateLines(family, delta));
       if (size > 0) notes.push(`ipset ${this.setName(family)}: ${count(delta.add.length, 'entry', 'entries')} added and ${delta.del.length} removed to match the store`);
     };
-    await decide(4, plan.v4, live4, (listing) => compare4(plan.v4, members4(listing)));
-    await decide(6, plan.v6, live6, (listing) => compare6(plan.v6, members6(listing)));
+    await decide(4, plan.v4, live4, (listing) => compare4(plan.v4, listing));
+    await decide(6, plan.v6, live6, (listing) => compare6(plan.v6, listing));
     const script = function* (): Generator<string> {
       for (const steps of rebuilds) yield steps.head;
       for (const steps of rebuilds) yield* steps.adds;
@@ -379,17 +379,29 @@ interface Compared<K extends number | bigint> {
   readonly planned: FamilyPlanSource<K>;
 }
 
-function compare4(stream: FamilyPlanStream<number>, live: Float64Array | undefined): Compared<number> {
+/**
+ * The plan is read from the store while the set is listed: the listing's pipe is read off between
+ * the store's pages. Read after it, the store waited for ipset (~0.8 s at a million entries), a
+ * third of a restore that finds nothing to change.
+ */
+async function compare4(stream: FamilyPlanStream<number>, listing: Promise<string>): Promise<Compared<number>> {
   const keys = new PackedKeys4();
-  planAll(stream, keys);
+  await planAllBesideTools(stream, keys);
   const planned = keys.sorted();
+  const live = members4(await listing);
   return { delta: live && diffPacked4(live, planned), planned: { pages: (sink) => replay(planned.length, (i) => sink.entry(unpack4(planned[i]!))) } };
 }
 
-function compare6(stream: FamilyPlanStream<bigint>, live: Cidr<bigint>[] | undefined): Compared<bigint> {
+async function compare6(stream: FamilyPlanStream<bigint>, listing: Promise<string>): Promise<Compared<bigint>> {
   const planned: Cidr<bigint>[] = [];
-  planAll(stream, { entry: (cidr) => void planned.push(cidr) });
+  await planAllBesideTools(stream, { entry: (cidr) => void planned.push(cidr) });
+  const live = members6(await listing);
   return { delta: live && diffEntries(live, planned), planned: { pages: (sink) => replay(planned.length, (i) => sink.entry(planned[i]!)) } };
+}
+
+/** planAll, letting the loop turn after each store page so that the tools running meanwhile are read. */
+async function planAllBesideTools<K extends number | bigint>(source: FamilyPlanSource<K>, sink: PlanSink<K>): Promise<void> {
+  for (const _page of source.pages(sink)) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Hands entries 0..n-1 to `give`, a page at a time, as a store-backed source would. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { V4, V6, type Cidr } from '../../../src/address/network.js';
 import { diffPacked4, diffPacked4InPieces, diffPacked6InPieces, pack4, PackedEntries6, PackedKeys4, unpack4 } from '../../../src/plan/compare.js';
 import { diffEntries } from '../../../src/plan/diff.js';
@@ -107,4 +107,15 @@ test('PackedEntries6 round-trips blocks at both ends of the space and finds what
     assert.deepEqual(pieces.flatMap((piece) => piece.add), plain.add, `trial ${trial}: adds`);
     assert.deepEqual(pieces.flatMap((piece) => piece.del), plain.del, `trial ${trial}: deletes`);
   }
+});
+
+describe('PackedKeys4.sorted', () => {
+  test("a set's listing, in hash order, comes out as the plan's keys do", () => {
+    const planned = new PackedKeys4();
+    const listed = new PackedKeys4();
+    const blocks = Array.from({ length: 10_000 }, (_, i) => ({ first: 0x64000000 + i * 256, last: 0x64000000 + i * 256 + (i % 3 === 0 ? 255 : 0), prefix: i % 3 === 0 ? 24 : 32 }));
+    for (const block of blocks) planned.entry(block);
+    for (let i = 0; i < blocks.length; i++) listed.entry(blocks[(i * 7919) % blocks.length]!);
+    assert.deepEqual(Array.from(listed.sorted()), Array.from(planned.sorted()));
+  });
 });
