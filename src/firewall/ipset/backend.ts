@@ -70,14 +70,21 @@ export class IpsetBackend implements FirewallBackend {
     const plan = makePlan();
     const rebuilds: RebuildSteps[] = [];
     const updates: string[] = [];
-    const decide = async <K extends number | bigint>(family: Family, stream: FamilyPlanStream<K>, live: false | undefined | Promise<string>, compared: (listing: Promise<string>) => Promise<Compared<K>>) => {
+    // A set in place, large enough, is compared with the plan, else rebuilt. Both families' plans
+    // are read at once (their store pages interleave) while ipset lists the sets.
+    const compares = (family: Family, stream: FamilyPlanStream<number | bigint>, live: false | undefined | Promise<string>): live is Promise<string> => {
       const header = inPlace(family);
+      return header !== undefined && live !== undefined && live !== false && header.maxelem >= stream.sizeBound && options.rebuild !== true;
+    };
+    const compared4 = compares(4, plan.v4, live4) ? awaitLater(compare4(plan.v4, live4)) : undefined;
+    const compared6 = compares(6, plan.v6, live6) ? awaitLater(compare6(plan.v6, live6)) : undefined;
+    const decide = async <K extends number | bigint>(family: Family, stream: FamilyPlanStream<K>, compared: Promise<Compared<K>> | undefined) => {
       if (!loads(family)) return;
-      if (!header || !live || header.maxelem < stream.sizeBound || options.rebuild) {
+      if (!compared) {
         rebuilds.push(this.rebuildSteps(family, stream, names));
         return;
       }
-      const { delta, planned } = await compared(live);
+      const { delta, planned } = await compared;
       const size = delta === undefined ? Infinity : delta.add.length + delta.del.length;
       if (delta === undefined || size > Math.max(LARGE_DRIFT_MIN, stream.stats.planned / 4)) {
         rebuilds.push(this.rebuildSteps(family, { ...stream, pages: planned.pages }, names));
@@ -87,8 +94,8 @@ export class IpsetBackend implements FirewallBackend {
       updates.push(...this.updateLines(family, delta));
       if (size > 0) notes.push(`ipset ${this.setName(family)}: ${count(delta.add.length, 'entry', 'entries')} added and ${delta.del.length} removed to match the store`);
     };
-    await decide(4, plan.v4, live4, (listing) => compare4(plan.v4, listing));
-    await decide(6, plan.v6, live6, (listing) => compare6(plan.v6, listing));
+    await decide(4, plan.v4, compared4);
+    await decide(6, plan.v6, compared6);
     const script = function* (): Generator<string> {
       for (const steps of rebuilds) yield steps.head;
       for (const steps of rebuilds) yield* steps.adds;

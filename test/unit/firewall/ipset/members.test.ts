@@ -48,3 +48,24 @@ test('an empty set has no members; a member stickyban would not write makes the 
   for (const odd of ['300.1.1.1', '1.2.3', '1.2.3.4/33', 'x.y.z.w', '1.2.3.4.5']) assert.equal(members4(`Members:\n${odd}\n`), undefined, odd);
   for (const odd of ['::ffff:1.2.3.4', 'nonsense', '2001:db8::/129']) assert.equal(members6(`Members:\n${odd}\n`), undefined, odd);
 });
+
+test('members6 reads what formatCidr writes (inet_ntop form) exactly as the general parser does, at every prefix and zero run', () => {
+  let state = 11;
+  const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const group = () => (random() < 0.4 ? 0n : BigInt(Math.floor(random() * 0x10000)));
+  const blocks = Array.from({ length: 3000 }, (_, i) => {
+    const prefix = i % 129;
+    let address = 0n;
+    for (let g = 0; g < 8; g++) address = (address << 16n) | group();
+    const host = (1n << BigInt(128 - prefix)) - 1n;
+    const first = address & ~host;
+    return { first, last: first | host, prefix };
+  });
+  const listing = `Members:\n${blocks.map((cidr) => `${formatCidr(6, cidr)}\n`).join('')}`;
+  const expected = [...blocks].sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.prefix - b.prefix));
+  assert.deepEqual(
+    members6(listing)!.map(({ first, last, prefix }) => ({ first, last, prefix })),
+    expected.map(({ first, last, prefix }) => ({ first, last, prefix })),
+  );
+  for (const odd of ['2001:db8::1/64', '2001:db8::/', '1:2:3:4:5:6:7:8:9', '2001:db8:::1', '12345::1']) assert.equal(members6(`Members:\n${odd}\n`), undefined, odd);
+});
