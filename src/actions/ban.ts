@@ -10,15 +10,10 @@ import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import { changeAround, planAround } from './plan-store.js';
 import { count } from '../input/plural.js';
+import type { BanRecordFields } from '../input/ban-record.js';
 
-export interface BanRequest {
-  readonly network: Network;
-  readonly jail: string;
-  readonly bantime: number | null;
-  readonly source: string;
-  readonly reason: string | null;
-  /** fail2ban's <restored>: a replay of a ban after a restart, not a new offence. */
-  readonly restored: boolean;
+/** A ban as the hook, the socket, the spool and the command line give it (`restored`: fail2ban's <restored>, a replay after a restart, not a new offence). */
+export interface BanRequest extends BanRecordFields {
   /** fail2ban's <time>: when it began the ban; what a replay is recorded at. */
   readonly bannedAt?: number;
   /** The event's id when the caller gave one (a replay of the same hand-over is then one event). */

@@ -9,7 +9,7 @@
 import { DAEMON_COUNT, describeProblems, findProblems } from '../actions/heal.js';
 import { restoringBackend } from '../actions/live.js';
 import { countInTurns } from '../actions/plan-count.js';
-import type { Runner } from '../exec/run.js';
+import { nextTurn, type Runner } from '../exec/run.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend } from '../firewall/backend.js';
@@ -84,7 +84,7 @@ export class Healer {
   /** Counts the plan without holding the loop (countInTurns), unless a count is under way. */
   private countPlan(config: Config): void {
     if (this.counting) return;
-    this.counting = countInTurns(this.store, config, this.clock(), () => new Promise((resolve) => setImmediate(resolve)))
+    this.counting = countInTurns(this.store, config, this.clock(), nextTurn)
       // A store closed under it: the daemon is stopping.
       .catch((error: Error) => void (this.store.db.open && this.log(`error: counting the plan: ${error.message}`)))
       .finally(() => (this.counting = undefined));

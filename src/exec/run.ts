@@ -22,6 +22,11 @@ export interface RunOptions {
   readonly context?: string;
 }
 
+/** Resolves on the event loop's next turn: long work that yields there lets I/O (a tool's output, a socket) be served meanwhile. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * A tool call whose result is awaited later, after synchronous work (reading the store). Its
  * failure surfaces at that await; until then it must not count as an unhandled rejection, which

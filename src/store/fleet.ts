@@ -4,23 +4,13 @@
 // log has no end for a ban, so every other host would keep it for good.
 
 import type Database from 'better-sqlite3';
-import type { Network } from '../address/network.js';
 import { networkFromKeys } from './keys.js';
 import { StatementCache } from './statements.js';
+import type { BanEvent } from './bans.js';
 import type { Family } from '../address/network.js';
 
 /** A local ban event as the fleet log takes it. */
-export interface OutgoingBan {
-  readonly id: number;
-  readonly uuid: Buffer;
-  readonly network: Network;
-  readonly jail: string;
-  readonly bannedAt: number;
-  readonly bantime: number | null;
-  readonly source: string;
-  readonly reason: string | null;
-  readonly restored: boolean;
-}
+export type OutgoingBan = Pick<BanEvent, 'uuid' | 'network' | 'jail' | 'bannedAt' | 'bantime' | 'source' | 'reason' | 'restored'> & { readonly id: number };
 
 /** The source given to events that came from the fleet: never published again. */
 export const FLEET_SOURCE = 'fleet:';

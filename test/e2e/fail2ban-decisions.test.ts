@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runProcess } from '../helpers/cli.js';
-import { startFail2ban, type Fail2ban } from '../helpers/fail2ban.js';
+import { startFail2ban, stickybanRunning, type Fail2ban } from '../helpers/fail2ban.js';
 import { ipsetMembers } from '../helpers/ipset.js';
 import { Netns, requireTools } from '../helpers/netns.js';
 import { query } from '../helpers/sqlite.js';
@@ -86,18 +86,6 @@ async function restartFail2ban(setup: Setup, replays: number): Promise<void> {
   assert.equal((await setup.fail2ban.client('restart')).code, 0);
   await setup.fail2ban.waitFor(`fail2ban to replay ${replays} ban(s)`, () => setup.calls().filter((call) => call.includes('--restored=1')).length === before + replays);
   await setup.fail2ban.waitFor('the replays to finish', async () => !(await stickybanRunning(setup.netns)));
-}
-
-/** True while a stickyban process runs inside the namespace (fail2ban's actions are asynchronous to us). */
-async function stickybanRunning(netns: Netns): Promise<boolean> {
-  const pids = (await runProcess('ip', ['netns', 'pids', netns.name])).stdout.split('\n').filter(Boolean);
-  return pids.some((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('stickyban.cjs');
-    } catch {
-      return false;
-    }
-  });
 }
 
 describe('fail2ban and an admin\'s decisions', () => {

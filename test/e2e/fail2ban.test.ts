@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { runProcess } from '../helpers/cli.js';
 import { Netns, requireTools } from '../helpers/netns.js';
 import { query } from '../helpers/sqlite.js';
-import { startFail2ban } from '../helpers/fail2ban.js';
+import { startFail2ban, stickybanRunning } from '../helpers/fail2ban.js';
 import { tempDir } from '../helpers/tmp.js';
 import { stickybanWrapper } from '../helpers/wrapper.js';
 import { initStore } from '../helpers/store.js';
@@ -26,18 +26,6 @@ const JAIL = 'sshd-e2e';
 function failedLogin(address: string, index: number): string {
   const stamp = new Date().toISOString().replace('Z', '+00:00');
   return `${stamp} web1 sshd[${4000 + index}]: Failed password for invalid user admin from ${address} port ${40000 + index} ssh2\n`;
-}
-
-/** True while a stickyban process runs inside the namespace (fail2ban's actions are asynchronous to us). */
-async function stickybanRunning(netns: Netns): Promise<boolean> {
-  const pids = (await runProcess('ip', ['netns', 'pids', netns.name])).stdout.split('\n').filter(Boolean);
-  return pids.some((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('stickyban.cjs');
-    } catch {
-      return false;
-    }
-  });
 }
 
 describe('fail2ban end to end', () => {

@@ -107,3 +107,15 @@ async function stopServersOf(dir: string, pid: number | undefined): Promise<void
   while (running().length > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 50));
   signal(running(), 'SIGKILL');
 }
+
+/** True while a stickyban process runs inside the namespace (fail2ban's actions are asynchronous to us). */
+export async function stickybanRunning(netns: Netns): Promise<boolean> {
+  const pids = (await runProcess('ip', ['netns', 'pids', netns.name])).stdout.split('\n').filter(Boolean);
+  return pids.some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('stickyban.cjs');
+    } catch {
+      return false;
+    }
+  });
+}

@@ -8,7 +8,7 @@ import { formatNetwork } from '../../address/format.js';
 import { LiveIndex4, LiveIndex6, type LiveIndex } from '../../plan/live-index.js';
 import type { Config } from '../../config/config.js';
 import { OperationalError } from '../../errors.js';
-import { awaitLater, type Runner } from '../../exec/run.js';
+import { awaitLater, nextTurn, type Runner } from '../../exec/run.js';
 import { type FamilyPlanSource, type FamilyPlanStream, type PlanSink, type PlanStream } from '../../plan/stream.js';
 import { diffPacked4, PackedKeys4, unpack4 } from '../../plan/compare.js';
 import { diffEntries, type Delta, type FamilyDelta } from '../../plan/diff.js';
@@ -408,7 +408,7 @@ async function compare6(stream: FamilyPlanStream<bigint>, listing: Promise<strin
 
 /** planAll, letting the loop turn after each store page so that the tools running meanwhile are read. */
 async function planAllBesideTools<K extends number | bigint>(source: FamilyPlanSource<K>, sink: PlanSink<K>): Promise<void> {
-  for (const _page of source.pages(sink)) await new Promise((resolve) => setImmediate(resolve));
+  for (const _page of source.pages(sink)) await nextTurn();
 }
 
 /** Hands entries 0..n-1 to `give`, a page at a time, as a store-backed source would. */

@@ -22,10 +22,7 @@ export class Ipset {
   /** The header of every set (`ipset list -t`: counts, not members, so cheap at any size). */
   async headers(): Promise<SetHeader[]> {
     const { stdout } = await this.runner('ipset', ['list', '-t'], { context: 'listing ipsets' });
-    return stdout
-      .split(/\n\s*\n/)
-      .map(parseHeader)
-      .filter((header) => header.name !== '');
+    return parseHeaders(stdout);
   }
 
   /** Runs a restore script; with `exist`, adding what is there and deleting what is not are no-ops. */
@@ -41,11 +38,7 @@ export class Ipset {
    */
   async changeAndList(lines: readonly string[], context: string): Promise<{ headers: SetHeader[]; errors: string[] }> {
     const result = await this.runner('ipset', ['-exist', '-'], { input: [...lines, 'list -t\n'].join(''), allowFailure: true, context });
-    const listing = result.stdout.split(PROMPT).join('');
-    const headers = listing
-      .split(/\n\s*\n/)
-      .map(parseHeader)
-      .filter((header) => header.name !== '');
+    const headers = parseHeaders(result.stdout.split(PROMPT).join(''));
     const errors = result.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
     if (result.exitCode !== 0 && errors.length === 0) errors.push(`ipset exited with code ${result.exitCode}`);
     return { headers, errors };
@@ -70,6 +63,14 @@ export class Ipset {
 }
 
 /** Parses `ipset list -t NAME` (or the head of `ipset list NAME`). */
+/** Every set's header in `ipset list -t` output (a blank line between sets). */
+function parseHeaders(text: string): SetHeader[] {
+  return text
+    .split(/\n\s*\n/)
+    .map(parseHeader)
+    .filter((header) => header.name !== '');
+}
+
 export function parseHeader(text: string): SetHeader {
   const field = (label: string): string => new RegExp(`^${label}: (.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
   const header = field('Header');

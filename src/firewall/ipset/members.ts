@@ -97,19 +97,17 @@ function listed6(entry: string): { key: string; cidr: Cidr<bigint> } | undefined
   const prefixText = slash < 0 ? '128' : entry.slice(slash + 1);
   const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
   const hex = prefix <= 128 ? expanded6(slash < 0 ? entry : entry.slice(0, slash)) : undefined;
-  let cidr: Cidr<bigint>;
+  const key = (first: string, prefix: number) => `${first}${String(prefix).padStart(3, '0')}`;
   if (hex !== undefined) {
     const first = BigInt(`0x${hex}`);
     const hostMask = (1n << BigInt(128 - prefix)) - 1n;
     // A block with host bits set is not what stickyban puts there.
     if ((first & hostMask) !== 0n) return undefined;
-    cidr = { first, last: first | hostMask, prefix };
-  } else {
-    const network = tryParseNetwork(entry);
-    if (isParseFailure(network) || network.family !== 6) return undefined;
-    cidr = network as Cidr<bigint>;
+    return { key: key(hex, prefix), cidr: { first, last: first | hostMask, prefix } };
   }
-  return { key: `${cidr.first.toString(16).padStart(32, '0')}${String(cidr.prefix).padStart(3, '0')}`, cidr };
+  const network = tryParseNetwork(entry);
+  if (isParseFailure(network) || network.family !== 6) return undefined;
+  return { key: key(network.first.toString(16).padStart(32, '0'), network.prefix), cidr: network };
 }
 
 /** The 32 hex digits of an address in inet_ntop's form; undefined for any other form (the general parser reads it). */

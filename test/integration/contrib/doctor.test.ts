@@ -17,13 +17,19 @@ interface Finding {
   fix?: string;
 }
 
-test('doctor: all OK on a healthy namespace with fail2ban running the action; FAIL naming the jump once it is deleted', async () => {
+/** A namespace, a new store and a config file (its text given the test's directory), and the CLI on both. */
+async function setUp(configText: (dir: string) => string) {
   const netns = await Netns.create();
   const dir = tempDir();
   const db = initStore(join(dir, 'stickyban.db'));
   const config = join(dir, 'config.toml');
-  writeFileSync(config, `[fail2ban]\nconfig_dir = "${dir}/fail2ban"\nsocket = "${dir}/fail2ban.sock"\n`);
+  writeFileSync(config, configText(dir));
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  return { netns, dir, db, config, cli };
+}
+
+test('doctor: all OK on a healthy namespace with fail2ban running the action; FAIL naming the jump once it is deleted', async () => {
+  const { netns, dir, db, config, cli } = await setUp((dir) => `[fail2ban]\nconfig_dir = "${dir}/fail2ban"\nsocket = "${dir}/fail2ban.sock"\n`);
   assert.equal((await cli('ban', '203.0.113.7')).code, 0);
   assert.equal((await cli('ban', '2001:db8::7')).code, 0);
   assert.equal((await cli('restore')).code, 0);
@@ -122,12 +128,7 @@ test('doctor warns about bans just spooled, fails on bans waiting over a minute,
 });
 
 test('doctor fails on a live set short of the plan, emptied, or holding other entries than the planned ones', async () => {
-  const netns = await Netns.create();
-  const dir = tempDir();
-  const db = initStore(join(dir, 'stickyban.db'));
-  const config = join(dir, 'config.toml');
-  writeFileSync(config, `[fail2ban]\nsocket = "${dir}/no-fail2ban.sock"\n`);
-  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  const { netns, cli } = await setUp((dir) => `[fail2ban]\nsocket = "${dir}/no-fail2ban.sock"\n`);
   for (const address of ['203.0.113.7', '203.0.113.8', '2001:db8::7']) assert.equal((await cli('ban', address)).code, 0);
   assert.equal((await cli('restore')).code, 0);
   const doctor = async () => {
@@ -163,12 +164,7 @@ test('doctor fails on a live set short of the plan, emptied, or holding other en
 });
 
 test('doctor asks the running fail2ban: a jail that names the action but does not run fails, as does a fail2ban that does not run', async () => {
-  const netns = await Netns.create();
-  const dir = tempDir();
-  const db = initStore(join(dir, 'stickyban.db'));
-  const config = join(dir, 'config.toml');
-  writeFileSync(config, `[fail2ban]\nconfig_dir = "${dir}/fail2ban"\nsocket = "${dir}/fail2ban.sock"\n`);
-  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  const { netns, dir, db, config, cli } = await setUp((dir) => `[fail2ban]\nconfig_dir = "${dir}/fail2ban"\nsocket = "${dir}/fail2ban.sock"\n`);
   assert.equal((await cli('restore')).code, 0);
   writeFileSync(join(dir, 'auth.log'), '');
   const action = `stickyban.py[stickyban="${stickybanWrapper(dir, db, { config })}", config="${config}"]`;
