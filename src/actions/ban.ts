@@ -39,6 +39,9 @@ export interface BanOutcome {
   readonly until?: number;
 }
 
+/** Seconds a replay's <time> may lie after the ban it replays: fail2ban stores round(time). */
+const FAIL2BAN_TIME_ROUNDING = 1;
+
 export function newBanEvent(request: BanRequest, now: number): BanEvent {
   // A replay is the ban fail2ban began at its <time>, not a new one; a new ban is recorded as it
   // arrives. Never later than now: a clock that jumped must not date a ban in the future.
@@ -73,7 +76,10 @@ export function applyBan(store: Store, config: Config, now: number, event: BanEv
   // A lift is a decision: fail2ban still holding its own ban of an address unbanned since does not
   // undo it. The replay is history, lifted by the same decision. One without its time is of a ban
   // from before fail2ban's restart, and one fail2ban began after the lift is an active event here.
-  const lift = event.restored ? store.bans.liftedSince(event.network, event.jail, event.timeUnknown ? undefined : event.bannedAt) : undefined;
+  // fail2ban keeps a ban's time rounded to the nearest second, so its replay can be dated up to a
+  // second after a lift made in the second the ban arrived.
+  const since = event.timeUnknown ? undefined : event.bannedAt - FAIL2BAN_TIME_ROUNDING;
+  const lift = event.restored ? store.bans.liftedSince(event.network, event.jail, since) : undefined;
   if (lift) return { ...unchanged(store, config, now, event), recorded: store.bans.insertLifted(event, lift), lifted: lift };
   const { result: inserted, delta, after } = changeAround(store, config, now, event.network, () => store.bans.insert(event));
   // An event id seen before: the same ban handed over twice (a retry after a lost answer).

@@ -67,6 +67,21 @@ describe('a replay of a lifted ban', () => {
     assert.deepEqual(await live(), ['203.0.113.7', '203.0.113.9']);
   });
 
+  test('fail2ban rounds the time it keeps to the nearest second: a replay dated one second after a lift in the second of its ban is that ban, lifted', async () => {
+    // CI saw it: banip at …0.6 s (stickyban records the second it arrived, T0), unban 0.2 s later
+    // (lifted at T0), and fail2ban's database keeps round(…0.6) = T0 + 1, the <time> of its replay.
+    const { cli, live } = await setUp();
+    assert.equal((await cli(T0, 'ban', '203.0.113.10', '--jail', 'sshd', '--source', 'fail2ban')).code, 0);
+    assert.equal((await cli(T0, 'unban', '203.0.113.10')).code, 0);
+    const replay = await cli(T0 + 30, 'ban', '203.0.113.10', '--jail', 'sshd', '--source', 'fail2ban', '--restored', '1', '--time', String(T0 + 1));
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.match(replay.stdout, /^recorded 203\.0\.113\.10 \(jail sshd\); not blocked: lifted by unban/);
+    // Two seconds after the lift is a ban fail2ban began after it: a ban.
+    const after = await cli(T0 + 30, 'ban', '203.0.113.10', '--jail', 'sshd', '--source', 'fail2ban', '--restored', '1', '--time', String(T0 + 2));
+    assert.equal(after.stdout, 'banned 203.0.113.10 (jail sshd)\n');
+    assert.deepEqual(await live(), ['203.0.113.10']);
+  });
+
   test('restored "1" over the daemon socket, with its time, does not block a lifted address again', async () => {
     const { netns, db, cli, live } = await setUp();
     assert.equal((await cli(T0, 'ban', '198.51.100.7', '--jail', 'sshd', '--source', 'fail2ban')).code, 0);
