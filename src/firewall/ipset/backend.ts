@@ -18,7 +18,7 @@ import { addLines, createOptions, ipsetLines } from './script.js';
 import type { ApplyOptions, ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { PromptedTool } from '../../exec/prompted.js';
 import { Ipset, SET_ABSENT, type SetHeader } from './cmd.js';
-import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, planRetire, type RuleWanted } from './iptables-rules.js';
+import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type RuleWanted } from './iptables-rules.js';
 
 
 export class IpsetBackend implements FirewallBackend {
@@ -48,7 +48,7 @@ export class IpsetBackend implements FirewallBackend {
    * small, holds what stickyban cannot read, or differs by more than a quarter of the plan.
    */
   async apply(makePlan: () => PlanStream, options: ApplyOptions = {}): Promise<ApplyReport> {
-    const listings = awaitLater(Promise.all([listRules(this.runner, 4), listRules(this.runner, 6)]));
+    const listings = awaitLater(Promise.all([listRules(this.runner, 4, this.rulesWanted(4)), listRules(this.runner, 6, this.rulesWanted(6))]));
     const headers = await this.ipset.headers();
     const names = headers.map((header) => header.name);
     // A live set of another type cannot be swapped with ours: that family is left as it is and named
@@ -272,7 +272,7 @@ export class IpsetBackend implements FirewallBackend {
       const ruleGoes = header !== undefined && (!keptChain || set !== keptSet);
       const unhooked = keptChain ? this.settings.hookChains.filter((hook) => !keep!.hookChains.includes(hook)) : [];
       if (!setGoes && !ruleGoes && unhooked.length === 0) continue;
-      const listing = await listRules(this.runner, family);
+      const listing = await listTable(this.runner, family);
       const retired = ruleGoes ? planRetire(listing, { chain, set }) : [];
       // A chain in force keeps itself and its jumps; only the rule of a set no longer used goes.
       const ruleLines = keptChain ? retired.filter((line) => line.startsWith(`-D ${chain} `)) : retired;

@@ -225,14 +225,28 @@ describe('the daemon socket', () => {
 
 /** The `ipset -exist -` processes among the daemon's descendants. */
 function sessionPids(root: number): number[] {
+  // The daemon's short-lived tools (an iptables listing) may end while they are looked at.
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return '';
+      throw error;
+    }
+  };
   const children = (pid: number): number[] => {
-    const tasks = readdirSync(`/proc/${pid}/task`);
-    return tasks.flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number));
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return [];
+    }
+    return tasks.flatMap((task) => read(`/proc/${pid}/task/${task}/children`).trim().split(' ').filter(Boolean).map(Number));
   };
   const found: number[] = [];
   const walk = (pid: number) => {
     for (const child of children(pid)) {
-      if (readFileSync(`/proc/${child}/cmdline`, 'utf8') === 'ipset\0-exist\0-\0') found.push(child);
+      if (read(`/proc/${child}/cmdline`) === 'ipset\0-exist\0-\0') found.push(child);
       walk(child);
     }
   };

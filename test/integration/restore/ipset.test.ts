@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
+import { DEFAULTS } from '../../../src/config/config.js';
+import { run, type Runner } from '../../../src/exec/run.js';
+import { IpsetBackend } from '../../../src/firewall/ipset/backend.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { connects, listen, pings, wire } from '../../helpers/veth.js';
 import { configuredNewStore, tempStore } from '../../helpers/store.js';
@@ -232,6 +235,31 @@ describe('restore with ipset + iptables', () => {
     await netns.exec('iptables', ['-N', 'DOCKER-USER']);
     assert.equal((await run('restore', '--if-missing')).code, 0);
     assert.ok((await rules(netns, 'iptables')).includes('-A DOCKER-USER -j Blocklist'), 'the jump is added once the chain exists');
+  });
+
+  test('the rules are read chain by chain, ours and the hook chains, never a whole table (fail2ban keeps a rule per ban in chains of its own)', async () => {
+    const netns = await Netns.create();
+    const db = tempStore();
+    await cli(netns, db, 'ban', '203.0.113.7');
+    await cli(netns, db, 'restore');
+    await netns.exec('iptables', ['-N', 'f2b-sshd']);
+    await netns.exec('iptables', ['-A', 'f2b-sshd', '-s', '198.51.100.1', '-j', 'REJECT']);
+    await netns.exec('iptables', ['-I', 'INPUT', '-j', 'f2b-sshd']);
+    await netns.exec('iptables', ['-D', 'INPUT', '-j', 'Blocklist']);
+    const calls: string[][] = [];
+    const inNetns: Runner = (file, args, options) => {
+      calls.push([file, ...args]);
+      return run('ip', ['netns', 'exec', netns.name, file, ...args], options);
+    };
+    const backend = new IpsetBackend(DEFAULTS.ipset, inNetns);
+    const problems = (await backend.presence({ firstPlanned: () => undefined })).filter((check) => !check.ok);
+    assert.deepEqual(problems.map((check) => `${check.what}: ${check.problem}`), ['iptables jump from INPUT to Blocklist: missing']);
+    assert.deepEqual(await backend.relink(), ['iptables: added jump from INPUT to Blocklist']);
+    assert.deepEqual(await rules(netns, 'iptables'), ['-N Blocklist', '-A INPUT -j Blocklist', '-A Blocklist -m set --match-set stickyban4 src -j DROP']);
+    assert.ok((await netns.exec('iptables', ['-S', 'INPUT'])).includes('-A INPUT -j f2b-sshd'), "fail2ban's jump stays");
+    const listings = calls.filter(([file, ...args]) => /^ip6?tables$/.test(file!) && args.includes('-S'));
+    assert.equal(listings.length, 8, 'two chains of two families, for the check and for the repair');
+    assert.deepEqual([...new Set(listings.map((listing) => listing.at(-1)))].sort(), ['Blocklist', 'INPUT']);
   });
 
   test('a set of another type in the way: that family is left untouched and named with the way out; the other is still protected', async () => {
