@@ -2,13 +2,13 @@ import { thisHostname } from './this-host.js';
 import { formatNetwork } from '../address/format.js';
 import { contains, overlaps, type Cidr, type Network } from '../address/network.js';
 import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
-import { deltaBetween, EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
+import { EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { BanEvent, Lift } from '../store/bans.js';
 import { formatTime } from '../clock.js';
 import { uuidv7 } from '../store/ids.js';
 import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
 import type { Store } from '../store/store.js';
-import { changeAround, planAround } from './plan-store.js';
+import { changeAround, changeAroundAdding, planAround } from './plan-store.js';
 import { count } from '../input/plural.js';
 import type { BanRecordFields } from '../input/ban-record.js';
 
@@ -81,11 +81,20 @@ export function applyBan(store: Store, config: Config, now: number, event: BanEv
   const since = event.timeUnknown ? undefined : event.bannedAt - FAIL2BAN_TIME_ROUNDING;
   const lift = event.restored ? store.bans.liftedSince(event.network, event.jail, since) : undefined;
   if (lift) return { ...unchanged(store, config, now, event), recorded: store.bans.insertLifted(event, lift), lifted: lift };
-  const { result: inserted, delta, after } = changeAround(store, config, now, event.network, () => store.bans.insert(event));
+  const change = qualifiesOnArrival(config.policy, event, now) ? changeAroundAdding : changeAround;
+  const { result: inserted, delta, after } = change(store, config, now, event.network, () => store.bans.insert(event));
   // An event id seen before: the same ban handed over twice (a retry after a lost answer).
   if (!inserted) return unchanged(store, config, now, event);
   const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
   return { recorded: true, safelistedBy: safelistedBy(store, config, event.network), blocked, delta, after, ...(event.until === undefined ? {} : { until: event.until }) };
+}
+
+/**
+ * Whether a ban counts in the plan the moment it is stored: a new offence (not a replay, which may
+ * be old), of a policy jail, in force now, where the policy asks for no more offences.
+ */
+function qualifiesOnArrival(policy: Config['policy'], event: BanEvent, now: number): boolean {
+  return !event.restored && policy.minBans <= 1 && (policy.jails.length === 0 || policy.jails.includes(event.jail)) && (event.until === undefined || event.until > now);
 }
 
 /**
@@ -99,7 +108,7 @@ export function plannedIfRecorded(store: Store, config: Config, now: number, req
   if (request.restored || policy.minBans > 1) return undefined;
   if (policy.jails.length > 0 && !policy.jails.includes(request.jail)) return EMPTY_DELTA;
   const { network } = request;
-  return store.read(() => deltaBetween(network.family, planAround(store, config, now, network), planAround(store, config, now, network, undefined, network)));
+  return store.read(() => changeAroundAdding(store, config, now, network, () => undefined).delta);
 }
 
 function unchanged(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {

@@ -86,11 +86,13 @@ export function streamFamilyPlan(store: Store, config: Config, now: number, fami
  * before and after the change is exactly what the live set must do. The safelist is read around the
  * widest banned block involved, since a range anywhere inside that block shapes its pieces.
  */
-export function planAround(store: Store, config: Config, now: number, network: Network, maxId?: number, also?: Network): Cidr<number | bigint>[] {
+export function planAround(store: Store, config: Config, now: number, network: Network, maxId?: number): Cidr<number | bigint>[] {
+  return planBlocks(store, config, network, store.bans.qualifyingAround(network, config.policy, now, maxId));
+}
+
+/** The planned entries of `bans`, the qualifying blocks that meet `network`, in address order. */
+function planBlocks(store: Store, config: Config, network: Network, bans: readonly Cidr<number | bigint>[]): Cidr<number | bigint>[] {
   const family = network.family;
-  const bans: Cidr<number | bigint>[] = store.bans.qualifyingAround(network, config.policy, now, maxId);
-  // A block that qualifies but is not stored (yet): see plannedIfRecorded. The planner wants order.
-  if (also) bans.splice(insertionPoint(bans, also), 0, also);
   let extent: Range<number | bigint> = network;
   for (const block of bans) if (block.first <= extent.first && block.last >= extent.last) extent = block;
   const safe = [
@@ -100,6 +102,14 @@ export function planAround(store: Store, config: Config, now: number, network: N
   return family === 4
     ? planFamily(V4, bans as Cidr<number>[], safe as Range<number>[]).entries
     : planFamily(V6, bans as Cidr<bigint>[], safe as Range<bigint>[]).entries;
+}
+
+/** `blocks` with `block` in its place (the planner wants order), unless it is there already. */
+function withBlock(blocks: readonly Cidr<number | bigint>[], block: Cidr<number | bigint>): Cidr<number | bigint>[] {
+  const at = insertionPoint(blocks, block);
+  const there = blocks[at];
+  if (there && there.first === block.first && there.last === block.last) return [...blocks];
+  return [...blocks.slice(0, at), block, ...blocks.slice(at)];
 }
 
 /** Where `block` goes among blocks sorted by first address, then last. */
@@ -121,6 +131,19 @@ export function changeAround<T>(store: Store, config: Config, now: number, netwo
   const before = planAround(store, config, now, network);
   const result = change();
   const after = planAround(store, config, now, network);
+  return { result, delta: deltaBetween(network.family, before, after), after };
+}
+
+/**
+ * changeAround for a change that stores one block which qualifies the moment it is stored (a new
+ * ban under a policy that asks for nothing more): the plan after it is the plan before it with
+ * that block, so the blocks around it are read from the store once, not twice.
+ */
+export function changeAroundAdding<T>(store: Store, config: Config, now: number, network: Network, change: () => T): ChangeAround<T> {
+  const bans = store.bans.qualifyingAround(network, config.policy, now);
+  const before = planBlocks(store, config, network, bans);
+  const result = change();
+  const after = planBlocks(store, config, network, withBlock(bans, network));
   return { result, delta: deltaBetween(network.family, before, after), after };
 }
 

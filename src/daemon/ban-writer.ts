@@ -78,11 +78,12 @@ export class BanWriter {
         this.received += batch.length;
         // A replay of what the store holds, or an event handed over twice (a spool line written again), is not a ban recorded.
         this.bans += outcomes.filter((outcome) => outcome.recorded).length;
+        const mark = this.store.lastCommitMark;
         this.onCommit?.();
         batch.forEach((item, i) => {
           const outcome = outcomes[i]!;
           item.resolve(outcome);
-          this.live.push({ network: item.event.network, delta: outcome.delta, after: outcome.after });
+          this.live.push({ network: item.event.network, delta: outcome.delta, after: outcome.after, mark });
         });
       } catch (error) {
         const reason = this.signal.aborted ? new OperationalError('the daemon is stopping') : error;

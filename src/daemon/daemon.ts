@@ -88,7 +88,7 @@ export class Daemon {
     this.writer = new BanWriter(store, config, clock, this.live, this.stopping.signal);
     this.healer = new Healer(store, () => this.settings, clock, this.jobs, log, deps.runner);
     this.spool = new SpoolFolder(store, this.writer, log);
-    this.metrics = new MetricsWriter(store, this.jobs, () => this.settings.metricsFile, () => this.counters(), () => this.writer.commits, log);
+    this.metrics = new MetricsWriter(store, this.jobs, () => this.settings.metricsFile, () => this.counters(), log);
     this.socket = new SocketServer(settings.config.daemon.socket, (request) => this.answer(request), log);
     this.writer.crowded = (ms) => this.socket.clientsWithin(ms) > 1;
     // A reload comes as a burst of deletions: one re-link once it is over (or 100 ms into it).

@@ -2,7 +2,8 @@
 // ran goes to the kernel together in the next one, so a storm of bans costs a few tool calls, not
 // one per ban; with a backend that can hold a session (ipset), they are lines to one long-lived
 // process, not processes at all. Each batch is then settled (see settleAround): what changed around
-// its addresses meanwhile, by other processes, is applied too.
+// its addresses meanwhile, by other processes, is applied too; when nothing was committed since
+// the batch's own commit, there is nothing to settle and the store is not read.
 
 import type { Cidr, Network } from '../address/network.js';
 import { liveBackend, type Surroundings } from '../actions/live.js';
@@ -16,6 +17,8 @@ export interface LiveChange {
   readonly delta: Delta;
   /** The planned entries around `network` once `delta` is applied. */
   readonly after: readonly Cidr<number | bigint>[];
+  /** The store's change mark right after the commit that made the change (Store.lastCommitMark). */
+  readonly mark: string | undefined;
 }
 
 export class LiveQueue {
@@ -75,6 +78,9 @@ export class LiveQueue {
       return;
     }
     this.lastAbsent = undefined;
+    // Nothing committed since these changes were: the plan around them is what they applied.
+    const mark = this.store.changeMark();
+    if (batch.every((change) => change.mark === mark)) return;
     const now = around.clock();
     const settled = distinct(mergeDeltas(this.store.read(() => batch.map((change) => settleAround(this.store, around.config, now, change.network, change.after)))));
     if (!isEmptyDelta(settled)) await this.update(backend, settled);

@@ -24,8 +24,6 @@ export class MetricsWriter {
     private readonly jobs: Jobs,
     private readonly path: () => string | undefined,
     private readonly counters: () => DaemonCounters,
-    /** Our own commits, which data_version does not count. */
-    private readonly ownCommits: () => number,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -33,7 +31,7 @@ export class MetricsWriter {
   async write(): Promise<void> {
     const path = this.path();
     if (path === undefined) return;
-    const version = `${this.store.db.pragma('data_version', { simple: true })}:${this.ownCommits()}`;
+    const version = this.store.changeMark();
     if (version !== this.seen || this.stats === undefined) {
       const result = await this.jobs.run(['stats', '--json']);
       if (result.code !== 0) {

@@ -45,6 +45,10 @@ export class Store {
   readonly restores: RestoreTable;
   readonly fleet: FleetTable;
   readonly planCounts: PlanCountTable;
+  /** Write transactions committed through this connection (see changeMark). */
+  private ownCommits = 0;
+  private othersAtCommit: unknown;
+  private commitMark: string | undefined;
 
   private constructor(
     readonly db: Database.Database,
@@ -135,10 +139,26 @@ export class Store {
     }
   }
 
+  /**
+   * Changes whenever anyone commits to the store: another connection (SQLite's data_version) or this
+   * one (counted here; data_version leaves them out). Equal marks mean the store is as it was.
+   */
+  changeMark(): string {
+    return `${commitsOf(this.db)()}:${this.ownCommits}`;
+  }
+
+  /**
+   * The mark right after this connection's last commit. Read while that transaction held the write
+   * lock, so a commit of another connection a moment after it changes the mark it is compared with.
+   */
+  get lastCommitMark(): string | undefined {
+    return this.commitMark;
+  }
+
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), so it never deadlocks on upgrade. */
   write<T>(work: () => T): T {
     try {
-      return retryWhileBusy(() => this.db.transaction(work).immediate(), this.busyTimeoutMs, commitsOf(this.db));
+      return retryWhileBusy(() => this.committed(this.db.transaction(this.marked(work)).immediate()), this.busyTimeoutMs, commitsOf(this.db));
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -150,7 +170,7 @@ export class Store {
    */
   async writeAsync<T>(work: () => T, signal?: AbortSignal): Promise<T> {
     try {
-      return await retryWhileBusyAsync(() => this.db.transaction(work).immediate(), this.busyTimeoutMs, commitsOf(this.db), signal);
+      return await retryWhileBusyAsync(() => this.committed(this.db.transaction(this.marked(work)).immediate()), this.busyTimeoutMs, commitsOf(this.db), signal);
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -196,6 +216,21 @@ export class Store {
       this.db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  /** `work`, then the others' commits seen (no other connection can commit before this one now). */
+  private marked<T>(work: () => T): () => T {
+    return () => {
+      const result = work();
+      this.othersAtCommit = commitsOf(this.db)();
+      return result;
+    };
+  }
+
+  private committed<T>(result: T): T {
+    this.ownCommits++;
+    this.commitMark = `${this.othersAtCommit}:${this.ownCommits}`;
+    return result;
   }
 
   /** Moves the WAL's content into the database file and truncates the WAL. */

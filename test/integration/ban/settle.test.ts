@@ -7,7 +7,7 @@ import { formatCidr } from '../../../src/address/format.js';
 import type { Cidr } from '../../../src/address/network.js';
 import { parseNetwork } from '../../../src/address/parse.js';
 import { newBanEvent, recordBan, type BanRequest } from '../../../src/actions/ban.js';
-import { changeAround, settleAround } from '../../../src/actions/plan-store.js';
+import { changeAround, changeAroundAdding, settleAround } from '../../../src/actions/plan-store.js';
 import { DEFAULTS } from '../../../src/config/config.js';
 import { Store } from '../../../src/store/store.js';
 import { tempDb } from '../../helpers/tmp.js';
@@ -65,5 +65,64 @@ describe('settleAround', () => {
     assert.deepEqual(texts(late.v4.add), ['192.0.2.5']);
     assert.deepEqual(late.v4.del, []);
     store.close();
+  });
+});
+
+// The daemon settles a batch only when something was committed after it (daemon/live-queue.ts):
+// the store's change mark must move with every commit, this connection's and any other's.
+describe('Store.changeMark', () => {
+  test('equals the mark of the last commit until anyone commits again, here or in another connection', () => {
+    const path = tempDb();
+    const store = Store.open({ path, busyTimeoutMs: 1000, create: true });
+    const other = Store.open({ path, busyTimeoutMs: 1000 });
+    ban(store, '192.0.2.5');
+    const mark = store.lastCommitMark;
+    assert.equal(typeof mark, 'string');
+    assert.equal(store.changeMark(), mark, 'nothing since');
+    store.read(() => store.bans.maxId());
+    assert.equal(store.changeMark(), mark, 'a read is no change');
+
+    other.write(() => other.safelist.add(parseNetwork('192.0.2.5'), null, NOW));
+    const afterOther = store.changeMark();
+    assert.notEqual(afterOther, mark, "another connection's commit moves it");
+
+    ban(store, '192.0.2.6');
+    assert.notEqual(store.lastCommitMark, afterOther, "this connection's own commit moves it");
+    assert.equal(store.changeMark(), store.lastCommitMark);
+    other.write(() => other.bans.maxId());
+    assert.equal(store.changeMark(), store.lastCommitMark, 'a write transaction that wrote nothing is no change');
+    ban(other, '192.0.2.7');
+    assert.notEqual(store.changeMark(), store.lastCommitMark, "a ban of another connection (the hook's) moves it");
+    other.close();
+    store.close();
+  });
+});
+
+// A ban that qualifies on arrival reads the blocks around it once (changeAroundAdding); what it
+// finds must be what reading them before and after the insert finds (changeAround).
+describe('changeAroundAdding', () => {
+  test('gives changeAround\'s delta and plan for 400 random bans among random safelist ranges', () => {
+    const stores = [tempDb(), tempDb()].map((path) => Store.open({ path, busyTimeoutMs: 1000, create: true }));
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+    const blockIn = (prefixes: number) => {
+      const prefix = 32 - random(prefixes);
+      const host = random(256) & ~((1 << (32 - prefix)) - 1) & 255;
+      return parseNetwork(`192.0.2.${host}/${prefix}`);
+    };
+    for (let i = 0; i < 6; i++) {
+      const safe = blockIn(3);
+      for (const store of stores) store.write(() => store.safelist.add(safe, null, NOW));
+    }
+    for (let i = 0; i < 400; i++) {
+      const network = blockIn(9);
+      const event = newBanEvent({ ...request('192.0.2.1'), network }, NOW);
+      const [fast, generic] = stores.map((store, which) =>
+        store.write(() => (which === 0 ? changeAroundAdding : changeAround)(store, DEFAULTS, NOW, network, () => store.bans.insert(event))),
+      );
+      assert.deepEqual(fast!.delta, generic!.delta, `ban ${i} of ${formatCidr(4, network as Cidr<number>)}`);
+      assert.deepEqual(texts(fast!.after), texts(generic!.after));
+    }
+    for (const store of stores) store.close();
   });
 });
