@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { OperationalError } from '../errors.js';
 import type { BanEvent } from '../store/bans.js';
-import type { Store } from '../store/store.js';
+import type { ChangeMark, Store } from '../store/store.js';
 import type { LiveQueue } from './live-queue.js';
 
 /** Bans per transaction at most: a transaction holds the store from other writers while it runs. */
@@ -72,13 +72,17 @@ export class BanWriter {
       try {
         const config = this.config();
         const now = this.clock();
-        const outcomes = await this.store.writeAsync(() => batch.map(({ event }) => applyBan(this.store, config, now, event)), this.signal);
+        let mark: ChangeMark | undefined;
+        const outcomes = await this.store.writeAsync(() => {
+          const applied = batch.map(({ event }) => applyBan(this.store, config, now, event));
+          mark = this.store.markOnCommit();
+          return applied;
+        }, this.signal);
         this.commits++;
         this.lastCommit = Date.now();
         this.received += batch.length;
         // A replay of what the store holds, or an event handed over twice (a spool line written again), is not a ban recorded.
         this.bans += outcomes.filter((outcome) => outcome.recorded).length;
-        const mark = this.store.lastCommitMark;
         this.onCommit?.();
         batch.forEach((item, i) => {
           const outcome = outcomes[i]!;

@@ -2,23 +2,24 @@
 // ran goes to the kernel together in the next one, so a storm of bans costs a few tool calls, not
 // one per ban; with a backend that can hold a session (ipset), they are lines to one long-lived
 // process, not processes at all. Each batch is then settled (see settleAround): what changed around
-// its addresses meanwhile, by other processes, is applied too; when nothing was committed since
-// the batch's own commit, there is nothing to settle and the store is not read.
+// its addresses meanwhile, by other processes, is applied too; when nothing but the changes queued
+// here was committed since the batch's, there is nothing to settle and the store is not read.
 
 import type { Cidr, Network } from '../address/network.js';
 import { liveBackend, type Surroundings } from '../actions/live.js';
 import { settleAround } from '../actions/plan-store.js';
 import type { FirewallBackend, LiveSession, UpdateReport } from '../firewall/backend.js';
 import { isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
-import type { Store } from '../store/store.js';
+import type { ChangeMark, Store } from '../store/store.js';
+import { CommitRun } from './commit-run.js';
 
 export interface LiveChange {
   readonly network: Network;
   readonly delta: Delta;
   /** The planned entries around `network` once `delta` is applied. */
   readonly after: readonly Cidr<number | bigint>[];
-  /** The store's change mark right after the commit that made the change (Store.lastCommitMark). */
-  readonly mark: string | undefined;
+  /** The store's mark the moment the commit that made the change was done (Store.markOnCommit). */
+  readonly mark: ChangeMark | undefined;
 }
 
 export class LiveQueue {
@@ -27,6 +28,8 @@ export class LiveQueue {
   /** Failed tool calls, for the metrics. */
   failures = 0;
   private lastAbsent: string | undefined;
+  /** The commits whose changes were pushed here, in order. */
+  private readonly commits = new CommitRun();
   /** The open session of the backend in use, if it has one (see LiveSession). */
   private session: { readonly backend: string; readonly live: LiveSession } | undefined;
 
@@ -37,6 +40,7 @@ export class LiveQueue {
   ) {}
 
   push(change: LiveChange): void {
+    this.commits.note(change.mark);
     this.queue.push(change);
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
@@ -78,9 +82,9 @@ export class LiveQueue {
       return;
     }
     this.lastAbsent = undefined;
-    // Nothing committed since these changes were: the plan around them is what they applied.
-    const mark = this.store.changeMark();
-    if (batch.every((change) => change.mark === mark)) return;
+    // Every commit since the batch's was one queued here, in order after it: none of them can have
+    // landed first and been undone by it, so settling would find nothing.
+    if (this.commits.covers(batch.map((change) => change.mark), this.store.changeMark())) return;
     const now = around.clock();
     const settled = distinct(mergeDeltas(this.store.read(() => batch.map((change) => settleAround(this.store, around.config, now, change.network, change.after)))));
     if (!isEmptyDelta(settled)) await this.update(backend, settled);

@@ -31,7 +31,8 @@ export class MetricsWriter {
   async write(): Promise<void> {
     const path = this.path();
     if (path === undefined) return;
-    const version = this.store.changeMark();
+    const mark = this.store.changeMark();
+    const version = `${mark.others}:${mark.own}`;
     if (version !== this.seen || this.stats === undefined) {
       const result = await this.jobs.run(['stats', '--json']);
       if (result.code !== 0) {

@@ -38,6 +38,12 @@ export interface StoreOptions {
   readonly readOnly?: boolean;
 }
 
+/** See Store.changeMark. */
+export interface ChangeMark {
+  readonly others: number;
+  readonly own: number;
+}
+
 /** The SQLite store: the only place that holds SQL. */
 export class Store {
   readonly bans: BanTable;
@@ -47,8 +53,6 @@ export class Store {
   readonly planCounts: PlanCountTable;
   /** Write transactions committed through this connection (see changeMark). */
   private ownCommits = 0;
-  private othersAtCommit: unknown;
-  private commitMark: string | undefined;
 
   private constructor(
     readonly db: Database.Database,
@@ -140,25 +144,26 @@ export class Store {
   }
 
   /**
-   * Changes whenever anyone commits to the store: another connection (SQLite's data_version) or this
-   * one (counted here; data_version leaves them out). Equal marks mean the store is as it was.
+   * Where the store's history stands: the commits of other connections (SQLite's data_version) and
+   * this connection's own (counted here; data_version leaves them out). Equal marks mean nothing
+   * was committed in between. A write transaction that wrote nothing may count as one.
    */
-  changeMark(): string {
-    return `${commitsOf(this.db)()}:${this.ownCommits}`;
+  changeMark(): ChangeMark {
+    return { others: commitsOf(this.db)() as number, own: this.ownCommits };
   }
 
   /**
-   * The mark right after this connection's last commit. Read while that transaction held the write
-   * lock, so a commit of another connection a moment after it changes the mark it is compared with.
+   * Inside a write transaction: the mark the store has the moment it commits. No other connection
+   * can commit while this one holds the write lock, and this one commits nothing else meanwhile.
    */
-  get lastCommitMark(): string | undefined {
-    return this.commitMark;
+  markOnCommit(): ChangeMark {
+    return { others: commitsOf(this.db)() as number, own: this.ownCommits + 1 };
   }
 
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), so it never deadlocks on upgrade. */
   write<T>(work: () => T): T {
     try {
-      return retryWhileBusy(() => this.committed(this.db.transaction(this.marked(work)).immediate()), this.busyTimeoutMs, commitsOf(this.db));
+      return retryWhileBusy(() => this.committed(this.db.transaction(work).immediate()), this.busyTimeoutMs, commitsOf(this.db));
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -170,7 +175,7 @@ export class Store {
    */
   async writeAsync<T>(work: () => T, signal?: AbortSignal): Promise<T> {
     try {
-      return await retryWhileBusyAsync(() => this.committed(this.db.transaction(this.marked(work)).immediate()), this.busyTimeoutMs, commitsOf(this.db), signal);
+      return await retryWhileBusyAsync(() => this.committed(this.db.transaction(work).immediate()), this.busyTimeoutMs, commitsOf(this.db), signal);
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -218,18 +223,8 @@ export class Store {
     }
   }
 
-  /** `work`, then the others' commits seen (no other connection can commit before this one now). */
-  private marked<T>(work: () => T): () => T {
-    return () => {
-      const result = work();
-      this.othersAtCommit = commitsOf(this.db)();
-      return result;
-    };
-  }
-
   private committed<T>(result: T): T {
     this.ownCommits++;
-    this.commitMark = `${this.othersAtCommit}:${this.ownCommits}`;
     return result;
   }
 
@@ -253,8 +248,14 @@ const SQLITE_BUSY_WAIT_MS = 20;
 
 /** Changes whenever another connection commits: tells a crowded store from a stuck one. */
 function commitsOf(db: Database.Database): () => unknown {
-  return () => db.pragma('data_version', { simple: true });
+  // Prepared once per connection: the daemon reads it around every commit, and pragma() prepares anew.
+  let statement = dataVersions.get(db);
+  if (!statement) dataVersions.set(db, (statement = db.prepare('PRAGMA data_version').pluck()));
+  const prepared = statement;
+  return () => prepared.get();
 }
+
+const dataVersions = new WeakMap<Database.Database, Database.Statement>();
 
 /**
  * Another program's database given as --db (fail2ban's, say) is refused before anything is written

@@ -68,31 +68,33 @@ describe('settleAround', () => {
   });
 });
 
-// The daemon settles a batch only when something was committed after it (daemon/live-queue.ts):
-// the store's change mark must move with every commit, this connection's and any other's.
+// The daemon settles a batch only when something it did not queue was committed after it
+// (daemon/commit-run.ts): the store's change mark must move with every commit, this connection's
+// and any other's, and markOnCommit must say where a commit leaves it.
 describe('Store.changeMark', () => {
-  test('equals the mark of the last commit until anyone commits again, here or in another connection', () => {
+  test('moves with every commit, here or in another connection; markOnCommit is the mark the commit leaves', () => {
     const path = tempDb();
     const store = Store.open({ path, busyTimeoutMs: 1000, create: true });
     const other = Store.open({ path, busyTimeoutMs: 1000 });
-    ban(store, '192.0.2.5');
-    const mark = store.lastCommitMark;
-    assert.equal(typeof mark, 'string');
-    assert.equal(store.changeMark(), mark, 'nothing since');
+    const before = store.changeMark();
+    const promised = store.write(() => {
+      recordBan(store, DEFAULTS, NOW, newBanEvent(request('192.0.2.5'), NOW));
+      return store.markOnCommit();
+    });
+    assert.notDeepEqual(promised, before);
+    assert.deepEqual(store.changeMark(), promised, 'where the commit left it');
     store.read(() => store.bans.maxId());
-    assert.equal(store.changeMark(), mark, 'a read is no change');
+    assert.deepEqual(store.changeMark(), promised, 'a read is no change');
 
-    other.write(() => other.safelist.add(parseNetwork('192.0.2.5'), null, NOW));
+    ban(other, '192.0.2.6');
     const afterOther = store.changeMark();
-    assert.notEqual(afterOther, mark, "another connection's commit moves it");
-
-    ban(store, '192.0.2.6');
-    assert.notEqual(store.lastCommitMark, afterOther, "this connection's own commit moves it");
-    assert.equal(store.changeMark(), store.lastCommitMark);
+    assert.notEqual(afterOther.others, promised.others, "another connection's commit (the hook's) moves it");
+    assert.equal(afterOther.own, promised.own);
     other.write(() => other.bans.maxId());
-    assert.equal(store.changeMark(), store.lastCommitMark, 'a write transaction that wrote nothing is no change');
-    ban(other, '192.0.2.7');
-    assert.notEqual(store.changeMark(), store.lastCommitMark, "a ban of another connection (the hook's) moves it");
+    assert.deepEqual(store.changeMark(), afterOther, 'a write transaction that wrote nothing is no change');
+
+    ban(store, '192.0.2.7');
+    assert.deepEqual(store.changeMark(), { others: afterOther.others, own: afterOther.own + 1 }, "this connection's own commit moves it");
     other.close();
     store.close();
   });
