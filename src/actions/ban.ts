@@ -86,7 +86,7 @@ export function applyBan(store: Store, config: Config, now: number, event: BanEv
   // An event id seen before: the same ban handed over twice (a retry after a lost answer).
   if (!inserted) return unchanged(store, config, now, event);
   const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
-  return { recorded: true, safelistedBy: safelistedBy(store, config, event.network), blocked, delta, after, ...(event.until === undefined ? {} : { until: event.until }) };
+  return { recorded: true, safelistedBy: blocked ? [] : safelistedBy(store, config, event.network), blocked, delta, after, ...(event.until === undefined ? {} : { until: event.until }) };
 }
 
 /**
@@ -114,7 +114,7 @@ export function plannedIfRecorded(store: Store, config: Config, now: number, req
 function unchanged(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
   const after = planAround(store, config, now, event.network);
   const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
-  return { recorded: false, safelistedBy: safelistedBy(store, config, event.network), blocked, delta: EMPTY_DELTA, after };
+  return { recorded: false, safelistedBy: blocked ? [] : safelistedBy(store, config, event.network), blocked, delta: EMPTY_DELTA, after };
 }
 
 /**
@@ -132,6 +132,10 @@ export function describeBan(request: BanRequest, outcome: BanOutcome, policy: Co
   return { blocks: true, line: `${outcome.recorded ? 'banned' : 'already banned'} ${what}${outcome.until === undefined ? '' : ` until ${formatTime(outcome.until)}`}` };
 }
 
+/**
+ * The safelist ranges that hold all of `network`. Asked only of a ban that blocks nothing: the
+ * safelist always wins, so no range holds all of a block any part of which is live.
+ */
 function safelistedBy(store: Store, config: Config, network: Network): string[] {
   const fromConfig = config.safelist
     .filter((entry) => entry.family === network.family && contains<number | bigint>(entry, network))

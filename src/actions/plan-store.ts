@@ -87,18 +87,23 @@ export function streamFamilyPlan(store: Store, config: Config, now: number, fami
  * widest banned block involved, since a range anywhere inside that block shapes its pieces.
  */
 export function planAround(store: Store, config: Config, now: number, network: Network, maxId?: number): Cidr<number | bigint>[] {
-  return planBlocks(store, config, network, store.bans.qualifyingAround(network, config.policy, now, maxId));
+  const bans = store.bans.qualifyingAround(network, config.policy, now, maxId);
+  return planBlocks(network.family, bans, safelistAround(store, config, network, bans));
 }
 
-/** The planned entries of `bans`, the qualifying blocks that meet `network`, in address order. */
-function planBlocks(store: Store, config: Config, network: Network, bans: readonly Cidr<number | bigint>[]): Cidr<number | bigint>[] {
+/** The safelist ranges (store and config) around the widest of `bans` that holds `network`. */
+function safelistAround(store: Store, config: Config, network: Network, bans: readonly Cidr<number | bigint>[]): Range<number | bigint>[] {
   const family = network.family;
   let extent: Range<number | bigint> = network;
   for (const block of bans) if (block.first <= extent.first && block.last >= extent.last) extent = block;
-  const safe = [
+  return [
     ...store.safelist.around(networkOf(family, extent.first, extent.last)).map((row) => row.network),
     ...config.safelist.filter((entry) => entry.family === family),
   ];
+}
+
+/** The planned entries of `bans`, blocks in address order, beside the safelist ranges `safe`. */
+function planBlocks(family: Family, bans: readonly Cidr<number | bigint>[], safe: readonly Range<number | bigint>[]): Cidr<number | bigint>[] {
   return family === 4
     ? planFamily(V4, bans as Cidr<number>[], safe as Range<number>[]).entries
     : planFamily(V6, bans as Cidr<bigint>[], safe as Range<bigint>[]).entries;
@@ -141,9 +146,11 @@ export function changeAround<T>(store: Store, config: Config, now: number, netwo
  */
 export function changeAroundAdding<T>(store: Store, config: Config, now: number, network: Network, change: () => T): ChangeAround<T> {
   const bans = store.bans.qualifyingAround(network, config.policy, now);
-  const before = planBlocks(store, config, network, bans);
+  // The block itself widens no extent: the same safelist ranges shape both plans.
+  const safe = safelistAround(store, config, network, bans);
+  const before = planBlocks(network.family, bans, safe);
   const result = change();
-  const after = planBlocks(store, config, network, withBlock(bans, network));
+  const after = planBlocks(network.family, withBlock(bans, network), safe);
   return { result, delta: deltaBetween(network.family, before, after), after };
 }
 

@@ -169,7 +169,7 @@ export class Daemon {
     const { store, clock, runner, log } = this.deps;
     const around = (): Surroundings => ({ config: this.settings.config, clock, runner });
     const appliers = daemonAppliers(store, around, this.writer, this.jobs, this.stopping.signal, log);
-    this.fleet = new FleetSync(store, () => this.settings.config, appliers, (work) => store.writeAsync(work, this.stopping.signal), log, VERSION);
+    this.fleet = new FleetSync(store, () => this.settings.config, appliers, (work) => store.writeAsync(work, this.stopping.signal, 'bookkeeping'), log, VERSION);
     this.writer.onCommit = () => this.fleet?.soon();
     this.fleet.start();
   }

@@ -32,7 +32,7 @@ export class MetricsWriter {
     const path = this.path();
     if (path === undefined) return;
     const mark = this.store.changeMark();
-    const version = `${mark.others}:${mark.own}`;
+    const version = `${mark.others}:${mark.own}:${mark.bookkeeping}`;
     if (version !== this.seen || this.stats === undefined) {
       const result = await this.jobs.run(['stats', '--json']);
       if (result.code !== 0) {

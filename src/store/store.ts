@@ -42,6 +42,7 @@ export interface StoreOptions {
 export interface ChangeMark {
   readonly others: number;
   readonly own: number;
+  readonly bookkeeping: number;
 }
 
 /** The SQLite store: the only place that holds SQL. */
@@ -51,8 +52,9 @@ export class Store {
   readonly restores: RestoreTable;
   readonly fleet: FleetTable;
   readonly planCounts: PlanCountTable;
-  /** Write transactions committed through this connection (see changeMark). */
+  /** Write transactions committed through this connection (see changeMark), bookkeeping apart. */
   private ownCommits = 0;
+  private bookkeepingCommits = 0;
 
   private constructor(
     readonly db: Database.Database,
@@ -144,12 +146,13 @@ export class Store {
   }
 
   /**
-   * Where the store's history stands: the commits of other connections (SQLite's data_version) and
-   * this connection's own (counted here; data_version leaves them out). Equal marks mean nothing
-   * was committed in between. A write transaction that wrote nothing may count as one.
+   * Where the store's history stands: the commits of other connections (SQLite's data_version),
+   * this connection's own (counted here; data_version leaves them out), and this connection's
+   * bookkeeping (see writeAsync), which changes nothing a plan reads. Equal marks mean nothing was
+   * committed in between. A write transaction that wrote nothing may count as one.
    */
   changeMark(): ChangeMark {
-    return { others: commitsOf(this.db)() as number, own: this.ownCommits };
+    return { others: commitsOf(this.db)() as number, own: this.ownCommits, bookkeeping: this.bookkeepingCommits };
   }
 
   /**
@@ -157,7 +160,7 @@ export class Store {
    * can commit while this one holds the write lock, and this one commits nothing else meanwhile.
    */
   markOnCommit(): ChangeMark {
-    return { others: commitsOf(this.db)() as number, own: this.ownCommits + 1 };
+    return { ...this.changeMark(), own: this.ownCommits + 1 };
   }
 
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), so it never deadlocks on upgrade. */
@@ -171,11 +174,12 @@ export class Store {
 
   /**
    * write() without blocking the thread while the store is busy: for the daemon, whose store is
-   * opened with busyWaitMs 0. `signal` gives up the wait (the daemon stopping).
+   * opened with busyWaitMs 0. `signal` gives up the wait (the daemon stopping). `bookkeeping`: the
+   * work changes nothing a plan reads (the fleet's cursor), which changeMark counts apart.
    */
-  async writeAsync<T>(work: () => T, signal?: AbortSignal): Promise<T> {
+  async writeAsync<T>(work: () => T, signal?: AbortSignal, kind: 'plan' | 'bookkeeping' = 'plan'): Promise<T> {
     try {
-      return await retryWhileBusyAsync(() => this.committed(this.db.transaction(work).immediate()), this.busyTimeoutMs, commitsOf(this.db), signal);
+      return await retryWhileBusyAsync(() => this.committed(this.db.transaction(work).immediate(), kind), this.busyTimeoutMs, commitsOf(this.db), signal);
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -223,8 +227,9 @@ export class Store {
     }
   }
 
-  private committed<T>(result: T): T {
-    this.ownCommits++;
+  private committed<T>(result: T, kind: 'plan' | 'bookkeeping' = 'plan'): T {
+    if (kind === 'bookkeeping') this.bookkeepingCommits++;
+    else this.ownCommits++;
     return result;
   }
 

@@ -72,7 +72,7 @@ describe('settleAround', () => {
 // (daemon/commit-run.ts): the store's change mark must move with every commit, this connection's
 // and any other's, and markOnCommit must say where a commit leaves it.
 describe('Store.changeMark', () => {
-  test('moves with every commit, here or in another connection; markOnCommit is the mark the commit leaves', () => {
+  test('moves with every commit, here or in another connection; markOnCommit is the mark the commit leaves', async () => {
     const path = tempDb();
     const store = Store.open({ path, busyTimeoutMs: 1000, create: true });
     const other = Store.open({ path, busyTimeoutMs: 1000 });
@@ -94,7 +94,10 @@ describe('Store.changeMark', () => {
     assert.deepEqual(store.changeMark(), afterOther, 'a write transaction that wrote nothing is no change');
 
     ban(store, '192.0.2.7');
-    assert.deepEqual(store.changeMark(), { others: afterOther.others, own: afterOther.own + 1 }, "this connection's own commit moves it");
+    assert.deepEqual(store.changeMark(), { ...afterOther, own: afterOther.own + 1 }, "this connection's own commit moves it");
+    const beforeBookkeeping = store.changeMark();
+    await store.writeAsync(() => store.fleet.set('cursor', '1'), undefined, 'bookkeeping');
+    assert.deepEqual(store.changeMark(), { ...beforeBookkeeping, bookkeeping: beforeBookkeeping.bookkeeping + 1 }, 'bookkeeping (the fleet cursor) is counted apart');
     other.close();
     store.close();
   });

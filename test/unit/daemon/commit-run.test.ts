@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CommitRun } from '../../../src/daemon/commit-run.js';
 
-const mark = (others: number, own: number) => ({ others, own });
+const mark = (others: number, own: number) => ({ others, own, bookkeeping: 0 });
 
 describe('CommitRun', () => {
   test('the daemon\'s own commits one after another, the store where the newest left it: covered', () => {
