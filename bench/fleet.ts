@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ask } from '../src/daemon/socket/client.js';
 import { createCluster, type Cluster } from '../test/helpers/postgres.js';
-import { BenchNetns, CLI, ENVIRONMENT_NOTE, must, printTable } from './lib.js';
+import { BenchNetns, CLI, DaemonSession, ENVIRONMENT_NOTE, must, printTable } from './lib.js';
 
 const SAMPLES = Number(process.env.BENCH_FLEET_SAMPLES ?? 100);
 const STORM = Number(process.env.BENCH_FLEET_STORM ?? 10_000);
@@ -123,17 +123,20 @@ async function main(): Promise<void> {
   printTable(['propagation (A takes a ban -> B drops the packets)', 'samples', 'p50 ms', 'p99 ms', 'max ms'], [['a ban over A\'s socket', samples.length, p50, p99, Math.max(...samples)]]);
   console.log(`p99 ${p99.toFixed(0)} ms (goal <= 1000 ms): ${p99 <= 1000 ? 'met' : 'NOT met'}`);
 
-  // The storm: STORM bans over the five hosts at once, each over its own socket.
+  // The storm: STORM bans over the five hosts at once, each over its own socket, each jail over
+  // a connection of its own, as stickyban.py keeps one.
+  const sessions = await Promise.all(five.flatMap((host) => Array.from({ length: JAILS }, () => DaemonSession.open(host.socket))));
   const before = five.map(liveEntries);
   const started = Date.now();
   // Each host's share comes from JAILS clients at once, as fail2ban's jails hand over their bans.
   await Promise.all(
     five.flatMap((host, h) =>
       Array.from({ length: JAILS }, async (_, jail) => {
+        const session = sessions[h * JAILS + jail]!;
         for (let i = h + jail * five.length; i < STORM; i += five.length * JAILS) {
-          const reply = await ask(host.socket, { op: 'ban', address: `10.${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, jail: `jail${jail}`, source: 'fail2ban', restored: '0' });
-          if (!reply.answered || !reply.response.ok) throw new Error(`bench/fleet: ${host.name} did not take a ban: ${JSON.stringify(reply)}`);
+          await session.ask({ op: 'ban', address: `10.${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, jail: `jail${jail}`, source: 'fail2ban', restored: '0' });
         }
+        session.close();
       }),
     ),
   );

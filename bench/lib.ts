@@ -2,6 +2,7 @@
 
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createConnection, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -67,4 +68,53 @@ export function printTable(headers: string[], rows: Array<Array<string | number>
 export function peakRssKiB(stderr: string): number | undefined {
   const match = /PEAKRSS=(\d+)/.exec(stderr);
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * One connection to a daemon's socket kept for many requests, one answer awaited at a time: what
+ * fail2ban's stickyban.py keeps per jail (a connection per ban would time the connecting too).
+ */
+export class DaemonSession {
+  private readonly socket: Socket;
+  private received = '';
+  private waiting: ((line: string) => void) | undefined;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.received += chunk;
+      const end = this.received.indexOf('\n');
+      if (end < 0 || !this.waiting) return;
+      const line = this.received.slice(0, end);
+      this.received = this.received.slice(end + 1);
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting(line);
+    });
+  }
+
+  static open(path: string): Promise<DaemonSession> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection(path);
+      socket.once('connect', () => resolve(new DaemonSession(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Sends the request and resolves with the daemon's answer; throws unless it says ok. */
+  ask(request: object): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      this.waiting = (line) => {
+        const answer = JSON.parse(line) as Record<string, unknown>;
+        if (answer.ok === true) resolve(answer);
+        else reject(new Error(`the daemon refused ${JSON.stringify(request)}: ${line}`));
+      };
+      this.socket.write(`${JSON.stringify(request)}\n`);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
 }
