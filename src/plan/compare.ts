@@ -58,6 +58,78 @@ function isAscending(keys: Float64Array): boolean {
 }
 
 
+/**
+ * Whether two sets of packed IPv4 keys hold the same keys, without sorting either: the same count
+ * and the same order-independent digest (two sums, modulo 2^32, of two different 32-bit mixes of
+ * each key). A restore that finds nothing drifted at a million entries spent ~0.12 s sorting the
+ * live set's listing to learn that. Sets that differ get the same count and digest by chance only,
+ * about once in 2^64 (each sum of the mixes of their differing keys must come out equal); an entry
+ * stickyban did not write is not a key here at all (members4 refuses it, and the set is rebuilt).
+ */
+export function sameKeys4(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  const [a1, a2] = digest4(a);
+  const [b1, b2] = digest4(b);
+  return a1 === b1 && a2 === b2;
+}
+
+function digest4(keys: Float64Array): [number, number] {
+  let first = 0;
+  let second = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    // A packed key is below 2^38: its low 32 bits, and the rest.
+    const low = key >>> 0;
+    const high = (key - low) / 4294967296;
+    first = (first + murmurMix(low ^ Math.imul(high, 0x9e3779b1))) | 0;
+    second = (second + lowbiasMix(Math.imul(low, 0x2545f491) ^ high)) | 0;
+  }
+  return [first, second];
+}
+
+/**
+ * The order-independent digest of a set of IPv6 blocks, as sameKeys4's: each block as the four
+ * 32-bit words of its first address and its prefix. Compare the count too.
+ */
+export class Digest6 {
+  count = 0;
+  private first = 0;
+  private second = 0;
+
+  add(w0: number, w1: number, w2: number, w3: number, prefix: number): void {
+    this.count++;
+    this.first = (this.first + murmurMix(w0 ^ murmurMix(w1 ^ murmurMix(w2 ^ murmurMix(w3 ^ prefix))))) | 0;
+    this.second = (this.second + lowbiasMix(w3 ^ lowbiasMix(w2 ^ lowbiasMix(w1 ^ lowbiasMix(w0 ^ (prefix << 24)))))) | 0;
+  }
+
+  addCidr(cidr: Cidr<bigint>): void {
+    const { first } = cidr;
+    this.add(Number(first >> 96n), Number((first >> 64n) & 0xffffffffn), Number((first >> 32n) & 0xffffffffn), Number(first & 0xffffffffn), cidr.prefix);
+  }
+
+  equals(other: Digest6): boolean {
+    return this.count === other.count && this.first === other.first && this.second === other.second;
+  }
+}
+
+/** MurmurHash3's finalizer: every input bit reaches every output bit. */
+function murmurMix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** Another 32-bit finalizer (lowbias32), so the two sums do not collide together. */
+function lowbiasMix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  return h ^ (h >>> 16);
+}
+
 /** What turns `live` into `planned`; both sorted ascending (PackedKeys4.sorted). */
 export function diffPacked4(live: Float64Array, planned: Float64Array): FamilyDelta<number> {
   for (const delta of diffPacked4InPieces(live, planned, Infinity)) return delta;

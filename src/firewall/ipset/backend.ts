@@ -10,9 +10,9 @@ import type { Config } from '../../config/config.js';
 import { OperationalError } from '../../errors.js';
 import { awaitLater, nextTurn, type Runner } from '../../exec/run.js';
 import { type FamilyPlanSource, type FamilyPlanStream, type PlanSink, type PlanStream } from '../../plan/stream.js';
-import { diffPacked4, PackedKeys4, unpack4 } from '../../plan/compare.js';
+import { Digest6, diffPacked4, PackedKeys4, sameKeys4, unpack4 } from '../../plan/compare.js';
 import { diffEntries, type Delta, type FamilyDelta } from '../../plan/diff.js';
-import { members4, members6 } from './members.js';
+import { digestMembers6, members4, members6 } from './members.js';
 import { count } from '../../input/plural.js';
 import { addLines, createOptions, ipsetLines } from './script.js';
 import type { ApplyOptions, ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
@@ -225,7 +225,7 @@ export class IpsetBackend implements FirewallBackend {
     const headers = await this.ipset.headers();
     if (!headers.some((header) => header.name === set) || this.mismatch(family, headers) !== undefined) return undefined;
     const listing = await this.ipset.list(set);
-    const index = family === 4 ? mapDefined(members4(listing), LiveIndex4.fromPacked) : mapDefined(members6(listing), (members) => new LiveIndex6(members));
+    const index = family === 4 ? mapDefined(members4(listing), (keys) => LiveIndex4.fromPacked(keys.sort())) : mapDefined(members6(listing), (members) => new LiveIndex6(members));
     if (!index) throw new OperationalError(`ipset ${set} holds entries stickyban does not write (options such as nomatch): stickyban restore rebuilds it`);
     return index;
   }
@@ -396,14 +396,28 @@ async function compare4(stream: FamilyPlanStream<number>, listing: Promise<strin
   await planAllBesideTools(stream, keys);
   const planned = keys.sorted();
   const live = members4(await listing);
-  return { delta: live && diffPacked4(live, planned), planned: { pages: (sink) => replay(planned.length, (i) => sink.entry(unpack4(planned[i]!))) } };
+  // Nothing drifted, the usual case after a reload, is told without sorting the live set.
+  const delta = live && (sameKeys4(live, planned) ? { add: [], del: [] } : diffPacked4(live.sort(), planned));
+  return { delta, planned: { pages: (sink) => replay(planned.length, (i) => sink.entry(unpack4(planned[i]!))) } };
 }
 
 async function compare6(stream: FamilyPlanStream<bigint>, listing: Promise<string>): Promise<Compared<bigint>> {
   const planned: Cidr<bigint>[] = [];
   await planAllBesideTools(stream, { entry: (cidr) => void planned.push(cidr) });
-  const live = members6(await listing);
-  return { delta: live && diffEntries(live, planned), planned: { pages: (sink) => replay(planned.length, (i) => sink.entry(planned[i]!)) } };
+  const listed = await listing;
+  // Nothing drifted, the usual case after a reload, is told from a digest of the listing (see
+  // Digest6): no bigint, key or sort per member.
+  const digest = digestMembers6(listed);
+  const same = digest !== undefined && digest.count === planned.length && digest.equals(digestOf6(planned));
+  const live = same ? [] : members6(listed);
+  const delta = same ? { add: [], del: [] } : live && diffEntries(live, planned);
+  return { delta, planned: { pages: (sink) => replay(planned.length, (i) => sink.entry(planned[i]!)) } };
+}
+
+function digestOf6(cidrs: readonly Cidr<bigint>[]): Digest6 {
+  const digest = new Digest6();
+  for (const cidr of cidrs) digest.addCidr(cidr);
+  return digest;
 }
 
 /** planAll, letting the loop turn after each store page so that the tools running meanwhile are read. */

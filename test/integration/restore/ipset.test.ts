@@ -262,6 +262,20 @@ describe('restore with ipset + iptables', () => {
     assert.deepEqual([...new Set(listings.map((listing) => listing.at(-1)))].sort(), ['Blocklist', 'INPUT']);
   });
 
+  test('an entry swapped by hand for another leaves the count as it was: restore still finds both, in each family, and repairs them in place', async () => {
+    const netns = await Netns.create();
+    const db = tempStore();
+    for (const address of ['203.0.113.7', '203.0.113.8', '198.51.100.0/24', '2001:db8::7', '2001:db8:1::/48']) await cli(netns, db, 'ban', address);
+    await cli(netns, db, 'restore');
+    await netns.exec('ipset', ['restore'], { input: 'del stickyban4 203.0.113.8\nadd stickyban4 192.0.2.8\ndel stickyban6 2001:db8::7\nadd stickyban6 2001:db8::8\n' });
+    const output = await cli(netns, db, 'restore');
+    assert.match(output, /^ipset stickyban4: 1 entry added and 1 removed to match the store$/m);
+    assert.match(output, /^ipset stickyban6: 1 entry added and 1 removed to match the store$/m);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['198.51.100.0/24', '203.0.113.7', '203.0.113.8']);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8:1::/48', '2001:db8::7']);
+    assert.match(await cli(netns, db, 'restore'), /^restored /m, 'then nothing to change');
+  });
+
   test('a set of another type in the way: that family is left untouched and named with the way out; the other is still protected', async () => {
     const netns = await Netns.create();
     const db = tempStore();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { V4, V6, type Cidr } from '../../../src/address/network.js';
-import { diffPacked4, diffPacked4InPieces, diffPacked6InPieces, pack4, PackedEntries6, PackedKeys4, unpack4 } from '../../../src/plan/compare.js';
+import { diffPacked4, diffPacked4InPieces, diffPacked6InPieces, pack4, PackedEntries6, PackedKeys4, sameKeys4, unpack4 } from '../../../src/plan/compare.js';
 import { diffEntries } from '../../../src/plan/diff.js';
 
 /** A random CIDR block of the IPv4 space, mostly single addresses as a store holds them. */
@@ -118,4 +118,33 @@ describe('PackedKeys4.sorted', () => {
     for (let i = 0; i < blocks.length; i++) listed.entry(blocks[(i * 7919) % blocks.length]!);
     assert.deepEqual(Array.from(listed.sorted()), Array.from(planned.sorted()));
   });
+});
+
+test('sameKeys4: the same keys in any order are the same; one key swapped for another, one more or one less, never', () => {
+  const random = seeded(11);
+  for (let trial = 0; trial < 200; trial++) {
+    const keys = new Set<number>();
+    const size = 1 + Math.floor(random() * 2000);
+    while (keys.size < size) keys.add(pack4(randomBlock(random)));
+    const planned = Float64Array.from(keys).sort();
+    const shuffled = Float64Array.from(planned);
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    assert.equal(sameKeys4(shuffled, planned), true);
+    let other: number;
+    do other = pack4(randomBlock(random));
+    while (keys.has(other));
+    const swapped = Float64Array.from(shuffled);
+    swapped[Math.floor(random() * swapped.length)] = other;
+    assert.equal(sameKeys4(swapped, planned), false, 'an entry deleted by hand and another added');
+    assert.equal(sameKeys4(shuffled.subarray(1), planned), false, 'one less');
+    assert.equal(sameKeys4(Float64Array.from([...shuffled, other]), planned), false, 'one more');
+  }
+  // Neighbours differ in one bit of the address or of the prefix: still told apart.
+  const base = { first: 0xc0000200, last: 0xc0000200, prefix: 32 };
+  for (const neighbour of [{ ...base, first: 0xc0000201, last: 0xc0000201 }, { first: 0xc0000200, last: 0xc0000201, prefix: 31 }, { first: 0x40000200, last: 0x40000200, prefix: 32 }]) {
+    assert.equal(sameKeys4(Float64Array.of(pack4(base)), Float64Array.of(pack4(neighbour))), false);
+  }
 });
