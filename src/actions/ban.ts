@@ -67,12 +67,20 @@ export function recordBan(store: Store, config: Config, now: number, event: BanE
 }
 
 /**
+ * fail2ban replays every active ban on start (<restored> = 1); a replay of a ban the store holds
+ * changes nothing, and its outcome needs only a read (the daemon answers it without a write).
+ */
+export function replayOfHeld(store: Store, config: Config, now: number, event: BanEvent): BanOutcome | undefined {
+  return event.restored && store.bans.hasActive(event.network, event.jail, now) ? unchanged(store, config, now, event) : undefined;
+}
+
+/**
  * recordBan's work, inside a write transaction the caller holds: the daemon records the bans that
  * arrive together in one transaction (one fsync for all of them).
  */
 export function applyBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
-  // fail2ban replays every active ban on start (<restored> = 1); a replay of what we hold is a no-op.
-  if (event.restored && store.bans.hasActive(event.network, event.jail, now)) return unchanged(store, config, now, event);
+  const held = replayOfHeld(store, config, now, event);
+  if (held) return held;
   // A lift is a decision: fail2ban still holding its own ban of an address unbanned since does not
   // undo it. The replay is history, lifted by the same decision. One without its time is of a ban
   // from before fail2ban's restart, and one fail2ban began after the lift is an active event here.

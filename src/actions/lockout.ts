@@ -14,15 +14,26 @@ export interface Protected {
   readonly why: string;
 }
 
+type HostAddress = { readonly network: Network; readonly interface: string; readonly internal: boolean };
+
 /** The addresses of this host's interfaces that are up, with the interface's name. */
-export function hostAddresses(): Array<{ readonly network: Network; readonly interface: string; readonly internal: boolean }> {
-  return Object.entries(thisHostInterfaces()).flatMap(([name, addresses]) =>
-    (addresses ?? []).flatMap((entry) => {
-      const parsed = tryParseNetwork(entry.address.split('%')[0]!);
-      return isParseFailure(parsed) ? [] : [{ network: parsed, interface: name, internal: entry.internal }];
-    }),
-  );
+export function hostAddresses(): readonly HostAddress[] {
+  // Parsed once per read of the interfaces (at most one a second): the daemon asks with every ban.
+  const interfaces = thisHostInterfaces();
+  if (interfaces !== parsedFrom) {
+    parsed = Object.entries(interfaces).flatMap(([name, addresses]) =>
+      (addresses ?? []).flatMap((entry) => {
+        const network = tryParseNetwork(entry.address.split('%')[0]!);
+        return isParseFailure(network) ? [] : [{ network, interface: name, internal: entry.internal }];
+      }),
+    );
+    parsedFrom = interfaces;
+  }
+  return parsed;
 }
+
+let parsedFrom: ReturnType<typeof thisHostInterfaces> | undefined;
+let parsed: readonly HostAddress[] = [];
 
 export function protectedNetworks(env: NodeJS.ProcessEnv = process.env): Protected[] {
   const result: Protected[] = BUILTIN_SAFELIST.map((network) => ({ network, why: 'loopback' }));

@@ -4,7 +4,7 @@
 // busy store is a timer loop (Store.writeAsync), so the daemon's loop serves on meanwhile, and it
 // ends at once when the daemon stops (the client then does the work itself).
 
-import { applyBan, type BanOutcome } from '../actions/ban.js';
+import { applyBan, replayOfHeld, type BanOutcome } from '../actions/ban.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { OperationalError } from '../errors.js';
@@ -68,7 +68,8 @@ export class BanWriter {
 
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, MAX_BATCH);
+      const batch = this.answerHeldReplays(this.pending.splice(0, MAX_BATCH));
+      if (batch.length === 0) continue;
       try {
         const config = this.config();
         const now = this.clock();
@@ -95,5 +96,28 @@ export class BanWriter {
       }
     }
     this.draining = false;
+  }
+
+  /**
+   * Answers the replays of bans the store holds from one read, with no write transaction (a
+   * restart of fail2ban replays every ban it holds, one after another); returns the rest. Nothing
+   * is written for them either way, so their answer needs no commit.
+   */
+  private answerHeldReplays(batch: Pending[]): Pending[] {
+    if (!batch.some(({ event }) => event.restored)) return batch;
+    try {
+      const config = this.config();
+      const now = this.clock();
+      const held = this.store.read(() => batch.map(({ event }) => replayOfHeld(this.store, config, now, event)));
+      this.received += held.filter(Boolean).length;
+      return batch.filter((item, i) => {
+        const outcome = held[i];
+        if (outcome) item.resolve(outcome);
+        return !outcome;
+      });
+    } catch {
+      // The write transaction reads again, and says what failed.
+      return batch;
+    }
   }
 }

@@ -66,10 +66,13 @@ describe('the daemon socket', () => {
       assert.equal(count(db, 'bans', "address = '203.0.113.7' AND jail = 'sshd' AND source = 'fail2ban' AND bantime = 600"), 1);
       await until('the live add', async () => (await ipsetMembers(netns, 'stickyban4')).includes('203.0.113.7'), 5000);
 
+      const before = answer(await ask(daemon.socket, { op: 'health' }));
       const replay = answer(await ask(daemon.socket, { op: 'ban', address: '203.0.113.7', jail: 'sshd', restored: '1' }));
       assert.equal(replay.recorded, false);
       assert.equal(replay.message, 'already banned 203.0.113.7 (jail sshd)');
       assert.equal(count(db, 'bans'), 1, 'a replay of a ban the store holds costs no write');
+      const after = answer(await ask(daemon.socket, { op: 'health' }));
+      assert.deepEqual([after.received, after.commits], [Number(before.received) + 1, before.commits], 'nor a write transaction: it is answered from a read');
 
       // The same event handed over twice (a retry after a lost answer) is one event.
       const id = '0190a6b2-5f3c-7d6e-8a9b-0c1d2e3f4a5b';
