@@ -30,6 +30,7 @@ export class LiveQueue {
   private lastAbsent: string | undefined;
   /** The commits whose changes were pushed here, in order. */
   private readonly commits = new CommitRun();
+  private backend: { readonly others: number; readonly config: Surroundings['config']; readonly backend: FirewallBackend } | undefined;
   /** The open session of the backend in use, if it has one (see LiveSession). */
   private session: { readonly backend: string; readonly live: LiveSession } | undefined;
 
@@ -73,7 +74,7 @@ export class LiveQueue {
     const around = this.around();
     const delta = distinct(mergeDeltas(batch.map((change) => change.delta)));
     if (isEmptyDelta(delta)) return;
-    const backend = await liveBackend(this.store, around);
+    const backend = await this.backendOf(around);
     const report = await this.update(backend, delta);
     if (report.absent) {
       // Said once, not for every ban until the first restore.
@@ -88,6 +89,20 @@ export class LiveQueue {
     const now = around.clock();
     const settled = distinct(mergeDeltas(this.store.read(() => batch.map((change) => settleAround(this.store, around.config, now, change.network, change.after)))));
     if (!isEmptyDelta(settled)) await this.update(backend, settled);
+  }
+
+  /**
+   * The live backend (the one the last restore loaded), found again only when another process
+   * committed (a restore is always one: the daemon runs its restores as jobs) or the config changed,
+   * not with every batch.
+   */
+  private async backendOf(around: Surroundings): Promise<FirewallBackend> {
+    const { others } = this.store.changeMark();
+    const known = this.backend;
+    if (known && known.others === others && known.config === around.config) return known.backend;
+    const backend = await liveBackend(this.store, around);
+    this.backend = { others, config: around.config, backend };
+    return backend;
   }
 
   /** Through the backend's session when it has one (opened on first use), else the one-shot way. */
