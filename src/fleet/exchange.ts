@@ -138,7 +138,7 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
         const conflict = lockoutConflict(event.network, guarded);
         if (conflict) {
           skipped++;
-          log(`skipped event ${event.position.id}: a ban of ${formatNetwork(event.network)} from ${event.origin} meets ${formatNetwork(conflict.network)}, ${conflict.why}`);
+          log(`skipped event ${event.id}: a ban of ${formatNetwork(event.network)} from ${event.origin} meets ${formatNetwork(conflict.network)}, ${conflict.why}`);
           continue;
         }
         bans.push(banOf(event));

@@ -20,7 +20,8 @@ export interface Position {
 }
 
 export interface FleetEvent {
-  readonly position: Position;
+  /** Its id in the log, for messages (a page's position is read from its last row). */
+  readonly id: string;
   readonly uuid: Buffer;
   readonly origin: string;
   readonly kind: EventKind;
@@ -55,9 +56,9 @@ const EARLIEST = 978_307_200;
 const LATEST = 4_102_444_800;
 
 /** The row's event, or what is wrong with it. Positions are checked first: a row without one cannot even be skipped. */
-export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { event: FleetEvent } | { position: Position; problem: string } {
-  const position = { xid: BigInt(String(row.xid)), id: BigInt(String(row.id)) };
-  const problem = (what: string) => ({ position, problem: `event ${String(row.id)}: ${what}` });
+export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { event: FleetEvent } | { problem: string } {
+  const id = String(row.id);
+  const problem = (what: string) => ({ problem: `event ${id}: ${what}` });
   const uuid = typeof row.uuid === 'string' ? uuidFromText(row.uuid.toLowerCase()) : undefined;
   if (!uuid) return problem('no valid event id');
   if (typeof row.origin !== 'string' || !HOST_NAME.test(row.origin)) return problem(`origin ${JSON.stringify(String(row.origin).slice(0, 70))} is not a host name`);
@@ -78,7 +79,7 @@ export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { 
   const bantime = row.bantime === null || row.bantime === undefined ? null : Number(row.bantime);
   if (bantime !== null && (!Number.isInteger(bantime) || bantime < -1 || bantime > 100 * 365 * 86_400)) return problem(`bantime ${JSON.stringify(String(row.bantime).slice(0, 30))} is out of range`);
   const reason = typeof row.reason === 'string' ? cleanNote(row.reason) || null : null;
-  return { event: { position, uuid, origin: row.origin, kind, network, jail, at, bantime, reason, restored: row.restored === true } };
+  return { event: { id, uuid, origin: row.origin, kind, network, jail, at, bantime, reason, restored: row.restored === true } };
 }
 
 /** The columns of a local ban as this host appends it (see publisher.ts), under its fleet name. */
