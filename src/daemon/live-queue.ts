@@ -30,6 +30,7 @@ export class LiveQueue {
   private lastAbsent: string | undefined;
   /** The commits whose changes were pushed here, in order. */
   private readonly commits = new CommitRun();
+  /** The live backend as last found, with the other connections' commits and the config then (see backendOf). */
   private backend: { readonly others: number; readonly config: Surroundings['config']; readonly backend: FirewallBackend } | undefined;
   /** The open session of the backend in use, if it has one (see LiveSession). */
   private session: { readonly backend: string; readonly live: LiveSession } | undefined;
