@@ -1,7 +1,7 @@
 import { thisHostname } from './this-host.js';
 import { formatNetwork } from '../address/format.js';
 import { contains, overlaps, type Cidr, type Network } from '../address/network.js';
-import { BUILTIN_SAFELIST, type Config } from '../config/config.js';
+import { BUILTIN_SAFELIST, feedsPolicy, type Config } from '../config/config.js';
 import { EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { BanEvent, Lift } from '../store/bans.js';
 import { formatTime } from '../clock.js';
@@ -102,7 +102,7 @@ export function applyBan(store: Store, config: Config, now: number, event: BanEv
  * be old), of a policy jail, in force now, where the policy asks for no more offences.
  */
 function qualifiesOnArrival(policy: Config['policy'], event: BanEvent, now: number): boolean {
-  return !event.restored && policy.minBans <= 1 && (policy.jails.length === 0 || policy.jails.includes(event.jail)) && (event.until === undefined || event.until > now);
+  return !event.restored && policy.minBans <= 1 && feedsPolicy(policy, event.jail) && (event.until === undefined || event.until > now);
 }
 
 /**
@@ -114,7 +114,7 @@ function qualifiesOnArrival(policy: Config['policy'], event: BanEvent, now: numb
 export function plannedIfRecorded(store: Store, config: Config, now: number, request: BanRequest): Delta | undefined {
   const { policy } = config;
   if (request.restored || policy.minBans > 1) return undefined;
-  if (policy.jails.length > 0 && !policy.jails.includes(request.jail)) return EMPTY_DELTA;
+  if (!feedsPolicy(policy, request.jail)) return EMPTY_DELTA;
   const { network } = request;
   return store.read(() => changeAroundAdding(store, config, now, network, () => undefined).delta);
 }

@@ -110,10 +110,10 @@ function planBlocks(family: Family, bans: readonly Cidr<number | bigint>[], safe
 }
 
 /** `blocks` with `block` in its place (the planner wants order), unless it is there already. */
-function withBlock(blocks: readonly Cidr<number | bigint>[], block: Cidr<number | bigint>): Cidr<number | bigint>[] {
+function withBlock(blocks: readonly Cidr<number | bigint>[], block: Cidr<number | bigint>): readonly Cidr<number | bigint>[] {
   const at = insertionPoint(blocks, block);
   const there = blocks[at];
-  if (there && there.first === block.first && there.last === block.last) return [...blocks];
+  if (there && there.first === block.first && there.last === block.last) return blocks;
   return [...blocks.slice(0, at), block, ...blocks.slice(at)];
 }
 

@@ -23,6 +23,11 @@ export interface Policy {
   readonly retentionSeconds: number | undefined;
 }
 
+/** Whether bans of `jail` feed the permanent list under `policy`. */
+export function feedsPolicy(policy: Policy, jail: string): boolean {
+  return policy.jails.length === 0 || policy.jails.includes(jail);
+}
+
 export interface Config {
   readonly file: string | undefined;
   readonly db: string;

@@ -1,7 +1,7 @@
 // What an import says: the summary line, one line per problem, the JSON form, and a note when the
 // policy will not block what a list brought in. Pure, so the wording is decided in one place.
 
-import type { Policy } from '../config/config.js';
+import { feedsPolicy, type Policy } from '../config/config.js';
 import { quote } from '../input/quote.js';
 import type { LiveOutcome } from '../actions/apply-import.js';
 import type { ImportFormat } from './formats.js';
@@ -33,7 +33,7 @@ export function problemUnit(problem: Problem | undefined, count: number): string
 /** A list's entries are one ban each under one jail: says so when the policy will not block them. */
 export function policyNote(format: ImportFormat, jail: string, policy: Policy): string | undefined {
   if (!LISTS.includes(format)) return undefined;
-  if (policy.jails.length > 0 && !policy.jails.includes(jail)) {
+  if (!feedsPolicy(policy, jail)) {
     return `the policy blocks bans of ${policy.jails.join(', ')} only: the entries recorded under jail ${jail} are not blocked (import them with --jail ${policy.jails[0]})`;
   }
   if (policy.minBans > 1) return `the policy blocks an address after ${policy.minBans} bans: the imported entries count one each and are not blocked yet`;

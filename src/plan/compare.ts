@@ -57,7 +57,6 @@ function isAscending(keys: Float64Array): boolean {
   return true;
 }
 
-
 /**
  * Whether two sets of packed IPv4 keys hold the same keys, without sorting either: the same count
  * and the same order-independent digest (two sums, modulo 2^32, of two different 32-bit mixes of

@@ -17,7 +17,7 @@ import { count } from '../../input/plural.js';
 import { addLines, createOptions, ipsetLines } from './script.js';
 import type { ApplyOptions, ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { PromptedTool } from '../../exec/prompted.js';
-import { Ipset, SET_ABSENT, type SetHeader } from './cmd.js';
+import { Ipset, IPSET_PROMPT, SET_ABSENT, type SetHeader } from './cmd.js';
 import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type RuleWanted } from './iptables-rules.js';
 
 
@@ -332,7 +332,7 @@ export class IpsetBackend implements FirewallBackend {
    * running, not a process each (see exec/prompted.ts).
    */
   openSession(): LiveSession {
-    const tool = new PromptedTool('ipset', ['-exist', '-'], 'ipset> ');
+    const tool = new PromptedTool('ipset', ['-exist', '-'], IPSET_PROMPT);
     return {
       update: async (delta) => {
         const families = [
@@ -409,9 +409,10 @@ async function compare6(stream: FamilyPlanStream<bigint>, listing: Promise<strin
   // Digest6): no bigint, key or sort per member.
   const digest = digestMembers6(listed);
   const same = digest !== undefined && digest.count === planned.length && digest.equals(digestOf6(planned));
-  const live = same ? [] : members6(listed);
-  const delta = same ? { add: [], del: [] } : live && diffEntries(live, planned);
-  return { delta, planned: { pages: (sink) => replay(planned.length, (i) => sink.entry(planned[i]!)) } };
+  const replayed: FamilyPlanSource<bigint> = { pages: (sink) => replay(planned.length, (i) => sink.entry(planned[i]!)) };
+  if (same) return { delta: { add: [], del: [] }, planned: replayed };
+  const live = members6(listed);
+  return { delta: live && diffEntries(live, planned), planned: replayed };
 }
 
 function digestOf6(cidrs: readonly Cidr<bigint>[]): Digest6 {

@@ -14,7 +14,7 @@ export interface SetHeader {
 
 export const SET_ABSENT = /The set with the given name does not exist/;
 /** What `ipset -` prints before it reads each line. */
-const PROMPT = 'ipset> ';
+export const IPSET_PROMPT = 'ipset> ';
 
 export class Ipset {
   constructor(private readonly runner: Runner) {}
@@ -38,7 +38,7 @@ export class Ipset {
    */
   async changeAndList(lines: readonly string[], context: string): Promise<{ headers: SetHeader[]; errors: string[] }> {
     const result = await this.runner('ipset', ['-exist', '-'], { input: [...lines, 'list -t\n'].join(''), allowFailure: true, context });
-    const headers = parseHeaders(result.stdout.split(PROMPT).join(''));
+    const headers = parseHeaders(result.stdout.split(IPSET_PROMPT).join(''));
     const errors = result.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
     if (result.exitCode !== 0 && errors.length === 0) errors.push(`ipset exited with code ${result.exitCode}`);
     return { headers, errors };
@@ -62,7 +62,6 @@ export class Ipset {
   }
 }
 
-/** Parses `ipset list -t NAME` (or the head of `ipset list NAME`). */
 /** Every set's header in `ipset list -t` output (a blank line between sets). */
 function parseHeaders(text: string): SetHeader[] {
   return text
@@ -71,6 +70,7 @@ function parseHeaders(text: string): SetHeader[] {
     .filter((header) => header.name !== '');
 }
 
+/** Parses `ipset list -t NAME` (or the head of `ipset list NAME`). */
 export function parseHeader(text: string): SetHeader {
   const field = (label: string): string => new RegExp(`^${label}: (.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
   const header = field('Header');

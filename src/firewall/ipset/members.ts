@@ -94,12 +94,13 @@ const KEY_DIGITS = 35;
 
 /** One IPv6 member and its sort key: its first address in 32 hex digits, then its prefix in 3. */
 function listed6(entry: string): { key: string; cidr: Cidr<bigint> } | undefined {
-  const slash = entry.indexOf('/');
-  const prefixText = slash < 0 ? '128' : entry.slice(slash + 1);
-  const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
-  const hex = prefix <= 128 ? expanded6(slash < 0 ? entry : entry.slice(0, slash)) : undefined;
   const key = (first: string, prefix: number) => `${first}${String(prefix).padStart(3, '0')}`;
-  if (hex !== undefined) {
+  const groups = new Uint16Array(8);
+  const read = readMember6(entry, 0, groups);
+  if (read !== undefined && read.end === entry.length) {
+    const { prefix } = read;
+    let hex = '';
+    for (const group of groups) hex += group.toString(16).padStart(4, '0');
     const first = BigInt(`0x${hex}`);
     const hostMask = (1n << BigInt(128 - prefix)) - 1n;
     // A block with host bits set is not what stickyban puts there.
@@ -111,27 +112,62 @@ function listed6(entry: string): { key: string; cidr: Cidr<bigint> } | undefined
   return { key: key(network.first.toString(16).padStart(32, '0'), network.prefix), cidr: network };
 }
 
-/** The 32 hex digits of an address in inet_ntop's form; undefined for any other form (the general parser reads it). */
-function expanded6(address: string): string | undefined {
-  if (!/^[0-9a-f:]{2,39}$/.test(address)) return undefined;
-  const gap = address.indexOf('::');
-  let groups: string[];
-  if (gap < 0) {
-    groups = address.split(':');
-  } else {
-    if (address.indexOf('::', gap + 1) >= 0) return undefined;
-    const left = gap === 0 ? [] : address.slice(0, gap).split(':');
-    const right = gap + 2 === address.length ? [] : address.slice(gap + 2).split(':');
-    if (left.length + right.length > 7) return undefined;
-    groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+/**
+ * Reads a member in inet_ntop's form (lowercase hex groups, "::" for a run of zero groups, then
+ * "/prefix" or nothing) at `at` into `groups`, character by character: its end (the index of what
+ * follows it) and its prefix. Undefined for any other form, which the general parser reads.
+ */
+function readMember6(text: string, at: number, groups: Uint16Array): { end: number; prefix: number } | undefined {
+  let i = at;
+  let c = text.charCodeAt(i);
+  // Groups before "::" fill from the left, after it from a second count; 8 - both are zeros.
+  let count = 0;
+  let gapAt = -1;
+  let group = 0;
+  let digits = 0;
+  for (;;) {
+    const hex = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (hex >= 0) {
+      if (++digits > 4) return undefined;
+      group = group * 16 + hex;
+    } else if (c === 58) {
+      if (text.charCodeAt(i + 1) === 58) {
+        if (gapAt >= 0) return undefined;
+        if (digits > 0) groups[count++] = group;
+        gapAt = count;
+        i++;
+      } else {
+        if (digits === 0 || count >= 7) return undefined;
+        groups[count++] = group;
+      }
+      group = 0;
+      digits = 0;
+    } else break;
+    c = text.charCodeAt(++i);
   }
-  if (groups.length !== 8) return undefined;
-  let hex = '';
-  for (const group of groups) {
-    if (group.length === 0 || group.length > 4) return undefined;
-    hex += group.padStart(4, '0');
+  if (digits > 0) {
+    if (count >= 8) return undefined;
+    groups[count++] = group;
+  } else if (gapAt !== count) return undefined;
+  if (gapAt >= 0) {
+    if (count >= 8) return undefined;
+    const right = count - gapAt;
+    for (let k = 0; k < right; k++) groups[7 - k] = groups[count - 1 - k]!;
+    for (let k = gapAt; k < 8 - right; k++) groups[k] = 0;
+  } else if (count !== 8) return undefined;
+  let prefix = 128;
+  if (c === 47) {
+    prefix = 0;
+    let prefixDigits = 0;
+    c = text.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      prefix = prefix * 10 + (c - 48);
+      prefixDigits++;
+      c = text.charCodeAt(++i);
+    }
+    if (prefixDigits === 0 || prefixDigits > 3 || prefix > 128) return undefined;
   }
-  return hex;
+  return { end: i, prefix };
 }
 
 /**
@@ -148,60 +184,14 @@ export function digestMembers6(listing: string): Digest6 | undefined {
   const end = listing.length;
   let i = start + MEMBERS.length;
   while (i < end) {
-    let c = listing.charCodeAt(i);
     // A blank line ends the listing.
-    if (c === 10) break;
-    // Groups before "::" fill from the left, after it from a second count; 8 - both are zeros.
-    let count = 0;
-    let gapAt = -1;
-    let group = 0;
-    let digits = 0;
-    for (;;) {
-      const hex = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-      if (hex >= 0) {
-        if (++digits > 4) return undefined;
-        group = group * 16 + hex;
-      } else if (c === 58) {
-        if (listing.charCodeAt(i + 1) === 58) {
-          if (gapAt >= 0) return undefined;
-          if (digits > 0) groups[count++] = group;
-          gapAt = count;
-          i++;
-          group = 0;
-          digits = 0;
-        } else {
-          if (digits === 0 || count >= 7) return undefined;
-          groups[count++] = group;
-          group = 0;
-          digits = 0;
-        }
-      } else break;
-      c = listing.charCodeAt(++i);
-    }
-    if (digits > 0) {
-      if (count >= 8) return undefined;
-      groups[count++] = group;
-    } else if (gapAt !== count) return undefined;
-    if (gapAt >= 0) {
-      if (count >= 8) return undefined;
-      const right = count - gapAt;
-      for (let k = 0; k < right; k++) groups[7 - k] = groups[count - 1 - k]!;
-      for (let k = gapAt; k < 8 - right; k++) groups[k] = 0;
-    } else if (count !== 8) return undefined;
-    let prefix = 128;
-    if (c === 47) {
-      prefix = 0;
-      let prefixDigits = 0;
-      c = listing.charCodeAt(++i);
-      while (c >= 48 && c <= 57) {
-        prefix = prefix * 10 + (c - 48);
-        prefixDigits++;
-        c = listing.charCodeAt(++i);
-      }
-      if (prefixDigits === 0 || prefixDigits > 3 || prefix > 128) return undefined;
-    }
+    if (listing.charCodeAt(i) === 10) break;
+    const read = readMember6(listing, i, groups);
+    if (read === undefined) return undefined;
+    const { prefix } = read;
+    i = read.end;
     // Only the end of the line: anything after a member is an option stickyban does not write.
-    if (c !== 10 && i < end) return undefined;
+    if (i < end && listing.charCodeAt(i) !== 10) return undefined;
     const w0 = ((groups[0]! << 16) | groups[1]!) >>> 0;
     const w1 = ((groups[2]! << 16) | groups[3]!) >>> 0;
     const w2 = ((groups[4]! << 16) | groups[5]!) >>> 0;
