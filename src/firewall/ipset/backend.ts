@@ -16,7 +16,7 @@ import { digestMembers6, members4, members6 } from './members.js';
 import { count } from '../../input/plural.js';
 import { addLines, createOptions, ipsetLines } from './script.js';
 import type { ApplyOptions, ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
-import { PromptedTool } from '../../exec/prompted.js';
+import { promptFraming, ToolSession } from '../../exec/tool-session.js';
 import { Ipset, IPSET_PROMPT, SET_ABSENT, type SetHeader } from './cmd.js';
 import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type RuleWanted } from './iptables-rules.js';
 
@@ -329,17 +329,17 @@ export class IpsetBackend implements FirewallBackend {
 
   /**
    * One `ipset -exist -` for the daemon's whole life: its updates are lines to a process already
-   * running, not a process each (see exec/prompted.ts).
+   * running, not a process each (see exec/tool-session.ts).
    */
   openSession(): LiveSession {
-    const tool = new PromptedTool('ipset', ['-exist', '-'], IPSET_PROMPT);
+    const tool = new ToolSession('ipset', ['-exist', '-'], promptFraming(IPSET_PROMPT));
     return {
       update: async (delta) => {
         const families = [
           { family: 4 as const, lines: this.updateLines(4, delta.v4) },
           { family: 6 as const, lines: this.updateLines(6, delta.v6) },
         ];
-        const answers = await tool.send(families.flatMap(({ lines }) => lines));
+        const { answers } = await tool.send(families.flatMap(({ lines }) => lines));
         let at = 0;
         const reports = families.map(({ family, lines }): UpdateReport => {
           const errors = answers.slice(at, (at += lines.length)).map((answer) => answer.trim()).filter(Boolean);

@@ -12,13 +12,14 @@ import { OperationalError, ToolError } from '../../errors.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
 import type { Delta, FamilyDelta } from '../../plan/diff.js';
 import type { PlanStream } from '../../plan/stream.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, UpdateReport } from '../backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, UpdateReport } from '../backend.js';
+import { ToolSession } from '../../exec/tool-session.js';
 import { checkPresence, checkTable } from './check.js';
-import { Nft, NFT_ABSENT } from './cmd.js';
+import { Nft, NFT_ABSENT, NFT_SENTINEL } from './cmd.js';
 import { parseChainNames, parseSetListing, parseTable, parseTableChains } from './json.js';
 import { reconcileBlocks } from './reconcile.js';
 import { nftJsonScript } from './json-script.js';
-import { formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, setChanges, updateScript, type SetChanges } from './script.js';
+import { formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, oneLine, setChanges, updateScript, type SetChanges } from './script.js';
 
 /** nft's words when the live interval set is not what the delta expects. */
 const DRIFT = /element does not exist|interval overlaps|conflicting intervals|File exists/;
@@ -64,13 +65,36 @@ export class NftablesBackend implements FirewallBackend {
    * the transaction against what is really there (reconcileBlocks). A hook racing between that read
    * and the write makes it fail again, hence a few attempts.
    */
-  async update(delta: Delta): Promise<UpdateReport> {
+  update(delta: Delta): Promise<UpdateReport> {
+    return this.updateWith(delta, (script, context) => this.nft.load(script, context));
+  }
+
+  /**
+   * One `nft -i` for the daemon's whole life (see exec/tool-session.ts). nft runs each line it reads
+   * as one transaction, so a script goes as one line, its commands joined by semicolons, and
+   * `describe` after it marks the end of nft's answer: a fixed line on stdout, where the errors
+   * before it come from the script.
+   */
+  openSession(): LiveSession {
+    const tool = new ToolSession('nft', ['-i'], NFT_SENTINEL);
+    const load = async (script: string, context: string): Promise<void> => {
+      const { answers: [answer = ''] } = await tool.send([oneLine(script)]);
+      if (answer.trim() === '') return;
+      // nft echoes the failed line under its error: the whole script, of no use in a message.
+      const errors = answer.split('\n').filter((line) => line.startsWith('Error'));
+      throw new ToolError(['nft', '-i'], 1, errors.length > 0 ? errors.join('\n') : answer.slice(0, 500), context);
+    };
+    return { update: (delta) => this.updateWith(delta, load), close: () => tool.stop() };
+  }
+
+  /** update() through `load`, which runs a script as one transaction. */
+  private async updateWith(delta: Delta, load: (script: string, context: string) => Promise<void>): Promise<UpdateReport> {
     let changes: Record<Family, SetChanges> = { 4: setChanges(4, delta.v4), 6: setChanges(6, delta.v6) };
     if (isEmptyChange(changes[4]) && isEmptyChange(changes[6])) return { added: 0, removed: 0 };
     const absent = { added: 0, removed: 0, absent: `nftables table ${this.table} does not exist yet (stickyban restore creates it)` };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.nft.load(updateScript(this.settings.table, changes), `updating nftables table ${this.table}`);
+        await load(updateScript(this.settings.table, changes), `updating nftables table ${this.table}`);
         return { added: delta.v4.add.length + delta.v6.add.length, removed: delta.v4.del.length + delta.v6.del.length };
       } catch (error) {
         if (!(error instanceof ToolError)) throw error;

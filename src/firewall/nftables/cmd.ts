@@ -12,6 +12,7 @@ import { closeSync, constants, lstatSync, openSync, readdirSync, unlinkSync, wri
 import { join } from 'node:path';
 import { OperationalError, ToolError } from '../../errors.js';
 import type { Runner } from '../../exec/run.js';
+import type { Framing } from '../../exec/tool-session.js';
 import { distrustOf } from '../../files/trusted-dir.js';
 import { shownPath } from '../../input/quote.js';
 
@@ -81,6 +82,15 @@ function checkedWorkDir(dir: string): string {
 
 /** nft's word for a table, set or chain that is not there. */
 export const NFT_ABSENT = /No such file or directory/;
+
+/**
+ * How `nft -i` (a session) tells that it has run a batch: it prints nothing when a line succeeds,
+ * so a `describe` follows each batch, which only prints what it knows of a type, on stdout
+ * ("payload expression, datatype ipv4_addr (IPv4 address) …").
+ */
+export const NFT_SENTINEL: Framing = {
+  frame: () => ({ trailer: 'describe ip saddr\n', marker: 'payload expression, datatype ipv4_addr', answers: 1, wholeLine: true }),
+};
 
 export class Nft {
   /** `workDir`: where loadJson writes its batch file, a directory only root can change (the store's). */

@@ -190,3 +190,11 @@ export function updateScript(table: string, changes: Readonly<Record<Family, Set
   const probe = `inet ${table} ${NFT_PROBE_CHAIN}`;
   return [`add chain ${probe}\n`, ...[...added].map((match) => `add rule ${probe} ${match}\n`), `delete chain ${probe}\n`, ...lines].join('');
 }
+
+/**
+ * A script as one line, for `nft -i`, which runs each line it reads as one transaction: its
+ * commands (a line each, none with a newline inside) joined by semicolons, as nft reads them.
+ */
+export function oneLine(script: string): string {
+  return `${script.split('\n').filter((line) => line !== '').join('; ')}\n`;
+}

@@ -13,8 +13,8 @@ import type { Config } from '../../config/config.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
 import type { Delta, FamilyDelta } from '../../plan/diff.js';
 import { collect, type PlanStream } from '../../plan/stream.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, PresenceHints, UpdateReport } from '../backend.js';
-import { Ip, type BatchLine } from './cmd.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
+import { Ip, type BatchLine, type RouteBatches } from './cmd.js';
 import { parseRoutes, routeLine } from './parse.js';
 import { diffEntries } from '../../plan/diff.js';
 
@@ -45,8 +45,18 @@ export class RouteBackend implements FirewallBackend {
   }
 
   /** There is no container to be missing: routes can always be added, so never absent. */
-  async update(delta: Delta): Promise<UpdateReport> {
-    await this.ip.batch(this.lines(delta.v4, delta.v6), `updating blackhole routes with metric ${this.settings.metric}`);
+  update(delta: Delta): Promise<UpdateReport> {
+    return this.updateThrough(this.ip, delta);
+  }
+
+  /** One `ip -batch -` for the daemon's whole life: its updates are lines to a process already running. */
+  openSession(): LiveSession {
+    const session = this.ip.openSession();
+    return { update: (delta) => this.updateThrough(session, delta), close: () => session.close() };
+  }
+
+  private async updateThrough(batches: Pick<RouteBatches, 'batch'>, delta: Delta): Promise<UpdateReport> {
+    await batches.batch(this.lines(delta.v4, delta.v6), `updating blackhole routes with metric ${this.settings.metric}`);
     return { added: delta.v4.add.length + delta.v6.add.length, removed: delta.v4.del.length + delta.v6.del.length };
   }
 

@@ -4,7 +4,25 @@
 import type { Family } from '../../address/network.js';
 import { ToolError } from '../../errors.js';
 import type { Runner } from '../../exec/run.js';
-import { isHarmless, parseBatchFailures, type RouteVerb } from './parse.js';
+import { ToolSession, type Framing } from '../../exec/tool-session.js';
+import { isHarmless, parseBatchFailures, type BatchFailure, type RouteVerb } from './parse.js';
+
+const BATCH_ARGS = ['-force', '-batch', '-'];
+
+/**
+ * How `ip -batch -` (a session) tells that it has run a batch: it prints nothing when a line
+ * succeeds, so a line naming no object follows each batch; ip answers it with "Object … is unknown"
+ * and "Command failed -:N", N the sentinel's own line number, which only it can print.
+ */
+const IP_SENTINEL: Framing = {
+  frame: (first, count) => ({ trailer: 'stickyban-end-of-batch\n', marker: `Command failed -:${first + count}\n`, answers: 1, wholeLine: false }),
+};
+
+/** Runs batches of lines, one transaction of routes each (see Ip.batch). */
+export interface RouteBatches {
+  batch(lines: readonly BatchLine[], context: string): Promise<void>;
+  close(): void;
+}
 
 export interface BatchLine {
   readonly verb: RouteVerb;
@@ -40,18 +58,39 @@ export class Ip {
    */
   async batch(lines: readonly BatchLine[], context: string): Promise<void> {
     if (lines.length === 0) return;
-    const args = ['-force', '-batch', '-'];
-    const result = await this.runner('ip', args, { input: chunks(lines), allowFailure: true, context });
-    if (result.exitCode === 0) return;
-    const failures = parseBatchFailures(result.stderr);
-    const real = failures.filter((failure) => {
-      const line = lines[failure.line - 1];
-      return !line || !isHarmless(line.verb, failure.message);
-    });
-    if (failures.length > 0 && real.length === 0) return;
-    const detail = real.length > 0 ? real.map((failure) => `${lines[failure.line - 1]?.text.trim() ?? `line ${failure.line}`}: ${failure.message}`).join('\n') : result.stderr;
-    throw new ToolError(['ip', ...args], result.exitCode, detail, context);
+    const result = await this.runner('ip', BATCH_ARGS, { input: chunks(lines), allowFailure: true, context });
+    if (result.exitCode !== 0) judgeFailures(lines, parseBatchFailures(result.stderr), result.stderr, result.exitCode, context);
   }
+
+  /** One `ip -force -batch -` for many batches (see exec/tool-session.ts), read as batch() reads its own. */
+  openSession(): RouteBatches {
+    const tool = new ToolSession('ip', BATCH_ARGS, IP_SENTINEL);
+    return {
+      batch: async (lines, context) => {
+        if (lines.length === 0) return;
+        const { answers: [answer = ''], first } = await tool.send(lines.map((line) => line.text));
+        // ip numbers the lines over the whole session. What follows the last numbered failure is
+        // what it said of the sentinel.
+        const failures = parseBatchFailures(answer).map((failure) => ({ ...failure, line: failure.line - first + 1 }));
+        if (failures.length > 0) judgeFailures(lines, failures, answer, 1, context);
+      },
+      close: () => tool.stop(),
+    };
+  }
+}
+
+/**
+ * Throws what ip said about each failed line, unless every failure leaves the routes as wanted
+ * (isHarmless). `output`: all ip printed, for a failure it did not number.
+ */
+function judgeFailures(lines: readonly BatchLine[], failures: readonly BatchFailure[], output: string, exitCode: number | null, context: string): void {
+  const real = failures.filter((failure) => {
+    const line = lines[failure.line - 1];
+    return !line || !isHarmless(line.verb, failure.message);
+  });
+  if (failures.length > 0 && real.length === 0) return;
+  const detail = real.length > 0 ? real.map((failure) => `${lines[failure.line - 1]?.text.trim() ?? `line ${failure.line}`}: ${failure.message}`).join('\n') : output;
+  throw new ToolError(['ip', ...BATCH_ARGS], exitCode, detail, context);
 }
 
 function* chunks(lines: readonly BatchLine[]): Generator<string> {

@@ -3,7 +3,7 @@
 // store is busy and the apply lock held.
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -13,6 +13,7 @@ import { ApplyLock } from '../../../src/store/lock.js';
 import { whileDaemonRuns, type RunningDaemon } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
+import { descendantsRunning } from '../../helpers/processes.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
@@ -89,7 +90,7 @@ describe('the daemon socket', () => {
       const live = async (address: string) => (await ipsetMembers(netns, 'stickyban4')).includes(address);
       for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) assert.equal(answer(await ask(daemon.socket, { op: 'ban', address, jail: 'sshd' })).ok, true);
       await until('three live adds', async () => (await live('203.0.113.1')) && (await live('203.0.113.2')) && (await live('203.0.113.3')), 5000);
-      const sessions = () => sessionPids(daemon.pid);
+      const sessions = () => descendantsRunning(daemon.pid, ['ipset', '-exist', '-']);
       assert.equal(sessions().length, 1, 'one ipset process for all of them');
       const [first] = sessions();
       process.kill(first!, 'SIGKILL');
@@ -225,37 +226,6 @@ describe('the daemon socket', () => {
     assert.equal(query(db, 'SELECT count(*) AS n FROM bans')[0]!.n, 0);
   });
 });
-
-/** The `ipset -exist -` processes among the daemon's descendants. */
-function sessionPids(root: number): number[] {
-  // The daemon's short-lived tools (an iptables listing) may end while they are looked at.
-  const read = (path: string): string => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return '';
-      throw error;
-    }
-  };
-  const children = (pid: number): number[] => {
-    let tasks: string[];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      return [];
-    }
-    return tasks.flatMap((task) => read(`/proc/${pid}/task/${task}/children`).trim().split(' ').filter(Boolean).map(Number));
-  };
-  const found: number[] = [];
-  const walk = (pid: number) => {
-    for (const child of children(pid)) {
-      if (read(`/proc/${child}/cmdline`) === 'ipset\0-exist\0-\0') found.push(child);
-      walk(child);
-    }
-  };
-  walk(root);
-  return found;
-}
 
 /** Sends this exact line and returns the first line of the answer. */
 function sendLine(path: string, line: string): Promise<string> {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { V4, V6, type Cidr, type Range } from '../../../../src/address/network.js';
 import { parseNetwork } from '../../../../src/address/parse.js';
 import { DEFAULTS } from '../../../../src/config/config.js';
-import { formatElement, hostsSize, nftScript, setChanges, updateScript } from '../../../../src/firewall/nftables/script.js';
+import { formatElement, hostsSize, nftScript, oneLine, setChanges, updateScript } from '../../../../src/firewall/nftables/script.js';
 import { diffEntries } from '../../../../src/plan/diff.js';
 import { planFamily, type Plan } from '../../../../src/plan/plan.js';
 import { entriesSource, type FamilyPlanSource, type PlanSource } from '../../../../src/plan/stream.js';
@@ -150,6 +150,16 @@ add set inet stickyban v6_hosts { type ipv6_addr; elements = { 2001:db8::2 }; }
     const add = Array.from({ length: 5000 }, (_, i) => ({ first: i, last: i, prefix: 32 }));
     const text = updateScript('stickyban', { 4: setChanges(4, { add, del: [] }), 6: setChanges(6, { add: [], del: [] }) });
     assert.deepEqual(text.split('\n').filter((line) => line.startsWith('add set')).map((line) => line.split(', ').length), [2048, 2048, 904]);
+  });
+});
+
+describe('oneLine', () => {
+  test('joins a script\'s commands by semicolons into one line, for nft -i to run as one transaction', () => {
+    const script = updateScript('stickyban', { 4: setChanges(4, { add: [{ first: 1, last: 1, prefix: 32 }], del: [{ first: 0x0a000000, last: 0x0a0000ff, prefix: 24 }] }), 6: setChanges(6, { add: [], del: [] }) });
+    const line = oneLine(script);
+    assert.equal(line.indexOf('\n'), line.length - 1);
+    assert.deepEqual(line.slice(0, -1).split('; ').filter((part) => /^(add|delete) (chain|rule|set|element) /.test(part)).length, script.split('\n').length - 1);
+    assert.match(line, /^add chain inet stickyban probe; add rule inet stickyban probe ip saddr @v4_hosts; delete chain inet stickyban probe; delete element inet stickyban v4 \{ 10\.0\.0\.0\/24 \}; add set inet stickyban v4_hosts \{ type ipv4_addr; elements = \{ 0\.0\.0\.1 \}; \}\n$/);
   });
 });
 
