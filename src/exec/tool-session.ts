@@ -12,8 +12,14 @@
 // by a constant shell line): without them the markers wait in a stdio buffer and the errors arrive
 // out of order. A batch that gets no answer in time, or a tool that exits, ends the session; the
 // caller then does the batch the one-shot way and may start another session.
+//
+// A tool may keep what it read of the kernel between lines: `nft -i` keeps its cache of the
+// ruleset, every element of an interval set after a delete (~170 MB for 300k blocks). A session
+// given a limit checks the tool's resident memory after each batch and, above it, lets that process
+// go and starts another for the next batch, so nothing that size is held at rest.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { OperationalError, ToolMissingError } from '../errors.js';
 import { debianPackageOf } from './run.js';
 
@@ -41,38 +47,32 @@ export function promptFraming(prompt: string): Framing {
   return { ready: prompt, frame: (_first, count) => ({ trailer: '', marker: prompt, answers: count, wholeLine: false }) };
 }
 
-/** The tool's answers to a batch, and the number in the session of the batch's first line. */
+/** The tool's answers to a batch, and the number of the batch's first line in the tool process's input. */
 export interface Reply {
   readonly answers: string[];
   readonly first: number;
 }
 
+export interface SessionOptions {
+  /** How long a batch may wait for its answer. */
+  readonly answerMs?: number;
+  /** Resident memory above which the tool process is replaced after a batch (see above). */
+  readonly maxResidentBytes?: number;
+}
+
 export class ToolSession {
-  private readonly child: ChildProcess;
-  private output = '';
-  private waiting: { frame: Frame; first: number; resolve: (reply: Reply) => void; timer: NodeJS.Timeout; reject: (error: Error) => void } | undefined;
+  /** Started on the first batch, and again after one was let go for its memory. */
+  private running: RunningTool | undefined;
   /** Set once the process has exited or was stopped: no more batches. */
   closed: Error | undefined;
-  private started: boolean;
-  /** Lines written so far, sentinels included (ip numbers its failures so). */
-  private linesSent = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly file: string,
-    args: readonly string[],
+    private readonly args: readonly string[],
     private readonly framing: Framing,
-    private readonly answerMs = 5000,
-  ) {
-    this.started = framing.ready === undefined;
-    // "$0" is the tool, "$@" its arguments: nothing of them is read by the shell.
-    this.child = spawn('stdbuf', ['-o0', 'sh', '-c', 'exec "$0" "$@" 2>&1', file, ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (chunk: string) => this.read(chunk));
-    this.child.stdin!.on('error', () => undefined);
-    this.child.on('error', (error: NodeJS.ErrnoException) => this.close(error.code === 'ENOENT' ? new ToolMissingError('stdbuf', 'coreutils') : error));
-    this.child.on('exit', (code) => this.close(new OperationalError(`${file} session ended (exit code ${code ?? 'none'})${code === 127 ? `: is ${debianPackageOf(file)} installed?` : ''}`)));
-  }
+    private readonly options: SessionOptions = {},
+  ) {}
 
   /**
    * Sends the lines (each ending in \n, none empty) and resolves with the tool's answers: one per
@@ -84,25 +84,113 @@ export class ToolSession {
     return batch;
   }
 
-  stop(): void {
-    this.close(new OperationalError(`${this.file} session stopped`));
-    this.child.kill('SIGTERM');
+  /** The running tool's pid, if one runs. */
+  get pid(): number | undefined {
+    return this.running?.pid;
   }
 
-  private sendNow(lines: readonly string[]): Promise<Reply> {
-    if (this.closed) return Promise.reject(this.closed);
+  stop(): void {
+    this.close(new OperationalError(`${this.file} session stopped`));
+  }
+
+  private async sendNow(lines: readonly string[]): Promise<Reply> {
+    if (this.closed) throw this.closed;
+    const tool = (this.running ??= new RunningTool(this.file, this.args, this.framing, this.options.answerMs ?? 5000, (reason) => this.close(reason)));
+    const reply = await tool.send(lines);
+    const limit = this.options.maxResidentBytes;
+    if (limit !== undefined && tool.residentBytes() > limit) {
+      this.running = undefined;
+      tool.retire();
+    }
+    return reply;
+  }
+
+  private close(reason: Error): void {
+    if (this.closed) return;
+    this.closed = reason;
+    this.running?.fail(reason);
+    this.running?.retire();
+    this.running = undefined;
+  }
+}
+
+/** One process of a session. */
+class RunningTool {
+  private readonly child: ChildProcess;
+  private output = '';
+  private waiting: { frame: Frame; first: number; resolve: (reply: Reply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | undefined;
+  private started: boolean;
+  /** Lines written so far, sentinels included (ip numbers its failures so). */
+  private linesSent = 0;
+  /** Let go of on purpose: its exit ends nothing. */
+  private retired = false;
+
+  constructor(
+    private readonly file: string,
+    args: readonly string[],
+    private readonly framing: Framing,
+    private readonly answerMs: number,
+    private readonly onEnd: (reason: Error) => void,
+  ) {
+    this.started = framing.ready === undefined;
+    // "$0" is the tool, "$@" its arguments: nothing of them is read by the shell.
+    this.child = spawn('stdbuf', ['-o0', 'sh', '-c', 'exec "$0" "$@" 2>&1', file, ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => this.read(chunk));
+    this.child.stdin!.on('error', () => undefined);
+    this.child.on('error', (error: NodeJS.ErrnoException) => this.end(error.code === 'ENOENT' ? new ToolMissingError('stdbuf', 'coreutils') : error));
+    this.child.on('exit', (code) => this.end(new OperationalError(`${file} session ended (exit code ${code ?? 'none'})${code === 127 ? `: is ${debianPackageOf(file)} installed?` : ''}`)));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  send(lines: readonly string[]): Promise<Reply> {
     const first = this.linesSent + 1;
     const frame = this.framing.frame(first, lines.length);
     this.linesSent += lines.length + (frame.trailer === '' ? 0 : 1);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.child.kill('SIGKILL');
-        this.close(new OperationalError(`${this.file} session gave no answer in ${this.answerMs} ms`));
+        this.end(new OperationalError(`${this.file} session gave no answer in ${this.answerMs} ms`));
       }, this.answerMs);
       this.waiting = { frame, first, resolve, reject, timer };
       this.child.stdin!.write(lines.join('') + frame.trailer);
       this.read('');
     });
+  }
+
+  /** Its resident memory, from /proc; 0 when it cannot be read (the process is gone). */
+  residentBytes(): number {
+    try {
+      const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1];
+      return Number(kib ?? 0) * 1024;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Ends the process; what it does then is no longer the session's concern. */
+  retire(): void {
+    this.retired = true;
+    this.child.kill('SIGTERM');
+  }
+
+  /** Fails the batch under way, if any. */
+  fail(reason: Error): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting) {
+      clearTimeout(waiting.timer);
+      waiting.reject(reason);
+    }
+  }
+
+  private end(reason: Error): void {
+    if (this.retired) return;
+    this.fail(reason);
+    this.onEnd(reason);
   }
 
   private read(chunk: string): void {
@@ -135,16 +223,5 @@ export class ToolSession {
     clearTimeout(waiting.timer);
     this.waiting = undefined;
     waiting.resolve({ answers, first: waiting.first });
-  }
-
-  private close(reason: Error): void {
-    if (this.closed) return;
-    this.closed = reason;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    if (waiting) {
-      clearTimeout(waiting.timer);
-      waiting.reject(reason);
-    }
   }
 }

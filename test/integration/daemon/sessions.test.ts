@@ -4,19 +4,22 @@
 // (the process kept), and a killed process replaced, with the batch under way done the one-shot way.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ask, type Reply } from '../../../src/daemon/socket/client.js';
 import { whileDaemonRuns, type RunningDaemon } from '../../helpers/daemon.js';
 import { Netns, requireTools } from '../../helpers/netns.js';
 import { descendantsRunning } from '../../helpers/processes.js';
+import { seedBlocks } from '../../helpers/seed.js';
 import { configuredNewStore } from '../../helpers/store.js';
 import { until } from '../../helpers/until.js';
 
 const METRIC = 4242;
 
-async function setUp(backend: string): Promise<{ netns: Netns; args: string[] }> {
+async function setUp(backend: string, blocks = 0): Promise<{ netns: Netns; args: string[] }> {
   const netns = await Netns.create();
   const { db, config } = configuredNewStore(`backend = "${backend}"\n`);
+  seedBlocks(db, { count: blocks, prefix: 28, base: '10.0.0.0', bannedAt: Math.floor(Date.now() / 1000) });
   const restored = await netns.cli(['--db', db, '--config', config, 'restore']);
   assert.equal(restored.code, 0, restored.stderr);
   return { netns, args: ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'] };
@@ -40,6 +43,10 @@ async function killedSessionIsReplaced(daemon: RunningDaemon, argv: readonly str
   await until('the live add through a new session', () => live(address.replace(/\d+$/, '99')), 5000);
   assert.equal(sessions().length, 1);
   assert.notEqual(sessions()[0], first);
+}
+
+function residentMiB(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 }
 
 describe('live sessions of nft and ip', () => {
@@ -69,6 +76,31 @@ describe('live sessions of nft and ip', () => {
 
       const v4hosts = async (address: string) => (await listed('v4_hosts')).includes(address);
       await killedSessionIsReplaced(daemon, ['nft', '-i'], 'nftables', '203.0.113.4', v4hosts);
+    });
+  });
+
+  test('nftables: the session\'s nft is let go of once its cache of a big table makes it large, and the next batch gets a new one', async () => {
+    await requireTools('nft');
+    // After an element delete, nft -i keeps every element of the interval sets: ~45 MB for these.
+    const { netns, args } = await setUp('nftables', 80_000);
+    const hosts = async () => (await netns.try('nft', ['list', 'set', 'inet', 'stickyban', 'v4_hosts'])).stdout;
+    await whileDaemonRuns(netns, args, async (daemon) => {
+      await until('the daemon to listen', () => daemon.log().includes('daemon: started'));
+      const sessions = () => descendantsRunning(daemon.pid, ['nft', '-i']);
+      await ban(daemon, '203.0.113.5');
+      await until('the live add', async () => (await hosts()).includes('203.0.113.5'), 5000);
+      const [small] = sessions();
+      assert.ok(small !== undefined && residentMiB(small) < 32, 'adds declare their set: nothing read back, a small nft');
+      // The /24 takes the address's place: an element delete, after which nft holds the blocks.
+      await ban(daemon, '203.0.113.0/24');
+      await until('the address\'s delete', async () => !(await hosts()).includes('203.0.113.5'), 20_000);
+      await until('the large nft let go of', () => !sessions().includes(small), 5000);
+      await ban(daemon, '192.0.2.9');
+      await until('the next live add', async () => (await hosts()).includes('192.0.2.9'), 5000);
+      const now = sessions();
+      assert.equal(now.length, 1);
+      assert.ok(residentMiB(now[0]!) < 32, `${residentMiB(now[0]!)} MiB`);
+      assert.doesNotMatch(daemon.log(), /session ended/, 'let go of quietly, not as a failure');
     });
   });
 

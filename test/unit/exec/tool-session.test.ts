@@ -31,7 +31,7 @@ done`;
 const SENTINEL: Framing = { frame: () => ({ trailer: 'sentinel\n', marker: 'end of batch', answers: 1, wholeLine: true }) };
 
 function prompting(answerMs = 2000): ToolSession {
-  return new ToolSession('sh', ['-c', PROMPTING], promptFraming('tool> '), answerMs);
+  return new ToolSession('sh', ['-c', PROMPTING], promptFraming('tool> '), { answerMs });
 }
 
 describe('ToolSession', () => {
@@ -80,6 +80,29 @@ describe('ToolSession', () => {
       assert.deepEqual(firsts, [1, 4]);
     } finally {
       session.stop();
+    }
+  });
+
+  test('a tool above its memory limit is let go after its batch and a new one answers the next, numbered from its own first line', async () => {
+    // Any process is above one byte.
+    const session = new ToolSession('sh', ['-c', QUIET], SENTINEL, { maxResidentBytes: 1 });
+    try {
+      const first = await session.send(['bad a\n']);
+      assert.equal(session.pid, undefined, 'let go of after its batch');
+      const second = await session.send(['ok\n', 'bad b\n']);
+      assert.deepEqual([first, second], [{ answers: ['error: bad a\nfailed at 1\n'], first: 1 }, { answers: ['error: bad b\nfailed at 2\n'], first: 1 }]);
+      assert.equal(session.closed, undefined, 'a process let go of does not end the session');
+    } finally {
+      session.stop();
+    }
+    const kept = new ToolSession('sh', ['-c', QUIET], SENTINEL, { maxResidentBytes: 1024 ** 3 });
+    try {
+      await kept.send(['ok\n']);
+      const pid = kept.pid;
+      await kept.send(['ok\n']);
+      assert.ok(pid !== undefined && kept.pid === pid, 'below the limit, one process serves every batch');
+    } finally {
+      kept.stop();
     }
   });
 
