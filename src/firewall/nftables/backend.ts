@@ -31,6 +31,8 @@ const UPDATE_ATTEMPTS = 3;
  * of the table's interval sets in its cache (~170 MB for 300k blocks); it starts at ~7 MB.
  */
 const NFT_SESSION_MAX_RESIDENT = 32 * 1024 * 1024;
+/** A delete reads back every interval set first: ~6 s beside 300k blocks, over a minute beside 1M. */
+const NFT_SESSION_ANSWER_MS = 300_000;
 
 export class NftablesBackend implements FirewallBackend {
   readonly name = 'nftables' as const;
@@ -81,7 +83,7 @@ export class NftablesBackend implements FirewallBackend {
    * before it come from the script.
    */
   openSession(): LiveSession {
-    const tool = new ToolSession('nft', ['-i'], NFT_SENTINEL, { maxResidentBytes: NFT_SESSION_MAX_RESIDENT });
+    const tool = new ToolSession('nft', ['-i'], NFT_SENTINEL, { maxResidentBytes: NFT_SESSION_MAX_RESIDENT, answerMs: NFT_SESSION_ANSWER_MS });
     const load = async (script: string, context: string): Promise<void> => {
       const { answers: [answer = ''] } = await tool.send([oneLine(script)]);
       if (answer.trim() === '') return;

@@ -64,7 +64,8 @@ export class Ip {
 
   /** One `ip -force -batch -` for many batches (see exec/tool-session.ts), read as batch() reads its own. */
   openSession(): RouteBatches {
-    const tool = new ToolSession('ip', BATCH_ARGS, IP_SENTINEL);
+    // A batch of a few thousand routes takes a second or two.
+    const tool = new ToolSession('ip', BATCH_ARGS, IP_SENTINEL, { answerMs: 60_000 });
     return {
       batch: async (lines, context) => {
         if (lines.length === 0) return;
