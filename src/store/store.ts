@@ -257,9 +257,14 @@ export class Store {
     return result;
   }
 
-  /** Moves the WAL's content into the database file and truncates the WAL. */
-  checkpoint(): void {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  /**
+   * Moves the WAL's content into the database file and truncates the WAL; false when a reader or
+   * writer of another connection was in the way past the busy wait (nothing is lost then: the WAL
+   * stays as it was, or partly copied).
+   */
+  checkpoint(): boolean {
+    const [outcome] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return outcome?.busy === 0;
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ask, type Reply } from '../../../src/daemon/socket/client.js';
 import { ApplyLock } from '../../../src/store/lock.js';
-import { whileDaemonRuns, type RunningDaemon } from '../../helpers/daemon.js';
+import { startDaemon, whileDaemonRuns, type RunningDaemon } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { count, query } from '../../helpers/sqlite.js';
@@ -80,6 +80,20 @@ describe('the daemon socket', () => {
       assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: '198.51.100.4', jail: 'sshd', event_id: id })).recorded, false);
       assert.equal(count(db, 'bans', "address = '198.51.100.4'"), 1);
     });
+  });
+
+  test('a quiet daemon moves the WAL into the store file; every ban it answered, before and after, is there after a SIGKILL', async () => {
+    const { netns, db, args } = await setUp();
+    const daemon = startDaemon(netns, args);
+    await started(daemon);
+    const walBytes = () => statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    for (let i = 0; i < 20; i++) assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: `198.51.100.${i}`, jail: 'sshd' })).recorded, true);
+    assert.ok(walBytes() > 0);
+    await until('the WAL emptied', () => walBytes() === 0, 10_000);
+    for (let i = 20; i < 25; i++) assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: `198.51.100.${i}`, jail: 'sshd' })).recorded, true);
+    daemon.signal('SIGKILL');
+    await daemon.exited;
+    assert.equal(count(db, 'bans'), 25);
   });
 
   test('live updates go through one long-lived ipset process; when it is killed the next ban is still made live, and a new one takes over', async () => {
