@@ -1,11 +1,13 @@
-// The store's WAL moved into the database file once the store has been quiet for a while. SQLite
-// checkpoints by itself only when a commit finds the WAL past 1,000 pages (4 MB), and a daemon's
-// trickle of bans (a commit or two each, a few pages) can stay below that for days: bench/fleet
-// left every host a 1.7-2.1 MB WAL over a 57 KB database after its 100 propagation samples, and a
-// storm starting on it cost each daemon a few percent more CPU than one starting on an empty WAL
-// (every frame since the WAL last started over stays in its index). Done only when nothing was
-// committed for a whole IDLE_MS, so never in a storm, and it copies at most what autocheckpoint
-// would have copied inside a commit: the loop is held for milliseconds.
+// The store's WAL copied into the database file once the store has been quiet for a while, so that
+// the next commit starts it over. SQLite checkpoints by itself only when a commit finds the WAL past
+// 1,000 pages (4 MB), and a daemon's trickle of bans (a commit or two each, a few pages) can stay
+// below that for days: bench/fleet left every host a 1.7-2.1 MB WAL over a 57 KB database after
+// its 100 propagation samples, and a storm starting on it cost each daemon a few percent more CPU
+// than one starting on an empty WAL (every frame since the WAL last started over stays in its
+// index). Done only when nothing was committed for a whole IDLE_MS, so never in a storm; PASSIVE,
+// so it waits for no one, and it copies at most what autocheckpoint would have copied inside a
+// commit. The file is not truncated: truncated, the next commit (the next ban) grows it again, and
+// a growing file's fsync journals its size too.
 
 import type { ChangeMark, Store } from '../store/store.js';
 
@@ -45,9 +47,9 @@ export class IdleCheckpoint {
     this.seen = mark;
     if (!quiet || mark === this.emptied || this.store.db.inTransaction) return;
     try {
-      // With the daemon's busy wait of 0 it does not wait: a reader on an older snapshot (a command
-      // listing the store) makes it give up, and the next quiet look tries again.
-      if (!this.store.checkpoint()) return;
+      // A reader on an older snapshot (a command listing the store) keeps the frames it reads from
+      // being copied: the next quiet look tries again.
+      if (!this.store.checkpointPassive()) return;
       this.emptied = mark;
       this.checkpoints++;
       this.lastError = undefined;

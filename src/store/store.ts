@@ -257,14 +257,21 @@ export class Store {
     return result;
   }
 
+  /** Moves the WAL's content into the database file and truncates the WAL. */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   /**
-   * Moves the WAL's content into the database file and truncates the WAL; false when a reader or
-   * writer of another connection was in the way past the busy wait (nothing is lost then: the WAL
-   * stays as it was, or partly copied).
+   * Copies what the WAL holds into the database file without waiting for anyone (a PASSIVE
+   * checkpoint), so that the next commit starts the WAL over from its beginning (SQLite does so
+   * when every frame is in the database file and no reader still needs one). The WAL file keeps its
+   * size: commits then overwrite it in place rather than grow it. False when a reader or writer of
+   * another connection kept some frames from being copied.
    */
-  checkpoint(): boolean {
-    const [outcome] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-    return outcome?.busy === 0;
+  checkpointPassive(): boolean {
+    const [outcome] = this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    return outcome !== undefined && outcome.busy === 0 && outcome.log === outcome.checkpointed;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, statSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { IdleCheckpoint } from '../../../src/daemon/idle-checkpoint.js';
@@ -7,10 +7,9 @@ import { Store } from '../../../src/store/store.js';
 import { banEvent } from '../../helpers/seed.js';
 import { tempStore } from '../../helpers/store.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { walState } from '../../helpers/wal.js';
 
-const walBytes = (db: string) => statSync(`${db}-wal`, { throwIfNoEntry: false })?.size ?? 0;
-
-test('the WAL goes into the database file once nothing was committed for a whole look, and no write is lost', async () => {
+test('the WAL is copied into the database file once nothing was committed for a whole look, then starts over; no write is lost', async () => {
   const db = tempStore();
   // As the daemon opens it: SQLite itself never waits, the daemon's waits are timers.
   const store = Store.open({ path: db, busyTimeoutMs: 1000, busyWaitMs: 0 });
@@ -20,7 +19,7 @@ test('the WAL goes into the database file once nothing was committed for a whole
     const ban = (address: string) => store.writeAsync(() => store.bans.insert(banEvent(address)));
     for (let i = 0; i < 50; i++) await ban(`192.0.2.${i}`);
     await store.writeAsync(() => store.fleet.set('cursor', '1:50'), undefined, 'bookkeeping');
-    assert.ok(walBytes(db) > 0);
+    assert.ok(walState(db).frames >= 50);
 
     idle.look();
     assert.equal(idle.checkpoints, 0, 'a look right after commits: the store may be in a storm');
@@ -29,7 +28,8 @@ test('the WAL goes into the database file once nothing was committed for a whole
     assert.equal(idle.checkpoints, 0, 'still writing');
     idle.look();
     assert.equal(idle.checkpoints, 1, 'quiet for a whole look');
-    assert.equal(walBytes(db), 0, 'the WAL is emptied');
+    const { frames, copied } = walState(db);
+    assert.equal(copied, frames, 'every frame is in the database file');
     idle.look();
     assert.equal(idle.checkpoints, 1, 'nothing new to move');
 
@@ -41,8 +41,10 @@ test('the WAL goes into the database file once nothing was committed for a whole
     assert.equal(alone.read(() => alone.fleet.get('cursor')), '1:50');
     alone.close();
 
-    // Writes after it go on as before.
-    for (let i = 51; i < 60; i++) await ban(`192.0.2.${i}`);
+    // The next commit starts the WAL over; writes go on as before.
+    await ban('192.0.2.51');
+    assert.ok(walState(db).frames < 10, `${walState(db).frames} frames: the WAL started over`);
+    for (let i = 52; i < 60; i++) await ban(`192.0.2.${i}`);
     assert.equal(store.read(() => store.bans.maxId()), 60);
   } finally {
     idle.stop();
@@ -73,7 +75,7 @@ test('a reader on an older snapshot (a command listing the store) is not waited 
     await reading;
     idle.look();
     assert.equal(idle.checkpoints, 1);
-    assert.equal(walBytes(db), 0);
+    assert.equal(walState(db).copied, walState(db).frames);
   } finally {
     idle.stop();
     reader.close();
