@@ -1,10 +1,11 @@
 // `stickyban daemon`: the always-on centre. It takes bans over its socket and records them as the
 // store's single writer for what arrives through it (group commit, answered after the commit),
-// applies them live through one worker, folds the spool within a second, checks every few seconds
-// that the blocklist is in place and repairs it, prunes and resyncs on cron schedules and writes
-// metrics. Heavy work (restore, prune, the store's counts) runs as jobs, commands of their own, so
-// the loop never blocks: a socket client, a check or a SIGTERM never waits behind a busy store, a
-// held lock or a long restore.
+// applies them live through one worker, folds the spool within a second, moves the store's WAL into
+// its database file once the store is quiet, checks every few seconds that the blocklist is in
+// place and repairs it, prunes and resyncs on cron schedules and writes metrics. Heavy work
+// (restore, prune, the store's counts) runs as jobs, commands of their own, so the loop never
+// blocks: a socket client, a check or a SIGTERM never waits behind a busy store, a held lock or a
+// long restore.
 //
 // The daemon reports what happens through its log and never decides an exit code: failures of a
 // kind are the CLI edge's to map (commands/daemon.ts).
@@ -22,6 +23,7 @@ import type { FirewallBackend } from '../firewall/backend.js';
 import type { Store } from '../store/store.js';
 import { BanWriter } from './ban-writer.js';
 import { Healer } from './healer.js';
+import { IdleCheckpoint } from './idle-checkpoint.js';
 import { jobFailure, Jobs, type JobResult } from './jobs.js';
 import { LiveQueue } from './live-queue.js';
 import { MetricsWriter } from './metrics-writer.js';
@@ -65,6 +67,7 @@ export class Daemon {
   private readonly writer: BanWriter;
   private readonly healer: Healer;
   private readonly spool: SpoolFolder;
+  private readonly checkpoints: IdleCheckpoint;
   private readonly metrics: MetricsWriter;
   private readonly socket: SocketServer;
   private readonly monitor: NftMonitor;
@@ -88,6 +91,7 @@ export class Daemon {
     this.writer = new BanWriter(store, config, clock, this.live, this.stopping.signal);
     this.healer = new Healer(store, () => this.settings, clock, this.jobs, log, deps.runner);
     this.spool = new SpoolFolder(store, this.writer, log);
+    this.checkpoints = new IdleCheckpoint(store, log);
     this.metrics = new MetricsWriter(store, this.jobs, () => this.settings.metricsFile, () => this.counters(), log);
     this.socket = new SocketServer(settings.config.daemon.socket, (request) => this.answer(request), log);
     this.writer.crowded = (ms) => this.socket.clientsWithin(ms) > 1;
@@ -109,6 +113,7 @@ export class Daemon {
       },
       { name: 'the socket', start: () => this.socket.start(), stop: () => this.socket.stop() },
       { name: 'the spool', start: () => this.spool.start(), stop: () => this.spool.stop() },
+      { name: 'the idle checkpoints', start: () => this.checkpoints.start(), stop: () => this.checkpoints.stop() },
       {
         name: 'the firewall watch',
         start: () => this.monitor.start(),

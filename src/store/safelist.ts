@@ -80,6 +80,9 @@ export class SafelistTable {
 
   /** The safelisted ranges that meet `network`: the ones that contain it and the ones inside it. */
   around(network: Network): SafelistRow[] {
+    // Every ban asks; in most stores the safelist table is empty (the config's ranges are not in
+    // it), and one look at it costs 0.3 µs where the search costs ~9 (of a daemon's ~60 µs a ban).
+    if (this.cache.get('SELECT EXISTS (SELECT 1 FROM safelist)').pluck().get() === 0) return [];
     const { sql, params } = blocksRelatedTo(network, 'meets', 'SELECT *', 'safelist');
     return (this.cache.get(`${sql} ORDER BY first`).all(params) as StoredRow[]).map(toRow);
   }

@@ -175,15 +175,39 @@ export class Store {
   /**
    * write() without blocking the thread while the store is busy: for the daemon, whose store is
    * opened with busyWaitMs 0. `signal` gives up the wait (the daemon stopping). `bookkeeping`: the
-   * work changes nothing a plan reads (the fleet's cursor), which changeMark counts apart.
+   * work changes nothing a plan reads (the fleet's cursor), which changeMark counts apart, and
+   * losing it to a power cut costs only work done again: it is committed without an fsync of its
+   * own (see unsynced).
    */
   async writeAsync<T>(work: () => T, signal?: AbortSignal, kind: 'plan' | 'bookkeeping' = 'plan'): Promise<T> {
+    const transaction = this.db.transaction(work);
+    const attempt = kind === 'bookkeeping' ? () => this.unsynced(() => transaction.immediate()) : () => transaction.immediate();
     try {
-      return await retryWhileBusyAsync(() => this.committed(this.db.transaction(work).immediate(), kind), this.busyTimeoutMs, commitsOf(this.db), signal);
+      return await retryWhileBusyAsync(() => this.committed(attempt(), kind), this.busyTimeoutMs, commitsOf(this.db), signal);
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
   }
+
+  /**
+   * Runs `commit` with synchronous=NORMAL: in WAL mode its commit is not fsynced (a storm's fleet
+   * cursor and published marks were 223 of a daemon's 512 fsyncs). The next synced commit (or
+   * checkpoint) syncs the WAL up to it, and SQLite recovers a WAL only up to its first frame that
+   * is not whole, so a power cut may lose this commit but never one synced after it, nor anything
+   * before it. Work safe to lose only: the fleet's marks (sent again, applied again: idempotent).
+   */
+  private unsynced<T>(commit: () => T): T {
+    // Not prepared once: SQLite applies (and reads) this pragma when the statement is prepared.
+    // Already not synced one by one (a bulk catch-up's settings, see bulk.ts): nothing to change.
+    if (this.db.pragma('synchronous', { simple: true }) !== FULL) return commit();
+    this.db.exec(`PRAGMA synchronous = ${NORMAL}`);
+    try {
+      return commit();
+    } finally {
+      this.db.exec(`PRAGMA synchronous = ${FULL}`);
+    }
+  }
+
 
   /** Runs `work` on one consistent snapshot. */
   read<T>(work: () => T): T {
@@ -238,6 +262,18 @@ export class Store {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  /**
+   * Copies what the WAL holds into the database file without waiting for anyone (a PASSIVE
+   * checkpoint), so that the next commit starts the WAL over from its beginning (SQLite does so
+   * when every frame is in the database file and no reader still needs one). The WAL file keeps its
+   * size: commits then overwrite it in place rather than grow it. False when a reader or writer of
+   * another connection kept some frames from being copied.
+   */
+  checkpointPassive(): boolean {
+    const [outcome] = this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    return outcome !== undefined && outcome.busy === 0 && outcome.log === outcome.checkpointed;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
     this.copy?.remove();
@@ -250,6 +286,10 @@ export class Store {
  * waits briefly itself; the retry loop (busy.ts) tries again every few milliseconds.
  */
 const SQLITE_BUSY_WAIT_MS = 20;
+
+/** PRAGMA synchronous values. */
+const NORMAL = 1;
+const FULL = 2;
 
 /** Changes whenever another connection commits: tells a crowded store from a stuck one. */
 function commitsOf(db: Database.Database): () => unknown {

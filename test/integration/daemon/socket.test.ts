@@ -10,13 +10,14 @@ import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ask, type Reply } from '../../../src/daemon/socket/client.js';
 import { ApplyLock } from '../../../src/store/lock.js';
-import { whileDaemonRuns, type RunningDaemon } from '../../helpers/daemon.js';
+import { startDaemon, whileDaemonRuns, type RunningDaemon } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { descendantsRunning } from '../../helpers/processes.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
+import { walState } from '../../helpers/wal.js';
 import { initStore, tempStore } from '../../helpers/store.js';
 
 /** A namespace with a restored (empty) blocklist, its store, and the daemon's arguments. */
@@ -81,6 +82,22 @@ describe('the daemon socket', () => {
       assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: '198.51.100.4', jail: 'sshd', event_id: id })).recorded, false);
       assert.equal(count(db, 'bans', "address = '198.51.100.4'"), 1);
     });
+  });
+
+  test('a quiet daemon copies the WAL into the store file and the WAL starts over; every ban it answered is there after a SIGKILL', async () => {
+    const { netns, db, args } = await setUp();
+    const daemon = startDaemon(netns, args);
+    await started(daemon);
+    const ban = async (i: number) => assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: `198.51.100.${i}`, jail: 'sshd' })).recorded, true);
+    for (let i = 0; i < 20; i++) await ban(i);
+    assert.ok(walState(db).frames >= 20);
+    await until('the WAL copied into the store file', () => walState(db).copied === walState(db).frames, 10_000);
+    await ban(20);
+    assert.ok(walState(db).frames < 10, `${walState(db).frames} frames: the WAL started over`);
+    for (let i = 21; i < 25; i++) await ban(i);
+    daemon.signal('SIGKILL');
+    await daemon.exited;
+    assert.equal(count(db, 'bans'), 25);
   });
 
   test('live updates go through one long-lived ipset process; when it is killed the next ban is still made live, and a new one takes over', async () => {
