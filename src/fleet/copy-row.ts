@@ -53,10 +53,10 @@ export function readCopyRow(message: Buffer): LogRow | undefined {
       case 1: xid = readInt64(message, at, length, false); break;
       // Copied out: the message is the driver's buffer, reused for what comes next.
       case 2: if (length === 16) message.copy((uuid = Buffer.allocUnsafe(16)), 0, at, end); break;
-      case 3: origin = message.toString('utf8', at, end); break;
-      case 4: kind = message.toString('utf8', at, end); break;
+      case 3: origin = repeated(message, at, length, 3); break;
+      case 4: kind = repeated(message, at, length, 4); break;
       case 5: address = message.toString('utf8', at, end); break;
-      case 6: jail = message.toString('utf8', at, end); break;
+      case 6: jail = repeated(message, at, length, 6); break;
       case 7: time = readInt64(message, at, length, true); break;
       case 8: bantime = readInt64(message, at, length, true); break;
       case 9: reason = message.toString('utf8', at, end); break;
@@ -66,6 +66,31 @@ export function readCopyRow(message: Buffer): LogRow | undefined {
   }
   if (at !== message.length) throw new CopyFormatError(`a COPY row has ${message.length - at} bytes after its last column`);
   return { id, xid, uuid, origin, kind, address, jail, at: time, bantime, reason, restored };
+}
+
+/**
+ * The columns whose text repeats from row to row (origin, kind, jail), by column: the last bytes
+ * read and their string. A bootstrap reads a million rows of a few hosts and jails; comparing a few
+ * bytes costs less than a string each and the garbage of it.
+ */
+const recent: Array<{ bytes: Buffer; text: string } | undefined> = [];
+const SHORT = 64;
+
+function repeated(message: Buffer, at: number, length: number, column: number): string {
+  const last = recent[column];
+  if (last !== undefined && last.bytes.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (last.bytes[i] !== message[at + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return last.text;
+  }
+  const text = message.toString('utf8', at, at + length);
+  if (length <= SHORT) recent[column] = { bytes: Buffer.from(message.subarray(at, at + length)), text };
+  return text;
 }
 
 /** Where the rows start after the header: signature, flags (32 bits), extension length and area. */

@@ -182,6 +182,18 @@ function accepts(fleet: FleetConfig, event: FleetEvent): boolean {
   return fleet.acceptJails.length === 0 || fleet.acceptJails.includes(event.jail!);
 }
 
+/** fleet:<host>, made once per host: a bootstrap would make a million equal strings, and garbage of them. */
+const sources = new Map<string, string>();
+function sourceOf(origin: string): string {
+  let source = sources.get(origin);
+  if (source === undefined) {
+    source = `${FLEET_SOURCE}${origin}`;
+    // Hosts are few; a log of very many names only goes without the saving.
+    if (sources.size < 1000) sources.set(origin, source);
+  }
+  return source;
+}
+
 /** A remote ban as this store records it: its own event id and origin, source fleet:<host>. */
 function banOf(event: FleetEvent): BanEvent {
   return {
@@ -191,7 +203,7 @@ function banOf(event: FleetEvent): BanEvent {
     jail: event.jail ?? 'fleet',
     bannedAt: event.at,
     bantime: event.bantime,
-    source: `${FLEET_SOURCE}${event.origin}`,
+    source: sourceOf(event.origin),
     reason: event.reason,
     restored: event.restored,
   };

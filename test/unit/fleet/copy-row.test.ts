@@ -110,3 +110,18 @@ test('a read row is then judged by readRow as any other: an id not of 16 bytes, 
   assert.deepEqual(readRow(readCopyRow(tuple(ban({ address: text('0.0.0.0/0') })))!, limits), { problem: 'event 7: a ban of 0.0.0.0/0 from host-a is wider than /16 (max_prefix4); refused' });
   assert.match((readRow(readCopyRow(tuple(ban({ at: int64(2n ** 60n) })))!, limits) as { problem: string }).problem, /time "1152921504606846976" is out of range/);
 });
+
+test('origin, kind and jail repeat from row to row and are read again only when their bytes change', () => {
+  const rows = ['host-a', 'host-a', 'host-b', 'host-a', 'host-ab', 'host-a', 'hôst-a', 'host-a'].map((origin, i) =>
+    readCopyRow(tuple(ban({ origin: text(origin), jail: text(i % 3 === 0 ? 'sshd' : 'nginx'), kind: text(i === 5 ? 'lift' : 'ban') })))!,
+  );
+  assert.deepEqual(rows.map((row) => row.origin), ['host-a', 'host-a', 'host-b', 'host-a', 'host-ab', 'host-a', 'hôst-a', 'host-a']);
+  assert.deepEqual(rows.map((row) => row.jail), ['sshd', 'nginx', 'nginx', 'sshd', 'nginx', 'nginx', 'sshd', 'nginx']);
+  assert.deepEqual(rows.map((row) => row.kind), ['ban', 'ban', 'ban', 'ban', 'ban', 'lift', 'ban', 'ban']);
+  // The bytes kept are a copy, not a view of a message the driver reuses.
+  const message = tuple(ban({ origin: text('host-c') }));
+  readCopyRow(message);
+  message.fill(0x41, 0, message.length);
+  assert.equal(readCopyRow(tuple(ban({ origin: text('host-c') })))!.origin, 'host-c');
+  assert.equal(readCopyRow(tuple(ban({ origin: text('host-d') })))!.origin, 'host-d');
+});
