@@ -109,15 +109,31 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
   // stored position never passes a ban that is not in the store.
   let bans: BanEvent[] = [];
   let read = position;
-  const flush = async () => {
-    if (bans.length > 0) await appliers.bans(bans, bulk);
-    applied += bans.length;
+  // A batch is applied while the pages after it are read (in bulk the appliers may write from a
+  // thread of their own): one batch at a time, so what waits in memory stays bounded however slow
+  // the store is, and the position is stored only once its batch is.
+  let writing: Promise<void> | undefined;
+  const handOver = async () => {
+    await writing;
+    const batch = bans;
+    const upTo = read;
+    const inBulk = bulk;
     bans = [];
-    if (read !== position) {
-      position = read;
-      const saved = formatPosition(position);
-      await persist(() => store.fleet.set('cursor', saved));
-    }
+    writing = awaitLater(
+      (async () => {
+        if (batch.length > 0) await appliers.bans(batch, inBulk);
+        applied += batch.length;
+        if (upTo !== position) {
+          position = upTo;
+          const saved = formatPosition(position);
+          await persist(() => store.fleet.set('cursor', saved));
+        }
+      })(),
+    );
+  };
+  const flush = async () => {
+    await handOver();
+    await writing;
   };
   // A page read ahead must not count as an unhandled failure if this one fails first.
   const fetch = (after: Position) => awaitLater(connection.copyOut(readLog(after, pageRows), readCopyRow));
@@ -155,7 +171,8 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
     }
     read = last;
     // In bulk, bans gather over pages: a larger sorted batch reaches the store's index in longer runs.
-    if (!bulk || bans.length >= BULK_BATCH) await flush();
+    if (!bulk) await flush();
+    else if (bans.length >= BULK_BATCH) await handOver();
     if (rows.length < pageRows) break;
   }
   await flush();
