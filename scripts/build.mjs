@@ -50,6 +50,9 @@ const main = await build({
 const dynamic = Object.values(main.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.kind === 'dynamic-import' && entry.external));
 if (dynamic.length > 0) throw new Error(`build: import() of ${dynamic.map((entry) => entry.path).join(', ')} would fail under the launcher; import it statically from a module that is itself imported lazily`);
 
+// The thread a fleet bootstrap inserts its bans from (src/store/insert-thread.ts), started by path.
+await build({ ...common, entryPoints: ['src/store/insert-worker.ts'], outfile: join(outdir, 'stickyban-insert-worker.cjs') });
+
 // The shebang comes from src/launcher.ts.
 const launcher = join(outdir, 'stickyban.cjs');
 await build({ ...common, entryPoints: ['src/launcher.ts'], outfile: launcher });

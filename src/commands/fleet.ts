@@ -12,11 +12,13 @@ import { fleetHealth } from '../fleet/health.js';
 import { checkFleetSchema, migrateFleet } from '../fleet/migrate.js';
 import { connect, type Connection } from '../fleet/pg.js';
 import { applyLive } from '../actions/live.js';
+import { awaitLater } from '../exec/run.js';
 import { recordBan } from '../actions/ban.js';
 import { restoreLive } from '../actions/restore.js';
 import { liveBackend } from '../actions/live.js';
 import { mergeDeltas } from '../plan/diff.js';
 import { BulkWrites } from '../store/bulk.js';
+import { InsertThread } from '../store/insert-thread.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import type { Context } from './context.js';
@@ -131,15 +133,21 @@ export async function fleetSync(_options: object, ctx: Context): Promise<void> {
   }
 }
 
-/** A command's appliers: each ban recorded and made live as the hook does, or in bulk and one restore. */
+/**
+ * A command's appliers: each ban recorded and made live as the hook does, or in bulk, from a thread
+ * of their own while the next pages are read (store/insert-thread.ts), and one restore.
+ */
 function commandAppliers(store: Store, ctx: Context): Appliers {
-  // A bulk catch-up writes as an import does (see store/bulk.ts); the restore after it syncs it all.
+  let thread: InsertThread | undefined;
+  // This connection's own writes in a bulk catch-up (the position after each batch) are not synced
+  // one by one either, nor checkpointed: the thread's checkpoints do it (see store/bulk.ts).
   let bulkWrites: BulkWrites | undefined;
   return {
     bans: async (events, bulk) => {
       if (bulk) {
-        bulkWrites ??= new BulkWrites(store);
-        store.write(() => store.bans.insertMany(byBlock(events)));
+        bulkWrites ??= new BulkWrites(store, { checkpoints: false });
+        thread ??= InsertThread.start(store.path, ctx.config.busyTimeoutMs);
+        await thread.insert(byBlock(events));
         return;
       }
       const now = ctx.clock();
@@ -148,11 +156,18 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
     },
     change: async (event) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event)}`),
     restore: async () => {
+      // The thread's checkpoint (the bulk made durable and moved out of the WAL) runs beside the
+      // restore, which reads the committed store either way; the command ends when both have.
+      const finishing = thread && awaitLater(thread.finish());
+      thread = undefined;
+      await restoreLive(store, ctx.config, ctx.clock, () => liveBackend(store, ctx), { trigger: 'fleet' });
+      await finishing;
       bulkWrites?.finish();
       bulkWrites = undefined;
-      await restoreLive(store, ctx.config, ctx.clock, () => liveBackend(store, ctx), { trigger: 'fleet' });
     },
     end: () => {
+      void thread?.stop();
+      thread = undefined;
       bulkWrites?.end();
       bulkWrites = undefined;
     },

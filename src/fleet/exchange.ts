@@ -12,7 +12,8 @@ import type { FleetConfig } from '../config/config.js';
 import type { BanEvent } from '../store/bans.js';
 import { FLEET_SOURCE } from '../store/fleet.js';
 import type { Store } from '../store/store.js';
-import { formatPosition, parsePosition, readRow, rowOf, type FleetEvent, type LogRow, type Position } from './log.js';
+import { readCopyRow } from './copy-row.js';
+import { formatPosition, parsePosition, readRow, rowOf, type FleetEvent, type Position } from './log.js';
 import type { Connection } from './pg.js';
 
 /** Local events per INSERT. */
@@ -30,15 +31,18 @@ const BULK_BATCH = 100_000;
 /**
  * The rows after `position` in commit order, and only those of committed transactions older than
  * every transaction still running: a row whose id was taken first but committed last is then read
- * when it commits, never skipped (an `id > last` cursor would skip it for good). The ORDER BY names
- * the table's columns: the output's are text, and text order would cut pages in the wrong places.
+ * when it commits, never skipped (an `id > last` cursor would skip it for good). In binary COPY
+ * (copy-row.ts says why), which takes no parameters: the position's two integers and the page size
+ * are written into the text, as digits of a bigint and an integer.
  */
-const READ_LOG = `SELECT id::text, xid::text, uuid::text, origin, kind, address::text AS address, jail,
-       extract(epoch FROM at)::bigint::text AS at, bantime::text, reason, restored
+function readLog(after: Position, rows: number): string {
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new RangeError(`a page of ${rows} rows`);
+  return `COPY (SELECT id, xid, uuid, origin, kind, address::text, jail, extract(epoch FROM at)::bigint, bantime, reason, restored
   FROM stickyban.events
- WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY events.xid, events.id
- LIMIT $3`;
+ WHERE (xid, id) > ('${BigInt(after.xid)}'::xid8, ${BigInt(after.id)}::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY xid, id
+ LIMIT ${rows}) TO STDOUT (FORMAT binary)`;
+}
 
 const APPEND = `INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, bantime, source, reason, restored)
 SELECT e.uuid, $2, 'ban', e.address, e.jail, to_timestamp(e.at), e.bantime, e.source, e.reason, e.restored
@@ -105,23 +109,39 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
   // stored position never passes a ban that is not in the store.
   let bans: BanEvent[] = [];
   let read = position;
-  const flush = async () => {
-    if (bans.length > 0) await appliers.bans(bans, bulk);
-    applied += bans.length;
+  // A batch is applied while the pages after it are read (in bulk the appliers may write from a
+  // thread of their own): one batch at a time, so what waits in memory stays bounded however slow
+  // the store is, and the position is stored only once its batch is.
+  let writing: Promise<void> | undefined;
+  const handOver = async () => {
+    await writing;
+    const batch = bans;
+    const upTo = read;
+    const inBulk = bulk;
     bans = [];
-    if (read !== position) {
-      position = read;
-      const saved = formatPosition(position);
-      await persist(() => store.fleet.set('cursor', saved));
-    }
+    writing = awaitLater(
+      (async () => {
+        if (batch.length > 0) await appliers.bans(batch, inBulk);
+        applied += batch.length;
+        if (upTo !== position) {
+          position = upTo;
+          const saved = formatPosition(position);
+          await persist(() => store.fleet.set('cursor', saved));
+        }
+      })(),
+    );
+  };
+  const flush = async () => {
+    await handOver();
+    await writing;
   };
   // A page read ahead must not count as an unhandled failure if this one fails first.
-  const fetch = (after: Position) => awaitLater(connection.query<LogRow & Record<string, unknown>>(READ_LOG, [after.xid.toString(), after.id.toString(), pageRows]));
+  const fetch = (after: Position) => awaitLater(connection.copyOut(readLog(after, pageRows), readCopyRow));
   let page = fetch(position);
   for (;;) {
     const rows = await page;
     if (rows.length === 0) break;
-    const last = { xid: BigInt(String(rows.at(-1)!.xid)), id: BigInt(String(rows.at(-1)!.id)) };
+    const last = { xid: BigInt(rows.at(-1)!.xid as number | bigint), id: BigInt(rows.at(-1)!.id as number | bigint) };
     bulk ||= rows.length >= BULK_ROWS;
     // A full page means more wait: the next one is read while this one is applied.
     if (rows.length === pageRows) page = fetch(last);
@@ -151,7 +171,8 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
     }
     read = last;
     // In bulk, bans gather over pages: a larger sorted batch reaches the store's index in longer runs.
-    if (!bulk || bans.length >= BULK_BATCH) await flush();
+    if (!bulk) await flush();
+    else if (bans.length >= BULK_BATCH) await handOver();
     if (rows.length < pageRows) break;
   }
   await flush();
@@ -178,6 +199,18 @@ function accepts(fleet: FleetConfig, event: FleetEvent): boolean {
   return fleet.acceptJails.length === 0 || fleet.acceptJails.includes(event.jail!);
 }
 
+/** fleet:<host>, made once per host: a bootstrap would make a million equal strings, and garbage of them. */
+const sources = new Map<string, string>();
+function sourceOf(origin: string): string {
+  let source = sources.get(origin);
+  if (source === undefined) {
+    source = `${FLEET_SOURCE}${origin}`;
+    // Hosts are few; a log of very many names only goes without the saving.
+    if (sources.size < 1000) sources.set(origin, source);
+  }
+  return source;
+}
+
 /** A remote ban as this store records it: its own event id and origin, source fleet:<host>. */
 function banOf(event: FleetEvent): BanEvent {
   return {
@@ -187,7 +220,7 @@ function banOf(event: FleetEvent): BanEvent {
     jail: event.jail ?? 'fleet',
     bannedAt: event.at,
     bantime: event.bantime,
-    source: `${FLEET_SOURCE}${event.origin}`,
+    source: sourceOf(event.origin),
     reason: event.reason,
     restored: event.restored,
   };

@@ -8,7 +8,7 @@ import type { Network } from '../address/network.js';
 import { isParseFailure, tryParseNetwork } from '../address/parse.js';
 import type { FleetConfig } from '../config/config.js';
 import { cleanNote, isJailName } from '../input/names.js';
-import { uuidFromText, uuidText } from '../store/ids.js';
+import { uuidText } from '../store/ids.js';
 import type { OutgoingBan } from '../store/fleet.js';
 
 export type EventKind = 'ban' | 'lift' | 'safelist-add' | 'safelist-remove';
@@ -34,7 +34,7 @@ export interface FleetEvent {
   readonly restored: boolean;
 }
 
-/** A row as the reading query returns it (see subscriber.ts): numbers as text, nothing trusted. */
+/** A row as the reading query returns it (see copy-row.ts): columns of their types, nothing trusted. */
 export interface LogRow {
   readonly id: unknown;
   readonly xid: unknown;
@@ -59,8 +59,8 @@ const LATEST = 4_102_444_800;
 export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { event: FleetEvent } | { problem: string } {
   const id = String(row.id);
   const problem = (what: string) => ({ problem: `event ${id}: ${what}` });
-  const uuid = typeof row.uuid === 'string' ? uuidFromText(row.uuid.toLowerCase()) : undefined;
-  if (!uuid) return problem('no valid event id');
+  const uuid = row.uuid;
+  if (!Buffer.isBuffer(uuid) || uuid.length !== 16) return problem('no valid event id');
   if (typeof row.origin !== 'string' || !HOST_NAME.test(row.origin)) return problem(`origin ${JSON.stringify(String(row.origin).slice(0, 70))} is not a host name`);
   if (!KINDS.includes(row.kind as EventKind)) return problem(`unknown kind ${JSON.stringify(String(row.kind).slice(0, 30))}`);
   const kind = row.kind as EventKind;

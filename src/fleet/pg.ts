@@ -17,6 +17,12 @@ export type Row = Record<string, unknown>;
 
 export interface Connection {
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Runs a `COPY … TO STDOUT` and hands each data message to `decode` as it comes: the message is a
+   * view of the driver's read buffer, valid during the call only. The decoded rows, in order, and
+   * none for a message decoded as undefined. The statement's own LIMIT bounds what is held.
+   */
+  copyOut<T>(sql: string, decode: (message: Buffer) => T | undefined): Promise<T[]>;
   /** Runs `work` in one transaction (BEGIN … COMMIT, ROLLBACK on a failure). */
   transaction<T>(work: (connection: Connection) => Promise<T>): Promise<T>;
   /** LISTEN on `channel`; `onNotify` runs for each notification. */
@@ -79,6 +85,13 @@ export async function connect(fleet: FleetConfig, url: string | undefined = flee
         throw new OperationalError(`fleet database ${where}: ${(error as Error).message}`);
       }
     },
+    copyOut: async <T>(sql: string, decode: (message: Buffer) => T | undefined) => {
+      try {
+        return await new Promise<T[]>((resolve, reject) => void client.query(new CopyOut(sql, decode, resolve, reject)));
+      } catch (error) {
+        throw new OperationalError(`fleet database ${where}: ${(error as Error).message}`);
+      }
+    },
     transaction: async (work) => {
       await connection.query('BEGIN');
       try {
@@ -103,6 +116,56 @@ export async function connect(fleet: FleetConfig, url: string | undefined = flee
     },
   };
   return connection;
+}
+
+/**
+ * COPY … TO STDOUT as node-postgres runs a query object of its own (what pg-copy-streams does, without
+ * its streams: a page is decoded as it arrives and kept whole). The client calls these handlers in
+ * protocol order: data messages, then the command's completion, then ready (or an error instead).
+ */
+class CopyOut<T> implements pg.Submittable {
+  private readonly rows: T[] = [];
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly decode: (message: Buffer) => T | undefined,
+    private readonly resolve: (rows: T[]) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  submit(connection: pg.Connection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyData(message: { chunk: Buffer }): void {
+    if (this.failure) return;
+    try {
+      const row = this.decode(message.chunk);
+      if (row !== undefined) this.rows.push(row);
+    } catch (error) {
+      // Thrown here it would reach the socket's handler; the statement is let finish and then fails.
+      this.failure = error as Error;
+      this.rows.length = 0;
+    }
+  }
+
+  handleError(error: Error): void {
+    this.reject(error);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.failure) this.reject(this.failure);
+    else this.resolve(this.rows);
+  }
+
+  // The rest of a query's protocol, which a COPY does not take part in.
+  handleCommandComplete(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyInResponse(): void {}
 }
 
 /**

@@ -11,22 +11,24 @@
 
 import type { Store } from './store.js';
 
-const CHECKPOINT_PAGES = 16_384;
+export const CHECKPOINT_PAGES = 16_384;
 
 export class BulkWrites {
   private readonly saved: { autocheckpoint: unknown; synchronous: unknown };
 
   /**
    * `durable`: keep every commit synced (the daemon, whose other writes are bans it answers as
-   * recorded); only the checkpoints are spaced out.
+   * recorded); only the checkpoints are spaced out. `checkpoints: false`: none on the way, only
+   * finish()'s (another connection writes the bulk and checkpoints it, see insert-worker.ts: this
+   * one's small commits must not do it in its stead).
    */
   constructor(
     private readonly store: Store,
-    { durable = false }: { durable?: boolean } = {},
+    { durable = false, checkpoints = true }: { durable?: boolean; checkpoints?: boolean } = {},
   ) {
     const db = store.db;
     this.saved = { autocheckpoint: db.pragma('wal_autocheckpoint', { simple: true }), synchronous: db.pragma('synchronous', { simple: true }) };
-    db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+    db.pragma(`wal_autocheckpoint = ${checkpoints ? CHECKPOINT_PAGES : 0}`);
     if (!durable) db.pragma('synchronous = NORMAL');
   }
 

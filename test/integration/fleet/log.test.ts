@@ -16,6 +16,7 @@ import { count, query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { formatNetwork } from '../../../src/address/format.js';
 import { loadConfig } from '../../../src/config/config.js';
+import { readCopyRow } from '../../../src/fleet/copy-row.js';
 import { pull } from '../../../src/fleet/exchange.js';
 import { connect } from '../../../src/fleet/pg.js';
 import type { BanEvent } from '../../../src/store/bans.js';
@@ -76,6 +77,9 @@ describe('the fleet log', () => {
       const appliers = { bans: async (events: BanEvent[]) => void read.push(...events.map((event) => formatNetwork(event.network))), change: async () => {}, restore: async () => {} };
       const outcome = await pull(connection, store, { ...config.fleet, host: 'host-b' }, appliers, async (work) => void store.write(work), () => {}, 700);
       assert.equal(outcome.applied, 5000);
+      // A COPY that is not the log's rows fails its page, and the connection serves on.
+      await assert.rejects(connection.copyOut('COPY (SELECT 1) TO STDOUT (FORMAT binary)', readCopyRow), /fleet database .*: a COPY row of 1 columns, expected 11/);
+      assert.deepEqual(await connection.query('SELECT 2 AS two'), [{ two: 2 }]);
     } finally {
       await connection.end();
       store.close();
