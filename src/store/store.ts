@@ -208,7 +208,6 @@ export class Store {
     }
   }
 
-
   /** Runs `work` on one consistent snapshot. */
   read<T>(work: () => T): T {
     try {
@@ -327,7 +326,6 @@ function configure(db: Database.Database, busyTimeoutMs: number): void {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
 }
-
 
 /** SQLite's messages are terse; say which store and what to do. */
 export function describeStoreFailure(error: unknown, path: string): Error {

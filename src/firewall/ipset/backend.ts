@@ -20,7 +20,6 @@ import { promptFraming, ToolSession } from '../../exec/tool-session.js';
 import { Ipset, IPSET_PROMPT, SET_ABSENT, type SetHeader } from './cmd.js';
 import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type RuleWanted } from './iptables-rules.js';
 
-
 export class IpsetBackend implements FirewallBackend {
   readonly name = 'ipset' as const;
   private readonly ipset: Ipset;
