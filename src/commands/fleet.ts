@@ -145,7 +145,7 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
   return {
     bans: async (events, bulk) => {
       if (bulk) {
-        bulkWrites ??= new BulkWrites(store, { checkpoints: false });
+        bulkWrites ??= new BulkWrites(store.db, { checkpoints: false });
         thread ??= InsertThread.start(store.path, ctx.config.busyTimeoutMs);
         await thread.insert(byBlock(events));
         return;

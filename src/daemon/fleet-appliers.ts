@@ -20,7 +20,7 @@ export function daemonAppliers(store: Store, around: () => Surroundings, writer:
         await Promise.all(events.map((event) => writer.submit(event)));
         return;
       }
-      bulkWrites ??= new BulkWrites(store, { durable: true });
+      bulkWrites ??= new BulkWrites(store.db, { durable: true });
       await store.writeAsync(() => store.bans.insertMany(byBlock(events)), signal);
     },
     change: async (event) => log(`fleet: ${await applyChange(store, around(), event, signal)}`),

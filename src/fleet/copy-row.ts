@@ -12,7 +12,7 @@
 
 import type { LogRow } from './log.js';
 
-/** The columns of READ_LOG (exchange.ts), in its order, as this file reads them. */
+/** The columns of readLog's query (exchange.ts), in its order, as this file reads them. */
 export const COPY_COLUMNS = ['id', 'xid', 'uuid', 'origin', 'kind', 'address', 'jail', 'at', 'bantime', 'reason', 'restored'] as const;
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');

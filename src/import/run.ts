@@ -116,7 +116,7 @@ export async function write(openStore: () => Promise<Store>, job: ImportJob, pre
     if (importer.waiting === 0) return;
     if (store === undefined) {
       store = await openStore();
-      bulk = new BulkWrites(store);
+      bulk = new BulkWrites(store.db);
     }
     importer.writeTo(store, (written, total) => progress.writing(written, total));
   };

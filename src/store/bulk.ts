@@ -9,9 +9,9 @@
 //   database file, so once the summary is printed everything is on disk.
 // These are settings of this connection only; the hook and other commands keep theirs.
 
-import type { Store } from './store.js';
+import type Database from 'better-sqlite3';
 
-export const CHECKPOINT_PAGES = 16_384;
+const CHECKPOINT_PAGES = 16_384;
 
 export class BulkWrites {
   private readonly saved: { autocheckpoint: unknown; synchronous: unknown };
@@ -22,11 +22,11 @@ export class BulkWrites {
    * finish()'s (another connection writes the bulk and checkpoints it, see insert-worker.ts: this
    * one's small commits must not do it in its stead).
    */
+  /** `db`: the connection that writes (a store's, or the insert thread's own). */
   constructor(
-    private readonly store: Store,
+    private readonly db: Database.Database,
     { durable = false, checkpoints = true }: { durable?: boolean; checkpoints?: boolean } = {},
   ) {
-    const db = store.db;
     this.saved = { autocheckpoint: db.pragma('wal_autocheckpoint', { simple: true }), synchronous: db.pragma('synchronous', { simple: true }) };
     db.pragma(`wal_autocheckpoint = ${checkpoints ? CHECKPOINT_PAGES : 0}`);
     if (!durable) db.pragma('synchronous = NORMAL');
@@ -37,13 +37,13 @@ export class BulkWrites {
    * does not pay for the import's pages), then goes back to the connection's own settings.
    */
   finish(): void {
-    this.store.checkpoint();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.end();
   }
 
   /** Back to the connection's own settings. */
   end(): void {
-    const db = this.store.db;
+    const db = this.db;
     if (!db.open) return;
     db.pragma(`synchronous = ${Number(this.saved.synchronous)}`);
     db.pragma(`wal_autocheckpoint = ${Number(this.saved.autocheckpoint)}`);

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BanTable } from './bans.js';
 import { unpackBans, type PackedBans } from './ban-pack.js';
-import { CHECKPOINT_PAGES } from './bulk.js';
+import { BulkWrites } from './bulk.js';
 import { openDatabase } from './sqlite.js';
 
 export type InsertRequest = { readonly insert: PackedBans } | { readonly finish: true };
@@ -15,12 +15,12 @@ export type InsertAnswer = { readonly inserted: number } | { readonly finished: 
 const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };
 const port = parentPort!;
 let db: ReturnType<typeof openDatabase> | undefined;
+let bulk: BulkWrites | undefined;
 let insert: ((packed: PackedBans) => number) | undefined;
 
 function open(): (packed: PackedBans) => number {
   db = openDatabase(path, { fileMustExist: true, timeout: busyTimeoutMs });
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+  bulk = new BulkWrites(db);
   const bans = new BanTable(db);
   const write = db.transaction((packed: PackedBans) => bans.insertMany(unpackBans(packed)));
   // IMMEDIATE: the write lock is waited for at BEGIN, with the busy timeout, not refused mid-way.
@@ -34,8 +34,8 @@ port.on('message', (request: InsertRequest) => {
       insert ??= open();
       answer = { inserted: insert(request.insert) };
     } else {
-      // Everything written made durable and moved out of the WAL (as BulkWrites.finish).
-      db?.pragma('wal_checkpoint(TRUNCATE)');
+      // Everything written made durable and moved out of the WAL.
+      bulk?.finish();
       db?.close();
       answer = { finished: true };
     }

@@ -39,8 +39,9 @@ async function killedSessionIsReplaced(daemon: RunningDaemon, argv: readonly str
   await ban(daemon, address);
   await until(`the live add of ${address} after the kill`, () => live(address), 5000);
   assert.match(daemon.log(), new RegExp(`daemon: the ${tool} session ended \\(${argv[0]} session ended .*\\); updating the one-shot way`));
-  await ban(daemon, address.replace(/\d+$/, '99'));
-  await until('the live add through a new session', () => live(address.replace(/\d+$/, '99')), 5000);
+  const next = address.replace(/\d+$/, '99');
+  await ban(daemon, next);
+  await until('the live add through a new session', () => live(next), 5000);
   assert.equal(sessions().length, 1);
   assert.notEqual(sessions()[0], first);
 }

@@ -34,7 +34,7 @@ function int64(value: bigint): Buffer {
 const text = (value: string) => Buffer.from(value, 'utf8');
 const UUID = Buffer.from('0190a6b25f3c7d6e8a9b0c1d2e3f4a5b', 'hex');
 
-/** The columns of a ban as READ_LOG selects them. */
+/** The columns of a ban as readLog's query (exchange.ts) selects them. */
 function ban(overrides: Partial<Record<(typeof COPY_COLUMNS)[number], Column>> = {}): Column[] {
   const base: Record<(typeof COPY_COLUMNS)[number], Column> = {
     id: int64(7n),

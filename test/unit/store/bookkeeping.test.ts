@@ -28,7 +28,7 @@ test('a bookkeeping write commits without an fsync of its own; every other write
     assert.equal(store.read(() => store.fleet.get('published')), undefined, 'rolled back');
 
     // A bulk catch-up that is not synced commit by commit keeps its setting.
-    const bulk = new BulkWrites(store);
+    const bulk = new BulkWrites(store.db);
     await store.writeAsync(() => store.fleet.set('cursor', '8:1'), undefined, 'bookkeeping');
     assert.equal(synchronous(store), 1);
     bulk.end();
