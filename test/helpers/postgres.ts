@@ -3,11 +3,12 @@
 // only. Never a system cluster; stopped when the test file ends.
 
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { runProcess } from './cli.js';
+import { childrenOf, cpuSeconds } from './processes.js';
 
 const NOBODY = 65534;
 
@@ -30,6 +31,8 @@ export interface Cluster {
   sql(query: string): Promise<string>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** CPU seconds the server has used: its processes running and those that ended (bench/fleet's accounting). */
+  cpuSeconds(): number;
 }
 
 async function asNobody(file: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -93,6 +96,11 @@ export async function createCluster(): Promise<Cluster & { destroy(): Promise<vo
     sql,
     stop,
     start,
+    cpuSeconds: () => {
+      const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const { own, children } = cpuSeconds(postmaster);
+      return childrenOf(postmaster).reduce((sum, pid) => sum + cpuSeconds(pid).own, own + children);
+    },
     destroy,
   };
 }
