@@ -33,11 +33,12 @@ const BULK_BATCH = 100_000;
  * every transaction still running: a row whose id was taken first but committed last is then read
  * when it commits, never skipped (an `id > last` cursor would skip it for good). In binary COPY
  * (copy-row.ts says why), which takes no parameters: the position's two integers and the page size
- * are written into the text, as digits of a bigint and an integer.
+ * are written into the text, as digits of a bigint and an integer. An infinite time comes as NULL:
+ * turned into seconds in the query, it would fail the whole read, this row's and every one after.
  */
 function readLog(after: Position, rows: number): string {
   if (!Number.isSafeInteger(rows) || rows < 1) throw new RangeError(`a page of ${rows} rows`);
-  return `COPY (SELECT id, xid, uuid, origin, kind, address::text, jail, extract(epoch FROM at)::bigint, bantime, reason, restored
+  return `COPY (SELECT id, xid, uuid, origin, kind, address::text, jail, CASE WHEN isfinite(at) THEN extract(epoch FROM at)::bigint END, bantime, reason, restored
   FROM stickyban.events
  WHERE (xid, id) > ('${BigInt(after.xid)}'::xid8, ${BigInt(after.id)}::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
  ORDER BY xid, id

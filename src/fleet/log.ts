@@ -74,6 +74,7 @@ export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { 
   }
   const jail = row.jail ?? (kind === 'ban' ? 'fleet' : undefined);
   if (jail !== undefined && (typeof jail !== 'string' || !isJailName(jail))) return problem(`jail ${JSON.stringify(String(jail).slice(0, 70))} is not a jail name`);
+  if (row.at === null) return problem('time is not finite');
   const at = Number(row.at);
   if (!Number.isInteger(at) || at < EARLIEST || at > LATEST) return problem(`time ${JSON.stringify(String(row.at).slice(0, 30))} is out of range`);
   const bantime = row.bantime === null || row.bantime === undefined ? null : Number(row.bantime);

@@ -155,16 +155,21 @@ describe('the fleet log', () => {
       (gen_random_uuid(), 'bad host!', 'ban', '192.0.2.2', 'sshd', now()),
       (gen_random_uuid(), 'host-a', 'ban', '192.0.2.3', 'sshd', '1900-01-01'),
       (gen_random_uuid(), 'host-a', 'ban', '127.0.0.1', 'sshd', now()),
+      (gen_random_uuid(), 'host-a', 'ban', '192.0.2.5', 'sshd', 'infinity'),
+      (gen_random_uuid(), 'host-a', 'ban', '192.0.2.6', 'sshd', '-infinity'),
       (gen_random_uuid(), 'host-a', 'ban', '192.0.2.4', 'sshd', now())`);
     const said = await sync(b);
     const skipped = said.split('\n').filter((line) => line.includes('fleet: skipped'));
-    assert.equal(skipped.length, 6, said);
+    assert.equal(skipped.length, 8, said);
     assert.match(said, /skipped event 1: a ban of 0\.0\.0\.0\/0 from host-a is wider than \/16 \(max_prefix4\); refused/);
     assert.match(said, /skipped event 2: a ban of 10\.0\.0\.0\/8 from host-a is wider than \/16/);
     assert.match(said, /skipped event 3: jail "bad jail" is not a jail name/);
     assert.match(said, /skipped event 4: origin "bad host!" is not a host name/);
     assert.match(said, /skipped event 5: time .* is out of range/);
     assert.match(said, /skipped event 6: a ban of 127\.0\.0\.1 from host-a meets 127\.0\.0\.0\/8, loopback/);
+    // A time the server cannot turn into seconds (a host role may write one) is skipped like any other.
+    assert.match(said, /skipped event 7: time is not finite/);
+    assert.match(said, /skipped event 8: time is not finite/);
     assert.deepEqual(query(b.db, 'SELECT address FROM bans'), [{ address: '192.0.2.4' }]);
     assert.match(await sync(b), /applied 0 from other hosts/, 'they are not read again');
   });
