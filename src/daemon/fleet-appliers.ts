@@ -28,7 +28,8 @@ export function daemonAppliers(store: Store, around: () => Surroundings, writer:
       bulkWrites?.finish();
       bulkWrites = undefined;
       const result = await jobs.run(['restore', '--trigger', 'fleet']);
-      if (result.code !== 0 && !result.stopped) log(`error: fleet: restoring after a catch-up: ${jobFailure(result)}`);
+      // The sync reports it; the next one runs the restore again.
+      if (result.code !== 0) throw new Error(`restoring after a catch-up: ${result.stopped ? 'stopped with the daemon' : jobFailure(result)}`);
     },
     end: () => {
       bulkWrites?.end();

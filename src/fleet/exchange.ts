@@ -13,7 +13,7 @@ import type { BanEvent } from '../store/bans.js';
 import { FLEET_SOURCE } from '../store/fleet.js';
 import type { Store } from '../store/store.js';
 import { readCopyRow } from './copy-row.js';
-import { formatPosition, parsePosition, readRow, rowOf, type FleetEvent, type Position } from './log.js';
+import { formatPosition, parsePosition, readRow, rowOf, type FleetEvent, type LogRow, type Position } from './log.js';
 import type { Connection } from './pg.js';
 
 /** Local events per INSERT. */
@@ -76,7 +76,7 @@ export interface Appliers {
   bans(events: BanEvent[], bulk: boolean): Promise<void>;
   /** A fleet-wide lift or safelist change (the admin's). */
   change(event: FleetEvent, bulk: boolean): Promise<void>;
-  /** Once a bulk catch-up is over: the kernel made to match the store in one load. */
+  /** Once a bulk catch-up is over: the kernel made to match the store in one load. Throws when it could not: it stays owed. */
   restore(): Promise<void>;
   /** After the pull, whatever happened: a bulk catch-up's store settings back to normal. */
   end?(): void;
@@ -105,7 +105,11 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
   const guarded = protectedNetworks({});
   let applied = 0;
   let skipped = 0;
-  let bulk = false;
+  // A catch-up cut short after recording in bulk (killed, or its restore failed) left its
+  // position past what it recorded: the restore it owes runs now, whatever is read.
+  const owedBefore = store.read(() => store.fleet.get('restore_owed')) !== undefined;
+  let owed = owedBefore;
+  let bulk = owed;
   // Bans read but not applied yet, and the position up to which everything read is applied: the
   // stored position never passes a ban that is not in the store.
   let bans: BanEvent[] = [];
@@ -142,8 +146,12 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
   for (;;) {
     const rows = await page;
     if (rows.length === 0) break;
-    const last = { xid: BigInt(rows.at(-1)!.xid as number | bigint), id: BigInt(rows.at(-1)!.id as number | bigint) };
+    const last = positionOf(rows.at(-1)!);
     bulk ||= rows.length >= BULK_ROWS;
+    if (bulk && !owed) {
+      owed = true;
+      await persist(() => store.fleet.set('restore_owed', '1'));
+    }
     // A full page means more wait: the next one is read while this one is applied.
     if (rows.length === pageRows) page = fetch(last);
     for (const row of rows) {
@@ -169,6 +177,11 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
       await flush();
       await appliers.change(event, bulk);
       applied++;
+      // Its position stored at once: applied again after a sync cut short, a lift would also lift
+      // the bans after it in the log that were recorded meanwhile.
+      position = read = positionOf(row);
+      const saved = formatPosition(position);
+      await persist(() => store.fleet.set('cursor', saved));
     }
     read = last;
     // In bulk, bans gather over pages: a larger sorted batch reaches the store's index in longer runs.
@@ -178,9 +191,15 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
   }
   await flush();
   // A host reading back only its own events (they come first after a reset) has nothing to load.
-  bulk &&= applied > 0;
-  if (bulk) await appliers.restore();
-  return { applied, skipped, position, bulk };
+  const restoring = bulk && (applied > 0 || owedBefore);
+  if (restoring) await appliers.restore();
+  if (owed) await persist(() => store.fleet.unset('restore_owed'));
+  return { applied, skipped, position, bulk: restoring };
+}
+
+/** Where a row is in the log. */
+function positionOf(row: LogRow): Position {
+  return { xid: BigInt(row.xid as number | bigint), id: BigInt(row.id as number | bigint) };
 }
 
 /**

@@ -12,6 +12,13 @@ import type { Family } from '../address/network.js';
 /** A local ban event as the fleet log takes it. */
 export type OutgoingBan = Pick<BanEvent, 'uuid' | 'network' | 'jail' | 'bannedAt' | 'bantime' | 'source' | 'reason' | 'restored'> & { readonly id: number };
 
+/**
+ * What the store keeps of the fleet: how far the log is read (cursor), the last local event sent
+ * (published), and whether a bulk catch-up still owes the restore that loads what it recorded
+ * (restore_owed: from its first batch until that restore has run).
+ */
+export type FleetKey = 'cursor' | 'published' | 'restore_owed';
+
 /** The source given to events that came from the fleet: never published again. */
 export const FLEET_SOURCE = 'fleet:';
 
@@ -22,12 +29,16 @@ export class FleetTable {
     this.cache = new StatementCache(db);
   }
 
-  get(key: 'cursor' | 'published'): string | undefined {
+  get(key: FleetKey): string | undefined {
     return this.cache.get('SELECT value FROM fleet_state WHERE key = ?').pluck().get(key) as string | undefined;
   }
 
-  set(key: 'cursor' | 'published', value: string): void {
+  set(key: FleetKey, value: string): void {
     this.cache.get('INSERT INTO fleet_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  unset(key: FleetKey): void {
+    this.cache.get('DELETE FROM fleet_state WHERE key = ?').run(key);
   }
 
   /** Local ban events after `afterId` that did not come from the fleet, oldest first, at most `limit`. */

@@ -18,6 +18,7 @@ import { formatNetwork } from '../../../src/address/format.js';
 import { loadConfig } from '../../../src/config/config.js';
 import { readCopyRow } from '../../../src/fleet/copy-row.js';
 import { pull } from '../../../src/fleet/exchange.js';
+import type { FleetEvent } from '../../../src/fleet/log.js';
 import { connect } from '../../../src/fleet/pg.js';
 import type { BanEvent } from '../../../src/store/bans.js';
 import { Store } from '../../../src/store/store.js';
@@ -86,6 +87,60 @@ describe('the fleet log', () => {
     }
     assert.equal(read.length, 5000);
     assert.equal(new Set(read).size, 5000, 'none read twice, none skipped');
+  });
+
+  test('a catch-up cut short goes on without harm: a lift is not applied again over the bans after it, and the restore it owes runs', async () => {
+    const cluster = await startCluster();
+    await initFleet(cluster);
+    // A ban, the admin's lift of it, the address banned again, and enough after it for a bulk catch-up.
+    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at) VALUES
+      ('0190a6b2-0000-7000-8000-000000000001', 'host-a', 'ban', '192.0.2.77', 'sshd', now() - interval '1 minute'),
+      (gen_random_uuid(), 'admin', 'lift', '192.0.2.77', NULL, now() - interval '30 seconds'),
+      ('0190a6b2-0000-7000-8000-000000000002', 'host-a', 'ban', '192.0.2.77', 'sshd', now());
+      INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at)
+      SELECT gen_random_uuid(), 'host-a', 'ban', ('10.9.0.0'::inet + i)::cidr, 'sshd', now() FROM generate_series(1, 3000) AS i`);
+    const db = join(tempDir(), 'stickyban.db');
+    seedBans(db, []);
+    const store = Store.open({ path: db, busyTimeoutMs: 1000 });
+    const config = await loadConfig({}, {});
+    const fleet = { ...config.fleet, host: 'host-b' };
+    const connection = await connect(fleet, cluster.uri(cluster.admin.user, cluster.admin.password));
+    const restores: string[] = [];
+    // Appliers that record for real and are "killed" at a chosen step: after recording the bans
+    // after the lift (before the position after them is stored; the batch before the lift is the
+    // first ban alone), or in the restore.
+    const appliers = (killed?: 'bans' | 'restore') => ({
+      bans: async (events: BanEvent[]) => {
+        store.write(() => store.bans.insertMany(events));
+        if (killed === 'bans' && events.length > 1) throw new Error('killed');
+      },
+      change: async (event: FleetEvent) => void store.write(() => store.bans.lift(event.network, event.jail, Math.floor(Date.now() / 1000), `fleet:${event.origin}`)),
+      restore: async () => {
+        restores.push(killed ?? 'done');
+        if (killed === 'restore') throw new Error('killed');
+      },
+    });
+    const run = (killed?: 'bans' | 'restore') => pull(connection, store, fleet, appliers(killed), async (work) => void store.write(work), () => {});
+    const lifts = () => query<{ uuid: string; lifted_by: string | null }>(db, "SELECT hex(uuid) AS uuid, lifted_by FROM bans WHERE address = '192.0.2.77' ORDER BY id");
+    try {
+      await assert.rejects(run('bans'), /killed/);
+      assert.equal(count(db, 'bans'), 3002, 'the bans after the lift were recorded before the kill');
+      await assert.rejects(run('restore'), /killed/);
+      assert.deepEqual(lifts(), [
+        { uuid: '0190A6B2000070008000000000000001', lifted_by: 'fleet:admin' },
+        { uuid: '0190A6B2000070008000000000000002', lifted_by: null },
+      ], 'the ban after the lift stays active: the lift is not read again');
+      assert.deepEqual(restores, ['restore']);
+      // Nothing left to read, and the restore still owed runs; once only.
+      assert.equal((await run()).applied, 0);
+      assert.deepEqual(restores, ['restore', 'done']);
+      await run();
+      assert.deepEqual(restores, ['restore', 'done']);
+    } finally {
+      await connection.end();
+      store.close();
+    }
+    assert.equal(count(db, 'bans'), 3002, 'every ban once');
   });
 
   test('10 publishers of 1,000 events each at once: every subscriber ends with exactly all 10,000', async () => {
