@@ -39,9 +39,6 @@ export interface BanOutcome {
   readonly until?: number;
 }
 
-/** Seconds a replay's <time> may lie after the ban it replays: fail2ban stores round(time). */
-const FAIL2BAN_TIME_ROUNDING = 1;
-
 export function newBanEvent(request: BanRequest, now: number): BanEvent {
   // A replay is the ban fail2ban began at its <time>, not a new one; a new ban is recorded as it
   // arrives. Never later than now: a clock that jumped must not date a ban in the future.
@@ -81,13 +78,8 @@ export function replayOfHeld(store: Store, config: Config, now: number, event: B
 export function applyBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
   const held = replayOfHeld(store, config, now, event);
   if (held) return held;
-  // A lift is a decision: fail2ban still holding its own ban of an address unbanned since does not
-  // undo it. The replay is history, lifted by the same decision. One without its time is of a ban
-  // from before fail2ban's restart, and one fail2ban began after the lift is an active event here.
-  // fail2ban keeps a ban's time rounded to the nearest second, so its replay can be dated up to a
-  // second after a lift made in the second the ban arrived.
-  const since = event.timeUnknown ? undefined : event.bannedAt - FAIL2BAN_TIME_ROUNDING;
-  const lift = event.restored ? store.bans.liftedSince(event.network, event.jail, since) : undefined;
+  // A lift is a decision: a replay does not undo it (see liftOfReplay).
+  const lift = store.bans.liftOfReplay(event);
   if (lift) return { ...unchanged(store, config, now, event), recorded: store.bans.insertLifted(event, lift), lifted: lift };
   const change = qualifiesOnArrival(config.policy, event, now) ? changeAroundAdding : changeAround;
   const { result: inserted, delta, after } = change(store, config, now, event.network, () => store.bans.insert(event));

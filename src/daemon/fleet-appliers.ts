@@ -21,7 +21,7 @@ export function daemonAppliers(store: Store, around: () => Surroundings, writer:
         return;
       }
       bulkWrites ??= new BulkWrites(store.db, { durable: true });
-      await store.writeAsync(() => store.bans.insertMany(byBlock(events)), signal);
+      await store.writeAsync(() => store.bans.insertCaughtUp(byBlock(events)), signal);
     },
     change: async (event) => log(`fleet: ${await applyChange(store, around(), event, signal)}`),
     restore: async () => {

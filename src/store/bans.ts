@@ -110,6 +110,8 @@ const KEPT_FOREVER = "(source = 'manual' OR bantime IS -1)";
  * ban (migrations/0006_temporary_bans.sql). Both from the block index alone.
  */
 const ACTIVE = '(lifted_at IS NULL OR lifted_at > @now)';
+/** Seconds a replay's <time> may lie after the ban it replays: fail2ban stores round(time). */
+const FAIL2BAN_TIME_ROUNDING = 1;
 
 /** lifted_by of a temporary ban that is to end, or ended, by itself. */
 export const ENDED_BY_DURATION = 'duration';
@@ -314,6 +316,33 @@ export class BanTable {
          ORDER BY lifted_at DESC LIMIT 1`,
       )
       .get({ ...blockParams(network), jail, since: since ?? Number.MIN_SAFE_INTEGER }) as Lift | undefined;
+  }
+
+  /**
+   * A lift a replay must not undo: fail2ban still holding its own ban of an address unbanned since
+   * does not block it again. The replay is history, lifted by the same decision. One without its
+   * time is of a ban from before fail2ban's restart, and one fail2ban began after the lift is an
+   * active event here. fail2ban keeps a ban's time rounded to the nearest second, so its replay can
+   * be dated up to a second after a lift made in the second the ban arrived.
+   */
+  liftOfReplay(event: BanEvent): Lift | undefined {
+    if (!event.restored) return undefined;
+    return this.liftedSince(event.network, event.jail, event.timeUnknown ? undefined : event.bannedAt - FAIL2BAN_TIME_ROUNDING);
+  }
+
+  /**
+   * insertMany for events of a catch-up, which may hold replays: each of those is recorded lifted
+   * when a lift since says so (liftOfReplay), as the ban path records it.
+   */
+  insertCaughtUp(events: readonly BanEvent[]): number {
+    let inserted = 0;
+    const plain: BanEvent[] = [];
+    for (const event of events) {
+      const lift = this.liftOfReplay(event);
+      if (lift === undefined) plain.push(event);
+      else if (this.insertLifted(event, lift)) inserted++;
+    }
+    return inserted + this.insertMany(plain);
   }
 
   /** Records an event as lifted already (history only); false when its uuid is stored already. */

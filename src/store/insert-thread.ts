@@ -31,7 +31,7 @@ export class InsertThread {
     return new InsertThread(new Worker(boot, { eval: true, workerData }));
   }
 
-  /** Inserts the events in one transaction; how many were new (as insertMany). */
+  /** Inserts the events in one transaction; how many were new (as BanTable.insertCaughtUp). */
   async insert(events: readonly BanEvent[]): Promise<number> {
     const packed = packBans(events);
     const answer = await this.ask({ insert: packed }, [packed.data]);

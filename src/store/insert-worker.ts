@@ -22,7 +22,7 @@ function open(): (packed: PackedBans) => number {
   db = openDatabase(path, { fileMustExist: true, timeout: busyTimeoutMs });
   bulk = new BulkWrites(db);
   const bans = new BanTable(db);
-  const write = db.transaction((packed: PackedBans) => bans.insertMany(unpackBans(packed)));
+  const write = db.transaction((packed: PackedBans) => bans.insertCaughtUp(unpackBans(packed)));
   // IMMEDIATE: the write lock is waited for at BEGIN, with the busy timeout, not refused mid-way.
   return (packed) => write.immediate(packed);
 }

@@ -254,6 +254,28 @@ describe('the fleet log', () => {
     assert.equal(query<{ note: string }>(b.db, 'SELECT note FROM safelist')[0]!.note, 'fleet: host-a: partner');
   });
 
+  test('a fail2ban replay of a ban lifted fleet-wide since stays lifted on a host catching up, in bulk as one by one', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const [few, many] = [await fleetHost(cluster, admin, 'host-few'), await fleetHost(cluster, admin, 'host-many')];
+    // host-g's ban, the admin's lift of it, then fail2ban restarting on host-g and replaying its ban.
+    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, restored) VALUES
+      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.91', 'sshd', now() - interval '10 minutes', false),
+      (gen_random_uuid(), 'admin', 'lift', '192.0.2.91', NULL, now() - interval '5 minutes', false),
+      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.91', 'sshd', now() - interval '10 minutes', true)`);
+    assert.doesNotMatch(await sync(few), /in bulk/);
+    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at)
+      SELECT gen_random_uuid(), 'host-g', 'ban', ('10.9.0.0'::inet + i)::cidr, 'sshd', now() FROM generate_series(1, 2000) AS i`);
+    assert.match(await sync(many), /in bulk/);
+    for (const host of [few, many]) {
+      assert.deepEqual(query(host.db, "SELECT restored, lifted_by FROM bans WHERE address = '192.0.2.91' ORDER BY restored"), [
+        { restored: 0, lifted_by: 'fleet:admin' },
+        { restored: 1, lifted_by: 'fleet:admin' },
+      ], host.name);
+      assert.ok(!(await ipsetMembers(host.netns, 'stickyban4')).includes('192.0.2.91'), `${host.name} does not block it again`);
+    }
+  });
+
   test('fleet status shows position, lag, what waits, and every host; init runs again safely; add-host refuses a taken or bad name', async () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);

@@ -11,7 +11,7 @@ import { ipsetMembers } from '../../helpers/ipset.js';
 import { fleetHost, initFleet } from '../../helpers/fleet.js';
 import { startCluster } from '../../helpers/postgres.js';
 import { seedBans } from '../../helpers/seed.js';
-import { count } from '../../helpers/sqlite.js';
+import { count, query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
@@ -42,15 +42,24 @@ describe('fleet setups', () => {
     const old = await fleetHost(cluster, admin, 'old');
     seedBans(old.db, Array.from({ length: 12_000 }, (_, i) => `10.7.${i >> 8}.${i & 255}`));
     assert.equal((await old.cli('fleet', 'sync')).code, 0);
+    // A ban the admin lifted fleet-wide, then replayed by fail2ban on its host: it stays lifted.
+    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, restored) VALUES
+      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.91', 'sshd', now() - interval '10 minutes', false),
+      (gen_random_uuid(), 'admin', 'lift', '192.0.2.91', NULL, now() - interval '5 minutes', false),
+      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.91', 'sshd', now() - interval '10 minutes', true)`);
     const fresh = await fleetHost(cluster, admin, 'fresh');
     const metrics = join(tempDir(), 'stickyban.prom');
     const daemon = startDaemon(fresh.netns, ['--config', fresh.config, 'daemon', '--heal-interval', '1s', '--metrics-file', metrics], fresh.env);
     try {
       // Each event applied once.
-      await until('the bootstrap', () => /daemon: fleet: caught up on 12000 events in bulk, and restored the live set/.test(daemon.log()), 60_000);
-      assert.equal(count(fresh.db, 'bans'), 12_000);
+      await until('the bootstrap', () => /daemon: fleet: caught up on 12003 events in bulk, and restored the live set/.test(daemon.log()), 60_000);
+      assert.equal(count(fresh.db, 'bans'), 12_002);
+      assert.deepEqual(query(fresh.db, "SELECT restored, lifted_by FROM bans WHERE address = '192.0.2.91' ORDER BY restored"), [
+        { restored: 0, lifted_by: 'fleet:admin' },
+        { restored: 1, lifted_by: 'fleet:admin' },
+      ]);
       assert.equal((await ipsetMembers(fresh.netns, 'stickyban4')).length, 12_000);
-      await until('the fleet in the metrics', () => /^stickyban_fleet_applied_total 12000$/m.test(readFileSync(metrics, 'utf8')), 10_000);
+      await until('the fleet in the metrics', () => /^stickyban_fleet_applied_total 12003$/m.test(readFileSync(metrics, 'utf8')), 10_000);
       const text = readFileSync(metrics, 'utf8');
       assert.match(text, /^stickyban_fleet_connected 1$/m);
       assert.match(text, /^stickyban_fleet_waiting_events 0$/m);
