@@ -2,7 +2,7 @@
 // a daemon with [fleet] set, never on the ban hook's path. Every query has a time limit, and reads
 // of the log come in pages (see subscriber.ts): nothing from the database is read unbounded.
 
-import { fstatSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { fstatSync, openSync, closeSync, readFileSync, type Stats } from 'node:fs';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import type { FleetConfig } from '../config/config.js';
@@ -169,33 +169,46 @@ class CopyOut<T> implements pg.Submittable {
 }
 
 /**
- * The password of password_file: a file that only its owner (root, or the user running stickyban)
- * may read, as libpq wants of ~/.pgpass. Opened once, checked on the open file.
+ * A file the config names (password_file, ca_file): opened once and checked on the open file, a
+ * regular file of at most `maxBytes`, and whatever `check` asks of its owner and mode.
  */
-function readPasswordFile(path: string): string {
+function readConfiguredFile(path: string, setting: string, maxBytes: number, expected: string, check?: (stats: Stats) => void): string {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    throw new OperationalError(`cannot read the fleet password_file ${quote(path)}: ${(error as Error).message}`);
+    throw new OperationalError(`cannot read the fleet ${setting} ${quote(path)}: ${(error as Error).message}`);
   }
   try {
     const stats = fstatSync(fd);
-    const uid = process.getuid?.() ?? 0;
-    if (!stats.isFile()) throw new UsageError(`fleet password_file ${quote(path)} is not a regular file`);
-    if (stats.uid !== uid || (stats.mode & 0o077) !== 0) {
-      throw new UsageError(`fleet password_file ${quote(path)} may be read by others (owner uid ${stats.uid}, mode ${(stats.mode & 0o777).toString(8)}): expected owned by uid ${uid}, mode 600 (chmod 600 it)`);
-    }
-    if (stats.size > 4096) throw new UsageError(`fleet password_file ${quote(path)} is ${stats.size} bytes: expected a password on one line`);
-    return readFileSync(fd, 'utf8').split('\n')[0]!.trim();
+    if (!stats.isFile()) throw new UsageError(`fleet ${setting} ${quote(path)} is not a regular file`);
+    check?.(stats);
+    if (stats.size > maxBytes) throw new UsageError(`fleet ${setting} ${quote(path)} is ${stats.size} bytes: expected ${expected}`);
+    return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
   }
 }
 
+/** The password of password_file: a file only its owner (root, or the user running stickyban) may read, as libpq wants of ~/.pgpass. */
+function readPasswordFile(path: string): string {
+  const uid = process.getuid?.() ?? 0;
+  const text = readConfiguredFile(path, 'password_file', 4096, 'a password on one line', (stats) => {
+    if (stats.uid !== uid || (stats.mode & 0o077) !== 0) {
+      throw new UsageError(`fleet password_file ${quote(path)} may be read by others (owner uid ${stats.uid}, mode ${(stats.mode & 0o777).toString(8)}): expected owned by uid ${uid}, mode 600 (chmod 600 it)`);
+    }
+  });
+  return text.split('\n')[0]!.trim();
+}
+
+/** The certificates of ca_file (PEM): a bundle of hundreds is well under 1 MiB. */
+function readCaFile(path: string): string {
+  return readConfiguredFile(path, 'ca_file', 1 << 20, 'PEM certificates, at most 1 MiB');
+}
+
 /** TLS as libpq's sslmode says; without a setting, what the URI says (sslmode=… in it). */
 function sslOptions(fleet: FleetConfig): { ssl?: boolean | { ca?: string; rejectUnauthorized: boolean; checkServerIdentity?: () => undefined } } {
-  const ca = fleet.caFile === undefined ? undefined : readFileSync(fleet.caFile, 'utf8');
+  const ca = fleet.caFile === undefined ? undefined : readCaFile(fleet.caFile);
   switch (fleet.sslmode) {
     case undefined:
     case 'prefer':

@@ -4,7 +4,7 @@
 // host bootstrapped in bulk, fleet-wide lifts and safelist entries from the admin only.
 
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import pg from 'pg';
@@ -197,6 +197,19 @@ describe('the fleet log', () => {
     const loose = await a.cli('fleet', 'sync');
     assert.equal(loose.code, 2);
     assert.match(loose.stderr, /^stickyban: fleet password_file ".*" may be read by others \(owner uid 0, mode 644\): expected owned by uid 0, mode 600 \(chmod 600 it\)\n$/);
+    chmodSync(passwordFileOf(a), 0o600);
+    // A ca_file that is not there, or not a file: one line each, nothing read.
+    const dir = tempDir();
+    for (const [caFile, code, said] of [
+      [join(dir, 'missing.pem'), 1, /^stickyban: cannot read the fleet ca_file ".*missing\.pem": ENOENT: no such file or directory, open '.*'\n$/],
+      [dir, 2, /^stickyban: fleet ca_file ".*" is not a regular file\n$/],
+    ] as const) {
+      const config = join(dir, 'tls.toml');
+      writeFileSync(config, `${readFileSync(a.config, 'utf8')}sslmode = "verify-full"\nca_file = "${caFile}"\n`);
+      const refused = await a.netns.cli(['--config', config, 'fleet', 'sync'], { env: a.env });
+      assert.equal(refused.code, code, refused.stderr);
+      assert.match(refused.stderr, said);
+    }
   });
 
   test('bad rows are skipped with one line each, and the sync goes on past them', async () => {
