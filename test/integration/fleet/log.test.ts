@@ -169,7 +169,7 @@ describe('the fleet log', () => {
     assert.equal((await ipsetMembers(late.netns, 'stickyban4')).length, 10_000);
   });
 
-  test('a host role reads the log and appends its own bans, nothing else; a loose password file is refused', async () => {
+  test('a host role reads the log and appends its own bans, nothing else; a loose password file and a missing ca_file are refused', async () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);
     const a = await fleetHost(cluster, admin, 'host-a');
