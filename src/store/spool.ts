@@ -4,7 +4,7 @@
 // line twice (a crash between insert and unlink) records it once. A line that is not valid
 // (spool-line.ts) goes to <spool>.bad for a human, so it never stops the bans around it.
 
-import { closeSync, constants, fstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { appendWhole, appendWholeTo } from './append-whole.js';
@@ -203,6 +203,9 @@ function claimFiles(path: string): string[] {
       if (pid === process.pid || !isRunning(pid)) claimed.push(join(dir, name));
       continue;
     }
+    // Empty, it is a hook's between its open and its write (a drain woken by the file's creation):
+    // taken over now, the write would land in a claimed file and the hook would have to write again.
+    if (isEmpty(path)) continue;
     const target = `${path}.claimed.${process.pid}.${Date.now()}`;
     try {
       renameSync(path, target);
@@ -212,6 +215,14 @@ function claimFiles(path: string): string[] {
     }
   }
   return claimed.sort((a, b) => claimTime(a) - claimTime(b) || a.localeCompare(b));
+}
+
+function isEmpty(path: string): boolean {
+  try {
+    return lstatSync(path).size === 0;
+  } catch {
+    return true; // claimed by another drain meanwhile
+  }
 }
 
 function claimTime(file: string): number {

@@ -29,6 +29,16 @@ test('a drain that takes the spool over between a hook opening it and writing to
   assert.deepEqual(ids(claimSpool(db)), [uuidText(second.uuid)], 'the late write is in the spool for the next drain');
 });
 
+test('an empty spool, a hook\'s between its open and its write, is not taken over: a drain woken by its creation leaves it to that write', () => {
+  const db = join(tempDir(), 'stickyban.db');
+  const event = banEvent('192.0.2.3');
+  let drained: ClaimedSpool | undefined;
+  const landed = appendToSpool(db, event, () => (drained = claimSpool(db)));
+  assert.equal(drained, undefined, 'nothing to take over yet');
+  assert.equal(landed, `${db}.spool`);
+  assert.deepEqual(ids(claimSpool(db)), [uuidText(event.uuid)]);
+});
+
 test('a claim left by a drain that died is taken over; one of a drain still running is left to it', () => {
   const db = join(tempDir(), 'stickyban.db');
   const dead = String(deadPid());
