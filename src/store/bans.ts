@@ -158,12 +158,20 @@ function qualifyingSql(family: Family, policy: Policy, now: number): { select: s
 }
 
 function policyParams(policy: Policy, now: number): Record<string, unknown> {
-  return {
-    now,
-    jails: JSON.stringify(policy.jails),
-    minBans: policy.minBans,
-    cutoff: policy.retentionSeconds === undefined ? Number.MIN_SAFE_INTEGER : now - policy.retentionSeconds,
-  };
+  return withPolicyParams({}, policy, now);
+}
+
+/**
+ * `params` with the policy's parameters set on it. Set, not spread into a new object: better-sqlite3
+ * binds from an object spread together from several about three times slower (a search around a
+ * ban with its parameters spread: 16.7 µs, set: 5.3 µs).
+ */
+function withPolicyParams(params: Record<string, unknown>, policy: Policy, now: number): Record<string, unknown> {
+  params.now = now;
+  params.jails = JSON.stringify(policy.jails);
+  params.minBans = policy.minBans;
+  params.cutoff = policy.retentionSeconds === undefined ? Number.MIN_SAFE_INTEGER : now - policy.retentionSeconds;
+  return params;
 }
 
 /** Blocks read a page at a time: pages of packed blocks (see keys.ts), and how to unpack one. */
@@ -410,7 +418,8 @@ export class BanTable {
   qualifyingAround(network: Network, policy: Policy, now: number, maxId: number = Number.MAX_SAFE_INTEGER): Network[] {
     const { events, blocks } = plannerSql(policy);
     const { sql, params } = blocksRelatedTo(network, 'meets', 'SELECT first, last', 'bans', `AND ${ACTIVE} AND id <= @maxId AND ${events} GROUP BY first, last ${blocks}`);
-    const rows = this.cache.get(`${sql} ORDER BY first, last`).raw().all({ ...params, ...policyParams(policy, now), maxId }) as RawBlock[];
+    withPolicyParams(params, policy, now).maxId = maxId;
+    const rows = this.cache.get(`${sql} ORDER BY first, last`).raw().all(params) as RawBlock[];
     return rows.map(([first, last]) => networkFromKeys(network.family, first, last));
   }
 

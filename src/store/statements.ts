@@ -70,10 +70,10 @@ const SECOND_BRANCH: Record<Relation, string> = {
 export function blocksRelatedTo(network: Network, relation: Relation, select: string, table: string, condition = ''): { sql: string; params: Record<string, unknown> } {
   const enclosing = enclosingFilter(network);
   const branch = (where: string) => `${select} FROM ${table} WHERE family = @family AND ${where} ${condition}`;
-  return {
-    sql: `${branch(`${enclosing.sql} AND last >= @last`)} UNION ALL ${branch(SECOND_BRANCH[relation])}`,
-    params: { ...blockParams(network), starts: enclosing.starts },
-  };
+  // Set, not spread: the caller may set more (see withPolicyParams in bans.ts).
+  const params: Record<string, unknown> = blockParams(network);
+  params.starts = enclosing.starts;
+  return { sql: `${branch(`${enclosing.sql} AND last >= @last`)} UNION ALL ${branch(SECOND_BRANCH[relation])}`, params };
 }
 
 /**
