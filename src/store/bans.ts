@@ -4,6 +4,7 @@ import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, unpackNetwork } from './keys.js';
 import { blocksRelatedTo, meetsCondition, StatementCache } from './statements.js';
+import { keepPublishedBelowFreedIds } from './fleet.js';
 import { noteRemoval } from './plan-counts.js';
 
 /** Blocks per page of a streamed read. */
@@ -542,7 +543,10 @@ export class BanTable {
               FROM bans WHERE family = @family AND first = @first AND last = @last)`,
       )
       .run({ ...blockParams(network), cutoff, includeManual: includeManual ? 1 : 0 }).changes;
-    if (deleted > 0) noteRemoval(this.cache);
+    if (deleted > 0) {
+      noteRemoval(this.cache);
+      keepPublishedBelowFreedIds(this.cache);
+    }
     return deleted;
   }
 

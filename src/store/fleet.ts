@@ -22,6 +22,20 @@ export type FleetKey = 'cursor' | 'published' | 'restore_owed';
 /** The source given to events that came from the fleet: never published again. */
 export const FLEET_SOURCE = 'fleet:';
 
+/**
+ * After events were deleted: ids above the largest left are handed out again (the bans table's
+ * INTEGER PRIMARY KEY reuses them), so the published mark is kept below them, or the local ban given
+ * such an id would never be sent. In the deleting transaction: a ban recorded after it may take one.
+ */
+export function keepPublishedBelowFreedIds(cache: StatementCache): void {
+  cache
+    .get(
+      `UPDATE fleet_state SET value = CAST((SELECT coalesce(max(id), 0) FROM bans) AS TEXT)
+       WHERE key = 'published' AND CAST(value AS INTEGER) > (SELECT coalesce(max(id), 0) FROM bans)`,
+    )
+    .run();
+}
+
 export class FleetTable {
   private readonly cache: StatementCache;
 
