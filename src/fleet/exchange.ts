@@ -59,14 +59,24 @@ export async function push(connection: Connection, store: Store, fleet: FleetCon
   let sent = 0;
   let published = Number(store.read(() => store.fleet.get('published')) ?? 0);
   for (;;) {
-    const batch = store.read(() => store.fleet.outgoing(published, PUSH_BATCH));
+    const { batch, removals } = store.read(() => ({ batch: store.fleet.outgoing(published, PUSH_BATCH), removals: store.fleet.removals() }));
     if (batch.length === 0) return sent;
     const rows = batch.map((ban) => rowOf(ban, fleet.host));
     const column = (i: number) => rows.map((row) => row[i]);
     await connection.query(APPEND, [column(0), fleet.host, column(2), column(3), column(4), column(5), column(6), column(7), column(8)]);
-    published = batch.at(-1)!.id;
-    await persist(() => store.fleet.set('published', String(published)));
     sent += batch.length;
+    // The mark moves past the batch only if nothing was deleted meanwhile: a prune may have freed
+    // its top ids, and a ban recorded since may have one of them again. Else the next push reads
+    // from the old mark and sends again what was sent (idempotent by event id).
+    const last = batch.at(-1)!.id;
+    let moved = false;
+    await persist(() => {
+      if (store.fleet.removals() !== removals) return;
+      store.fleet.set('published', String(last));
+      moved = true;
+    });
+    if (!moved) return sent;
+    published = last;
   }
 }
 

@@ -48,7 +48,7 @@ export class FleetSync {
   private gathering: NodeJS.Timeout | undefined;
   private again = false;
   private lastBeat = 0;
-  private lastMaxId = -1;
+  private lastSeen = '';
   private lastSync: number | undefined;
   private lastError: string | undefined;
   private everConnected = false;
@@ -69,9 +69,10 @@ export class FleetSync {
     this.stopped = false;
     void this.open();
     this.local = setInterval(() => {
-      const maxId = this.store.read(() => this.store.bans.maxId());
-      if (maxId !== this.lastMaxId) {
-        this.lastMaxId = maxId;
+      // With the removals: a ban given an id a prune freed leaves the largest id as it was.
+      const seen = this.store.read(() => `${this.store.bans.maxId()}:${this.store.fleet.removals()}`);
+      if (seen !== this.lastSeen) {
+        this.lastSeen = seen;
         this.soon();
       }
     }, LOCAL_CHECK_MS);

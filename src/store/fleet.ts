@@ -55,6 +55,11 @@ export class FleetTable {
     this.cache.get('DELETE FROM fleet_state WHERE key = ?').run(key);
   }
 
+  /** How many removals the store has seen (plan_changes): a push compares it before it moves its mark (see push). */
+  removals(): number {
+    return this.cache.get('SELECT removals FROM plan_changes').pluck().get() as number;
+  }
+
   /** Local ban events after `afterId` that did not come from the fleet, oldest first, at most `limit`. */
   outgoing(afterId: number, limit: number): OutgoingBan[] {
     const rows = this.cache

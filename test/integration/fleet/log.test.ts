@@ -11,15 +11,15 @@ import pg from 'pg';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { fleetHost, initFleet, type FleetHost } from '../../helpers/fleet.js';
 import { startCluster } from '../../helpers/postgres.js';
-import { seedBans } from '../../helpers/seed.js';
+import { banEvent, seedBans } from '../../helpers/seed.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { formatNetwork } from '../../../src/address/format.js';
 import { loadConfig } from '../../../src/config/config.js';
 import { readCopyRow } from '../../../src/fleet/copy-row.js';
-import { pull } from '../../../src/fleet/exchange.js';
+import { pull, push } from '../../../src/fleet/exchange.js';
 import type { FleetEvent } from '../../../src/fleet/log.js';
-import { connect } from '../../../src/fleet/pg.js';
+import { connect, type Connection } from '../../../src/fleet/pg.js';
 import type { BanEvent } from '../../../src/store/bans.js';
 import { Store } from '../../../src/store/store.js';
 
@@ -141,6 +141,43 @@ describe('the fleet log', () => {
       store.close();
     }
     assert.equal(count(db, 'bans'), 3002, 'every ban once');
+  });
+
+  test('a push that a prune overlaps still sends the ban given an id the prune freed', async () => {
+    const cluster = await startCluster();
+    await initFleet(cluster);
+    const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 1000, create: true });
+    const config = await loadConfig({}, {});
+    const fleet = { ...config.fleet, host: 'host-b' };
+    const connection = await connect(fleet, cluster.uri(cluster.admin.user, cluster.admin.password));
+    // The newest local ban is a replay dated long ago: stale, prune takes it.
+    const old = { ...banEvent('192.0.2.3'), bannedAt: 1_000_000_000, restored: true };
+    store.write(() => ['192.0.2.1', '192.0.2.2'].forEach((address) => store.bans.insert(banEvent(address))));
+    store.write(() => store.bans.insert(old));
+    const next = banEvent('192.0.2.4');
+    let interleaved = false;
+    // While the batch is on its way: a prune deletes the top row, and a new ban takes its id again.
+    const racing = {
+      query: async (sql: string, params: unknown[]) => {
+        if (!interleaved) {
+          interleaved = true;
+          store.write(() => store.bans.deleteIfStale(old.network, 1_500_000_000, false));
+          store.write(() => store.bans.insert(next));
+          assert.equal(store.read(() => store.bans.maxId()), 3, 'the freed id is handed out again');
+        }
+        return connection.query(sql, params);
+      },
+    } as unknown as Connection;
+    const persist = async (work: () => void) => void store.write(work);
+    try {
+      await push(racing, store, fleet, persist);
+      await push(racing, store, fleet, persist);
+      assert.equal(store.read(() => store.fleet.waiting(Number(store.fleet.get('published')))), 0);
+      assert.equal((await cluster.sql("SELECT count(*) FROM stickyban.events WHERE address = '192.0.2.4'")).trim(), '1', 'sent');
+    } finally {
+      await connection.end();
+      store.close();
+    }
   });
 
   test('10 publishers of 1,000 events each at once: every subscriber ends with exactly all 10,000', async () => {
