@@ -203,9 +203,10 @@ function claimFiles(path: string): string[] {
       if (pid === process.pid || !isRunning(pid)) claimed.push(join(dir, name));
       continue;
     }
-    // Empty, it is a hook's between its open and its write (a drain woken by the file's creation):
-    // taken over now, the write would land in a claimed file and the hook would have to write again.
-    if (isEmpty(path)) continue;
+    // Empty and new, it is a hook's between its open and its write (a drain woken by the file's
+    // creation): taken over now, the write would land in a claimed file and the hook would have to
+    // write again. Empty and old, a hook died there: taken over, and removed with the claim.
+    if (isNewAndEmpty(path)) continue;
     const target = `${path}.claimed.${process.pid}.${Date.now()}`;
     try {
       renameSync(path, target);
@@ -217,9 +218,13 @@ function claimFiles(path: string): string[] {
   return claimed.sort((a, b) => claimTime(a) - claimTime(b) || a.localeCompare(b));
 }
 
-function isEmpty(path: string): boolean {
+/** A hook writes within this long of its open, however loaded the machine. */
+const WRITE_GRACE_MS = 10_000;
+
+function isNewAndEmpty(path: string): boolean {
   try {
-    return lstatSync(path).size === 0;
+    const stats = lstatSync(path);
+    return stats.size === 0 && Date.now() - stats.mtimeMs < WRITE_GRACE_MS;
   } catch {
     return true; // claimed by another drain meanwhile
   }

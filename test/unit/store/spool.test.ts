@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, lstatSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { uuidText } from '../../../src/store/ids.js';
@@ -29,14 +29,23 @@ test('a drain that takes the spool over between a hook opening it and writing to
   assert.deepEqual(ids(claimSpool(db)), [uuidText(second.uuid)], 'the late write is in the spool for the next drain');
 });
 
-test('an empty spool, a hook\'s between its open and its write, is not taken over: a drain woken by its creation leaves it to that write', () => {
+test('a new empty spool, a hook\'s between its open and its write, is left to that write; one left empty long ago is taken over and removed', () => {
   const db = join(tempDir(), 'stickyban.db');
   const event = banEvent('192.0.2.3');
   let drained: ClaimedSpool | undefined;
   const landed = appendToSpool(db, event, () => (drained = claimSpool(db)));
   assert.equal(drained, undefined, 'nothing to take over yet');
   assert.equal(landed, `${db}.spool`);
-  assert.deepEqual(ids(claimSpool(db)), [uuidText(event.uuid)]);
+  const claimed = claimSpool(db);
+  assert.deepEqual(ids(claimed), [uuidText(event.uuid)]);
+  releaseSpool(claimed!);
+  // One left empty long ago (a hook that died there) is taken over and removed, not waited on forever.
+  writeFileSync(`${db}.spool`, '');
+  utimesSync(`${db}.spool`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  const stale = claimSpool(db);
+  assert.deepEqual(ids(stale), []);
+  releaseSpool(stale!);
+  assert.equal(existsSync(`${db}.spool`), false);
 });
 
 test('a claim left by a drain that died is taken over; one of a drain still running is left to it', () => {
