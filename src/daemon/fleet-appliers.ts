@@ -11,9 +11,13 @@ import type { Store } from '../store/store.js';
 import type { BanWriter } from './ban-writer.js';
 import { jobFailure, type Jobs } from './jobs.js';
 
+/** A restore after a catch-up that failed is not run again sooner: the daemon syncs every few seconds. */
+const RESTORE_RETRY_MS = 30_000;
+
 export function daemonAppliers(store: Store, around: () => Surroundings, writer: BanWriter, jobs: Jobs, signal: AbortSignal, log: (line: string) => void): Appliers {
   // A bulk catch-up spaces the checkpoints out, as an import does; the daemon's commits stay synced.
   let bulkWrites: BulkWrites | undefined;
+  let failed: { readonly at: number; readonly message: string } | undefined;
   return {
     bans: async (events, bulk) => {
       if (!bulk) {
@@ -27,9 +31,15 @@ export function daemonAppliers(store: Store, around: () => Surroundings, writer:
     restore: async () => {
       bulkWrites?.finish();
       bulkWrites = undefined;
+      // The sync reports a failure; the restore stays owed, and a sync after the pause runs it again.
+      if (failed && Date.now() - failed.at < RESTORE_RETRY_MS) throw new Error(failed.message);
       const result = await jobs.run(['restore', '--trigger', 'fleet']);
-      // The sync reports it; the next one runs the restore again.
-      if (result.code !== 0) throw new Error(`restoring after a catch-up: ${result.stopped ? 'stopped with the daemon' : jobFailure(result)}`);
+      if (result.code === 0) {
+        failed = undefined;
+        return;
+      }
+      failed = { at: Date.now(), message: `restoring after a catch-up: ${result.stopped ? 'stopped with the daemon' : jobFailure(result)}` };
+      throw new Error(failed.message);
     },
     end: () => {
       bulkWrites?.end();

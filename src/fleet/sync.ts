@@ -51,6 +51,7 @@ export class FleetSync {
   private lastSeen = '';
   private lastSync: number | undefined;
   private lastError: string | undefined;
+  private lastSyncError: string | undefined;
   private everConnected = false;
   pushed = 0;
   applied = 0;
@@ -191,9 +192,13 @@ export class FleetSync {
         this.lastBeat = Date.now();
       }
       this.lastSync = Math.floor(Date.now() / 1000);
+      this.lastSyncError = undefined;
     } catch (error) {
-      // A broken connection is reported by onLost; anything else is this sync's alone.
-      if (this.connection === connection) this.log(`fleet: sync failed: ${(error as Error).message}`);
+      // A broken connection is reported by onLost, a stop needs no line; anything else is this
+      // sync's alone, said once while it stays the same (an owed restore that keeps failing).
+      const message = (error as Error).message;
+      if (this.connection === connection && !this.stopped && message !== this.lastSyncError) this.log(`fleet: sync failed: ${message}`);
+      this.lastSyncError = message;
     }
   }
 }

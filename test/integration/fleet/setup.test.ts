@@ -70,6 +70,33 @@ describe('fleet setups', () => {
     }
   });
 
+  test('a restore owed after a catch-up that keeps failing is said once, and stays owed', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const old = await fleetHost(cluster, admin, 'old');
+    seedBans(old.db, Array.from({ length: 2500 }, (_, i) => `10.8.${i >> 8}.${i & 255}`));
+    assert.equal((await old.cli('fleet', 'sync')).code, 0);
+    const fresh = await fleetHost(cluster, admin, 'fresh');
+    // A set of another type under stickyban's IPv4 name: every restore refuses to load over it.
+    await fresh.netns.exec('iptables', ['-F']);
+    await fresh.netns.exec('iptables', ['-X']);
+    await fresh.netns.exec('ipset', ['destroy', 'stickyban4']);
+    await fresh.netns.exec('ipset', ['create', 'stickyban4', 'hash:ip']);
+    const daemon = startDaemon(fresh.netns, ['--config', fresh.config, 'daemon', '--heal-interval', '1h'], fresh.env);
+    try {
+      await until('the failed restore', () => /daemon: fleet: sync failed: restoring after a catch-up: .*stickyban4 exists as hash:ip/.test(daemon.log()), 30_000);
+      assert.equal(count(fresh.db, 'bans'), 2500, 'the catch-up itself is recorded');
+      // The daemon syncs every second here (poll_interval): the same failure is not said again.
+      await new Promise((done) => setTimeout(done, 4000));
+      assert.equal(daemon.log().match(/fleet: sync failed/g)?.length, 1, daemon.log());
+      assert.deepEqual(query(fresh.db, "SELECT value FROM fleet_state WHERE key = 'restore_owed'"), [{ value: '1' }]);
+    } finally {
+      daemon.signal('SIGTERM');
+      await daemon.exited;
+    }
+    assert.equal(daemon.log().match(/fleet: sync failed/g)?.length, 1, 'nothing more said when it stopped');
+  });
+
   test('doctor: OK with how far behind the host is; WARN when the database is away (bans go on); FAIL without a schema', async () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);
