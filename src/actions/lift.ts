@@ -5,7 +5,7 @@
 import type { Network } from '../address/network.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
-import { applySettled, type Surroundings } from './live.js';
+import { applySettled, withAlongside, type Surroundings } from './live.js';
 import { changeAround } from './plan-store.js';
 
 export interface LiftOutcome {
@@ -18,12 +18,12 @@ export interface LiftOutcome {
 }
 
 /** `by` says who lifted it ("unban", "fleet:admin1"); `done` what the store change was, for a failing tool's message. */
-export async function liftBans(store: Store, around: Surroundings, network: Network, jail: string | undefined, by: string, describe: (lifted: number) => string, signal?: AbortSignal): Promise<LiftOutcome> {
+export async function liftBans(store: Store, around: Surroundings, network: Network, jail: string | undefined, by: string, describe: (lifted: number) => string, signal?: AbortSignal, alongside?: () => void): Promise<LiftOutcome> {
   return withApplyLock(
     store.path,
     async () => {
       const now = around.clock();
-      const { result: lifted, ...change } = await store.writeAsync(() => changeAround(store, around.config, now, network, () => store.bans.lift(network, jail, now, by)), signal);
+      const { result: lifted, ...change } = await store.writeAsync(() => withAlongside(changeAround(store, around.config, now, network, () => store.bans.lift(network, jail, now, by)), alongside), signal);
       if (lifted === 0) return { lifted, stillBannedBy: [] };
       const absent = await applySettled(store, around, network, change, describe(lifted));
       return { lifted, ...(absent ? { absent } : {}), stillBannedBy: store.bans.activeEnclosing(network, now) };

@@ -49,6 +49,15 @@ export async function liveBackend(store: Store, { config, runner }: Surroundings
 }
 
 /**
+ * `result`, once `alongside` has written what the caller records with the change, in the change's
+ * own transaction (the fleet's position after the event it applies: the two commit together).
+ */
+export function withAlongside<T>(result: T, alongside: (() => void) | undefined): T {
+  alongside?.();
+  return result;
+}
+
+/**
  * Applies a delta to the live set. Returns a note when there is no live set yet (nothing to update
  * before the first restore); throws when the tool fails.
  */

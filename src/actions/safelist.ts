@@ -5,7 +5,7 @@
 import type { Network } from '../address/network.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
-import { applySettled, type Surroundings } from './live.js';
+import { applySettled, withAlongside, type Surroundings } from './live.js';
 import { changeAround, makeSafe } from './plan-store.js';
 
 export interface SafelistOutcome {
@@ -16,11 +16,11 @@ export interface SafelistOutcome {
   readonly absent?: string;
 }
 
-export async function addToSafelist(store: Store, around: Surroundings, network: Network, note: string | null, done: string, signal?: AbortSignal): Promise<SafelistOutcome> {
+export async function addToSafelist(store: Store, around: Surroundings, network: Network, note: string | null, done: string, signal?: AbortSignal, alongside?: () => void): Promise<SafelistOutcome> {
   return withApplyLock(
     store.path,
     async () => {
-      const { result: added, delta, swept, after } = await store.writeAsync(() => makeSafe(store, around.config, around.clock(), network, () => store.safelist.add(network, note, around.clock())), signal);
+      const { result: added, delta, swept, after } = await store.writeAsync(() => withAlongside(makeSafe(store, around.config, around.clock(), network, () => store.safelist.add(network, note, around.clock())), alongside), signal);
       // Swept even when it was safelisted already: adding it again is how an admin clears a stray entry.
       const absent = await applySettled(store, around, network, { delta: swept, after }, done);
       return { changed: added, live: delta.v4.del.length + delta.v6.del.length, ...(absent ? { absent } : {}) };
@@ -29,11 +29,11 @@ export async function addToSafelist(store: Store, around: Surroundings, network:
   );
 }
 
-export async function removeFromSafelist(store: Store, around: Surroundings, network: Network, done: string, signal?: AbortSignal): Promise<SafelistOutcome> {
+export async function removeFromSafelist(store: Store, around: Surroundings, network: Network, done: string, signal?: AbortSignal, alongside?: () => void): Promise<SafelistOutcome> {
   return withApplyLock(
     store.path,
     async () => {
-      const { result: removed, ...change } = await store.writeAsync(() => changeAround(store, around.config, around.clock(), network, () => store.safelist.remove(network)), signal);
+      const { result: removed, ...change } = await store.writeAsync(() => withAlongside(changeAround(store, around.config, around.clock(), network, () => store.safelist.remove(network)), alongside), signal);
       if (!removed) return { changed: false, live: 0 };
       const absent = await applySettled(store, around, network, change, done);
       return { changed: true, live: change.delta.v4.add.length + change.delta.v6.add.length, ...(absent ? { absent } : {}) };

@@ -154,7 +154,7 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
       const deltas = events.map((event) => recordBan(store, ctx.config, now, event).delta);
       await applyLive(store, ctx, mergeDeltas(deltas));
     },
-    change: async (event) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event)}`),
+    change: async (event, _bulk, record) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event, undefined, record)}`),
     restore: async () => {
       // The thread's checkpoint (the bulk made durable and moved out of the WAL) runs beside the
       // restore, which reads the committed store either way; the command ends when both have.

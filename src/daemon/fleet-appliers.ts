@@ -27,7 +27,7 @@ export function daemonAppliers(store: Store, around: () => Surroundings, writer:
       bulkWrites ??= new BulkWrites(store.db, { durable: true });
       await store.writeAsync(() => store.bans.insertCaughtUp(byBlock(events)), signal);
     },
-    change: async (event) => log(`fleet: ${await applyChange(store, around(), event, signal)}`),
+    change: async (event, _bulk, record) => log(`fleet: ${await applyChange(store, around(), event, signal, record)}`),
     restore: async () => {
       bulkWrites?.finish();
       bulkWrites = undefined;

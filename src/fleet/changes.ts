@@ -9,21 +9,21 @@ import type { Store } from '../store/store.js';
 import type { FleetEvent } from './log.js';
 import { count } from '../input/plural.js';
 
-/** What it did, in one line. */
-export async function applyChange(store: Store, around: Surroundings, event: FleetEvent, signal?: AbortSignal): Promise<string> {
+/** What it did, in one line. `alongside` writes in the change's own transaction (the position after it). */
+export async function applyChange(store: Store, around: Surroundings, event: FleetEvent, signal?: AbortSignal, alongside?: () => void): Promise<string> {
   const what = `${formatNetwork(event.network)} (fleet-wide, from ${event.origin})`;
   switch (event.kind) {
     case 'lift': {
-      const outcome = await liftBans(store, around, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${count(lifted, 'ban event')} of ${what}`, signal);
+      const outcome = await liftBans(store, around, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${count(lifted, 'ban event')} of ${what}`, signal, alongside);
       return `unbanned ${what}: ${count(outcome.lifted, 'ban event')} lifted`;
     }
     case 'safelist-add': {
       const note = `fleet: ${event.origin}${event.reason ? `: ${event.reason}` : ''}`.slice(0, 200);
-      await addToSafelist(store, around, event.network, note, `safelisted ${what}`, signal);
+      await addToSafelist(store, around, event.network, note, `safelisted ${what}`, signal, alongside);
       return `safelisted ${what}`;
     }
     case 'safelist-remove':
-      await removeFromSafelist(store, around, event.network, `removed ${what} from the safelist`, signal);
+      await removeFromSafelist(store, around, event.network, `removed ${what} from the safelist`, signal, alongside);
       return `removed ${what} from the safelist`;
     case 'ban':
       return '';

@@ -84,8 +84,12 @@ export async function push(connection: Connection, store: Store, fleet: FleetCon
 export interface Appliers {
   /** Bans in log order. `bulk`: the host is far behind; record them only, a restore follows. */
   bans(events: BanEvent[], bulk: boolean): Promise<void>;
-  /** A fleet-wide lift or safelist change (the admin's). */
-  change(event: FleetEvent, bulk: boolean): Promise<void>;
+  /**
+   * A fleet-wide lift or safelist change (the admin's). `record` writes the position after it, in
+   * the change's own transaction: applied again after a sync cut short, a lift would also lift the
+   * bans recorded since (by the hook, or from the log after it).
+   */
+  change(event: FleetEvent, bulk: boolean, record: () => void): Promise<void>;
   /** Once a bulk catch-up is over: the kernel made to match the store in one load. Throws when it could not: it stays owed. */
   restore(): Promise<void>;
   /** After the pull, whatever happened: a bulk catch-up's store settings back to normal. */
@@ -185,13 +189,11 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
       }
       // A lift or safelist change applies after the bans before it, in log order.
       await flush();
-      await appliers.change(event, bulk);
+      const after = positionOf(row);
+      const saved = formatPosition(after);
+      await appliers.change(event, bulk, () => store.fleet.set('cursor', saved));
       applied++;
-      // Its position stored at once: applied again after a sync cut short, a lift would also lift
-      // the bans after it in the log that were recorded meanwhile.
-      position = read = positionOf(row);
-      const saved = formatPosition(position);
-      await persist(() => store.fleet.set('cursor', saved));
+      position = read = after;
     }
     read = last;
     // In bulk, bans gather over pages: a larger sorted batch reaches the store's index in longer runs.

@@ -106,30 +106,42 @@ describe('the fleet log', () => {
     const fleet = { ...config.fleet, host: 'host-b' };
     const connection = await connect(fleet, cluster.uri(cluster.admin.user, cluster.admin.password));
     const restores: string[] = [];
-    // Appliers that record for real and are "killed" at a chosen step: after recording the bans
-    // after the lift (before the position after them is stored; the batch before the lift is the
-    // first ban alone), or in the restore.
-    const appliers = (killed?: 'bans' | 'restore') => ({
+    // Appliers that record for real (a change with the position it is given, in its transaction,
+    // as applyChange does) and are "killed" at a chosen step: once the lift is committed; after
+    // recording the bans after it (before the position after them is stored; the batch before the
+    // lift is the first ban alone); or in the restore.
+    const appliers = (killed?: 'change' | 'bans' | 'restore') => ({
       bans: async (events: BanEvent[]) => {
         store.write(() => store.bans.insertMany(events));
         if (killed === 'bans' && events.length > 1) throw new Error('killed');
       },
-      change: async (event: FleetEvent) => void store.write(() => store.bans.lift(event.network, event.jail, Math.floor(Date.now() / 1000), `fleet:${event.origin}`)),
+      change: async (event: FleetEvent, _bulk: boolean, record: () => void) => {
+        store.write(() => {
+          store.bans.lift(event.network, event.jail, Math.floor(Date.now() / 1000), `fleet:${event.origin}`);
+          record();
+        });
+        if (killed === 'change') throw new Error('killed');
+      },
       restore: async () => {
         restores.push(killed ?? 'done');
         if (killed === 'restore') throw new Error('killed');
       },
     });
-    const run = (killed?: 'bans' | 'restore') => pull(connection, store, fleet, appliers(killed), async (work) => void store.write(work), () => {});
+    const run = (killed?: 'change' | 'bans' | 'restore') => pull(connection, store, fleet, appliers(killed), async (work) => void store.write(work), () => {});
     const lifts = () => query<{ uuid: string; lifted_by: string | null }>(db, "SELECT hex(uuid) AS uuid, lifted_by FROM bans WHERE address = '192.0.2.77' ORDER BY id");
+    const hooked = { ...banEvent('192.0.2.77'), uuid: Buffer.from('0190a6b2000070008000000000000003', 'hex') };
     try {
+      await assert.rejects(run('change'), /killed/);
+      // fail2ban bans the address here again while the sync is down.
+      store.write(() => store.bans.insert(hooked));
       await assert.rejects(run('bans'), /killed/);
-      assert.equal(count(db, 'bans'), 3002, 'the bans after the lift were recorded before the kill');
+      assert.equal(count(db, 'bans'), 3003, 'the bans after the lift were recorded before the kill');
       await assert.rejects(run('restore'), /killed/);
       assert.deepEqual(lifts(), [
         { uuid: '0190A6B2000070008000000000000001', lifted_by: 'fleet:admin' },
+        { uuid: '0190A6B2000070008000000000000003', lifted_by: null },
         { uuid: '0190A6B2000070008000000000000002', lifted_by: null },
-      ], 'the ban after the lift stays active: the lift is not read again');
+      ], 'the bans after the lift, the hook\'s and the log\'s, stay active: the lift is not applied again');
       assert.deepEqual(restores, ['restore']);
       // Nothing left to read, and the restore still owed runs; once only.
       assert.equal((await run()).applied, 0);
@@ -140,7 +152,7 @@ describe('the fleet log', () => {
       await connection.end();
       store.close();
     }
-    assert.equal(count(db, 'bans'), 3002, 'every ban once');
+    assert.equal(count(db, 'bans'), 3003, 'every ban once');
   });
 
   test('a push that a prune overlaps still sends the ban given an id the prune freed', async () => {
