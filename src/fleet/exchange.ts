@@ -11,6 +11,7 @@ import { lockoutConflict, protectedNetworks } from '../actions/lockout.js';
 import type { FleetConfig } from '../config/config.js';
 import type { BanEvent } from '../store/bans.js';
 import { FLEET_SOURCE } from '../store/fleet.js';
+import { withPullLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { readCopyRow } from './copy-row.js';
 import { formatPosition, parsePosition, readRow, rowOf, type FleetEvent, type LogRow, type Position } from './log.js';
@@ -104,13 +105,25 @@ export interface PullOutcome {
   readonly bulk: boolean;
 }
 
-/** Reads and applies the log after this host's position; `log` says what was skipped and why. */
-export async function pull(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows = PULL_PAGE): Promise<PullOutcome> {
-  try {
-    return await pullPages(connection, store, fleet, appliers, persist, log, pageRows);
-  } finally {
-    appliers.end?.();
-  }
+export interface PullOptions {
+  readonly pageRows?: number;
+  /** How long to wait for another pull into this store: a command waits, the daemon tries again at its next sync. */
+  readonly lockWaitMs?: number;
+}
+
+/** Reads and applies the log after this host's position, one pull into a store at a time; `log` says what was skipped and why. */
+export async function pull(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, { pageRows = PULL_PAGE, lockWaitMs }: PullOptions = {}): Promise<PullOutcome> {
+  return withPullLock(
+    store.path,
+    async () => {
+      try {
+        return await pullPages(connection, store, fleet, appliers, persist, log, pageRows);
+      } finally {
+        appliers.end?.();
+      }
+    },
+    lockWaitMs === undefined ? {} : { waitMs: lockWaitMs },
+  );
 }
 
 async function pullPages(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows: number): Promise<PullOutcome> {

@@ -178,7 +178,7 @@ export class FleetSync {
     try {
       if (fleet.publish) this.pushed += await push(connection, this.store, fleet, this.persist);
       if (fleet.subscribe) {
-        const outcome: PullOutcome = await pull(connection, this.store, fleet, this.appliers, this.persist, (line) => this.log(`fleet: ${line}`));
+        const outcome: PullOutcome = await pull(connection, this.store, fleet, this.appliers, this.persist, (line) => this.log(`fleet: ${line}`), { lockWaitMs: 0 });
         this.applied += outcome.applied;
         this.skipped += outcome.skipped;
         if (outcome.bulk) this.log(`fleet: caught up on ${outcome.applied} events in bulk, and restored the live set`);

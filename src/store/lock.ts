@@ -16,6 +16,23 @@ import { prepareStoreFile } from './store-file.js';
 import { shownPath } from '../input/quote.js';
 
 const WAIT_MS = 120_000;
+
+/**
+ * What a lock keeps apart: live-set changes (the apply lock, above), or reads of the fleet log into
+ * this store (two at once, a `fleet sync` beside the daemon, would store their positions over each
+ * other's, and one going back makes a lift read again).
+ */
+export type LockKind = 'apply' | 'pull';
+const LOCKS: Record<LockKind, { readonly suffix: string; readonly holders: string }> = {
+  apply: { suffix: '.lock', holders: 'restore, prune or an admin command' },
+  pull: { suffix: '.pull.lock', holders: 'fleet sync or the daemon, reading the fleet log' },
+};
+
+export interface LockOptions {
+  readonly waitMs?: number;
+  readonly signal?: AbortSignal;
+  readonly kind?: LockKind;
+}
 /** Between attempts: a restore holds the lock for seconds, an unban for milliseconds. */
 const POLL_MS = 10;
 
@@ -23,8 +40,9 @@ export class ApplyLock {
   private constructor(private readonly db: Database.Database) {}
 
   /** Waits up to `waitMs` for the lock; `signal` gives up the wait (a daemon stopping), with its reason. */
-  static async acquire(dbPath: string, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<ApplyLock> {
-    const path = `${dbPath}.lock`;
+  static async acquire(dbPath: string, options: LockOptions = {}): Promise<ApplyLock> {
+    const lock = LOCKS[options.kind ?? 'apply'];
+    const path = `${dbPath}${lock.suffix}`;
     const waitMs = options.waitMs ?? WAIT_MS;
     let db: Database.Database | undefined;
     try {
@@ -44,7 +62,7 @@ export class ApplyLock {
     } catch (error) {
       db?.close();
       if (isBusy(error)) {
-        throw new StoreError(`another stickyban (restore, prune or an admin command) held ${shownPath(path)} for ${Math.round(waitMs / 1000)} s; try again`);
+        throw new StoreError(`another stickyban (${lock.holders}) held ${shownPath(path)} for ${Math.round(waitMs / 1000)} s; try again`);
       }
       throw describeStoreFailure(error, path);
     }
@@ -56,11 +74,16 @@ export class ApplyLock {
 }
 
 /** Runs `work` holding the lock. */
-export async function withApplyLock<T>(dbPath: string, work: () => Promise<T>, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+export async function withApplyLock<T>(dbPath: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const lock = await ApplyLock.acquire(dbPath, options);
   try {
     return await work();
   } finally {
     lock.release();
   }
+}
+
+/** Runs `work` holding the pull lock (see LockKind). */
+export function withPullLock<T>(dbPath: string, work: () => Promise<T>, options: Omit<LockOptions, 'kind'> = {}): Promise<T> {
+  return withApplyLock(dbPath, work, { ...options, kind: 'pull' });
 }

@@ -21,6 +21,7 @@ import { pull, push } from '../../../src/fleet/exchange.js';
 import type { FleetEvent } from '../../../src/fleet/log.js';
 import { connect, type Connection } from '../../../src/fleet/pg.js';
 import type { BanEvent } from '../../../src/store/bans.js';
+import { ApplyLock } from '../../../src/store/lock.js';
 import { Store } from '../../../src/store/store.js';
 
 async function sync(host: FleetHost): Promise<string> {
@@ -76,7 +77,7 @@ describe('the fleet log', () => {
     const read: string[] = [];
     try {
       const appliers = { bans: async (events: BanEvent[]) => void read.push(...events.map((event) => formatNetwork(event.network))), change: async () => {}, restore: async () => {} };
-      const outcome = await pull(connection, store, { ...config.fleet, host: 'host-b' }, appliers, async (work) => void store.write(work), () => {}, 700);
+      const outcome = await pull(connection, store, { ...config.fleet, host: 'host-b' }, appliers, async (work) => void store.write(work), () => {}, { pageRows: 700 });
       assert.equal(outcome.applied, 5000);
       // A COPY that is not the log's rows fails its page, and the connection serves on.
       await assert.rejects(connection.copyOut('COPY (SELECT 1) TO STDOUT (FORMAT binary)', readCopyRow), /fleet database .*: a COPY row of 1 columns, expected 11/);
@@ -131,6 +132,14 @@ describe('the fleet log', () => {
     const lifts = () => query<{ uuid: string; lifted_by: string | null }>(db, "SELECT hex(uuid) AS uuid, lifted_by FROM bans WHERE address = '192.0.2.77' ORDER BY id");
     const hooked = { ...banEvent('192.0.2.77'), uuid: Buffer.from('0190a6b2000070008000000000000003', 'hex') };
     try {
+      // One pull into a store at a time: another one (a fleet sync beside the daemon) waits, or gives up.
+      const held = await ApplyLock.acquire(db, { kind: 'pull' });
+      await assert.rejects(
+        pull(connection, store, fleet, appliers(), async (work) => void store.write(work), () => {}, { lockWaitMs: 0 }),
+        /another stickyban \(fleet sync or the daemon, reading the fleet log\) held .*\.pull\.lock for 0 s; try again/,
+      );
+      assert.equal(count(db, 'bans'), 0);
+      held.release();
       await assert.rejects(run('change'), /killed/);
       // fail2ban bans the address here again while the sync is down.
       store.write(() => store.bans.insert(hooked));
