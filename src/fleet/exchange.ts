@@ -2,7 +2,8 @@
 // events not sent yet (in id order, a thousand per statement, idempotent by event id), pull reads
 // the log after this host's position in commit order and hands each event to the appliers. Both
 // remember their place in the store, so a sync cut short (the database or the daemon gone) goes on
-// from there, and anything sent or applied twice is the same event twice: harmless.
+// from there: a ban sent or applied twice is the same event twice, harmless; a fleet-wide lift or
+// safelist change commits with the position after it, so it is never applied twice.
 
 import { formatNetwork } from '../address/format.js';
 import { compareNetworks } from '../address/network.js';

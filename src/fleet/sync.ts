@@ -181,7 +181,9 @@ export class FleetSync {
         const outcome: PullOutcome = await pull(connection, this.store, fleet, this.appliers, this.persist, (line) => this.log(`fleet: ${line}`), { lockWaitMs: 0 });
         this.applied += outcome.applied;
         this.skipped += outcome.skipped;
-        if (outcome.bulk) this.log(`fleet: caught up on ${outcome.applied} events in bulk, and restored the live set`);
+        if (outcome.bulk) {
+          this.log(outcome.applied > 0 ? `fleet: caught up on ${outcome.applied} events in bulk, and restored the live set` : 'fleet: ran the restore a catch-up cut short still owed');
+        }
       }
       if (Date.now() - this.lastBeat >= HEARTBEAT_MS) {
         await connection.query('UPDATE stickyban.hosts SET last_seen = now(), position = $1, version = $2 WHERE name = $3', [

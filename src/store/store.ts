@@ -194,7 +194,8 @@ export class Store {
    * cursor and published marks were 223 of a daemon's 512 fsyncs). The next synced commit (or
    * checkpoint) syncs the WAL up to it, and SQLite recovers a WAL only up to its first frame that
    * is not whole, so a power cut may lose this commit but never one synced after it, nor anything
-   * before it. Work safe to lose only: the fleet's marks (sent again, applied again: idempotent).
+   * before it. Work safe to lose only: the fleet's marks after bans (sent again, applied again:
+   * idempotent; a fleet-wide change commits its position with itself, synced).
    */
   private unsynced<T>(commit: () => T): T {
     // Not prepared once: SQLite applies (and reads) this pragma when the statement is prepared.
