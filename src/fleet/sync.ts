@@ -48,7 +48,7 @@ export class FleetSync {
   private gathering: NodeJS.Timeout | undefined;
   private again = false;
   private lastBeat = 0;
-  private lastSeen = '';
+  private othersSeen = -1;
   private lastSync: number | undefined;
   private lastError: string | undefined;
   private lastSyncError: string | undefined;
@@ -70,10 +70,10 @@ export class FleetSync {
     this.stopped = false;
     void this.open();
     this.local = setInterval(() => {
-      // With the removals: a ban given an id a prune freed leaves the largest id as it was.
-      const seen = this.store.read(() => `${this.store.bans.maxId()}:${this.store.fleet.removals()}`);
-      if (seen !== this.lastSeen) {
-        this.lastSeen = seen;
+      // SQLite's count of other connections' commits: the daemon's own bans ask through onCommit.
+      const others = this.store.changeMark().others;
+      if (others !== this.othersSeen) {
+        this.othersSeen = others;
         this.soon();
       }
     }, LOCAL_CHECK_MS);

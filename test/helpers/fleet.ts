@@ -43,7 +43,7 @@ export async function fleetHost(cluster: Cluster, admin: string, name: string, e
   const role = `stickyban_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
   writeFileSync(
     config,
-    `db = "${db}"\n[daemon]\nsocket = "${socket}"\n[fleet]\nurl = "${cluster.uri(role)}"\npassword_file = "${passwordFile}"\nhost = "${name}"\npoll_interval = "1s"\n${extraToml}`,
+    `db = "${db}"\n[daemon]\nsocket = "${socket}"\n[fleet]\nurl = "${cluster.uri(role)}"\npassword_file = "${passwordFile}"\nhost = "${name}"\n${/^poll_interval\b/m.test(extraToml) ? '' : 'poll_interval = "1s"\n'}${extraToml}`,
   );
   const env = { STICKYBAN_SOCKET: socket };
   const cli = (...args: string[]) => netns.cli(['--config', config, ...args], { env });

@@ -8,7 +8,9 @@ import { describe, test } from 'node:test';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { fleetHost, initFleet } from '../../helpers/fleet.js';
 import { startCluster } from '../../helpers/postgres.js';
+import { banEvent } from '../../helpers/seed.js';
 import { count, query } from '../../helpers/sqlite.js';
+import { Store } from '../../../src/store/store.js';
 import { until } from '../../helpers/until.js';
 import { pings, wire } from '../../helpers/veth.js';
 
@@ -46,6 +48,26 @@ describe('the fleet', () => {
     } finally {
       for (const daemon of daemons) daemon.signal('SIGTERM');
       await Promise.all(daemons.map((daemon) => daemon.exited));
+    }
+  });
+
+  test('a ban another process records beside the daemon (an import, a hook that spooled) is published within a second, long before the next poll', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const a = await fleetHost(cluster, admin, 'host-a', 'poll_interval = "60s"\n');
+    const daemon = await a.startDaemon();
+    const other = Store.open({ path: a.db, busyTimeoutMs: 5000 });
+    try {
+      // Past the sync the daemon makes as it connects.
+      await new Promise((done) => setTimeout(done, 1000));
+      const started = Date.now();
+      other.write(() => other.bans.insert(banEvent('192.0.2.55')));
+      await until('the ban in the log', async () => (await cluster.sql("SELECT count(*) FROM stickyban.events WHERE address = '192.0.2.55'")) === '1\n', 2000, 20);
+      assert.ok(Date.now() - started < 2000);
+    } finally {
+      other.close();
+      daemon.signal('SIGTERM');
+      await daemon.exited;
     }
   });
 
