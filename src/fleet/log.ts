@@ -83,7 +83,7 @@ export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { 
   return { event: { id, uuid, origin: row.origin, kind, network, jail, at, bantime, reason, restored: row.restored === true } };
 }
 
-/** The columns of a local ban as this host appends it (see publisher.ts), under its fleet name. */
+/** The columns of a local ban as this host appends it (see push in exchange.ts), under its fleet name. */
 export function rowOf(ban: OutgoingBan, host: string): readonly unknown[] {
   return [uuidText(ban.uuid), host, formatNetwork(ban.network), ban.jail, ban.bannedAt, ban.bantime, ban.source, ban.reason, ban.restored];
 }

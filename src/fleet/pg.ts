@@ -1,6 +1,6 @@
 // The one module that talks to PostgreSQL (node-postgres). Loaded only by the fleet commands and by
 // a daemon with [fleet] set, never on the ban hook's path. Every query has a time limit, and reads
-// of the log come in pages (see subscriber.ts): nothing from the database is read unbounded.
+// of the log come in pages (see exchange.ts): nothing from the database is read unbounded.
 
 import { fstatSync, openSync, closeSync, readFileSync, type Stats } from 'node:fs';
 import pg from 'pg';

@@ -17,12 +17,12 @@ export class BulkWrites {
   private readonly saved: { autocheckpoint: unknown; synchronous: unknown };
 
   /**
-   * `durable`: keep every commit synced (the daemon, whose other writes are bans it answers as
-   * recorded); only the checkpoints are spaced out. `checkpoints: false`: none on the way, only
-   * finish()'s (another connection writes the bulk and checkpoints it, see insert-worker.ts: this
-   * one's small commits must not do it in its stead).
+   * `db`: the connection that writes (a store's, or the insert thread's own). `durable`: keep every
+   * commit synced (the daemon, whose other writes are bans it answers as recorded); only the
+   * checkpoints are spaced out. `checkpoints: false`: none on the way, only finish()'s (another
+   * connection writes the bulk and checkpoints it, see insert-worker.ts: this one's small commits
+   * must not do it in its stead).
    */
-  /** `db`: the connection that writes (a store's, or the insert thread's own). */
   constructor(
     private readonly db: Database.Database,
     { durable = false, checkpoints = true }: { durable?: boolean; checkpoints?: boolean } = {},

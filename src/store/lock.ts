@@ -4,6 +4,8 @@
 // a process dies, so a killed restore never leaves a stale lock behind. The ban hook does not take
 // it; restore catches up on bans recorded while it ran instead.
 //
+// A second lock of the same kind keeps reads of the fleet log into the store apart (see LockKind).
+//
 // The wait for the lock is a timer loop, not SQLite's busy handler: a command loses nothing by it,
 // and the daemon's loop goes on serving while it waits.
 
@@ -16,6 +18,8 @@ import { prepareStoreFile } from './store-file.js';
 import { shownPath } from '../input/quote.js';
 
 const WAIT_MS = 120_000;
+/** Between attempts: a restore holds the lock for seconds, an unban for milliseconds. */
+const POLL_MS = 10;
 
 /**
  * What a lock keeps apart: live-set changes (the apply lock, above), or reads of the fleet log into
@@ -33,8 +37,6 @@ export interface LockOptions {
   readonly signal?: AbortSignal;
   readonly kind?: LockKind;
 }
-/** Between attempts: a restore holds the lock for seconds, an unban for milliseconds. */
-const POLL_MS = 10;
 
 export class ApplyLock {
   private constructor(private readonly db: Database.Database) {}
