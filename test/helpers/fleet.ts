@@ -11,6 +11,7 @@ import type { Cluster } from './postgres.js';
 import { tempDir } from './tmp.js';
 import { until } from './until.js';
 import { initStore } from './store.js';
+import { seedBans } from './seed.js';
 
 export interface FleetHost {
   readonly name: string;
@@ -61,4 +62,24 @@ export async function fleetHost(cluster: Cluster, admin: string, name: string, e
       return daemon;
     },
   };
+}
+
+/** A host that has published `count` bans of 10.`second`.x.y: a log for another host to catch up on. */
+export async function publishedHost(cluster: Cluster, admin: string, name: string, count: number, second: number): Promise<FleetHost> {
+  const host = await fleetHost(cluster, admin, name);
+  seedBans(host.db, Array.from({ length: count }, (_, i) => `10.${second}.${i >> 8}.${i & 255}`));
+  const synced = await host.cli('fleet', 'sync');
+  assert.equal(synced.code, 0, synced.stderr);
+  return host;
+}
+
+/**
+ * Appends host-g's ban of `address`, the admin's lift of it, then fail2ban restarting on host-g and
+ * replaying that ban: the replay must stay lifted on every host that applies them.
+ */
+export async function appendLiftedReplay(cluster: Cluster, address: string): Promise<void> {
+  await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, restored) VALUES
+    (gen_random_uuid(), 'host-g', 'ban', '${address}', 'sshd', now() - interval '10 minutes', false),
+    (gen_random_uuid(), 'admin', 'lift', '${address}', NULL, now() - interval '5 minutes', false),
+    (gen_random_uuid(), 'host-g', 'ban', '${address}', 'sshd', now() - interval '10 minutes', true)`);
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { ipsetMembers } from '../../helpers/ipset.js';
-import { fleetHost, initFleet, type FleetHost } from '../../helpers/fleet.js';
+import { appendLiftedReplay, fleetHost, initFleet, type FleetHost } from '../../helpers/fleet.js';
 import { startCluster } from '../../helpers/postgres.js';
 import { banEvent, seedBans } from '../../helpers/seed.js';
 import { count, query } from '../../helpers/sqlite.js';
@@ -329,11 +329,7 @@ describe('the fleet log', () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);
     const [few, many] = [await fleetHost(cluster, admin, 'host-few'), await fleetHost(cluster, admin, 'host-many')];
-    // host-g's ban, the admin's lift of it, then fail2ban restarting on host-g and replaying its ban.
-    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, restored) VALUES
-      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.91', 'sshd', now() - interval '10 minutes', false),
-      (gen_random_uuid(), 'admin', 'lift', '192.0.2.91', NULL, now() - interval '5 minutes', false),
-      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.91', 'sshd', now() - interval '10 minutes', true)`);
+    await appendLiftedReplay(cluster, '192.0.2.91');
     assert.doesNotMatch(await sync(few), /in bulk/);
     await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at)
       SELECT gen_random_uuid(), 'host-g', 'ban', ('10.9.0.0'::inet + i)::cidr, 'sshd', now() FROM generate_series(1, 2000) AS i`);

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startDaemon } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
-import { fleetHost, initFleet } from '../../helpers/fleet.js';
+import { appendLiftedReplay, fleetHost, initFleet, publishedHost } from '../../helpers/fleet.js';
 import { startCluster } from '../../helpers/postgres.js';
-import { seedBans } from '../../helpers/seed.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
@@ -39,14 +38,8 @@ describe('fleet setups', () => {
   test('a new host bootstraps from the whole log in bulk and loads it in one restore; its daemon reports the fleet in its metrics', async () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);
-    const old = await fleetHost(cluster, admin, 'old');
-    seedBans(old.db, Array.from({ length: 12_000 }, (_, i) => `10.7.${i >> 8}.${i & 255}`));
-    assert.equal((await old.cli('fleet', 'sync')).code, 0);
-    // A ban the admin lifted fleet-wide, then replayed by fail2ban on its host: it stays lifted.
-    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, restored) VALUES
-      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.91', 'sshd', now() - interval '10 minutes', false),
-      (gen_random_uuid(), 'admin', 'lift', '192.0.2.91', NULL, now() - interval '5 minutes', false),
-      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.91', 'sshd', now() - interval '10 minutes', true)`);
+    await publishedHost(cluster, admin, 'old', 12_000, 7);
+    await appendLiftedReplay(cluster, '192.0.2.91');
     const fresh = await fleetHost(cluster, admin, 'fresh');
     const metrics = join(tempDir(), 'stickyban.prom');
     const daemon = startDaemon(fresh.netns, ['--config', fresh.config, 'daemon', '--heal-interval', '1s', '--metrics-file', metrics], fresh.env);
@@ -73,9 +66,7 @@ describe('fleet setups', () => {
   test('a restore owed after a catch-up that keeps failing is said once, and stays owed', async () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);
-    const old = await fleetHost(cluster, admin, 'old');
-    seedBans(old.db, Array.from({ length: 2500 }, (_, i) => `10.8.${i >> 8}.${i & 255}`));
-    assert.equal((await old.cli('fleet', 'sync')).code, 0);
+    await publishedHost(cluster, admin, 'old', 2500, 8);
     const fresh = await fleetHost(cluster, admin, 'fresh');
     // A set of another type under stickyban's IPv4 name: every restore refuses to load over it.
     await fresh.netns.exec('iptables', ['-F']);
