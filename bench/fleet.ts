@@ -172,8 +172,9 @@ async function main(): Promise<void> {
   await Promise.all(five.map((host) => stopDaemon(host)));
 
   // Bootstrap: a log of BOOTSTRAP events (made in SQL: the publishing is not what is timed), their
-  // ids in time order as stickyban's UUIDv7 are, their addresses spread over the billion after 1.0.0.0 (hashed, as
-  // attackers come: in order, each batch would fill the store's indexes at their end, far cheaper).
+  // ids in time order as stickyban's UUIDv7 are, their addresses hashed over the billion after
+  // 1.0.0.0, as attackers come (in order, each batch would fill the store's indexes at their end,
+  // far cheaper).
   await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, bantime, source)
     SELECT ('0190a6b2-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'host-old', 'ban', ('0.0.0.0'::inet + (16777216 + (hashint4(i)::bigint & 2147483647) % 1000000000))::cidr, 'sshd', now(), 600, 'fail2ban'
       FROM generate_series(1, ${BOOTSTRAP}) AS i`);

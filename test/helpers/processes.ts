@@ -3,8 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Clock ticks per second of /proc's times. */
-const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+/** Clock ticks per second of /proc's times, asked once, when first needed. */
+let ticks: number | undefined;
+function ticksPerSecond(): number {
+  return (ticks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100);
+}
 
 /**
  * CPU seconds (user and system) from /proc/PID/stat: the process's own, and those of its children
@@ -16,7 +19,7 @@ export function cpuSeconds(pid: number | 'self'): { readonly own: number; readon
   if (stat === '') return { own: 0, children: 0 };
   // From the state on: the command name before it may hold spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ').map(Number);
-  return { own: (fields[11]! + fields[12]!) / TICKS, children: (fields[13]! + fields[14]!) / TICKS };
+  return { own: (fields[11]! + fields[12]!) / ticksPerSecond(), children: (fields[13]! + fields[14]!) / ticksPerSecond() };
 }
 
 /** The pids of `pid`'s children. */
