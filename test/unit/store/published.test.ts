@@ -26,3 +26,24 @@ test('an id freed by prune at the top is handed out again, and the local ban giv
     store.close();
   }
 });
+
+test('the local events to publish are found by an index of their own, never by reading the fleet’s events', () => {
+  const store = Store.open({ path: tempStore(), busyTimeoutMs: 1000 });
+  try {
+    // The statements FleetTable prepares while it answers, as SQLite would run them.
+    const prepared: string[] = [];
+    const prepare = store.db.prepare.bind(store.db);
+    store.db.prepare = ((sql: string) => (prepared.push(sql), prepare(sql))) as typeof store.db.prepare;
+    store.write(() => store.bans.insertMany([{ ...banEvent('198.51.100.1'), source: 'fleet:other' }, banEvent('192.0.2.1')]));
+    assert.equal(store.read(() => store.fleet.outgoing(0, 10)).length, 1);
+    assert.equal(store.read(() => store.fleet.waiting(0)), 1);
+    const reads = prepared.filter((sql) => /^\s*SELECT/.test(sql) && /NOT LIKE/.test(sql));
+    assert.equal(reads.length, 2, reads.join('\n'));
+    for (const sql of reads) {
+      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...[0, 10].slice(0, sql.split('?').length - 1)) as Array<{ detail: string }>).map((row) => row.detail).join('; ');
+      assert.match(plan, /USING (COVERING )?INDEX bans_local/, `${sql}\n→ ${plan}`);
+    }
+  } finally {
+    store.close();
+  }
+});
