@@ -7,7 +7,8 @@ import { formatTime } from '../clock.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { applyChange } from '../fleet/changes.js';
-import { byBlock, push, pull, type Appliers } from '../fleet/exchange.js';
+import { BulkCatchUp } from '../fleet/bulk-catch-up.js';
+import { push, pull, type Appliers } from '../fleet/exchange.js';
 import { fleetHealth } from '../fleet/health.js';
 import { checkFleetSchema, migrateFleet } from '../fleet/migrate.js';
 import { connect, type Connection } from '../fleet/pg.js';
@@ -16,8 +17,6 @@ import { awaitLater } from '../exec/run.js';
 import { recordBan } from '../actions/ban.js';
 import { restoreLive } from '../actions/restore.js';
 import { mergeDeltas } from '../plan/diff.js';
-import { BulkWrites } from '../store/bulk.js';
-import { InsertThread } from '../store/insert-thread.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import type { Context } from './context.js';
@@ -134,41 +133,24 @@ export async function fleetSync(_options: object, ctx: Context): Promise<void> {
 
 /**
  * A command's appliers: each ban recorded and made live as the hook does, or in bulk, from a thread
- * of their own while the next pages are read (store/insert-thread.ts), and one restore.
+ * of their own while the next pages are read (bulk-catch-up.ts), and one restore.
  */
 function commandAppliers(store: Store, ctx: Context): Appliers {
-  let thread: InsertThread | undefined;
-  // This connection's own writes in a bulk catch-up (the position after each batch) are not synced
-  // one by one either, nor checkpointed: the thread's checkpoints do it (see store/bulk.ts).
-  let bulkWrites: BulkWrites | undefined;
+  const catchUp = new BulkCatchUp(store, ctx.config.busyTimeoutMs, { durable: false });
   return {
     bans: async (events, bulk) => {
-      if (bulk) {
-        bulkWrites ??= new BulkWrites(store.db, { checkpoints: false });
-        thread ??= InsertThread.start(store.path, ctx.config.busyTimeoutMs);
-        await thread.insert(byBlock(events));
-        return;
-      }
+      if (bulk) return catchUp.insert(events);
       const now = ctx.clock();
       const deltas = events.map((event) => recordBan(store, ctx.config, now, event).delta);
       await applyLive(store, ctx, mergeDeltas(deltas));
     },
     change: async (event, _bulk, record) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event, undefined, record)}`),
     restore: async () => {
-      // The thread's checkpoint (the bulk made durable and moved out of the WAL) runs beside the
-      // restore, which reads the committed store either way; the command ends when both have.
-      const finishing = thread && awaitLater(thread.finish());
-      thread = undefined;
+      // The thread's checkpoint runs beside the restore; the command ends when both have.
+      const finishing = awaitLater(catchUp.finish());
       await restoreLive(store, ctx.config, ctx.clock, () => liveBackend(store, ctx), { trigger: 'fleet' });
       await finishing;
-      bulkWrites?.finish();
-      bulkWrites = undefined;
     },
-    end: () => {
-      void thread?.stop();
-      thread = undefined;
-      bulkWrites?.end();
-      bulkWrites = undefined;
-    },
+    end: () => catchUp.stop(),
   };
 }

@@ -6,8 +6,7 @@
 // safelist change commits with the position after it, so it is never applied twice.
 
 import { formatNetwork } from '../address/format.js';
-import { compareNetworks } from '../address/network.js';
-import { awaitLater } from '../exec/run.js';
+import { awaitLater, nextTurn } from '../exec/run.js';
 import { lockoutConflict, protectedNetworks } from '../actions/lockout.js';
 import type { FleetConfig } from '../config/config.js';
 import type { BanEvent } from '../store/bans.js';
@@ -33,6 +32,8 @@ export const BULK_ROWS = 2000;
  * addresses in order and all over the space (scratch runs, interleaved, 2-core VM).
  */
 const BULK_BATCH = 25_000;
+/** Rows read between two turns of the event loop: a page at once kept the daemon's loop ~150 ms. */
+const ROWS_PER_TURN = 2000;
 
 /**
  * The rows after `position` in commit order, and only those of committed transactions older than
@@ -186,7 +187,9 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
     }
     // A full page means more wait: the next one is read while this one is applied.
     if (rows.length === pageRows) page = fetch(last);
-    for (const row of rows) {
+    for (let i = 0; i < rows.length; i++) {
+      if (i > 0 && i % ROWS_PER_TURN === 0) await nextTurn();
+      const row = rows[i]!;
       const outcome = readRow(row, fleet);
       if ('problem' in outcome) {
         skipped++;
@@ -230,15 +233,6 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
 /** Where a row is in the log. */
 function positionOf(row: LogRow): Position {
   return { xid: BigInt(row.xid as number | bigint), id: BigInt(row.id as number | bigint) };
-}
-
-/**
- * Bans of a bulk catch-up in the order of the store's block index: inserted in log order (time
- * order, addresses all over) they would touch a page of the index each; in block order, runs of
- * neighbours (the same reason an import sorts, see import/order.ts).
- */
-export function byBlock(events: readonly BanEvent[]): BanEvent[] {
-  return [...events].sort((a, b) => compareNetworks(a.network, b.network));
 }
 
 /** Our own events come back too (they were ours first); the config may accept only some hosts and jails. */

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { network4 } from '../../../src/address/network.js';
+import { BulkCatchUp } from '../../../src/fleet/bulk-catch-up.js';
+import type { BanEvent } from '../../../src/store/bans.js';
+import { uuidv7 } from '../../../src/store/ids.js';
+import { Store } from '../../../src/store/store.js';
+import { banEvent } from '../../helpers/seed.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const PIECE = 500;
+
+function remote(i: number): BanEvent {
+  // Addresses all over the space, as a log's are.
+  return { uuid: uuidv7(1_765_000_000_000 + i), origin: 'host-a', network: network4((Math.imul(i, 2654435761) >>> 0) | 1, 32), jail: 'sshd', bannedAt: 1_765_000_000, bantime: 600, source: 'fleet:host-a', reason: null, restored: false };
+}
+
+test('a write of the daemon waiting for the store goes in between two pieces of a bulk catch-up, not after it', async () => {
+  // As the daemon opens its store: SQLite does not wait in place, writeAsync waits with timers.
+  const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 10_000, busyWaitMs: 0, create: true });
+  const catchUp = new BulkCatchUp(store, 10_000, { durable: true, rowsPerTransaction: PIECE });
+  const fleetRows = () => store.db.prepare("SELECT count(*) FROM bans WHERE source LIKE 'fleet:%'").pluck().get() as number;
+  try {
+    const events = Array.from({ length: 40 * PIECE }, (_, i) => remote(i));
+    const inserting = catchUp.insert(events);
+    // Once the thread has begun, a ban as fail2ban hands it to the daemon.
+    while (store.read(fleetRows) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const before = store.read(fleetRows);
+    const alongside = await store.writeAsync(() => {
+      store.bans.insert(banEvent('192.0.2.1'));
+      return fleetRows();
+    });
+    await inserting;
+    // The piece the thread was writing, and the next at most: the write tries again every few ms.
+    assert.ok(alongside - before <= 2 * PIECE, `${alongside - before} rows went in between`);
+    assert.ok(alongside < events.length, 'the ban did not wait for the whole catch-up');
+    await catchUp.finish();
+    assert.equal(store.read(fleetRows), events.length);
+    assert.equal(store.read(() => store.bans.maxId()), events.length + 1);
+  } finally {
+    catchUp.stop();
+    store.close();
+  }
+});
