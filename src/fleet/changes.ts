@@ -14,7 +14,7 @@ export async function applyChange(store: Store, around: Surroundings, event: Fle
   const what = `${formatNetwork(event.network)} (fleet-wide, from ${event.origin})`;
   switch (event.kind) {
     case 'lift': {
-      const outcome = await liftBans(store, around, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${count(lifted, 'ban event')} of ${what}`, signal, alongside);
+      const outcome = await liftBans(store, around, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${count(lifted, 'ban event')} of ${what}`, { signal, alongside, decidedAt: event.at });
       return `unbanned ${what}: ${count(outcome.lifted, 'ban event')} lifted`;
     }
     case 'safelist-add': {

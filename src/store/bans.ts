@@ -441,16 +441,18 @@ export class BanTable {
 
   /**
    * Lifts the bans of blocks inside `network` (of one jail, or all) in force at `now`, a temporary
-   * one sooner than its end; returns how many events.
+   * one sooner than its end, dated `now`; with `upTo`, only those banned then or before. Returns
+   * how many events.
    */
-  lift(network: Network, jail: string | undefined, now: number, by: string): number {
+  lift(network: Network, jail: string | undefined, now: number, by: string, upTo?: number): number {
     const jailClause = jail === undefined ? '' : 'AND jail = @jail';
+    const upToClause = upTo === undefined ? '' : 'AND banned_at <= @upTo';
     const lifted = this.cache
       .get(
         `UPDATE bans SET lifted_at = @now, lifted_by = @by
-         WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last AND ${ACTIVE} ${jailClause}`,
+         WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last AND ${ACTIVE} ${jailClause} ${upToClause}`,
       )
-      .run({ ...blockParams(network), jail, now, by } as Record<string, unknown>).changes;
+      .run({ ...blockParams(network), jail, now, by, upTo } as Record<string, unknown>).changes;
     if (lifted > 0) noteRemoval(this.cache);
     return lifted;
   }

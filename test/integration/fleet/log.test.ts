@@ -325,6 +325,30 @@ describe('the fleet log', () => {
     assert.equal(query<{ note: string }>(b.db, 'SELECT note FROM safelist')[0]!.note, 'fleet: host-a: partner');
   });
 
+  test('a host that applies a fleet-wide lift late lifts the bans from before it, dated when the admin lifted, not the offences found since', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    const late = await fleetHost(cluster, admin, 'host-late');
+    // The log: host-g banned it two hours ago, the admin lifted it an hour ago, while host-late was
+    // cut off from the database; meanwhile its own fail2ban found the address again, just now.
+    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at) VALUES
+      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.50', 'sshd', now() - interval '2 hours'),
+      (gen_random_uuid(), 'admin', 'lift', '192.0.2.50', NULL, now() - interval '1 hour')`);
+    const liftedAt = Number(await cluster.sql("SELECT extract(epoch FROM at)::bigint FROM stickyban.events WHERE kind = 'lift'"));
+    const store = Store.open({ path: late.db, busyTimeoutMs: 1000 });
+    store.write(() => store.bans.insert({ ...banEvent('192.0.2.50'), bannedAt: liftedAt - 1800 }));
+    store.close();
+    assert.equal((await late.cli('restore')).code, 0);
+    assert.equal((await late.cli('ban', '192.0.2.50', '--jail', 'sshd')).code, 0);
+    await sync(late);
+    assert.deepEqual(query(late.db, "SELECT source, lifted_by, lifted_at FROM bans WHERE address = '192.0.2.50' ORDER BY banned_at"), [
+      { source: 'fleet:host-g', lifted_by: 'fleet:admin', lifted_at: liftedAt },
+      { source: 'fail2ban', lifted_by: 'fleet:admin', lifted_at: liftedAt },
+      { source: 'manual', lifted_by: null, lifted_at: null },
+    ]);
+    assert.deepEqual(await ipsetMembers(late.netns, 'stickyban4'), ['192.0.2.50'], 'the offence after the lift stays blocked');
+  });
+
   test('a fail2ban replay of a ban lifted fleet-wide since stays lifted on a host catching up, in bulk as one by one', async () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);
