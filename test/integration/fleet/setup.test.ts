@@ -16,8 +16,11 @@ import { count, query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
-/** Two batches of a bulk catch-up (exchange.ts: BULK_BATCH, PULL_PAGE), each in many pieces. */
-const SPREAD_EVENTS = 60_000;
+/**
+ * A batch of a bulk catch-up (exchange.ts: BULK_BATCH, PULL_PAGE) in 15 pieces; small enough not to
+ * load the machine for the other tests that run beside it.
+ */
+const SPREAD_EVENTS = 30_000;
 
 interface Finding {
   readonly status: string;
