@@ -11,6 +11,8 @@ import { changeAround } from './plan-store.js';
 export interface LiftOutcome {
   /** Ban events lifted; 0 when there was no active ban to lift. */
   readonly lifted: number;
+  /** Ban events of a lift decided elsewhere that reached this host late, left in force: banned since. */
+  readonly kept: number;
   /** Set when there is no live set yet to update. */
   readonly absent?: string;
   /** Active blocks that contain the address and keep it banned. */
@@ -18,19 +20,18 @@ export interface LiftOutcome {
 }
 
 /**
- * Seconds a ban may be dated after a lift decided elsewhere and still be lifted by it: the clocks of
- * the host that banned and of the fleet's database differ, by a second or two under NTP.
+ * A lift decided elsewhere that reaches this host later than this (it was cut off from the fleet)
+ * lifts only the bans dated by then: the later ones are offences found since. Sooner, it lifts
+ * every ban in force, as an unban here does: the hosts' clocks may differ from the database's, and a
+ * ban dated a little after the decision is most likely one from before it.
  */
-const CLOCK_SLACK_SECONDS = 60;
+const LATE_AFTER_SECONDS = 300;
 
 export interface LiftOptions {
   readonly signal?: AbortSignal;
   /** Written in the lift's own transaction (the fleet's position after it). */
   readonly alongside?: () => void;
-  /**
-   * When the lift was decided, if not now: a fleet-wide lift applied late (the host was cut off)
-   * is dated then, and leaves the bans dated after it, offences found since.
-   */
+  /** When the lift was decided, if elsewhere (a fleet-wide lift's time in the log): it is dated then. */
   readonly decidedAt?: number;
 }
 
@@ -40,12 +41,22 @@ export async function liftBans(store: Store, around: Surroundings, network: Netw
     store.path,
     async () => {
       const now = around.clock();
-      const at = Math.min(decidedAt ?? now, now);
-      const upTo = decidedAt === undefined ? undefined : at + CLOCK_SLACK_SECONDS;
-      const { result: lifted, ...change } = await store.writeAsync(() => withAlongside(changeAround(store, around.config, now, network, () => store.bans.lift(network, jail, at, by, upTo)), alongside), signal);
-      if (lifted === 0) return { lifted, stillBannedBy: [] };
+      const decided = decidedAt === undefined ? undefined : { at: Math.min(decidedAt, now), ...(now - decidedAt > LATE_AFTER_SECONDS ? { upTo: decidedAt + LATE_AFTER_SECONDS } : {}) };
+      const { result, ...change } = await store.writeAsync(
+        () =>
+          withAlongside(
+            changeAround(store, around.config, now, network, () => ({
+              lifted: store.bans.lift(network, jail, now, by, decided),
+              kept: decided?.upTo === undefined ? 0 : store.bans.bannedAfter(network, jail, now, decided.upTo),
+            })),
+            alongside,
+          ),
+        signal,
+      );
+      const { lifted, kept } = result;
+      if (lifted === 0) return { lifted, kept, stillBannedBy: [] };
       const absent = await applySettled(store, around, network, change, describe(lifted));
-      return { lifted, ...(absent ? { absent } : {}), stillBannedBy: store.bans.activeEnclosing(network, now) };
+      return { lifted, kept, ...(absent ? { absent } : {}), stillBannedBy: store.bans.activeEnclosing(network, now) };
     },
     signal ? { signal } : {},
   );

@@ -15,7 +15,8 @@ export async function applyChange(store: Store, around: Surroundings, event: Fle
   switch (event.kind) {
     case 'lift': {
       const outcome = await liftBans(store, around, event.network, event.jail, `fleet:${event.origin}`, (lifted) => `lifted ${count(lifted, 'ban event')} of ${what}`, { signal, alongside, decidedAt: event.at });
-      return `unbanned ${what}: ${count(outcome.lifted, 'ban event')} lifted`;
+      const kept = outcome.kept > 0 ? `; ${count(outcome.kept, 'ban event')} recorded since it was decided left in force` : '';
+      return `unbanned ${what}: ${count(outcome.lifted, 'ban event')} lifted${kept}`;
     }
     case 'safelist-add': {
       const note = `fleet: ${event.origin}${event.reason ? `: ${event.reason}` : ''}`.slice(0, 200);

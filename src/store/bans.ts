@@ -111,6 +111,17 @@ const KEPT_FOREVER = "(source = 'manual' OR bantime IS -1)";
  * ban (migrations/0006_temporary_bans.sql). Both from the block index alone.
  */
 const ACTIVE = '(lifted_at IS NULL OR lifted_at > @now)';
+/** A lift decided elsewhere, earlier (fleet-wide): when, and the newest ban it lifts (unset: any). */
+export interface DecidedLift {
+  readonly at: number;
+  readonly upTo?: number;
+}
+
+/** The events of blocks inside the block (params of blockParams) in force at @now, of @jail if given, banned by @upTo if given. */
+function liftedRows(jail: string | undefined, upTo?: number): string {
+  return `family = @family AND first BETWEEN @first AND @last AND last <= @last AND ${ACTIVE}${jail === undefined ? '' : ' AND jail = @jail'}${upTo === undefined ? '' : ' AND banned_at <= @upTo'}`;
+}
+
 /** Seconds a replay's <time> may lie after the ban it replays: fail2ban stores round(time). */
 const FAIL2BAN_TIME_ROUNDING = 1;
 
@@ -441,20 +452,27 @@ export class BanTable {
 
   /**
    * Lifts the bans of blocks inside `network` (of one jail, or all) in force at `now`, a temporary
-   * one sooner than its end, dated `now`; with `upTo`, only those banned then or before. Returns
-   * how many events.
+   * one sooner than its end; returns how many events. Dated `now`, or for a lift `decided` earlier
+   * elsewhere, then, but never before the ban itself (a replay of a ban recorded after the decision
+   * must still find it lifted: liftOfReplay); with `decided.upTo`, only the events banned by then.
    */
-  lift(network: Network, jail: string | undefined, now: number, by: string, upTo?: number): number {
-    const jailClause = jail === undefined ? '' : 'AND jail = @jail';
-    const upToClause = upTo === undefined ? '' : 'AND banned_at <= @upTo';
+  lift(network: Network, jail: string | undefined, now: number, by: string, decided?: DecidedLift): number {
     const lifted = this.cache
       .get(
-        `UPDATE bans SET lifted_at = @now, lifted_by = @by
-         WHERE family = @family AND first BETWEEN @first AND @last AND last <= @last AND ${ACTIVE} ${jailClause} ${upToClause}`,
+        `UPDATE bans SET lifted_at = ${decided ? 'max(@at, min(banned_at, @now))' : '@now'}, lifted_by = @by
+         WHERE ${liftedRows(jail, decided?.upTo)}`,
       )
-      .run({ ...blockParams(network), jail, now, by, upTo } as Record<string, unknown>).changes;
+      .run({ ...blockParams(network), jail, now, by, at: decided?.at, upTo: decided?.upTo } as Record<string, unknown>).changes;
     if (lifted > 0) noteRemoval(this.cache);
     return lifted;
+  }
+
+  /** The events in force at `now` that a lift `decided` with `upTo` leaves: banned after it, offences found since. */
+  bannedAfter(network: Network, jail: string | undefined, now: number, upTo: number): number {
+    return this.cache
+      .get(`SELECT count(*) FROM bans WHERE ${liftedRows(jail)} AND banned_at > @upTo`)
+      .pluck()
+      .get({ ...blockParams(network), jail, now, upTo } as Record<string, unknown>) as number;
   }
 
   /** Every block banned inside `network` (lifted too), in address order. */
