@@ -35,13 +35,15 @@ export class BulkCatchUp {
   /** Records the events; resolves once they are committed. */
   async insert(events: readonly BanEvent[]): Promise<void> {
     this.writes ??= new BulkWrites(this.store.db, { durable: this.options.durable, checkpoints: false });
-    this.thread ??= InsertThread.start(this.store.path, this.busyTimeoutMs);
+    // Kept here: a pull that fails ends the thread (stop()) while a batch may still be on its way,
+    // whose pieces then fail with it instead of going to the thread of a later catch-up.
+    const thread = (this.thread ??= InsertThread.start(this.store.path, this.busyTimeoutMs));
     // Sorted as a whole, then cut: consecutive pieces are neighbours in the store's block index
     // (sorted piece by piece instead, a 300k-event bootstrap of the daemon took 17 s, not 10 s).
     const sorted = byBlock(events);
     const rows = this.options.rowsPerTransaction ?? sorted.length;
     for (let start = 0; start < sorted.length; start += rows) {
-      await this.thread.insert(sorted.slice(start, start + rows));
+      await thread.insert(sorted.slice(start, start + rows));
     }
   }
 

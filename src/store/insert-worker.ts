@@ -7,7 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BanTable } from './bans.js';
 import { unpackBans, type PackedBans } from './ban-pack.js';
 import { BulkWrites } from './bulk.js';
-import { openDatabase } from './sqlite.js';
+import { retryWhileBusy } from './busy.js';
+import { commitsOf, openDatabase, SQLITE_BUSY_WAIT_MS } from './sqlite.js';
 
 export type InsertRequest = { readonly insert: PackedBans } | { readonly finish: true };
 export type InsertAnswer = { readonly inserted: number } | { readonly finished: true } | { readonly error: string };
@@ -19,12 +20,14 @@ let bulk: BulkWrites | undefined;
 let insert: ((packed: PackedBans) => number) | undefined;
 
 function open(): (packed: PackedBans) => number {
-  db = openDatabase(path, { fileMustExist: true, timeout: busyTimeoutMs });
-  bulk = new BulkWrites(db);
-  const bans = new BanTable(db);
-  const write = db.transaction((packed: PackedBans) => bans.insertCaughtUp(unpackBans(packed)));
-  // IMMEDIATE: the write lock is waited for at BEGIN, with the busy timeout, not refused mid-way.
-  return (packed) => write.immediate(packed);
+  const opened = openDatabase(path, { fileMustExist: true, timeout: SQLITE_BUSY_WAIT_MS });
+  db = opened;
+  bulk = new BulkWrites(opened);
+  const bans = new BanTable(opened);
+  const write = opened.transaction((packed: PackedBans) => bans.insertCaughtUp(unpackBans(packed)));
+  // IMMEDIATE: the write lock is waited for at BEGIN, not refused mid-way; as every writer of the
+  // store waits (busy.ts), so that a storm of bans beside it is a crowd, not a timeout.
+  return (packed) => retryWhileBusy(() => write.immediate(packed), busyTimeoutMs, commitsOf(opened));
 }
 
 port.on('message', (request: InsertRequest) => {

@@ -23,3 +23,21 @@ function nativeBinding(): string {
 export function openDatabase(source: string | Buffer, options: Database.Options = {}): Database.Database {
   return new Database(source, { ...options, nativeBinding: nativeBinding() });
 }
+
+/**
+ * SQLite's own busy handler sleeps up to 100 ms between attempts, so under a storm of writers (300
+ * ban hooks beside a prune) a waiting hook keeps missing the short moments the lock is free. It
+ * waits briefly itself; the retry loop (busy.ts) tries again every few milliseconds.
+ */
+export const SQLITE_BUSY_WAIT_MS = 20;
+
+/** Changes whenever another connection commits: tells a crowded store from a stuck one. */
+export function commitsOf(db: Database.Database): () => unknown {
+  // Prepared once per connection: the daemon reads it around every commit, and pragma() prepares anew.
+  let statement = dataVersions.get(db);
+  if (!statement) dataVersions.set(db, (statement = db.prepare('PRAGMA data_version').pluck()));
+  const prepared = statement;
+  return () => prepared.get();
+}
+
+const dataVersions = new WeakMap<Database.Database, Database.Statement>();

