@@ -37,7 +37,9 @@ port.on('message', (request: InsertRequest) => {
       insert ??= open();
       answer = { inserted: insert(request.insert) };
     } else {
-      // Everything written made durable and moved out of the WAL.
+      // Everything written made durable and moved out of the WAL. Truncating it waits for the
+      // readers (a restore beside it) to let go: SQLite's own wait, the whole busy timeout.
+      db?.pragma(`busy_timeout = ${busyTimeoutMs}`);
       bulk?.finish();
       db?.close();
       answer = { finished: true };

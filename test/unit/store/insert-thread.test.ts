@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { network4, network6 } from '../../../src/address/network.js';
@@ -60,5 +61,24 @@ test('a thread that cannot write says why, and so does every batch after', async
     await assert.rejects(thread.insert([ban(1)]), /the insert thread: unable to open database file/);
   } finally {
     await thread.stop();
+  }
+});
+
+test('at finish the thread waits for a reader beside it (the restore) to let go, and the WAL is emptied', async () => {
+  const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 5000, create: true });
+  const thread = InsertThread.start(store.path, 5000);
+  try {
+    await thread.insert(Array.from({ length: 3000 }, (_, i) => ban(i)));
+    // A restore reading the store, from the latest snapshot, while the thread finishes.
+    store.db.exec('BEGIN');
+    store.db.prepare('SELECT count(*) FROM bans').pluck().get();
+    const finishing = thread.finish();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    store.db.exec('COMMIT');
+    await finishing;
+    assert.equal(statSync(`${store.path}-wal`).size, 0, 'the WAL was truncated once the reader was done');
+  } finally {
+    await thread.stop();
+    store.close();
   }
 });
