@@ -139,7 +139,7 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
   const catchUp = new BulkCatchUp(store, ctx.config.busyTimeoutMs, { durable: false });
   return {
     bans: async (events, bulk) => {
-      if (bulk) return catchUp.insert(events);
+      if (bulk) return catchUp.insert(events, ctx.clock());
       const now = ctx.clock();
       const deltas = events.map((event) => recordBan(store, ctx.config, now, event).delta);
       await applyLive(store, ctx, mergeDeltas(deltas));

@@ -28,7 +28,7 @@ export function daemonAppliers(store: Store, around: () => Surroundings, writer:
         await Promise.all(events.map((event) => writer.submit(event)));
         return;
       }
-      await catchUp.insert(events);
+      await catchUp.insert(events, around().clock());
     },
     change: async (event, _bulk, record) => log(`fleet: ${await applyChange(store, around(), event, signal, record)}`),
     restore: async () => {

@@ -32,8 +32,8 @@ export class BulkCatchUp {
     private readonly options: BulkCatchUpOptions,
   ) {}
 
-  /** Records the events; resolves once they are committed. */
-  async insert(events: readonly BanEvent[]): Promise<void> {
+  /** Records the events (replays judged at `now`); resolves once they are committed. */
+  async insert(events: readonly BanEvent[], now: number): Promise<void> {
     this.writes ??= new BulkWrites(this.store.db, { durable: this.options.durable, checkpoints: false });
     // Kept here: a pull that fails ends the thread (stop()) while a batch may still be on its way,
     // whose pieces then fail with it instead of going to the thread of a later catch-up.
@@ -43,7 +43,7 @@ export class BulkCatchUp {
     const sorted = byBlock(events);
     const rows = this.options.rowsPerTransaction ?? sorted.length;
     for (let start = 0; start < sorted.length; start += rows) {
-      await thread.insert(sorted.slice(start, start + rows));
+      await thread.insert(sorted.slice(start, start + rows), now);
     }
   }
 
@@ -52,11 +52,13 @@ export class BulkCatchUp {
    * connection back to its own settings. A restore may run meanwhile: it reads the committed store.
    */
   async finish(): Promise<void> {
-    const { thread, writes } = this;
+    // A thread also when nothing was read: a restore owed by a catch-up cut short finds its WAL.
+    const thread = this.thread ?? InsertThread.start(this.store.path, this.busyTimeoutMs);
+    const { writes } = this;
     this.thread = undefined;
     this.writes = undefined;
     try {
-      await thread?.finish();
+      await thread.finish();
     } finally {
       // A command's last commits (the position) were not synced: its own checkpoint does it.
       if (this.options.durable) writes?.end();

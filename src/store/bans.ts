@@ -351,13 +351,22 @@ export class BanTable {
   }
 
   /**
-   * insertMany for events of a catch-up, which may hold replays: each of those is recorded lifted
-   * when a lift since says so (liftOfReplay), as the ban path records it.
+   * insertMany for events of a catch-up, which may hold replays: each is judged as the ban path
+   * judges it (applyBan), against what is recorded up to it: a replay of a ban held here (active at
+   * `now`) records nothing, one of a ban lifted since is recorded lifted (liftOfReplay).
    */
-  insertCaughtUp(events: readonly BanEvent[]): number {
+  insertCaughtUp(events: readonly BanEvent[], now: number): number {
     let inserted = 0;
-    const plain: BanEvent[] = [];
+    let plain: BanEvent[] = [];
     for (const event of events) {
+      if (!event.restored) {
+        plain.push(event);
+        continue;
+      }
+      // The bans before it, of this batch too, are recorded first (replays are few).
+      inserted += this.insertMany(plain);
+      plain = [];
+      if (this.hasActive(event.network, event.jail, now)) continue;
       const lift = this.liftOfReplay(event);
       if (lift === undefined) plain.push(event);
       else if (this.insertLifted(event, lift)) inserted++;

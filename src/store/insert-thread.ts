@@ -31,10 +31,10 @@ export class InsertThread {
     return new InsertThread(new Worker(boot, { eval: true, workerData }));
   }
 
-  /** Inserts the events in one transaction; how many were new (as BanTable.insertCaughtUp). */
-  async insert(events: readonly BanEvent[]): Promise<number> {
+  /** Inserts the events in one transaction; how many were new (as BanTable.insertCaughtUp, at `now`). */
+  async insert(events: readonly BanEvent[], now: number): Promise<number> {
     const packed = packBans(events);
-    const answer = await this.ask({ insert: packed }, [packed.data]);
+    const answer = await this.ask({ insert: packed, now }, [packed.data]);
     if ('error' in answer) throw new Error(`the insert thread: ${answer.error}`);
     return 'inserted' in answer ? answer.inserted : 0;
   }

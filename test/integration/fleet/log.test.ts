@@ -354,6 +354,14 @@ describe('the fleet log', () => {
     const admin = await initFleet(cluster);
     const [few, many] = [await fleetHost(cluster, admin, 'host-few'), await fleetHost(cluster, admin, 'host-many')];
     await appendLiftedReplay(cluster, '192.0.2.91');
+    // host-h replays a ban of an address banned by host-g: both paths judge the replay as the ban
+    // path does, held (nothing recorded), so the admin's late lift after it lifts the one ban.
+    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, restored) VALUES
+      (gen_random_uuid(), 'host-g', 'ban', '192.0.2.92', 'sshd', now() - interval '2 hours', false)`);
+    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, restored) VALUES
+      (gen_random_uuid(), 'host-h', 'ban', '192.0.2.92', 'sshd', now() - interval '10 minutes', true)`);
+    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at) VALUES
+      (gen_random_uuid(), 'admin', 'lift', '192.0.2.92', NULL, now() - interval '1 hour')`);
     assert.doesNotMatch(await sync(few), /in bulk/);
     await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at)
       SELECT gen_random_uuid(), 'host-g', 'ban', ('10.9.0.0'::inet + i)::cidr, 'sshd', now() FROM generate_series(1, 2000) AS i`);
@@ -364,6 +372,8 @@ describe('the fleet log', () => {
         { restored: 1, lifted_by: 'fleet:admin' },
       ], host.name);
       assert.ok(!(await ipsetMembers(host.netns, 'stickyban4')).includes('192.0.2.91'), `${host.name} does not block it again`);
+      assert.deepEqual(query(host.db, "SELECT origin, lifted_by FROM bans WHERE address = '192.0.2.92'"), [{ origin: 'host-g', lifted_by: 'fleet:admin' }], host.name);
+      assert.ok(!(await ipsetMembers(host.netns, 'stickyban4')).includes('192.0.2.92'), `${host.name} does not block it`);
     }
   });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { network4 } from '../../../src/address/network.js';
@@ -23,7 +24,7 @@ test('a write of the daemon waiting for the store goes in between two pieces of 
   const fleetRows = () => store.db.prepare("SELECT count(*) FROM bans WHERE source LIKE 'fleet:%'").pluck().get() as number;
   try {
     const events = Array.from({ length: 40 * PIECE }, (_, i) => remote(i));
-    const inserting = catchUp.insert(events);
+    const inserting = catchUp.insert(events, 1_765_000_100);
     // Once the thread has begun, a ban as fail2ban hands it to the daemon.
     while (store.read(fleetRows) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     const before = store.read(fleetRows);
@@ -41,6 +42,18 @@ test('a write of the daemon waiting for the store goes in between two pieces of 
     assert.equal(store.read(() => store.bans.maxId()), events.length + 1);
   } finally {
     catchUp.stop();
+    store.close();
+  }
+});
+
+test('a restore owed by a catch-up cut short, with nothing read since, still finds the WAL emptied', async () => {
+  const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 10_000, create: true });
+  try {
+    store.db.pragma('wal_autocheckpoint = 0');
+    store.write(() => store.bans.insertMany(Array.from({ length: 3000 }, (_, i) => remote(i))));
+    await new BulkCatchUp(store, 10_000, { durable: true }).finish();
+    assert.equal(statSync(`${store.path}-wal`).size, 0);
+  } finally {
     store.close();
   }
 });

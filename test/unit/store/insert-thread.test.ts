@@ -10,6 +10,9 @@ import { InsertThread } from '../../../src/store/insert-thread.js';
 import { Store } from '../../../src/store/store.js';
 import { tempDir } from '../../helpers/tmp.js';
 
+/** The clock the inserts are made at (it judges replays). */
+const NOW = 1_765_100_000;
+
 function ban(i: number, overrides: Partial<BanEvent> = {}): BanEvent {
   return { uuid: uuidv7(1_765_000_000_000 + i), origin: 'host-a', network: network4(0xc0000200 + i, 32), jail: 'sshd', bannedAt: 1_765_000_000 + i, bantime: 600, source: 'fleet:host-a', reason: null, restored: false, ...overrides };
 }
@@ -40,7 +43,7 @@ test('the insert thread records batches in order as insertMany does, answers wit
   const thread = InsertThread.start(threaded!.path, 1000);
   try {
     const answers = [];
-    for (const batch of batches) answers.push(await thread.insert(batch));
+    for (const batch of batches) answers.push(await thread.insert(batch, NOW));
     assert.deepEqual(answers, [3000, 1500]);
     await thread.finish();
   } finally {
@@ -57,8 +60,8 @@ test('the insert thread records batches in order as insertMany does, answers wit
 test('a thread that cannot write says why, and so does every batch after', async () => {
   const thread = InsertThread.start(join(tempDir(), 'missing.db'), 1000);
   try {
-    await assert.rejects(thread.insert([ban(0)]), /the insert thread: unable to open database file/);
-    await assert.rejects(thread.insert([ban(1)]), /the insert thread: unable to open database file/);
+    await assert.rejects(thread.insert([ban(0)], NOW), /the insert thread: unable to open database file/);
+    await assert.rejects(thread.insert([ban(1)], NOW), /the insert thread: unable to open database file/);
   } finally {
     await thread.stop();
   }
@@ -68,7 +71,7 @@ test('at finish the thread waits for a reader beside it (the restore) to let go,
   const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 5000, create: true });
   const thread = InsertThread.start(store.path, 5000);
   try {
-    await thread.insert(Array.from({ length: 3000 }, (_, i) => ban(i)));
+    await thread.insert(Array.from({ length: 3000 }, (_, i) => ban(i)), NOW);
     // A restore reading the store, from the latest snapshot, while the thread finishes.
     store.db.exec('BEGIN');
     store.db.prepare('SELECT count(*) FROM bans').pluck().get();
@@ -79,6 +82,20 @@ test('at finish the thread waits for a reader beside it (the restore) to let go,
     assert.equal(statSync(`${store.path}-wal`).size, 0, 'the WAL was truncated once the reader was done');
   } finally {
     await thread.stop();
+    store.close();
+  }
+});
+
+test('a thread that wrote nothing still empties the WAL at finish: a restore owed by a catch-up cut short finds it full', async () => {
+  const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 5000, create: true });
+  try {
+    // The catch-up cut short: its commits are in the WAL, never checkpointed.
+    store.db.pragma('wal_autocheckpoint = 0');
+    store.write(() => store.bans.insertMany(Array.from({ length: 3000 }, (_, i) => ban(i))));
+    assert.ok(statSync(`${store.path}-wal`).size > 0);
+    await InsertThread.start(store.path, 5000).finish();
+    assert.equal(statSync(`${store.path}-wal`).size, 0);
+  } finally {
     store.close();
   }
 });
