@@ -115,16 +115,26 @@ export interface PullOptions {
   readonly pageRows?: number;
   /** How long to wait for another pull into this store: a command waits, the daemon tries again at its next sync. */
   readonly lockWaitMs?: number;
+  /**
+   * The daemon stopping: the pull ends at its next page or turn (what it applied stays, its
+   * position with it), instead of holding the stop for the rest of a bulk catch-up.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Reads and applies the log after this host's position, one pull into a store at a time; `log` says what was skipped and why. */
-export async function pull(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, { pageRows = PULL_PAGE, lockWaitMs }: PullOptions = {}): Promise<PullOutcome> {
+export async function pull(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, { pageRows = PULL_PAGE, lockWaitMs, signal }: PullOptions = {}): Promise<PullOutcome> {
   return withPullLock(
     store.path,
     async () => {
+      // Stopping also ends what the appliers are doing (a bulk batch being inserted: uncommitted,
+      // it is read again at the next start).
+      const stop = () => appliers.end?.();
+      signal?.addEventListener('abort', stop, { once: true });
       try {
-        return await pullPages(connection, store, fleet, appliers, persist, log, pageRows);
+        return await pullPages(connection, store, fleet, appliers, persist, log, pageRows, signal);
       } finally {
+        signal?.removeEventListener('abort', stop);
         appliers.end?.();
       }
     },
@@ -132,7 +142,7 @@ export async function pull(connection: Connection, store: Store, fleet: FleetCon
   );
 }
 
-async function pullPages(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows: number): Promise<PullOutcome> {
+async function pullPages(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows: number, signal: AbortSignal | undefined): Promise<PullOutcome> {
   let position = parsePosition(store.read(() => store.fleet.get('cursor')));
   // The lockout guard wins over the fleet as over the command line: no ban of loopback or of this host.
   const guarded = protectedNetworks({});
@@ -178,6 +188,7 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
   let page = fetch(position);
   for (;;) {
     const rows = await page;
+    signal?.throwIfAborted();
     if (rows.length === 0) break;
     const last = positionOf(rows.at(-1)!);
     bulk ||= rows.length >= BULK_ROWS;
@@ -188,7 +199,10 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
     // A full page means more wait: the next one is read while this one is applied.
     if (rows.length === pageRows) page = fetch(last);
     for (let i = 0; i < rows.length; i++) {
-      if (i > 0 && i % ROWS_PER_TURN === 0) await nextTurn();
+      if (i > 0 && i % ROWS_PER_TURN === 0) {
+        await nextTurn();
+        signal?.throwIfAborted();
+      }
       const row = rows[i]!;
       const outcome = readRow(row, fleet);
       if ('problem' in outcome) {

@@ -40,6 +40,7 @@ export interface FleetStatus {
 export class FleetSync {
   private connection: Connection | undefined;
   private stopped = false;
+  private stopping = new AbortController();
   private retryMs = FIRST_RETRY_MS;
   private retry: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
@@ -68,6 +69,7 @@ export class FleetSync {
 
   start(): void {
     this.stopped = false;
+    this.stopping = new AbortController();
     void this.open();
     this.local = setInterval(() => {
       // SQLite's count of other connections' commits: the daemon's own bans ask through onCommit.
@@ -81,6 +83,8 @@ export class FleetSync {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // A bulk catch-up under way ends at its next page or turn, its thread with it.
+    this.stopping.abort();
     clearTimeout(this.retry);
     clearInterval(this.poll);
     clearInterval(this.local);
@@ -178,7 +182,7 @@ export class FleetSync {
     try {
       if (fleet.publish) this.pushed += await push(connection, this.store, fleet, this.persist);
       if (fleet.subscribe) {
-        const outcome: PullOutcome = await pull(connection, this.store, fleet, this.appliers, this.persist, (line) => this.log(`fleet: ${line}`), { lockWaitMs: 0 });
+        const outcome: PullOutcome = await pull(connection, this.store, fleet, this.appliers, this.persist, (line) => this.log(`fleet: ${line}`), { lockWaitMs: 0, signal: this.stopping.signal });
         this.applied += outcome.applied;
         this.skipped += outcome.skipped;
         if (outcome.bulk) {

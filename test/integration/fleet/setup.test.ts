@@ -11,7 +11,7 @@ import { ask } from '../../../src/daemon/socket/client.js';
 import { startDaemon } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { appendLiftedReplay, fleetHost, initFleet, publishedHost } from '../../helpers/fleet.js';
-import { startCluster } from '../../helpers/postgres.js';
+import { startCluster, type Cluster } from '../../helpers/postgres.js';
 import { count, query } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
@@ -21,6 +21,13 @@ import { until } from '../../helpers/until.js';
  * load the machine for the other tests that run beside it.
  */
 const SPREAD_EVENTS = 30_000;
+
+/** `count` bans of host 'old' from all over the address space, as attackers come: the store's index is written all over. */
+async function appendSpreadBans(cluster: Cluster, count: number): Promise<void> {
+  await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, bantime)
+    SELECT gen_random_uuid(), 'old', 'ban', ('0.0.0.0'::inet + (16777216 + (hashint4(i)::bigint & 2147483647) % 1000000000))::cidr, 'sshd', now(), 600
+      FROM generate_series(1, ${count}) AS i`);
+}
 
 interface Finding {
   readonly status: string;
@@ -74,10 +81,7 @@ describe('fleet setups', () => {
   test('a daemon catching up in bulk goes on serving: health is answered throughout, and the bans handed over meanwhile are recorded beside the log', async () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);
-    // Addresses from all over the space, as attackers come: the store's index is written all over.
-    await cluster.sql(`INSERT INTO stickyban.events (uuid, origin, kind, address, jail, at, bantime)
-      SELECT gen_random_uuid(), 'old', 'ban', ('0.0.0.0'::inet + (16777216 + (hashint4(i)::bigint & 2147483647) % 1000000000))::cidr, 'sshd', now(), 600
-        FROM generate_series(1, ${SPREAD_EVENTS}) AS i`);
+    await appendSpreadBans(cluster, SPREAD_EVENTS);
     const fresh = await fleetHost(cluster, admin, 'fresh');
     const daemon = startDaemon(fresh.netns, ['--config', fresh.config, 'daemon'], fresh.env);
     let health = 0;
@@ -108,6 +112,21 @@ describe('fleet setups', () => {
     assert.equal(count(fresh.db, 'bans', "source = 'fail2ban'"), bans, 'each once');
     const blocks = query<{ n: number }>(fresh.db, 'SELECT count(DISTINCT address) AS n FROM bans')[0]!.n;
     assert.equal((await ipsetMembers(fresh.netns, 'stickyban4')).length, blocks, 'the kernel blocks what the store holds');
+  });
+
+  test('SIGTERM during a bulk catch-up stops the daemon at once: the catch-up is left where it was, its restore owed', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    await appendSpreadBans(cluster, 100_000);
+    const fresh = await fleetHost(cluster, admin, 'fresh');
+    const daemon = startDaemon(fresh.netns, ['--config', fresh.config, 'daemon'], fresh.env);
+    await until('the catch-up to record its first bans', () => count(fresh.db, 'bans') > 0, 30_000);
+    daemon.signal('SIGTERM');
+    assert.equal(await daemon.exited, 0);
+    // Before, the stop waited for the rest of the catch-up, inserts and restore, past its 3 s grace.
+    assert.doesNotMatch(daemon.log(), /did not stop within/);
+    assert.ok(count(fresh.db, 'bans') < 100_000, 'stopped part way');
+    assert.equal(query<{ n: number }>(fresh.db, "SELECT count(*) AS n FROM fleet_state WHERE key = 'restore_owed'")[0]!.n, 1);
   });
 
   test('a restore owed after a catch-up that keeps failing is said once, and stays owed', async () => {
