@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { OperationalError } from '../errors.js';
 import type { BanEvent } from '../store/bans.js';
+import { isPublished } from '../store/fleet.js';
 import type { ChangeMark, Store } from '../store/store.js';
 import type { LiveQueue } from './live-queue.js';
 
@@ -39,7 +40,7 @@ export class BanWriter {
   bans = 0;
   /** Bans handed over (socket and spool), replays and repeats included. */
   received = 0;
-  /** Told after each commit (the fleet sync pushes then). */
+  /** Told after a commit of a ban to publish (the fleet sync pushes then). */
   onCommit: (() => void) | undefined;
   /** Whether several clients sent bans in the last `ms`: a short wait would gather theirs. */
   crowded: (ms: number) => boolean = () => false;
@@ -84,7 +85,10 @@ export class BanWriter {
         this.received += batch.length;
         // A replay of what the store holds, or an event handed over twice (a spool line written again), is not a ban recorded.
         this.bans += outcomes.filter((outcome) => outcome.recorded).length;
-        this.onCommit?.();
+        // Not after the fleet's bans alone: there is nothing to send, and the next pull comes with
+        // the log's notification. In a storm of 10k bans over 5 hosts, the syncs they asked for
+        // took ~2 s of CPU (interleaved runs: converged in 5.70 s on average instead of 6.12 s).
+        if (batch.some(({ event }) => isPublished(event))) this.onCommit?.();
         batch.forEach((item, i) => {
           const outcome = outcomes[i]!;
           item.resolve(outcome);

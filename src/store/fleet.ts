@@ -23,6 +23,14 @@ export type FleetKey = 'cursor' | 'published' | 'restore_owed';
 export const FLEET_SOURCE = 'fleet:';
 
 /**
+ * Whether a push sends this event (as FleetTable.outgoing selects them): not one from the fleet,
+ * nor a temporary ban, which the fleet would keep for good.
+ */
+export function isPublished(event: Pick<BanEvent, 'source' | 'until'>): boolean {
+  return !event.source.startsWith(FLEET_SOURCE) && event.until === undefined;
+}
+
+/**
  * After events were deleted: ids above the largest left are handed out again (the bans table's
  * INTEGER PRIMARY KEY reuses them), so the published mark is kept below them, or the local ban given
  * such an id would never be sent. In the deleting transaction: a ban recorded after it may take one.

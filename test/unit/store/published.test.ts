@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { formatNetwork } from '../../../src/address/format.js';
+import { isPublished } from '../../../src/store/fleet.js';
 import { Store } from '../../../src/store/store.js';
 import { banEvent } from '../../helpers/seed.js';
 import { tempStore } from '../../helpers/store.js';
@@ -43,6 +45,25 @@ test('the local events to publish are found by an index of their own, never by r
       const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...[0, 10].slice(0, sql.split('?').length - 1)) as Array<{ detail: string }>).map((row) => row.detail).join('; ');
       assert.match(plan, /USING (COVERING )?INDEX bans_local/, `${sql}\n→ ${plan}`);
     }
+  } finally {
+    store.close();
+  }
+});
+
+test('isPublished says of an event what a push does: neither the fleet’s events nor temporary bans are sent', () => {
+  const store = Store.open({ path: tempStore(), busyTimeoutMs: 1000 });
+  try {
+    const events = [
+      banEvent('192.0.2.1'),
+      { ...banEvent('192.0.2.2'), source: 'manual', jail: 'manual' },
+      { ...banEvent('192.0.2.3'), source: 'fleet:host-b' },
+      { ...banEvent('192.0.2.4'), source: 'import:fail2ban-db' },
+      { ...banEvent('192.0.2.5'), source: 'manual', jail: 'manual', until: 1_790_000_600 },
+    ];
+    store.write(() => events.forEach((event) => store.bans.insert(event)));
+    const sent = store.read(() => store.fleet.outgoing(0, 10)).map((ban) => formatNetwork(ban.network));
+    assert.deepEqual(sent, ['192.0.2.1', '192.0.2.2', '192.0.2.4']);
+    assert.deepEqual(events.filter(isPublished).map((event) => formatNetwork(event.network)), sent);
   } finally {
     store.close();
   }
