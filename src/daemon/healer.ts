@@ -133,6 +133,8 @@ export class Healer {
       this.log(`repaired: ${found}; ${summary}`);
       return { problems: found, repaired: summary };
     } catch (error) {
+      // The store closed under the check: the daemon is stopping, nothing failed.
+      if (!this.store.db.open) throw error;
       this.failures++;
       const message = (error as Error).message;
       if (message !== this.lastFailure) this.log(`error: ${message}`);
