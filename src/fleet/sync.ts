@@ -39,7 +39,7 @@ export interface FleetStatus {
 
 export class FleetSync {
   private connection: Connection | undefined;
-  private stopped = false;
+  /** Aborted by stop(): a pull under way ends with it (see PullOptions.signal). */
   private stopping = new AbortController();
   private retryMs = FIRST_RETRY_MS;
   private retry: NodeJS.Timeout | undefined;
@@ -67,8 +67,11 @@ export class FleetSync {
     private readonly version: string,
   ) {}
 
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
   start(): void {
-    this.stopped = false;
     this.stopping = new AbortController();
     void this.open();
     this.local = setInterval(() => {
@@ -82,7 +85,6 @@ export class FleetSync {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     // A bulk catch-up under way ends at its next page or turn, its thread with it.
     this.stopping.abort();
     clearTimeout(this.retry);

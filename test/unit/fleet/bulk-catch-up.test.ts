@@ -46,11 +46,13 @@ test('a write of the daemon waiting for the store goes in between two pieces of 
   }
 });
 
-test('a restore owed by a catch-up cut short, with nothing read since, still finds the WAL emptied', async () => {
+test('a restore owed by a catch-up cut short, with nothing read since, still finds the WAL emptied (by a thread that wrote nothing)', async () => {
   const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 10_000, create: true });
   try {
+    // The catch-up cut short: its commits are in the WAL, never checkpointed.
     store.db.pragma('wal_autocheckpoint = 0');
     store.write(() => store.bans.insertMany(Array.from({ length: 3000 }, (_, i) => remote(i))));
+    assert.ok(statSync(`${store.path}-wal`).size > 0);
     await new BulkCatchUp(store, 10_000, { durable: true }).finish();
     assert.equal(statSync(`${store.path}-wal`).size, 0);
   } finally {
