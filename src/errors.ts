@@ -67,6 +67,9 @@ export class ToolMissingError extends OperationalError {
 /** The store could not be used: busy past the timeout, unreadable, or its schema is not ours. */
 export class StoreError extends OperationalError {}
 
+/** Another stickyban held a lock beside the store for as long as this one would wait. */
+export class LockHeldError extends StoreError {}
+
 /**
  * There is no store at the path: only `stickyban init` (and the install, which runs it) makes one.
  * A restore or a hook that made it would load an empty blocklist from a mistyped --db.

@@ -5,6 +5,7 @@
 // for it: bans, restores and commands go on, and what was recorded meanwhile is pushed on return.
 
 import type { Config } from '../config/config.js';
+import { LockHeldError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { push, pull, type Appliers, type Persist, type PullOutcome } from './exchange.js';
 import { formatPosition, parsePosition } from './log.js';
@@ -205,7 +206,10 @@ export class FleetSync {
       // A broken connection is reported by onLost, a stop needs no line; anything else is this
       // sync's alone, said once while it stays the same (an owed restore that keeps failing).
       const message = (error as Error).message;
-      if (this.connection === connection && !this.stopped && message !== this.lastSyncError) this.log(`fleet: sync failed: ${message}`);
+      if (this.connection === connection && !this.stopped && message !== this.lastSyncError) {
+        // Not a failure: a `fleet sync` run by hand reads the log into this store; the next sync pulls after it.
+        this.log(error instanceof LockHeldError ? 'fleet: another stickyban (a `fleet sync`) is reading the fleet log into this store; pulling once it is done' : `fleet: sync failed: ${message}`);
+      }
       this.lastSyncError = message;
     }
   }

@@ -11,7 +11,7 @@
 
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
-import { StoreError } from '../errors.js';
+import { LockHeldError } from '../errors.js';
 import { isBusy, sleep } from './busy.js';
 import { describeStoreFailure } from './store.js';
 import { prepareStoreFile } from './store-file.js';
@@ -64,7 +64,8 @@ export class ApplyLock {
     } catch (error) {
       db?.close();
       if (isBusy(error)) {
-        throw new StoreError(`another stickyban (${lock.holders}) held ${shownPath(path)} for ${Math.round(waitMs / 1000)} s; try again`);
+        const waited = waitMs >= 1000 ? ` for ${Math.round(waitMs / 1000)} s` : '';
+        throw new LockHeldError(`another stickyban (${lock.holders}) held ${shownPath(path)}${waited}; try again`);
       }
       throw describeStoreFailure(error, path);
     }

@@ -136,7 +136,7 @@ describe('the fleet log', () => {
       const held = await ApplyLock.acquire(db, { kind: 'pull' });
       await assert.rejects(
         pull(connection, store, fleet, appliers(), async (work) => void store.write(work), () => {}, { lockWaitMs: 0 }),
-        /another stickyban \(fleet sync or the daemon, reading the fleet log\) held .*\.pull\.lock for 0 s; try again/,
+        /another stickyban \(fleet sync or the daemon, reading the fleet log\) held .*\.pull\.lock; try again/,
       );
       assert.equal(count(db, 'bans'), 0);
       held.release();

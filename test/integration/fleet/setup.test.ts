@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ask } from '../../../src/daemon/socket/client.js';
+import { ApplyLock } from '../../../src/store/lock.js';
 import { startDaemon } from '../../helpers/daemon.js';
 import { ipsetMembers } from '../../helpers/ipset.js';
 import { appendLiftedReplay, fleetHost, initFleet, publishedHost } from '../../helpers/fleet.js';
@@ -152,6 +153,30 @@ describe('fleet setups', () => {
       await daemon.exited;
     }
     assert.equal(daemon.log().match(/fleet: sync failed/g)?.length, 1, 'nothing more said when it stopped');
+  });
+
+  test('a daemon whose store a `fleet sync` is reading the log into says so once, not as a failure, and pulls after it', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    await publishedHost(cluster, admin, 'old', 10, 9);
+    const fresh = await fleetHost(cluster, admin, 'fresh');
+    // As a `fleet sync` run by hand holds it while it reads.
+    const held = await ApplyLock.acquire(fresh.db, { kind: 'pull' });
+    const daemon = startDaemon(fresh.netns, ['--config', fresh.config, 'daemon', '--heal-interval', '1h'], fresh.env);
+    try {
+      await until('the daemon to meet the held lock', () => /is reading the fleet log into this store/.test(daemon.log()), 15_000);
+      // It syncs every second here (poll_interval): still one line.
+      await sleep(2500);
+      assert.equal(daemon.log().match(/reading the fleet log/g)?.length, 1, daemon.log());
+      assert.doesNotMatch(daemon.log(), /sync failed/);
+      assert.equal(count(fresh.db, 'bans'), 0);
+      held.release();
+      await until('the pull after it', () => count(fresh.db, 'bans') === 10, 15_000);
+    } finally {
+      held.release();
+      daemon.signal('SIGTERM');
+      await daemon.exited;
+    }
   });
 
   test('doctor: OK with how far behind the host is; WARN when the database is away (bans go on); FAIL without a schema', async () => {

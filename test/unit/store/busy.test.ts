@@ -107,7 +107,7 @@ describe('ApplyLock', () => {
     const db = join(tempDir(), 'stickyban.db');
     const held = await ApplyLock.acquire(db);
     try {
-      await assert.rejects(ApplyLock.acquire(db, { waitMs: 50 }), /^StoreError: another stickyban .* held .*stickyban\.db\.lock for 0 s; try again$/);
+      await assert.rejects(ApplyLock.acquire(db, { waitMs: 50 }), /^LockHeldError: another stickyban .* held .*stickyban\.db\.lock; try again$/);
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error('stopping')), 20);
       await assert.rejects(ApplyLock.acquire(db, { signal: controller.signal }), /stopping/);
