@@ -92,8 +92,9 @@ export interface FirewallBackend {
   openSession?(): LiveSession;
   /**
    * Puts back what refers to the live sets (rules, jumps) when the sets themselves are in place, and
-   * nothing else: what a firewall reload that kept the sets removed. Cheap; for a backend whose sets
-   * and rules come and go together (an nftables table of its own), absent. Returns what it repaired.
+   * nothing else: what a firewall reload that kept the sets removed, or a rule deleted by hand. Run
+   * when the firewall reports a change; absent for a backend with nothing to refer to its sets
+   * (routes). Returns what it repaired.
    */
   relink?(): Promise<string[]>;
   /**

@@ -19,7 +19,7 @@ import { Nft, NFT_ABSENT, NFT_SENTINEL } from './cmd.js';
 import { parseChainNames, parseSetListing, parseTable, parseTableChains } from './json.js';
 import { reconcileBlocks } from './reconcile.js';
 import { nftJsonScript } from './json-script.js';
-import { formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, oneLine, setChanges, updateScript, type SetChanges } from './script.js';
+import { dropRules, formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, oneLine, setChanges, updateScript, type SetChanges } from './script.js';
 
 /** nft's words when the live interval set is not what the delta expects. */
 const DRIFT = /element does not exist|interval overlaps|conflicting intervals|File exists/;
@@ -160,6 +160,22 @@ export class NftablesBackend implements FirewallBackend {
   /** Whether our table is there, told by its chain (see cmd.ts for why not by listing it). */
   private async exists(): Promise<boolean> {
     return parseChainNames(await this.nft.listChains('inet')).includes(`inet ${this.settings.table} ${NFT_CHAIN}`);
+  }
+
+  /**
+   * Puts back the drop rules missing from our chain (a rule deleted by hand, the chain flushed) when
+   * the chain is there; a table or chain gone is a restore's to put back. The daemon runs it when
+   * nft's monitor reports a rule of our table deleted: the listing reads back the sets' elements,
+   * too costly for the check every few seconds, which sees only the chain.
+   */
+  async relink(): Promise<string[]> {
+    const listed = await this.nft.listChain('inet', this.settings.table, NFT_CHAIN);
+    if (listed === undefined) return [];
+    const present = new Set(parseTable(listed).rules.map((rule) => rule.text));
+    const missing = ([4, 6] as const).flatMap((family) => dropRules(family)).filter((rule) => !present.has(rule));
+    if (missing.length === 0) return [];
+    await this.nft.load(missing.map((rule) => `add rule ${this.table} ${NFT_CHAIN} ${rule}\n`), `putting back the rules of nftables chain ${NFT_CHAIN}`);
+    return missing.map((rule) => `rule "${rule}" in nftables chain ${NFT_CHAIN}`);
   }
 
   async presence(): Promise<LiveCheck[]> {

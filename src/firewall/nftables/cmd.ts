@@ -141,6 +141,14 @@ export class Nft {
   }
 
   /**
+   * `nft -j list chain <family> <table> <name>`, or undefined when it does not exist. Reads back
+   * the elements of the sets its rules refer to (~1 s a 100k): for rare events, not a periodic check.
+   */
+  listChain(family: string, table: string, chain: string): Promise<string | undefined> {
+    return this.list(['chain', family, table, chain], `listing nftables chain ${chain} of table ${family} ${table}`);
+  }
+
+  /**
    * `nft get element <family> <table> <set> { <element> }`: whether the set holds it (an interval
    * set: whether one of its intervals holds all of it); false when the set does not exist. nft reads
    * back the table's sets first (~0.6 s with 100k elements).

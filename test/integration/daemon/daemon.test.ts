@@ -100,6 +100,31 @@ test('daemon with the nftables backend: nft flush ruleset is seen as it happens 
   });
 });
 
+test('daemon with the nftables backend: a rule of its chain deleted, or the chain flushed, is put back as it happens', async () => {
+  const netns = await Netns.create();
+  const { db, config } = configuredNewStore('backend = "nftables"\n');
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  assert.equal((await cli('ban', '203.0.113.7')).code, 0);
+  assert.equal((await cli('restore')).code, 0);
+  const rules = async () => {
+    const listed = JSON.parse(await netns.exec('nft', ['-j', 'list', 'chain', 'inet', 'stickyban', 'input'])) as { nftables: Array<{ rule?: { handle: number; expr: unknown } }> };
+    return listed.nftables.flatMap((item) => (item.rule ? [item.rule] : []));
+  };
+  const all = (await rules()).length;
+  assert.equal(all, 4);
+  // Checked every hour, and that check sees only the chain: the repair comes from the deletion being seen.
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start'));
+    const first = (await rules())[0]!;
+    await netns.exec('nft', ['delete', 'rule', 'inet', 'stickyban', 'input', 'handle', String(first.handle)]);
+    await until('the rule to come back', async () => (await rules()).length === all, 5_000);
+    await until('the relink to be logged', () => /daemon: relinked after a firewall change: rule "ip saddr @v4_hosts drop" in nftables chain input$/m.test(running.log()));
+    await netns.exec('nft', ['flush', 'chain', 'inet', 'stickyban', 'input']);
+    await until('the rules to come back', async () => (await rules()).length === all, 5_000);
+    assert.ok((await netns.exec('nft', ['get', 'element', 'inet', 'stickyban', 'v4_hosts', '{ 203.0.113.7 }'])).includes('203.0.113.7'), 'the set was kept: no restore');
+  });
+});
+
 test('daemon: SIGHUP re-reads the config file; a broken one is refused and the running config kept', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
