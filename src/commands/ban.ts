@@ -137,7 +137,8 @@ async function banThroughDaemon(address: string, options: BanOptions, event: Ban
     db: resolve(ctx.config.db),
   });
   if (!reply.answered) {
-    ctx.out.detail(`recording it here: ${reply.why}`);
+    if (reply.refused) ctx.out.warn(`${reply.why}; recording the ban here`);
+    else ctx.out.detail(`recording it here: ${reply.why}`);
     return undefined;
   }
   const { response } = reply;

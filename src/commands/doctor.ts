@@ -35,6 +35,7 @@ async function checkDaemon(socket: string): Promise<Finding> {
   const { ask } = await import('../daemon/socket/client.js');
   const reply = existsSync(socket) ? await ask(socket, { op: 'health' }, { answerMs: 2000 }) : { answered: false as const, why: `no socket at ${socket}` };
   if (reply.answered && reply.response.ok) return { status: 'OK', check: 'daemon', detail: `answers on ${socket} (pid ${String(reply.response.pid)})` };
+  if (!reply.answered && reply.refused) return { status: 'FAIL', check: 'daemon', detail: `${reply.why}: another user could answer in the daemon's stead`, fix: 'remove it, and give [daemon] socket a directory only root can change' };
   const why = reply.answered ? (reply.response.ok ? '' : reply.response.error) : reply.why;
   return { status: 'WARN', check: 'daemon', detail: `not running (${why}): each fail2ban ban runs stickyban ban, a process of its own`, fix: 'systemctl enable --now stickyban (or run stickyban daemon)' };
 }

@@ -26,6 +26,7 @@
 import json
 import os
 import socket
+import stat
 import subprocess
 import threading
 import time
@@ -155,7 +156,7 @@ class StickybanAction(ActionBase):
 			for attempt in (1, 2):
 				try:
 					if self._conn is None:
-						if not os.path.exists(self._socketPath):
+						if not os.path.exists(self._socketPath) or not self._trusted():
 							return None
 						self._conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 						self._conn.settimeout(CONNECT_TIMEOUT)
@@ -171,6 +172,19 @@ class StickybanAction(ActionBase):
 						self._logSys.warning("stickyban: the daemon on %s did not answer (%s); running %s instead", self._socketPath, e, self.stickyban)
 						return None
 			return None
+
+	def _trusted(self):
+		"""A socket another user could have put there (theirs, or in a directory they can change) could answer "banned" for a ban it threw away: it is not asked, and stickyban ban (which checks the whole path) records the ban instead."""
+		try:
+			sock = os.lstat(self._socketPath)
+			folder = os.lstat(os.path.dirname(self._socketPath) or '.')
+		except OSError:
+			return False
+		mine = (0, os.geteuid())
+		if stat.S_ISSOCK(sock.st_mode) and sock.st_uid in mine and stat.S_ISDIR(folder.st_mode) and folder.st_uid in mine and not folder.st_mode & 0o022:
+			return True
+		self._logSys.warning("stickyban: not asking %s: another user could have put it there; running %s instead", self._socketPath, self.stickyban)
+		return False
 
 	def _readline(self):
 		while b'\n' not in self._buffer:

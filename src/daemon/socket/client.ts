@@ -4,14 +4,18 @@
 
 import { createConnection } from 'node:net';
 import { MAX_LINE_BYTES, type Response } from './protocol.js';
+import { socketDistrust } from './trust.js';
 
-export type Reply = { readonly answered: true; readonly response: Response } | { readonly answered: false; readonly why: string };
+/** `refused`: the socket was not asked, as another user could have put it there (trust.ts). */
+export type Reply = { readonly answered: true; readonly response: Response } | { readonly answered: false; readonly why: string; readonly refused?: true };
 
 /**
  * Sends one request and waits for its answer: `connectMs` to be accepted (a daemon that is there
  * accepts at once), then `answerMs` for the answer (a ban waits for its commit).
  */
 export function ask(path: string, request: object, { connectMs = 1000, answerMs = 10_000 } = {}): Promise<Reply> {
+  const distrust = socketDistrust(path);
+  if (distrust !== undefined) return Promise.resolve({ answered: false, why: `not asking the socket: ${distrust}`, refused: true });
   return new Promise((resolve) => {
     let settled = false;
     const done = (reply: Reply) => {

@@ -7,6 +7,7 @@ import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { OperationalError } from '../../errors.js';
+import { distrustOf } from '../../files/trusted-dir.js';
 import { encode, failure, LineReader, parseRequest, type Request, type Response } from './protocol.js';
 
 export type Handler = (request: Request) => Promise<Response>;
@@ -109,6 +110,15 @@ export class SocketServer {
  * owned by this user that nobody else may write (another user could swap the socket for their own).
  */
 function prepareDirectory(dir: string): void {
+  // The directories above it too: another user who can change one of them could swap the socket's
+  // directory for one of theirs while the daemon runs, and answer the hook's bans in its stead.
+  let distrust;
+  try {
+    distrust = distrustOf(dirname(dir));
+  } catch (error) {
+    throw new OperationalError(`cannot create the socket directory ${dir}: ${(error as Error).message}`);
+  }
+  if (distrust) throw new OperationalError(`refusing the socket directory ${dir}: ${distrust.path} ${distrust.problem} (${distrust.fix})`);
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
