@@ -2,7 +2,7 @@
 // a daemon with [fleet] set, never on the ban hook's path. Every query has a time limit, and reads
 // of the log come in pages (see exchange.ts): nothing from the database is read unbounded.
 
-import { fstatSync, openSync, closeSync, readFileSync, type Stats } from 'node:fs';
+import { constants, fstatSync, openSync, closeSync, readFileSync, type Stats } from 'node:fs';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import type { FleetConfig } from '../config/config.js';
@@ -175,7 +175,8 @@ class CopyOut<T> implements pg.Submittable {
 function readConfiguredFile(path: string, setting: string, maxBytes: number, expected: string, check?: (stats: Stats) => void): string {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Not blocking: a FIFO put there would hold the open (and the daemon's start) until someone wrote to it.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     throw new OperationalError(`cannot read the fleet ${setting} ${quote(path)}: ${(error as Error).message}`);
   }

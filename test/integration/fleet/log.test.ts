@@ -4,6 +4,7 @@
 // host bootstrapped in bulk, fleet-wide lifts and safelist entries from the admin only.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -258,6 +259,13 @@ describe('the fleet log', () => {
     chmodSync(passwordFileOf(a), 0o600);
     // A ca_file that is not there, or not a file: one line each, nothing read.
     const dir = tempDir();
+    // A FIFO: refused at once, not waited on until someone writes to it.
+    const fifo = join(dir, 'password.fifo');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    const fifoConfig = join(dir, 'fifo.toml');
+    writeFileSync(fifoConfig, readFileSync(a.config, 'utf8').replace(/^password_file = .*$/m, `password_file = "${fifo}"`));
+    const waiting = await a.netns.cli(['--config', fifoConfig, 'fleet', 'status'], { env: a.env });
+    assert.deepEqual([waiting.code, waiting.stderr], [2, `stickyban: fleet password_file "${fifo}" is not a regular file\n`]);
     for (const [caFile, code, said] of [
       [join(dir, 'missing.pem'), 1, /^stickyban: cannot read the fleet ca_file ".*missing\.pem": ENOENT: no such file or directory, open '.*'\n$/],
       [dir, 2, /^stickyban: fleet ca_file ".*" is not a regular file\n$/],
