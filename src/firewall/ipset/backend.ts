@@ -299,7 +299,8 @@ export class IpsetBackend implements FirewallBackend {
     const set = this.setName(family);
     const header = headers.find((listed) => listed.name === set);
     const wanted = `hash:net family ${family === 4 ? 'inet' : 'inet6'}`;
-    const found = header && `${header.type} family ${header.family}`;
+    // A set with a timeout would take every entry loaded into it and drop it seconds later.
+    const found = header && `${header.type} family ${header.family}${header.timeout > 0 ? ` timeout ${header.timeout}` : ''}`;
     if (found === undefined || found === wanted) return undefined;
     return { found, wanted, fix: `remove the rules that use it and run ipset destroy ${set}, or have stickyban use another name (set${family} in [ipset] of the config)` };
   }

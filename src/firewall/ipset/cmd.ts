@@ -8,6 +8,8 @@ export interface SetHeader {
   readonly type: string;
   readonly family: string;
   readonly maxelem: number;
+  /** Seconds an entry lives (the set's default timeout), 0 for a set without one. */
+  readonly timeout: number;
   readonly entries: number;
   readonly references: number;
 }
@@ -79,6 +81,7 @@ export function parseHeader(text: string): SetHeader {
     type: field('Type'),
     family: /family (\S+)/.exec(header)?.[1] ?? '',
     maxelem: Number(/maxelem (\d+)/.exec(header)?.[1] ?? 0),
+    timeout: Number(/\btimeout (\d+)/.exec(header)?.[1] ?? 0),
     entries: Number(field('Number of entries') || 0),
     references: Number(field('References') || 0),
   };

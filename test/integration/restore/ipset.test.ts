@@ -276,6 +276,17 @@ describe('restore with ipset + iptables', () => {
     assert.match(await cli(netns, db, 'restore'), /^restored /m, 'then nothing to change');
   });
 
+  test('a set with a timeout in the way is not adopted: every entry loaded into it would expire', async () => {
+    const netns = await Netns.create();
+    const db = tempStore();
+    await cli(netns, db, 'ban', '203.0.113.7');
+    await netns.exec('ipset', ['create', 'stickyban4', 'hash:net', 'timeout', '3']);
+    const result = await netns.cli(['--db', db, 'restore']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^stickyban: ipset stickyban4 exists as hash:net family inet timeout 3, not the hash:net family inet stickyban loads: remove the rules that use it and run ipset destroy stickyban4/);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), [], 'nothing loaded into it');
+  });
+
   test('a set of another type in the way: that family is left untouched and named with the way out; the other is still protected', async () => {
     const netns = await Netns.create();
     const db = tempStore();
