@@ -20,6 +20,7 @@ export interface KernelReading {
 export async function readKernel(store: Store, around: Surroundings): Promise<KernelReading> {
   const backend = await liveBackend(store, around);
   const checks = await backend.presence({
+    rules: true,
     firstPlanned: (family) => store.read(() => firstPlanned(streamFamilyPlan(store, around.config, around.clock(), family))),
   });
   const broken: Record<Family, string[]> = { 4: [], 6: [] };

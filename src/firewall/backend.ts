@@ -38,6 +38,11 @@ export interface PresenceHints {
    * a job count it). Read from the store when asked.
    */
   plannedRange?(family: Family): { readonly min: number; readonly max: number } | undefined;
+  /**
+   * Also read what refers to the sets where only a listing of them tells it (nftables' rules: nft
+   * reads back every element to list a chain): for a command's report, not the daemon's check.
+   */
+  readonly rules?: boolean;
 }
 
 /** One thing a backend needs in place, as doctor reports it and the daemon's self-heal checks it. */

@@ -12,9 +12,9 @@ import { OperationalError, ToolError } from '../../errors.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
 import type { Delta, FamilyDelta } from '../../plan/diff.js';
 import type { PlanStream } from '../../plan/stream.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, UpdateReport } from '../backend.js';
+import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { ToolSession } from '../../exec/tool-session.js';
-import { checkPresence, checkTable } from './check.js';
+import { checkPresence, checkRules, checkTable } from './check.js';
 import { Nft, NFT_ABSENT, NFT_SENTINEL } from './cmd.js';
 import { parseChainNames, parseSetListing, parseTable, parseTableChains } from './json.js';
 import { reconcileBlocks } from './reconcile.js';
@@ -178,8 +178,11 @@ export class NftablesBackend implements FirewallBackend {
     return missing.map((rule) => `rule "${rule}" in nftables chain ${NFT_CHAIN}`);
   }
 
-  async presence(): Promise<LiveCheck[]> {
-    return checkPresence(parseTableChains(await this.nft.listChains('inet'), this.settings.table), this.settings);
+  async presence(hints?: PresenceHints): Promise<LiveCheck[]> {
+    const checks = checkPresence(parseTableChains(await this.nft.listChains('inet'), this.settings.table), this.settings);
+    if (!hints?.rules || checks.some((check) => !check.ok)) return checks;
+    const listed = await this.nft.listChain('inet', this.settings.table, NFT_CHAIN);
+    return [...checks, ...checkRules(listed === undefined ? [] : parseTable(listed).rules)];
   }
 
   async inspect(): Promise<Inspection> {

@@ -4,7 +4,7 @@
 import type { Family } from '../../address/network.js';
 import type { Config } from '../../config/config.js';
 import type { Inspection, LiveCheck } from '../backend.js';
-import type { NftChainState, NftSetState, NftTableState } from './json.js';
+import type { NftChainState, NftRuleState, NftSetState, NftTableState } from './json.js';
 import { dropRules, NFT_CHAIN, NFT_SETS } from './script.js';
 
 export function checkTable(state: NftTableState | undefined, settings: Config['nftables']): Inspection {
@@ -18,15 +18,19 @@ export function checkTable(state: NftTableState | undefined, settings: Config['n
     const blockSet = checkSet(checks, state.sets, blocks, type, true, family);
     if (hostSet && blockSet) entries[family === 4 ? 'v4' : 'v6'] = hostSet.elements.length + blockSet.elements.length;
   }
-  checks.push(checkChain(state.chains, settings.priority));
-  for (const family of [4, 6] as Family[]) {
-    for (const rule of dropRules(family)) {
-      const present = state.rules.filter((entry) => entry.chain === NFT_CHAIN && entry.text === rule).length;
-      const what = `rule "${rule}" in chain ${NFT_CHAIN}`;
-      checks.push(present === 1 ? { what, ok: true, family } : { what, ok: false, problem: present === 0 ? 'missing' : 'duplicated', family });
-    }
-  }
+  checks.push(checkChain(state.chains, settings.priority), ...checkRules(state.rules));
   return { checks, entries };
+}
+
+/** The drop rules our chain must hold, each once, among the rules listed. */
+export function checkRules(rules: readonly NftRuleState[]): LiveCheck[] {
+  return ([4, 6] as Family[]).flatMap((family) =>
+    dropRules(family).map((rule): LiveCheck => {
+      const present = rules.filter((entry) => entry.chain === NFT_CHAIN && entry.text === rule).length;
+      const what = `rule "${rule}" in chain ${NFT_CHAIN}`;
+      return present === 1 ? { what, ok: true, family } : { what, ok: false, problem: present === 0 ? 'missing' : 'duplicated', family };
+    }),
+  );
 }
 
 /** Adds the check of one set; returns the set when it is usable. */

@@ -64,6 +64,11 @@ describe('the kernel beside the plan', () => {
     await netns.exec('nft', ['delete', 'element', 'inet', 'stickyban', 'v4_hosts', '{ 203.0.113.7 }']);
     assert.equal((await show('203.0.113.7')).blocked, false);
     assert.equal((await show('203.0.113.7')).planned, true);
+    // The set holds the block, but the rule that drops its sources is gone: nothing is blocked.
+    await netns.exec('nft', ['flush', 'chain', 'inet', 'stickyban', 'input']);
+    const unruled = await show('198.51.100.9');
+    assert.equal(unruled.blocked, false);
+    assert.equal((await show('2001:db8::7')).blocked, false);
   });
 
   test("show with the route backend: the kernel's own route lookup", async () => {
