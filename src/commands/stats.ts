@@ -52,7 +52,7 @@ function liveLine(live: { backend: string; v4: number | null; v6: number | null 
   if (!live) return `unknown: ${problem}`;
   const counted = (entries: number | null, family: string) => (entries === null ? `no ${family} set` : `${entries} ${family}`);
   const line = `${live.backend}: ${counted(live.v4, 'IPv4')} and ${counted(live.v6, 'IPv6')} entries`;
-  return live.v4 === planned.v4 && live.v6 === planned.v6 ? `${line}, as planned` : `${line}; the store plans ${planned.v4} and ${planned.v6} (fix: stickyban restore)`;
+  return live.v4 === planned.v4 && live.v6 === planned.v6 ? `${line}, as many as planned (doctor compares them one by one)` : `${line}; the store plans ${planned.v4} and ${planned.v6} (fix: stickyban restore)`;
 }
 
 export async function stats(options: { json?: boolean }, ctx: Context): Promise<void> {
