@@ -1,6 +1,7 @@
 // `stickyban fleet init | add-host NAME | status | sync`: the shared log in PostgreSQL (src/fleet/).
 // init and add-host are the admin's (the role that owns the schema); status and sync are any host's.
 
+import { HOST_NAME, HOST_NAME_EXPECTED } from '../config/host-name.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { formatTime } from '../clock.js';
@@ -24,7 +25,6 @@ import { openStore, openStoreToWrite } from './open-store.js';
 import { formatTable } from './table.js';
 import { count } from '../input/plural.js';
 
-const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 async function withConnection<T>(ctx: Context, url: string | undefined, work: (connection: Connection) => Promise<T>): Promise<T> {
   const connection = await connect(ctx.config.fleet, url ?? ctx.config.fleet.url);
@@ -49,7 +49,7 @@ export async function fleetInit(options: { url?: string }, ctx: Context): Promis
  * existing file), or printed.
  */
 export async function fleetAddHost(name: string, options: { url?: string; passwordFile?: string }, ctx: Context): Promise<void> {
-  if (!HOST_NAME.test(name)) throw new UsageError(`invalid host name ${quote(name)}: expected 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit`);
+  if (!HOST_NAME.test(name)) throw new UsageError(`invalid host name ${quote(name)}: expected ${HOST_NAME_EXPECTED}`);
   const role = `stickyban_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
   const password = randomBytes(24).toString('base64url');
   // Created before the role: a file in the way refuses the whole thing, and no password is lost.

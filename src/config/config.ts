@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { HOST_NAME, HOST_NAME_EXPECTED } from './host-name.js';
 import { UsageError } from '../errors.js';
 import { readConfigFile } from './config-file.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
@@ -193,6 +194,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
   const fail2ban = read.section('fail2ban');
   const fleet = read.section('fleet');
   const chain = ipset.name('chain', DEFAULTS.ipset.chain, 28);
+  const url = fleet.url('url');
   const config: Config = {
     file,
     db: read.string('db', DEFAULTS.db),
@@ -231,12 +233,12 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       socket: daemon.absolutePath('socket', DEFAULTS.daemon.socket),
     },
     fleet: {
-      url: fleet.url('url'),
+      url,
       passwordFile: fleet.string('password_file', '') || undefined,
-      host: fleet.checkedName('host', fleet.string('host', DEFAULTS.fleet.host), 63),
+      host: fleet.hostName('host', url !== undefined),
       publish: fleet.boolean('publish', DEFAULTS.fleet.publish),
       subscribe: fleet.boolean('subscribe', DEFAULTS.fleet.subscribe),
-      acceptHosts: fleet.strings('accept_hosts', []).map((host) => fleet.checkedName('accept_hosts', host, 63)),
+      acceptHosts: fleet.strings('accept_hosts', []).map((host) => fleet.checkedHostName('accept_hosts', host)),
       acceptJails: fleet.strings('accept_jails', []).map((jail) => fleet.jail('accept_jails', jail)),
       maxPrefix: { 4: fleet.integer('max_prefix4', DEFAULTS.fleet.maxPrefix[4], 1, 32), 6: fleet.integer('max_prefix6', DEFAULTS.fleet.maxPrefix[6], 1, 128) },
       sslmode: fleet.oneOf('sslmode', SSL_MODES),
@@ -349,6 +351,22 @@ class TableReader {
 
   name(key: string, fallback: string, maxLength: number): string {
     return this.checkedName(key, this.string(key, fallback), maxLength);
+  }
+
+  /**
+   * This host's fleet name: `host`, else its hostname, which only a fleet in use (`used`) needs
+   * to be a valid one: a host named 123web without a fleet must not refuse every command.
+   */
+  hostName(key: string, used: boolean): string {
+    if (this.table[key] !== undefined) return this.checkedHostName(key, this.string(key, ''));
+    const name = DEFAULTS.fleet.host;
+    if (used && !HOST_NAME.test(name)) throw this.error(key, `is not set, and this host's name ${quote(name)} is not a fleet host name (${HOST_NAME_EXPECTED}): set one`);
+    return name;
+  }
+
+  checkedHostName(key: string, value: string): string {
+    if (!HOST_NAME.test(value)) throw this.error(key, `${quote(value)} must be ${HOST_NAME_EXPECTED}`);
+    return value;
   }
 
   checkedName(key: string, value: string, maxLength: number): string {

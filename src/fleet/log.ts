@@ -3,6 +3,7 @@
 // input (a row is outside input: another host may be broken or compromised). A row that fails is
 // skipped with the reason, never applied and never a reason to stop.
 
+import { HOST_NAME } from '../config/host-name.js';
 import { formatNetwork } from '../address/format.js';
 import type { Network } from '../address/network.js';
 import { isParseFailure, tryParseNetwork } from '../address/parse.js';
@@ -50,7 +51,6 @@ export interface LogRow {
 }
 
 const KINDS: readonly EventKind[] = ['ban', 'lift', 'safelist-add', 'safelist-remove'];
-const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** Times before 2001 or after 2100 are not a ban's. */
 const EARLIEST = 978_307_200;
 const LATEST = 4_102_444_800;

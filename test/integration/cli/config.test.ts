@@ -2,12 +2,12 @@
 // settings, and single values for scripts (the netfilter-persistent plugin reads the set names).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../../src/config/config.js';
-import { runCli } from '../../helpers/cli.js';
+import { CLI, runCli } from '../../helpers/cli.js';
 import { configuredStore, tempDir } from '../../helpers/tmp.js';
 
 const CUSTOM = `db = "/srv/sb/store.db"
@@ -91,4 +91,23 @@ test('--config is read bounded: a device, a FIFO or a file over 1 MiB is refused
       assert.ok(Date.now() - started < 10_000, `${file} ${verb[0]}: answered at once`);
     }
   }
+});
+
+test('a host named with a digit first (123web) works: without a fleet its name is not checked, with one it may be a host name', async () => {
+  const dir = tempDir();
+  const plain = join(dir, 'plain.toml');
+  writeFileSync(plain, 'busy_timeout = "5s"\n');
+  const withFleet = join(dir, 'fleet.toml');
+  writeFileSync(withFleet, '[fleet]\nurl = "postgresql://db.example/stickyban"\n');
+  // In a UTS namespace of its own: the machine's hostname is not touched.
+  const asHost = (name: string, config: string) =>
+    spawnSync('unshare', ['--uts', 'sh', '-c', 'hostname "$1" && shift && exec "$@" 2>&1', 'sh', name, process.execPath, CLI, '--config', config, 'config', 'fleet.host'], { encoding: 'utf8' }).stdout;
+  assert.equal(asHost('123web', plain), '123web\n');
+  assert.equal(asHost('123web', withFleet), '123web\n');
+  // A hostname that is no fleet host name matters only to a fleet.
+  const long = 'a'.repeat(64);
+  assert.equal(asHost(long, plain), `${long}\n`);
+  assert.match(asHost(long, withFleet), /^stickyban: config file .*fleet\.toml: "fleet\.host" is not set, and this host's name "a{60}"… \(64 characters\) is not a fleet host name \(1-63 letters, digits, '-', '_' or '\.', starting with a letter or digit\): set one\n$/);
+  writeFileSync(withFleet, '[fleet]\nurl = "postgresql://db.example/stickyban"\nhost = "9lives"\naccept_hosts = ["1st", "mail"]\n');
+  assert.equal(asHost(long, withFleet), '9lives\n');
 });
