@@ -14,6 +14,10 @@ export type Handler = (request: Request) => Promise<Response>;
 
 /** Connections at once: fail2ban keeps one per jail; more than this is a runaway client. */
 const MAX_CONNECTIONS = 256;
+/** Requests of one connection answered or under way before it is read on again: a jail sends one at a time. */
+const MAX_UNDER_WAY = 256;
+/** Answers a client has not read yet, beyond which it is not read on until it does. */
+const MAX_UNREAD_BYTES = 256 * 1024;
 
 export class SocketServer {
   private server: Server | undefined;
@@ -76,23 +80,38 @@ export class SocketServer {
     const reader = new LineReader();
     // Answers go out in the order of the requests: each waits for the one before.
     let previous: Promise<void> = Promise.resolve();
+    // A client that sends without reading the answers is not read on: its answers (and requests
+    // under way) would pile up in the daemon's memory instead.
+    let underWay = 0;
+    let ending = false;
+    const throttle = () => {
+      if (underWay >= MAX_UNDER_WAY || socket.writableLength >= MAX_UNREAD_BYTES) socket.pause();
+      else if (!ending) socket.resume();
+    };
+    socket.on('drain', throttle);
     socket.on('data', (chunk: string) => {
       let lines: string[];
       try {
         lines = reader.push(chunk);
       } catch (error) {
+        ending = true;
         socket.end(encode(failure(error)));
         socket.pause();
         return;
       }
       if (lines.length > 0) this.lastRequest.set(socket, Date.now());
       for (const line of lines) {
+        underWay++;
         const answer = this.answer(line);
         previous = previous.then(async () => {
           const response = await answer;
-          if (!socket.destroyed) socket.write(encode(response));
+          underWay--;
+          if (socket.destroyed) return;
+          socket.write(encode(response));
+          throttle();
         });
       }
+      throttle();
     });
   }
 
