@@ -9,7 +9,7 @@ import { formatNetwork } from '../../address/format.js';
 import { LiveIndex4, LiveIndex6, type LiveIndex } from '../../plan/live-index.js';
 import type { Config } from '../../config/config.js';
 import { OperationalError, ToolError } from '../../errors.js';
-import { awaitLater, type Runner } from '../../exec/run.js';
+import type { Runner } from '../../exec/run.js';
 import type { Delta, FamilyDelta } from '../../plan/diff.js';
 import type { PlanStream } from '../../plan/stream.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
@@ -19,7 +19,7 @@ import { Nft, NFT_ABSENT, NFT_SENTINEL } from './cmd.js';
 import { parseChainNames, parseSetListing, parseTable, parseTableChains } from './json.js';
 import { reconcileBlocks } from './reconcile.js';
 import { nftJsonScript } from './json-script.js';
-import { dropRules, formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_SETS, oneLine, setChanges, updateScript, type SetChanges } from './script.js';
+import { dropRules, formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_PROBE_CHAIN, NFT_SETS, oneLine, setChanges, updateScript, type SetChanges } from './script.js';
 
 /** nft's words when the live interval set is not what the delta expects. */
 const DRIFT = /element does not exist|interval overlaps|conflicting intervals|File exists/;
@@ -52,11 +52,17 @@ export class NftablesBackend implements FirewallBackend {
   }
 
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
-    const exists = awaitLater(this.exists());
+    const chains = parseTableChains(await this.nft.listChains('inet'), this.settings.table).map((chain) => chain.name);
+    // A load replaces the table whole: one named in the config that holds chains of its own is the
+    // admin's (Debian's nftables.conf: inet filter with input, forward and output), never ours.
+    const foreign = chains.filter((name) => name !== NFT_CHAIN && name !== NFT_PROBE_CHAIN);
+    if (foreign.length > 0) {
+      throw new OperationalError(`nftables table ${this.table} is not stickyban's: it holds chain ${foreign.join(', ')}, which a restore would delete with it; name a table of stickyban's own in [nftables] table`);
+    }
     // The batch is built whole before nft starts: the hosts' set is sized by their count, and nft
     // reads JSON from a named file (cmd.ts).
     const script = nftJsonScript(makePlan(), this.settings);
-    const existed = await exists;
+    const existed = chains.includes(NFT_CHAIN);
     await this.nft.loadJson(script.buffers, `loading nftables table ${this.table}`);
     return { v4: script.entries[4], v6: script.entries[6], notes: existed ? [] : [`created nftables table ${this.table}`] };
   }

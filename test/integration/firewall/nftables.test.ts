@@ -206,6 +206,30 @@ describe('nftables backend', () => {
     assert.deepEqual((await netns.exec('nft', ['list', 'tables'])).split('\n').filter(Boolean), ['table inet filter', 'table inet stickyban']);
   });
 
+  test("[nftables] table naming the admin's own table (Debian's inet filter) is refused: a restore would replace it whole", async () => {
+    await requireTools('nft');
+    const netns = await Netns.create();
+    const admin = `table inet filter {
+\tchain input {
+\t\ttype filter hook input priority filter; policy accept;
+\t\ttcp dport 22 accept
+\t}
+
+\tchain forward {
+\t\ttype filter hook forward priority filter; policy drop;
+\t}
+}
+`;
+    await netns.exec('nft', ['-f', '-'], { input: admin });
+    const { db, config } = configuredNewStore('backend = "nftables"\n[nftables]\ntable = "filter"\n');
+    // Recorded; its live add finds no set of stickyban's there and says so.
+    assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', '198.51.100.9'])).code, 1);
+    const restore = await netns.cli(['--db', db, '--config', config, 'restore']);
+    assert.equal(restore.code, 1);
+    assert.match(restore.stderr, /^stickyban: nftables table inet filter is not stickyban's: it holds chain forward, which a restore would delete with it; name a table of stickyban's own in \[nftables\] table\n$/);
+    assert.equal(await netns.exec('nft', ['list', 'table', 'inet', 'filter']), admin, 'left exactly as it was');
+  });
+
   test('a ban while the table exists adds the element at once; `safelist add` takes it out at once', async () => {
     const { netns, cli } = await setup();
     const link = await wire(netns, ['10.9.8.7', '10.9.8.20', 'fd00:99::7']);
