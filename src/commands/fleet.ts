@@ -1,9 +1,11 @@
 // `stickyban fleet init | add-host NAME | status | sync`: the shared log in PostgreSQL (src/fleet/).
 // init and add-host are the admin's (the role that owns the schema); status and sync are any host's.
 
+import { checkedUrlOption } from '../config/fleet-url.js';
 import { HOST_NAME, HOST_NAME_EXPECTED } from '../config/host-name.js';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
+import { removeIfOurs } from '../files/remove-if-ours.js';
 import { formatTime } from '../clock.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
@@ -37,6 +39,7 @@ async function withConnection<T>(ctx: Context, url: string | undefined, work: (c
 
 /** Creates or upgrades the fleet schema (as the admin role, which then owns it). */
 export async function fleetInit(options: { url?: string }, ctx: Context): Promise<void> {
+  if (options.url !== undefined) checkedUrlOption(options.url, '--url');
   await withConnection(ctx, options.url, async (connection) => {
     const applied = await migrateFleet(connection);
     ctx.out.info(applied.length === 0 ? `the fleet schema in ${connection.describe} is current` : `applied ${applied.join(', ')} to ${connection.describe}`);
@@ -51,9 +54,11 @@ export async function fleetInit(options: { url?: string }, ctx: Context): Promis
 export async function fleetAddHost(name: string, options: { url?: string; passwordFile?: string }, ctx: Context): Promise<void> {
   if (!HOST_NAME.test(name)) throw new UsageError(`invalid host name ${quote(name)}: expected ${HOST_NAME_EXPECTED}`);
   const role = `stickyban_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+  if (options.url !== undefined) checkedUrlOption(options.url, '--url');
   const password = randomBytes(24).toString('base64url');
   // Created before the role: a file in the way refuses the whole thing, and no password is lost.
   const fd = options.passwordFile === undefined ? undefined : createSecretFile(options.passwordFile);
+  let added = false;
   try {
     await withConnection(ctx, options.url, async (connection) => {
       await checkFleetSchema(connection);
@@ -66,6 +71,7 @@ export async function fleetAddHost(name: string, options: { url?: string; passwo
         await tx.query('INSERT INTO stickyban.hosts (name, role) VALUES ($1, $2)', [name, role]);
       });
     });
+    added = true;
     if (fd !== undefined) {
       writeSync(fd, `${password}\n`);
       ctx.out.info(`added host ${name}: role ${role}, its password in ${options.passwordFile} (copy it to that host, mode 600, as [fleet] password_file)`);
@@ -75,7 +81,13 @@ export async function fleetAddHost(name: string, options: { url?: string; passwo
       ctx.out.warn(`the password above is shown once: put it on host ${name} in a file of mode 600 named by [fleet] password_file`);
     }
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== undefined) {
+      // Made by this command (O_EXCL) and still empty: no role has its password, and a retry must
+      // find the name free. Removed only if the name is still that file.
+      const made = fstatSync(fd);
+      closeSync(fd);
+      if (!added) removeIfOurs(options.passwordFile!, made);
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import { openStore, openStoreToWrite } from './open-store.js';
 import type { Network } from '../address/network.js';
 import { syncIgnoreList } from '../actions/fail2ban.js';
 import { Fail2banClient } from '../fail2ban/client.js';
+import { fleetTarget } from '../config/fleet-url.js';
 
 /** Safelists a range and takes it out of the live set at once; its ban history is kept. */
 /** --fleet: every host of the fleet too (the admin role appends the change to the shared log). */
@@ -35,10 +36,11 @@ async function syncFail2banIfAsked(options: FleetOptions, ctx: Context, network:
   return undefined;
 }
 
-async function announceIfAsked(options: FleetOptions, ctx: Context, change: FleetChange, done: string): Promise<void> {
-  if (options.fleet !== true && options.fleetUrl === undefined) return;
+/** `fleetUrl`: where a fleet-wide change goes, checked before anything was written (fleetTarget); none, a local change. */
+async function announceIfAsked(fleetUrl: string | undefined, ctx: Context, change: FleetChange, done: string): Promise<void> {
+  if (fleetUrl === undefined) return;
   const { announce } = await import('../fleet/announce.js');
-  const database = await announce(ctx.config.fleet, change, options.fleetUrl);
+  const database = await announce(ctx.config.fleet, change, fleetUrl);
   ctx.out.info(`${done} fleet-wide: every host applies it from ${database}`);
 }
 
@@ -46,13 +48,14 @@ export async function safelistAdd(address: string, options: { note?: string } & 
   const network = parseNetwork(address);
   const note = options.note === undefined ? null : parseNote(options.note, 'note') || null;
   const what = formatNetwork(network);
+  const fleetUrl = fleetTarget(ctx.config.fleet, options);
   const store = await openStoreToWrite(ctx);
   try {
     const outcome = await addToSafelist(store, ctx, network, note, `safelisted ${what} in the store`);
     if (!outcome.changed) ctx.out.info(`${what} is already safelisted${note ? '; note updated' : ''}`);
     else ctx.out.info(`safelisted ${what}${outcome.live > 0 ? `; ${count(outcome.live, 'live entry', 'live entries')} removed` : ''}${outcome.absent ? `; ${outcome.absent}` : ''}`);
     const refused = await syncFail2banIfAsked(options, ctx, network, 'add');
-    await announceIfAsked(options, ctx, { kind: 'safelist-add', network, note }, `safelisted ${what}`);
+    await announceIfAsked(fleetUrl, ctx, { kind: 'safelist-add', network, note }, `safelisted ${what}`);
     if (refused !== undefined) throw new OperationalError(refused);
   } finally {
     store.close();
@@ -63,10 +66,11 @@ export async function safelistAdd(address: string, options: { note?: string } & 
 export async function safelistRemove(address: string, options: FleetOptions, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
   const what = formatNetwork(network);
+  const fleetUrl = fleetTarget(ctx.config.fleet, options);
   const store = await openStoreToWrite(ctx);
   try {
     const outcome = await removeFromSafelist(store, ctx, network, `removed ${what} from the safelist in the store`);
-    const fleetWide = options.fleet === true || options.fleetUrl !== undefined;
+    const fleetWide = fleetUrl !== undefined;
     if (!outcome.changed) {
       const entry = ctx.config.safelist.find((listed) => formatNetwork(listed) === what);
       if (entry && BUILTIN_SAFELIST.includes(entry)) throw new UsageError(`${what} is built in: loopback is always safelisted`);
@@ -77,7 +81,7 @@ export async function safelistRemove(address: string, options: FleetOptions, ctx
     } else ctx.out.info(`removed ${what} from the safelist${outcome.live > 0 ? `; ${count(outcome.live, 'live entry', 'live entries')} added back` : ''}${outcome.absent ? `; ${outcome.absent}` : ''}`);
     // What stickyban did not safelist here is not its to take out of fail2ban's lists.
     const refused = outcome.changed ? await syncFail2banIfAsked(options, ctx, network, 'remove') : undefined;
-    await announceIfAsked(options, ctx, { kind: 'safelist-remove', network }, `removed ${what} from the safelist`);
+    await announceIfAsked(fleetUrl, ctx, { kind: 'safelist-remove', network }, `removed ${what} from the safelist`);
     if (refused !== undefined) throw new OperationalError(refused);
   } finally {
     store.close();

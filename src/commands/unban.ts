@@ -10,6 +10,7 @@ import { openStoreToWrite } from './open-store.js';
 import { liftInFail2ban } from '../actions/fail2ban.js';
 import { Fail2banClient } from '../fail2ban/client.js';
 import { count } from '../input/plural.js';
+import { fleetTarget } from '../config/fleet-url.js';
 
 export interface UnbanOptions {
   readonly jail?: string;
@@ -28,11 +29,12 @@ export interface UnbanOptions {
 export async function unban(addresses: readonly string[], options: UnbanOptions, ctx: Context): Promise<void> {
   const networks = addresses.map((address) => parseNetwork(address));
   const jail = options.jail === undefined ? undefined : parseJail(options.jail);
+  const fleetUrl = fleetTarget(ctx.config.fleet, options);
   const store = await openStoreToWrite(ctx);
   try {
     const refused: string[] = [];
     for (const network of networks) {
-      const refusal = await unbanOne(store, network, jail, options, ctx);
+      const refusal = await unbanOne(store, network, jail, { ...options, fleetUrl }, ctx);
       if (refusal !== undefined) refused.push(refusal);
     }
     // The store's lifts stand (and are printed); what fail2ban refused is the failure.
@@ -42,11 +44,14 @@ export async function unban(addresses: readonly string[], options: UnbanOptions,
   }
 }
 
-/** Lifts one address's bans and says so; returns what fail2ban refused (--fail2ban), if anything. */
-async function unbanOne(store: Store, network: Network, jail: string | undefined, options: UnbanOptions, ctx: Context): Promise<string | undefined> {
+/**
+ * Lifts one address's bans and says so; returns what fail2ban refused (--fail2ban), if anything.
+ * `fleetUrl`: where the fleet-wide lift goes, checked already (fleetTarget); none, a local lift.
+ */
+async function unbanOne(store: Store, network: Network, jail: string | undefined, options: Omit<UnbanOptions, 'fleet'>, ctx: Context): Promise<string | undefined> {
   const what = `${formatNetwork(network)}${jail ? ` in jail ${jail}` : ''}`;
   const outcome = await liftBans(store, ctx, network, jail, 'unban', (lifted) => `lifted ${count(lifted, 'ban event')} of ${what} in the store`);
-  const fleetWide = options.fleet === true || options.fleetUrl !== undefined;
+  const fleetWide = options.fleetUrl !== undefined;
   const inFail2ban = options.fail2ban === true ? await liftInFail2ban(new Fail2banClient(ctx.runner, ctx.config.fail2ban.socket), network, jail) : undefined;
   // What was asked for is so already: said, and not a failure (README, "Exit codes").
   if (outcome.lifted === 0) ctx.out.info(`${formatNetwork(network)} has no active ban${jail ? ` in jail ${jail}` : ''}${fleetWide || inFail2ban ? ' here' : '; nothing to lift'}`);

@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { fleetUrlProblem } from './fleet-url.js';
 import { HOST_NAME, HOST_NAME_EXPECTED } from './host-name.js';
 import { UsageError } from '../errors.js';
 import { readConfigFile } from './config-file.js';
@@ -333,7 +334,8 @@ class TableReader {
   url(key: string): string | undefined {
     const value = this.string(key, '');
     if (value === '') return undefined;
-    if (!/^postgres(ql)?:\/\//.test(value) || value.length > 2000) throw this.error(key, 'must be a PostgreSQL connection URI such as postgresql://stickyban_web1@db.example.net/stickyban');
+    const problem = fleetUrlProblem(value);
+    if (problem !== undefined) throw this.error(key, problem);
     return value;
   }
 

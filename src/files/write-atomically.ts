@@ -7,7 +7,8 @@
 // never follows it.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { removeIfOurs } from './remove-if-ours.js';
 import { basename, dirname, join } from 'node:path';
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -36,15 +37,5 @@ export function writeFileAtomically(path: string, data: string | Uint8Array, mod
   } finally {
     closeSync(fd);
     if (!renamed) removeIfOurs(temp, ours);
-  }
-}
-
-/** Removes what we created, and only that: another user may have put something else at the name since. */
-function removeIfOurs(path: string, ours: { dev: number; ino: number }): void {
-  try {
-    const now = lstatSync(path);
-    if (now.dev === ours.dev && now.ino === ours.ino) unlinkSync(path);
-  } catch {
-    // Gone already.
   }
 }
