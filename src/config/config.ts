@@ -150,7 +150,11 @@ export async function loadConfig(
     config = fromTable(table, file);
   }
   if (env.STICKYBAN_SOCKET !== undefined) {
-    if (!env.STICKYBAN_SOCKET.startsWith('/')) throw new UsageError(`invalid STICKYBAN_SOCKET ${quote(env.STICKYBAN_SOCKET)}: expected an absolute path`);
+    // A Unix socket's path is at most 107 bytes: a longer one is cut short by the kernel, and the
+    // daemon would listen elsewhere than it checked.
+    if (!env.STICKYBAN_SOCKET.startsWith('/') || Buffer.byteLength(env.STICKYBAN_SOCKET) > 107) {
+      throw new UsageError(`invalid STICKYBAN_SOCKET ${quote(env.STICKYBAN_SOCKET)}: expected an absolute path of at most 107 bytes`);
+    }
     config = { ...config, daemon: { ...config.daemon, socket: env.STICKYBAN_SOCKET } };
   }
   const db = overrides.db ?? env.STICKYBAN_DB ?? config.db;
@@ -342,7 +346,7 @@ class TableReader {
   /** An absolute path (a relative one would depend on where each command happens to run). */
   absolutePath(key: string, fallback: string): string {
     const value = this.string(key, fallback);
-    if (!value.startsWith('/') || value.length > 107) throw this.error(key, `${quote(value)} must be an absolute path of at most 107 characters`);
+    if (!value.startsWith('/') || Buffer.byteLength(value) > 107) throw this.error(key, `${quote(value)} must be an absolute path of at most 107 bytes`);
     return value;
   }
 

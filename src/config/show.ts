@@ -53,7 +53,8 @@ export function configTable(config: Config): ConfigTable {
 /** One value by its dotted key ("ipset.set4") as lines of output: a list gives one line per entry. */
 export function configValue(table: ConfigTable, key: string): string {
   let value: unknown = table;
-  for (const part of key.split('.')) value = isSection(value) ? value[part] : undefined;
+  // Own keys only: `constructor` or `toString` would find Object's own members.
+  for (const part of key.split('.')) value = isSection(value) && Object.hasOwn(value, part) ? value[part] : undefined;
   if (value === undefined || isSection(value)) {
     throw new UsageError(`unknown config key ${quote(key)}: expected one of ${keys(table).join(', ')}`);
   }

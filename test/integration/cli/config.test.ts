@@ -111,3 +111,16 @@ test('a host named with a digit first (123web) works: without a fleet its name i
   writeFileSync(withFleet, '[fleet]\nurl = "postgresql://db.example/stickyban"\nhost = "9lives"\naccept_hosts = ["1st", "mail"]\n');
   assert.equal(asHost(long, withFleet), '9lives\n');
 });
+
+test("config KEY finds the config's own keys only; STICKYBAN_SOCKET is held to a socket path's 107 bytes", async () => {
+  for (const key of ['constructor', 'ipset.toString', 'policy.hasOwnProperty']) {
+    const result = await runCli(['config', key]);
+    assert.deepEqual([result.code, result.stdout], [2, ''], key);
+    assert.match(result.stderr, /^stickyban: unknown config key ".*": expected one of db, /);
+  }
+  const long = `/tmp/${'a'.repeat(100)}/s.sock`;
+  const result = await runCli(['config', 'daemon.socket'], { env: { STICKYBAN_SOCKET: long } });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /^stickyban: invalid STICKYBAN_SOCKET "\/tmp\/a+"… \(112 characters\): expected an absolute path of at most 107 bytes\n$/);
+  assert.equal((await runCli(['config', 'daemon.socket'], { env: { STICKYBAN_SOCKET: '/run/x/s.sock' } })).stdout, '/run/x/s.sock\n');
+});
