@@ -40,7 +40,8 @@ export function protectedNetworks(env: NodeJS.ProcessEnv = process.env): Protect
   for (const host of hostAddresses()) result.push({ network: host.network, why: `an address of this host (${host.interface})` });
   // SSH_CONNECTION is "client-ip client-port server-ip server-port"; SSH_CLIENT starts the same way.
   for (const variable of [env.SSH_CONNECTION, env.SSH_CLIENT]) {
-    const client = variable?.split(' ')[0];
+    // sshd gives a link-local client with its zone (fe80::1%eth0): the address is what a ban names.
+    const client = variable?.split(' ')[0]?.split('%')[0];
     const parsed = client ? tryParseNetwork(client) : undefined;
     if (parsed && !isParseFailure(parsed)) result.push({ network: parsed, why: 'the SSH client of this session' });
   }

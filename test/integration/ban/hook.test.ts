@@ -175,6 +175,7 @@ describe('the ban hook', () => {
       ['192.0.2.0/24', {}, /meets 192\.0\.2\.200.*an address of this host/],
       ['198.51.100.44', { SSH_CONNECTION: '198.51.100.44 50122 192.0.2.200 22' }, /the SSH client of this session/],
       ['2001:db8::44', { SSH_CLIENT: '2001:db8::44 50122 22' }, /the SSH client of this session/],
+      ['fe80::1234', { SSH_CLIENT: 'fe80::1234%eth0 50122 22' }, /the SSH client of this session/],
     ];
     for (const [address, env, reason] of cases) {
       const result = await ban(address, env);
