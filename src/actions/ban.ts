@@ -5,7 +5,8 @@ import { BUILTIN_SAFELIST, feedsPolicy, type Config } from '../config/config.js'
 import { EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { BanEvent, Lift } from '../store/bans.js';
 import { formatTime } from '../clock.js';
-import { uuidv7 } from '../store/ids.js';
+import { uuidText, uuidv7 } from '../store/ids.js';
+import { UsageError } from '../errors.js';
 import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import { changeAround, changeAroundAdding, planAround } from './plan-store.js';
@@ -59,6 +60,17 @@ export function newBanEvent(request: BanRequest, now: number): BanEvent {
 }
 
 /** Records one ban event and works out what it changes in the live set. */
+/**
+ * Refuses a ban handed over under the id of another ban (another address or jail): an id names one
+ * ban, and the store would take the second as the first handed over twice, and drop it. The same
+ * ban again (a retry after a lost answer) is what ids are for. Read before the write, at the edges.
+ */
+export function refuseReusedEventId(store: Store, event: BanEvent): void {
+  const stored = store.read(() => store.bans.eventById(event.uuid));
+  if (stored === undefined || (stored.address === formatNetwork(event.network) && stored.jail === event.jail)) return;
+  throw new UsageError(`event id ${uuidText(event.uuid)} already names the ban of ${stored.address} (jail ${stored.jail}): give each ban an id of its own, or none`);
+}
+
 export function recordBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
   return store.write(() => applyBan(store, config, now, event));
 }

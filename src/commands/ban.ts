@@ -2,7 +2,7 @@
 // loads only what it needs and never commander (see main.ts).
 
 import { formatNetwork } from '../address/format.js';
-import { describeBan, newBanEvent, plannedIfRecorded, recordBan, type BanOutcome, type BanRequest } from '../actions/ban.js';
+import { describeBan, newBanEvent, plannedIfRecorded, recordBan, refuseReusedEventId, type BanOutcome, type BanRequest } from '../actions/ban.js';
 import { parseBanRequest, refuseHarmful, type BanFields } from '../actions/ban-request.js';
 import type { Context } from './context.js';
 import { existsSync } from 'node:fs';
@@ -50,6 +50,7 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
   let outcome: BanOutcome;
   try {
     store = await openStoreToWrite(ctx);
+    if (request.uuid !== undefined) refuseReusedEventId(store, event);
     outcome = recordBan(store, ctx.config, ctx.clock(), event);
   } catch (error) {
     store?.close();

@@ -10,7 +10,7 @@
 // The daemon reports what happens through its log and never decides an exit code: failures of a
 // kind are the CLI edge's to map (commands/daemon.ts).
 
-import { newBanEvent, describeBan } from '../actions/ban.js';
+import { newBanEvent, describeBan, refuseReusedEventId } from '../actions/ban.js';
 import { parseBanRequest, refuseHarmful } from '../actions/ban-request.js';
 import type { Surroundings } from '../actions/live.js';
 import { resolve } from 'node:path';
@@ -223,7 +223,9 @@ export class Daemon {
         }
         const banRequest = parseBanRequest(address, fields);
         refuseHarmful(banRequest, fields.force === true, this.deps.env);
-        const outcome = await this.writer.submit(newBanEvent(banRequest, this.deps.clock()));
+        const event = newBanEvent(banRequest, this.deps.clock());
+        if (banRequest.uuid !== undefined) refuseReusedEventId(this.deps.store, event);
+        const outcome = await this.writer.submit(event);
         const { line } = describeBan(banRequest, outcome, this.settings.config.policy);
         return { ok: true, recorded: outcome.recorded, blocked: outcome.blocked, safelisted_by: outcome.safelistedBy, message: line };
       }

@@ -316,6 +316,11 @@ export class BanTable {
     return (this.inserts[rows] ??= this.cache.db.prepare(insertSql(rows)));
   }
 
+  /** The address and jail of the event with this id, if one is stored. */
+  eventById(uuid: Buffer): { readonly address: string; readonly jail: string } | undefined {
+    return this.cache.get('SELECT address, jail FROM bans WHERE uuid = ?').get(uuid) as { address: string; jail: string } | undefined;
+  }
+
   /** True when the block has an event of this jail in force at `now` (fail2ban replays are no-ops). */
   hasActive(network: Network, jail: string, now: number): boolean {
     const row = this.cache

@@ -81,6 +81,13 @@ describe('the daemon socket', () => {
       assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: '198.51.100.4', jail: 'sshd', event_id: id })).recorded, true);
       assert.equal(answer(await ask(daemon.socket, { op: 'ban', address: '198.51.100.4', jail: 'sshd', event_id: id })).recorded, false);
       assert.equal(count(db, 'bans', "address = '198.51.100.4'"), 1);
+      // Another ban under that id is refused, not dropped as the first one handed over again.
+      const reused = await ask(daemon.socket, { op: 'ban', address: '198.51.100.5', jail: 'sshd', event_id: id });
+      assert.ok(reused.answered);
+      assert.deepEqual(reused.response, { ok: false, code: 'invalid', error: `event id ${id} already names the ban of 198.51.100.4 (jail sshd): give each ban an id of its own, or none` });
+      const byCli = await netns.cli(['--db', db, 'ban', '198.51.100.4', '--jail', 'other', '--event-id', id], { env: { STICKYBAN_SOCKET: join(tempDir(), 'none.sock') } });
+      assert.deepEqual([byCli.code, byCli.stdout, byCli.stderr], [2, '', `stickyban: event id ${id} already names the ban of 198.51.100.4 (jail sshd): give each ban an id of its own, or none\n`]);
+      assert.equal(count(db, 'bans', "address IN ('198.51.100.4', '198.51.100.5')"), 1);
     });
   });
 
