@@ -34,6 +34,8 @@ export interface Input {
   open(): Readable;
   /** Bytes of the (compressed) file read so far by the last open(). */
   bytesRead(): number;
+  /** Lets go of the file (a regular file is held open between its reads). */
+  close(): void;
 }
 
 /**
@@ -74,9 +76,8 @@ export async function openInput(path: string, fifoWaitMs = FIFO_WAIT_MS): Promis
     try {
       return regularInput(path, path, fd, named.size);
     } catch (error) {
-      throw new UsageError(`cannot read ${quote(path)}: ${describeFsError(error)}`);
-    } finally {
       closeSync(fd);
+      throw new UsageError(`cannot read ${quote(path)}: ${describeFsError(error)}`);
     }
   }
   if (named.isDirectory()) {
@@ -92,24 +93,37 @@ export function fileInput(path: string, name: string): Input {
   const fd = openSync(path, 'r');
   try {
     return regularInput(path, name, fd, fstatSync(fd).size);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    throw error;
   }
 }
 
+/**
+ * A regular file, read from the descriptor opened and checked at the start, from its beginning
+ * each time: --strict's two passes read the same file, even when another took its name meanwhile
+ * (a log rotated, a file moved over it).
+ */
 function regularInput(path: string, name: string, fd: number, size: number): Input {
   const head = Buffer.alloc(2);
   const gzip = readSync(fd, head, 0, 2, 0) === 2 && isGzip(head);
   let stream: ReturnType<typeof createReadStream> | undefined;
+  let closed = false;
   return {
     name,
     size,
+    // By name, for SQLite: a fail2ban database in WAL mode has its newest pages in the -wal file beside it.
     file: gzip ? undefined : path,
     open() {
-      stream = createReadStream(path, { highWaterMark: READ_CHUNK });
+      stream = createReadStream('', { fd, start: 0, autoClose: false, highWaterMark: READ_CHUNK });
       return gzip ? bounded(decompress(stream)) : stream;
     },
     bytesRead: () => stream?.bytesRead ?? 0,
+    close() {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
+    },
   };
 }
 
@@ -167,6 +181,7 @@ function streamInput(name: string, source: Readable): Input {
     file: undefined,
     open: () => bounded(sniffed(source, (bytes) => (read += bytes))),
     bytesRead: () => read,
+    close: () => undefined,
   };
 }
 

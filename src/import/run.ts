@@ -49,12 +49,20 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 export async function prepare(job: ImportJob, strict: boolean): Promise<Prepared> {
   const { input } = job;
-  if (isLineFormat(job.format) && !(strict && input.size === undefined)) return { kind: 'lines', input, close: () => undefined };
+  if (isLineFormat(job.format) && !(strict && input.size === undefined)) return { kind: 'lines', input, close: () => input.close() };
   const temp = PrivateTemp.create();
   try {
     if (isLineFormat(job.format)) {
       const copy = await spill(input, temp.file('input'));
-      return { kind: 'lines', input: copy, close: () => temp.remove() };
+      return {
+        kind: 'lines',
+        input: copy,
+        close: () => {
+          copy.close();
+          input.close();
+          temp.remove();
+        },
+      };
     }
     const copy = temp.database('fail2ban.sqlite3');
     let db: Fail2banDb;
@@ -70,11 +78,13 @@ export async function prepare(job: ImportJob, strict: boolean): Promise<Prepared
       db,
       close: () => {
         db.close();
+        input.close();
         temp.remove();
       },
     };
   } catch (error) {
     try {
+      input.close();
       temp.remove();
     } catch {
       // What went wrong first is what the import reports.
