@@ -1,7 +1,7 @@
 // The daemon's cron schedules as the config gives them, and what is wrong with one: the daemon
 // schedules them (daemon/schedule.ts) and doctor checks them, since only the daemon reads them.
 
-import { validateCronExpression } from 'cron';
+import { CronTime, validateCronExpression } from 'cron';
 import type { Config } from './config.js';
 import { quote } from '../input/quote.js';
 
@@ -33,8 +33,14 @@ export function cronProblem(setting: ScheduleSetting): string | undefined {
   const range = rangeProblem(setting.expression);
   if (range !== undefined) return `${what}: ${range} (${expected})`;
   const check = validateCronExpression(setting.expression);
-  if (check.valid) return undefined;
-  return `${what}: expected ${expected} (${check.error?.message ?? 'invalid'})`;
+  if (!check.valid) return `${what}: expected ${expected} (${check.error?.message ?? 'invalid'})`;
+  // Well formed, but maybe no date matches it (February 31st): the timer could never be set.
+  try {
+    new CronTime(setting.expression).sendAt();
+  } catch {
+    return `${what}: no date matches it (expected ${expected})`;
+  }
+  return undefined;
 }
 
 interface CronField {

@@ -28,3 +28,8 @@ test("a value or a step beyond its field's range is refused, naming the field an
   for (const [expression, message] of cases) assert.match(cronProblem(prune(expression)) ?? 'accepted', message, expression);
   assert.match(cronProblem(prune('every night'))!, /^invalid prune_schedule "every night": expected a cron expression such as "17 4 \* \* \*"/);
 });
+
+test('a well-formed expression no date matches (February 31st) is refused: the timer could never be set', () => {
+  assert.equal(cronProblem(prune('0 0 31 2 *')), 'invalid prune_schedule "0 0 31 2 *": no date matches it (expected a cron expression such as "17 4 * * *")');
+  assert.equal(cronProblem(prune('0 0 29 2 *')), undefined, 'a leap day comes');
+});
