@@ -11,33 +11,44 @@ import { quote } from '../input/quote.js';
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export function readConfigFile(file: string): string {
+  return readBoundedText(file, 'config file', 'TOML', MAX_CONFIG_BYTES);
+}
+
+/**
+ * A regular file's text, at most `maxBytes` (`label` and `holding` name it and its content in the
+ * one-line errors): opened without blocking, so a FIFO is refused, not waited on; a device is
+ * refused, not read until memory runs out. Other files stickyban reads to check them (fail2ban's
+ * jail files, for doctor) go through it too.
+ */
+export function readBoundedText(file: string, label: string, holding: string, maxBytes: number): string {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
-    throw new UsageError(`cannot read config file ${file}: ${describeFsError(error)}`);
+    throw new UsageError(`cannot read ${label} ${file}: ${describeFsError(error)}`);
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw new UsageError(`cannot read config file ${file}: it is a directory; expected a file`);
-    if (!stat.isFile()) throw new UsageError(`config file ${quote(file)} is ${kindOf(stat)}; expected a regular file holding TOML`);
-    const tooBig = (size: string) => new UsageError(`config file ${quote(file)} is ${size} bytes; expected at most ${MAX_CONFIG_BYTES} (1 MiB)`);
-    if (stat.size > MAX_CONFIG_BYTES) throw tooBig(String(stat.size));
+    if (stat.isDirectory()) throw new UsageError(`cannot read ${label} ${file}: it is a directory; expected a file`);
+    if (!stat.isFile()) throw new UsageError(`${label} ${quote(file)} is ${kindOf(stat)}; expected a regular file holding ${holding}`);
+    const limit = maxBytes >= 1024 * 1024 ? `${maxBytes} (${maxBytes / 1024 / 1024} MiB)` : String(maxBytes);
+    const tooBig = (size: string) => new UsageError(`${label} ${quote(file)} is ${size} bytes; expected at most ${limit}`);
+    if (stat.size > maxBytes) throw tooBig(String(stat.size));
     // Read to its end, however long that is now: a file may grow between fstat and read.
     const chunks: Buffer[] = [];
     let length = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(Math.max(stat.size + 1 - length, 4096), MAX_CONFIG_BYTES + 1 - length));
+      const chunk = Buffer.allocUnsafe(Math.min(Math.max(stat.size + 1 - length, 4096), maxBytes + 1 - length));
       const read = readSync(fd, chunk, 0, chunk.length, null);
       if (read === 0) break;
       chunks.push(chunk.subarray(0, read));
       length += read;
-      if (length > MAX_CONFIG_BYTES) throw tooBig(`more than ${MAX_CONFIG_BYTES}`);
+      if (length > maxBytes) throw tooBig(`more than ${maxBytes}`);
     }
     return Buffer.concat(chunks, length).toString('utf8');
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read config file ${file}: ${describeFsError(error)}`);
+    throw new UsageError(`cannot read ${label} ${file}: ${describeFsError(error)}`);
   } finally {
     closeSync(fd);
   }

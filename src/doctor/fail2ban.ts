@@ -2,7 +2,8 @@
 // action says nothing of what fail2ban does (a disabled jail names it too), so the jails are asked
 // of fail2ban itself, on its socket: whether it runs, which jails run, which of them use the action.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { readBoundedText } from '../config/config-file.js';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Fail2banClient } from '../fail2ban/client.js';
@@ -35,7 +36,7 @@ export async function checkFail2ban(config: Config, client: Fail2banClient): Pro
       ? { status: 'FAIL', check: 'fail2ban action', detail: `${missing.join(' and ')} missing`, fix: 'stickyban install-contrib' }
       : ok('fail2ban action', `${files.join(' and ')} installed`),
   );
-  const named = jailFiles(dir).map((file) => ({ file, sections: actionsBySection(readFileSync(file, 'utf8')) }));
+  const named = readJailFiles(dir, findings);
   if (why !== undefined) {
     findings.push({ status: 'FAIL', check: 'fail2ban', detail: `not running (${why}): no ban of fail2ban reaches stickyban`, fix: `systemctl start fail2ban (or set [fail2ban] socket to where it listens${config.file ? ` in ${config.file}` : ''})` });
     findings.push(jailsFromFiles(dir, named));
@@ -142,4 +143,26 @@ export function actionsBySection(jailText: string): Map<string, Set<Fail2banActi
     }
   }
   return sections;
+}
+
+/** fail2ban's jail files are a few KiB; doctor reads what is there, bounded, and says what it could not. */
+const JAIL_FILE_MAX_BYTES = 1024 * 1024;
+
+/** The jail files' actions by section; one that cannot be read (a FIFO, a device, a directory) is a warning, not a hang. */
+function readJailFiles(dir: string, findings: Finding[]): Array<{ file: string; sections: ReturnType<typeof actionsBySection> }> {
+  let files: string[];
+  try {
+    files = jailFiles(dir);
+  } catch (error) {
+    findings.push({ status: 'WARN', check: 'fail2ban jail files', detail: `cannot list them in ${dir}: ${(error as Error).message}`, fix: `check ${join(dir, 'jail.d')}` });
+    return [];
+  }
+  return files.flatMap((file) => {
+    try {
+      return [{ file, sections: actionsBySection(readBoundedText(file, 'fail2ban jail file', "fail2ban's settings", JAIL_FILE_MAX_BYTES)) }];
+    } catch (error) {
+      findings.push({ status: 'WARN', check: 'fail2ban jail files', detail: (error as Error).message, fix: `remove it, or make it a regular file` });
+      return [];
+    }
+  });
 }

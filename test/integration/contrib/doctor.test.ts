@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -89,6 +90,15 @@ test("doctor warns about this host's addresses missing from the safelist and abo
   await cli('safelist', 'add', '192.0.2.33');
   const after = JSON.parse((await cli('doctor', '--json')).stdout) as Finding[];
   assert.equal(after.find((finding) => finding.check === 'safelist 192.0.2.33')!.status, 'OK');
+  // A jail file that is a FIFO or a directory is said, not waited on or failed over.
+  execFileSync('mkfifo', [join(root, 'etc/fail2ban/jail.local')]);
+  mkdirSync(join(root, 'etc/fail2ban/jail.d/odd.local'));
+  const odd = await cli('doctor', '--json');
+  const unread = (JSON.parse(odd.stdout) as Finding[]).filter((finding) => finding.check === 'fail2ban jail files').map((finding) => [finding.status, finding.detail]);
+  assert.deepEqual(unread, [
+    ['WARN', `fail2ban jail file "${root}/etc/fail2ban/jail.local" is a FIFO; expected a regular file holding fail2ban's settings`],
+    ['WARN', `cannot read fail2ban jail file ${root}/etc/fail2ban/jail.d/odd.local: it is a directory; expected a file`],
+  ]);
 });
 
 test('doctor warns about bans just spooled, fails on bans waiting over a minute, and warns about lines in the quarantine, each with the fix', async () => {
