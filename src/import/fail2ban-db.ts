@@ -162,5 +162,8 @@ function describeDbFailure(error: unknown, name: string): Error {
   if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_IOERR')) {
     return new UsageError(`cannot read ${name} as a fail2ban database: ${message}`);
   }
+  // The schema passed its check, so what SQLite cannot do with it comes from the file: a collation
+  // or function of another program, a table where the import key goes.
+  if (code === 'SQLITE_ERROR' || code.startsWith('SQLITE_ERROR_')) return new UsageError(`cannot read ${name} as a fail2ban database: ${message}`);
   return error as Error;
 }

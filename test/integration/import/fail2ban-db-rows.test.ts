@@ -3,6 +3,7 @@
 // and without it the row is skipped and counted.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { count } from '../../helpers/sqlite.js';
@@ -65,4 +66,25 @@ test('fail2ban-db rows the store would refuse (timeofban 1e20, negative, fractio
   const lenient = await importJson(s, [file, '--format', 'fail2ban-db', '--no-apply']);
   assert.deepEqual([lenient.read, lenient.found, lenient.added, lenient.invalid], [25_021, 25_010, 25_010, 11]);
   assert.equal(count(s.db, 'bans'), 25_010);
+});
+
+test("a database SQLite cannot read as fail2ban's (a table where the import key goes, another program's collation) is invalid input: exit 2, one line", async () => {
+  const s = await session();
+  const dir = tempDir();
+  const taken = join(dir, 'taken.sqlite3');
+  fail2banDb(taken, validRows(3));
+  execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(taken)}); c.execute('CREATE TABLE stickyban_import_key (x)'); c.commit()`]);
+  const collated = join(dir, 'collated.sqlite3');
+  fail2banDb(collated, validRows(3));
+  // A collation only another program defines: SQLite cannot compare by it here.
+  execFileSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(collated)}); c.create_collation('weird', lambda a, b: (a > b) - (a < b)); c.execute('CREATE INDEX odd ON bans (jail COLLATE weird)'); c.commit()`]);
+  for (const [file, said] of [
+    [taken, /^stickyban: cannot read .*taken\.sqlite3 as a fail2ban database: there is already a table named stickyban_import_key\n$/],
+    [collated, /^stickyban: cannot read .*collated\.sqlite3 as a fail2ban database: no such collation sequence: weird\n$/],
+  ] as const) {
+    const result = await s.run(['import', file, '--format', 'fail2ban-db', '--no-apply']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, said);
+  }
+  assert.equal(count(s.db, 'bans'), 0);
 });
