@@ -48,7 +48,9 @@ export function parseLogLine(line: string): LineOutcome {
   if (!isJailName(jail!)) return { error: `invalid jail name ${quote(jail!)}` };
   const network = tryParseNetwork(address!);
   if (isParseFailure(network)) return { error: `invalid address ${quote(address!)}: ${network.error}` };
-  const time = new Date(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  // setFullYear, not the constructor: that takes years 0-99 for 1900-1999.
+  const time = new Date(2000, 0, 1, Number(hour), Number(minute), Number(second));
+  time.setFullYear(Number(year), Number(month) - 1, Number(day));
   if (time.getMonth() !== Number(month) - 1 || time.getDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) {
     return { error: `invalid time ${quote(`${year}-${month}-${day} ${hour}:${minute}:${second}`)}` };
   }

@@ -30,6 +30,10 @@ describe('fail2ban.log', () => {
     const old = parseLogLine('1969-12-31 09:18:46,135 fail2ban.actions        [31395]: NOTICE  [sshd] Ban 192.0.2.7');
     assert.ok(isRejected(old));
     assert.match(old.error, /invalid time "1969-12-31 09:18:46": before 1970/);
+    // Years 0-99 are those years, not 1900-1999.
+    const ancient = parseLogLine('0075-01-01 00:00:00,000 fail2ban.actions        [812]: NOTICE  [sshd] Ban 198.51.100.2');
+    assert.ok(isRejected(ancient));
+    assert.match(ancient.error, /invalid time "0075-01-01 00:00:00": before 1970/);
   });
 
   test('Unban, Found, "already banned" and server lines are not bans', () => {
