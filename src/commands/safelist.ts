@@ -14,6 +14,7 @@ import type { Network } from '../address/network.js';
 import { syncIgnoreList } from '../actions/fail2ban.js';
 import { Fail2banClient } from '../fail2ban/client.js';
 import { fleetTarget } from '../config/fleet-url.js';
+import { safelistEntryProblem } from '../input/ban-record.js';
 
 /** Safelists a range and takes it out of the live set at once; its ban history is kept. */
 /** --fleet: every host of the fleet too (the admin role appends the change to the shared log). */
@@ -46,6 +47,8 @@ async function announceIfAsked(fleetUrl: string | undefined, ctx: Context, chang
 
 export async function safelistAdd(address: string, options: { note?: string } & FleetOptions, ctx: Context): Promise<void> {
   const network = parseNetwork(address);
+  const problem = safelistEntryProblem(network);
+  if (problem !== undefined) throw new UsageError(`refusing to safelist ${formatNetwork(network)}: it ${problem}`);
   const note = options.note === undefined ? null : parseNote(options.note, 'note') || null;
   const what = formatNetwork(network);
   const fleetUrl = fleetTarget(ctx.config.fleet, options);

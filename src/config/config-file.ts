@@ -7,6 +7,8 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import { describeFsError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** A real config file is a few KiB. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -45,7 +47,12 @@ export function readBoundedText(file: string, label: string, holding: string, ma
       length += read;
       if (length > maxBytes) throw tooBig(`more than ${maxBytes}`);
     }
-    return Buffer.concat(chunks, length).toString('utf8');
+    try {
+      return UTF8.decode(Buffer.concat(chunks, length));
+    } catch {
+      // Decoded leniently, a byte that is not UTF-8 would become another character: another path, another name.
+      throw new UsageError(`${label} ${quote(file)} is not valid UTF-8; expected ${holding} in UTF-8`);
+    }
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${label} ${file}: ${describeFsError(error)}`);

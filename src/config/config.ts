@@ -1,9 +1,10 @@
 // Settings come from defaults <- config file <- environment <- flags. The file is optional; when it is
 // absent stickyban runs on the defaults, so a fresh install needs no configuration at all.
 
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fleetUrlProblem } from './fleet-url.js';
+import { safelistEntryProblem } from '../input/ban-record.js';
 import { HOST_NAME, HOST_NAME_EXPECTED } from './host-name.js';
 import { UsageError } from '../errors.js';
 import { readConfigFile } from './config-file.js';
@@ -126,6 +127,20 @@ export interface ConfigOverrides {
   readonly db?: string | undefined;
 }
 
+/**
+ * Whether nothing is at `path`. Only that: a file that is there but cannot be reached (a loop of
+ * links, no permission) is read, and the read says what is wrong, instead of "does not exist".
+ */
+function isMissing(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+  }
+}
+
 /** Loads the effective configuration. An explicitly named config file must exist; the default may not. */
 export async function loadConfig(
   overrides: ConfigOverrides = {},
@@ -134,10 +149,10 @@ export async function loadConfig(
   const named = overrides.config ?? env.STICKYBAN_CONFIG;
   const file = named ?? DEFAULT_CONFIG_FILE;
   let config = DEFAULTS;
-  if (named !== undefined && !existsSync(named)) {
+  if (named !== undefined && isMissing(named)) {
     throw new UsageError(`config file ${quote(named)} does not exist; expected a TOML file (see contrib/examples/config.toml)`);
   }
-  if (existsSync(file)) {
+  if (!isMissing(file)) {
     const { parse } = await import('./toml.js');
     const text = readConfigFile(file);
     let table: Record<string, unknown>;
@@ -205,7 +220,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
     db: read.string('db', DEFAULTS.db),
     backend: backendName(read.string('backend', DEFAULTS.backend), `"backend" in ${file}`),
     busyTimeoutMs: read.duration('busy_timeout', DEFAULTS.busyTimeoutMs / 1000, 0, 3600) * 1000,
-    safelist: [...BUILTIN_SAFELIST, ...read.strings('safelist', []).map((entry) => read.network('safelist', entry))],
+    safelist: [...BUILTIN_SAFELIST, ...read.strings('safelist', []).map((entry) => read.safelistEntry('safelist', entry))],
     policy: {
       jails: policy.strings('jails', [...DEFAULTS.policy.jails]).map((jail) => policy.jail('jails', jail)),
       minBans: policy.integer('min_bans', DEFAULTS.policy.minBans, 1, 1_000_000),
@@ -380,6 +395,13 @@ class TableReader {
       throw this.error(key, `${quote(value)} must be a name of letters, digits, '_', '.' or '-', at most ${maxLength} long`);
     }
     return value;
+  }
+
+  safelistEntry(key: string, text: string): Network {
+    const network = this.network(key, text);
+    const problem = safelistEntryProblem(network);
+    if (problem !== undefined) throw this.error(key, `entry ${quote(text)} is refused: it ${problem}`);
+    return network;
   }
 
   network(key: string, text: string): Network {

@@ -4,6 +4,7 @@
 // skipped with the reason, never applied and never a reason to stop.
 
 import { HOST_NAME } from '../config/host-name.js';
+import { safelistEntryProblem } from '../input/ban-record.js';
 import { formatNetwork } from '../address/format.js';
 import type { Network } from '../address/network.js';
 import { isParseFailure, tryParseNetwork } from '../address/parse.js';
@@ -67,6 +68,10 @@ export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { 
   const parsed = typeof row.address === 'string' ? tryParseNetwork(row.address) : undefined;
   if (parsed === undefined || isParseFailure(parsed)) return problem(`address ${JSON.stringify(String(row.address).slice(0, 60))} is not an address or CIDR block`);
   const network = parsed;
+  if (kind === 'safelist-add') {
+    const wrong = safelistEntryProblem(network);
+    if (wrong !== undefined) return problem(`a safelist entry ${formatNetwork(network)} from ${row.origin}: it ${wrong}; refused`);
+  }
   if (kind === 'ban') {
     if (network.prefix < limits.maxPrefix[network.family]) {
       return problem(`a ban of ${formatNetwork(network)} from ${row.origin} is wider than /${limits.maxPrefix[network.family]} (max_prefix${network.family}); refused`);

@@ -49,6 +49,11 @@ export function refuseEveryAddress(network: Network): Network {
   return network;
 }
 
+/** Why a range is no safelist entry, or undefined: a /0 would keep every address of its family from being blocked. */
+export function safelistEntryProblem(network: Network): string | undefined {
+  return network.prefix === 0 ? `holds every address: nothing of IPv${network.family} would be blocked` : undefined;
+}
+
 /** The last second of year 9999: a later time of ban is no date anyone meant. */
 export const LAST_BAN_TIME = 253_402_300_799;
 

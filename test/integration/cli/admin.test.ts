@@ -144,6 +144,15 @@ describe('admin commands', () => {
     const db = initStore(join(dir, 'stickyban.db'));
     const loopback = await netns.cli(['--db', db, 'safelist', 'remove', '127.0.0.0/8']);
     assert.deepEqual([loopback.code, loopback.stderr], [2, 'stickyban: 127.0.0.0/8 is built in: loopback is always safelisted\n']);
+    // A /0 would switch the family's blocklist off: refused on the command line and in the config.
+    const everything = await netns.cli(['--db', db, 'safelist', 'add', '0.0.0.0/0']);
+    assert.deepEqual([everything.code, everything.stderr], [2, 'stickyban: refusing to safelist 0.0.0.0/0: it holds every address: nothing of IPv4 would be blocked\n']);
+    assert.equal(count(db, 'safelist'), 0);
+    const wide = join(dir, 'wide.toml');
+    writeFileSync(wide, 'safelist = ["192.0.2.0/24", "::/0"]\n');
+    const refused = await runCli(['--config', wide, 'config', 'safelist']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /^stickyban: config file .*wide\.toml: "safelist" entry "::\/0" is refused: it holds every address: nothing of IPv6 would be blocked\n$/);
     const device = await netns.cli(['--db', db, 'daemon', '--metrics-file', '/dev/null']);
     assert.deepEqual([device.code, device.stderr], [2, 'stickyban: invalid --metrics-file "/dev/null": it is not a regular file; expected a file path\n']);
     const config = join(dir, 'config.toml');

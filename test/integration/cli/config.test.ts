@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../../src/config/config.js';
@@ -123,4 +123,21 @@ test("config KEY finds the config's own keys only; STICKYBAN_SOCKET is held to a
   assert.equal(result.code, 2);
   assert.match(result.stderr, /^stickyban: invalid STICKYBAN_SOCKET "\/tmp\/a+"… \(112 characters\): expected an absolute path of at most 107 bytes\n$/);
   assert.equal((await runCli(['config', 'daemon.socket'], { env: { STICKYBAN_SOCKET: '/run/x/s.sock' } })).stdout, '/run/x/s.sock\n');
+});
+
+test('a config file that is not UTF-8, or that cannot be reached, is said as such: not read leniently, nor taken for missing', async () => {
+  const dir = tempDir();
+  const latin = join(dir, 'latin1.toml');
+  writeFileSync(latin, Buffer.from('db = "/srv/st\xffickyban.db"\n', 'latin1'));
+  const bytes = await runCli(['--config', latin, 'config', 'db']);
+  assert.deepEqual([bytes.code, bytes.stdout, bytes.stderr], [2, '', `stickyban: config file "${latin}" is not valid UTF-8; expected TOML in UTF-8\n`]);
+  const loop = join(dir, 'loop.toml');
+  symlinkSync(loop, loop);
+  const looped = await runCli(['--config', loop, 'config', 'db']);
+  assert.equal(looped.code, 2);
+  assert.match(looped.stderr, /^stickyban: cannot read config file .*loop\.toml: .*(ELOOP|too many (levels of )?symbolic links).*\n$/i);
+  // A byte order mark is no setting.
+  const marked = join(dir, 'bom.toml');
+  writeFileSync(marked, '\ufeffdb = "/srv/sb.db"\n');
+  assert.equal((await runCli(['--config', marked, 'config', 'db'])).stdout, '/srv/sb.db\n');
 });

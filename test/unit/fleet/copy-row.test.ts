@@ -108,6 +108,9 @@ test('a read row is then judged by readRow as any other: an id not of 16 bytes, 
   assert.deepEqual(readRow(readCopyRow(tuple(ban({ uuid: null })))!, limits), { problem: 'event 7: no valid event id' });
   assert.deepEqual(readRow(readCopyRow(tuple(ban({ address: text('192.0.2.1/24') })))!, limits), { problem: 'event 7: address "192.0.2.1/24" is not an address or CIDR block' });
   assert.deepEqual(readRow(readCopyRow(tuple(ban({ address: text('0.0.0.0/0') })))!, limits), { problem: 'event 7: a ban of 0.0.0.0/0 from host-a is wider than /16 (max_prefix4); refused' });
+  assert.deepEqual(readRow(readCopyRow(tuple(ban({ kind: text('safelist-add'), address: text('::/0'), jail: null })))!, limits), {
+    problem: 'event 7: a safelist entry ::/0 from host-a: it holds every address: nothing of IPv6 would be blocked; refused',
+  });
   assert.match((readRow(readCopyRow(tuple(ban({ at: int64(2n ** 60n) })))!, limits) as { problem: string }).problem, /time "1152921504606846976" is out of range/);
 });
 
