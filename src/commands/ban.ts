@@ -2,6 +2,7 @@
 // loads only what it needs and never commander (see main.ts).
 
 import { formatNetwork } from '../address/format.js';
+import { contains } from '../address/network.js';
 import { describeBan, newBanEvent, plannedIfRecorded, recordBan, refuseReusedEventId, type BanOutcome, type BanRequest } from '../actions/ban.js';
 import { parseBanRequest, refuseHarmful, type BanFields } from '../actions/ban-request.js';
 import type { Context } from './context.js';
@@ -143,7 +144,15 @@ async function banThroughDaemon(address: string, options: BanOptions, event: Ban
     return undefined;
   }
   const { response } = reply;
-  if (response.ok) return String(response.message);
+  if (response.ok) {
+    // The daemon judges by the config it loaded: one edited since (a safelist entry added) is not
+    // in force there until it is reloaded, and this command must not say nothing of it.
+    const safelisted = response.blocked === true ? ctx.config.safelist.find((range) => range.family === event.network.family && contains<number | bigint>(range, event.network)) : undefined;
+    if (safelisted !== undefined) {
+      ctx.out.warn(`the daemon blocks ${formatNetwork(event.network)}, which ${ctx.config.file} safelists (${formatNetwork(safelisted)}): it runs the config as it was; systemctl reload stickyban (SIGHUP) puts the file in force`);
+    }
+    return String(response.message);
+  }
   if (response.code === ERROR_KINDS.invalid.response) throw new UsageError(response.error);
   ctx.out.detail(`recording it here: the daemon could not: ${response.error}`);
   return undefined;

@@ -125,6 +125,25 @@ test('daemon with the nftables backend: a rule of its chain deleted, or the chai
   });
 });
 
+test('a ban the daemon blocks though the edited config file safelists it: the command says the daemon runs the config as it was', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, '');
+  const db = initStore(join(dir, 'stickyban.db'));
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start'));
+    writeFileSync(config, 'safelist = ["203.0.113.0/24"]\n');
+    const banned = await netns.cli(['--db', db, '--config', config, 'ban', '203.0.113.77'], { env: running.env });
+    assert.equal(banned.code, 0, banned.stderr);
+    assert.equal(banned.stderr, `stickyban: the daemon blocks 203.0.113.77, which ${config} safelists (203.0.113.0/24): it runs the config as it was; systemctl reload stickyban (SIGHUP) puts the file in force\n`);
+    running.signal('SIGHUP');
+    await until('the reload', () => running.log().includes(`SIGHUP: reloaded ${config}`));
+    const again = await netns.cli(['--db', db, '--config', config, 'ban', '203.0.113.78'], { env: running.env });
+    assert.deepEqual([again.code, again.stderr], [0, '']);
+  });
+});
+
 test('daemon: SIGHUP re-reads the config file; a broken one is refused and the running config kept', async () => {
   const netns = await Netns.create();
   const dir = tempDir();
