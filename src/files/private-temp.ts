@@ -20,7 +20,14 @@ export class PrivateTemp {
 
   /** `purpose` names the directory: stickyban-<purpose>-XXXXXX. */
   static create(purpose = 'import'): PrivateTemp {
-    const temp = new PrivateTemp(mkdtempSync(join(tmpdir(), `stickyban-${purpose}-`)));
+    const parent = tmpdir();
+    let made: string;
+    try {
+      made = mkdtempSync(join(parent, `stickyban-${purpose}-`));
+    } catch (error) {
+      throw new OperationalError(`cannot make a temporary directory in ${shownPath(parent)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (set TMPDIR to a directory root can write, such as /tmp)`);
+    }
+    const temp = new PrivateTemp(made);
     // mkdtemp makes it ours; it stays ours only in a directory no one else may change (TMPDIR as
     // another user's folder: they could move ours aside and put theirs in its place).
     const distrust = distrustOf(temp.dir);

@@ -85,6 +85,16 @@ describe('import refuses bad input with exit 2 and writes nothing', () => {
     assert.deepEqual([forced.added, forced.duplicates, forced.invalid], [2, 1, 1]);
   });
 
+  test('a TMPDIR stickyban cannot make its temporary directory in is one line naming it, exit 1, nothing written', async () => {
+    const s = await session();
+    for (const tmp of ['/nonexistent', '/dev/null']) {
+      const result = await s.netns.cli(['--db', s.db, 'import', '-', '--format', 'plain', '--strict'], { env: { TMPDIR: tmp }, input: '198.51.100.1\n' });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`^stickyban: cannot make a temporary directory in "?${tmp}"?: (ENOENT|ENOTDIR) \\(set TMPDIR to a directory root can write, such as /tmp\\)\n$`));
+    }
+    assert.equal(count(s.db, 'bans'), 0);
+  });
+
   test('a piped import prints no progress bar, even for a long file', async () => {
     const s = await session();
     const lines = Array.from({ length: 60_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`).join('\n');
