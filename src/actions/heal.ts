@@ -14,6 +14,7 @@ import { streamFamilyPlan } from './plan-store.js';
 import { plannedRanges, type CountOptions, type Counted } from './plan-count.js';
 import type { Store } from '../store/store.js';
 import { restoreLocked, type RestoreResult } from './restore.js';
+import { owedProblem } from './live-owed.js';
 import { withApplyLock } from '../store/lock.js';
 
 export interface HealResult {
@@ -79,6 +80,8 @@ export async function findProblems(store: Store, config: Config, clock: Clock, b
   if (save) await store.writeAsync(save).catch(() => undefined);
   const ended = endedSinceRestore(store, clock());
   if (ended) problems.push(ended);
+  const owed = owedProblem(store);
+  if (owed) problems.push(owed);
   const stuck = problems.filter((problem) => problem.fix !== undefined);
   if (problems.length > 0 && stuck.length === problems.length) throw new OperationalError(stuck.map((problem) => `${problem.what} ${problem.problem}: ${problem.fix}`).join('; '));
   return { problems, uncounted: counted === undefined };

@@ -5,6 +5,7 @@
 // time and their addresses handed on as they go, so a prune of millions never holds them all (5M:
 // 2.3 GB for a dry run that did).
 
+import { LiveOwed } from './live-owed.js';
 import type { Config } from '../config/config.js';
 import type { FirewallBackend, UpdateReport } from '../firewall/backend.js';
 import { diffPacked4InPieces, diffPacked6InPieces } from '../plan/compare.js';
@@ -80,6 +81,8 @@ export async function prune(store: Store, config: Config, now: number, backend: 
     const mayBeLive = live && packedPlan(store, { ...config, policy: { ...config.policy, retentionSeconds: undefined } }, now);
     let pruned = 0;
     let events = 0;
+    // Killed between its deletions and the live update, it would leave pruned blocks live.
+    const owed = live ? LiveOwed.begin(store, 'prune') : undefined;
     stale.restart();
     // Each page is read after the one before is deleted, and starts after its last block.
     for (let page = stale.next(); page !== undefined; page = stale.next()) {
@@ -107,6 +110,7 @@ export async function prune(store: Store, config: Config, now: number, backend: 
     // A hook that banned a pruned address again after that plan added it live before this update
     // took it out: the catch-up puts it back.
     if (live && update && !update.absent) await catchUp(store, config, now, live, planned);
+    owed?.end();
     store.checkpoint();
     return {
       ...report(pruned, events),

@@ -2,6 +2,7 @@
 // then catch up on bans the hook recorded while the batch was loading (the hook does not wait for
 // restore, so its live add may have gone to the set that was just swapped out).
 
+import { LiveOwed, settleOwed } from './live-owed.js';
 import type { Clock } from '../clock.js';
 import { isBackendName, type BackendName, type Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
@@ -79,28 +80,42 @@ export async function restoreLocked(
   if (force !== true) await refuseEmptying(store, config, now, backend);
   // Bans recorded from here on are caught up below (the stream may or may not include them).
   const maxId = store.bans.maxId();
+  // Owed while it loads: a restore killed mid-load (routes go in one batch at a time) leaves the
+  // live set short. One that fails says so itself, and is owed no longer.
+  const owed = LiveOwed.begin(store, 'restore');
+  const reading = Date.now();
   let plan: PlanStream | undefined;
-  const report = await backend.apply(() => (plan ??= streamPlan(store, config, now)), { rebuild: rebuild === true });
-  if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
-  const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
-  // Recorded before the catch-up: a hook reads the record after its commit to find the live
-  // backend, so one that still took the backend before this one committed its ban earlier, and
-  // the catch-up below sees that ban.
-  if (trigger !== undefined) {
-    store.write(() =>
-      store.restores.record({
-        started_at: now,
-        duration_ms: durationMs,
-        backend: backend.name,
-        entries4: report.v4,
-        entries6: report.v6,
-        trigger,
-        target,
-        config_backend: config.backend,
-      }),
-    );
+  let report: ApplyReport;
+  let durationMs: number;
+  let caughtUp: number;
+  try {
+    report = await backend.apply(() => (plan ??= streamPlan(store, config, now)), { rebuild: rebuild === true });
+    if (!plan) throw new Error(`backend ${backend.name} did not build the plan`);
+    durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+    // Recorded before the catch-up: a hook reads the record after its commit to find the live
+    // backend, so one that still took the backend before this one committed its ban earlier, and
+    // the catch-up below sees that ban.
+    if (trigger !== undefined) {
+      const loaded = report;
+      store.write(() =>
+        store.restores.record({
+          started_at: now,
+          duration_ms: durationMs,
+          backend: backend.name,
+          entries4: loaded.v4,
+          entries6: loaded.v6,
+          trigger,
+          target,
+          config_backend: config.backend,
+        }),
+      );
+    }
+    caughtUp = await catchUp(store, config, now, backend, maxId);
+  } finally {
+    owed.end();
   }
-  const caughtUp = await catchUp(store, config, now, backend, maxId);
+  // What others owed from before this read (an import killed before its live update) is loaded now.
+  settleOwed(store, reading);
   const retired = retire && before.length > 0 ? await retire(before, backend.name) : [];
   return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
 }

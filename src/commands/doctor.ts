@@ -24,6 +24,7 @@ import { count } from '../input/plural.js';
 import type { Store } from '../store/store.js';
 import { isMissing, openStore } from './open-store.js';
 import { checkFail2ban } from '../doctor/fail2ban.js';
+import { owedProblem } from '../actions/live-owed.js';
 import { Fail2banClient } from '../fail2ban/client.js';
 import type { FirewallBackend, Inspection } from '../firewall/backend.js';
 import type { Plan } from '../plan/plan.js';
@@ -97,6 +98,8 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
   if (store) {
     try {
       findings.push(...checkStore(store, ctx.clock()), checkLastRestore(store));
+      const owed = owedProblem(store);
+      if (owed) findings.push({ status: 'FAIL', check: owed.what, detail: owed.problem!, fix: 'stickyban restore --if-missing (the daemon runs it at its next check)' });
       const plan = planStore(store, ctx.config, ctx.clock());
       if (findings.every((finding) => finding.status !== 'FAIL')) {
         try {

@@ -7,6 +7,7 @@ import type { Context } from './context.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { parseJail } from '../input/names.js';
 import { applyImport, type LiveOutcome } from '../actions/apply-import.js';
+import { LiveOwed } from '../actions/live-owed.js';
 import { parseImportFormat } from '../import/formats.js';
 import { BATCH_SIZE, WINDOW_SIZE, type ImportResult } from '../import/importer.js';
 import { openInput } from '../import/input.js';
@@ -92,13 +93,23 @@ async function importPrepared(job: ImportJob, prepared: Prepared, options: Impor
     }
   }
 
-  const { result, store } = await write(() => openStoreToWrite(ctx), job, prepared, checkedLines);
+  // Owed from its first write until its restore: an import killed in between leaves bans recorded
+  // and not live, which the next check finds whatever the backend (see actions/live-owed.ts).
+  let owed: LiveOwed | undefined;
+  const open = async () => {
+    const opened = await openStoreToWrite(ctx);
+    if (options.apply !== false) owed = LiveOwed.begin(opened, `import of ${input.name}`);
+    return opened;
+  };
+  const { result, store } = await write(open, job, prepared, checkedLines);
   try {
     reportProblems(input.name, result, options, ctx);
     let live: LiveOutcome = { state: 'unchanged' };
     if (store !== undefined) {
       try {
         live = await applyImport(store, ctx, result.added, options.apply !== false);
+        // Unchecked (no root, a tool missing): the live set may still lag; the next check tells.
+        if (live.state !== 'unchecked') owed?.end();
       } catch (error) {
         throw new OperationalError(
           `imported ${count(result.added, 'new ban')} from ${input.name}, but loading them into the live set failed: ${(error as Error).message}; run stickyban restore`,

@@ -11,6 +11,7 @@ import { BanTable } from './bans.js';
 import { SafelistTable } from './safelist.js';
 import { RestoreTable } from './restores.js';
 import { FleetTable } from './fleet.js';
+import { LiveOwedTable } from './live-owed.js';
 import { PlanCountTable } from './plan-counts.js';
 import { isBusy, retryWhileBusy, retryWhileBusyAsync } from './busy.js';
 
@@ -52,6 +53,7 @@ export class Store {
   readonly restores: RestoreTable;
   readonly fleet: FleetTable;
   readonly planCounts: PlanCountTable;
+  readonly liveOwed: LiveOwedTable;
   /** Write transactions committed through this connection (see changeMark), bookkeeping apart. */
   private ownCommits = 0;
   private bookkeepingCommits = 0;
@@ -68,6 +70,7 @@ export class Store {
     this.restores = new RestoreTable(db);
     this.fleet = new FleetTable(db);
     this.planCounts = new PlanCountTable(db);
+    this.liveOwed = new LiveOwedTable(db);
   }
 
   /**
@@ -163,10 +166,15 @@ export class Store {
     return { ...this.changeMark(), own: this.ownCommits + 1 };
   }
 
-  /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), so it never deadlocks on upgrade. */
-  write<T>(work: () => T): T {
+  /**
+   * Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), so it never deadlocks on
+   * upgrade. `bookkeeping`: as for writeAsync.
+   */
+  write<T>(work: () => T, kind: 'plan' | 'bookkeeping' = 'plan'): T {
+    const transaction = this.db.transaction(work);
+    const attempt = kind === 'bookkeeping' ? () => this.unsynced(() => transaction.immediate()) : () => transaction.immediate();
     try {
-      return retryWhileBusy(() => this.committed(this.db.transaction(work).immediate()), this.busyTimeoutMs, commitsOf(this.db));
+      return retryWhileBusy(() => this.committed(attempt(), kind), this.busyTimeoutMs, commitsOf(this.db));
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }

@@ -8,6 +8,7 @@
 // `nft list chains` reads no elements, so existence is checked with it; and a set declaration with
 // elements (`add set … { elements = … }`) adds them without that read, so live adds are made so.
 
+import { isRunning } from '../../exec/pid.js';
 import { closeSync, constants, lstatSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationalError, ToolError } from '../../errors.js';
@@ -53,15 +54,6 @@ function removeQuietly(file: string): void {
     unlinkSync(file);
   } catch {
     // not removable: left to removeLeftovers
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

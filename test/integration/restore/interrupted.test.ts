@@ -63,7 +63,7 @@ test('an import killed during its live update: restore --if-missing sees the set
   const { netns, db } = await importKilledWhileLoading();
   const healed = await netns.cli(['--db', db, 'restore', '--if-missing']);
   assert.equal(healed.code, 0, healed.stderr);
-  assert.match(healed.stdout, new RegExp(`^missing: ipset stickyban4 holds 1 entry, but the store plans ${IMPORTED + 1}\\n`));
+  assert.match(healed.stdout, new RegExp(`^missing: ipset stickyban4 holds 1 entry, but the store plans ${IMPORTED + 1}, the live set lags the store: the import of .*list\\.txt of pid \\d+ ended before its live update\\n`));
   assert.match(healed.stdout, new RegExp(`restored ${IMPORTED + 1} IPv4 and 0 IPv6 entries with ipset`));
   assert.equal(await ipsetEntries(netns, 'stickyban4'), IMPORTED + 1);
   assert.equal((await netns.cli(['--db', db, 'restore', '--if-missing'])).stdout, 'the blocklist is in place; nothing to restore\n');
@@ -73,7 +73,7 @@ test('an import killed during its live update, run again: nothing added, and it 
   const { netns, db, list } = await importKilledWhileLoading();
   const again = await netns.cli(['--db', db, 'import', list, '--format', 'plain']);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, new RegExp(`^live set brought back in line with the store \\(ipset stickyban4 holds 1 entry, but the store plans ${IMPORTED + 1}\\): ${IMPORTED + 1} IPv4 and 0 IPv6 entries with ipset$`, 'm'));
+  assert.match(again.stdout, new RegExp(`^live set brought back in line with the store \\(ipset stickyban4 holds 1 entry, but the store plans ${IMPORTED + 1}, the live set lags the store: the import of .*list\\.txt of pid \\d+ ended before its live update\\): ${IMPORTED + 1} IPv4 and 0 IPv6 entries with ipset$`, 'm'));
   assert.equal(await ipsetEntries(netns, 'stickyban4'), IMPORTED + 1);
 });
 
@@ -93,7 +93,54 @@ test('a prune killed before its live update: the daemon sees the pruned addresse
     const stored = count(db, 'bans');
     assert.ok(stored > 1 && stored < 30_000, `pruned half way: ${stored} left`);
     await until('the repair', () => /daemon: repaired: /.test(daemon.log()) || undefined);
-    assert.match(daemon.log(), new RegExp(`daemon: repaired: ipset stickyban4 holds 40001 entries, but the store plans ${stored}; restored ${stored} IPv4 and 0 IPv6 entries`));
+    assert.match(daemon.log(), new RegExp(`daemon: repaired: ipset stickyban4 holds 40001 entries, but the store plans ${stored}, the live set lags the store: the prune of pid \\d+ ended before its live update; restored ${stored} IPv4 and 0 IPv6 entries`));
     assert.equal(await ipsetEntries(netns, 'stickyban4'), stored);
   }, env);
+});
+
+/** Elements of the nftables backend's IPv4 address set. */
+async function nftHosts(netns: Netns): Promise<number> {
+  const listing = JSON.parse(await netns.exec('nft', ['-j', 'list', 'set', 'inet', 'stickyban', 'v4_hosts'])) as { nftables: Array<{ set?: { elem?: unknown[] } }> };
+  return listing.nftables.find((item) => item.set)?.set?.elem?.length ?? 0;
+}
+
+test('nftables, which counts no entries: an import killed before its live update is owed, and restore --if-missing pays it', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = tempStore();
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, 'backend = "nftables"\n');
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  for (const args of [['ban', '192.0.2.1'], ['restore']]) assert.equal((await cli(...args)).code, 0);
+  const list = join(dir, 'list.txt');
+  writeFileSync(list, `${[...manyIPv4(IMPORTED)].join('\n')}\n`);
+  await killedWhen(netns, ['--db', db, '--config', config, 'import', list, '--format', 'plain'], {}, 'the import to record its first bans', async () => count(db, 'bans') > 1 || undefined);
+  const recorded = count(db, 'bans');
+  assert.equal(await nftHosts(netns), 1, 'none of them live');
+  const doctor = await cli('doctor');
+  assert.match(doctor.stdout, /^FAIL +the live set: lags the store: the import of .*list\.txt of pid \d+ ended before its live update \(fix: stickyban restore --if-missing/m);
+  const healed = await cli('restore', '--if-missing');
+  assert.equal(healed.code, 0, healed.stderr);
+  assert.match(healed.stdout, /^missing: the live set lags the store: the import of .*list\.txt of pid \d+ ended before its live update\n/);
+  assert.equal(await nftHosts(netns), recorded);
+  assert.equal((await cli('restore', '--if-missing')).stdout, 'the blocklist is in place; nothing to restore\n');
+});
+
+test('routes: a restore killed half way through loading is owed, and restore --if-missing pays it', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = tempStore();
+  const config = join(dir, 'config.toml');
+  writeFileSync(config, 'backend = "route"\n');
+  seedBans(db, [...manyIPv4(40_000)].map((address) => ({ address })));
+  const routes = async () => (await netns.exec('ip', ['-4', 'route', 'show', 'type', 'blackhole'])).split('\n').filter(Boolean).length;
+  await killedWhen(netns, ['--db', db, '--config', config, 'restore'], {}, 'the restore to load some routes', async () => (await routes()) > 100 || undefined);
+  await until('the orphaned ip to end', async () => !(await sh('ip', ['netns', 'pids', netns.name])).trim() || undefined);
+  const partial = await routes();
+  assert.ok(partial < 40_000, `killed half way: ${partial} routes`);
+  const healed = await netns.cli(['--db', db, '--config', config, 'restore', '--if-missing']);
+  assert.equal(healed.code, 0, healed.stderr);
+  assert.match(healed.stdout, /^missing: the live set lags the store: the restore of pid \d+ ended before its live update\n/);
+  assert.equal(await routes(), 40_000);
+  assert.equal((await netns.cli(['--db', db, '--config', config, 'restore', '--if-missing'])).stdout, 'the blocklist is in place; nothing to restore\n');
 });

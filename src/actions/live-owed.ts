@@ -1,0 +1,38 @@
+// A live update owed from the store change before it until the live set has it (see
+// migrations/0010_live_owed.sql): what a check finds when the process that owed it is gone.
+
+import { isRunning } from '../exec/pid.js';
+import type { LiveCheck } from '../firewall/backend.js';
+import type { Store } from '../store/store.js';
+
+export class LiveOwed {
+  private constructor(
+    private readonly store: Store,
+    private readonly id: number,
+  ) {}
+
+  /** Written before the store change it covers: a kill after that change leaves it behind. */
+  static begin(store: Store, what: string): LiveOwed {
+    return new LiveOwed(store, store.write(() => store.liveOwed.add(process.pid, Date.now(), what), 'bookkeeping'));
+  }
+
+  /** The live set has the change: nothing is owed any more. */
+  end(): void {
+    this.store.write(() => this.store.liveOwed.remove(this.id), 'bookkeeping');
+  }
+}
+
+/** What processes that are gone left owed, as a check's problem; undefined when nothing is. */
+export function owedProblem(store: Store): LiveCheck | undefined {
+  // One per process: an import's own restore owes what the import does.
+  const owed = [...new Map(store.read(() => store.liveOwed.cutShort(isRunning)).reverse().map((row) => [row.pid, row])).values()].reverse();
+  if (owed.length === 0) return undefined;
+  const first = owed[0]!;
+  const more = owed.length > 1 ? ` (and ${owed.length - 1} more)` : '';
+  return { what: 'the live set', ok: false, problem: `lags the store: the ${first.what} of pid ${first.pid} ended before its live update${more}` };
+}
+
+/** After a restore read the store from `atMs` (Date.now()) on: what gone processes owed from before then is paid. */
+export function settleOwed(store: Store, atMs: number): void {
+  store.write(() => store.liveOwed.settle(atMs, isRunning), 'bookkeeping');
+}
