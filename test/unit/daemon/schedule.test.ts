@@ -27,7 +27,8 @@ test('the cron package fires the prune job at the scheduled local time, with a c
   const calls = join(dir, 'jobs');
   const cli = [process.execPath, '-e', 'require("fs").appendFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)) + "\\n")', calls];
   // The prunes among the jobs (the daemon also reconciles the live set once it starts).
-  const jobs = () => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as string[]) : []).filter((args) => args.includes('prune'));
+  // Whole lines only: a job process may be half way through appending one.
+  const jobs = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line) as string[]) : []).filter((args) => args.includes('prune'));
   const config = { ...DEFAULTS, db, daemon: { ...DEFAULTS.daemon, pruneSchedule: '17 4 * * *', resyncSchedule: '', socket: join(dir, 'run', 'stickyban.sock') } };
   const daemon = new Daemon(
     { config, backend: new DryRunBackend(config, silent), healIntervalSeconds: 3600, metricsFile: undefined },
