@@ -72,7 +72,8 @@ function checkedMetricsFile(path: string | undefined, what: string): string | un
   if (existing?.isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: it is a directory; expected a file path`);
   // Written by renaming a temporary file over it: a device or a pipe there would be replaced.
   if (existing && !existing.isFile()) throw new UsageError(`invalid ${what} ${quote(path)}: it is not a regular file; expected a file path`);
-  return path;
+  // Where it is now, whatever directory the daemon's work runs in later.
+  return resolve(path);
 }
 
 /** Bounded as heal_interval in the config. */

@@ -217,7 +217,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
   const url = fleet.url('url');
   const config: Config = {
     file,
-    db: read.string('db', DEFAULTS.db),
+    db: read.filePath('db', DEFAULTS.db),
     backend: backendName(read.string('backend', DEFAULTS.backend), `"backend" in ${file}`),
     busyTimeoutMs: read.duration('busy_timeout', DEFAULTS.busyTimeoutMs / 1000, 0, 3600) * 1000,
     safelist: [...BUILTIN_SAFELIST, ...read.strings('safelist', []).map((entry) => read.safelistEntry('safelist', entry))],
@@ -241,7 +241,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
     },
     route: { metric: route.integer('metric', DEFAULTS.route.metric, 1, 2 ** 32 - 1) },
     fail2ban: {
-      configDir: fail2ban.string('config_dir', DEFAULTS.fail2ban.configDir),
+      configDir: fail2ban.filePath('config_dir', DEFAULTS.fail2ban.configDir),
       socket: fail2ban.absolutePath('socket', DEFAULTS.fail2ban.socket),
       syncIgnoreip: fail2ban.boolean('sync_ignoreip', DEFAULTS.fail2ban.syncIgnoreip),
     },
@@ -249,12 +249,12 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       pruneSchedule: daemon.string('prune_schedule', DEFAULTS.daemon.pruneSchedule),
       resyncSchedule: daemon.string('resync_schedule', DEFAULTS.daemon.resyncSchedule),
       healIntervalSeconds: daemon.duration('heal_interval', DEFAULTS.daemon.healIntervalSeconds, HEAL_INTERVAL_SECONDS.min, HEAL_INTERVAL_SECONDS.max),
-      metricsFile: daemon.string('metrics_file', DEFAULTS.daemon.metricsFile ?? '') || undefined,
+      metricsFile: daemon.filePath('metrics_file', DEFAULTS.daemon.metricsFile ?? '') || undefined,
       socket: daemon.absolutePath('socket', DEFAULTS.daemon.socket),
     },
     fleet: {
       url,
-      passwordFile: fleet.string('password_file', '') || undefined,
+      passwordFile: fleet.filePath('password_file', '') || undefined,
       host: fleet.hostName('host', url !== undefined),
       publish: fleet.boolean('publish', DEFAULTS.fleet.publish),
       subscribe: fleet.boolean('subscribe', DEFAULTS.fleet.subscribe),
@@ -262,7 +262,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
       acceptJails: fleet.strings('accept_jails', []).map((jail) => fleet.jail('accept_jails', jail)),
       maxPrefix: { 4: fleet.integer('max_prefix4', DEFAULTS.fleet.maxPrefix[4], 1, 32), 6: fleet.integer('max_prefix6', DEFAULTS.fleet.maxPrefix[6], 1, 128) },
       sslmode: fleet.oneOf('sslmode', SSL_MODES),
-      caFile: fleet.string('ca_file', '') || undefined,
+      caFile: fleet.filePath('ca_file', '') || undefined,
       pollSeconds: fleet.duration('poll_interval', DEFAULTS.fleet.pollSeconds, 1, 3600),
     },
   };
@@ -292,6 +292,16 @@ class TableReader {
     if (value === undefined) return fallback;
     if (typeof value !== 'string') throw this.error(key, 'must be a string');
     return value;
+  }
+
+  /**
+   * A path in the config file: absolute (a relative one would depend on where each command, or
+   * the daemon under systemd, happens to run), or '' where '' means none.
+   */
+  filePath(key: string, fallback: string): string {
+    const value = this.string(key, fallback);
+    if (value === '' || (value.startsWith('/') && !/[\u0000-\u001f]/.test(value))) return value;
+    throw this.error(key, `${quote(value)} must be an absolute path`);
   }
 
   strings(key: string, fallback: string[]): string[] {

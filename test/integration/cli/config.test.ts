@@ -141,3 +141,20 @@ test('a config file that is not UTF-8, or that cannot be reached, is said as suc
   writeFileSync(marked, '\ufeffdb = "/srv/sb.db"\n');
   assert.equal((await runCli(['--config', marked, 'config', 'db'])).stdout, '/srv/sb.db\n');
 });
+
+test('paths in the config file are absolute: a relative one would depend on where each command, or the daemon, runs', async () => {
+  const dir = tempDir();
+  const config = join(dir, 'relative.toml');
+  for (const [toml, key] of [
+    ['db = "stickyban.db"\n', 'db'],
+    ['[daemon]\nmetrics_file = "sb.prom"\n', 'daemon.metrics_file'],
+    ['[fleet]\npassword_file = "fleet.password"\n', 'fleet.password_file'],
+    ['[fleet]\nca_file = "ca.pem"\n', 'fleet.ca_file'],
+    ['[fail2ban]\nconfig_dir = "etc/fail2ban"\n', 'fail2ban.config_dir'],
+  ] as const) {
+    writeFileSync(config, toml);
+    const result = await runCli(['--config', config, 'config']);
+    assert.equal(result.code, 2, toml);
+    assert.match(result.stderr, new RegExp(`^stickyban: config file .*relative\\.toml: "${key.replace('.', '\\.')}" ".*" must be an absolute path\\n$`), toml);
+  }
+});
