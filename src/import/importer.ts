@@ -8,6 +8,7 @@ import { formatNetwork } from '../address/format.js';
 import type { Protected } from '../actions/lockout.js';
 import { describeConflict, lockoutConflict } from '../actions/lockout.js';
 import { isBanTime } from '../input/ban-record.js';
+import { formatTime } from '../clock.js';
 import type { BanEvent } from '../store/bans.js';
 import type { Store } from '../store/store.js';
 import type { ImportFormat } from './formats.js';
@@ -27,6 +28,8 @@ export const WINDOW_SIZE = 1_000_000;
 export const MAX_LISTED = 1000;
 /** Characters of a reported line that are kept. */
 const MAX_TEXT = 200;
+/** How far ahead of this host's clock a record's time may be: another host's clock, a time zone. */
+const FUTURE_SLACK_SECONDS = 86_400;
 
 export interface ImportSettings {
   readonly format: ImportFormat;
@@ -172,6 +175,10 @@ export class Importer {
     const network = candidate.network;
     if (network.prefix === 0) return `refusing ${formatNetwork(network)}: a /0 blocks every address`;
     if (candidate.bannedAt !== undefined && !isBanTime(candidate.bannedAt)) return `invalid time of ban ${candidate.bannedAt}: expected whole seconds since 1970, at most year 9999`;
+    // A ban dated ahead of now would never age out under the retention; a day covers clocks and time zones.
+    if (candidate.bannedAt !== undefined && candidate.bannedAt > this.settings.now + FUTURE_SLACK_SECONDS) {
+      return `time of ban ${formatTime(candidate.bannedAt)} is in the future (it is ${formatTime(this.settings.now)} here)`;
+    }
     if (this.settings.protected.length === 0) return undefined;
     const conflict = lockoutConflict(network, this.settings.protected);
     return conflict && describeConflict(network, conflict);
