@@ -22,10 +22,33 @@ function withOptions(command: Command, specs: readonly OptionSpec[]): Command {
   return command;
 }
 
+/**
+ * Commander takes the token after an option that wants a value as its value, whatever it is:
+ * `safelist add X --note --fail2ban` made "--fail2ban" the note, and fail2ban was never told. As
+ * the fast path (main.ts) does, a value that starts with '-' must be written --option=VALUE; a
+ * negative number (--bantime -1) is a value.
+ */
+function refuseOptionAsValue(command: Command): void {
+  let root = command;
+  while (root.parent) root = root.parent;
+  const valued = new Set<string>();
+  for (let at: Command | null = command; at; at = at.parent) for (const option of at.options) if (option.required && option.long) valued.add(option.long);
+  const tokens = (root as Command & { rawArgs: string[] }).rawArgs;
+  for (let i = 0; i + 1 < tokens.length && tokens[i] !== '--'; i++) {
+    const next = tokens[i + 1]!;
+    if (valued.has(tokens[i]!) && next.startsWith('-') && !/^-\d/.test(next)) {
+      const verb: string[] = [];
+      for (let at: Command | null = command; at?.parent; at = at.parent) verb.unshift(at.name());
+      throw new UsageError(`a value of ${tokens[i]} that starts with '-' is written ${tokens[i]}=VALUE (see stickyban ${verb.join(' ')} --help)`);
+    }
+  }
+}
+
 /** An action: the context from the global options (and --backend), then the command. */
 function action(run: Run) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args.at(-1) as Command;
+    refuseOptionAsValue(command);
     const options = command.optsWithGlobals() as Options;
     await run(options, await createContext(options), command.args[0] ?? '', command.args);
   };

@@ -223,4 +223,18 @@ describe('admin commands', () => {
       assert.doesNotMatch(bare.stderr, /outputHelp|^stickyban:/m);
     }
   });
+  test("an option's value that starts with '-' is written --option=VALUE: the next option is never taken for it", async () => {
+    // In a namespace of its own: were the option taken for the value, the command would run.
+    const netns = await Netns.create();
+    const db = initStore(tempDb());
+    for (const [args, option, verb] of [
+      [['safelist', 'add', '192.0.2.9', '--note', '--fail2ban'], '--note', 'safelist add'],
+      [['list', '--since', '--json'], '--since', 'list'],
+      [['unban', '192.0.2.1', '--jail', '-x'], '--jail', 'unban'],
+    ] as const) {
+      const result = await netns.cli(['--db', db, ...args]);
+      assert.deepEqual([result.code, result.stdout, result.stderr], [2, '', `stickyban: a value of ${option} that starts with '-' is written ${option}=VALUE (see stickyban ${verb} --help)\n`]);
+    }
+    assert.equal(count(db, 'safelist'), 0);
+  });
 });
