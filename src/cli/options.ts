@@ -47,3 +47,20 @@ export function joinNegativeValues(args: readonly string[], specs: readonly Opti
   }
   return joined;
 }
+
+/**
+ * The first option given twice (`--bantime 1h --bantime 2h`), by its long name: both parsers
+ * would take the last one without a word. Short names count as their long ones (`names`: short
+ * letter to long name); what follows `--` is no option.
+ */
+export function repeatedOption(args: readonly string[], names: ReadonlyMap<string, string> = new Map()): string | undefined {
+  const seen = new Set<string>();
+  for (const arg of args) {
+    if (arg === '--') return undefined;
+    const long = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : /^-[A-Za-z]$/.test(arg) ? names.get(arg.slice(1)) : undefined;
+    if (long === undefined || long === '') continue;
+    if (seen.has(long)) return `--${long}`;
+    seen.add(long);
+  }
+  return undefined;
+}

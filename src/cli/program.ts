@@ -9,7 +9,7 @@ import { RESTORE_OPTIONS } from '../commands/restore-options.js';
 import { createContext, type Context } from '../commands/context.js';
 import { exitAs, exitOnOutputError } from './exit.js';
 import { GLOBAL_OPTIONS, type OptionSpec } from '../commands/option-spec.js';
-import { commanderFlags } from './options.js';
+import { commanderFlags, repeatedOption } from './options.js';
 
 /** Commander's parsed options: strings and flags, which each command validates itself. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,29 +26,39 @@ function withOptions(command: Command, specs: readonly OptionSpec[]): Command {
  * Commander takes the token after an option that wants a value as its value, whatever it is:
  * `safelist add X --note --fail2ban` made "--fail2ban" the note, and fail2ban was never told. As
  * the fast path (main.ts) does, a value that starts with '-' must be written --option=VALUE; a
- * negative number (--bantime -1) is a value.
+ * negative number (--bantime -1) is a value. And an option given twice is refused, where the last
+ * one won without a word.
  */
-function refuseOptionAsValue(command: Command): void {
+function refuseAmbiguousOptions(command: Command): void {
   let root = command;
   while (root.parent) root = root.parent;
   const valued = new Set<string>();
   for (let at: Command | null = command; at; at = at.parent) for (const option of at.options) if (option.required && option.long) valued.add(option.long);
   const tokens = (root as Command & { rawArgs: string[] }).rawArgs;
+  const shorts = new Map<string, string>();
+  for (let at: Command | null = command; at; at = at.parent) for (const option of at.options) if (option.short && option.long) shorts.set(option.short.slice(1), option.long.slice(2));
+  const twice = repeatedOption(tokens, shorts);
   for (let i = 0; i + 1 < tokens.length && tokens[i] !== '--'; i++) {
     const next = tokens[i + 1]!;
     if (valued.has(tokens[i]!) && next.startsWith('-') && !/^-\d/.test(next)) {
-      const verb: string[] = [];
-      for (let at: Command | null = command; at?.parent; at = at.parent) verb.unshift(at.name());
-      throw new UsageError(`a value of ${tokens[i]} that starts with '-' is written ${tokens[i]}=VALUE (see stickyban ${verb.join(' ')} --help)`);
+      throw new UsageError(`a value of ${tokens[i]} that starts with '-' is written ${tokens[i]}=VALUE (see stickyban ${verbOf(command)} --help)`);
     }
   }
+  if (twice !== undefined) throw new UsageError(`${twice} is given twice; give it once (see stickyban ${verbOf(command)} --help)`);
+}
+
+/** The words that name a command (`safelist add`). */
+function verbOf(command: Command): string {
+  const words: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) words.unshift(at.name());
+  return words.join(' ');
 }
 
 /** An action: the context from the global options (and --backend), then the command. */
 function action(run: Run) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args.at(-1) as Command;
-    refuseOptionAsValue(command);
+    refuseAmbiguousOptions(command);
     const options = command.optsWithGlobals() as Options;
     await run(options, await createContext(options), command.args[0] ?? '', command.args);
   };

@@ -236,5 +236,15 @@ describe('admin commands', () => {
       assert.deepEqual([result.code, result.stdout, result.stderr], [2, '', `stickyban: a value of ${option} that starts with '-' is written ${option}=VALUE (see stickyban ${verb} --help)\n`]);
     }
     assert.equal(count(db, 'safelist'), 0);
+    // An option given twice: the last one won without a word, through commander and the ban's fast path alike.
+    for (const [args, option, verb] of [
+      [['export', '--family', '4', '--family', '6'], '--family', 'export'],
+      [['ban', '192.0.2.1', '--bantime', '1h', '--bantime', '2h'], '--bantime', 'ban'],
+      [['-q', 'list', '--quiet'], '--quiet', 'list'],
+    ] as const) {
+      const result = await netns.cli(['--db', db, ...args]);
+      assert.deepEqual([result.code, result.stdout, result.stderr], [2, '', `stickyban: ${option} is given twice; give it once (see stickyban ${verb} --help)\n`]);
+    }
+    assert.equal(count(db, 'bans'), 0);
   });
 });
