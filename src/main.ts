@@ -5,7 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { exitNow, reportFailure } from './cli/exit.js';
-import { firstPositional, joinNegativeValues, parseArgsOptions, repeatedOption } from './cli/options.js';
+import { firstPositional, joinNegativeValues, parseArgsOptions, contradictedOption } from './cli/options.js';
 import { GLOBAL_OPTIONS, type OptionSpec } from './commands/option-spec.js';
 import type { Context } from './commands/context.js';
 import { UsageError } from './errors.js';
@@ -53,8 +53,9 @@ async function main(): Promise<void> {
 async function runFast(verb: string, fast: FastVerb): Promise<void> {
   const [own, { createContext }] = await Promise.all([fast.options(), import('./commands/context.js')]);
   const specs = [...GLOBAL_OPTIONS, ...own];
-  const twice = repeatedOption(args, new Map(specs.flatMap((spec) => (spec.short ? [[spec.short, spec.name] as const] : []))));
-  if (twice !== undefined) throw new UsageError(`${twice} is given twice; give it once (see stickyban ${verb} --help)`);
+  const valued = new Set(specs.filter((spec) => spec.value).map((spec) => spec.name));
+  const twice = contradictedOption(args, valued, new Map(specs.flatMap((spec) => (spec.short ? [[spec.short, spec.name] as const] : []))));
+  if (twice !== undefined) throw new UsageError(`${twice} is given twice, with two values; give it once (see stickyban ${verb} --help)`);
   let parsed;
   try {
     parsed = parseArgs({ args: joinNegativeValues(args, specs), options: parseArgsOptions(specs), allowPositionals: true, strict: true });

@@ -49,18 +49,29 @@ export function joinNegativeValues(args: readonly string[], specs: readonly Opti
 }
 
 /**
- * The first option given twice (`--bantime 1h --bantime 2h`), by its long name: both parsers
- * would take the last one without a word. Short names count as their long ones (`names`: short
- * letter to long name); what follows `--` is no option.
+ * The first option that takes a value given twice with two values (`--bantime 1h --bantime 2h`),
+ * by its long name: both parsers would take the last one without a word. The same value twice is
+ * no contradiction (a wrapper that passes --config, and fail2ban's action that passes it too), nor
+ * is a flag twice. `valued`: the long names that take a value; `shorts`: short letter to long name.
  */
-export function repeatedOption(args: readonly string[], names: ReadonlyMap<string, string> = new Map()): string | undefined {
-  const seen = new Set<string>();
-  for (const arg of args) {
+export function contradictedOption(args: readonly string[], valued: ReadonlySet<string>, shorts: ReadonlyMap<string, string> = new Map()): string | undefined {
+  const given = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
     if (arg === '--') return undefined;
-    const long = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : /^-[A-Za-z]$/.test(arg) ? names.get(arg.slice(1)) : undefined;
-    if (long === undefined || long === '') continue;
-    if (seen.has(long)) return `--${long}`;
-    seen.add(long);
+    let name: string | undefined;
+    let value: string | undefined;
+    if (arg.startsWith('--')) {
+      const equals = arg.indexOf('=');
+      name = equals < 0 ? arg.slice(2) : arg.slice(2, equals);
+      if (equals >= 0) value = arg.slice(equals + 1);
+    } else if (/^-[A-Za-z]$/.test(arg)) name = shorts.get(arg.slice(1));
+    if (name === undefined || !valued.has(name)) continue;
+    value ??= args[++i];
+    if (value === undefined) continue;
+    const before = given.get(name);
+    if (before !== undefined && before !== value) return `--${name}`;
+    given.set(name, value);
   }
   return undefined;
 }

@@ -9,7 +9,7 @@ import { RESTORE_OPTIONS } from '../commands/restore-options.js';
 import { createContext, type Context } from '../commands/context.js';
 import { exitAs, exitOnOutputError } from './exit.js';
 import { GLOBAL_OPTIONS, type OptionSpec } from '../commands/option-spec.js';
-import { commanderFlags, repeatedOption } from './options.js';
+import { commanderFlags, contradictedOption } from './options.js';
 
 /** Commander's parsed options: strings and flags, which each command validates itself. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,8 +26,8 @@ function withOptions(command: Command, specs: readonly OptionSpec[]): Command {
  * Commander takes the token after an option that wants a value as its value, whatever it is:
  * `safelist add X --note --fail2ban` made "--fail2ban" the note, and fail2ban was never told. As
  * the fast path (main.ts) does, a value that starts with '-' must be written --option=VALUE; a
- * negative number (--bantime -1) is a value. And an option given twice is refused, where the last
- * one won without a word.
+ * negative number (--bantime -1) is a value. And an option given twice with two values is refused,
+ * where the last one won without a word.
  */
 function refuseAmbiguousOptions(command: Command): void {
   let root = command;
@@ -37,14 +37,14 @@ function refuseAmbiguousOptions(command: Command): void {
   const tokens = (root as Command & { rawArgs: string[] }).rawArgs;
   const shorts = new Map<string, string>();
   for (let at: Command | null = command; at; at = at.parent) for (const option of at.options) if (option.short && option.long) shorts.set(option.short.slice(1), option.long.slice(2));
-  const twice = repeatedOption(tokens, shorts);
+  const twice = contradictedOption(tokens, new Set([...valued].map((long) => long.slice(2))), shorts);
   for (let i = 0; i + 1 < tokens.length && tokens[i] !== '--'; i++) {
     const next = tokens[i + 1]!;
     if (valued.has(tokens[i]!) && next.startsWith('-') && !/^-\d/.test(next)) {
       throw new UsageError(`a value of ${tokens[i]} that starts with '-' is written ${tokens[i]}=VALUE (see stickyban ${verbOf(command)} --help)`);
     }
   }
-  if (twice !== undefined) throw new UsageError(`${twice} is given twice; give it once (see stickyban ${verbOf(command)} --help)`);
+  if (twice !== undefined) throw new UsageError(`${twice} is given twice, with two values; give it once (see stickyban ${verbOf(command)} --help)`);
 }
 
 /** The words that name a command (`safelist add`). */

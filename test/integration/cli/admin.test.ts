@@ -236,15 +236,18 @@ describe('admin commands', () => {
       assert.deepEqual([result.code, result.stdout, result.stderr], [2, '', `stickyban: a value of ${option} that starts with '-' is written ${option}=VALUE (see stickyban ${verb} --help)\n`]);
     }
     assert.equal(count(db, 'safelist'), 0);
-    // An option given twice: the last one won without a word, through commander and the ban's fast path alike.
+    // An option given twice with two values: the last one won without a word, through commander and the ban's fast path alike.
     for (const [args, option, verb] of [
-      [['export', '--family', '4', '--family', '6'], '--family', 'export'],
+      [['export', '--family', '4', '--family=6'], '--family', 'export'],
       [['ban', '192.0.2.1', '--bantime', '1h', '--bantime', '2h'], '--bantime', 'ban'],
-      [['-q', 'list', '--quiet'], '--quiet', 'list'],
+      [['list', '--db', tempDb()], '--db', 'list'],
     ] as const) {
       const result = await netns.cli(['--db', db, ...args]);
-      assert.deepEqual([result.code, result.stdout, result.stderr], [2, '', `stickyban: ${option} is given twice; give it once (see stickyban ${verb} --help)\n`]);
+      assert.deepEqual([result.code, result.stdout, result.stderr], [2, '', `stickyban: ${option} is given twice, with two values; give it once (see stickyban ${verb} --help)\n`]);
     }
     assert.equal(count(db, 'bans'), 0);
+    // The same value twice (a wrapper passes --config, and so does fail2ban's action) and a flag twice are no contradiction.
+    const same = await netns.cli(['--db', db, '-q', 'list', '--db', db, '--quiet']);
+    assert.equal(same.code, 0, same.stderr);
   });
 });
