@@ -22,7 +22,8 @@ import {
 import { existsSync } from 'node:fs';
 import { count } from '../input/plural.js';
 import type { Store } from '../store/store.js';
-import { isMissing, openStore } from './open-store.js';
+import { openStore } from './open-store.js';
+import { isMissing } from '../files/is-missing.js';
 import { checkFail2ban } from '../doctor/fail2ban.js';
 import { owedProblem } from '../actions/live-owed.js';
 import { Fail2banClient } from '../fail2ban/client.js';

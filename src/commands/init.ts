@@ -5,7 +5,8 @@
 import { Store } from '../store/store.js';
 import { shownPath } from '../input/quote.js';
 import type { Context } from './context.js';
-import { foldSpool, isMissing } from './open-store.js';
+import { foldSpool } from './open-store.js';
+import { isMissing } from '../files/is-missing.js';
 
 /**
  * Creates the store (0600 in a 0700 directory) and applies the migrations; on a store that is

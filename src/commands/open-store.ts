@@ -1,7 +1,6 @@
 // How commands open the store. Opening only reads and migrates; folding in what the ban hook had to
 // spool is a step of its own that write commands take (foldSpool), never a side effect of a read.
 
-import { statSync } from 'node:fs';
 import { count } from '../input/plural.js';
 import { shownPath } from '../input/quote.js';
 import { drainSpool, type DrainOutcome } from '../actions/ban.js';
@@ -55,12 +54,3 @@ function describeRejected(drained: DrainOutcome): string {
   return `${lines} moved to ${shownPath(drained.quarantine)} (${first}); the bans on the other lines were folded in`;
 }
 
-/** Absent, as opposed to unreadable: a store in a directory we may not read is Store.open's to report. */
-export function isMissing(path: string): boolean {
-  try {
-    statSync(path);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT';
-  }
-}

@@ -1,7 +1,7 @@
 // Settings come from defaults <- config file <- environment <- flags. The file is optional; when it is
 // absent stickyban runs on the defaults, so a fresh install needs no configuration at all.
 
-import { statSync } from 'node:fs';
+import { isMissing } from '../files/is-missing.js';
 import { hostname } from 'node:os';
 import { fleetUrlProblem } from './fleet-url.js';
 import { safelistEntryProblem } from '../input/ban-record.js';
@@ -125,20 +125,6 @@ export const DEFAULTS: Config = {
 export interface ConfigOverrides {
   readonly config?: string | undefined;
   readonly db?: string | undefined;
-}
-
-/**
- * Whether nothing is at `path`. Only that: a file that is there but cannot be reached (a loop of
- * links, no permission) is read, and the read says what is wrong, instead of "does not exist".
- */
-function isMissing(path: string): boolean {
-  try {
-    statSync(path);
-    return false;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR';
-  }
 }
 
 /** Loads the effective configuration. An explicitly named config file must exist; the default may not. */
