@@ -38,6 +38,8 @@ export interface BanOutcome {
   readonly lifted?: Lift;
   /** The end of the temporary ban recorded. */
   readonly until?: number;
+  /** The other ban the event's id names already (another address or jail): nothing was recorded (see refuseReusedEventId). */
+  readonly idTakenBy?: { readonly address: string; readonly jail: string };
 }
 
 export function newBanEvent(request: BanRequest, now: number): BanEvent {
@@ -59,18 +61,18 @@ export function newBanEvent(request: BanRequest, now: number): BanEvent {
   };
 }
 
-/** Records one ban event and works out what it changes in the live set. */
 /**
- * Refuses a ban handed over under the id of another ban (another address or jail): an id names one
- * ban, and the store would take the second as the first handed over twice, and drop it. The same
- * ban again (a retry after a lost answer) is what ids are for. Read before the write, at the edges.
+ * A ban handed over under the id of another ban (another address or jail) is refused at the edges
+ * (the command, the socket): an id names one ban, and the store took the second for the first
+ * handed over twice, and recorded nothing. The same ban again (a retry after a lost answer) is what
+ * ids are for.
  */
-export function refuseReusedEventId(store: Store, event: BanEvent): void {
-  const stored = store.read(() => store.bans.eventById(event.uuid));
-  if (stored === undefined || (stored.address === formatNetwork(event.network) && stored.jail === event.jail)) return;
-  throw new UsageError(`event id ${uuidText(event.uuid)} already names the ban of ${stored.address} (jail ${stored.jail}): give each ban an id of its own, or none`);
+export function refuseReusedEventId(outcome: BanOutcome, event: BanEvent): void {
+  const taken = outcome.idTakenBy;
+  if (taken) throw new UsageError(`event id ${uuidText(event.uuid)} already names the ban of ${taken.address} (jail ${taken.jail}): give each ban an id of its own, or none`);
 }
 
+/** Records one ban event and works out what it changes in the live set. */
 export function recordBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
   return store.write(() => applyBan(store, config, now, event));
 }
@@ -95,8 +97,13 @@ export function applyBan(store: Store, config: Config, now: number, event: BanEv
   if (lift) return { ...unchanged(store, config, now, event), recorded: store.bans.insertLifted(event, lift), lifted: lift };
   const change = qualifiesOnArrival(config.policy, event, now) ? changeAroundAdding : changeAround;
   const { result: inserted, delta, after } = change(store, config, now, event.network, () => store.bans.insert(event));
-  // An event id seen before: the same ban handed over twice (a retry after a lost answer).
-  if (!inserted) return unchanged(store, config, now, event);
+  // An event id seen before: the same ban handed over twice (a retry after a lost answer), or
+  // another ban under an id taken already, which the edges refuse.
+  if (!inserted) {
+    const stored = store.bans.eventById(event.uuid);
+    const taken = stored && (stored.address !== formatNetwork(event.network) || stored.jail !== event.jail) ? stored : undefined;
+    return { ...unchanged(store, config, now, event), ...(taken ? { idTakenBy: taken } : {}) };
+  }
   const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
   return { recorded: true, safelistedBy: blocked ? [] : safelistedBy(store, config, event.network), blocked, delta, after, ...(event.until === undefined ? {} : { until: event.until }) };
 }

@@ -51,8 +51,8 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
   let outcome: BanOutcome;
   try {
     store = await openStoreToWrite(ctx);
-    if (request.uuid !== undefined) refuseReusedEventId(store, event);
     outcome = recordBan(store, ctx.config, ctx.clock(), event);
+    refuseReusedEventId(outcome, event);
   } catch (error) {
     store?.close();
     if (error instanceof StoreMissingError) throw spoolWithoutStore(ctx.config.db, event, error);

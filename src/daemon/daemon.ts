@@ -224,8 +224,8 @@ export class Daemon {
         const banRequest = parseBanRequest(address, fields);
         refuseHarmful(banRequest, fields.force === true, this.deps.env);
         const event = newBanEvent(banRequest, this.deps.clock());
-        if (banRequest.uuid !== undefined) refuseReusedEventId(this.deps.store, event);
         const outcome = await this.writer.submit(event);
+        refuseReusedEventId(outcome, event);
         const { line } = describeBan(banRequest, outcome, this.settings.config.policy);
         return { ok: true, recorded: outcome.recorded, blocked: outcome.blocked, safelisted_by: outcome.safelistedBy, message: line };
       }
