@@ -3,6 +3,7 @@
 
 import { isRunning } from '../exec/pid.js';
 import type { LiveCheck } from '../firewall/backend.js';
+import type { OwedUpdate } from '../store/live-owed.js';
 import type { Store } from '../store/store.js';
 
 export class LiveOwed {
@@ -24,8 +25,10 @@ export class LiveOwed {
 
 /** What processes that are gone left owed, as a check's problem; undefined when nothing is. */
 export function owedProblem(store: Store): LiveCheck | undefined {
-  // One per process: an import's own restore owes what the import does.
-  const owed = [...new Map(store.read(() => store.liveOwed.cutShort(isRunning)).reverse().map((row) => [row.pid, row])).values()].reverse();
+  // One per process, its first: an import's own restore owes what the import does.
+  const byProcess = new Map<number, OwedUpdate>();
+  for (const row of store.read(() => store.liveOwed.cutShort(isRunning))) if (!byProcess.has(row.pid)) byProcess.set(row.pid, row);
+  const owed = [...byProcess.values()];
   if (owed.length === 0) return undefined;
   const first = owed[0]!;
   const more = owed.length > 1 ? ` (and ${owed.length - 1} more)` : '';

@@ -32,18 +32,24 @@ function withOptions(command: Command, specs: readonly OptionSpec[]): Command {
 function refuseAmbiguousOptions(command: Command): void {
   let root = command;
   while (root.parent) root = root.parent;
+  // Long names without their dashes; short letters to their long names.
   const valued = new Set<string>();
-  for (let at: Command | null = command; at; at = at.parent) for (const option of at.options) if (option.required && option.long) valued.add(option.long);
-  const tokens = (root as Command & { rawArgs: string[] }).rawArgs;
   const shorts = new Map<string, string>();
-  for (let at: Command | null = command; at; at = at.parent) for (const option of at.options) if (option.short && option.long) shorts.set(option.short.slice(1), option.long.slice(2));
-  const twice = contradictedOption(tokens, new Set([...valued].map((long) => long.slice(2))), shorts);
+  for (let at: Command | null = command; at; at = at.parent) {
+    for (const option of at.options) {
+      if (!option.long) continue;
+      if (option.required) valued.add(option.long.slice(2));
+      if (option.short) shorts.set(option.short.slice(1), option.long.slice(2));
+    }
+  }
+  const tokens = (root as Command & { rawArgs: string[] }).rawArgs;
   for (let i = 0; i + 1 < tokens.length && tokens[i] !== '--'; i++) {
     const next = tokens[i + 1]!;
-    if (valued.has(tokens[i]!) && next.startsWith('-') && !/^-\d/.test(next)) {
+    if (tokens[i]!.startsWith('--') && valued.has(tokens[i]!.slice(2)) && next.startsWith('-') && !/^-\d/.test(next)) {
       throw new UsageError(`a value of ${tokens[i]} that starts with '-' is written ${tokens[i]}=VALUE (see stickyban ${verbOf(command)} --help)`);
     }
   }
+  const twice = contradictedOption(tokens, valued, shorts);
   if (twice !== undefined) throw new UsageError(`${twice} is given twice, with two values; give it once (see stickyban ${verbOf(command)} --help)`);
 }
 
