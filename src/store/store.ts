@@ -171,10 +171,9 @@ export class Store {
    * upgrade. `bookkeeping`: as for writeAsync.
    */
   write<T>(work: () => T, kind: 'plan' | 'bookkeeping' = 'plan'): T {
-    const transaction = this.db.transaction(work);
-    const attempt = kind === 'bookkeeping' ? () => this.unsynced(() => transaction.immediate()) : () => transaction.immediate();
+    const attempt = this.attempt(work, kind);
     try {
-      return retryWhileBusy(() => this.committed(attempt(), kind), this.busyTimeoutMs, commitsOf(this.db));
+      return retryWhileBusy(attempt, this.busyTimeoutMs, commitsOf(this.db));
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
@@ -188,13 +187,18 @@ export class Store {
    * own (see unsynced).
    */
   async writeAsync<T>(work: () => T, signal?: AbortSignal, kind: 'plan' | 'bookkeeping' = 'plan'): Promise<T> {
-    const transaction = this.db.transaction(work);
-    const attempt = kind === 'bookkeeping' ? () => this.unsynced(() => transaction.immediate()) : () => transaction.immediate();
+    const attempt = this.attempt(work, kind);
     try {
-      return await retryWhileBusyAsync(() => this.committed(attempt(), kind), this.busyTimeoutMs, commitsOf(this.db), signal);
+      return await retryWhileBusyAsync(attempt, this.busyTimeoutMs, commitsOf(this.db), signal);
     } catch (error) {
       throw describeStoreFailure(error, this.path);
     }
+  }
+
+  /** One try at `work` in a write transaction (BEGIN IMMEDIATE), counted as `kind` once committed. */
+  private attempt<T>(work: () => T, kind: 'plan' | 'bookkeeping'): () => T {
+    const transaction = this.db.transaction(work);
+    return kind === 'bookkeeping' ? () => this.committed(this.unsynced(() => transaction.immediate()), kind) : () => this.committed(transaction.immediate(), kind);
   }
 
   /**

@@ -16,7 +16,7 @@ import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, 
 import { ToolSession } from '../../exec/tool-session.js';
 import { checkPresence, checkRules, checkTable } from './check.js';
 import { Nft, NFT_ABSENT, NFT_SENTINEL } from './cmd.js';
-import { parseChainNames, parseSetListing, parseTable, parseTableChains } from './json.js';
+import { parseChainNames, parseSetListing, parseTable, parseTableChains, type NftRuleState } from './json.js';
 import { reconcileBlocks } from './reconcile.js';
 import { nftJsonScript } from './json-script.js';
 import { dropRules, formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_PROBE_CHAIN, NFT_SETS, oneLine, setChanges, updateScript, type SetChanges } from './script.js';
@@ -175,9 +175,9 @@ export class NftablesBackend implements FirewallBackend {
    * too costly for the check every few seconds, which sees only the chain.
    */
   async relink(): Promise<string[]> {
-    const listed = await this.nft.listChain('inet', this.settings.table, NFT_CHAIN);
-    if (listed === undefined) return [];
-    const present = new Set(parseTable(listed).rules.map((rule) => rule.text));
+    const rules = await this.chainRules();
+    if (rules === undefined) return [];
+    const present = new Set(rules.map((rule) => rule.text));
     const missing = ([4, 6] as const).flatMap((family) => dropRules(family)).filter((rule) => !present.has(rule));
     if (missing.length === 0) return [];
     await this.nft.load(missing.map((rule) => `add rule ${this.table} ${NFT_CHAIN} ${rule}\n`), `putting back the rules of nftables chain ${NFT_CHAIN}`);
@@ -187,8 +187,13 @@ export class NftablesBackend implements FirewallBackend {
   async presence(hints?: PresenceHints): Promise<LiveCheck[]> {
     const checks = checkPresence(parseTableChains(await this.nft.listChains('inet'), this.settings.table), this.settings);
     if (!hints?.rules || checks.some((check) => !check.ok)) return checks;
+    return [...checks, ...checkRules((await this.chainRules()) ?? [])];
+  }
+
+  /** The rules of our chain (a listing that reads back the sets' elements), undefined without the chain. */
+  private async chainRules(): Promise<NftRuleState[] | undefined> {
     const listed = await this.nft.listChain('inet', this.settings.table, NFT_CHAIN);
-    return [...checks, ...checkRules(listed === undefined ? [] : parseTable(listed).rules)];
+    return listed === undefined ? undefined : parseTable(listed).rules;
   }
 
   async inspect(): Promise<Inspection> {
