@@ -15,7 +15,7 @@ import { ipsetEntries } from '../../helpers/ipset.js';
 import { Netns } from '../../helpers/netns.js';
 import { manyIPv4, seedBans } from '../../helpers/seed.js';
 import { count } from '../../helpers/sqlite.js';
-import { tempStore } from '../../helpers/store.js';
+import { configuredNewStore, tempStore } from '../../helpers/store.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
@@ -106,10 +106,7 @@ async function nftHosts(netns: Netns): Promise<number> {
 
 test('nftables, which counts no entries: an import killed before its live update is owed, and restore --if-missing pays it', async () => {
   const netns = await Netns.create();
-  const dir = tempDir();
-  const db = tempStore();
-  const config = join(dir, 'config.toml');
-  writeFileSync(config, 'backend = "nftables"\n');
+  const { dir, db, config } = configuredNewStore('backend = "nftables"\n');
   const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
   for (const args of [['ban', '192.0.2.1'], ['restore']]) assert.equal((await cli(...args)).code, 0);
   const list = join(dir, 'list.txt');
@@ -128,10 +125,7 @@ test('nftables, which counts no entries: an import killed before its live update
 
 test('routes: a restore killed half way through loading is owed, and restore --if-missing pays it', async () => {
   const netns = await Netns.create();
-  const dir = tempDir();
-  const db = tempStore();
-  const config = join(dir, 'config.toml');
-  writeFileSync(config, 'backend = "route"\n');
+  const { db, config } = configuredNewStore('backend = "route"\n');
   seedBans(db, [...manyIPv4(40_000)].map((address) => ({ address })));
   const routes = async () => (await netns.exec('ip', ['-4', 'route', 'show', 'type', 'blackhole'])).split('\n').filter(Boolean).length;
   await killedWhen(netns, ['--db', db, '--config', config, 'restore'], {}, 'the restore to load some routes', async () => (await routes()) > 100 || undefined);
