@@ -22,6 +22,19 @@ const LOCAL_CHECK_MS = 100;
  * hosts spend their cores on round trips instead of bans.
  */
 const GATHER_MS = 20;
+/**
+ * The wait while events flow (a sync that moved some ended less than FLOWING_MS ago): batches about
+ * five times larger, each published ~100 ms after its first commit. A storm of 10k bans over 5
+ * hosts converged in 6.4 s instead of 8.1 s (two interleaved runs each, 2-core VM), the daemons
+ * spending 9.4 CPU-s instead of 11.6.
+ */
+const FLOWING_GATHER_MS = 100;
+const FLOWING_MS = 250;
+
+/** How long a sync asked for now waits for more, `sinceMovedMs` after the last sync that moved events ended. */
+export function gatherWait(sinceMovedMs: number): number {
+  return sinceMovedMs < FLOWING_MS ? FLOWING_GATHER_MS : GATHER_MS;
+}
 /** This host's row (last seen, position, version) is written at most this often. */
 const HEARTBEAT_MS = 1000;
 
@@ -50,6 +63,8 @@ export class FleetSync {
   private gathering: NodeJS.Timeout | undefined;
   private again = false;
   private lastBeat = 0;
+  /** When the last sync that pushed or applied events ended. */
+  private lastMoved = 0;
   private othersSeen = -1;
   private lastSync: number | undefined;
   private lastError: string | undefined;
@@ -98,7 +113,7 @@ export class FleetSync {
     this.connection = undefined;
   }
 
-  /** A push and a pull GATHER_MS from now, or that long after the one under way, if any, is over. */
+  /** A push and a pull GATHER_MS (FLOWING_GATHER_MS) from now, or that long after the one under way, if any, is over. */
   soon(): void {
     if (!this.connection || this.stopped) return;
     if (this.running) {
@@ -115,7 +130,7 @@ export class FleetSync {
           this.soon();
         }
       });
-    }, GATHER_MS);
+    }, gatherWait(Date.now() - this.lastMoved));
   }
 
   status(): FleetStatus {
@@ -183,9 +198,12 @@ export class FleetSync {
     if (!connection) return;
     const fleet = this.config().fleet;
     try {
-      if (fleet.publish) this.pushed += await push(connection, this.store, fleet, this.persist);
+      const pushed = fleet.publish ? await push(connection, this.store, fleet, this.persist) : 0;
+      this.pushed += pushed;
+      if (pushed > 0) this.lastMoved = Date.now();
       if (fleet.subscribe) {
         const outcome: PullOutcome = await pull(connection, this.store, fleet, this.appliers, this.persist, (line) => this.log(`fleet: ${line}`), { lockWaitMs: 0, signal: this.stopping.signal });
+        if (outcome.applied > 0) this.lastMoved = Date.now();
         this.applied += outcome.applied;
         this.skipped += outcome.skipped;
         if (outcome.bulk) {
