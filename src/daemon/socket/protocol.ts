@@ -110,4 +110,9 @@ export class LineReader {
     }
     return lines.filter((line) => line.trim() !== '');
   }
+
+  /** Whether a line has begun and not ended yet. */
+  get midLine(): boolean {
+    return this.pending !== '';
+  }
 }

@@ -6,7 +6,7 @@
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { OperationalError } from '../../errors.js';
+import { OperationalError, UsageError } from '../../errors.js';
 import { distrustOf } from '../../files/trusted-dir.js';
 import { encode, failure, LineReader, parseRequest, type Request, type Response } from './protocol.js';
 
@@ -18,6 +18,12 @@ const MAX_CONNECTIONS = 256;
 const MAX_UNDER_WAY = 256;
 /** Answers a client has not read yet, beyond which it is not read on until it does. */
 const MAX_UNREAD_BYTES = 256 * 1024;
+/**
+ * How long a request may take to arrive whole once begun. A connection between requests may idle
+ * for as long as it likes (fail2ban's action keeps one per jail), but one stuck half-way through a
+ * line holds its place among MAX_CONNECTIONS for nothing.
+ */
+export const LINE_WAIT_MS = 10_000;
 
 export class SocketServer {
   private server: Server | undefined;
@@ -28,6 +34,7 @@ export class SocketServer {
     readonly path: string,
     private readonly handle: Handler,
     private readonly log: (line: string) => void,
+    private readonly lineWaitMs = LINE_WAIT_MS,
   ) {}
 
   /**
@@ -88,16 +95,31 @@ export class SocketServer {
       if (underWay >= MAX_UNDER_WAY || socket.writableLength >= MAX_UNREAD_BYTES) socket.pause();
       else if (!ending) socket.resume();
     };
+    const refuse = (error: unknown) => {
+      ending = true;
+      socket.end(encode(failure(error)));
+      socket.pause();
+    };
+    let lineBegun: NodeJS.Timeout | undefined;
+    socket.on('close', () => clearTimeout(lineBegun));
     socket.on('drain', throttle);
     socket.on('data', (chunk: string) => {
       let lines: string[];
       try {
         lines = reader.push(chunk);
       } catch (error) {
-        ending = true;
-        socket.end(encode(failure(error)));
-        socket.pause();
+        refuse(error);
         return;
+      }
+      // Timed from the chunk that began the line: one that ended it (and began no other) stops the clock.
+      if (!reader.midLine || lines.length > 0) {
+        clearTimeout(lineBegun);
+        lineBegun = undefined;
+      }
+      if (reader.midLine && !lineBegun) {
+        lineBegun = setTimeout(() => {
+          if (reader.midLine && !ending) refuse(new UsageError(`request not ended within ${this.lineWaitMs / 1000} s: expected one JSON object per line, ended by a newline`));
+        }, this.lineWaitMs);
       }
       if (lines.length > 0) this.lastRequest.set(socket, Date.now());
       for (const line of lines) {
