@@ -30,6 +30,10 @@ export interface BanFields {
 
 /** Validates every field: bad input is an invalid-kind error, and nothing has been written. */
 export function parseBanRequest(address: string, fields: BanFields): BanRequest {
+  // Two lengths for one ban: the store would record fail2ban's (forever, say) beside an end that says otherwise.
+  if (fields.duration !== undefined && fields.bantime !== undefined) {
+    throw new UsageError(`--duration ${quote(fields.duration)} and --bantime ${quote(fields.bantime)} both give the ban's length: expected one of them (--duration for a temporary ban, --bantime for fail2ban's)`);
+  }
   return {
     network: parseNetwork(address),
     jail: fields.jail === undefined ? 'manual' : parseJail(fields.jail),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatNetwork } from '../../../src/address/format.js';
+import { UsageError } from '../../../src/errors.js';
 import { parseBanRequest } from '../../../src/actions/ban-request.js';
 import { banTimeOf, bantimeOf, LAST_BAN_TIME, originOf, parseBanRecord, type BanRecord } from '../../../src/input/ban-record.js';
 
@@ -47,6 +48,14 @@ describe('a ban record', () => {
     assert.equal(bantimeOf(0, 'bantime'), 0);
     assert.equal(bantimeOf(1e20, 'bantime'), Number.MAX_SAFE_INTEGER);
     assert.equal(parseBanRequest('192.0.2.7', { bantime: '100000000000000000000' }).bantime, Number.MAX_SAFE_INTEGER);
+  });
+
+  test('a temporary ban is given its length once: --duration with --bantime is refused, naming both', () => {
+    for (const bantime of ['-1', '600', '2h']) {
+      assert.throws(() => parseBanRequest('192.0.2.7', { duration: '2h', bantime }), (error: Error) => error instanceof UsageError && error.message === `--duration "2h" and --bantime "${bantime}" both give the ban's length: expected one of them (--duration for a temporary ban, --bantime for fail2ban's)`);
+    }
+    assert.equal(parseBanRequest('192.0.2.7', { duration: '2h' }).duration, 7200);
+    assert.equal(parseBanRequest('192.0.2.7', { bantime: '-1' }).bantime, -1);
   });
 
   test('a time of ban is whole seconds from 1970 to the end of year 9999', () => {
