@@ -26,6 +26,8 @@ const VERB: Record<InstallOutcome, string> = {
 /** Installs the fail2ban action, systemd units, netfilter-persistent plugin and examples. */
 export async function installContrib(options: InstallContribOptions, ctx: Context): Promise<void> {
   if (options.root === '') throw new UsageError('invalid --root "": expected a directory');
+  // Cron replaces both the daemon and the prune timer; asking for the timer too names two schedules.
+  if (options.cron && options.daemon === false) throw new UsageError('--cron and --no-daemon choose two ways to prune: expected one of them (--cron: cron.d only; --no-daemon: the daily prune timer)');
   // Like DESTDIR: the root is created if needed, files go under it, nothing is enabled.
   const root = resolve(options.root ?? '/');
   if (root === '/' && process.getuid?.() !== 0) {

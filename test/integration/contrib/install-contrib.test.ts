@@ -72,6 +72,13 @@ test('install-contrib --root that is a file, or under one: one line, exit 2 and 
   assert.match(under.stderr, /^stickyban: cannot install into .*\/root\/sub: ENOTDIR: not a directory, .*\/root\n$/);
 });
 
+test('install-contrib --cron --no-daemon, two ways to prune: one line, exit 2, nothing installed', async () => {
+  const root = join(tempDir(), 'root');
+  const both = await runCli(['install-contrib', '--root', root, '--cron', '--no-daemon']);
+  assert.deepEqual([both.code, both.stderr], [2, 'stickyban: --cron and --no-daemon choose two ways to prune: expected one of them (--cron: cron.d only; --no-daemon: the daily prune timer)\n']);
+  assert.equal(existsSync(root), false);
+});
+
 test('install-contrib writes through no link: not into a root another user owns, not through a link at an installed file', async () => {
   const shipped = readFileSync(join(CONTRIB, 'fail2ban/action.d/stickyban.conf'));
   const victim = join(tempDir(), 'victim');
