@@ -9,7 +9,7 @@ import { uuidText, uuidv7 } from '../store/ids.js';
 import { UsageError } from '../errors.js';
 import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
 import type { Store } from '../store/store.js';
-import { changeAround, changeAroundAdding, planAround } from './plan-store.js';
+import { changeAround, changeAroundAdding, changesAroundAddingHosts, planAround } from './plan-store.js';
 import { count } from '../input/plural.js';
 import type { BanRecordFields } from '../input/ban-record.js';
 
@@ -106,6 +106,68 @@ export function applyBan(store: Store, config: Config, now: number, event: BanEv
   }
   const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
   return { recorded: true, safelistedBy: blocked ? [] : safelistedBy(store, config, event.network), blocked, delta, after, ...(event.until === undefined ? {} : { until: event.until }) };
+}
+
+/** Below this many, bans that can go together are applied one by one all the same: one query each is cheaper than the set-up. */
+const TOGETHER_AT_LEAST = 8;
+
+/**
+ * applyBan for each event in turn, with the same outcomes, in the caller's write transaction: the
+ * daemon's group commit (a page of the fleet's bans, a crowd of jails'). The new host bans among
+ * them that meet no other ban of the batch are worked out together (changesAroundAddingHosts); the
+ * rest, one by one. Those together meet nothing else of the batch, so the order between them and
+ * the rest changes no plan: only which rows get the lower ids.
+ */
+export function applyBans(store: Store, config: Config, now: number, events: readonly BanEvent[]): BanOutcome[] {
+  const together = newIndependentHosts(store, config, now, events);
+  const outcomes = new Array<BanOutcome>(events.length);
+  if (together.length >= TOGETHER_AT_LEAST) {
+    const hosts = together.map((i) => events[i]!);
+    const { result: inserted, changes } = changesAroundAddingHosts(store, config, now, hosts.map((event) => event.network), () => store.bans.insertMany(hosts));
+    // Their ids were checked free: a difference is a bug, and the transaction must not commit.
+    if (inserted !== hosts.length) throw new Error(`recorded ${inserted} of ${hosts.length} new bans`);
+    together.forEach((i, k) => {
+      const { delta, after } = changes[k]!;
+      const { network } = events[i]!;
+      const blocked = after.some((entry) => overlaps<number | bigint>(entry, network));
+      outcomes[i] = { recorded: true, safelistedBy: blocked ? [] : safelistedBy(store, config, network), blocked, delta, after };
+    });
+  }
+  for (let i = 0; i < events.length; i++) outcomes[i] ??= applyBan(store, config, now, events[i]!);
+  return outcomes;
+}
+
+/**
+ * The indexes of the events applyBans may work out together: new offences (no replay, no temporary
+ * ban) of one address each, whose id is free, that no other event of the batch meets (the same
+ * address twice, a block around it, the same id).
+ */
+export function newIndependentHosts(store: Store, config: Config, now: number, events: readonly BanEvent[]): number[] {
+  if (events.length < TOGETHER_AT_LEAST) return [];
+  const candidates: number[] = [];
+  // How often each id and each host address comes in the batch.
+  const ids = new Map<string, number>();
+  const addresses = new Map<number | bigint, number>();
+  const count = <K>(counts: Map<K, number>, key: K) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  const idOf = events.map((event) => event.uuid.toString('hex'));
+  const blocks: Network[] = [];
+  events.forEach((event, i) => {
+    count(ids, idOf[i]!);
+    const { network } = event;
+    if (network.prefix !== (network.family === 4 ? 32 : 128)) blocks.push(network);
+    else {
+      // IPv4 keys are numbers, IPv6 bigints: one map holds both families apart.
+      count(addresses, network.first);
+      if (event.until === undefined && qualifiesOnArrival(config.policy, event, now)) candidates.push(i);
+    }
+  });
+  if (candidates.length < TOGETHER_AT_LEAST) return [];
+  const stored = store.bans.storedIds(candidates.map((i) => events[i]!.uuid));
+  return candidates.filter((i) => {
+    const { network } = events[i]!;
+    const id = idOf[i]!;
+    return ids.get(id) === 1 && !stored.has(id) && addresses.get(network.first) === 1 && !blocks.some((block) => overlaps<number | bigint>(block, network));
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 // busy store is a timer loop (Store.writeAsync), so the daemon's loop serves on meanwhile, and it
 // ends at once when the daemon stops (the client then does the work itself).
 
-import { applyBan, replayOfHeld, type BanOutcome } from '../actions/ban.js';
+import { applyBans, replayOfHeld, type BanOutcome } from '../actions/ban.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { OperationalError } from '../errors.js';
@@ -76,7 +76,7 @@ export class BanWriter {
         const now = this.clock();
         let mark: ChangeMark | undefined;
         const outcomes = await this.store.writeAsync(() => {
-          const applied = batch.map(({ event }) => applyBan(this.store, config, now, event));
+          const applied = applyBans(this.store, config, now, batch.map(({ event }) => event));
           mark = this.store.markOnCommit();
           return applied;
         }, this.signal);

@@ -3,7 +3,7 @@ import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, unpackNetwork } from './keys.js';
-import { blocksRelatedTo, meetsCondition, StatementCache } from './statements.js';
+import { blocksRelatedTo, enclosingStarts, hexKey, meetsCondition, StatementCache } from './statements.js';
 import { keepPublishedBelowFreedIds } from './fleet.js';
 import { noteRemoval } from './plan-counts.js';
 
@@ -447,6 +447,46 @@ export class BanTable {
     withPolicyParams(params, policy, now).maxId = maxId;
     const rows = this.cache.get(`${sql} ORDER BY first, last`).raw().all(params) as RawBlock[];
     return rows.map(([first, last]) => networkFromKeys(network.family, first, last));
+  }
+
+  /**
+   * qualifyingAround for many host addresses of one family at once: one query for the lot, where
+   * each alone is a query of its own (a page of 500 bans from the fleet: ~30 µs each). A host meets
+   * the blocks that start at it or at one of its enclosing starts and reach it.
+   */
+  qualifyingAroundHosts(hosts: readonly Network[], policy: Policy, now: number): Network[][] {
+    if (hosts.length === 0) return [];
+    const family = hosts[0]!.family;
+    const startsOf = hosts.map((host) => [host.first, ...enclosingStarts(host)]);
+    const keys = [...new Set(startsOf.flat())];
+    const { events, blocks } = plannerSql(policy);
+    const key = family === 4 ? 'value' : 'unhex(value)';
+    const params = withPolicyParams({ family, maxId: Number.MAX_SAFE_INTEGER, keys: JSON.stringify(family === 4 ? keys : keys.map(hexKey)) }, policy, now);
+    const rows = this.cache
+      .get(`SELECT first, last FROM bans WHERE family = @family AND first IN (SELECT ${key} FROM json_each(@keys)) AND ${ACTIVE} AND id <= @maxId AND ${events} GROUP BY first, last ${blocks}`)
+      .raw()
+      .all(params) as RawBlock[];
+    const byStart = new Map<number | bigint, Network[]>();
+    for (const [first, last] of rows) {
+      const block = networkFromKeys(family, first, last);
+      const same = byStart.get(block.first);
+      if (same) same.push(block);
+      else byStart.set(block.first, [block]);
+    }
+    // In qualifyingAround's order: by first address, then last.
+    return hosts.map((host, i) =>
+      startsOf[i]!
+        .flatMap((start) => byStart.get(start) ?? [])
+        .filter((block) => block.last >= host.first)
+        .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.last < b.last ? -1 : a.last > b.last ? 1 : 0)),
+    );
+  }
+
+  /** Which of these event ids are stored already. */
+  storedIds(uuids: readonly Buffer[]): Set<string> {
+    if (uuids.length === 0) return new Set();
+    const rows = this.cache.get('SELECT hex(uuid) FROM bans WHERE uuid IN (SELECT unhex(value) FROM json_each(?))').pluck().all(JSON.stringify(uuids.map((uuid) => uuid.toString('hex')))) as string[];
+    return new Set(rows.map((hex) => hex.toLowerCase()));
   }
 
   /** Id of the newest event (0 for an empty store). */

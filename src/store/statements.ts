@@ -45,8 +45,13 @@ function enclosingFilter(network: Network, param = 'starts'): { sql: string; sta
   if (network.family === 4) return { sql: `first IN (SELECT value FROM json_each(@${param}))`, starts: JSON.stringify(starts) };
   return {
     sql: `first IN (SELECT unhex(value) FROM json_each(@${param}))`,
-    starts: JSON.stringify(starts.map((start) => start.toString(16).padStart(32, '0'))),
+    starts: JSON.stringify(starts.map(hexKey)),
   };
+}
+
+/** An IPv6 key as json_each hands it to unhex(): 32 hex digits. */
+export function hexKey(key: number | bigint): string {
+  return key.toString(16).padStart(32, '0');
 }
 
 /**
