@@ -52,8 +52,16 @@ export class ApplyLock {
       prepareStoreFile(path, dbPath, { create: true });
       db = openDatabase(path, { timeout: 0 });
       const deadline = Date.now() + waitMs;
+      let journalInMemory = false;
       for (;;) {
         try {
+          // Nothing is ever written here: without this, each taking of the lock made a journal file
+          // and deleted it (the daemon takes the pull lock at every sync, tens a second in a storm).
+          // Asked in the loop: it reads the file, which a holder of the lock keeps others from.
+          if (!journalInMemory) {
+            db.pragma('journal_mode = MEMORY');
+            journalInMemory = true;
+          }
           db.exec('BEGIN EXCLUSIVE');
           return new ApplyLock(db);
         } catch (error) {

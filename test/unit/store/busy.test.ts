@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { watch } from 'node:fs';
 import { join } from 'node:path';
 import { retryWhileBusy, retryWhileBusyAsync } from '../../../src/store/busy.js';
 import { ApplyLock } from '../../../src/store/lock.js';
@@ -101,6 +102,21 @@ describe('ApplyLock', () => {
     clearInterval(ticker);
     second.release();
     assert.ok(ticks >= 8, `the loop ran ${ticks} times while the lock was held`);
+  });
+
+  test('taking and letting go of the lock makes no file: no journal made and deleted each time', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'stickyban.db');
+    (await ApplyLock.acquire(db)).release();
+    const made: string[] = [];
+    const watcher = watch(dir, (_event, name) => made.push(String(name)));
+    try {
+      for (let i = 0; i < 5; i++) (await ApplyLock.acquire(db)).release();
+      await new Promise((settled) => setTimeout(settled, 100));
+    } finally {
+      watcher.close();
+    }
+    assert.deepEqual(made.filter((name) => name.endsWith('-journal')), []);
   });
 
   test('gives up after its wait with one line naming the lock file, and at once on an abort', async () => {
