@@ -163,5 +163,14 @@ async function report(request: BanRequest, outcome: BanOutcome, store: Store, ct
   if (!blocks) ctx.out.info(line);
   // The live add comes last: the ban is already safe in the store if the firewall tool fails.
   const absent = await applySettled(store, ctx, request.network, outcome, `recorded ${formatNetwork(request.network)} (jail ${request.jail})`);
-  if (blocks) ctx.out.info(absent ? `${line}; ${absent}` : line);
+  if (!blocks) return;
+  ctx.out.info(absent ? `${line}; ${absent}` : line);
+  if (absent || !outcome.blocked || ctx.out.quiet) return;
+  // An entry in a set nothing uses blocks nothing: an admin banning by hand is told when a rule or
+  // jump is missing (a reload dropped it). Not the hook's: fail2ban's ban pays no extra tool calls
+  // for it; the daemon puts them back, and doctor reports them.
+  const { readKernel } = await import('../actions/kernel.js');
+  const { broken } = await readKernel(store, ctx);
+  const missing = broken[request.network.family];
+  if (missing.length > 0) ctx.out.warn(`${formatNetwork(request.network)} is recorded and in the live set, but not blocked: ${missing.join('; ')} (fix: stickyban restore)`);
 }

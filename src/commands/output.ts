@@ -15,6 +15,8 @@ export interface Output {
    */
   stream(chunks: Iterable<string>): Promise<void>;
   readonly verbose: boolean;
+  /** --quiet: nobody reads the results (fail2ban's hook); work done only to report them can be skipped. */
+  readonly quiet: boolean;
 }
 
 export function consoleOutput(options: { quiet?: boolean | undefined; verbose?: boolean | undefined }): Output {
@@ -33,6 +35,7 @@ export function consoleOutput(options: { quiet?: boolean | undefined; verbose?: 
       for (const chunk of chunks) if (!process.stdout.write(chunk)) await drained(process.stdout);
     },
     verbose,
+    quiet,
   };
 }
 

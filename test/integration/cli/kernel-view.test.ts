@@ -106,4 +106,23 @@ describe('the kernel beside the plan', () => {
     const unhooked = JSON.parse(await cli('list', '--live', '--json', '--family', '6')) as Array<{ address: string; blocked: boolean }>;
     assert.deepEqual(unhooked.map((row) => [row.address, row.blocked]), [['2001:db8::7', false]], 'a set no rule uses blocks nothing');
   });
+  test('ban by hand says when what it added blocks nothing (a reload dropped the jump); the hook (--quiet) is not slowed by the look', async () => {
+    const netns = await Netns.create();
+    const db = tempStore();
+    const run = (...args: string[]) => netns.cli(['--db', db, ...args]);
+    const restored = await run('restore');
+    assert.equal(restored.code, 0, restored.stderr);
+    await netns.exec('iptables', ['-D', 'INPUT', '-j', 'Blocklist']);
+    const byHand = await run('ban', '192.0.2.1');
+    assert.deepEqual([byHand.code, byHand.stdout], [0, 'banned 192.0.2.1 (jail manual)\n']);
+    assert.equal(byHand.stderr, 'stickyban: 192.0.2.1 is recorded and in the live set, but not blocked: iptables jump from INPUT to Blocklist missing (fix: stickyban restore)\n');
+    const hook = await run('ban', '192.0.2.2', '--quiet');
+    assert.deepEqual([hook.code, hook.stdout, hook.stderr], [0, '', '']);
+    // IPv6 keeps its jump: nothing to say.
+    const six = await run('ban', '2001:db8::9');
+    assert.deepEqual([six.code, six.stderr], [0, '']);
+    assert.equal((await run('restore', '--if-missing', '--quiet')).code, 0);
+    const linked = await run('ban', '192.0.2.3');
+    assert.deepEqual([linked.code, linked.stderr], [0, '']);
+  });
 });

@@ -11,7 +11,7 @@ import { DryRunBackend } from '../../../src/firewall/dry-run.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { Store } from '../../../src/store/store.js';
 
-const silent = { info: () => {}, detail: () => {}, warn: () => {}, data: () => {}, verbose: false };
+const silent = { info: () => {}, detail: () => {}, warn: () => {}, data: () => {}, verbose: false, quiet: true };
 
 test('the cron package fires the prune job at the scheduled local time, with a controlled clock', async () => {
   // 2026-11-21 04:16:00 local time; the schedule says 04:17 every day.
