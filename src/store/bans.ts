@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { Cidr, Family, Network } from '../address/network.js';
+import { spaceOf, type Cidr, type Family, type Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, unpackNetwork } from './keys.js';
-import { blocksRelatedTo, enclosingStarts, hexKey, meetsCondition, StatementCache } from './statements.js';
+import { blocksRelatedTo, hexKey, meetsCondition, StatementCache } from './statements.js';
 import { keepPublishedBelowFreedIds } from './fleet.js';
 import { noteRemoval } from './plan-counts.js';
 
@@ -308,7 +308,25 @@ export class BanTable {
       for (let i = 0; i < rows; i++) eventParams(events[start + i]!, params, i * EVENT_COLUMNS);
       inserted += this.insertStatement(rows).run(params).changes;
     }
+    this.notePrefixes(events);
     return inserted;
+  }
+
+  /**
+   * Records the prefix lengths of `events` in ban_prefixes, in the transaction that stores them: a
+   * block of a length not listed would go unseen by qualifyingAroundHosts. Lengths are few, so a
+   * batch, however large, writes a row or two.
+   */
+  private notePrefixes(events: readonly BanEvent[]): void {
+    let first: Network | undefined;
+    let more: Map<string, Network> | undefined;
+    for (const { network } of events) {
+      if (first === undefined) first = network;
+      else if (network.prefix !== first.prefix || network.family !== first.family) (more ??= new Map()).set(`${network.family}/${network.prefix}`, network);
+    }
+    if (first === undefined) return;
+    const note = this.cache.get('INSERT OR IGNORE INTO ban_prefixes (family, prefix) VALUES (?, ?)');
+    for (const { family, prefix } of [first, ...(more?.values() ?? [])]) note.run(family, prefix);
   }
 
   /** The INSERT of `rows` events, prepared once per row count (its text is kilobytes long). */
@@ -457,7 +475,10 @@ export class BanTable {
   qualifyingAroundHosts(hosts: readonly Network[], policy: Policy, now: number): Network[][] {
     if (hosts.length === 0) return [];
     const family = hosts[0]!.family;
-    const startsOf = hosts.map((host) => [host.first, ...enclosingStarts(host)]);
+    // Only the lengths some stored block has (migration 0011): the hosts themselves, and usually a few more.
+    const lengths = (this.cache.get('SELECT prefix FROM ban_prefixes WHERE family = ? ORDER BY prefix').pluck().all(family) as number[]).filter((prefix) => prefix < hosts[0]!.prefix);
+    const blockFirst = spaceOf(family).blockFirst as (key: number | bigint, prefix: number) => number | bigint;
+    const startsOf = hosts.map((host) => [host.first, ...new Set(lengths.map((prefix) => blockFirst(host.first, prefix)).filter((start) => start !== host.first))]);
     const keys = [...new Set(startsOf.flat())];
     const { events, blocks } = plannerSql(policy);
     const key = family === 4 ? 'value' : 'unhex(value)';

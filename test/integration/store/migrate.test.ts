@@ -6,6 +6,10 @@ import { describe, test } from 'node:test';
 import { StoreError } from '../../../src/errors.js';
 import { defaultMigrationsDir, readMigrations } from '../../../src/store/migrate.js';
 import { Store } from '../../../src/store/store.js';
+import { blockParams } from '../../../src/store/keys.js';
+import { formatNetwork } from '../../../src/address/format.js';
+import { parseNetwork } from '../../../src/address/parse.js';
+import { DEFAULTS } from '../../../src/config/config.js';
 import { CLI, runCli, runProcess } from '../../helpers/cli.js';
 import { query } from '../../helpers/sqlite.js';
 import { banEvent } from '../../helpers/seed.js';
@@ -25,8 +29,15 @@ function open(path: string, migrationsDir?: string): Store {
   return Store.open({ path, busyTimeoutMs: 1000, create: true, ...(migrationsDir ? { migrationsDir } : {}) });
 }
 
+/** A ban written into a store of an older schema, as the stickyban of that schema wrote it. */
 function ban(store: Store, address: string): void {
-  store.write(() => store.bans.insert(banEvent(address)));
+  const event = banEvent(address);
+  const { family, first, last } = blockParams(event.network);
+  store.write(() =>
+    store.db
+      .prepare('INSERT INTO bans (uuid, origin, family, first, last, address, jail, banned_at, bantime, source, restored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)')
+      .run(event.uuid, event.origin, family, first, last, formatNetwork(event.network), event.jail, event.bannedAt, event.bantime, event.source),
+  );
 }
 
 describe('migrations', () => {
@@ -50,6 +61,27 @@ describe('migrations', () => {
     );
     assert.deepEqual(query(path, 'SELECT address FROM bans ORDER BY id').map((row) => row.address), ['192.0.2.1', '2001:db8::1']);
     assert.deepEqual(query(path, "PRAGMA integrity_check").map((row) => row.integrity_check), ['ok']);
+  });
+
+  test('0011 notes the prefix lengths of the blocks stored: IPv4 exactly, IPv6 all of them when any is stored', () => {
+    const path = join(tempDir(), 'old.db');
+    const old = open(path, migrationsUpTo(10));
+    for (const address of ['192.0.2.1', '203.0.113.0/24', '0.0.0.0/0', '198.51.100.9']) ban(old, address);
+    old.close();
+    const only4 = open(path);
+    assert.deepEqual(only4.db.prepare('SELECT family, prefix FROM ban_prefixes ORDER BY family, prefix').raw().all(), [[4, 0], [4, 24], [4, 32]]);
+    // What the lengths are for: the blocks around a host are found at them.
+    const around = only4.bans.qualifyingAroundHosts([parseNetwork('203.0.113.7'), parseNetwork('198.51.100.9')], DEFAULTS.policy, 1_790_000_100);
+    assert.deepEqual(around.map((blocks) => blocks.map(formatNetwork)), [['0.0.0.0/0', '203.0.113.0/24'], ['0.0.0.0/0', '198.51.100.9']]);
+    only4.close();
+
+    const path6 = join(tempDir(), 'old6.db');
+    const old6 = open(path6, migrationsUpTo(10));
+    ban(old6, '2001:db8::/64');
+    old6.close();
+    const with6 = open(path6);
+    assert.deepEqual(with6.db.prepare('SELECT family, count(*), min(prefix), max(prefix) FROM ban_prefixes GROUP BY family').raw().all(), [[6, 129, 0, 128]]);
+    with6.close();
   });
 
   test('a store that recorded dry runs as restores loses those records: the last restore is a real one', () => {
