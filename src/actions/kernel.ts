@@ -17,10 +17,11 @@ export interface KernelReading {
   readonly broken: Readonly<Record<Family, readonly string[]>>;
 }
 
-export async function readKernel(store: Store, around: Surroundings): Promise<KernelReading> {
+/** `rules: false`: only what a few cheap tool calls tell (see PresenceHints.rules), for a report on the way, not one asked for. */
+export async function readKernel(store: Store, around: Surroundings, { rules = true }: { rules?: boolean } = {}): Promise<KernelReading> {
   const backend = await liveBackend(store, around);
   const checks = await backend.presence({
-    rules: true,
+    rules,
     firstPlanned: (family) => store.read(() => firstPlanned(streamFamilyPlan(store, around.config, around.clock(), family))),
   });
   const broken: Record<Family, string[]> = { 4: [], 6: [] };

@@ -165,12 +165,13 @@ async function report(request: BanRequest, outcome: BanOutcome, store: Store, ct
   const absent = await applySettled(store, ctx, request.network, outcome, `recorded ${formatNetwork(request.network)} (jail ${request.jail})`);
   if (!blocks) return;
   ctx.out.info(absent ? `${line}; ${absent}` : line);
-  if (absent || !outcome.blocked || ctx.out.quiet) return;
-  // An entry in a set nothing uses blocks nothing: an admin banning by hand is told when a rule or
-  // jump is missing (a reload dropped it). Not the hook's: fail2ban's ban pays no extra tool calls
-  // for it; the daemon puts them back, and doctor reports them.
+  if (absent || !outcome.blocked || isEmptyDelta(outcome.delta) || ctx.out.quiet) return;
+  // An entry added to a set nothing uses blocks nothing: an admin banning by hand is told when a
+  // rule or jump is missing (a reload dropped it), as far as a few cheap tool calls tell (not the
+  // nftables rules: listing them reads back every element). Not the hook's: fail2ban's ban pays no
+  // extra tool calls for it; the daemon puts them back, and doctor reports them.
   const { readKernel } = await import('../actions/kernel.js');
-  const { broken } = await readKernel(store, ctx);
+  const { broken } = await readKernel(store, ctx, { rules: false });
   const missing = broken[request.network.family];
   if (missing.length > 0) ctx.out.warn(`${formatNetwork(request.network)} is recorded and in the live set, but not blocked: ${missing.join('; ')} (fix: stickyban restore)`);
 }
