@@ -104,6 +104,11 @@ export function applyBan(store: Store, config: Config, now: number, event: BanEv
     const taken = stored && (stored.address !== formatNetwork(event.network) || stored.jail !== event.jail) ? stored : undefined;
     return { ...unchanged(store, config, now, event), ...(taken ? { idTakenBy: taken } : {}) };
   }
+  return recordedOutcome(store, config, event, delta, after);
+}
+
+/** The outcome of a ban recorded: blocked by the entries planned after it, or safelisted. */
+function recordedOutcome(store: Store, config: Config, event: BanEvent, delta: Delta, after: Cidr<number | bigint>[]): BanOutcome {
   const blocked = after.some((entry) => overlaps<number | bigint>(entry, event.network));
   return { recorded: true, safelistedBy: blocked ? [] : safelistedBy(store, config, event.network), blocked, delta, after, ...(event.until === undefined ? {} : { until: event.until }) };
 }
@@ -128,9 +133,7 @@ export function applyBans(store: Store, config: Config, now: number, events: rea
     if (inserted !== hosts.length) throw new Error(`recorded ${inserted} of ${hosts.length} new bans`);
     together.forEach((i, k) => {
       const { delta, after } = changes[k]!;
-      const { network } = events[i]!;
-      const blocked = after.some((entry) => overlaps<number | bigint>(entry, network));
-      outcomes[i] = { recorded: true, safelistedBy: blocked ? [] : safelistedBy(store, config, network), blocked, delta, after };
+      outcomes[i] = recordedOutcome(store, config, events[i]!, delta, after);
     });
   }
   for (let i = 0; i < events.length; i++) outcomes[i] ??= applyBan(store, config, now, events[i]!);

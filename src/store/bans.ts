@@ -318,15 +318,10 @@ export class BanTable {
    * batch, however large, writes a row or two.
    */
   private notePrefixes(events: readonly BanEvent[]): void {
-    let first: Network | undefined;
-    let more: Map<string, Network> | undefined;
-    for (const { network } of events) {
-      if (first === undefined) first = network;
-      else if (network.prefix !== first.prefix || network.family !== first.family) (more ??= new Map()).set(`${network.family}/${network.prefix}`, network);
-    }
-    if (first === undefined) return;
+    const lengths = new Map<number, Network>();
+    for (const { network } of events) lengths.set(network.family * 256 + network.prefix, network);
     const note = this.cache.get('INSERT OR IGNORE INTO ban_prefixes (family, prefix) VALUES (?, ?)');
-    for (const { family, prefix } of [first, ...(more?.values() ?? [])]) note.run(family, prefix);
+    for (const { family, prefix } of lengths.values()) note.run(family, prefix);
   }
 
   /** The INSERT of `rows` events, prepared once per row count (its text is kilobytes long). */
@@ -478,13 +473,14 @@ export class BanTable {
     // Only the lengths some stored block has (migration 0011): the hosts themselves, and usually a few more.
     const lengths = (this.cache.get('SELECT prefix FROM ban_prefixes WHERE family = ? ORDER BY prefix').pluck().all(family) as number[]).filter((prefix) => prefix < hosts[0]!.prefix);
     const blockFirst = spaceOf(family).blockFirst as (key: number | bigint, prefix: number) => number | bigint;
-    const startsOf = hosts.map((host) => [host.first, ...new Set(lengths.map((prefix) => blockFirst(host.first, prefix)).filter((start) => start !== host.first))]);
+    // Each host's starts in address order: the shorter the length, the lower its start; the host's own last.
+    const startsOf = hosts.map((host) => [...new Set([...lengths.map((prefix) => blockFirst(host.first, prefix)), host.first])]);
     const keys = [...new Set(startsOf.flat())];
     const { events, blocks } = plannerSql(policy);
     const key = family === 4 ? 'value' : 'unhex(value)';
-    const params = withPolicyParams({ family, maxId: Number.MAX_SAFE_INTEGER, keys: JSON.stringify(family === 4 ? keys : keys.map(hexKey)) }, policy, now);
+    const params = withPolicyParams({ family, keys: JSON.stringify(family === 4 ? keys : keys.map(hexKey)) }, policy, now);
     const rows = this.cache
-      .get(`SELECT first, last FROM bans WHERE family = @family AND first IN (SELECT ${key} FROM json_each(@keys)) AND ${ACTIVE} AND id <= @maxId AND ${events} GROUP BY first, last ${blocks}`)
+      .get(`SELECT first, last FROM bans WHERE family = @family AND first IN (SELECT ${key} FROM json_each(@keys)) AND ${ACTIVE} AND ${events} GROUP BY first, last ${blocks} ORDER BY first, last`)
       .raw()
       .all(params) as RawBlock[];
     const byStart = new Map<number | bigint, Network[]>();
@@ -494,13 +490,8 @@ export class BanTable {
       if (same) same.push(block);
       else byStart.set(block.first, [block]);
     }
-    // In qualifyingAround's order: by first address, then last.
-    return hosts.map((host, i) =>
-      startsOf[i]!
-        .flatMap((start) => byStart.get(start) ?? [])
-        .filter((block) => block.last >= host.first)
-        .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.last < b.last ? -1 : a.last > b.last ? 1 : 0)),
-    );
+    // Starts in address order, each start's blocks by last address: qualifyingAround's order.
+    return hosts.map((host, i) => startsOf[i]!.flatMap((start) => byStart.get(start) ?? []).filter((block) => block.last >= host.first));
   }
 
   /** Which of these event ids are stored already. */
