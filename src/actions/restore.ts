@@ -10,6 +10,7 @@ import { targetOf, type Loaded, type Retirer } from '../firewall/select.js';
 import { deltaBetween, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { PlanStats } from '../plan/plan.js';
 import type { PlanStream } from '../plan/stream.js';
+import { repairBlockIndex } from '../store/block-index.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { planAround, streamFamilyPlan, streamPlan } from './plan-store.js';
@@ -70,6 +71,8 @@ export async function restoreLocked(
   chosen: FirewallBackend | (() => Promise<FirewallBackend>),
   { trigger, retire, rebuild, force }: RestoreOptions = {},
 ): Promise<RestoreResult> {
+  // The plan reads the store by its block index, which a bootstrap cut short may have left dropped.
+  await repairBlockIndex(store);
   // A backend to find under the lock: another restore may switch backends while this one waits.
   const backend = typeof chosen === 'function' ? await chosen() : chosen;
   // Not performance.now(): its first use loads perf_hooks, ~1 ms of a restore's start.

@@ -148,7 +148,7 @@ export async function fleetSync(_options: object, ctx: Context): Promise<void> {
  * of their own while the next pages are read (bulk-catch-up.ts), and one restore.
  */
 function commandAppliers(store: Store, ctx: Context): Appliers {
-  const catchUp = new BulkCatchUp(store, ctx.config.busyTimeoutMs, { durable: false });
+  const catchUp = new BulkCatchUp(store, ctx.config.busyTimeoutMs, { durable: false, indexAfterIntoEmpty: true });
   return {
     bans: async (events, bulk) => {
       if (bulk) return catchUp.insert(events, ctx.clock());
@@ -158,7 +158,9 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
     },
     change: async (event, _bulk, record) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event, undefined, record)}`),
     restore: async () => {
-      // The thread's checkpoint runs beside the restore; the command ends when both have.
+      // The index first, which the restore reads by; the thread's checkpoint runs beside the
+      // restore, and the command ends when both have.
+      await catchUp.ready();
       const finishing = awaitLater(catchUp.finish());
       await restoreLive(store, ctx.config, ctx.clock, () => liveBackend(store, ctx), { trigger: 'fleet' });
       await finishing;

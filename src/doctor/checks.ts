@@ -13,6 +13,7 @@ import { debianPackageOf } from '../exec/run.js';
 import type { Inspection } from '../firewall/backend.js';
 import { describeTarget } from '../firewall/describe.js';
 import type { Plan } from '../plan/plan.js';
+import { hasBlockIndex } from '../store/block-index.js';
 import { quarantinePath, spoolLineCounts, spoolPath } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import type { Family } from '../address/network.js';
@@ -71,6 +72,9 @@ export function checkStore(store: Store, now: number): Finding[] {
       ? ok('store', `${store.path}: integrity ok, ${count(totals.addresses, 'address', 'addresses')}, ${count(totals.events, 'event')}`)
       : { status: 'FAIL', check: 'store', detail: `${store.path}: ${result}`, fix: 'stop stickyban, copy the store aside, and rebuild it: stickyban export --format plain | stickyban import - --format plain' },
     ok('migrations', `${applied} applied, the schema is current`),
+    hasBlockIndex(store.db)
+      ? ok('store index', 'the block index is in place')
+      : { status: 'WARN', check: 'store index', detail: 'the block index is missing (a fleet bootstrap is loading without it, or one was cut short): every plan scans the whole store', fix: 'stickyban restore builds it again once no fleet sync runs' },
   ];
 }
 

@@ -20,11 +20,19 @@ export interface BulkCatchUpOptions {
    * (~0.5 s) kept the daemon's bans waiting, and for up to 3 s as one batch followed another.
    */
   readonly rowsPerTransaction?: number;
+  /**
+   * The command's: into a store that holds no bans (a new host), load without the block index and
+   * build it at the end (store/block-index.ts). Not the daemon's: the bans it answers meanwhile
+   * would each scan the table to be planned, and building the index holds the store for seconds.
+   */
+  readonly indexAfterIntoEmpty?: boolean;
 }
 
 export class BulkCatchUp {
   private thread: InsertThread | undefined;
   private writes: BulkWrites | undefined;
+  /** Decided at the first batch: loading without the block index, which is still to build. */
+  private withoutIndex: boolean | undefined;
 
   constructor(
     private readonly store: Store,
@@ -38,13 +46,28 @@ export class BulkCatchUp {
     // Kept here: a pull that fails ends the thread (stop()) while a batch may still be on its way,
     // whose pieces then fail with it instead of going to the thread of a later catch-up.
     const thread = (this.thread ??= InsertThread.start(this.store.path, this.busyTimeoutMs));
-    // Sorted as a whole, then cut: consecutive pieces are neighbours in the store's block index
-    // (sorted piece by piece instead, a 300k-event bootstrap of the daemon took 17 s, not 10 s).
-    const sorted = byBlock(events);
-    const rows = this.options.rowsPerTransaction ?? sorted.length;
-    for (let start = 0; start < sorted.length; start += rows) {
-      await thread.insert(sorted.slice(start, start + rows), now);
+    if (this.withoutIndex === undefined) {
+      this.withoutIndex = this.options.indexAfterIntoEmpty === true && this.store.read(() => this.store.bans.maxId() === 0);
+      if (this.withoutIndex) await thread.blockIndex('drop');
     }
+    // A replay is judged by the bans of its block (BanTable.insertCaughtUp), which the index finds:
+    // the first one ends the load without it. Replays come when fail2ban restarts; a log has few.
+    if (this.withoutIndex && events.some((event) => event.restored)) await this.ready();
+    // Without the index, log order: the uuid index's (stickyban's ids go up with time). With it,
+    // sorted as a whole, then cut: consecutive pieces are neighbours in the store's block index
+    // (sorted piece by piece instead, a 300k-event bootstrap of the daemon took 17 s, not 10 s).
+    const ordered = this.withoutIndex ? events : byBlock(events);
+    const rows = this.options.rowsPerTransaction ?? ordered.length;
+    for (let start = 0; start < ordered.length; start += rows) {
+      await thread.insert(ordered.slice(start, start + rows), now);
+    }
+  }
+
+  /** The block index built if the load went without it: before anything plans from the store. */
+  async ready(): Promise<void> {
+    if (!this.withoutIndex || !this.thread) return;
+    await this.thread.blockIndex('build');
+    this.withoutIndex = false;
   }
 
   /**
@@ -52,11 +75,13 @@ export class BulkCatchUp {
    * connection back to its own settings. A restore may run meanwhile: it reads the committed store.
    */
   async finish(): Promise<void> {
+    await this.ready();
     // A thread also when nothing was read: a restore owed by a catch-up cut short finds its WAL.
     const thread = this.thread ?? InsertThread.start(this.store.path, this.busyTimeoutMs);
     const { writes } = this;
     this.thread = undefined;
     this.writes = undefined;
+    this.withoutIndex = undefined;
     try {
       await thread.finish();
     } finally {
@@ -72,6 +97,8 @@ export class BulkCatchUp {
     this.thread = undefined;
     this.writes?.end();
     this.writes = undefined;
+    // Left dropped if it was: the next pull builds it (exchange.ts), or a restore.
+    this.withoutIndex = undefined;
   }
 }
 

@@ -10,6 +10,7 @@ import { awaitLater, nextTurn } from '../exec/run.js';
 import { lockoutConflict, protectedNetworks } from '../actions/lockout.js';
 import type { FleetConfig } from '../config/config.js';
 import type { BanEvent } from '../store/bans.js';
+import { buildBlockIndex, hasBlockIndex } from '../store/block-index.js';
 import { FLEET_SOURCE } from '../store/fleet.js';
 import { withPullLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
@@ -143,6 +144,9 @@ export async function pull(connection: Connection, store: Store, fleet: FleetCon
 }
 
 async function pullPages(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows: number, signal: AbortSignal | undefined): Promise<PullOutcome> {
+  // A bootstrap cut short left the store without its block index (it loads without it): built
+  // again first, under the lock that kept it away meanwhile.
+  if (store.read(() => !hasBlockIndex(store.db))) await persist(() => void buildBlockIndex(store.db));
   let position = parsePosition(store.read(() => store.fleet.get('cursor')));
   // The lockout guard wins over the fleet as over the command line: no ban of loopback or of this host.
   const guarded = protectedNetworks({});

@@ -39,6 +39,12 @@ export class InsertThread {
     return 'inserted' in answer ? answer.inserted : 0;
   }
 
+  /** Drops the store's block index (a load into a store with no bans), or builds it if missing (block-index.ts). */
+  async blockIndex(action: 'drop' | 'build'): Promise<void> {
+    const answer = await this.ask({ blockIndex: action });
+    if ('error' in answer) throw new Error(`the insert thread: ${answer.error}`);
+  }
+
   /** Checkpoints the store, closes the thread's connection and ends the thread. */
   async finish(): Promise<void> {
     const answer = await this.ask({ finish: true });

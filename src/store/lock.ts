@@ -98,3 +98,13 @@ export async function withApplyLock<T>(dbPath: string, work: () => Promise<T>, o
 export function withPullLock<T>(dbPath: string, work: () => Promise<T>, options: Omit<LockOptions, 'kind'> = {}): Promise<T> {
   return withApplyLock(dbPath, work, { ...options, kind: 'pull' });
 }
+
+/** The pull lock if nobody holds it, without waiting; undefined if somebody does. */
+export async function tryPullLock(dbPath: string): Promise<ApplyLock | undefined> {
+  try {
+    return await ApplyLock.acquire(dbPath, { kind: 'pull', waitMs: 0 });
+  } catch (error) {
+    if (error instanceof LockHeldError) return undefined;
+    throw error;
+  }
+}

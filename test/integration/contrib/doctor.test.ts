@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { startFail2ban } from '../../helpers/fail2ban.js';
 import { stickybanWrapper } from '../../helpers/wrapper.js';
 import { until } from '../../helpers/until.js';
 import { initStore } from '../../helpers/store.js';
+import { query } from '../../helpers/sqlite.js';
 
 interface Finding {
   status: 'OK' | 'WARN' | 'FAIL';
@@ -212,4 +214,24 @@ test('doctor asks the running fail2ban: a jail that names the action but does no
     detail: `not running (no socket at ${dir}/fail2ban.sock): no ban of fail2ban reaches stickyban`,
     fix: `systemctl start fail2ban (or set [fail2ban] socket to where it listens in ${config})`,
   });
+});
+
+test('doctor warns of a store left without its block index (a fleet bootstrap cut short), and a restore builds it again', async () => {
+  const { db, cli } = await setUp(() => '');
+  assert.equal((await cli('ban', '203.0.113.7')).code, 0);
+  const index = () => query(db, "SELECT name FROM sqlite_master WHERE name = 'bans_by_block'").length;
+  const storeIndex = async () => (JSON.parse((await cli('doctor', '--json')).stdout) as Finding[]).find((finding) => finding.check === 'store index');
+  assert.equal((await storeIndex())?.status, 'OK');
+  const handle = new Database(db);
+  handle.exec('DROP INDEX bans_by_block');
+  handle.close();
+  assert.deepEqual(await storeIndex(), {
+    status: 'WARN',
+    check: 'store index',
+    detail: 'the block index is missing (a fleet bootstrap is loading without it, or one was cut short): every plan scans the whole store',
+    fix: 'stickyban restore builds it again once no fleet sync runs',
+  });
+  assert.equal((await cli('restore')).code, 0);
+  assert.equal(index(), 1);
+  assert.equal((await storeIndex())?.status, 'OK');
 });

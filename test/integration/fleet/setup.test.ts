@@ -79,6 +79,19 @@ describe('fleet setups', () => {
     }
   });
 
+  test('`fleet sync` on a new host loads the log without the block index, then builds it and loads the kernel in one restore', async () => {
+    const cluster = await startCluster();
+    const admin = await initFleet(cluster);
+    await appendSpreadBans(cluster, 5000);
+    const fresh = await fleetHost(cluster, admin, 'fresh');
+    const synced = await fresh.cli('fleet', 'sync');
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.match(synced.stdout, /applied 5000 from other hosts \(in bulk, then restored the live set\)/);
+    assert.equal(count(fresh.db, 'bans'), 5000);
+    assert.equal(query(fresh.db, "SELECT sql FROM sqlite_master WHERE name = 'bans_by_block'").length, 1);
+    assert.equal((await ipsetMembers(fresh.netns, 'stickyban4')).length, 5000);
+  });
+
   test('a daemon catching up in bulk goes on serving: health is answered throughout, and the bans handed over meanwhile are recorded beside the log', async () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);
