@@ -9,6 +9,7 @@ import { uuidText, uuidv7 } from '../store/ids.js';
 import { UsageError } from '../errors.js';
 import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
 import type { Store } from '../store/store.js';
+import { oweLive, type LiveOwed } from './live-owed.js';
 import { changeAround, changeAroundAdding, changesAroundAddingHosts, planAround } from './plan-store.js';
 import { count } from '../input/plural.js';
 import type { BanRecordFields } from '../input/ban-record.js';
@@ -75,6 +76,18 @@ export function refuseReusedEventId(outcome: BanOutcome, event: BanEvent): void 
 /** Records one ban event and works out what it changes in the live set. */
 export function recordBan(store: Store, config: Config, now: number, event: BanEvent): BanOutcome {
   return store.write(() => applyBan(store, config, now, event));
+}
+
+/**
+ * recordBan, with the live update it owes noted in the same transaction (see LiveOwed): a command
+ * killed between its commit and its live add leaves a note that the next check finds, not a ban
+ * recorded and silently not blocked. The note costs the hook no transaction of its own; paying it does.
+ */
+export function recordBanOwing(store: Store, config: Config, now: number, event: BanEvent): { readonly outcome: BanOutcome; readonly owed: LiveOwed | undefined } {
+  return store.write(() => {
+    const outcome = applyBan(store, config, now, event);
+    return { outcome, owed: oweLive(store, outcome.delta, `ban of ${formatNetwork(event.network)}`) };
+  });
 }
 
 /**

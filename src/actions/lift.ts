@@ -5,7 +5,9 @@
 import type { Network } from '../address/network.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
+import { formatNetwork } from '../address/format.js';
 import { applySettled, withAlongside, type Surroundings } from './live.js';
+import { oweLive } from './live-owed.js';
 import { changeAround } from './plan-store.js';
 
 export interface LiftOutcome {
@@ -42,20 +44,19 @@ export async function liftBans(store: Store, around: Surroundings, network: Netw
     async () => {
       const now = around.clock();
       const decided = decidedAt === undefined ? undefined : { at: Math.min(decidedAt, now), ...(now - decidedAt > LATE_AFTER_SECONDS ? { upTo: decidedAt + LATE_AFTER_SECONDS } : {}) };
-      const { result, ...change } = await store.writeAsync(
-        () =>
-          withAlongside(
-            changeAround(store, around.config, now, network, () => ({
-              lifted: store.bans.lift(network, jail, now, by, decided),
-              kept: decided?.upTo === undefined ? 0 : store.bans.bannedAfter(network, jail, now, decided.upTo),
-            })),
-            alongside,
-          ),
-        signal,
-      );
+      const { result, owed, ...change } = await store.writeAsync(() => {
+        const lifting = withAlongside(
+          changeAround(store, around.config, now, network, () => ({
+            lifted: store.bans.lift(network, jail, now, by, decided),
+            kept: decided?.upTo === undefined ? 0 : store.bans.bannedAfter(network, jail, now, decided.upTo),
+          })),
+          alongside,
+        );
+        return { ...lifting, owed: oweLive(store, lifting.delta, `unban of ${formatNetwork(network)}`) };
+      }, signal);
       const { lifted, kept } = result;
       if (lifted === 0) return { lifted, kept, stillBannedBy: [] };
-      const absent = await applySettled(store, around, network, change, describe(lifted));
+      const absent = await applySettled(store, around, network, change, describe(lifted), owed, signal);
       return { lifted, kept, ...(absent ? { absent } : {}), stillBannedBy: store.bans.activeEnclosing(network, now) };
     },
     signal ? { signal } : {},

@@ -3,6 +3,7 @@
 
 import { isRunning } from '../exec/pid.js';
 import type { LiveCheck } from '../firewall/backend.js';
+import { isEmptyDelta, type Delta } from '../plan/diff.js';
 import type { OwedUpdate } from '../store/live-owed.js';
 import type { Store } from '../store/store.js';
 
@@ -17,10 +18,28 @@ export class LiveOwed {
     return new LiveOwed(store, store.write(() => store.liveOwed.add(process.pid, Date.now(), what), 'bookkeeping'));
   }
 
+  /**
+   * Written in the transaction of the store change it covers, which the caller holds: no
+   * transaction of its own (the ban hook's path), and no window between the two.
+   */
+  static within(store: Store, what: string): LiveOwed {
+    return new LiveOwed(store, store.liveOwed.add(process.pid, Date.now(), what));
+  }
+
   /** The live set has the change: nothing is owed any more. */
   end(): void {
     this.store.write(() => this.store.liveOwed.remove(this.id), 'bookkeeping');
   }
+
+  /** end() without blocking the thread while the store is busy (the daemon applies the fleet's changes). */
+  async endAsync(signal?: AbortSignal): Promise<void> {
+    await this.store.writeAsync(() => this.store.liveOwed.remove(this.id), signal, 'bookkeeping');
+  }
+}
+
+/** Inside a change's write transaction: the live update it owes noted (see LiveOwed.within), when it has one. */
+export function oweLive(store: Store, delta: Delta, what: string): LiveOwed | undefined {
+  return isEmptyDelta(delta) ? undefined : LiveOwed.within(store, what);
 }
 
 /** What processes that are gone left owed, as a check's problem; undefined when nothing is. */

@@ -11,6 +11,7 @@ import type { Runner } from '../exec/run.js';
 import type { FirewallBackend } from '../firewall/backend.js';
 import { isEmptyDelta, type Delta } from '../plan/diff.js';
 import type { Store } from '../store/store.js';
+import type { LiveOwed } from './live-owed.js';
 import { settleAround } from './plan-store.js';
 
 /** What an action needs from the outside world besides the store: passed in, so tests control it. */
@@ -70,7 +71,9 @@ export async function applyLive(store: Store, around: Surroundings, delta: Delta
  * Applies a change's delta to the live set, then the difference between the plan it brought about
  * (`after`) and the plan now: see settleAround. Returns the absent note of applyLive. The change is
  * committed by then; `done` says what it was, so a failing tool is reported as what it is: the
- * store changed and the live set did not follow.
+ * store changed and the live set did not follow. `owed`, noted with the change, is paid once the
+ * live set has it (or there is no live set to update: a restore loads it); a failure leaves it for
+ * the next check to find once this process is gone (doctor, the daemon, restore --if-missing).
  */
 export async function applySettled(
   store: Store,
@@ -78,13 +81,16 @@ export async function applySettled(
   network: Network,
   change: { delta: Delta; after: readonly Cidr<number | bigint>[] },
   done: string,
+  owed?: LiveOwed,
+  signal?: AbortSignal,
 ): Promise<string | undefined> {
+  let absent: string | undefined;
   try {
-    const absent = await applyLive(store, around, change.delta);
-    if (absent || isEmptyDelta(change.delta)) return absent;
-    await applyLive(store, around, settleAround(store, around.config, around.clock(), network, change.after));
-    return undefined;
+    absent = await applyLive(store, around, change.delta);
+    if (!absent && !isEmptyDelta(change.delta)) await applyLive(store, around, settleAround(store, around.config, around.clock(), network, change.after));
   } catch (error) {
     throw new OperationalError(`${done}, but the live set was not updated: ${(error as Error).message}`);
   }
+  await owed?.endAsync(signal);
+  return absent;
 }

@@ -5,7 +5,9 @@
 import type { Network } from '../address/network.js';
 import { withApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
+import { formatNetwork } from '../address/format.js';
 import { applySettled, withAlongside, type Surroundings } from './live.js';
+import { oweLive } from './live-owed.js';
 import { changeAround, makeSafe } from './plan-store.js';
 
 export interface SafelistOutcome {
@@ -20,9 +22,12 @@ export async function addToSafelist(store: Store, around: Surroundings, network:
   return withApplyLock(
     store.path,
     async () => {
-      const { result: added, delta, swept, after } = await store.writeAsync(() => withAlongside(makeSafe(store, around.config, around.clock(), network, () => store.safelist.add(network, note, around.clock())), alongside), signal);
+      const { result: added, delta, swept, after, owed } = await store.writeAsync(() => {
+        const making = withAlongside(makeSafe(store, around.config, around.clock(), network, () => store.safelist.add(network, note, around.clock())), alongside);
+        return { ...making, owed: oweLive(store, making.swept, `safelisting of ${formatNetwork(network)}`) };
+      }, signal);
       // Swept even when it was safelisted already: adding it again is how an admin clears a stray entry.
-      const absent = await applySettled(store, around, network, { delta: swept, after }, done);
+      const absent = await applySettled(store, around, network, { delta: swept, after }, done, owed, signal);
       return { changed: added, live: delta.v4.del.length + delta.v6.del.length, ...(absent ? { absent } : {}) };
     },
     signal ? { signal } : {},
@@ -33,9 +38,12 @@ export async function removeFromSafelist(store: Store, around: Surroundings, net
   return withApplyLock(
     store.path,
     async () => {
-      const { result: removed, ...change } = await store.writeAsync(() => withAlongside(changeAround(store, around.config, around.clock(), network, () => store.safelist.remove(network)), alongside), signal);
+      const { result: removed, owed, ...change } = await store.writeAsync(() => {
+        const removing = withAlongside(changeAround(store, around.config, around.clock(), network, () => store.safelist.remove(network)), alongside);
+        return { ...removing, owed: oweLive(store, removing.delta, `safelist removal of ${formatNetwork(network)}`) };
+      }, signal);
       if (!removed) return { changed: false, live: 0 };
-      const absent = await applySettled(store, around, network, change, done);
+      const absent = await applySettled(store, around, network, change, done, owed, signal);
       return { changed: true, live: change.delta.v4.add.length + change.delta.v6.add.length, ...(absent ? { absent } : {}) };
     },
     signal ? { signal } : {},

@@ -3,7 +3,8 @@
 
 import { formatNetwork } from '../address/format.js';
 import { contains } from '../address/network.js';
-import { describeBan, newBanEvent, plannedIfRecorded, recordBan, refuseReusedEventId, type BanOutcome, type BanRequest } from '../actions/ban.js';
+import { describeBan, newBanEvent, plannedIfRecorded, recordBanOwing, refuseReusedEventId, type BanOutcome, type BanRequest } from '../actions/ban.js';
+import type { LiveOwed } from '../actions/live-owed.js';
 import { parseBanRequest, refuseHarmful, type BanFields } from '../actions/ban-request.js';
 import type { Context } from './context.js';
 import { existsSync } from 'node:fs';
@@ -49,9 +50,10 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
   }
   let store: Store | undefined;
   let outcome: BanOutcome;
+  let owed: LiveOwed | undefined;
   try {
     store = await openStoreToWrite(ctx);
-    outcome = recordBan(store, ctx.config, ctx.clock(), event);
+    ({ outcome, owed } = recordBanOwing(store, ctx.config, ctx.clock(), event));
     refuseReusedEventId(outcome, event);
   } catch (error) {
     store?.close();
@@ -60,7 +62,7 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
     throw new OperationalError(`${error.message}; ${await spool(request, event, error, ctx)}`);
   }
   try {
-    await report(request, outcome, store, ctx);
+    await report(request, outcome, owed, store, ctx);
   } finally {
     store.close();
   }
@@ -158,11 +160,11 @@ async function banThroughDaemon(address: string, options: BanOptions, event: Ban
   return undefined;
 }
 
-async function report(request: BanRequest, outcome: BanOutcome, store: Store, ctx: Context): Promise<void> {
+async function report(request: BanRequest, outcome: BanOutcome, owed: LiveOwed | undefined, store: Store, ctx: Context): Promise<void> {
   const { blocks, line } = describeBan(request, outcome, ctx.config.policy);
   if (!blocks) ctx.out.info(line);
   // The live add comes last: the ban is already safe in the store if the firewall tool fails.
-  const absent = await applySettled(store, ctx, request.network, outcome, `recorded ${formatNetwork(request.network)} (jail ${request.jail})`);
+  const absent = await applySettled(store, ctx, request.network, outcome, `recorded ${formatNetwork(request.network)} (jail ${request.jail})`, owed);
   if (!blocks) return;
   ctx.out.info(absent ? `${line}; ${absent}` : line);
   if (absent || !outcome.blocked || isEmptyDelta(outcome.delta) || ctx.out.quiet) return;

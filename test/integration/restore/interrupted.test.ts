@@ -5,8 +5,8 @@
 // the live entry counts with the plan's and bring the set back in line (issue 17, item 8).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cliCommand, sh } from '../../helpers/cli.js';
@@ -137,4 +137,47 @@ test('routes: a restore killed half way through loading is owed, and restore --i
   assert.match(healed.stdout, /^missing: the live set lags the store: the restore of pid \d+ ended before its live update\n/);
   assert.equal(await routes(), 40_000);
   assert.equal((await netns.cli(['--db', db, '--config', config, 'restore', '--if-missing'])).stdout, 'the blocklist is in place; nothing to restore\n');
+});
+
+/**
+ * A directory whose `nft` never answers a change (it sleeps), while listings go to the real one:
+ * put first on a command's PATH, it holds the command between its commit and its live update.
+ */
+function stuckNft(dir: string): NodeJS.ProcessEnv {
+  const bin = join(dir, 'stuck-bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'nft'), `#!/bin/sh\ncase "$*" in *list*) exec ${realNft} "$@" ;; esac\nexec sleep 600\n`, { mode: 0o755 });
+  return { PATH: `${bin}:${process.env.PATH}` };
+}
+
+const realNft = execFileSync('sh', ['-c', 'command -v nft']).toString().trim();
+
+/** Kills what the namespace still runs (the sleeping nft of a command killed while it waited). */
+async function killLeftovers(netns: Netns): Promise<void> {
+  for (const pid of (await sh('ip', ['netns', 'pids', netns.name])).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+}
+
+test('nftables: a ban or a safelisting killed between its commit and its live update is owed; doctor fails, and restore --if-missing pays it', async () => {
+  const netns = await Netns.create();
+  const { dir, db, config } = configuredNewStore('backend = "nftables"\n');
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  for (const args of [['ban', '192.0.2.1'], ['ban', '192.0.2.3'], ['restore']]) assert.equal((await cli(...args)).code, 0);
+  const stuck = stuckNft(dir);
+  await killedWhen(netns, ['--db', db, '--config', config, 'ban', '192.0.2.2'], stuck, 'the ban to be recorded', async () => count(db, 'bans') === 3 || undefined);
+  await killLeftovers(netns);
+  assert.equal(await nftHosts(netns), 2, 'recorded, not live');
+  const doctor = await cli('doctor');
+  assert.match(doctor.stdout, /^FAIL +the live set: lags the store: the ban of 192\.0\.2\.2 of pid \d+ ended before its live update/m);
+  const healed = await cli('restore', '--if-missing');
+  assert.equal(healed.code, 0, healed.stderr);
+  assert.match(healed.stdout, /^missing: the live set lags the store: the ban of 192\.0\.2\.2 of pid \d+ ended before its live update\n/);
+  assert.equal(await nftHosts(netns), 3);
+  // A safelisted address must never stay live: one killed before it left the set is owed too.
+  await killedWhen(netns, ['--db', db, '--config', config, 'safelist', 'add', '192.0.2.3'], stuck, 'the safelisting to be recorded', async () => count(db, 'safelist', "address = '192.0.2.3'") === 1 || undefined);
+  await killLeftovers(netns);
+  assert.equal(await nftHosts(netns), 3, 'safelisted, still live');
+  const again = await cli('restore', '--if-missing');
+  assert.match(again.stdout, /^missing: the live set lags the store: the safelisting of 192\.0\.2\.3 of pid \d+ ended before its live update\n/);
+  assert.equal(await nftHosts(netns), 2);
+  assert.equal((await cli('restore', '--if-missing')).stdout, 'the blocklist is in place; nothing to restore\n');
 });
