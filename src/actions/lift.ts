@@ -56,7 +56,7 @@ export async function liftBans(store: Store, around: Surroundings, network: Netw
       }, signal);
       const { lifted, kept } = result;
       if (lifted === 0) return { lifted, kept, stillBannedBy: [] };
-      const absent = await applySettled(store, around, network, change, describe(lifted), owed, signal);
+      const absent = await applySettled(store, around, network, change, describe(lifted), owed);
       return { lifted, kept, ...(absent ? { absent } : {}), stillBannedBy: store.bans.activeEnclosing(network, now) };
     },
     signal ? { signal } : {},

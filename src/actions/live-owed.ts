@@ -32,8 +32,8 @@ export class LiveOwed {
   }
 
   /** end() without blocking the thread while the store is busy (the daemon applies the fleet's changes). */
-  async endAsync(signal?: AbortSignal): Promise<void> {
-    await this.store.writeAsync(() => this.store.liveOwed.remove(this.id), signal, 'bookkeeping');
+  async endAsync(): Promise<void> {
+    await this.store.writeAsync(() => this.store.liveOwed.remove(this.id), undefined, 'bookkeeping');
   }
 }
 

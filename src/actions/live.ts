@@ -82,7 +82,6 @@ export async function applySettled(
   change: { delta: Delta; after: readonly Cidr<number | bigint>[] },
   done: string,
   owed?: LiveOwed,
-  signal?: AbortSignal,
 ): Promise<string | undefined> {
   let absent: string | undefined;
   try {
@@ -91,6 +90,6 @@ export async function applySettled(
   } catch (error) {
     throw new OperationalError(`${done}, but the live set was not updated: ${(error as Error).message}`);
   }
-  await owed?.endAsync(signal);
+  await owed?.endAsync();
   return absent;
 }

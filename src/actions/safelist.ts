@@ -27,7 +27,7 @@ export async function addToSafelist(store: Store, around: Surroundings, network:
         return { ...making, owed: oweLive(store, making.swept, `safelisting of ${formatNetwork(network)}`) };
       }, signal);
       // Swept even when it was safelisted already: adding it again is how an admin clears a stray entry.
-      const absent = await applySettled(store, around, network, { delta: swept, after }, done, owed, signal);
+      const absent = await applySettled(store, around, network, { delta: swept, after }, done, owed);
       return { changed: added, live: delta.v4.del.length + delta.v6.del.length, ...(absent ? { absent } : {}) };
     },
     signal ? { signal } : {},
@@ -43,7 +43,7 @@ export async function removeFromSafelist(store: Store, around: Surroundings, net
         return { ...removing, owed: oweLive(store, removing.delta, `safelist removal of ${formatNetwork(network)}`) };
       }, signal);
       if (!removed) return { changed: false, live: 0 };
-      const absent = await applySettled(store, around, network, change, done, owed, signal);
+      const absent = await applySettled(store, around, network, change, done, owed);
       return { changed: true, live: change.delta.v4.add.length + change.delta.v6.add.length, ...(absent ? { absent } : {}) };
     },
     signal ? { signal } : {},
