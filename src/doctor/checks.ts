@@ -87,7 +87,7 @@ export function checkStore(store: Store, now: number): Finding[] {
 export function checkLive(inspection: Inspection, plan: Plan): Finding[] {
   const findings: Finding[] = inspection.checks.map((check): Finding => {
     if (!check.ok) return { status: 'FAIL', check: check.what, detail: check.problem ?? 'not in place', fix: check.fix ?? 'stickyban restore' };
-    if (check.warning !== undefined) return { status: 'WARN', check: check.what, detail: check.warning, fix: 'stickyban restore once the chain exists' };
+    if (check.warning !== undefined) return { status: 'WARN', check: check.what, detail: check.warning, fix: check.fix ?? 'stickyban restore once the chain exists' };
     return ok(check.what, 'in place');
   });
   for (const [label, live, planned] of [

@@ -54,7 +54,7 @@ export interface LiveCheck {
   readonly problem?: string;
   /** When ok but worth a word (doctor warns; self-heal does not restore): a hook chain that does not exist yet. */
   readonly warning?: string;
-  /** When not ok and a restore cannot repair it (a set of another type in the way): what the admin must do. */
+  /** What the admin must do: when not ok and a restore cannot repair it (a set of another type in the way), or for a warning. */
   readonly fix?: string;
   /** The family it is about, when only one: a missing IPv6 jump does not unblock an IPv4 address. */
   readonly family?: Family;

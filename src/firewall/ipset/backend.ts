@@ -205,11 +205,12 @@ export class IpsetBackend implements FirewallBackend {
         checks.push({ what: `ipset ${set}`, ok: true, family });
         entries[family === 4 ? 'v4' : 'v6'] = header.entries;
       }
-      const { repairs, absentHooks } = await inspectRules(this.runner, family, this.rulesWanted(family));
+      const { repairs, absentHooks, shadowing } = await inspectRules(this.runner, family, this.rulesWanted(family));
       const binary = iptablesBinary(family);
       if (repairs.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true, family });
       for (const repair of repairs) checks.push({ what: `${binary} ${repair.what}`, ok: false, problem: repair.problem, family });
       for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain), family });
+      for (const { chain, rule } of shadowing) checks.push({ ok: true, ...describeShadowing(binary, chain, rule, this.settings.chain), family });
     }
     return { checks, entries };
   }
@@ -479,4 +480,12 @@ function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undef
 
 function isTempOf(name: string, live: string): boolean {
   return name.startsWith(`${live}-t`) && /^\d+$/.test(name.slice(live.length + 2));
+}
+
+/** A rule of the admin's that lets packets past the drop (see rulesAhead): what doctor says of it. */
+function describeShadowing(binary: string, chain: string, rule: string, ours: string): { what: string; warning: string; fix: string } {
+  if (chain === ours) {
+    return { what: `${binary} rule ahead of the drop in ${chain}`, warning: `\`${rule}\`: what it matches never meets the set`, fix: 'safelist those addresses instead (stickyban safelist add), then delete the rule' };
+  }
+  return { what: `${binary} rule ahead of the jump in ${chain}`, warning: `\`${rule}\`: every packet is let through before the jump to ${ours}`, fix: `delete it, or move it after the jump to ${ours}` };
 }

@@ -34,6 +34,11 @@ export interface RulePlan {
    * from them. They are skipped, not an error; the next restore adds the jump once they exist.
    */
   readonly absentHooks: string[];
+  /**
+   * The admin's rules that let packets past our drop before it sees them (see rulesAhead): doctor
+   * warns, nothing is changed. The chain they are in, and the rule as `iptables -S` prints it.
+   */
+  readonly shadowing: Array<{ readonly chain: string; readonly rule: string }>;
 }
 
 export function matchSpec(set: string): string[] {
@@ -55,7 +60,10 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
   if (!chainExists) repairs.push({ lines: [`:${wanted.chain} - [0:0]`], what: `chain ${wanted.chain}`, problem: 'missing', why: `created chain ${wanted.chain}` });
 
   const match = matchSpec(wanted.set);
-  repairs.push(...exactlyOnce(wanted.chain, match, chainExists ? count(wanted.chain, match) : 0, `rule ${match.join(' ')} in ${wanted.chain}`));
+  const matches = chainExists ? count(wanted.chain, match) : 0;
+  repairs.push(...exactlyOnce(wanted.chain, match, matches, `rule ${match.join(' ')} in ${wanted.chain}`));
+  // Where a rule is missing or duplicated, the one put back goes first: nothing is ahead of it.
+  const shadowing = matches === 1 ? rulesAhead(lines, wanted.chain, match, 'any') : [];
   const absentHooks: string[] = [];
   for (const hook of wanted.hookChains) {
     if (!exists(hook)) {
@@ -63,9 +71,24 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
       continue;
     }
     const jump = ['-j', wanted.chain];
-    repairs.push(...exactlyOnce(hook, jump, count(hook, jump), `jump from ${hook} to ${wanted.chain}`));
+    const jumps = count(hook, jump);
+    repairs.push(...exactlyOnce(hook, jump, jumps, `jump from ${hook} to ${wanted.chain}`));
+    if (jumps === 1) shadowing.push(...rulesAhead(lines, hook, jump, 'every packet'));
   }
-  return { repairs, absentHooks };
+  return { repairs, absentHooks, shadowing };
+}
+
+/**
+ * The rules ahead of `spec` in `chain` that end the chain for what they match, so that it never
+ * meets the set. In our chain any ACCEPT or RETURN (what stickyban must let through is the
+ * safelist's to say). In a hook chain only one that matches `every packet`: conditional ones (the
+ * loopback, established connections) are how a firewall is built and leave new ones to the jump.
+ */
+function rulesAhead(lines: readonly string[], chain: string, spec: string[], which: 'any' | 'every packet'): Array<{ chain: string; rule: string }> {
+  const prefix = `-A ${chain} `;
+  const at = lines.indexOf(`${prefix}${spec.join(' ')}`);
+  const ends = (line: string) => (which === 'any' ? / -j (ACCEPT|RETURN)$/.test(line) : line === `${prefix}-j ACCEPT` || line === `${prefix}-j RETURN`);
+  return lines.slice(0, Math.max(at, 0)).filter((line) => line.startsWith(prefix) && ends(line)).map((rule) => ({ chain, rule }));
 }
 
 /**

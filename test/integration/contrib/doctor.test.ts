@@ -235,3 +235,22 @@ test('doctor warns of a store left without its block index (a fleet bootstrap cu
   assert.equal(index(), 1);
   assert.equal((await storeIndex())?.status, 'OK');
 });
+
+test("doctor warns of the admin's rules that let packets past the drop: an ACCEPT of every packet ahead of the jump, a RETURN ahead of the drop in our chain", async () => {
+  const { netns, cli } = await setUp(() => '');
+  assert.equal((await cli('ban', '203.0.113.7')).code, 0);
+  assert.equal((await cli('restore')).code, 0);
+  await netns.exec('iptables', ['-I', 'INPUT', '1', '-j', 'ACCEPT']);
+  await netns.exec('iptables', ['-I', 'Blocklist', '1', '-s', '10.0.0.0/8', '-j', 'RETURN']);
+  // Conditional ones are how a firewall is built: not a word of them.
+  await netns.exec('iptables', ['-I', 'INPUT', '1', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT']);
+  const doctor = await cli('doctor', '--json');
+  const warned = (JSON.parse(doctor.stdout) as Finding[]).filter((finding) => finding.status === 'WARN' && finding.check.startsWith('iptables'));
+  assert.deepEqual(warned, [
+    { status: 'WARN', check: 'iptables rule ahead of the drop in Blocklist', detail: '`-A Blocklist -s 10.0.0.0/8 -j RETURN`: what it matches never meets the set', fix: 'safelist those addresses instead (stickyban safelist add), then delete the rule' },
+    { status: 'WARN', check: 'iptables rule ahead of the jump in INPUT', detail: '`-A INPUT -j ACCEPT`: every packet is let through before the jump to Blocklist', fix: 'delete it, or move it after the jump to Blocklist' },
+  ]);
+  // Nothing for a restore to repair: the admin's rules stay, and so does the warning.
+  assert.equal((await cli('restore', '--if-missing')).stdout, 'the blocklist is in place; nothing to restore\n');
+  assert.match(await netns.exec('iptables', ['-S', 'INPUT']), /^-A INPUT -j ACCEPT$/m);
+});

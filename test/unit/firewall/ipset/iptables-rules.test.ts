@@ -23,7 +23,7 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
       '-A INPUT -j Blocklist', '-A FORWARD -j Blocklist', '-A DOCKER-USER -j Blocklist',
       '-A Blocklist -m set --match-set stickyban4 src -j DROP',
     ].join('\n');
-    assert.deepEqual(planRules(listing, wanted), { repairs: [], absentHooks: [] });
+    assert.deepEqual(planRules(listing, wanted), { repairs: [], absentHooks: [], shadowing: [] });
   });
 
   test('duplicates: all copies deleted and one inserted first, in one transaction; our existing chain is never redeclared', () => {
@@ -36,6 +36,27 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
     const plan = planRules(listing, wanted);
     assert.deepEqual(lines(plan), ['-D INPUT -j Blocklist', '-D INPUT -j Blocklist', '-D INPUT -j Blocklist', '-I INPUT 1 -j Blocklist']);
     assert.ok(plan.repairs.every((repair) => repair.why === 'removed 2 duplicate jump from INPUT to Blocklist (one kept, first in INPUT)'));
+  });
+
+  test("the admin's rules that let packets past the drop: in our chain any ACCEPT or RETURN ahead of it, in a hook chain one that takes every packet", () => {
+    const listing = [
+      '-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-N Blocklist', '-N DOCKER-USER',
+      '-A INPUT -i lo -j ACCEPT', '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-A INPUT -j ACCEPT', '-A INPUT -j Blocklist', '-A INPUT -j RETURN',
+      '-A FORWARD -j RETURN', '-A FORWARD -j Blocklist', '-A DOCKER-USER -j Blocklist',
+      '-A Blocklist -s 10.0.0.0/8 -j RETURN', '-A Blocklist -p tcp -m tcp --dport 22 -j LOG', '-A Blocklist -m set --match-set stickyban4 src -j DROP', '-A Blocklist -j ACCEPT',
+    ].join('\n');
+    const plan = planRules(listing, wanted);
+    assert.deepEqual(plan.repairs, []);
+    assert.deepEqual(plan.shadowing, [
+      { chain: 'Blocklist', rule: '-A Blocklist -s 10.0.0.0/8 -j RETURN' },
+      { chain: 'INPUT', rule: '-A INPUT -j ACCEPT' },
+      { chain: 'FORWARD', rule: '-A FORWARD -j RETURN' },
+    ]);
+    // A rule put back goes first: nothing is ahead of it.
+    assert.deepEqual(planRules(listing.replace('-A INPUT -j Blocklist\n', ''), wanted).shadowing, [
+      { chain: 'Blocklist', rule: '-A Blocklist -s 10.0.0.0/8 -j RETURN' },
+      { chain: 'FORWARD', rule: '-A FORWARD -j RETURN' },
+    ]);
   });
 });
 
