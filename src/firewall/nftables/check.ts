@@ -18,8 +18,28 @@ export function checkTable(state: NftTableState | undefined, settings: Config['n
     const blockSet = checkSet(checks, state.sets, blocks, type, true, family);
     if (hostSet && blockSet) entries[family === 4 ? 'v4' : 'v6'] = hostSet.elements.length + blockSet.elements.length;
   }
-  checks.push(checkChain(state.chains, settings.priority), ...checkRules(state.rules));
+  checks.push(checkChain(state.chains, settings.priority), ...checkRules(state.rules), ...checkRulesAhead(state.rules, settings.table));
   return { checks, entries };
+}
+
+/**
+ * The admin's rules in our chain ahead of its first drop rule that accept or return: what they
+ * match never meets the sets (doctor warns; a restore leaves them, they are the admin's). An accept
+ * in another table's chain lets nothing past ours: every base chain of the hook sees the packet.
+ */
+export function checkRulesAhead(rules: readonly NftRuleState[], table: string): LiveCheck[] {
+  const ours = rules.filter((rule) => rule.chain === NFT_CHAIN);
+  const drops = new Set(([4, 6] as Family[]).flatMap(dropRules));
+  const first = ours.findIndex((rule) => rule.text !== undefined && drops.has(rule.text));
+  return ours
+    .slice(0, Math.max(first, 0))
+    .filter((rule) => rule.verdict === 'accept' || rule.verdict === 'return')
+    .map((rule) => ({
+      what: `nftables rule ahead of the drop in chain ${NFT_CHAIN}`,
+      ok: true,
+      warning: `a rule (handle ${rule.handle ?? '?'}) ends in ${rule.verdict}: what it matches never meets the sets`,
+      fix: `safelist those addresses instead (stickyban safelist add), then nft delete rule inet ${table} ${NFT_CHAIN} handle ${rule.handle ?? '<handle>'}`,
+    }));
 }
 
 /** The drop rules our chain must hold, each once, among the rules listed. */

@@ -25,6 +25,10 @@ export interface NftRuleState {
   readonly chain: string;
   /** The rule in nft notation when it is a plain "<proto> saddr @set <verdict>", else undefined. */
   readonly text: string | undefined;
+  /** What its last statement decides, when that is a verdict (accept, drop, return, jump, ...). */
+  readonly verdict?: string;
+  /** Its handle, which names it to `nft delete rule`. */
+  readonly handle?: number;
 }
 
 export interface NftTableState {
@@ -43,7 +47,7 @@ export function parseTable(json: string): NftTableState {
   for (const item of objects(json)) {
     if (isObject(item.set)) sets.push(parseSet(item.set));
     else if (isObject(item.chain)) chains.push(parseChain(item.chain));
-    else if (isObject(item.rule)) rules.push({ chain: String(item.rule.chain), text: ruleText(item.rule.expr) });
+    else if (isObject(item.rule)) rules.push(parseRule(item.rule));
   }
   return { sets, chains, rules };
 }
@@ -90,6 +94,19 @@ function parseChain(chain: Json): NftChainState {
     ...(typeof chain.hook === 'string' ? { hook: chain.hook } : {}),
     ...(typeof chain.prio === 'number' ? { prio: chain.prio } : {}),
     ...(typeof chain.policy === 'string' ? { policy: chain.policy } : {}),
+  };
+}
+
+const VERDICTS = ['accept', 'drop', 'reject', 'return', 'continue', 'jump', 'goto', 'queue'];
+
+function parseRule(rule: Json): NftRuleState {
+  const last = Array.isArray(rule.expr) ? (rule.expr as unknown[]).at(-1) : undefined;
+  const verb = isObject(last) ? Object.keys(last) : [];
+  return {
+    chain: String(rule.chain),
+    text: ruleText(rule.expr),
+    ...(verb.length === 1 && VERDICTS.includes(verb[0]!) ? { verdict: verb[0] } : {}),
+    ...(typeof rule.handle === 'number' ? { handle: rule.handle } : {}),
   };
 }
 

@@ -254,3 +254,23 @@ test("doctor warns of the admin's rules that let packets past the drop: an ACCEP
   assert.equal((await cli('restore', '--if-missing')).stdout, 'the blocklist is in place; nothing to restore\n');
   assert.match(await netns.exec('iptables', ['-S', 'INPUT']), /^-A INPUT -j ACCEPT$/m);
 });
+
+test('doctor warns of an accept or return ahead of the drop in our nftables chain, naming its handle', async () => {
+  const { netns, cli } = await setUp(() => 'backend = "nftables"\n');
+  assert.equal((await cli('ban', '203.0.113.7')).code, 0);
+  assert.equal((await cli('restore')).code, 0);
+  await netns.exec('nft', ['insert', 'rule', 'inet', 'stickyban', 'input', 'ip', 'saddr', '10.0.0.0/8', 'accept']);
+  // After the drop rules it lets nothing past them: not a word of it.
+  await netns.exec('nft', ['add', 'rule', 'inet', 'stickyban', 'input', 'tcp', 'dport', '22', 'accept']);
+  const listing = JSON.parse(await netns.exec('nft', ['-j', 'list', 'chain', 'inet', 'stickyban', 'input'])) as { nftables: Array<{ rule?: { handle: number; expr: unknown[] } }> };
+  const handle = listing.nftables.find((item) => item.rule && JSON.stringify(item.rule.expr).includes('"accept"'))!.rule!.handle;
+  const findings = JSON.parse((await cli('doctor', '--json')).stdout) as Finding[];
+  assert.deepEqual(findings.filter((finding) => finding.check.startsWith('nftables rule ahead')), [
+    {
+      status: 'WARN',
+      check: 'nftables rule ahead of the drop in chain input',
+      detail: `a rule (handle ${handle}) ends in accept: what it matches never meets the sets`,
+      fix: `safelist those addresses instead (stickyban safelist add), then nft delete rule inet stickyban input handle ${handle}`,
+    },
+  ]);
+});
