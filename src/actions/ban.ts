@@ -257,7 +257,7 @@ export interface DrainOutcome {
  * never handed to the store (whose refusal stopped every command that folded).
  */
 export function drainSpool(store: Store, config: Config, now: number): DrainOutcome | undefined {
-  const claimed = claimSpool(store.path);
+  const claimed = claimSpool(store.path, now);
   if (!claimed) return undefined;
   const deltas = claimed.events.map((event) => recordBan(store, config, now, event).delta);
   const { kept } = releaseSpool(claimed);

@@ -90,7 +90,7 @@ export class Daemon {
     this.live = new LiveQueue(store, (): Surroundings => ({ config: this.settings.config, clock, runner: deps.runner }), log);
     this.writer = new BanWriter(store, config, clock, this.live, this.stopping.signal);
     this.healer = new Healer(store, () => this.settings, clock, this.jobs, log, deps.runner);
-    this.spool = new SpoolFolder(store, this.writer, log);
+    this.spool = new SpoolFolder(store, this.writer, clock, log);
     this.checkpoints = new IdleCheckpoint(store, log);
     this.metrics = new MetricsWriter(store, this.jobs, () => this.settings.metricsFile, () => this.counters(), log);
     this.socket = new SocketServer(settings.config.daemon.socket, (request) => this.answer(request), log);

@@ -5,6 +5,7 @@
 
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import type { Clock } from '../clock.js';
 import { claimSpool, releaseSpool, spoolPath } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import type { BanWriter } from './ban-writer.js';
@@ -22,6 +23,7 @@ export class SpoolFolder {
   constructor(
     private readonly store: Store,
     private readonly writer: BanWriter,
+    private readonly clock: Clock,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -53,7 +55,7 @@ export class SpoolFolder {
     this.folding = true;
     this.again = false;
     try {
-      const claimed = claimSpool(this.store.path);
+      const claimed = claimSpool(this.store.path, this.clock());
       if (!claimed) return;
       if (claimed.rejected > 0) this.log(`${count(claimed.rejected, 'spooled line was', 'spooled lines were')} unreadable; kept in ${this.store.path}.spool.bad`);
       await Promise.all(claimed.events.map((event) => this.writer.submit(event)));

@@ -151,9 +151,10 @@ export interface ClaimedSpool {
  * Takes the spool over by renaming it (new bans start a fresh file meanwhile), together with the
  * claims of drains that died before they were done: the claim of a drain still running is its own
  * to finish (two drains of one file would quarantine its bad lines twice). Files are read oldest
- * first, line by line (bounded, see boundedLines). Record the events, then call releaseSpool.
+ * first, line by line (bounded, see boundedLines), each ban dated no later than `now`. Record the
+ * events, then call releaseSpool.
  */
-export function claimSpool(dbPath: string): ClaimedSpool | undefined {
+export function claimSpool(dbPath: string, now: number): ClaimedSpool | undefined {
   const path = spoolPath(dbPath);
   const claimed = claimFiles(path);
   if (claimed.length === 0) return undefined;
@@ -174,7 +175,9 @@ export function claimSpool(dbPath: string): ClaimedSpool | undefined {
           bad++;
           first ??= read.problem;
         } else {
-          own.push(read);
+          // Never later than now, as the hook dates a replay (newBanEvent): a line written before
+          // the clock was stepped back must not date a ban in the future, out of reach of its bantime.
+          own.push(read.bannedAt > now ? { ...read, bannedAt: now } : read);
         }
       }
     } catch (error) {

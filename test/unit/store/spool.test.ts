@@ -9,6 +9,9 @@ import { formatSpoolLine, parseSpoolLine } from '../../../src/store/spool-line.j
 import { banEvent } from '../../helpers/seed.js';
 import { tempDir } from '../../helpers/tmp.js';
 
+/** The drains' clock: after every ban of these tests, so none is dated back. */
+const NOW = 4_000_000_000;
+
 /** The pid of a process that has exited. */
 const deadPid = (): number => Number(spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim());
 
@@ -22,27 +25,27 @@ test('a drain that takes the spool over between a hook opening it and writing to
   let drained: ClaimedSpool | undefined;
   // The drain renames, reads and releases the file the hook has just opened, before the hook writes.
   appendToSpool(db, second, () => {
-    drained = claimSpool(db);
+    drained = claimSpool(db, NOW);
     releaseSpool(drained!);
   });
   assert.deepEqual(ids(drained), [uuidText(first.uuid)], 'the drain read what was there');
-  assert.deepEqual(ids(claimSpool(db)), [uuidText(second.uuid)], 'the late write is in the spool for the next drain');
+  assert.deepEqual(ids(claimSpool(db, NOW)), [uuidText(second.uuid)], 'the late write is in the spool for the next drain');
 });
 
 test('a new empty spool, a hook\'s between its open and its write, is left to that write; one left empty long ago is taken over and removed', () => {
   const db = join(tempDir(), 'stickyban.db');
   const event = banEvent('192.0.2.3');
   let drained: ClaimedSpool | undefined;
-  const landed = appendToSpool(db, event, () => (drained = claimSpool(db)));
+  const landed = appendToSpool(db, event, () => (drained = claimSpool(db, NOW)));
   assert.equal(drained, undefined, 'nothing to take over yet');
   assert.equal(landed, `${db}.spool`);
-  const claimed = claimSpool(db);
+  const claimed = claimSpool(db, NOW);
   assert.deepEqual(ids(claimed), [uuidText(event.uuid)]);
   releaseSpool(claimed!);
   // One left empty long ago (a hook that died there) is taken over and removed, not waited on forever.
   writeFileSync(`${db}.spool`, '');
   utimesSync(`${db}.spool`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-  const stale = claimSpool(db);
+  const stale = claimSpool(db, NOW);
   assert.deepEqual(ids(stale), []);
   releaseSpool(stale!);
   assert.equal(existsSync(`${db}.spool`), false);
@@ -53,7 +56,7 @@ test('a claim left by a drain that died is taken over; one of a drain still runn
   const dead = String(deadPid());
   for (const pid of [dead, String(process.ppid), String(process.pid)]) writeFileSync(`${db}.spool.claimed.${pid}.100${pid.length}`, '');
   writeFileSync(`${db}.spool.claimed.not-a-claim`, '');
-  const claimed = claimSpool(db)!.files.map((file) => basename(file));
+  const claimed = claimSpool(db, NOW)!.files.map((file) => basename(file));
   assert.deepEqual(claimed.sort(), [`stickyban.db.spool.claimed.${dead}.100${dead.length}`, `stickyban.db.spool.claimed.${process.pid}.100${String(process.pid).length}`].sort());
 });
 
@@ -64,7 +67,7 @@ test('a spool is read in bounded lines: a line longer than a hook writes is refu
   appendFileSync(`${db}.spool`, `${'x'.repeat(100_000)}\n\n   \n{"uuid":`);
   // Each line starts with a newline of its own: not glued to the cut one before it.
   appendToSpool(db, events[1]!);
-  const claimed = claimSpool(db)!;
+  const claimed = claimSpool(db, NOW)!;
   assert.deepEqual(ids(claimed), events.map((event) => uuidText(event.uuid)));
   assert.deepEqual([claimed.rejected, claimed.withRejected], [2, claimed.files], 'the long line and the cut one');
   assert.match(claimed.problem!, /a line longer than 4096 bytes/);
@@ -87,7 +90,7 @@ test('the spool, a claimed spool file and the quarantine are never opened throug
   // claim of a drain that died, or it would be left to that drain.)
   const link = `${db}.spool.claimed.${deadPid()}.1`;
   symlinkSync(target, link);
-  const claimed = claimSpool(db);
+  const claimed = claimSpool(db, NOW);
   assert.deepEqual([claimed?.events.length, claimed?.rejected], [0, 0]);
   assert.equal(existsSync(`${db}.spool.bad`), false);
   releaseSpool(claimed!);
@@ -97,7 +100,7 @@ test('the spool, a claimed spool file and the quarantine are never opened throug
   writeFileSync(`${db}.spool`, 'not a spool line\n', { mode: 0o600 });
   symlinkSync(target, `${db}.spool.bad`);
   try {
-    releaseSpool(claimSpool(db)!);
+    releaseSpool(claimSpool(db, NOW)!);
   } catch (error) {
     assert.equal((error as NodeJS.ErrnoException).code, 'ELOOP');
   }
@@ -112,4 +115,15 @@ test('a replay without its time keeps saying so through the spool: a lift of its
   assert.doesNotMatch(formatSpoolLine(banEvent('192.0.2.8')), /time_unknown/, 'a ban whose time is known writes no such field');
   assert.equal(parseSpoolLine(formatSpoolLine(banEvent('192.0.2.8'))).timeUnknown, undefined);
   assert.throws(() => parseSpoolLine(line.replace('"time_unknown":true', '"time_unknown":1')), /^UsageError: invalid time_unknown 1: expected true, or no such field$/);
+});
+
+test('a spooled ban dated after the drain (the clock stepped back since the hook wrote it) is dated at the drain; one before it keeps its time', () => {
+  const db = join(tempDir(), 'stickyban.db');
+  const early = { ...banEvent('192.0.2.1'), bannedAt: 1_765_000_000 };
+  const late = { ...banEvent('192.0.2.2'), bannedAt: 1_765_000_900 };
+  appendToSpool(db, early);
+  appendToSpool(db, late);
+  const claimed = claimSpool(db, 1_765_000_500)!;
+  assert.deepEqual(claimed.events.map((event) => event.bannedAt), [1_765_000_000, 1_765_000_500]);
+  assert.deepEqual(claimed.events.map((event) => uuidText(event.uuid)), [uuidText(early.uuid), uuidText(late.uuid)]);
 });
