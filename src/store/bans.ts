@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import { spaceOf, type Cidr, type Family, type Network } from '../address/network.js';
+import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
 import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, unpackNetwork } from './keys.js';
-import { blocksRelatedTo, hexKey, meetsCondition, StatementCache } from './statements.js';
+import { blocksRelatedTo, enclosingStarts, meetsCondition, startsFilter, StatementCache } from './statements.js';
 import { keepPublishedBelowFreedIds } from './fleet.js';
 import { noteRemoval } from './plan-counts.js';
 
@@ -471,16 +471,14 @@ export class BanTable {
     if (hosts.length === 0) return [];
     const family = hosts[0]!.family;
     // Only the lengths some stored block has (migration 0011): the hosts themselves, and usually a few more.
-    const lengths = (this.cache.get('SELECT prefix FROM ban_prefixes WHERE family = ? ORDER BY prefix').pluck().all(family) as number[]).filter((prefix) => prefix < hosts[0]!.prefix);
-    const blockFirst = spaceOf(family).blockFirst as (key: number | bigint, prefix: number) => number | bigint;
-    // Each host's starts in address order: the shorter the length, the lower its start; the host's own last.
-    const startsOf = hosts.map((host) => [...new Set([...lengths.map((prefix) => blockFirst(host.first, prefix)), host.first])]);
-    const keys = [...new Set(startsOf.flat())];
+    const lengths = this.cache.get('SELECT prefix FROM ban_prefixes WHERE family = ?').pluck().all(family) as number[];
+    // Each host's starts in address order (the shorter the length, the lower its start), its own last.
+    const startsOf = hosts.map((host) => [...enclosingStarts(host, lengths).reverse(), host.first]);
     const { events, blocks } = plannerSql(policy);
-    const key = family === 4 ? 'value' : 'unhex(value)';
-    const params = withPolicyParams({ family, keys: JSON.stringify(family === 4 ? keys : keys.map(hexKey)) }, policy, now);
+    const filter = startsFilter(family, [...new Set(startsOf.flat())], 'keys');
+    const params = withPolicyParams({ family, keys: filter.starts }, policy, now);
     const rows = this.cache
-      .get(`SELECT first, last FROM bans WHERE family = @family AND first IN (SELECT ${key} FROM json_each(@keys)) AND ${ACTIVE} AND ${events} GROUP BY first, last ${blocks} ORDER BY first, last`)
+      .get(`SELECT first, last FROM bans WHERE family = @family AND ${filter.sql} AND ${ACTIVE} AND ${events} GROUP BY first, last ${blocks} ORDER BY first, last`)
       .raw()
       .all(params) as RawBlock[];
     const byStart = new Map<number | bigint, Network[]>();

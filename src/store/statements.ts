@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { spaceOf, type Network } from '../address/network.js';
+import { spaceOf, type Family, type Network } from '../address/network.js';
 import { blockParams } from './keys.js';
 
 /** Prepares each SQL text once per connection. */
@@ -19,16 +19,18 @@ export class StatementCache {
 }
 
 /**
- * Starts of the blocks that strictly contain `network` and begin before it. CIDR blocks nest or are
- * disjoint, so the blocks meeting `network` are those starting inside it plus blocks starting at one
- * of these keys: a handful of index lookups instead of a scan of everything below `network.first`.
+ * Starts of the blocks that strictly contain `network` and begin before it, highest first. CIDR
+ * blocks nest or are disjoint, so the blocks meeting `network` are those starting inside it plus
+ * blocks starting at one of these keys: a handful of index lookups instead of a scan of everything
+ * below `network.first`. `lengths`: only blocks of these prefix lengths (the ones stored), else any.
  */
-export function enclosingStarts(network: Network): Array<number | bigint> {
-  const space = spaceOf(network.family);
+export function enclosingStarts(network: Network, lengths?: readonly number[]): Array<number | bigint> {
+  const blockFirst = spaceOf(network.family).blockFirst as (key: number | bigint, prefix: number) => number | bigint;
+  const prefixes = lengths ? lengths.filter((prefix) => prefix < network.prefix).sort((a, b) => b - a) : Array.from({ length: network.prefix }, (_, i) => network.prefix - 1 - i);
   const starts: Array<number | bigint> = [];
   let previous: number | bigint | undefined;
-  for (let prefix = network.prefix - 1; prefix >= 0; prefix--) {
-    const start = (space.blockFirst as (key: number | bigint, prefix: number) => number | bigint)(network.first, prefix);
+  for (const prefix of prefixes) {
+    const start = blockFirst(network.first, prefix);
     if (start !== network.first && start !== previous) starts.push(start);
     previous = start;
   }
@@ -36,21 +38,21 @@ export function enclosingStarts(network: Network): Array<number | bigint> {
 }
 
 /**
- * A condition on `first` matching the enclosing starts, and its @starts parameter: one query with
- * an IN list instead of one query per start (the ban hook runs these while it holds the write lock).
- * IPv6 keys travel as hex and become BLOBs again with unhex().
+ * A condition on `first` matching any of `starts`, and its parameter's value (named `param`): one
+ * query with an IN list instead of one query per start (the ban hook runs these while it holds the
+ * write lock). IPv6 keys travel as hex and become BLOBs again with unhex().
  */
+export function startsFilter(family: Family, starts: ReadonlyArray<number | bigint>, param: string): { sql: string; starts: string } {
+  if (family === 4) return { sql: `first IN (SELECT value FROM json_each(@${param}))`, starts: JSON.stringify(starts) };
+  return { sql: `first IN (SELECT unhex(value) FROM json_each(@${param}))`, starts: JSON.stringify(starts.map(hexKey)) };
+}
+
 function enclosingFilter(network: Network, param = 'starts'): { sql: string; starts: string } {
-  const starts = enclosingStarts(network);
-  if (network.family === 4) return { sql: `first IN (SELECT value FROM json_each(@${param}))`, starts: JSON.stringify(starts) };
-  return {
-    sql: `first IN (SELECT unhex(value) FROM json_each(@${param}))`,
-    starts: JSON.stringify(starts.map(hexKey)),
-  };
+  return startsFilter(network.family, enclosingStarts(network), param);
 }
 
 /** An IPv6 key as json_each hands it to unhex(): 32 hex digits. */
-export function hexKey(key: number | bigint): string {
+function hexKey(key: number | bigint): string {
   return key.toString(16).padStart(32, '0');
 }
 
