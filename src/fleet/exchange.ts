@@ -144,9 +144,6 @@ export async function pull(connection: Connection, store: Store, fleet: FleetCon
 }
 
 async function pullPages(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows: number, signal: AbortSignal | undefined): Promise<PullOutcome> {
-  // A bootstrap cut short left the store without its block index (it loads without it): built
-  // again first, under the lock that kept it away meanwhile.
-  if (store.read(() => !hasBlockIndex(store.db))) await persist(() => void buildBlockIndex(store.db));
   let position = parsePosition(store.read(() => store.fleet.get('cursor')));
   // The lockout guard wins over the fleet as over the command line: no ban of loopback or of this host.
   const guarded = protectedNetworks({});
@@ -155,6 +152,10 @@ async function pullPages(connection: Connection, store: Store, fleet: FleetConfi
   // A catch-up cut short after recording in bulk (killed, or its restore failed) left its
   // position past what it recorded: the restore it owes runs now, whatever is read.
   const owedBefore = store.read(() => store.fleet.get('restore_owed')) !== undefined;
+  // One that loaded without the block index (a bootstrap, store/block-index.ts) left it dropped:
+  // built again first, under the lock that kept it away meanwhile. Dropped only once a restore is
+  // owed, so a pull that owes none reads nothing more.
+  if (owedBefore && store.read(() => !hasBlockIndex(store.db))) await persist(() => void buildBlockIndex(store.db));
   let owed = owedBefore;
   let bulk = owed;
   // Bans read but not applied yet, and the position up to which everything read is applied: the
