@@ -29,7 +29,7 @@ export function dropBlockIndex(db: Database.Database): void {
 /** Builds the index if it is missing; true when it did. */
 export function buildBlockIndex(db: Database.Database): boolean {
   if (hasBlockIndex(db)) return false;
-  db.exec(`CREATE INDEX IF NOT EXISTS ${NAME} ON bans (${BLOCK_INDEX_COLUMNS})`);
+  db.exec(`CREATE INDEX ${NAME} ON bans (${BLOCK_INDEX_COLUMNS})`);
   return true;
 }
 
