@@ -91,6 +91,18 @@ export function recordBanOwing(store: Store, config: Config, now: number, event:
 }
 
 /**
+ * Bans of one batch (a page a fleet sync reads) recorded in one transaction, with the live update
+ * they owe noted in it (see recordBanOwing): a sync killed before its live update leaves the note,
+ * not bans that the next sync reads again, finds recorded, and never makes live.
+ */
+export function recordBansOwing(store: Store, config: Config, now: number, events: readonly BanEvent[], what: string): { readonly delta: Delta; readonly owed: LiveOwed | undefined } {
+  return store.write(() => {
+    const delta = mergeDeltas(events.map((event) => applyBan(store, config, now, event).delta));
+    return { delta, owed: oweLive(store, delta, what) };
+  });
+}
+
+/**
  * fail2ban replays every active ban on start (<restored> = 1); a replay of a ban the store holds
  * changes nothing, and its outcome needs only a read (the daemon answers it without a write).
  */
@@ -250,6 +262,8 @@ export interface DrainOutcome {
   /** Claimed files kept because their bad lines could not be quarantined (the next drain tries again). */
   readonly kept: Released['kept'];
   readonly delta: Delta;
+  /** Noted with the bans (see recordBansOwing): the caller ends it once the live set has `delta`. */
+  readonly owed: LiveOwed | undefined;
 }
 
 /**
@@ -259,7 +273,7 @@ export interface DrainOutcome {
 export function drainSpool(store: Store, config: Config, now: number): DrainOutcome | undefined {
   const claimed = claimSpool(store.path, now);
   if (!claimed) return undefined;
-  const deltas = claimed.events.map((event) => recordBan(store, config, now, event).delta);
+  const { delta, owed } = recordBansOwing(store, config, now, claimed.events, `fold of ${count(claimed.events.length, 'spooled ban')}`);
   const { kept } = releaseSpool(claimed);
-  return { folded: claimed.events.length, rejected: claimed.rejected, problem: claimed.problem, quarantine: claimed.quarantine, kept, delta: mergeDeltas(deltas) };
+  return { folded: claimed.events.length, rejected: claimed.rejected, problem: claimed.problem, quarantine: claimed.quarantine, kept, delta, owed };
 }

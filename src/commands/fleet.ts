@@ -17,9 +17,9 @@ import { checkFleetSchema, migrateFleet } from '../fleet/migrate.js';
 import { connect, type Connection } from '../fleet/pg.js';
 import { applyLive, liveBackend } from '../actions/live.js';
 import { awaitLater } from '../exec/run.js';
-import { recordBan } from '../actions/ban.js';
+import { recordBansOwing } from '../actions/ban.js';
 import { restoreLive } from '../actions/restore.js';
-import { mergeDeltas } from '../plan/diff.js';
+import { owedProblem } from '../actions/live-owed.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import type { Context } from './context.js';
@@ -135,12 +135,24 @@ export async function fleetSync(_options: object, ctx: Context): Promise<void> {
       const persist = async (work: () => void) => void store.write(work);
       const pushed = fleet.publish ? await push(connection, store, fleet, persist) : 0;
       const pulled = fleet.subscribe ? await pull(connection, store, fleet, commandAppliers(store, ctx), persist, (line) => ctx.out.warn(`fleet: ${line}`)) : undefined;
+      if (pulled && !pulled.bulk) await payOwed(store, ctx);
       await connection.query('UPDATE stickyban.hosts SET last_seen = now(), position = $1, version = $2 WHERE name = $3', [store.read(() => store.fleet.get('cursor')) ?? '0:0', VERSION, fleet.host]);
       ctx.out.info(`sent ${pushed} local event(s); applied ${pulled?.applied ?? 0} from other hosts${pulled && pulled.skipped > 0 ? `, skipped ${pulled.skipped}` : ''}${pulled?.bulk ? ' (in bulk, then restored the live set)' : ''}`);
     });
   } finally {
     store.close();
   }
+}
+
+/**
+ * What a process that is gone owed the live set (a sync killed before its live update), restored
+ * now: a host that syncs on a timer has no daemon to find it, and the timer is its next check.
+ */
+async function payOwed(store: Store, ctx: Context): Promise<void> {
+  const owed = owedProblem(store);
+  if (!owed) return;
+  ctx.out.info(`fleet: ${owed.what} ${owed.problem}; restoring it from the store`);
+  await restoreLive(store, ctx.config, ctx.clock, () => liveBackend(store, ctx), { trigger: 'fleet' });
 }
 
 /**
@@ -152,9 +164,9 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
   return {
     bans: async (events, bulk) => {
       if (bulk) return catchUp.insert(events, ctx.clock());
-      const now = ctx.clock();
-      const deltas = events.map((event) => recordBan(store, ctx.config, now, event).delta);
-      await applyLive(store, ctx, mergeDeltas(deltas));
+      const { delta, owed } = recordBansOwing(store, ctx.config, ctx.clock(), events, `fleet sync of ${count(events.length, 'ban')}`);
+      await applyLive(store, ctx, delta);
+      owed?.end();
     },
     change: async (event, _bulk, record) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event, undefined, record)}`),
     restore: async () => {

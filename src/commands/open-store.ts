@@ -41,7 +41,13 @@ export async function foldSpool(ctx: Context, store: Store): Promise<void> {
   // A spool file with no line in it (a hook's write that found the disk full) folded nothing: not news.
   if (drained.folded > 0) ctx.out.warn(`folded ${count(drained.folded, 'spooled ban')} into the store`);
   if (drained.rejected > 0) ctx.out.warn(describeRejected(drained));
-  await applyLive(store, ctx, drained.delta).catch((error: Error) => ctx.out.warn(`spooled bans not applied to the live set: ${error.message}`));
+  try {
+    await applyLive(store, ctx, drained.delta);
+    drained.owed?.end();
+  } catch (error) {
+    // Still owed: the next check finds it once this command is gone (doctor, the daemon, restore --if-missing).
+    ctx.out.warn(`spooled bans not applied to the live set: ${(error as Error).message}`);
+  }
 }
 
 /** One line for the spool's bad lines: how many, where they went (or why they could not), the first problem. */

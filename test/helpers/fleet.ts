@@ -32,7 +32,8 @@ export async function initFleet(cluster: Cluster): Promise<string> {
   return admin;
 }
 
-export async function fleetHost(cluster: Cluster, admin: string, name: string, extraToml = ''): Promise<FleetHost> {
+/** `extraToml` goes into its [fleet] section, `topToml` before every section (a backend). */
+export async function fleetHost(cluster: Cluster, admin: string, name: string, extraToml = '', topToml = ''): Promise<FleetHost> {
   const netns = await Netns.create();
   const dir = tempDir();
   const db = initStore(join(dir, 'stickyban.db'));
@@ -44,7 +45,7 @@ export async function fleetHost(cluster: Cluster, admin: string, name: string, e
   const role = `stickyban_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
   writeFileSync(
     config,
-    `db = "${db}"\n[daemon]\nsocket = "${socket}"\n[fleet]\nurl = "${cluster.uri(role)}"\npassword_file = "${passwordFile}"\nhost = "${name}"\n${/^poll_interval\b/m.test(extraToml) ? '' : 'poll_interval = "1s"\n'}${extraToml}`,
+    `${topToml}db = "${db}"\n[daemon]\nsocket = "${socket}"\n[fleet]\nurl = "${cluster.uri(role)}"\npassword_file = "${passwordFile}"\nhost = "${name}"\n${/^poll_interval\b/m.test(extraToml) ? '' : 'poll_interval = "1s"\n'}${extraToml}`,
   );
   const env = { STICKYBAN_SOCKET: socket };
   const cli = (...args: string[]) => netns.cli(['--config', config, ...args], { env });

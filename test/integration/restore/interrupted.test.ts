@@ -5,13 +5,13 @@
 // the live entry counts with the plan's and bring the set back in line (issue 17, item 8).
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cliCommand, sh } from '../../helpers/cli.js';
+import { sh } from '../../helpers/cli.js';
 import { whileDaemonRuns } from '../../helpers/daemon.js';
 import { ipsetEntries } from '../../helpers/ipset.js';
+import { killedWhen, killLeftovers, nftHosts, stuckNft } from '../../helpers/killed.js';
 import { Netns } from '../../helpers/netns.js';
 import { manyIPv4, seedBans } from '../../helpers/seed.js';
 import { count } from '../../helpers/sqlite.js';
@@ -21,29 +21,6 @@ import { until } from '../../helpers/until.js';
 
 const IMPORTED = 50_000;
 
-/** Runs the CLI in the namespace and kills it (-9) once `when` holds; waits for what it started to end. */
-async function killedWhen(netns: Netns, args: readonly string[], env: NodeJS.ProcessEnv, what: string, when: () => Promise<unknown>): Promise<void> {
-  const [file, argv] = cliCommand(args, netns.name);
-  const child = spawn(file, argv, { stdio: 'ignore', env: { ...process.env, ...env } });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await until(what, when, 30_000, 10);
-  child.kill('SIGKILL');
-  await exited;
-  // An orphaned `ipset restore` reads to the end of its cut input and exits without its swap.
-  await until('its ipset to exit', async () => ((await ipsetsRunning(netns)) ? undefined : true));
-}
-
-/** Whether an ipset process runs in the namespace (a daemon of the test may run there too). */
-async function ipsetsRunning(netns: Netns): Promise<boolean> {
-  const pids = (await sh('ip', ['netns', 'pids', netns.name])).split('\n').filter(Boolean);
-  return pids.some((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ipset';
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** A live set of one ban, and an import of IMPORTED more killed while it loads them into the live set. */
 async function importKilledWhileLoading(): Promise<{ netns: Netns; db: string; list: string }> {
@@ -98,11 +75,6 @@ test('a prune killed before its live update: the daemon sees the pruned addresse
   }, env);
 });
 
-/** Elements of the nftables backend's IPv4 address set. */
-async function nftHosts(netns: Netns): Promise<number> {
-  const listing = JSON.parse(await netns.exec('nft', ['-j', 'list', 'set', 'inet', 'stickyban', 'v4_hosts'])) as { nftables: Array<{ set?: { elem?: unknown[] } }> };
-  return listing.nftables.find((item) => item.set)?.set?.elem?.length ?? 0;
-}
 
 test('nftables, which counts no entries: an import killed before its live update is owed, and restore --if-missing pays it', async () => {
   const netns = await Netns.create();
@@ -139,24 +111,6 @@ test('routes: a restore killed half way through loading is owed, and restore --i
   assert.equal((await netns.cli(['--db', db, '--config', config, 'restore', '--if-missing'])).stdout, 'the blocklist is in place; nothing to restore\n');
 });
 
-/**
- * A directory whose `nft` never answers a change (it sleeps), while listings go to the real one:
- * put first on a command's PATH, it holds the command between its commit and its live update.
- */
-function stuckNft(dir: string): NodeJS.ProcessEnv {
-  const bin = join(dir, 'stuck-bin');
-  mkdirSync(bin);
-  writeFileSync(join(bin, 'nft'), `#!/bin/sh\ncase "$*" in *list*) exec ${realNft} "$@" ;; esac\nexec sleep 600\n`, { mode: 0o755 });
-  return { PATH: `${bin}:${process.env.PATH}` };
-}
-
-const realNft = execFileSync('sh', ['-c', 'command -v nft']).toString().trim();
-
-/** Kills what the namespace still runs (the sleeping nft of a command killed while it waited). */
-async function killLeftovers(netns: Netns): Promise<void> {
-  for (const pid of (await sh('ip', ['netns', 'pids', netns.name])).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
-}
-
 test('nftables: a ban or a safelisting killed between its commit and its live update is owed; doctor fails, and restore --if-missing pays it', async () => {
   const netns = await Netns.create();
   const { dir, db, config } = configuredNewStore('backend = "nftables"\n');
@@ -180,4 +134,22 @@ test('nftables: a ban or a safelisting killed between its commit and its live up
   assert.match(again.stdout, /^missing: the live set lags the store: the safelisting of 192\.0\.2\.3 of pid \d+ ended before its live update\n/);
   assert.equal(await nftHosts(netns), 2);
   assert.equal((await cli('restore', '--if-missing')).stdout, 'the blocklist is in place; nothing to restore\n');
+});
+
+test('nftables: spooled bans folded in by a command killed before their live update are owed; doctor fails, and restore --if-missing pays them', async () => {
+  const netns = await Netns.create();
+  const { dir, db, config } = configuredNewStore('backend = "nftables"\n');
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  for (const args of [['ban', '192.0.2.1'], ['restore']]) assert.equal((await cli(...args)).code, 0);
+  // As the hook spools a ban when the store is locked past its wait.
+  writeFileSync(`${db}.spool`, '{"uuid":"0190b6c4-7d1e-7c3a-9b1e-000000000001","origin":"web-1","address":"192.0.2.9","jail":"sshd","banned_at":1795251309,"bantime":600,"source":"fail2ban","reason":null,"restored":false}\n');
+  // Any command that writes folds the spool first: this one is held by nft right after the fold.
+  await killedWhen(netns, ['--db', db, '--config', config, 'ban', '192.0.2.2'], stuckNft(dir), 'the spooled ban to be folded in', async () => count(db, 'bans') === 2 || undefined);
+  await killLeftovers(netns);
+  assert.equal(await nftHosts(netns), 1, 'folded in, not live');
+  const doctor = await cli('doctor');
+  assert.match(doctor.stdout, /^FAIL +the live set: lags the store: the fold of 1 spooled ban of pid \d+ ended before its live update/m);
+  const healed = await cli('restore', '--if-missing');
+  assert.equal(healed.code, 0, healed.stderr);
+  assert.equal(await nftHosts(netns), 2);
 });
