@@ -15,6 +15,10 @@ export interface KernelReading {
   readonly backend: FirewallBackend;
   /** What keeps each family's live set from blocking anything (a set, rule or jump missing), in words; empty when nothing does. */
   readonly broken: Readonly<Record<Family, readonly string[]>>;
+  /** The admin's rules that let every packet past the jump to our chain: the set blocks nothing either, and a restore does not change it. */
+  readonly bypassedAll: Readonly<Record<Family, readonly string[]>>;
+  /** The admin's rules ahead of the drop that let what they match past the set. */
+  readonly bypassedSome: Readonly<Record<Family, readonly string[]>>;
 }
 
 /** `rules: false`: only what a few cheap tool calls tell (see PresenceHints.rules), for a report on the way, not one asked for. */
@@ -25,9 +29,20 @@ export async function readKernel(store: Store, around: Surroundings, { rules = t
     firstPlanned: (family) => store.read(() => firstPlanned(streamFamilyPlan(store, around.config, around.clock(), family))),
   });
   const broken: Record<Family, string[]> = { 4: [], 6: [] };
+  const bypassedAll: Record<Family, string[]> = { 4: [], 6: [] };
+  const bypassedSome: Record<Family, string[]> = { 4: [], 6: [] };
   for (const check of checks) {
-    if (check.ok) continue;
-    for (const family of check.family === undefined ? ([4, 6] as const) : [check.family]) broken[family].push(`${check.what} ${check.problem ?? 'not in place'}`);
+    const list = !check.ok ? broken : check.bypass === 'every packet' ? bypassedAll : check.bypass ? bypassedSome : undefined;
+    if (!list) continue;
+    const words = `${check.what} ${(check.ok ? check.warning : check.problem) ?? 'not in place'}`;
+    for (const family of check.family === undefined ? ([4, 6] as const) : [check.family]) list[family].push(words);
   }
-  return { backend, broken };
+  return { backend, broken, bypassedAll, bypassedSome };
+}
+
+/** Why the family's live set blocks nothing and what fixes it; undefined when it blocks what it holds. */
+export function blocksNothing(reading: KernelReading, family: Family): { readonly why: string; readonly fix: string } | undefined {
+  if (reading.broken[family].length > 0) return { why: reading.broken[family].join('; '), fix: 'fix: stickyban restore' };
+  if (reading.bypassedAll[family].length > 0) return { why: reading.bypassedAll[family].join('; '), fix: 'see stickyban doctor for the fix' };
+  return undefined;
 }

@@ -172,8 +172,7 @@ async function report(request: BanRequest, outcome: BanOutcome, owed: LiveOwed |
   // rule or jump is missing (a reload dropped it), as far as a few cheap tool calls tell (not the
   // nftables rules: listing them reads back every element). Not the hook's: fail2ban's ban pays no
   // extra tool calls for it; the daemon puts them back, and doctor reports them.
-  const { readKernel } = await import('../actions/kernel.js');
-  const { broken } = await readKernel(store, ctx, { rules: false });
-  const missing = broken[request.network.family];
-  if (missing.length > 0) ctx.out.warn(`${formatNetwork(request.network)} is recorded and in the live set, but not blocked: ${missing.join('; ')} (fix: stickyban restore)`);
+  const { readKernel, blocksNothing } = await import('../actions/kernel.js');
+  const nothing = blocksNothing(await readKernel(store, ctx, { rules: false }), request.network.family);
+  if (nothing) ctx.out.warn(`${formatNetwork(request.network)} is recorded and in the live set, but not blocked: ${nothing.why} (${nothing.fix})`);
 }

@@ -10,7 +10,7 @@ import type { Coverage } from '../plan/safelist-index.js';
 import type { BlockSummary, SummaryFilter } from '../store/bans.js';
 import { parseNetwork } from '../address/parse.js';
 import type { Family, Network } from '../address/network.js';
-import { readKernel } from '../actions/kernel.js';
+import { blocksNothing, readKernel } from '../actions/kernel.js';
 import type { LiveIndex } from '../plan/live-index.js';
 import type { Store } from '../store/store.js';
 import { UsageError } from '../errors.js';
@@ -87,11 +87,17 @@ type LiveLookup = (network: Network) => Coverage;
  * it; a family whose set blocks nothing is named on stderr. 100k entries: see README, "list --live".
  */
 async function liveLookup(store: Store, ctx: Context, families: readonly Family[]): Promise<LiveLookup> {
-  const { backend, broken } = await readKernel(store, ctx);
+  const reading = await readKernel(store, ctx);
   const indexes: Partial<Record<Family, LiveIndex<number | bigint> | undefined>> = {};
   for (const family of families) {
-    if (broken[family].length > 0) ctx.out.warn(`the IPv${family} live set blocks nothing: ${broken[family].join('; ')} (fix: stickyban restore)`);
-    else indexes[family] = await backend.liveIndex(family);
+    const nothing = blocksNothing(reading, family);
+    if (nothing) {
+      ctx.out.warn(`the IPv${family} live set blocks nothing: ${nothing.why} (${nothing.fix})`);
+      continue;
+    }
+    const some = reading.bypassedSome[family];
+    if (some.length > 0) ctx.out.warn(`the IPv${family} live set does not see every packet: ${some.join('; ')} (see stickyban doctor for the fix)`);
+    indexes[family] = await reading.backend.liveIndex(family);
   }
   return (network) => indexes[network.family]?.coverage(network) ?? 'none';
 }

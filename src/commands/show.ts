@@ -10,26 +10,33 @@ import { ENDED_BY_DURATION, type EventRow } from '../store/bans.js';
 import { uuidText } from '../store/ids.js';
 import { openStore } from './open-store.js';
 import type { Network } from '../address/network.js';
-import { readKernel } from '../actions/kernel.js';
+import { blocksNothing, readKernel } from '../actions/kernel.js';
 import { StickybanError } from '../errors.js';
 import { describeLiveSet } from '../firewall/describe.js';
 import type { Store } from '../store/store.js';
 
-/** What the kernel does about `network`: blocked (null when it could not be read), and where it looked or what stops it. */
+/**
+ * What the kernel does about `network`: blocked (null when it could not be read), and where it
+ * looked or what stops it; `bypass`: the admin's rules ahead of the drop that let what they match
+ * past it (the address may be among it).
+ */
 interface Kernel {
   readonly blocked: boolean | null;
   readonly where: string | undefined;
   readonly problem: string | undefined;
+  readonly bypass?: string;
 }
 
 async function readBlocked(store: Store, ctx: Context, network: Network): Promise<Kernel> {
   try {
-    const { backend, broken } = await readKernel(store, ctx);
-    const where = describeLiveSet(ctx.config, backend.name, network.family);
-    const problems = broken[network.family];
-    if (problems.length > 0) return { blocked: false, where, problem: problems.join('; ') };
-    const held = await backend.holds(network);
-    return { blocked: held, where, problem: held ? undefined : `not in ${where}` };
+    const reading = await readKernel(store, ctx);
+    const where = describeLiveSet(ctx.config, reading.backend.name, network.family);
+    const nothing = blocksNothing(reading, network.family);
+    if (nothing) return { blocked: false, where, problem: nothing.why };
+    const held = await reading.backend.holds(network);
+    const some = reading.bypassedSome[network.family];
+    const bypass = held && some.length > 0 ? some.join('; ') : undefined;
+    return { blocked: held, where, problem: held ? undefined : `not in ${where}`, ...(bypass === undefined ? {} : { bypass }) };
   } catch (error) {
     // Not root, a tool missing: the store's side is still worth showing.
     if (!(error instanceof StickybanError)) throw error;
@@ -63,6 +70,7 @@ export async function show(address: string, options: { json?: boolean }, ctx: Co
       blocked: kernel.blocked,
       kernel: kernel.where ?? null,
       ...(kernel.problem === undefined ? {} : { live_problem: kernel.problem }),
+      ...(kernel.bypass === undefined ? {} : { live_warning: `unless a rule ahead of the drop lets it through: ${kernel.bypass}` }),
       planned,
       planned_entries: entries.map((entry) => formatNetwork({ ...entry, family: network.family } as never)),
       safelisted_by: safelist,
@@ -75,7 +83,7 @@ export async function show(address: string, options: { json?: boolean }, ctx: Co
     const differs = kernel.blocked !== null && kernel.blocked !== planned;
     const lines = [
       `address:   ${result.address}`,
-      `blocked:   ${kernel.blocked === null ? `unknown: ${kernel.problem}` : kernel.blocked ? `yes (${kernel.where})` : `no: ${kernel.problem}`}`,
+      `blocked:   ${kernel.blocked === null ? `unknown: ${kernel.problem}` : kernel.blocked ? `yes (${kernel.where})${result.live_warning ? `, ${result.live_warning}` : ''}` : `no: ${kernel.problem}`}`,
       `planned:   ${planned ? 'yes' : entries.length > 0 ? `partly (${result.planned_entries.join(', ')})` : 'no'}${differs ? ' (the live set differs from the plan; fix: stickyban restore)' : ''}`,
     ];
     if (safelist.length > 0) lines.push(`safelist:  ${safelist.map((entry) => `${entry.address} (${entry.origin}${entry.note ? `: ${entry.note}` : ''})`).join(', ')}`);

@@ -54,6 +54,11 @@ export interface LiveCheck {
   readonly problem?: string;
   /** When ok but worth a word (doctor warns; self-heal does not restore): a hook chain that does not exist yet. */
   readonly warning?: string;
+  /**
+   * When ok with a warning about a rule of the admin's that lets packets past the drop: whether it
+   * lets every packet past (the set blocks nothing) or only what it matches.
+   */
+  readonly bypass?: 'every packet' | 'what it matches';
   /** What the admin must do: when not ok and a restore cannot repair it (a set of another type in the way), or for a warning. */
   readonly fix?: string;
   /** The family it is about, when only one: a missing IPv6 jump does not unblock an IPv4 address. */

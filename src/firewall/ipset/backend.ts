@@ -483,9 +483,9 @@ function isTempOf(name: string, live: string): boolean {
 }
 
 /** A rule of the admin's that lets packets past the drop (see rulesAhead): what doctor says of it. */
-function describeShadowing(binary: string, chain: string, rule: string, ours: string): { what: string; warning: string; fix: string } {
+function describeShadowing(binary: string, chain: string, rule: string, ours: string): Pick<LiveCheck, 'what' | 'warning' | 'fix' | 'bypass'> {
   if (chain === ours) {
-    return { what: `${binary} rule ahead of the drop in ${chain}`, warning: `\`${rule}\`: what it matches never meets the set`, fix: 'safelist those addresses instead (stickyban safelist add), then delete the rule' };
+    return { what: `${binary} rule ahead of the drop in ${chain}`, warning: `\`${rule}\`: what it matches never meets the set`, fix: 'safelist those addresses instead (stickyban safelist add), then delete the rule', bypass: 'what it matches' };
   }
-  return { what: `${binary} rule ahead of the jump in ${chain}`, warning: `\`${rule}\`: every packet is let through before the jump to ${ours}`, fix: `delete it, or move it after the jump to ${ours}` };
+  return { what: `${binary} rule ahead of the jump in ${chain}`, warning: `\`${rule}\`: every packet is let through before the jump to ${ours}`, fix: `delete it, or move it after the jump to ${ours}`, bypass: 'every packet' };
 }

@@ -14,7 +14,7 @@ import type { Delta, FamilyDelta } from '../../plan/diff.js';
 import type { PlanStream } from '../../plan/stream.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { ToolSession } from '../../exec/tool-session.js';
-import { checkPresence, checkRules, checkTable } from './check.js';
+import { checkPresence, checkRules, checkRulesAhead, checkTable } from './check.js';
 import { Nft, NFT_ABSENT, NFT_SENTINEL } from './cmd.js';
 import { parseChainNames, parseSetListing, parseTable, parseTableChains, type NftRuleState } from './json.js';
 import { reconcileBlocks } from './reconcile.js';
@@ -187,7 +187,8 @@ export class NftablesBackend implements FirewallBackend {
   async presence(hints?: PresenceHints): Promise<LiveCheck[]> {
     const checks = checkPresence(parseTableChains(await this.nft.listChains('inet'), this.settings.table), this.settings);
     if (!hints?.rules || checks.some((check) => !check.ok)) return checks;
-    return [...checks, ...checkRules((await this.chainRules()) ?? [])];
+    const rules = (await this.chainRules()) ?? [];
+    return [...checks, ...checkRules(rules), ...checkRulesAhead(rules, this.settings.table)];
   }
 
   /** The rules of our chain (a listing that reads back the sets' elements), undefined without the chain. */

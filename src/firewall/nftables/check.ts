@@ -39,6 +39,7 @@ export function checkRulesAhead(rules: readonly NftRuleState[], table: string): 
       ok: true,
       warning: `a rule (handle ${rule.handle ?? '?'}) ends in ${rule.verdict}: what it matches never meets the sets`,
       fix: `safelist those addresses instead (stickyban safelist add), then nft delete rule inet ${table} ${NFT_CHAIN} handle ${rule.handle ?? '<handle>'}`,
+      bypass: 'what it matches',
     }));
 }
 

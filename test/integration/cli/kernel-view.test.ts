@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
 import { configuredNewStore, tempStore } from '../../helpers/store.js';
+import { pings, wire } from '../../helpers/veth.js';
 
 interface Shown {
   address: string;
@@ -13,20 +14,23 @@ interface Shown {
   kernel: string;
   planned: boolean;
   planned_entries: string[];
+  live_problem?: string;
+  live_warning?: string;
 }
 
 async function setUp(toml = '') {
   const netns = await Netns.create();
   const { db, config } = toml === '' ? { db: tempStore(), config: undefined } : configuredNewStore(toml);
+  const run = (...args: string[]) => netns.cli(['--db', db, ...(config ? ['--config', config] : []), ...args]);
   const cli = async (...args: string[]) => {
-    const result = await netns.cli(['--db', db, ...(config ? ['--config', config] : []), ...args]);
+    const result = await run(...args);
     assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
     return result.stdout;
   };
   for (const address of ['203.0.113.7', '198.51.100.0/24', '2001:db8::7']) await cli('ban', address);
   await cli('restore');
   const show = async (address: string) => JSON.parse(await cli('show', address, '--json')) as Shown;
-  return { netns, cli, show };
+  return { netns, run, cli, show };
 }
 
 describe('the kernel beside the plan', () => {
@@ -64,6 +68,11 @@ describe('the kernel beside the plan', () => {
     await netns.exec('nft', ['delete', 'element', 'inet', 'stickyban', 'v4_hosts', '{ 203.0.113.7 }']);
     assert.equal((await show('203.0.113.7')).blocked, false);
     assert.equal((await show('203.0.113.7')).planned, true);
+    // An accept of the admin's ahead of the drop: still held and dropped, unless it matches.
+    await netns.exec('nft', ['insert', 'rule', 'inet', 'stickyban', 'input', 'ip', 'saddr', '198.51.100.0/25', 'accept']);
+    const warned = await show('198.51.100.9');
+    assert.equal(warned.blocked, true);
+    assert.match(warned.live_warning ?? '', /^unless a rule ahead of the drop lets it through: nftables rule ahead of the drop in chain input a rule \(handle \d+\) ends in accept: what it matches never meets the sets$/);
     // The set holds the block, but the rule that drops its sources is gone: nothing is blocked.
     await netns.exec('nft', ['flush', 'chain', 'inet', 'stickyban', 'input']);
     const unruled = await show('198.51.100.9');
@@ -106,6 +115,30 @@ describe('the kernel beside the plan', () => {
     const unhooked = JSON.parse(await cli('list', '--live', '--json', '--family', '6')) as Array<{ address: string; blocked: boolean }>;
     assert.deepEqual(unhooked.map((row) => [row.address, row.blocked]), [['2001:db8::7', false]], 'a set no rule uses blocks nothing');
   });
+  test("show and list --live name the admin's rules that let packets past the drop: one ahead of the drop lets what it matches through, an ACCEPT of every packet ahead of the jump lets all of it", async () => {
+    const { netns, run, cli, show } = await setUp();
+    const link = await wire(netns, ['203.0.113.7']);
+    assert.equal(await pings(link, '203.0.113.7'), false, 'banned, dropped');
+    await netns.exec('iptables', ['-I', 'Blocklist', '1', '-s', '203.0.113.0/24', '-j', 'RETURN']);
+    assert.equal(await pings(link, '203.0.113.7'), true, 'the RETURN lets it through');
+    const some = 'iptables rule ahead of the drop in Blocklist `-A Blocklist -s 203.0.113.0/24 -j RETURN`: what it matches never meets the set';
+    const shown = await show('203.0.113.7');
+    assert.deepEqual([shown.blocked, shown.live_warning], [true, `unless a rule ahead of the drop lets it through: ${some}`], 'the set holds it, and the drop that uses the set is in place');
+    assert.ok((await cli('show', '203.0.113.7')).includes(`\nblocked:   yes (ipset stickyban4), unless a rule ahead of the drop lets it through: ${some}\n`));
+    const listed = await run('list', '--live');
+    assert.equal(listed.stderr, `stickyban: the IPv4 live set does not see every packet: ${some} (see stickyban doctor for the fix)\n`);
+    assert.match(listed.stdout, /\n203\.0\.113\.7 +permanent .* yes\n/);
+
+    await netns.exec('iptables', ['-I', 'INPUT', '1', '-j', 'ACCEPT']);
+    const all = 'iptables rule ahead of the jump in INPUT `-A INPUT -j ACCEPT`: every packet is let through before the jump to Blocklist';
+    const passed = await show('198.51.100.9');
+    assert.deepEqual([passed.blocked, passed.live_problem], [false, all]);
+    assert.equal((await run('list', '--live', '--family', '4')).stderr, `stickyban: the IPv4 live set blocks nothing: ${all} (see stickyban doctor for the fix)\n`);
+    const banned = await run('ban', '192.0.2.44');
+    assert.equal(banned.stderr, `stickyban: 192.0.2.44 is recorded and in the live set, but not blocked: ${all} (see stickyban doctor for the fix)\n`);
+    assert.equal((await show('2001:db8::7')).blocked, true, 'ip6tables has no such rule');
+  });
+
   test('ban by hand says when what it added blocks nothing (a reload dropped the jump); the hook (--quiet) is not slowed by the look', async () => {
     const netns = await Netns.create();
     const db = tempStore();
