@@ -19,10 +19,11 @@ export function readConfigFile(file: string): string {
 /**
  * A regular file's text, at most `maxBytes` (`label` and `holding` name it and its content in the
  * one-line errors): opened without blocking, so a FIFO is refused, not waited on; a device is
- * refused, not read until memory runs out. Other files stickyban reads to check them (fail2ban's
- * jail files, for doctor) go through it too.
+ * refused, not read until memory runs out. Other files stickyban reads go through it too (fail2ban's
+ * jail files, for doctor; the fleet's password and CA files), `check` asking more of the open file
+ * (its owner and mode) before it is read.
  */
-export function readBoundedText(file: string, label: string, holding: string, maxBytes: number): string {
+export function readBoundedText(file: string, label: string, holding: string, maxBytes: number, check?: (stat: Stats) => void): string {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -33,6 +34,7 @@ export function readBoundedText(file: string, label: string, holding: string, ma
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw new UsageError(`cannot read ${label} ${file}: it is a directory; expected a file`);
     if (!stat.isFile()) throw new UsageError(`${label} ${quote(file)} is ${kindOf(stat)}; expected a regular file holding ${holding}`);
+    check?.(stat);
     const limit = maxBytes >= 1024 * 1024 ? `${maxBytes} (${maxBytes / 1024 / 1024} MiB)` : String(maxBytes);
     const tooBig = (size: string) => new UsageError(`${label} ${quote(file)} is ${size} bytes; expected at most ${limit}`);
     if (stat.size > maxBytes) throw tooBig(String(stat.size));

@@ -2,12 +2,12 @@
 // a daemon with [fleet] set, never on the ban hook's path. Every query has a time limit, and reads
 // of the log come in pages (see exchange.ts): nothing from the database is read unbounded.
 
-import { constants, fstatSync, openSync, closeSync, readFileSync, type Stats } from 'node:fs';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import type { FleetConfig } from '../config/config.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
+import { readBoundedText } from '../config/config-file.js';
 
 /** A statement taking longer than this is cancelled by the server. */
 const STATEMENT_TIMEOUT_MS = 30_000;
@@ -168,33 +168,10 @@ class CopyOut<T> implements pg.Submittable {
   handleCopyInResponse(): void {}
 }
 
-/**
- * A file the config names (password_file, ca_file): opened once and checked on the open file, a
- * regular file of at most `maxBytes`, and whatever `check` asks of its owner and mode.
- */
-function readConfiguredFile(path: string, setting: string, maxBytes: number, expected: string, check?: (stats: Stats) => void): string {
-  let fd: number;
-  try {
-    // Not blocking: a FIFO put there would hold the open (and the daemon's start) until someone wrote to it.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (error) {
-    throw new OperationalError(`cannot read the fleet ${setting} ${quote(path)}: ${(error as Error).message}`);
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new UsageError(`fleet ${setting} ${quote(path)} is not a regular file`);
-    check?.(stats);
-    if (stats.size > maxBytes) throw new UsageError(`fleet ${setting} ${quote(path)} is ${stats.size} bytes: expected ${expected}`);
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** The password of password_file: a file only its owner (root, or the user running stickyban) may read, as libpq wants of ~/.pgpass. */
 function readPasswordFile(path: string): string {
   const uid = process.getuid?.() ?? 0;
-  const text = readConfiguredFile(path, 'password_file', 4096, 'a password on one line', (stats) => {
+  const text = readBoundedText(path, 'fleet password_file', 'a password on one line', 4096, (stats) => {
     if (stats.uid !== uid || (stats.mode & 0o077) !== 0) {
       throw new UsageError(`fleet password_file ${quote(path)} may be read by others (owner uid ${stats.uid}, mode ${(stats.mode & 0o777).toString(8)}): expected owned by uid ${uid}, mode 600 (chmod 600 it)`);
     }
@@ -204,7 +181,7 @@ function readPasswordFile(path: string): string {
 
 /** The certificates of ca_file (PEM): a bundle of hundreds is well under 1 MiB. */
 function readCaFile(path: string): string {
-  return readConfiguredFile(path, 'ca_file', 1 << 20, 'PEM certificates, at most 1 MiB');
+  return readBoundedText(path, 'fleet ca_file', 'PEM certificates', 1 << 20);
 }
 
 /** TLS as libpq's sslmode says; without a setting, what the URI says (sslmode=… in it). */

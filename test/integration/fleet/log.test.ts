@@ -269,10 +269,10 @@ describe('the fleet log', () => {
     const fifoConfig = join(dir, 'fifo.toml');
     writeFileSync(fifoConfig, readFileSync(a.config, 'utf8').replace(/^password_file = .*$/m, `password_file = "${fifo}"`));
     const waiting = await a.netns.cli(['--config', fifoConfig, 'fleet', 'status'], { env: a.env });
-    assert.deepEqual([waiting.code, waiting.stderr], [2, `stickyban: fleet password_file "${fifo}" is not a regular file\n`]);
+    assert.deepEqual([waiting.code, waiting.stderr], [2, `stickyban: fleet password_file "${fifo}" is a FIFO; expected a regular file holding a password on one line\n`]);
     for (const [caFile, code, said] of [
-      [join(dir, 'missing.pem'), 1, /^stickyban: cannot read the fleet ca_file ".*missing\.pem": ENOENT: no such file or directory, open '.*'\n$/],
-      [dir, 2, /^stickyban: fleet ca_file ".*" is not a regular file\n$/],
+      [join(dir, 'missing.pem'), 2, /^stickyban: cannot read fleet ca_file \/.*missing\.pem: no such file\n$/],
+      [dir, 2, /^stickyban: cannot read fleet ca_file \/.*: it is a directory; expected a file\n$/],
     ] as const) {
       const config = join(dir, 'tls.toml');
       writeFileSync(config, `${readFileSync(a.config, 'utf8')}sslmode = "verify-full"\nca_file = "${caFile}"\n`);
