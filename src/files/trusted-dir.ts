@@ -75,7 +75,10 @@ function judge(path: string, stats: Stats, euid: number, last: boolean): Distrus
   // The sticky bit protects what is in a directory from others, not the directory's own new entries.
   if ((mode & 0o022) !== 0 && (last || (mode & 0o1000) === 0)) {
     const who = (mode & 0o022) === 0o022 ? 'its group and others' : (mode & 0o020) !== 0 ? 'its group' : 'others';
-    return { path, problem: `is writable by ${who} (mode ${octal(mode)})`, fix: `chmod go-w ${path}` };
+    // A sticky one is shared on purpose (/tmp): taking the others' write away would break the host.
+    const own = join(path, 'stickyban');
+    const fix = (mode & 0o1000) !== 0 ? `use a directory of its own in it, such as ${own} (mkdir -m 700 ${own})` : `chmod go-w ${path}`;
+    return { path, problem: `is writable by ${who} (mode ${octal(mode)})`, fix };
   }
   return undefined;
 }

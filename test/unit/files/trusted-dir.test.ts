@@ -37,7 +37,7 @@ describe('distrustOf', () => {
     const group = dir(join(root, 'group'), 0o775);
     assert.equal(distrustOf(group)?.problem, 'is writable by its group (mode 0775)');
     const sticky = dir(join(root, 'sticky'), 0o1777);
-    assert.equal(distrustOf(sticky)?.problem, 'is writable by its group and others (mode 01777)', 'sticky protects what is in it, not its new entries');
+    assert.deepEqual(distrustOf(sticky), { path: sticky, problem: 'is writable by its group and others (mode 01777)', fix: `use a directory of its own in it, such as ${sticky}/stickyban (mkdir -m 700 ${sticky}/stickyban)` }, 'sticky protects what is in it, not its new entries; shared on purpose, it keeps its mode');
     const theirs = dir(join(root, 'theirs'), 0o700, NOBODY);
     assert.deepEqual(distrustOf(dir(join(theirs, 'store'), 0o700)), { path: theirs, problem: 'is owned by uid 65534, not root', fix: `chown root ${theirs}` });
   });
