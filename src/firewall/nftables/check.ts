@@ -38,7 +38,8 @@ export function checkRulesAhead(rules: readonly NftRuleState[], table: string): 
       what: `nftables rule ahead of the drop in chain ${NFT_CHAIN}`,
       ok: true,
       warning: `a rule (handle ${rule.handle ?? '?'}) ends in ${rule.verdict}: what it matches never meets the sets`,
-      fix: `safelist those addresses instead (stickyban safelist add), then nft delete rule inet ${table} ${NFT_CHAIN} handle ${rule.handle ?? '<handle>'}`,
+      // The table is stickyban's, replaced whole by a restore: the rule goes with the next one.
+      fix: `safelist those addresses instead (stickyban safelist add), then nft delete rule inet ${table} ${NFT_CHAIN} handle ${rule.handle ?? '<handle>'} (the next restore drops it with the table, which is stickyban's own)`,
       bypass: 'what it matches',
     }));
 }

@@ -270,7 +270,10 @@ test('doctor warns of an accept or return ahead of the drop in our nftables chai
       status: 'WARN',
       check: 'nftables rule ahead of the drop in chain input',
       detail: `a rule (handle ${handle}) ends in accept: what it matches never meets the sets`,
-      fix: `safelist those addresses instead (stickyban safelist add), then nft delete rule inet stickyban input handle ${handle}`,
+      fix: `safelist those addresses instead (stickyban safelist add), then nft delete rule inet stickyban input handle ${handle} (the next restore drops it with the table, which is stickyban's own)`,
     },
   ]);
+  // As the fix says: the table is stickyban's, and a restore replaces it whole.
+  assert.equal((await cli('restore')).code, 0);
+  assert.doesNotMatch(await netns.exec('nft', ['list', 'chain', 'inet', 'stickyban', 'input']), /10\.0\.0\.0\/8|dport 22/);
 });
