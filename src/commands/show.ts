@@ -25,6 +25,8 @@ interface Kernel {
   readonly where: string | undefined;
   readonly problem: string | undefined;
   readonly bypass?: string;
+  /** Not blocked whatever the set holds (a rule or jump missing, an ACCEPT ahead of the jump): not the set's fault; what fixes it. */
+  readonly unhooked?: string;
 }
 
 async function readBlocked(store: Store, ctx: Context, network: Network): Promise<Kernel> {
@@ -32,7 +34,7 @@ async function readBlocked(store: Store, ctx: Context, network: Network): Promis
     const reading = await readKernel(store, ctx);
     const where = describeLiveSet(ctx.config, reading.backend.name, network.family);
     const nothing = blocksNothing(reading, network.family);
-    if (nothing) return { blocked: false, where, problem: nothing.why };
+    if (nothing) return { blocked: false, where, problem: nothing.why, unhooked: nothing.fix };
     const held = await reading.backend.holds(network);
     const some = reading.bypassedSome[network.family];
     const bypass = held && some.length > 0 ? some.join('; ') : undefined;
@@ -80,10 +82,10 @@ export async function show(address: string, options: { json?: boolean }, ctx: Co
       ctx.out.data(`${JSON.stringify(result, null, 2)}\n`);
       return;
     }
-    const differs = kernel.blocked !== null && kernel.blocked !== planned;
+    const differs = kernel.blocked !== null && kernel.blocked !== planned && kernel.unhooked === undefined;
     const lines = [
       `address:   ${result.address}`,
-      `blocked:   ${kernel.blocked === null ? `unknown: ${kernel.problem}` : kernel.blocked ? `yes (${kernel.where})${result.live_warning ? `, ${result.live_warning}` : ''}` : `no: ${kernel.problem}`}`,
+      `blocked:   ${kernel.blocked === null ? `unknown: ${kernel.problem}` : kernel.blocked ? `yes (${kernel.where})${result.live_warning ? `, ${result.live_warning}` : ''}` : `no: ${kernel.problem}${kernel.unhooked ? ` (${kernel.unhooked})` : ''}`}`,
       `planned:   ${planned ? 'yes' : entries.length > 0 ? `partly (${result.planned_entries.join(', ')})` : 'no'}${differs ? ' (the live set differs from the plan; fix: stickyban restore)' : ''}`,
     ];
     if (safelist.length > 0) lines.push(`safelist:  ${safelist.map((entry) => `${entry.address} (${entry.origin}${entry.note ? `: ${entry.note}` : ''})`).join(', ')}`);

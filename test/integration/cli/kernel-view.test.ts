@@ -56,7 +56,7 @@ describe('the kernel beside the plan', () => {
     await netns.exec('iptables', ['-D', 'INPUT', '-j', 'Blocklist']);
     const unhooked = await show('198.51.100.9');
     assert.equal(unhooked.blocked, false);
-    assert.match(await cli('show', '198.51.100.9'), /\nblocked: +no: iptables jump from INPUT to Blocklist missing\n/);
+    assert.match(await cli('show', '198.51.100.9'), /\nblocked: +no: iptables jump from INPUT to Blocklist missing \(fix: stickyban restore\)\nplanned: +yes\n/, 'the set is as planned: the jump is what is wrong');
     assert.equal((await show('2001:db8::7')).blocked, true, 'IPv6 still has its jump');
   });
 
