@@ -55,7 +55,8 @@ export async function liftBans(store: Store, around: Surroundings, network: Netw
         return { ...lifting, owed: oweLive(store, lifting.delta, `unban of ${formatNetwork(network)}`) };
       }, signal);
       const { lifted, kept } = result;
-      if (lifted === 0) return { lifted, kept, stillBannedBy: [] };
+      // Nothing of its own to lift is not "not banned": a block around it may hold it.
+      if (lifted === 0) return { lifted, kept, stillBannedBy: store.bans.activeEnclosing(network, now) };
       const absent = await applySettled(store, around, network, change, describe(lifted), owed);
       return { lifted, kept, ...(absent ? { absent } : {}), stillBannedBy: store.bans.activeEnclosing(network, now) };
     },

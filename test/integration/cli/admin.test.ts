@@ -83,6 +83,7 @@ describe('admin commands', () => {
     const again = await cli('unban', '203.0.113.7');
     assert.equal(again.code, 0, 'nothing left to lift: what was asked for is so');
     assert.match(again.stdout, /^203\.0\.113\.7 has no active ban; nothing to lift/);
+    assert.equal(again.stderr, 'stickyban: 203.0.113.7 is still banned as part of 203.0.113.0/24\n', 'nothing to lift is not unblocked');
 
     const cidr = await cli('unban', '203.0.113.0/24');
     assert.equal(cidr.code, 0);
