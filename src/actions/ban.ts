@@ -237,6 +237,10 @@ export function describeBan(request: BanRequest, outcome: BanOutcome, policy: Co
     return outcome.blocked ? { blocks: true, line: `already banned ${what}; this replay was ${decision}` } : { blocks: false, line: `recorded ${what}; not blocked: ${decision}` };
   }
   if (outcome.safelistedBy.length > 0) return { blocks: false, line: `recorded ${what}; not blocked: safelisted by ${outcome.safelistedBy.join(', ')}` };
+  // A jail the policy does not count never makes the permanent list, however often it bans.
+  if (!outcome.blocked && !feedsPolicy(policy, request.jail)) {
+    return { blocks: false, line: `recorded ${what}; not blocked: jail ${request.jail} does not count for the policy (jails ${policy.jails.join(', ')}); ban with --jail ${policy.jails[0]}, or add ${request.jail} to [policy] jails` };
+  }
   if (!outcome.blocked) return { blocks: false, line: `recorded ${what}; not blocked yet: the policy needs ${count(policy.minBans, 'ban')} from ${policy.jails.join(', ') || 'any jail'}` };
   return { blocks: true, line: `${outcome.recorded ? 'banned' : 'already banned'} ${what}${outcome.until === undefined ? '' : ` until ${formatTime(outcome.until)}`}` };
 }

@@ -40,6 +40,17 @@ describe('the ban hook', () => {
     assert.deepEqual(listed.map((row) => [row.address, row.status]), [['198.51.100.7', 'safelisted']]);
   });
 
+  test('a ban the policy does not count says why: a jail outside [policy] jails never qualifies, one of them needs min_bans', async () => {
+    const netns = await Netns.create();
+    const { db, config } = configuredNewStore('[policy]\njails = ["sshd"]\nmin_bans = 2\n');
+    const ban = (...args: string[]) => netns.cli(['--db', db, '--config', config, 'ban', ...args]);
+    const manual = await ban('192.0.2.1');
+    assert.deepEqual([manual.code, manual.stdout], [0, 'recorded 192.0.2.1 (jail manual); not blocked: jail manual does not count for the policy (jails sshd); ban with --jail sshd, or add manual to [policy] jails\n']);
+    const first = await ban('192.0.2.2', '--jail', 'sshd');
+    assert.deepEqual([first.code, first.stdout], [0, 'recorded 192.0.2.2 (jail sshd); not blocked yet: the policy needs 2 bans from sshd\n']);
+    assert.match((await ban('192.0.2.2', '--jail', 'sshd')).stdout, /^banned 192\.0\.2\.2 \(jail sshd\)/, 'the second offence qualifies');
+  });
+
   test('when the store stays locked the ban is spooled, never lost, and the next command folds it in', async () => {
     const netns = await Netns.create();
     const { db, config } = configuredNewStore('busy_timeout = "1s"\n');
