@@ -9,5 +9,5 @@ export const BAN_OPTIONS: readonly OptionSpec[] = [
   { name: 'restored', value: '0|1', description: "fail2ban's <restored>: 1 when fail2ban replays a ban after a restart" },
   { name: 'time', value: 'SECONDS', description: "fail2ban's <time>: when it began the ban; a replay is recorded at that time, and never blocks an address unbanned since" },
   { name: 'event-id', value: 'UUID', description: "the event's id, so a ban handed over twice is recorded once (the fail2ban action sets it)" },
-  { name: 'force', description: 'ban even loopback, this host, your SSH client or a config safelist range' },
+  { name: 'force', description: 'ban even this host or your SSH client (loopback and safelisted ranges are recorded, never blocked)' },
 ];

@@ -14,7 +14,7 @@ export interface OptionSpec {
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'db', value: 'PATH', description: `SQLite store (default ${DEFAULT_DB}, or $STICKYBAN_DB)` },
-  { name: 'config', value: 'PATH', description: `config file (default ${DEFAULT_CONFIG_FILE}, optional)` },
+  { name: 'config', value: 'PATH', description: `config file (default ${DEFAULT_CONFIG_FILE}, optional, or $STICKYBAN_CONFIG)` },
   { name: 'quiet', short: 'q', description: 'print only errors' },
   { name: 'verbose', short: 'v', description: 'print more detail' },
 ];
