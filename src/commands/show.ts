@@ -5,6 +5,7 @@ import { planAround } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import { formatTable } from './table.js';
 import { formatTime } from '../clock.js';
+import { BUILTIN_SAFELIST } from '../config/config.js';
 import { formatDuration } from '../input/duration.js';
 import { ENDED_BY_DURATION, type EventRow } from '../store/bans.js';
 import { uuidText } from '../store/ids.js';
@@ -62,7 +63,7 @@ export async function show(address: string, options: { json?: boolean }, ctx: Co
         ...store.safelist.around(network).map((row) => ({ address: row.address, note: row.note, origin: 'store' })),
         ...ctx.config.safelist
           .filter((entry) => entry.family === network.family && overlaps<number | bigint>(entry, network))
-          .map((entry) => ({ address: formatNetwork(entry), note: null, origin: 'config' })),
+          .map((entry) => ({ address: formatNetwork(entry), note: null, origin: BUILTIN_SAFELIST.includes(entry) ? 'built-in' : 'config' })),
       ],
     }));
     const planned = entries.some((entry) => contains<number | bigint>(entry, network));

@@ -43,6 +43,7 @@ describe('the kernel beside the plan', () => {
     assert.equal((await show('198.51.100.0/23')).blocked, false, 'a block only half of it banned');
     assert.equal((await show('198.51.100.0/23')).planned, false);
     assert.deepEqual((await show('192.0.2.1')).blocked, false);
+    assert.match(await cli('show', '127.0.0.1'), /\nsafelist: +127\.0\.0\.0\/8 \(built-in\)\n/, 'named as safelist list names it');
     assert.match(await cli('show', '203.0.113.7'), /^address: +203\.0\.113\.7\nblocked: +yes \(ipset stickyban4\)\nplanned: +yes\n/);
 
     // Deleted by hand: the store still plans it, the kernel does not block it.
