@@ -63,7 +63,9 @@ async function runFast(verb: string, fast: FastVerb): Promise<void> {
     const message = (error as Error).message.split('\n')[0]!;
     // parseArgs' own words do not say what to write instead.
     const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message)?.[1];
-    const said = ambiguous ? `a value of ${ambiguous} that starts with '-' is written ${ambiguous}=VALUE` : message;
+    // Its advice on positionals that start with '-' fits no address, and its quotes do not pair.
+    const unknown = /^Unknown option '([^']*)'/.exec(message)?.[1];
+    const said = ambiguous ? `a value of ${ambiguous} that starts with '-' is written ${ambiguous}=VALUE` : unknown !== undefined ? `unknown option '${unknown}'` : message;
     throw new UsageError(`${said} (see stickyban ${verb} --help)`);
   }
   const given = parsed.positionals.slice(1);

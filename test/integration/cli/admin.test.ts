@@ -217,6 +217,9 @@ describe('admin commands', () => {
     assert.deepEqual([typo.code, typo.stderr], [2, "stickyban: unknown command 'lst' (Did you mean list?) (see stickyban --help)\n"]);
     const option = await runCli(['--db', db, 'list', '--jsn']);
     assert.deepEqual([option.code, option.stderr], [2, "stickyban: unknown option '--jsn' (Did you mean --json?) (see stickyban --help)\n"]);
+    // ban, parsed without commander (the hook's fast path), says it alike.
+    const fast = await runCli(['--db', db, 'ban', '--no-such', '192.0.2.1']);
+    assert.deepEqual([fast.code, fast.stderr], [2, "stickyban: unknown option '--no-such' (see stickyban ban --help)\n"]);
     for (const args of [[], ['safelist']]) {
       const bare = await runCli(['--db', db, ...args]);
       assert.equal(bare.code, 2, args.join(' '));
