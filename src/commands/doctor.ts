@@ -3,7 +3,7 @@ import { planStore } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
 import { leftoversOf } from '../firewall/select.js';
-import { restoringBackend } from '../actions/live.js';
+import { backendToRestore, restoringBackend } from '../actions/live.js';
 import { loadedBefore } from '../actions/restore.js';
 import {
   checkBackend,
@@ -83,7 +83,7 @@ async function checkHeld(backend: FirewallBackend, inspection: Inspection, plan:
 
 /** Checks everything stickyban depends on and says how to fix what is wrong; exit 1 on any FAIL. */
 export async function doctor(options: { json?: boolean }, ctx: Context): Promise<void> {
-  const findings: Finding[] = [checkBackend(ctx.config), ...checkTools(ctx.config), checkRoot()];
+  const findings: Finding[] = [];
   let store;
   if (isMissing(ctx.config.db)) {
     // Not made here: a mistyped --db would otherwise become an empty store that passes every check.
@@ -96,6 +96,9 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
       findings.push({ status: 'FAIL', check: 'store', detail: (error as Error).message, fix: 'see the message; stickyban doctor --verbose' });
     }
   }
+  // What a `restore --backend` loaded stays in force (actions/live.ts): named first, its tools checked.
+  const inForce = store ? backendToRestore(store, ctx.config) : ctx.config.backend;
+  findings.unshift(checkBackend(ctx.config, inForce), ...checkTools(ctx.config, undefined, inForce), checkRoot());
   if (store) {
     try {
       findings.push(...checkStore(store, ctx.clock()), checkLastRestore(store));

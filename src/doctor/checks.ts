@@ -37,12 +37,18 @@ const TOOLS: Record<Config['backend'], string[]> = {
   route: ['ip'],
 };
 
-export function checkBackend(config: Config): Finding {
-  return ok('backend', `${config.backend}: ${describeTarget(config)}`);
+/**
+ * The backend in force: the config's, or the one a `restore --backend` loaded, which stays in force
+ * while the config names the backend it named then (actions/live.ts): said, with the way back.
+ */
+export function checkBackend(config: Config, inForce: Config['backend'] = config.backend): Finding {
+  const target = describeTarget({ ...config, backend: inForce });
+  if (inForce === config.backend) return ok('backend', `${inForce}: ${target}`);
+  return ok('backend', `${inForce}: ${target} (loaded by restore --backend ${inForce}, in force although the config names ${config.backend}; stickyban restore --backend ${config.backend} goes back to it)`);
 }
 
-export function checkTools(config: Config, path: string = process.env.PATH ?? ''): Finding[] {
-  return TOOLS[config.backend].map((tool) => {
+export function checkTools(config: Config, path: string = process.env.PATH ?? '', inForce: Config['backend'] = config.backend): Finding[] {
+  return TOOLS[inForce].map((tool) => {
     const found = path.split(delimiter).some((dir) => {
       try {
         accessSync(join(dir, tool), constants.X_OK);

@@ -105,6 +105,9 @@ test('a restore --backend stays the live one until the config names another: --i
   assert.match(await run('ipset', 'restore'), /^restored 2 IPv4 and 1 IPv6 entries with nftables in /);
   assert.equal(await ipsetThere(netns), false, 'the config\'s backend was not loaded behind the admin\'s back');
   assert.equal(await nftThere(netns), true);
+  // doctor names the backend in force, and the way back to the config's.
+  const inForce = (await netns.cli(['--db', db, '--config', join(dir, 'ipset.toml'), 'doctor'])).stdout;
+  assert.match(inForce, /^OK +backend: nftables: nftables table inet stickyban .*\(loaded by restore --backend nftables, in force although the config names ipset; stickyban restore --backend ipset goes back to it\)\nOK +tool nft: installed\n/);
 
   const config = join(dir, 'ipset.toml');
   await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (daemon) => {
