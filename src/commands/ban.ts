@@ -109,7 +109,8 @@ async function blockWhileSpooled(request: BanRequest, ctx: Context): Promise<str
  * without the store, its safelist is not known.)
  */
 function spoolWithoutStore(db: string, event: BanEvent, error: StoreMissingError): OperationalError {
-  const why = spoolableWithoutStore(db);
+  // A ban by hand has the admin there to see the line: a mistyped --db is not left a spool file.
+  const why = event.source === 'manual' ? "it is a ban by hand (source manual): only a hook's ban waits in a spool for a missing store" : spoolableWithoutStore(db);
   if (why !== undefined) return new OperationalError(`${error.message}; the ban of ${formatNetwork(event.network)} was not recorded: ${why}`);
   let path: string;
   try {

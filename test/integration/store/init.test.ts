@@ -42,7 +42,10 @@ describe('a missing store is made only by stickyban init', () => {
     const netns = await Netns.create();
     const dir = tempDir();
     const db = join(dir, 'stickyban.db');
-    const hook = await netns.cli(['--db', db, 'ban', '192.0.2.7', '--jail', 'sshd']);
+    const byHand = await netns.cli(['--db', db, 'ban', '192.0.2.8']);
+    assert.deepEqual([byHand.code, byHand.stderr], [1, `stickyban: no store at ${db}: stickyban init creates it (or check --db, STICKYBAN_DB and db in the config); the ban of 192.0.2.8 was not recorded: it is a ban by hand (source manual): only a hook's ban waits in a spool for a missing store\n`]);
+    assert.deepEqual(readdirSync(dir), [], 'a mistyped --db by hand leaves nothing');
+    const hook = await netns.cli(['--db', db, 'ban', '192.0.2.7', '--jail', 'sshd', '--source', 'fail2ban']);
     assert.equal(hook.code, 1);
     assert.equal(hook.stderr, `stickyban: no store at ${db}: stickyban init creates it (or check --db, STICKYBAN_DB and db in the config); the ban of 192.0.2.7 was spooled to ${db}.spool and is recorded when stickyban init creates the store\n`);
     assert.deepEqual(readdirSync(dir), ['stickyban.db.spool'], 'the spool and nothing else');
@@ -66,7 +69,7 @@ describe('a missing store is made only by stickyban init', () => {
     const netns = await Netns.create();
     const parent = tempDir();
     const db = join(parent, 'typo', 'stickyban.db');
-    const hook = await netns.cli(['--db', db, 'ban', '192.0.2.7']);
+    const hook = await netns.cli(['--db', db, 'ban', '192.0.2.7', '--source', 'fail2ban']);
     assert.equal(hook.code, 1);
     assert.equal(hook.stderr, `stickyban: no store at ${db}: stickyban init creates it (or check --db, STICKYBAN_DB and db in the config); the ban of 192.0.2.7 was not recorded: directory ${dirname(db)} does not exist\n`);
     assert.deepEqual(readdirSync(parent), []);
