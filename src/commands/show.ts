@@ -14,6 +14,7 @@ import type { Network } from '../address/network.js';
 import { blocksNothing, readKernel } from '../actions/kernel.js';
 import { StickybanError } from '../errors.js';
 import { describeLiveSet } from '../firewall/describe.js';
+import type { FirewallBackend } from '../firewall/backend.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -39,12 +40,19 @@ async function readBlocked(store: Store, ctx: Context, network: Network): Promis
     const held = await reading.backend.holds(network);
     const some = reading.bypassedSome[network.family];
     const bypass = held && some.length > 0 ? some.join('; ') : undefined;
-    return { blocked: held, where, problem: held ? undefined : `not in ${where}`, ...(bypass === undefined ? {} : { bypass }) };
+    return { blocked: held, where, problem: held ? undefined : await notHeld(reading.backend, network, where), ...(bypass === undefined ? {} : { bypass }) };
   } catch (error) {
     // Not root, a tool missing: the store's side is still worth showing.
     if (!(error instanceof StickybanError)) throw error;
     return { blocked: null, where: undefined, problem: `the live set could not be read: ${error.message}` };
   }
+}
+
+/** Why the live set does not block all of `network`: none of it is there, or (a block) only part. */
+async function notHeld(backend: FirewallBackend, network: Network, where: string): Promise<string> {
+  if (network.first === network.last) return `not in ${where}`;
+  const coverage = (await backend.liveIndex(network.family))?.coverage(network);
+  return coverage === 'partial' ? `only part of it is in ${where}` : `not in ${where}`;
 }
 
 /**

@@ -41,6 +41,7 @@ describe('the kernel beside the plan', () => {
     assert.equal((await show('198.51.100.9')).blocked, true, 'an address inside a banned block');
     assert.equal((await show('198.51.100.128/25')).blocked, true, 'a block inside a banned block');
     assert.equal((await show('198.51.100.0/23')).blocked, false, 'a block only half of it banned');
+    assert.match(await cli('show', '198.51.100.0/23'), /\nblocked: +no: only part of it is in ipset stickyban4\n/);
     assert.equal((await show('198.51.100.0/23')).planned, false);
     assert.deepEqual((await show('192.0.2.1')).blocked, false);
     assert.match(await cli('show', '127.0.0.1'), /\nsafelist: +127\.0\.0\.0\/8 \(built-in\)\n/, 'named as safelist list names it');
