@@ -1,7 +1,7 @@
 // A live update owed from the store change before it until the live set has it (see
 // migrations/0010_live_owed.sql): what a check finds when the process that owed it is gone.
 
-import { isRunning } from '../exec/pid.js';
+import { isRunning, ownIdentity, stillRuns } from '../exec/pid.js';
 import type { LiveCheck } from '../firewall/backend.js';
 import { isEmptyDelta, type Delta } from '../plan/diff.js';
 import type { OwedUpdate } from '../store/live-owed.js';
@@ -15,7 +15,7 @@ export class LiveOwed {
 
   /** Written before the store change it covers: a kill after that change leaves it behind. */
   static begin(store: Store, what: string): LiveOwed {
-    return new LiveOwed(store, store.write(() => store.liveOwed.add(process.pid, Date.now(), what), 'bookkeeping'));
+    return new LiveOwed(store, store.write(() => store.liveOwed.add(ownIdentity(), Date.now(), what), 'bookkeeping'));
   }
 
   /**
@@ -23,7 +23,7 @@ export class LiveOwed {
    * transaction of its own (the ban hook's path), and no window between the two.
    */
   static within(store: Store, what: string): LiveOwed {
-    return new LiveOwed(store, store.liveOwed.add(process.pid, Date.now(), what));
+    return new LiveOwed(store, store.liveOwed.add(ownIdentity(), Date.now(), what));
   }
 
   /** The live set has the change: nothing is owed any more. */
@@ -46,7 +46,7 @@ export function oweLive(store: Store, delta: Delta, what: string): LiveOwed | un
 export function owedProblem(store: Store): LiveCheck | undefined {
   // One per process, its first: an import's own restore owes what the import does.
   const byProcess = new Map<number, OwedUpdate>();
-  for (const row of store.read(() => store.liveOwed.cutShort(isRunning))) if (!byProcess.has(row.pid)) byProcess.set(row.pid, row);
+  for (const row of store.read(() => store.liveOwed.cutShort(ownerRuns))) if (!byProcess.has(row.pid)) byProcess.set(row.pid, row);
   const owed = [...byProcess.values()];
   if (owed.length === 0) return undefined;
   const first = owed[0]!;
@@ -56,5 +56,11 @@ export function owedProblem(store: Store): LiveCheck | undefined {
 
 /** After a restore read the store from `atMs` (Date.now()) on: what gone processes owed from before then is paid. */
 export function settleOwed(store: Store, atMs: number): void {
-  store.write(() => store.liveOwed.settle(atMs, isRunning), 'bookkeeping');
+  store.write(() => store.liveOwed.settle(atMs, ownerRuns), 'bookkeeping');
+}
+
+/** Whether a note's owner still runs: by its identity, or by its pid alone for a note from before 0012. */
+function ownerRuns(owed: OwedUpdate): boolean {
+  if (owed.pidNs === null || owed.startTicks === null) return isRunning(owed.pid);
+  return stillRuns({ pid: owed.pid, pidNs: owed.pidNs, startTicks: owed.startTicks });
 }

@@ -1,12 +1,21 @@
 import type Database from 'better-sqlite3';
+import type { ProcessIdentity } from '../exec/pid.js';
 import { StatementCache } from './statements.js';
 
-/** A live update a process owes (see migrations/0010_live_owed.sql). */
+/** A live update a process owes (see migrations/0010_live_owed.sql, 0012). */
 export interface OwedUpdate {
   readonly pid: number;
+  /** The owner's pid namespace and start (0012); null in a note written before. */
+  readonly pidNs: number | null;
+  readonly startTicks: number | null;
   readonly startedMs: number;
   readonly what: string;
 }
+
+/** Whether the process that wrote a note still runs. */
+export type OwnerRuns = (owed: OwedUpdate) => boolean;
+
+const COLUMNS = 'pid, pid_ns AS pidNs, start_ticks AS startTicks, started_ms AS startedMs, what';
 
 export class LiveOwedTable {
   private readonly cache: StatementCache;
@@ -15,27 +24,28 @@ export class LiveOwedTable {
     this.cache = new StatementCache(db);
   }
 
-  /** This process owes the live set an update from now on; returns its row's id. */
-  add(pid: number, startedMs: number, what: string): number {
-    return Number(this.cache.get('INSERT INTO live_owed (pid, started_ms, what) VALUES (?, ?, ?)').run(pid, startedMs, what).lastInsertRowid);
+  /** The process `owner` owes the live set an update from now on; returns its row's id. */
+  add(owner: ProcessIdentity, startedMs: number, what: string): number {
+    const insert = this.cache.get('INSERT INTO live_owed (pid, pid_ns, start_ticks, started_ms, what) VALUES (?, ?, ?, ?, ?)');
+    return Number(insert.run(owner.pid, owner.pidNs, owner.startTicks, startedMs, what).lastInsertRowid);
   }
 
   remove(id: number): void {
     this.cache.get('DELETE FROM live_owed WHERE id = ?').run(id);
   }
 
-  /** What processes no longer `running` owed: their live update never came. */
-  cutShort(running: (pid: number) => boolean): OwedUpdate[] {
-    const rows = this.cache.get('SELECT pid, started_ms AS startedMs, what FROM live_owed ORDER BY id').all() as OwedUpdate[];
-    return rows.filter((row) => !running(row.pid));
+  /** What processes no longer running owed: their live update never came. */
+  cutShort(runs: OwnerRuns): OwedUpdate[] {
+    const rows = this.cache.get(`SELECT ${COLUMNS} FROM live_owed ORDER BY id`).all() as OwedUpdate[];
+    return rows.filter((row) => !runs(row));
   }
 
   /**
    * A restore read the store from `atMs` on and loaded the live set from it: what processes no
    * longer running owed from before then is paid. A running one settles its own.
    */
-  settle(atMs: number, running: (pid: number) => boolean): void {
-    const rows = this.cache.get('SELECT id, pid FROM live_owed WHERE started_ms < ?').all(atMs) as Array<{ id: number; pid: number }>;
-    for (const row of rows) if (!running(row.pid)) this.remove(row.id);
+  settle(atMs: number, runs: OwnerRuns): void {
+    const rows = this.cache.get(`SELECT id, ${COLUMNS} FROM live_owed WHERE started_ms < ?`).all(atMs) as Array<OwedUpdate & { id: number }>;
+    for (const row of rows) if (!runs(row)) this.remove(row.id);
   }
 }

@@ -7,6 +7,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { ranSince } from '../exec/pid.js';
 import { appendWhole, appendWholeTo } from './append-whole.js';
 import type { BanEvent } from './bans.js';
 import { boundedLines, type Line } from './bounded-lines.js';
@@ -203,7 +204,8 @@ function claimFiles(path: string): string[] {
     const claim = CLAIM.exec(name);
     if (claim) {
       const pid = Number(claim[1]);
-      if (pid === process.pid || !isRunning(pid)) claimed.push(join(dir, name));
+      // Its claimer's, while that one runs: a process holding the id now but started after the claim is another.
+      if (pid === process.pid || !ranSince(pid, Number(claim[2]))) claimed.push(join(dir, name));
       continue;
     }
     // Empty and new, it is a hook's between its open and its write (a drain woken by the file's
@@ -235,16 +237,6 @@ function isNewAndEmpty(path: string): boolean {
 
 function claimTime(file: string): number {
   return Number(CLAIM.exec(file)![2]);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A line's event, what is wrong with it, or undefined for a blank line (padding, see appendToSpool). */

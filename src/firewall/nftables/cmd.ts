@@ -8,7 +8,7 @@
 // `nft list chains` reads no elements, so existence is checked with it; and a set declaration with
 // elements (`add set … { elements = … }`) adds them without that read, so live adds are made so.
 
-import { isRunning } from '../../exec/pid.js';
+import { ranSince } from '../../exec/pid.js';
 import { closeSync, constants, lstatSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationalError, ToolError } from '../../errors.js';
@@ -37,10 +37,12 @@ function removeLeftovers(dir: string): void {
   }
   for (const name of names) {
     const pid = Number(BATCH.exec(name)?.[1]);
-    if (!(pid > 0) || pid === process.pid || isRunning(pid)) continue;
+    if (!(pid > 0) || pid === process.pid) continue;
     const path = join(dir, name);
     try {
       const stats = lstatSync(path);
+      // Its writer's while that one runs: a process holding the id now but started after the write is another.
+      if (ranSince(pid, stats.mtimeMs)) continue;
       if (stats.isFile() && stats.uid === euid && (stats.mode & 0o7777) === 0o600) unlinkSync(path);
     } catch {
       // Removed by another load meanwhile, or not removable: left alone.

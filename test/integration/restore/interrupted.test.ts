@@ -5,7 +5,9 @@
 // the live entry counts with the plan's and bring the set back in line (issue 17, item 8).
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sh } from '../../helpers/cli.js';
@@ -152,4 +154,27 @@ test('nftables: spooled bans folded in by a command killed before their live upd
   const healed = await cli('restore', '--if-missing');
   assert.equal(healed.code, 0, healed.stderr);
   assert.equal(await nftHosts(netns), 2);
+});
+
+test('nftables: a note whose pid another process holds by now is still owed: doctor fails, and restore --if-missing pays it', async () => {
+  const netns = await Netns.create();
+  const { dir, db, config } = configuredNewStore('backend = "nftables"\n');
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  for (const args of [['ban', '192.0.2.1'], ['restore']]) assert.equal((await cli(...args)).code, 0);
+  await killedWhen(netns, ['--db', db, '--config', config, 'ban', '192.0.2.2'], stuckNft(dir), 'the ban to be recorded', async () => count(db, 'bans') === 2 || undefined);
+  await killLeftovers(netns);
+  // The kernel hands the id out again: a process started since holds it.
+  const holder = spawn('sleep', ['60']);
+  try {
+    const store = new Database(db);
+    store.prepare('UPDATE live_owed SET pid = ?').run(holder.pid);
+    store.close();
+    const doctor = await cli('doctor');
+    assert.match(doctor.stdout, new RegExp(`^FAIL +the live set: lags the store: the ban of 192\\.0\\.2\\.2 of pid ${holder.pid} ended before its live update`, 'm'));
+    const healed = await cli('restore', '--if-missing');
+    assert.match(healed.stdout, /^missing: the live set lags the store: the ban of 192\.0\.2\.2 /);
+    assert.equal(await nftHosts(netns), 2);
+  } finally {
+    holder.kill('SIGKILL');
+  }
 });

@@ -51,13 +51,16 @@ test('a new empty spool, a hook\'s between its open and its write, is left to th
   assert.equal(existsSync(`${db}.spool`), false);
 });
 
-test('a claim left by a drain that died is taken over; one of a drain still running is left to it', () => {
+test('a claim left by a drain that died is taken over; one of a drain still running is left to it, not one whose id another process holds by now', () => {
   const db = join(tempDir(), 'stickyban.db');
   const dead = String(deadPid());
-  for (const pid of [dead, String(process.ppid), String(process.pid)]) writeFileSync(`${db}.spool.claimed.${pid}.100${pid.length}`, '');
+  const now = Date.now();
+  for (const pid of [dead, String(process.ppid), String(process.pid)]) writeFileSync(`${db}.spool.claimed.${pid}.${now}`, '');
+  // Claimed in 1970 by a process of this id: the one running now started long after.
+  writeFileSync(`${db}.spool.claimed.${process.ppid}.1000`, '');
   writeFileSync(`${db}.spool.claimed.not-a-claim`, '');
   const claimed = claimSpool(db, NOW)!.files.map((file) => basename(file));
-  assert.deepEqual(claimed.sort(), [`stickyban.db.spool.claimed.${dead}.100${dead.length}`, `stickyban.db.spool.claimed.${process.pid}.100${String(process.pid).length}`].sort());
+  assert.deepEqual(claimed.sort(), [`stickyban.db.spool.claimed.${dead}.${now}`, `stickyban.db.spool.claimed.${process.pid}.${now}`, `stickyban.db.spool.claimed.${process.ppid}.1000`].sort());
 });
 
 test('a spool is read in bounded lines: a line longer than a hook writes is refused whole, a cut line takes no other with it; bad lines are quarantined on release', () => {
