@@ -5,7 +5,7 @@
 
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { describeFsError, UsageError } from '../errors.js';
-import { quote } from '../input/quote.js';
+import { quote, shownPath } from '../input/quote.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -28,11 +28,11 @@ export function readBoundedText(file: string, label: string, holding: string, ma
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
-    throw new UsageError(`cannot read ${label} ${file}: ${describeFsError(error)}`);
+    throw new UsageError(`cannot read ${label} ${shownPath(file)}: ${describeFsError(error)}`);
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw new UsageError(`cannot read ${label} ${file}: it is a directory; expected a file`);
+    if (stat.isDirectory()) throw new UsageError(`cannot read ${label} ${shownPath(file)}: it is a directory; expected a file`);
     if (!stat.isFile()) throw new UsageError(`${label} ${quote(file)} is ${kindOf(stat)}; expected a regular file holding ${holding}`);
     check?.(stat);
     const limit = maxBytes >= 1024 * 1024 ? `${maxBytes} (${maxBytes / 1024 / 1024} MiB)` : String(maxBytes);
@@ -57,7 +57,7 @@ export function readBoundedText(file: string, label: string, holding: string, ma
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot read ${label} ${file}: ${describeFsError(error)}`);
+    throw new UsageError(`cannot read ${label} ${shownPath(file)}: ${describeFsError(error)}`);
   } finally {
     closeSync(fd);
   }

@@ -11,7 +11,7 @@ import { readConfigFile } from './config-file.js';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { network4, network6, type Network } from '../address/network.js';
 import { isJailName } from '../input/names.js';
-import { quote } from '../input/quote.js';
+import { quote, shownPath } from '../input/quote.js';
 import { durationRange, readDuration, DURATION_EXPECTED, MAX_SECONDS } from '../input/duration.js';
 
 export type BackendName = 'ipset' | 'nftables' | 'route';
@@ -146,7 +146,7 @@ export async function loadConfig(
       table = parse(text);
     } catch (error) {
       const reason = (error as Error).message.split('\n')[0];
-      throw new UsageError(`config file ${file} is not valid TOML: ${reason}`);
+      throw new UsageError(`config file ${shownPath(file)} is not valid TOML: ${reason}`);
     }
     config = fromTable(table, file);
   }
@@ -253,7 +253,7 @@ function fromTable(table: Record<string, unknown>, file: string): Config {
     },
   };
   for (const reader of [read, policy, ipset, nftables, route, daemon, fail2ban, fleet]) reader.rejectUnknown();
-  if (config.ipset.set4 === config.ipset.set6) throw new UsageError(`config file ${file}: "ipset.set4" and "ipset.set6" must name two different sets`);
+  if (config.ipset.set4 === config.ipset.set6) throw new UsageError(`config file ${shownPath(file)}: "ipset.set4" and "ipset.set6" must name two different sets`);
   return config;
 }
 
@@ -269,7 +269,8 @@ class TableReader {
   section(name: string): TableReader {
     const value = this.take(name);
     if (value === undefined) return new TableReader({}, this.file, `${name}.`);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw this.error(name, 'must be a table');
+    // A TOML date or time is an object too (smol-toml's TomlDate): not a table.
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) throw this.error(name, 'must be a table');
     return new TableReader(value as Record<string, unknown>, this.file, `${name}.`);
   }
 
@@ -286,8 +287,8 @@ class TableReader {
    */
   filePath(key: string, fallback: string): string {
     const value = this.string(key, fallback);
-    if (value === '' || (value.startsWith('/') && !/[\u0000-\u001f]/.test(value))) return value;
-    throw this.error(key, `${quote(value)} must be an absolute path`);
+    if (value === '' || (value.startsWith('/') && !/[\u0000-\u001f\u007f]/.test(value))) return value;
+    throw this.error(key, `${quote(value)} must be an absolute path, without control characters`);
   }
 
   strings(key: string, fallback: string[]): string[] {
@@ -357,7 +358,10 @@ class TableReader {
   /** An absolute path (a relative one would depend on where each command happens to run). */
   absolutePath(key: string, fallback: string): string {
     const value = this.string(key, fallback);
-    if (!value.startsWith('/') || Buffer.byteLength(value) > 107) throw this.error(key, `${quote(value)} must be an absolute path of at most 107 bytes`);
+    // A NUL would cut the path short where the kernel reads it, and the socket would be another.
+    if (!value.startsWith('/') || /[\u0000-\u001f\u007f]/.test(value) || Buffer.byteLength(value) > 107) {
+      throw this.error(key, `${quote(value)} must be an absolute path of at most 107 bytes, without control characters`);
+    }
     return value;
   }
 
@@ -417,6 +421,6 @@ class TableReader {
   }
 
   private error(key: string, problem: string): UsageError {
-    return new UsageError(`config file ${this.file}: "${this.prefix}${key}" ${problem}`);
+    return new UsageError(`config file ${shownPath(this.file)}: "${this.prefix}${key}" ${problem}`);
   }
 }

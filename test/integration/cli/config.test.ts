@@ -142,6 +142,23 @@ test('a config file that is not UTF-8, or that cannot be reached, is said as suc
   assert.equal((await runCli(['--config', marked, 'config', 'db'])).stdout, '/srv/sb.db\n');
 });
 
+test('a section given as a date or a time is no table; a path with a newline in it is still one line', async () => {
+  const dir = tempDir();
+  const dated = join(dir, 'date.toml');
+  for (const toml of ['ipset = 1979-05-27T07:32:00Z\n', 'fleet = 07:32:00\n', 'policy = 1979-05-27\n']) {
+    writeFileSync(dated, toml);
+    const result = await runCli(['--config', dated, 'config', 'ipset.set4']);
+    assert.deepEqual([result.code, result.stdout], [2, ''], toml);
+    assert.match(result.stderr, /^stickyban: config file .*date\.toml: "(ipset|fleet|policy)" must be a table\n$/, toml);
+  }
+  const newline = join(dir, 'x\ny.toml');
+  writeFileSync(newline, 'bogus = 1\n');
+  const bad = await runCli(['--config', newline, 'config']);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr.split('\n').length, 2, `one line: ${bad.stderr}`);
+  assert.match(bad.stderr, /x\\u000ay\.toml/);
+});
+
 test('paths in the config file are absolute: a relative one would depend on where each command, or the daemon, runs', async () => {
   const dir = tempDir();
   const config = join(dir, 'relative.toml');
@@ -155,6 +172,17 @@ test('paths in the config file are absolute: a relative one would depend on wher
     writeFileSync(config, toml);
     const result = await runCli(['--config', config, 'config']);
     assert.equal(result.code, 2, toml);
-    assert.match(result.stderr, new RegExp(`^stickyban: config file .*relative\\.toml: "${key.replace('.', '\\.')}" ".*" must be an absolute path\\n$`), toml);
+    assert.match(result.stderr, new RegExp(`^stickyban: config file .*relative\\.toml: "${key.replace('.', '\\.')}" ".*" must be an absolute path, without control characters\\n$`), toml);
+  }
+  // A NUL would cut a socket's path short where the kernel reads it: the daemon listened on another.
+  for (const [toml, key] of [
+    ['[daemon]\nsocket = "/run/stickyban/s\\u0000x"\n', 'daemon.socket'],
+    ['[fail2ban]\nsocket = "/run/fail2ban/\\u0007.sock"\n', 'fail2ban.socket'],
+    ['db = "/var/lib/stickyban/\\u0000.db"\n', 'db'],
+  ] as const) {
+    writeFileSync(config, toml);
+    const result = await runCli(['--config', config, 'config']);
+    assert.equal(result.code, 2, toml);
+    assert.match(result.stderr, new RegExp(`^stickyban: config file .*relative\\.toml: "${key.replace('.', '\\.')}" ".*" must be an absolute path.*, without control characters\\n$`), toml);
   }
 });
