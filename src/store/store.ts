@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { commitsOf, openDatabase, SQLITE_BUSY_WAIT_MS } from './sqlite.js';
 import { prepareStoreFile } from './store-file.js';
-import { StoreError, UsageError } from '../errors.js';
+import { StoreError, StoreMissingError, UsageError } from '../errors.js';
 import { shownPath } from '../input/quote.js';
 import { migrate, pendingMigrations, readApplied, readMigrations, shippedMigrations, type Migration } from './migrate.js';
 import { StoreCopy } from './read-copy.js';
@@ -101,7 +101,7 @@ export class Store {
     try {
       db = openDatabase(path, { timeout: options.busyWaitMs ?? SQLITE_BUSY_WAIT_MS });
       const opened = db;
-      retryWhileBusy(() => refuseForeign(opened, path), options.busyTimeoutMs, commitsOf(opened));
+      retryWhileBusy(() => refuseForeign(opened, path, options.create === true), options.busyTimeoutMs, commitsOf(opened));
       configure(opened, options.busyTimeoutMs);
       retryWhileBusy(() => migrate(opened, migrations, path), options.busyTimeoutMs, commitsOf(opened));
       return new Store(opened, path, options.busyTimeoutMs);
@@ -124,13 +124,13 @@ export class Store {
       db = openDatabase(path, { readonly: true, fileMustExist: true, timeout });
       try {
         const opened = db;
-        retryWhileBusy(() => refuseForeign(opened, path), busyTimeoutMs, commitsOf(opened));
+        retryWhileBusy(() => refuseForeign(opened, path, false), busyTimeoutMs, commitsOf(opened));
       } catch (error) {
         if (!cannotOpenWhereItIs(error, path)) throw error;
         db.close();
         copy = StoreCopy.make(path);
         db = openDatabase(copy.path, { fileMustExist: true, timeout });
-        refuseForeign(db, path);
+        refuseForeign(db, path, false);
         migrate(db, migrations, path);
         return new Store(db, path, busyTimeoutMs, copy);
       }
@@ -301,8 +301,11 @@ const FULL = 2;
  * Another program's database given as --db (fail2ban's, say) is refused before anything is written
  * to it, not even the switch to WAL: its tables and no record of our migrations say it is not ours.
  */
-function refuseForeign(db: Database.Database, path: string): void {
+function refuseForeign(db: Database.Database, path: string, create: boolean): void {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
+  // An empty file (or an init killed before its first commit) is no store yet: only init makes one,
+  // never a read (which would write the schema) nor a ban at a mistyped --db that happens to exist.
+  if (tables.length === 0 && !create) throw new StoreMissingError(`no store at ${shownPath(path)}: the file holds no tables; stickyban init creates the store there (or check --db, STICKYBAN_DB and db in the config)`);
   if (tables.length === 0 || (tables.includes('schema_migrations') && isOurMigrationTable(db))) return;
   const listed = tables.length > 5 ? `${tables.slice(0, 5).join(', ')}, …` : tables.join(', ');
   throw new UsageError(`${shownPath(path)} is not a stickyban store: it is another program's SQLite database (tables ${listed}); give --db a path of its own`);

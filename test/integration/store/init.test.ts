@@ -75,6 +75,22 @@ describe('a missing store is made only by stickyban init', () => {
     assert.deepEqual(readdirSync(parent), []);
   });
 
+  test('an empty file at --db is no store: a read or a ban says so and writes nothing; init makes the store in it', async () => {
+    const netns = await Netns.create();
+    const db = join(tempDir(), 'stickyban.db');
+    writeFileSync(db, '', { mode: 0o600 });
+    for (const args of [['export'], ['list'], ['show', '192.0.2.7'], ['ban', '192.0.2.7'], ['restore']]) {
+      const result = await netns.cli(['--db', db, ...args]);
+      assert.equal(result.code, 1, args.join(' '));
+      assert.ok(result.stderr.startsWith(`stickyban: no store at ${db}: the file holds no tables; stickyban init creates the store there (or check --db, STICKYBAN_DB and db in the config)`), result.stderr);
+      assert.equal(result.stderr.split('\n').length, 2, 'one line');
+      assert.equal(statSync(db).size, 0, `${args.join(' ')} wrote nothing`);
+    }
+    const init = await netns.cli(['--db', db, 'init']);
+    assert.equal(init.code, 0, init.stderr);
+    assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.7'])).code, 0);
+  });
+
   test('init makes the directories it needs, the store 0600 in a 0700 directory', async () => {
     const netns = await Netns.create();
     const db = join(tempDir(), 'var', 'lib', 'stickyban', 'stickyban.db');
