@@ -25,48 +25,81 @@ export function parseChain(text: string): string {
   return text;
 }
 
+/**
+ * Names a file declares, kept to name them in an error: the first few, quoted (a name is the
+ * file's bytes), however many a file declares: a file of a million declarations is read in the
+ * memory of a few.
+ */
+class DeclaredNames {
+  private readonly shown: string[] = [];
+  private more = false;
+
+  add(name: string): void {
+    if (this.shown.includes(name)) return;
+    if (this.shown.length < 10) this.shown.push(name);
+    else this.more = true;
+  }
+
+  get none(): boolean {
+    return this.shown.length === 0;
+  }
+
+  toString(): string {
+    return `${this.shown.map((name) => quote(name.length > 40 ? `${name.slice(0, 40)}…` : name)).join(', ')}${this.more ? ', …' : ''}`;
+  }
+}
+
 export class IptablesSaveParser implements LineParser {
-  private readonly chains = new Set<string>();
-  /** The tables declared so far ("*filter"); the last is that of the lines being read. A hand-written file may name none. */
-  private readonly tables: string[] = [];
+  private readonly chains = new DeclaredNames();
+  private readonly tables = new DeclaredNames();
+  private sawChain = false;
+  private sawFilter = false;
+  /** The table of the lines being read ("*filter"); undefined before any (a hand-written file may name none). */
+  private table: string | undefined;
 
   constructor(private readonly chain: string) {}
 
   parse(line: string): LineOutcome {
     if (line.charCodeAt(0) === 42 /* * */) {
-      this.tables.push(line.slice(1).trim());
+      const table = line.slice(1).trim();
+      this.table = table === 'filter' ? 'filter' : table.slice(0, 41);
+      this.sawFilter ||= table === 'filter';
+      this.tables.add(table);
       return undefined;
     }
     if (line.charCodeAt(0) === 58 /* : */) {
       // ":Blocklist - [0:0]" declares a chain (an IPv6 address of a plain list starts with ':' too).
       const declared = CHAIN_DECLARATION.exec(line)?.[1];
-      if (declared !== undefined && this.inFilter()) this.chains.add(declared);
+      if (declared !== undefined && this.inFilter()) this.declare(declared);
       return undefined;
     }
     // `iptables-save -c` puts each rule's packet and byte counters first: "[12:720] -A Blocklist …".
     const rule = line.charCodeAt(0) === 91 /* [ */ ? line.replace(COUNTERS, '') : line;
     if (!rule.startsWith(`-A ${this.chain} `)) return undefined;
-    if (!this.inFilter()) return { ignored: `it is in the ${this.tables.at(-1)} table; a blocklist chain is in the filter table` };
+    if (!this.inFilter()) return { ignored: `it is in the ${quote(this.table!)} table; a blocklist chain is in the filter table` };
     // A hand-written rules file may add to a chain it never declares.
-    this.chains.add(this.chain);
+    this.declare(this.chain);
     return parseRule(rule.trimEnd());
   }
 
+  private declare(chain: string): void {
+    this.sawChain ||= chain === this.chain;
+    this.chains.add(chain);
+  }
+
   private inFilter(): boolean {
-    const table = this.tables.at(-1);
-    return table === undefined || table === 'filter';
+    return this.table === undefined || this.table === 'filter';
   }
 
   finish(file: string): void {
-    if (this.chains.has(this.chain)) return;
-    if (this.tables.length > 0 && !this.tables.includes('filter')) {
-      throw new UsageError(`${file} has no filter table, where a blocklist chain is (its tables: ${this.tables.join(', ')})`);
+    if (this.sawChain) return;
+    if (!this.tables.none && !this.sawFilter) {
+      throw new UsageError(`${file} has no filter table, where a blocklist chain is (its tables: ${this.tables})`);
     }
-    const found = [...this.chains];
     throw new UsageError(
-      found.length === 0
+      this.chains.none
         ? `${file} is not iptables-save output: it declares no chain (expected lines such as ":${this.chain} - [0:0]")`
-        : `${file} has no chain ${quote(this.chain)}; its chains are ${found.join(', ')} (choose one with --chain)`,
+        : `${file} has no chain ${quote(this.chain)}; its chains are ${this.chains} (choose one with --chain)`,
     );
   }
 }

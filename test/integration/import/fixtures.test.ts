@@ -132,7 +132,7 @@ describe('import of real fail2ban data', () => {
     const other = await session();
     const wrong = await other.run(['import', edited, '--format', 'iptables-save']);
     assert.equal(wrong.code, 2);
-    assert.match(wrong.stderr, /^stickyban: .*rules has no chain "Blocklist"; its chains are INPUT, FORWARD, OUTPUT, Shitlist \(choose one with --chain\)\n$/);
+    assert.match(wrong.stderr, /^stickyban: .*rules has no chain "Blocklist"; its chains are "INPUT", "FORWARD", "OUTPUT", "Shitlist" \(choose one with --chain\)\n$/);
     const chained = await importJson(other, [edited, '--format', 'iptables-save', '--chain', 'Shitlist', '--jail', 'legacy']);
     assert.deepEqual([chained.added, chained.invalid, chained.ignored], [rules.valid_distinct.count, 1, 1]);
     assert.deepEqual(chained.invalid_lines.map((entry) => entry.line), [8]);

@@ -48,11 +48,23 @@ describe('iptables-save', () => {
   test('only the filter table holds the blocklist: the same chain name in raw or mangle is listed, not imported', () => {
     const parser = new IptablesSaveParser('Blocklist');
     const outcomes = ['*raw', ':Blocklist - [0:0]', '-A Blocklist -s 192.0.2.1/32 -j DROP', 'COMMIT', '*filter', ':Blocklist - [0:0]', '-A Blocklist -s 192.0.2.2/32 -j DROP', 'COMMIT'].map((line) => parser.parse(line));
-    assert.match((outcomes[2] as { ignored: string }).ignored, /it is in the raw table/);
+    assert.match((outcomes[2] as { ignored: string }).ignored, /it is in the "raw" table/);
     assert.equal(formatNetwork((outcomes[6] as Candidate).network), '192.0.2.2');
     const rawOnly = new IptablesSaveParser('Blocklist');
     for (const line of ['*raw', ':Blocklist - [0:0]', '-A Blocklist -s 192.0.2.1/32 -j DROP', 'COMMIT']) rawOnly.parse(line);
-    assert.throws(() => rawOnly.finish('raw.rules'), /raw\.rules has no filter table, where a blocklist chain is \(its tables: raw\)/);
+    assert.throws(() => rawOnly.finish('raw.rules'), /raw\.rules has no filter table, where a blocklist chain is \(its tables: "raw"\)/);
+  });
+
+  test("a file of many declarations is named by its first few, quoted: the error stays a line, the memory a few names", () => {
+    const tables = new IptablesSaveParser('Blocklist');
+    for (let i = 0; i < 100_000; i++) tables.parse(`*${'T'.repeat(4000)}${i}`);
+    tables.parse('*nat\u001b]0;pwned\u0007');
+    assert.throws(() => tables.finish('t.rules'), (error: Error) => error.message.length < 600 && /\(its tables: "T{40}…", .*, …\)$/.test(error.message) && !/\u001b/.test(error.message));
+    const chains = new IptablesSaveParser('Blocklist');
+    chains.parse('*filter');
+    chains.parse(':Evil\u001b[31mRED - [0:0]');
+    for (let i = 0; i < 100_000; i++) chains.parse(`:C${i} - [0:0]`);
+    assert.throws(() => chains.finish('c.rules'), (error: Error) => error.message.length < 300 && /its chains are "Evil\\u001b\[31mRED", "C0", .*, …/.test(error.message));
   });
 
   test('a bad source is invalid, with the reason', () => {
@@ -63,7 +75,7 @@ describe('iptables-save', () => {
   test('a file without the chain is a usage error naming the chains it has', () => {
     const parser = new IptablesSaveParser('Shitlist');
     for (const line of fixtureLines('iptables/legacy-blocklist.rules')) parser.parse(line);
-    assert.throws(() => parser.finish('rules'), (error: Error) => error instanceof UsageError && /no chain "Shitlist"; its chains are INPUT, FORWARD, OUTPUT, Blocklist/.test(error.message));
+    assert.throws(() => parser.finish('rules'), (error: Error) => error instanceof UsageError && /no chain "Shitlist"; its chains are "INPUT", "FORWARD", "OUTPUT", "Blocklist"/.test(error.message));
     const text = new IptablesSaveParser('Blocklist');
     text.parse('192.0.2.7');
     text.parse('::ffff:198.51.100.22'); // starts with ':' like a chain declaration
