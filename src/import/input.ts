@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { describeFsError, UsageError } from '../errors.js';
-import { quote } from '../input/quote.js';
+import { quote, shownPath } from '../input/quote.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const READ_CHUNK = 1 << 20;
@@ -24,7 +24,7 @@ export const MAX_CONTENT = 1024 ** 3;
 export const FIFO_WAIT_MS = 10_000;
 
 export interface Input {
-  /** How messages name it: the path as given, or "stdin". */
+  /** How messages name it: the path as given (control characters escaped: one line each), or "stdin". */
   readonly name: string;
   /** Size in bytes of a regular file (for the progress bar); undefined for stdin. */
   readonly size: number | undefined;
@@ -63,7 +63,7 @@ export async function openInput(path: string, fifoWaitMs = FIFO_WAIT_MS): Promis
   } catch (error) {
     throw new UsageError(`cannot read ${quote(path)}: ${describeFsError(error)}`);
   }
-  if (named.isFIFO()) return streamInput(path, createReadStream('', { fd: checked(await openFifo(path, fifoWaitMs), named, path), highWaterMark: READ_CHUNK }));
+  if (named.isFIFO()) return streamInput(shownPath(path), createReadStream('', { fd: checked(await openFifo(path, fifoWaitMs), named, path), highWaterMark: READ_CHUNK }));
   let fd: number;
   try {
     // Non-blocking, should a FIFO have taken the path's place since: it is not waited for either.
@@ -74,7 +74,7 @@ export async function openInput(path: string, fifoWaitMs = FIFO_WAIT_MS): Promis
   }
   if (named.isFile()) {
     try {
-      return regularInput(path, path, fd, named.size);
+      return regularInput(path, shownPath(path), fd, named.size);
     } catch (error) {
       closeSync(fd);
       throw new UsageError(`cannot read ${quote(path)}: ${describeFsError(error)}`);
@@ -85,7 +85,7 @@ export async function openInput(path: string, fifoWaitMs = FIFO_WAIT_MS): Promis
     throw new UsageError(`cannot read ${quote(path)}: it is a directory; expected a file`);
   }
   // A device (/dev/zero): read as it is, bounded like a pipe.
-  return streamInput(path, createReadStream('', { fd, highWaterMark: READ_CHUNK }));
+  return streamInput(shownPath(path), createReadStream('', { fd, highWaterMark: READ_CHUNK }));
 }
 
 /** A regular file already made (a private copy of stdin), named in messages as `name`. */
