@@ -18,6 +18,8 @@ import type { LineParser } from './parser.js';
 const BAN_LINE =
   /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(,\d{1,6})? +fail2ban\.[\w.]+ *(?:\[\d+\])?: +[A-Z]+ +\[([^\]]*)\] +(Restore )?Ban +(\S+) *$/;
 const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(,\d{1,6})? +fail2ban\./;
+/** The start of a ban line: one that goes on otherwise than BAN_LINE says is broken, not noise. */
+const BAN_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(,\d{1,6})? +fail2ban\.[\w.]+ *(?:\[\d+\])?: +[A-Z]+ +\[[^\]]*\] +(Restore )?Ban /;
 
 export class Fail2banLogParser implements LineParser {
   private looksRight = false;
@@ -43,7 +45,7 @@ export class Fail2banLogParser implements LineParser {
 
 export function parseLogLine(line: string): LineOutcome {
   const match = BAN_LINE.exec(line);
-  if (!match) return undefined;
+  if (!match) return BAN_START.test(line) ? { error: 'a ban line that does not end with one address (expected "… [JAIL] Ban ADDRESS")' } : undefined;
   const [, year, month, day, hour, minute, second, fraction, jail, restore, address] = match as unknown as string[];
   if (!isJailName(jail!)) return { error: `invalid jail name ${quote(jail!)}` };
   const network = tryParseNetwork(address!);

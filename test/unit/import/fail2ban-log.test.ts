@@ -54,6 +54,12 @@ describe('fail2ban.log', () => {
     assert.ok(isRejected(parseLogLine('2026-11-21 09:18:46,135 fail2ban.actions [1]: NOTICE  [bad jail!] Ban 192.0.2.3')));
   });
 
+  test('a ban line that goes on past its address is invalid, not skipped as noise: --strict refuses it', () => {
+    const broken = parseLogLine('2026-11-21 09:18:47,135 fail2ban.actions        [31395]: NOTICE  [sshd] Ban 192.0.2.161 trailing-garbage');
+    assert.ok(isRejected(broken));
+    assert.match((broken as { error: string }).error, /does not end with one address/);
+  });
+
   test('a date that does not exist is invalid, not rolled over into another month', () => {
     for (const date of ['2026-13-01', '2026-00-15', '2026-02-30', '2026-04-31']) {
       const outcome = parseLogLine(`${date} 09:18:46,135 fail2ban.actions [1]: NOTICE  [sshd] Ban 192.0.2.3`);
