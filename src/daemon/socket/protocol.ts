@@ -74,7 +74,7 @@ function parseBan(request: Record<string, unknown>): Request {
   }
   if (request.force !== undefined && typeof request.force !== 'boolean') throw new UsageError('"force" must be true or false');
   if (request.force === true) fields.force = true;
-  if (request.db !== undefined && typeof request.db !== 'string') throw new UsageError('"db" must be a string: the path of the store the ban is for');
+  if (request.db !== undefined && (typeof request.db !== 'string' || !request.db.startsWith('/'))) throw new UsageError('"db" must be an absolute path: the store the ban is for');
   return { op: 'ban', address, fields: fields as BanFields, ...(typeof request.db === 'string' ? { db: request.db } : {}) };
 }
 
@@ -100,8 +100,16 @@ export function encode(response: Response): string {
  */
 export class LineReader {
   private pending = '';
+  /** Not lenient: a byte that is not UTF-8 would become U+FFFD in a reason or a jail, unsaid. */
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
 
-  push(chunk: string): string[] {
+  push(bytes: Buffer): string[] {
+    let chunk: string;
+    try {
+      chunk = this.decoder.decode(bytes, { stream: true });
+    } catch {
+      throw new UsageError('request is not valid UTF-8: expected JSON text in UTF-8');
+    }
     const text = this.pending + chunk;
     const lines = text.split('\n');
     this.pending = lines.pop()!;

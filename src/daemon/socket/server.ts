@@ -54,7 +54,8 @@ export class SocketServer {
   async start(): Promise<void> {
     prepareDirectory(dirname(this.path));
     await removeStale(this.path);
-    const server = createServer((socket) => this.serve(socket));
+    // Half open: a client may end its side after its last request and still read the answers.
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
     server.maxConnections = MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -83,7 +84,6 @@ export class SocketServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    socket.setEncoding('utf8');
     const reader = new LineReader();
     // Answers go out in the order of the requests: each waits for the one before.
     let previous: Promise<void> = Promise.resolve();
@@ -103,7 +103,12 @@ export class SocketServer {
     let lineBegun: NodeJS.Timeout | undefined;
     socket.on('close', () => clearTimeout(lineBegun));
     socket.on('drain', throttle);
-    socket.on('data', (chunk: string) => {
+    socket.on('end', () => {
+      if (ending) return;
+      if (reader.midLine) refuse(new UsageError('request not ended by a newline when the client closed its side: expected one JSON object per line'));
+      else void previous.then(() => socket.destroyed || socket.end());
+    });
+    socket.on('data', (chunk: Buffer) => {
       let lines: string[];
       try {
         lines = reader.push(chunk);

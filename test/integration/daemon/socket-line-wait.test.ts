@@ -66,3 +66,25 @@ test('a line ended in time is answered, and the next one gets a wait of its own'
     await server.stop();
   }
 });
+
+test('a client that ends its side mid-line is told so; one that ends it after its requests gets every answer; bytes that are not UTF-8 are refused, not replaced', async () => {
+  const server = new SocketServer(join(tempDir(), 'run', 'sb.sock'), async (request) => ({ ok: true, pid: process.pid, op: request.op }), () => {}, LINE_WAIT_MS);
+  await server.start();
+  const cut = await connect(server.path);
+  const done = await connect(server.path);
+  const binary = await connect(server.path);
+  try {
+    cut.socket.end('{"op":"health"}');
+    done.socket.end('{"op":"health"}\n{"op":"health"}\n');
+    binary.socket.write(Buffer.concat([Buffer.from('{"op":"ban","address":"192.0.2.211","reason":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]));
+    await until('the cut connection closed', () => cut.closed(), 5000);
+    assert.match(cut.received(), /request not ended by a newline when the client closed its side/);
+    await until('both answers, then the close', () => done.closed(), 5000);
+    assert.equal(done.received().split('\n').filter((line) => line.includes('"ok":true')).length, 2);
+    await until('the binary connection closed', () => binary.closed(), 5000);
+    assert.match(binary.received(), /request is not valid UTF-8: expected JSON text in UTF-8/);
+  } finally {
+    for (const client of [cut, done, binary]) client.socket.destroy();
+    await server.stop();
+  }
+});
