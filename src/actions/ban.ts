@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { claimSpool, releaseSpool, type Released } from '../store/spool.js';
 import type { Store } from '../store/store.js';
 import { oweLive, type LiveOwed } from './live-owed.js';
+import { lockoutCheck } from './lockout.js';
 import { changeAround, changeAroundAdding, changesAroundAddingHosts, planAround } from './plan-store.js';
 import { count } from '../input/plural.js';
 import type { BanRecordFields } from '../input/ban-record.js';
@@ -275,7 +276,8 @@ export interface DrainOutcome {
  * never handed to the store (whose refusal stopped every command that folded).
  */
 export function drainSpool(store: Store, config: Config, now: number): DrainOutcome | undefined {
-  const claimed = claimSpool(store.path, now);
+  // Held to the hook's lockout guard: no SSH client is known by now, only this host's addresses.
+  const claimed = claimSpool(store.path, now, lockoutCheck());
   if (!claimed) return undefined;
   const { delta, owed } = recordBansOwing(store, config, now, claimed.events, `fold of ${count(claimed.events.length, 'spooled ban')}`);
   const { kept } = releaseSpool(claimed);

@@ -60,3 +60,12 @@ export function describeConflict(network: Network, conflict: Protected): string 
   const subject = formatNetwork(network) === what ? formatNetwork(network) : `${formatNetwork(network)} (meets ${what})`;
   return `refusing to ban ${subject}: it is ${conflict.why}; pass --force to ban it anyway`;
 }
+
+/** The guard as one check, this host's addresses read once: for a batch (the spool's lines). */
+export function lockoutCheck(env: NodeJS.ProcessEnv = {}): (network: Network) => string | undefined {
+  const guarded = protectedNetworks(env);
+  return (network) => {
+    const conflict = lockoutConflict(network, guarded);
+    return conflict ? describeConflict(network, conflict) : undefined;
+  };
+}

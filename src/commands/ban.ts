@@ -59,7 +59,7 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
     store?.close();
     if (error instanceof StoreMissingError) throw spoolWithoutStore(ctx.config.db, event, error);
     if (!(error instanceof StoreError)) throw error;
-    throw new OperationalError(`${error.message}; ${await spool(request, event, error, ctx)}`);
+    throw new OperationalError(`${error.message}; ${await spool(request, event, options.force === true, error, ctx)}`);
   }
   try {
     await report(request, outcome, owed, store, ctx);
@@ -73,10 +73,11 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
  * next command that writes), and makes it live meanwhile when the store can still be read: a ban
  * that waits in the spool must not leave its address open. Says which.
  */
-async function spool(request: BanRequest, event: BanEvent, why: StoreError, ctx: Context): Promise<string> {
+async function spool(request: BanRequest, event: BanEvent, forced: boolean, why: StoreError, ctx: Context): Promise<string> {
   let path: string;
   try {
-    path = appendToSpool(ctx.config.db, event);
+    // --force goes with it: the fold holds the line to the lockout guard otherwise.
+    path = appendToSpool(ctx.config.db, event, undefined, forced);
   } catch (spoolError) {
     throw new OperationalError(`${why.message}; and the ban could not be spooled either: ${(spoolError as Error).message}`);
   }

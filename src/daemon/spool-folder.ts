@@ -7,6 +7,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import { claimSpool, releaseSpool, spoolPath } from '../store/spool.js';
+import { lockoutCheck } from '../actions/lockout.js';
 import type { Store } from '../store/store.js';
 import type { BanWriter } from './ban-writer.js';
 import { count } from '../input/plural.js';
@@ -55,7 +56,7 @@ export class SpoolFolder {
     this.folding = true;
     this.again = false;
     try {
-      const claimed = claimSpool(this.store.path, this.clock());
+      const claimed = claimSpool(this.store.path, this.clock(), lockoutCheck());
       if (!claimed) return;
       if (claimed.rejected > 0) this.log(`${count(claimed.rejected, 'spooled line was', 'spooled lines were')} unreadable; kept in ${this.store.path}.spool.bad`);
       await Promise.all(claimed.events.map((event) => this.writer.submit(event)));

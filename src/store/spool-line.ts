@@ -30,9 +30,19 @@ interface SpoolLine {
   time_unknown?: true;
   /** A temporary ban's end; absent otherwise. */
   until?: number;
+  /** Only when true: the hook was told to ban even what the lockout guard refuses (--force). */
+  forced?: true;
 }
 
-export function formatSpoolLine(event: BanEvent): string {
+const FIELDS = new Set(['uuid', 'origin', 'address', 'jail', 'banned_at', 'bantime', 'source', 'reason', 'restored', 'time_unknown', 'until', 'forced']);
+
+/** A spooled ban as read back: its event, and whether the hook was told to force it past the lockout guard. */
+export interface SpooledBan {
+  readonly event: BanEvent;
+  readonly forced: boolean;
+}
+
+export function formatSpoolLine(event: BanEvent, forced = false): string {
   const line: SpoolLine = {
     uuid: uuidText(event.uuid),
     origin: event.origin,
@@ -45,12 +55,13 @@ export function formatSpoolLine(event: BanEvent): string {
     restored: event.restored,
     ...(event.timeUnknown ? { time_unknown: true as const } : {}),
     ...(event.until === undefined ? {} : { until: event.until }),
+    ...(forced ? { forced: true as const } : {}),
   };
   return JSON.stringify(line);
 }
 
-/** The event of one line; a UsageError says what is wrong with the first field that is. */
-export function parseSpoolLine(text: string): BanEvent {
+/** The ban of one line; a UsageError says what is wrong with the first field that is. */
+export function parseSpoolLine(text: string): SpooledBan {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -58,7 +69,11 @@ export function parseSpoolLine(text: string): BanEvent {
     throw new UsageError('not a JSON object (a line cut short?)');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${quoteValue(parsed)} is not a JSON object`);
+  // As the socket refuses a field it does not know: a line the hook did not write.
+  const unknown = Object.keys(parsed).find((key) => !FIELDS.has(key));
+  if (unknown !== undefined) throw new UsageError(`unknown field ${quoteValue(unknown)}`);
   const line = parsed as Record<keyof SpoolLine, unknown>;
+  if (line.forced !== undefined && line.forced !== true) throw new UsageError(`invalid forced ${quoteValue(line.forced)}: expected true, or no such field`);
   const uuid = typeof line.uuid === 'string' ? uuidFromText(line.uuid) : undefined;
   if (uuid === undefined) throw new UsageError(`invalid uuid ${quoteValue(line.uuid)}: expected 32 hexadecimal digits`);
   const fields = parseBanRecord(line);
@@ -66,7 +81,7 @@ export function parseSpoolLine(text: string): BanEvent {
   const bannedAt = banTimeOf(line.banned_at, 'banned_at');
   const until = line.until === undefined ? undefined : banTimeOf(line.until, 'until');
   if (until !== undefined && until <= bannedAt) throw new UsageError(`invalid until ${quoteValue(line.until)}: expected a time after banned_at ${bannedAt}`);
-  return {
+  const event: BanEvent = {
     uuid,
     origin: originOf(line.origin, 'origin'),
     network: fields.network,
@@ -79,4 +94,5 @@ export function parseSpoolLine(text: string): BanEvent {
     ...(line.time_unknown === true ? { timeUnknown: true } : {}),
     ...(until === undefined ? {} : { until }),
   };
+  return { event, forced: line.forced === true };
 }

@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { ranSince } from '../exec/pid.js';
 import { appendWhole, appendWholeTo } from './append-whole.js';
+import type { Network } from '../address/network.js';
 import type { BanEvent } from './bans.js';
 import { boundedLines, type Line } from './bounded-lines.js';
 import { formatSpoolLine, MAX_SPOOL_LINE, parseSpoolLine } from './spool-line.js';
@@ -32,9 +33,9 @@ export function spoolPath(dbPath: string): string {
  * otherwise. A line read twice is folded once (its uuid). `interleave` runs between open and
  * write: tests put a concurrent drain there.
  */
-export function appendToSpool(dbPath: string, event: BanEvent, interleave: () => void = () => undefined): string {
+export function appendToSpool(dbPath: string, event: BanEvent, interleave: () => void = () => undefined, forced = false): string {
   const path = spoolPath(dbPath);
-  const bytes = Buffer.from(`\n${formatSpoolLine(event)}\n`);
+  const bytes = Buffer.from(`\n${formatSpoolLine(event, forced)}\n`);
   for (let attempt = 0; ; attempt++) {
     const fd = openSync(path, APPEND, 0o600);
     let landed: boolean;
@@ -127,7 +128,7 @@ function linesIn(file: string, dated: boolean): { lines: number; oldest: number 
 function spooledTime(line: Line): number | undefined {
   if (line.cut) return undefined;
   try {
-    const event = parseSpoolLine(line.text);
+    const { event } = parseSpoolLine(line.text);
     return event.restored ? undefined : event.bannedAt;
   } catch {
     return undefined;
@@ -146,6 +147,8 @@ export interface ClaimedSpool {
   readonly withRejected: readonly string[];
   /** Where releaseSpool moves them. */
   readonly quarantine: string;
+  /** The lockout guard the lines were held to: releaseSpool finds the same ones bad. */
+  readonly refuse: LockoutCheck;
 }
 
 /**
@@ -155,7 +158,7 @@ export interface ClaimedSpool {
  * first, line by line (bounded, see boundedLines), each ban dated no later than `now`. Record the
  * events, then call releaseSpool.
  */
-export function claimSpool(dbPath: string, now: number): ClaimedSpool | undefined {
+export function claimSpool(dbPath: string, now: number, refuse: LockoutCheck): ClaimedSpool | undefined {
   const path = spoolPath(dbPath);
   const claimed = claimFiles(path);
   if (claimed.length === 0) return undefined;
@@ -170,7 +173,7 @@ export function claimSpool(dbPath: string, now: number): ClaimedSpool | undefine
     let first: string | undefined;
     try {
       for (const line of boundedLines(file, READ, MAX_SPOOL_LINE)) {
-        const read = readLine(line);
+        const read = readLine(line, refuse);
         if (read === undefined) continue;
         if ('problem' in read) {
           bad++;
@@ -194,7 +197,7 @@ export function claimSpool(dbPath: string, now: number): ClaimedSpool | undefine
     rejected += bad;
     problem ??= first;
   }
-  return { events, files, rejected, problem, withRejected, quarantine: quarantinePath(dbPath) };
+  return { events, files, rejected, problem, withRejected, quarantine: quarantinePath(dbPath), refuse };
 }
 
 function claimFiles(path: string): string[] {
@@ -239,12 +242,20 @@ function claimTime(file: string): number {
   return Number(CLAIM.exec(file)![2]);
 }
 
-/** A line's event, what is wrong with it, or undefined for a blank line (padding, see appendToSpool). */
-function readLine(line: Line): BanEvent | { readonly problem: string } | undefined {
+/** What the hook's lockout guard says of a ban of `network`: why it is refused, or undefined. */
+export type LockoutCheck = (network: Network) => string | undefined;
+
+/**
+ * A line's event, what is wrong with it, or undefined for a blank line (padding, see
+ * appendToSpool). Held to the hook's rules, the lockout guard too unless the hook was told --force.
+ */
+function readLine(line: Line, refuse: LockoutCheck): BanEvent | { readonly problem: string } | undefined {
   if (!line.cut && line.text.trim() === '') return undefined;
   if (line.cut) return { problem: `a line longer than ${MAX_SPOOL_LINE} bytes: not one the hook writes` };
   try {
-    return parseSpoolLine(line.text);
+    const { event, forced } = parseSpoolLine(line.text);
+    const refused = forced ? undefined : refuse(event.network);
+    return refused === undefined ? event : { problem: refused };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     return { problem: error.message };
@@ -271,7 +282,7 @@ export function releaseSpool(claimed: ClaimedSpool): Released {
   for (const file of claimed.files) {
     if (claimed.withRejected.includes(file)) {
       try {
-        quarantine(claimed.quarantine, file);
+        quarantine(claimed.quarantine, file, claimed.refuse);
       } catch (error) {
         kept ??= { why: (error as Error).message, files: [] };
         kept.files.push(file);
@@ -288,7 +299,7 @@ export function releaseSpool(claimed: ClaimedSpool): Released {
 }
 
 /** Appends the lines of `file` that are not valid bans to `target`, a megabyte at most per write. */
-function quarantine(target: string, file: string): void {
+function quarantine(target: string, file: string, refuse: LockoutCheck): void {
   let lines: string[] = [];
   let size = 0;
   const flush = (): void => {
@@ -297,7 +308,7 @@ function quarantine(target: string, file: string): void {
     size = 0;
   };
   for (const line of boundedLines(file, READ, MAX_SPOOL_LINE)) {
-    const read = readLine(line);
+    const read = readLine(line, refuse);
     if (read === undefined || !('problem' in read)) continue;
     // A cut line is kept as far as it was read: enough to see what wrote it.
     lines.push(line.cut ? `${line.text}…` : line.text);

@@ -71,7 +71,7 @@ test('the fleet is not given it, whether it runs, ended or was lifted', () => {
 });
 
 test('a spooled line keeps its end', () => {
-  assert.equal(parseSpoolLine(formatSpoolLine(temporary)).until, END);
-  assert.equal(parseSpoolLine(formatSpoolLine(permanent)).until, undefined);
+  assert.equal(parseSpoolLine(formatSpoolLine(temporary)).event.until, END);
+  assert.equal(parseSpoolLine(formatSpoolLine(permanent)).event.until, undefined);
   assert.throws(() => parseSpoolLine(formatSpoolLine({ ...temporary, until: T0 })), /invalid until .*: expected a time after banned_at/);
 });
