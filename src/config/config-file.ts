@@ -13,7 +13,18 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export function readConfigFile(file: string): string {
-  return readBoundedText(file, 'config file', 'TOML', MAX_CONFIG_BYTES);
+  return readBoundedText(file, 'config file', 'TOML', MAX_CONFIG_BYTES, refuseLoose);
+}
+
+/**
+ * The config file chooses the store, the sockets and the password file root uses: one another
+ * user could write would choose them for root. As sshd refuses a loose authorized_keys.
+ */
+function refuseLoose(stat: Stats): string | undefined {
+  const euid = process.geteuid?.() ?? 0;
+  if (stat.uid !== 0 && stat.uid !== euid) return `is owned by uid ${stat.uid}: expected owned by ${euid === 0 ? 'root' : `root or uid ${euid}`} (chown it)`;
+  if ((stat.mode & 0o022) !== 0) return `may be written by others (mode ${(stat.mode & 0o777).toString(8)}): expected writable by its owner alone (chmod go-w it)`;
+  return undefined;
 }
 
 /**
@@ -23,7 +34,7 @@ export function readConfigFile(file: string): string {
  * jail files, for doctor; the fleet's password and CA files), `check` asking more of the open file
  * (its owner and mode) before it is read.
  */
-export function readBoundedText(file: string, label: string, holding: string, maxBytes: number, check?: (stat: Stats) => void): string {
+export function readBoundedText(file: string, label: string, holding: string, maxBytes: number, check?: (stat: Stats) => string | undefined): string {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -34,7 +45,8 @@ export function readBoundedText(file: string, label: string, holding: string, ma
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw new UsageError(`cannot read ${label} ${shownPath(file)}: it is a directory; expected a file`);
     if (!stat.isFile()) throw new UsageError(`${label} ${quote(file)} is ${kindOf(stat)}; expected a regular file holding ${holding}`);
-    check?.(stat);
+    const problem = check?.(stat);
+    if (problem !== undefined) throw new UsageError(`${label} ${quote(file)} ${problem}`);
     const limit = maxBytes >= 1024 * 1024 ? `${maxBytes} (${maxBytes / 1024 / 1024} MiB)` : String(maxBytes);
     const tooBig = (size: string) => new UsageError(`${label} ${quote(file)} is ${size} bytes; expected at most ${limit}`);
     if (stat.size > maxBytes) throw tooBig(String(stat.size));

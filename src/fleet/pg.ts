@@ -171,12 +171,13 @@ class CopyOut<T> implements pg.Submittable {
 /** The password of password_file: a file only its owner (root, or the user running stickyban) may read, as libpq wants of ~/.pgpass. */
 function readPasswordFile(path: string): string {
   const uid = process.getuid?.() ?? 0;
-  const text = readBoundedText(path, 'fleet password_file', 'a password on one line', 4096, (stats) => {
-    if (stats.uid !== uid || (stats.mode & 0o077) !== 0) {
-      throw new UsageError(`fleet password_file ${quote(path)} may be read by others (owner uid ${stats.uid}, mode ${(stats.mode & 0o777).toString(8)}): expected owned by uid ${uid}, mode 600 (chmod 600 it)`);
-    }
-  });
-  return text.split('\n')[0]!.trim();
+  const text = readBoundedText(path, 'fleet password_file', 'a password on one line', 4096, (stats) =>
+    stats.uid !== uid || (stats.mode & 0o077) !== 0 ? `may be read by others (owner uid ${stats.uid}, mode ${(stats.mode & 0o777).toString(8)}): expected owned by uid ${uid}, mode 600 (chmod 600 it)` : undefined,
+  );
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  // Which line would be the password is a guess: not made.
+  if (lines.length > 1) throw new UsageError(`fleet password_file ${quote(path)} holds ${lines.length} lines: expected a password on one line`);
+  return (lines[0] ?? '').trim();
 }
 
 /** The certificates of ca_file (PEM): a bundle of hundreds is well under 1 MiB. */

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../../src/config/config.js';
@@ -185,4 +185,19 @@ test('paths in the config file are absolute: a relative one would depend on wher
     assert.equal(result.code, 2, toml);
     assert.match(result.stderr, new RegExp(`^stickyban: config file .*relative\\.toml: "${key.replace('.', '\\.')}" ".*" must be an absolute path.*, without control characters\\n$`), toml);
   }
+});
+
+test('a config file another user could write is refused: it chooses the store, the sockets and the password file root uses', async () => {
+  const dir = tempDir();
+  const config = join(dir, 'loose.toml');
+  writeFileSync(config, 'db = "/srv/sb.db"\n');
+  chmodSync(config, 0o666);
+  const writable = await runCli(['--config', config, 'config', 'db']);
+  assert.deepEqual([writable.code, writable.stderr], [2, `stickyban: config file "${config}" may be written by others (mode 666): expected writable by its owner alone (chmod go-w it)\n`]);
+  chmodSync(config, 0o644);
+  chownSync(config, 65534, 65534);
+  const theirs = await runCli(['--config', config, 'config', 'db']);
+  assert.deepEqual([theirs.code, theirs.stderr], [2, `stickyban: config file "${config}" is owned by uid 65534: expected owned by root (chown it)\n`]);
+  chownSync(config, 0, 0);
+  assert.equal((await runCli(['--config', config, 'config', 'db'])).stdout, '/srv/sb.db\n');
 });

@@ -270,6 +270,13 @@ describe('the fleet log', () => {
     writeFileSync(fifoConfig, readFileSync(a.config, 'utf8').replace(/^password_file = .*$/m, `password_file = "${fifo}"`));
     const waiting = await a.netns.cli(['--config', fifoConfig, 'fleet', 'status'], { env: a.env });
     assert.deepEqual([waiting.code, waiting.stderr], [2, `stickyban: fleet password_file "${fifo}" is a FIFO; expected a regular file holding a password on one line\n`]);
+    // Two lines: which would be the password is a guess, not made.
+    const twoLines = join(dir, 'two.password');
+    writeFileSync(twoLines, 'secret\nother\n', { mode: 0o600 });
+    const twoConfig = join(dir, 'two.toml');
+    writeFileSync(twoConfig, readFileSync(a.config, 'utf8').replace(/^password_file = .*$/m, `password_file = "${twoLines}"`));
+    const guessed = await a.netns.cli(['--config', twoConfig, 'fleet', 'status'], { env: a.env });
+    assert.deepEqual([guessed.code, guessed.stderr], [2, `stickyban: fleet password_file "${twoLines}" holds 2 lines: expected a password on one line\n`]);
     for (const [caFile, code, said] of [
       [join(dir, 'missing.pem'), 2, /^stickyban: cannot read fleet ca_file \/.*missing\.pem: no such file\n$/],
       [dir, 2, /^stickyban: cannot read fleet ca_file \/.*: it is a directory; expected a file\n$/],
