@@ -22,10 +22,10 @@ export function parseSource(text: string, what = 'source'): string {
 }
 
 export const MAX_TEXT = 200;
-// C0 and C1 controls, line separators, and the bidi controls that would reorder a table's columns
-// on a terminal (a "Trojan Source" reason).
+// C0 and C1 controls, line separators, and the bidi controls and marks that would reorder a
+// table's columns on a terminal (a "Trojan Source" reason); the byte order mark. What quote() escapes.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** Free text (a reason, a note): one line, printable, short enough for a table. */
 export function parseNote(text: string, what: string): string {

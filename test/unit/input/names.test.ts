@@ -11,7 +11,7 @@ describe('names and free text', () => {
   test('a note is one line of printable text: no C0 or C1 controls, no line separators, no bidi overrides', () => {
     assert.equal(parseNote('  office VPN  ', 'note'), 'office VPN');
     assert.equal(parseNote('café — über', 'note'), 'café — über');
-    for (const bad of ['a\nb', 'a\tb', 'a\u007fb', 'a\u009bb', 'a\u2028b', 'admin\u202e"nimda', 'x\u2066y']) {
+    for (const bad of ['a\nb', 'a\tb', 'a\u007fb', 'a\u009bb', 'a\u2028b', 'admin\u202e"nimda', 'x\u2066y', 'a\u200eb', 'a\u200fb', 'a\u061cb', 'a\ufeffb']) {
       assert.throws(() => parseNote(bad, 'note'), /invalid note .*: expected one line of text without control characters/, JSON.stringify(bad));
     }
     assert.throws(() => parseNote('x'.repeat(201), 'note'), /at most 200 characters/);
