@@ -85,7 +85,8 @@ async function importPrepared(job: ImportJob, prepared: Prepared, options: Impor
     const checked = await check(job, prepared);
     checkedLines = checked.read;
     if (checked.invalid > 0) {
-      reportProblems(input.name, checked, options, ctx);
+      // An error is one line; the lines behind it are listed with --verbose (and --json).
+      if (options.verbose) reportProblems(input.name, checked, options, ctx);
       const first = checked.problems[0]!;
       throw new UsageError(
         `${checked.invalid} invalid ${problemUnit(first, checked.invalid)} in ${input.name}, nothing was imported (--strict); the first: ${describeProblem(first)}`,
@@ -103,7 +104,11 @@ async function importPrepared(job: ImportJob, prepared: Prepared, options: Impor
   };
   const { result, store } = await write(open, job, prepared, checkedLines);
   try {
-    reportProblems(input.name, result, options, ctx);
+    // Nothing but invalid lines: the wrong file or the wrong --format, and nothing was written. An
+    // error is one line; the lines behind it are listed with --verbose.
+    const refused = result.found === 0 && result.invalid > 0;
+    if (!refused || options.verbose) reportProblems(input.name, result, options, ctx);
+    if (refused) throw new UsageError(`no ban found in ${input.name}, only ${result.invalid} invalid ${problemUnit(result.problems[0], result.invalid)}: is it ${format} input? (the first: ${describeProblem(result.problems[0]!)})`);
     let live: LiveOutcome = { state: 'unchanged' };
     if (store !== undefined) {
       try {
@@ -124,10 +129,6 @@ async function importPrepared(job: ImportJob, prepared: Prepared, options: Impor
       for (const line of result.ignoredLines) ctx.out.detail(`  ${describeProblem(line)} (ignored)`);
       if (note !== undefined) ctx.out.warn(note);
       reportLive(live, ctx);
-    }
-    // Nothing but invalid lines: the wrong file or the wrong --format, and nothing was written.
-    if (result.found === 0 && result.invalid > 0) {
-      throw new UsageError(`no ban found in ${input.name}, only ${result.invalid} invalid ${problemUnit(result.problems[0], result.invalid)}: is it ${format} input?`);
     }
   } finally {
     store?.close();

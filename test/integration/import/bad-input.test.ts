@@ -46,9 +46,11 @@ describe('import refuses bad input with exit 2 and writes nothing', () => {
     await refused([broken, '--format', 'fail2ban-log', '--strict'], /^stickyban: cannot read .*fail2ban\.log\.gz \(after line 0\): /);
   });
 
-  test('--strict: one malformed line fails the whole import, each is listed, nothing is written', async () => {
+  test('--strict: one malformed line fails the whole import in one line, each is listed with --verbose, nothing is written', async () => {
     const s = await session();
-    const result = await s.run(['import', fixture('lists/shitlist.txt'), '--format', 'plain', '--strict']);
+    const bare = await s.run(['import', fixture('lists/shitlist.txt'), '--format', 'plain', '--strict']);
+    assert.deepEqual([bare.code, bare.stderr.split('\n').length], [2, 2], `an error is one line: ${bare.stderr}`);
+    const result = await s.run(['import', fixture('lists/shitlist.txt'), '--format', 'plain', '--strict', '--verbose']);
     assert.equal(result.code, 2);
     for (const { line, text } of expected('lists/expected.json').malformed as Array<{ line: number; text: string }>) {
       assert.ok(result.stderr.includes(`line ${line}: ${JSON.stringify(text)}`), `line ${line} is reported: ${result.stderr}`);
@@ -59,7 +61,7 @@ describe('import refuses bad input with exit 2 and writes nothing', () => {
     // Also from stdin, which is read once and checked before anything is written.
     const piped = await s.run(['import', '-', '--format', 'plain', '--strict'], '192.0.2.1\n192.0.2.2\nfoo\n');
     assert.equal(piped.code, 2);
-    assert.match(piped.stderr, /stdin line 3: "foo": invalid address/);
+    assert.match(piped.stderr, /^stickyban: 1 invalid line in stdin, nothing was imported \(--strict\); the first: line 3: "foo": invalid address/);
     assert.equal(count(s.db, 'bans'), 0);
 
     // A store that exists keeps exactly what it had.
@@ -139,7 +141,7 @@ describe('import refuses bad input with exit 2 and writes nothing', () => {
     const s = await session();
     const result = await s.run(['import', fixture('fail2ban.log'), '--format', 'plain', '--no-apply']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /stickyban: no ban found in .*fail2ban\.log, only \d+ invalid lines: is it plain input\?\n$/);
+    assert.match(result.stderr, /^stickyban: no ban found in .*fail2ban\.log, only \d+ invalid lines: is it plain input\? \(the first: line 1: .*\)\n$/, 'one line');
     assert.equal(count(s.db, 'bans'), 0, 'nothing written');
   });
 });

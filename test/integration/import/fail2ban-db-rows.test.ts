@@ -43,7 +43,7 @@ test('fail2ban-db rows the store would refuse (timeofban 1e20, negative, fractio
   // More valid rows than one batch before them: the import used to commit those and then fail.
   fail2banDb(file, [...validRows(25_000), ...BAD, ...validRows(10, 25_000)]);
 
-  const strict = await s.run(['import', file, '--format', 'fail2ban-db', '--strict', '--no-apply']);
+  const strict = await s.run(['import', file, '--format', 'fail2ban-db', '--strict', '--no-apply', '--verbose']);
   assert.equal(strict.code, 2, strict.stderr);
   assert.match(strict.stderr, /^stickyban: 11 invalid rows in .*fail2ban\.sqlite3, nothing was imported \(--strict\); the first: bans rowid 25001: "sshd 192\.0\.2\.1": invalid timeofban 100000000000000000000: expected whole seconds since 1970/m);
   for (const [i, error] of [
