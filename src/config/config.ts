@@ -143,7 +143,8 @@ export async function loadConfig(
     const text = readConfigFile(file);
     let table: Record<string, unknown>;
     try {
-      table = parse(text);
+      // Integers as bigints: a float (2.0) is then a number, told apart from an integer, and refused where one is wanted.
+      table = parse(text, { integersAsBigInt: true });
     } catch (error) {
       const reason = (error as Error).message.split('\n')[0];
       throw new UsageError(`config file ${shownPath(file)} is not valid TOML: ${reason}`);
@@ -303,10 +304,10 @@ class TableReader {
   integer(key: string, fallback: number, min: number, max: number): number {
     const value = this.take(key);
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    if (typeof value !== 'bigint' || value < BigInt(min) || value > BigInt(max)) {
       throw this.error(key, `must be an integer from ${min} to ${max}`);
     }
-    return value;
+    return Number(value);
   }
 
   duration(key: string, fallbackSeconds: number, minSeconds = 1, maxSeconds = MAX_SECONDS): number {

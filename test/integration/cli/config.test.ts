@@ -142,7 +142,7 @@ test('a config file that is not UTF-8, or that cannot be reached, is said as suc
   assert.equal((await runCli(['--config', marked, 'config', 'db'])).stdout, '/srv/sb.db\n');
 });
 
-test('a section given as a date or a time is no table; a path with a newline in it is still one line', async () => {
+test('a section given as a date or a time is no table, a float no integer; a path with a newline in it is still one line', async () => {
   const dir = tempDir();
   const dated = join(dir, 'date.toml');
   for (const toml of ['ipset = 1979-05-27T07:32:00Z\n', 'fleet = 07:32:00\n', 'policy = 1979-05-27\n']) {
@@ -151,6 +151,10 @@ test('a section given as a date or a time is no table; a path with a newline in 
     assert.deepEqual([result.code, result.stdout], [2, ''], toml);
     assert.match(result.stderr, /^stickyban: config file .*date\.toml: "(ipset|fleet|policy)" must be a table\n$/, toml);
   }
+  // A float is no integer, however whole: TOML tells them apart, and so does the reader.
+  writeFileSync(dated, '[policy]\nmin_bans = 2.0\n');
+  const float = await runCli(['--config', dated, 'config', 'policy.min_bans']);
+  assert.deepEqual([float.code, float.stderr], [2, `stickyban: config file ${dated}: "policy.min_bans" must be an integer from 1 to 1000000\n`]);
   const newline = join(dir, 'x\ny.toml');
   writeFileSync(newline, 'bogus = 1\n');
   const bad = await runCli(['--config', newline, 'config']);
