@@ -42,6 +42,9 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
       createContext(options)
         .then(settingsFrom)
         .then((next) => {
+          // The store is opened once: a new one takes a restart, or the daemon would record bans
+          // in one and restore, count and check another.
+          if (resolve(next.config.db) !== resolve(ctx.config.db)) throw new Error(`db ${next.config.db} is not the store this daemon runs on (${ctx.config.db}); a new store takes a restart`);
           running.reload(next);
           log(`SIGHUP: reloaded ${next.config.file ?? 'the defaults (no config file)'}`);
         })

@@ -8,6 +8,7 @@
 import type { Cidr, Network } from '../address/network.js';
 import { liveBackend, type Surroundings } from '../actions/live.js';
 import { settleAround } from '../actions/plan-store.js';
+import { describeTarget } from '../firewall/describe.js';
 import type { FirewallBackend, LiveSession, UpdateReport } from '../firewall/backend.js';
 import { isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { ChangeMark, Store } from '../store/store.js';
@@ -33,7 +34,7 @@ export class LiveQueue {
   /** The live backend as last found, with the other connections' commits and the config then (see backendOf). */
   private backend: { readonly others: number; readonly config: Surroundings['config']; readonly backend: FirewallBackend } | undefined;
   /** The open session of the backend in use, if it has one (see LiveSession). */
-  private session: { readonly backend: string; readonly live: LiveSession } | undefined;
+  private session: { readonly target: string; readonly live: LiveSession } | undefined;
 
   constructor(
     private readonly store: Store,
@@ -76,7 +77,8 @@ export class LiveQueue {
     const delta = distinct(mergeDeltas(batch.map((change) => change.delta)));
     if (isEmptyDelta(delta)) return;
     const backend = await this.backendOf(around);
-    const report = await this.update(backend, delta);
+    const target = describeTarget({ ...around.config, backend: backend.name });
+    const report = await this.update(backend, target, delta);
     if (report.absent) {
       // Said once, not for every ban until the first restore.
       if (report.absent !== this.lastAbsent) this.log(`bans recorded, not live: ${report.absent}`);
@@ -89,7 +91,7 @@ export class LiveQueue {
     if (this.commits.covers(batch.map((change) => change.mark), this.store.changeMark())) return;
     const now = around.clock();
     const settled = distinct(mergeDeltas(this.store.read(() => batch.map((change) => settleAround(this.store, around.config, now, change.network, change.after)))));
-    if (!isEmptyDelta(settled)) await this.update(backend, settled);
+    if (!isEmptyDelta(settled)) await this.update(backend, target, settled);
   }
 
   /**
@@ -106,13 +108,18 @@ export class LiveQueue {
     return backend;
   }
 
-  /** Through the backend's session when it has one (opened on first use), else the one-shot way. */
-  private async update(backend: FirewallBackend, delta: Delta): Promise<UpdateReport> {
-    if (this.session && this.session.backend !== backend.name) {
+  /**
+   * Through the backend's session when it has one (opened on first use), else the one-shot way. A
+   * session is of one target: the backend and the sets or table it names (`target`, describeTarget).
+   * A SIGHUP that renames them opens a new one: the old one would go on adding to what the restore
+   * after the reload removed, and answer every ban as blocked.
+   */
+  private async update(backend: FirewallBackend, target: string, delta: Delta): Promise<UpdateReport> {
+    if (this.session && this.session.target !== target) {
       this.session.live.close();
       this.session = undefined;
     }
-    if (!this.session && backend.openSession) this.session = { backend: backend.name, live: backend.openSession() };
+    if (!this.session && backend.openSession) this.session = { target, live: backend.openSession() };
     const session = this.session;
     if (!session) return backend.update(delta);
     try {

@@ -168,6 +168,31 @@ test('daemon: SIGHUP re-reads the config file; a broken one is refused and the r
   });
 });
 
+test('daemon: a SIGHUP that renames the nftables table moves the live adds to the new one; one naming another store is refused', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const config = join(dir, 'config.toml');
+  const db = initStore(join(dir, 'stickyban.db'));
+  writeFileSync(config, `backend = "nftables"\ndb = "${db}"\n`);
+  await whileDaemonRuns(netns, ['--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start'));
+    const ban = (address: string) => netns.cli(['--config', config, 'ban', address], { env: running.env });
+    assert.equal((await ban('198.51.100.150')).code, 0);
+    writeFileSync(config, `backend = "nftables"\ndb = "${db}"\n[nftables]\ntable = "sbtwo"\n`);
+    running.signal('SIGHUP');
+    await until('the new table loaded', () => /SIGHUP: reloaded/.test(running.log()) && /repaired: .*sbtwo/.test(running.log()));
+    assert.equal((await ban('198.51.100.151')).code, 0);
+    // In the table the config names now, not in the one the session of before added to.
+    const inNewTable = async () => (await netns.try('nft', ['get', 'element', 'inet', 'sbtwo', 'v4_hosts', '{ 198.51.100.151 }'])).code === 0 || undefined;
+    await until('the ban in the new table', inNewTable, 5_000);
+
+    const other = initStore(join(dir, 'other.db'));
+    writeFileSync(config, `backend = "nftables"\ndb = "${other}"\n[nftables]\ntable = "sbtwo"\n`);
+    running.signal('SIGHUP');
+    await until('the refusal', () => running.log().includes(`SIGHUP: kept the running config: db ${other} is not the store this daemon runs on (${db}); a new store takes a restart`));
+  });
+});
+
 test('daemon: the scheduled resync repairs entries the presence check cannot see', async () => {
   const netns = await Netns.create();
   // Every second; the presence check only every hour, so the repair below is the resync's.
