@@ -64,6 +64,9 @@ export class Daemon {
   private readonly stopping = new AbortController();
   private readonly jobs: Jobs;
   private readonly live: LiveQueue;
+  /** A restore after a failed live update runs (repairLive), and another is asked for. */
+  private repairing = false;
+  private repairAgain = false;
   private readonly writer: BanWriter;
   private readonly healer: Healer;
   private readonly spool: SpoolFolder;
@@ -87,7 +90,7 @@ export class Daemon {
     const { store, clock, log } = deps;
     const config = () => this.settings.config;
     this.jobs = new Jobs(deps.cli, config);
-    this.live = new LiveQueue(store, (): Surroundings => ({ config: this.settings.config, clock, runner: deps.runner }), log);
+    this.live = new LiveQueue(store, (): Surroundings => ({ config: this.settings.config, clock, runner: deps.runner }), log, () => void this.repairLive());
     this.writer = new BanWriter(store, config, clock, this.live, this.stopping.signal);
     this.healer = new Healer(store, () => this.settings, clock, this.jobs, log, deps.runner);
     this.spool = new SpoolFolder(store, this.writer, clock, log);
@@ -238,6 +241,27 @@ export class Daemon {
     const pruned = /^(?:pruned (\d+) addresses|nothing to prune)/m.exec(result.stdout);
     if (result.code === 0 && pruned) this.lastPrune = { at: this.deps.clock(), addresses: Number(pruned[1] ?? 0) };
     await this.metrics.write().catch(() => undefined);
+  }
+
+  /**
+   * A restore after a live update failed: its changes are in the store and not in the live set, which
+   * the check of nftables and routes (no entry counts) would not see. One at a time; failures while
+   * one runs ask for one more after it, which reads the store anew.
+   */
+  private async repairLive(): Promise<void> {
+    if (this.repairing) {
+      this.repairAgain = true;
+      return;
+    }
+    this.repairing = true;
+    try {
+      do {
+        this.repairAgain = false;
+        await this.logJob('repair', ['restore', '--trigger', 'daemon']);
+      } while (this.repairAgain && !this.stopping.signal.aborted);
+    } finally {
+      this.repairing = false;
+    }
   }
 
   /**

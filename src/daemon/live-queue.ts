@@ -36,10 +36,15 @@ export class LiveQueue {
   /** The open session of the backend in use, if it has one (see LiveSession). */
   private session: { readonly target: string; readonly live: LiveSession } | undefined;
 
+  /**
+   * `failed`: a batch could not be applied (a full nftables set refuses the whole transaction, a
+   * tool failing): the live set lags the store, and a check that counts no entries would not see it.
+   */
   constructor(
     private readonly store: Store,
     private readonly around: () => Surroundings,
     private readonly log: (line: string) => void,
+    private readonly failed: () => void = () => undefined,
   ) {}
 
   push(change: LiveChange): void {
@@ -67,7 +72,8 @@ export class LiveQueue {
         await this.apply(batch);
       } catch (error) {
         this.failures++;
-        this.log(`live set not updated for ${batch.length} change(s): ${(error as Error).message}`);
+        this.log(`live set not updated for ${batch.length} change(s): ${(error as Error).message}; restoring it from the store`);
+        this.failed();
       }
     }
   }

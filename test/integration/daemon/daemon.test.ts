@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDaemon, whileDaemonRuns } from '../../helpers/daemon.js';
@@ -191,6 +192,29 @@ test('daemon: a SIGHUP that renames the nftables table moves the live adds to th
     running.signal('SIGHUP');
     await until('the refusal', () => running.log().includes(`SIGHUP: kept the running config: db ${other} is not the store this daemon runs on (${db}); a new store takes a restart`));
   });
+});
+
+test('daemon: a live update that fails (an nftables set full refuses the whole transaction) is repaired by a restore at once, not at the next resync', async () => {
+  const netns = await Netns.create();
+  const { dir, db, config } = configuredNewStore('backend = "nftables"\n');
+  assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', '198.51.100.1'])).code, 0);
+  // An nft that holds no session, and refuses the next change handed to it on stdin once, as a full set does.
+  const bin = join(dir, 'bin');
+  const refuse = join(dir, 'refuse-once');
+  mkdirSync(bin);
+  const real = execFileSync('sh', ['-c', 'command -v nft']).toString().trim();
+  writeFileSync(join(bin, 'nft'), `#!/bin/sh
+case " $* " in *" -i "*) echo "Error: no session here" >&2; exit 1 ;; esac
+if [ "$*" = "-f -" ] && [ -e ${refuse} ]; then rm -f ${refuse}; cat >/dev/null; echo "Error: Could not process rule: Too many open files in system" >&2; exit 1; fi
+exec ${real} "$@"
+`, { mode: 0o755 });
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start'));
+    writeFileSync(refuse, '');
+    assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', '198.51.100.2'], { env: running.env })).code, 0);
+    await until('the failure, then the repair', () => /live set not updated for 1 change\(s\): .*Too many open files in system.*; restoring it from the store/.test(running.log()) && /daemon: repair: restored /.test(running.log()) || undefined, 10_000);
+    assert.match(await netns.exec('nft', ['get', 'element', 'inet', 'stickyban', 'v4_hosts', '{ 198.51.100.2 }']), /198\.51\.100\.2/);
+  }, { PATH: `${bin}:${process.env.PATH}` });
 });
 
 test('daemon: the scheduled resync repairs entries the presence check cannot see', async () => {
