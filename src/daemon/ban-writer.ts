@@ -7,6 +7,7 @@
 import { applyBans, replayOfHeld, type BanOutcome } from '../actions/ban.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import { nextTurn } from '../exec/run.js';
 import { OperationalError } from '../errors.js';
 import type { BanEvent } from '../store/bans.js';
 import { isPublished } from '../store/fleet.js';
@@ -98,6 +99,9 @@ export class BanWriter {
         const reason = this.signal.aborted ? new OperationalError('the daemon is stopping') : error;
         for (const item of batch) item.reject(reason);
       }
+      // A commit not kept waiting resolves within this turn: a fold of 30k spooled bans (60 batches)
+      // held the loop for ~3 s, health answers and SIGTERM with it.
+      if (this.pending.length > 0) await nextTurn();
     }
     this.draining = false;
   }
