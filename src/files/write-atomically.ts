@@ -22,7 +22,14 @@ export interface AtomicWriteOptions {
 export function writeFileAtomically(path: string, data: string | Uint8Array, mode: number, options: AtomicWriteOptions = {}): void {
   // Hidden and not ending in the target's extension: a collector reading *.prom never picks it up.
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
-  const fd = openSync(temp, CREATE, 0o600);
+  let fd: number;
+  try {
+    fd = openSync(temp, CREATE, 0o600);
+  } catch (error) {
+    // Said of the target, not of a temporary name that differs every time (a repeated failure reads the same).
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `cannot write ${path}: directory ${dirname(path)} does not exist` : `cannot write ${path}: ${code ?? (error as Error).message}`);
+  }
   const ours = fstatSync(fd);
   let renamed = false;
   try {

@@ -2,12 +2,17 @@
 // user: what that user puts there must not make root write anywhere else (issue 16, item 2).
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeMetrics } from '../../../src/daemon/metrics.js';
 import { asNobody, nobodysDir } from '../../helpers/nobody.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { whileDaemonRuns } from '../../helpers/daemon.js';
+import { Netns } from '../../helpers/netns.js';
+import { tempStore } from '../../helpers/store.js';
+import { until } from '../../helpers/until.js';
 
 test("writeMetrics follows no link the directory's owner put where it writes", async () => {
   const victim = join(tempDir(), 'shadow');
@@ -21,4 +26,20 @@ test("writeMetrics follows no link the directory's owner put where it writes", a
   assert.equal(readFileSync(path, 'utf8'), 'stickyban_addresses 3\n');
   assert.equal(statSync(path).mode & 0o777, 0o644, 'for node_exporter to read');
   assert.deepEqual(readdirSync(textfiles).sort(), [`stickyban.prom`, `stickyban.prom.${process.pid}.tmp`], 'their link left as it was, nothing of ours left over');
+});
+
+test('a metrics directory that goes away is said once, not every interval, and its return too', async () => {
+  const netns = await Netns.create();
+  const dir = join(tempDir(), 'textfiles');
+  mkdirSync(dir);
+  await whileDaemonRuns(netns, ['--db', tempStore(), 'daemon', '--heal-interval', '1s', '--metrics-file', join(dir, 'stickyban.prom')], async (running) => {
+    await until('the first metrics', () => existsSync(join(dir, 'stickyban.prom')));
+    rmSync(dir, { recursive: true });
+    await until('the failure said', () => running.log().includes('metrics not written'), 10_000);
+    await sleep(3_000);
+    assert.equal(running.log().split('metrics not written').length - 1, 1, running.log());
+    assert.match(running.log(), /error: metrics not written: cannot write .*stickyban\.prom: directory .*textfiles does not exist/);
+    mkdirSync(dir);
+    await until('the return said', () => running.log().includes('daemon: metrics written again'), 10_000);
+  });
 });

@@ -45,3 +45,8 @@ test('a write that fails leaves nothing behind and says why', () => {
   assert.throws(() => writeFileAtomically(path, 'data', 0o644), { code: 'EISDIR' });
   assert.deepEqual(readdirSync(dir), ['taken']);
 });
+
+test('a directory that is not there is named, not the temporary file (a repeated failure says the same each time)', () => {
+  const path = join(tempDir(), 'gone', 'stickyban.prom');
+  assert.throws(() => writeFileAtomically(path, 'data', 0o644), { message: `cannot write ${path}: directory ${join(path, '..')} does not exist` });
+});
