@@ -17,8 +17,6 @@ export interface LiftOutcome {
   readonly kept: number;
   /** Set when there is no live set yet to update. */
   readonly absent?: string;
-  /** Active blocks that contain the address and keep it banned. */
-  readonly stillBannedBy: string[];
 }
 
 /**
@@ -55,10 +53,9 @@ export async function liftBans(store: Store, around: Surroundings, network: Netw
         return { ...lifting, owed: oweLive(store, lifting.delta, `unban of ${formatNetwork(network)}`) };
       }, signal);
       const { lifted, kept } = result;
-      // Nothing of its own to lift is not "not banned": a block around it may hold it.
-      if (lifted === 0) return { lifted, kept, stillBannedBy: store.bans.activeEnclosing(network, now) };
+      if (lifted === 0) return { lifted, kept };
       const absent = await applySettled(store, around, network, change, describe(lifted), owed);
-      return { lifted, kept, ...(absent ? { absent } : {}), stillBannedBy: store.bans.activeEnclosing(network, now) };
+      return { lifted, kept, ...(absent ? { absent } : {}) };
     },
     signal ? { signal } : {},
   );

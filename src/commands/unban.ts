@@ -37,6 +37,13 @@ export async function unban(addresses: readonly string[], options: UnbanOptions,
       const refusal = await unbanOne(store, network, jail, { ...options, fleetUrl }, ctx);
       if (refusal !== undefined) refused.push(refusal);
     }
+    // Once every lift is done: a block lifted later in the same command no longer holds an address.
+    // Nothing of its own to lift is not "not banned" either: a block around it may hold it.
+    const now = ctx.clock();
+    for (const network of networks) {
+      const enclosing = store.read(() => store.bans.activeEnclosing(network, now));
+      if (enclosing.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${enclosing.join(', ')}`);
+    }
     // The store's lifts stand (and are printed); what fail2ban refused is the failure.
     if (refused.length > 0) throw new OperationalError(refused.join('; '));
   } finally {
@@ -62,6 +69,5 @@ async function unbanOne(store: Store, network: Network, jail: string | undefined
     const database = await announce(ctx.config.fleet, { kind: 'lift', network, ...(jail ? { jail } : {}) }, options.fleetUrl);
     ctx.out.info(`unbanned ${what} fleet-wide: every host applies it from ${database}`);
   }
-  if (outcome.stillBannedBy.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${outcome.stillBannedBy.join(', ')}`);
   return inFail2ban?.failed ? inFail2ban.line : undefined;
 }

@@ -85,8 +85,10 @@ describe('admin commands', () => {
     assert.match(again.stdout, /^203\.0\.113\.7 has no active ban; nothing to lift/);
     assert.equal(again.stderr, 'stickyban: 203.0.113.7 is still banned as part of 203.0.113.0/24\n', 'nothing to lift is not unblocked');
 
-    const cidr = await cli('unban', '203.0.113.0/24');
-    assert.equal(cidr.code, 0);
+    // Lifted together, the address and the block around it: nothing keeps it banned any more.
+    assert.equal((await cli('ban', '203.0.113.7')).code, 0);
+    const both = await cli('unban', '203.0.113.7', '203.0.113.0/24');
+    assert.deepEqual([both.code, both.stderr], [0, '']);
     const listed = JSON.parse((await cli('list', '--json')).stdout) as Listed[];
     assert.deepEqual(listed, []);
   });
