@@ -1,6 +1,7 @@
 // How this host stands with the fleet, for doctor and `fleet status`: reachable, schema current, how
 // many events of other hosts it has not applied yet, how many of its own wait to be published.
 
+import { shownPath } from '../input/quote.js';
 import type { Config } from '../config/config.js';
 import type { Store } from '../store/store.js';
 import { parsePosition } from './log.js';
@@ -34,16 +35,22 @@ export async function fleetHealth(store: Store, config: Config): Promise<FleetHe
       [position.xid.toString(), position.id.toString(), config.fleet.host],
     );
     const hosts = await connection.query<{ name: string; last_seen: string | null; position: string | null; version: string | null }>(
-      'SELECT name, extract(epoch FROM last_seen)::bigint::text AS last_seen, position, version FROM stickyban.hosts ORDER BY name',
+      // Bounded and escaped: each host writes its own row, and this is printed on the admin's terminal.
+      'SELECT left(name, 64) AS name, extract(epoch FROM last_seen)::bigint::text AS last_seen, left(position, 64) AS position, left(version, 64) AS version FROM stickyban.hosts ORDER BY name',
     );
     return {
       database: connection.describe,
       behind: Number(lag!.events),
       oldest: lag!.oldest,
       waiting: local.waiting,
-      hosts: hosts.map((host) => ({ name: host.name, lastSeen: host.last_seen === null ? null : Number(host.last_seen), position: host.position, version: host.version })),
+      hosts: hosts.map((host) => ({ name: printable(host.name), lastSeen: host.last_seen === null ? null : Number(host.last_seen), position: host.position === null ? null : printable(host.position), version: host.version === null ? null : printable(host.version) })),
     };
   } finally {
     await connection.end();
   }
+}
+
+/** A host's own text, control characters escaped: a host role could write a fake line or a terminal escape. */
+function printable(text: string): string {
+  return shownPath(text);
 }
