@@ -54,6 +54,9 @@ export async function fleetInit(options: { url?: string }, ctx: Context): Promis
 export async function fleetAddHost(name: string, options: { url?: string; passwordFile?: string }, ctx: Context): Promise<void> {
   if (!HOST_NAME.test(name)) throw new UsageError(`invalid host name ${quote(name)}: expected ${HOST_NAME_EXPECTED}`);
   const role = `stickyban_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+  // PostgreSQL cuts a longer name to 63 bytes, silently: the role would not be the one named, and
+  // two hosts alike in their first 53 characters would be one.
+  if (Buffer.byteLength(role) > 63) throw new UsageError(`invalid host name ${quote(name)}: expected at most 53 characters, so that its PostgreSQL role ${role.slice(0, 20)}… fits the 63 PostgreSQL allows`);
   if (options.url !== undefined) checkedUrlOption(options.url, '--url');
   const password = randomBytes(24).toString('base64url');
   // Created before the role: a file in the way refuses the whole thing, and no password is lost.
