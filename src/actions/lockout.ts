@@ -69,3 +69,10 @@ export function lockoutCheck(env: NodeJS.ProcessEnv = {}): (network: Network) =>
     return conflict ? describeConflict(network, conflict) : undefined;
   };
 }
+
+/** A peer's address (a socket's remoteAddress) as the guard protects it; none when it has none (a Unix socket). */
+export function protectedPeer(address: string | undefined, why: string): Protected[] {
+  if (address === undefined) return [];
+  const network = tryParseNetwork(address);
+  return isParseFailure(network) ? [] : [{ network, why }];
+}

@@ -7,7 +7,7 @@
 
 import { formatNetwork } from '../address/format.js';
 import { awaitLater, nextTurn } from '../exec/run.js';
-import { lockoutConflict, protectedNetworks } from '../actions/lockout.js';
+import { lockoutConflict, protectedNetworks, protectedPeer } from '../actions/lockout.js';
 import type { FleetConfig } from '../config/config.js';
 import type { BanEvent } from '../store/bans.js';
 import { buildBlockIndex, hasBlockIndex } from '../store/block-index.js';
@@ -15,6 +15,7 @@ import { FLEET_SOURCE } from '../store/fleet.js';
 import { withPullLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { readCopyRow } from './copy-row.js';
+import { MAX_TEXT } from '../input/names.js';
 import { formatPosition, parsePosition, readRow, rowOf, type FleetEvent, type LogRow, type Position } from './log.js';
 import type { Connection } from './pg.js';
 
@@ -44,9 +45,17 @@ const ROWS_PER_TURN = 2000;
  * are written into the text, as digits of a bigint and an integer. An infinite time comes as NULL:
  * turned into seconds in the query, it would fail the whole read, this row's and every one after.
  */
+/**
+ * The longest name (host, jail) and reason read of a row: one past what is valid, so that a longer
+ * one is still refused as such, never read whole. The log is outside input: a host role that wrote
+ * a reason of 500 MB held every host's sync at that row (the string could not be made), and many of
+ * a few MB ran the heap out.
+ */
+const MAX_NAME = 64;
+
 function readLog(after: Position, rows: number): string {
   if (!Number.isSafeInteger(rows) || rows < 1) throw new RangeError(`a page of ${rows} rows`);
-  return `COPY (SELECT id, xid, uuid, origin, kind, address::text, jail, CASE WHEN isfinite(at) THEN extract(epoch FROM at)::bigint END, bantime, reason, restored
+  return `COPY (SELECT id, xid, uuid, left(origin, ${MAX_NAME + 1}), left(kind, 20), address::text, left(jail, ${MAX_NAME + 1}), CASE WHEN isfinite(at) THEN extract(epoch FROM at)::bigint END, bantime, left(reason, ${2 * MAX_TEXT}), restored
   FROM stickyban.events
  WHERE (xid, id) > ('${BigInt(after.xid)}'::xid8, ${BigInt(after.id)}::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
  ORDER BY xid, id
@@ -145,8 +154,10 @@ export async function pull(connection: Connection, store: Store, fleet: FleetCon
 
 async function pullPages(connection: Connection, store: Store, fleet: FleetConfig, appliers: Appliers, persist: Persist, log: (line: string) => void, pageRows: number, signal: AbortSignal | undefined): Promise<PullOutcome> {
   let position = parsePosition(store.read(() => store.fleet.get('cursor')));
-  // The lockout guard wins over the fleet as over the command line: no ban of loopback or of this host.
-  const guarded = protectedNetworks({});
+  // The lockout guard wins over the fleet as over the command line: no ban of loopback, of this
+  // host, nor of the database itself (one host's ban of it would cut every host off the fleet, the
+  // admin's lift of it included).
+  const guarded = [...protectedNetworks({}), ...protectedPeer(connection.peer, 'the fleet database this host syncs with')];
   let applied = 0;
   let skipped = 0;
   // A catch-up cut short after recording in bulk (killed, or its restore failed) left its

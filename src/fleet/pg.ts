@@ -11,6 +11,8 @@ import { readBoundedText } from '../config/config-file.js';
 
 /** A statement taking longer than this is cancelled by the server. */
 const STATEMENT_TIMEOUT_MS = 30_000;
+/** A query answers within statement_timeout, or the server says why: beyond this, the wire is taken as dead. */
+const ANSWER_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 15_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export type Row = Record<string, unknown>;
@@ -32,6 +34,8 @@ export interface Connection {
   end(): Promise<void>;
   /** user@host/database, for messages (never the password). */
   readonly describe: string;
+  /** The database's address on the network, as connected to; undefined on a Unix socket. */
+  readonly peer: string | undefined;
 }
 
 /** Connects as the config says: its URI (or `url`, for the admin commands), password file and TLS. */
@@ -55,6 +59,8 @@ export async function connect(fleet: FleetConfig, url: string | undefined = flee
     ...sslOptions(fleet),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: `stickyban ${fleet.host}`,
   });
   const where = describe(target);
@@ -76,18 +82,45 @@ export async function connect(fleet: FleetConfig, url: string | undefined = flee
     ended = true;
     throw new OperationalError(`cannot connect to the fleet database ${where}: ${(error as Error).message}`);
   }
+  // The socket itself, to cut a connection that no longer answers (pg keeps it in `connection.stream`).
+  const cut = () => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  /**
+   * `work`, or the connection given up as lost when no answer comes in time: a network that drops
+   * its packets silently left the daemon "connected" for ~16 minutes (the kernel's retries), its
+   * sync frozen and its stop waiting. statement_timeout bounds the server's side, this the wire.
+   */
+  const answered = async <T>(work: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new Error(`no answer within ${ANSWER_TIMEOUT_MS / 1000} s`);
+        if (!ended) {
+          ended = true;
+          lost?.(error);
+        }
+        cut();
+        reject(error);
+      }, ANSWER_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([work, silence]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const connection: Connection = {
     describe: where,
+    peer: (client as unknown as { connection?: { stream?: { remoteAddress?: string } } }).connection?.stream?.remoteAddress,
     query: async <T extends Row>(sql: string, params: readonly unknown[] = []) => {
       try {
-        return (await client.query(sql, params as unknown[])).rows as T[];
+        return (await answered(client.query(sql, params as unknown[]))).rows as T[];
       } catch (error) {
         throw new OperationalError(`fleet database ${where}: ${(error as Error).message}`);
       }
     },
     copyOut: async <T>(sql: string, decode: (message: Buffer) => T | undefined) => {
       try {
-        return await new Promise<T[]>((resolve, reject) => void client.query(new CopyOut(sql, decode, resolve, reject)));
+        return await answered(new Promise<T[]>((resolve, reject) => void client.query(new CopyOut(sql, decode, resolve, reject))));
       } catch (error) {
         throw new OperationalError(`fleet database ${where}: ${(error as Error).message}`);
       }
@@ -112,7 +145,11 @@ export async function connect(fleet: FleetConfig, url: string | undefined = flee
     onLost: (handler) => (lost = handler),
     end: async () => {
       ended = true;
-      await client.end().catch(() => undefined);
+      // A goodbye the server may never acknowledge (a dead network) is not waited for long.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([client.end().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+      clearTimeout(timer);
+      cut();
     },
   };
   return connection;

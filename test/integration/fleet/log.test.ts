@@ -253,9 +253,16 @@ describe('the fleet log', () => {
         await assert.rejects(role.query(statement, statement === APPEND ? ['host-b', '192.0.2.8'] : []), refusal, statement);
       }
       assert.equal((await role.query("UPDATE stickyban.hosts SET last_seen = now() WHERE name IN ('host-a', 'host-b')")).rowCount, 1, 'its own row only');
+      // What it writes there is printed on the admin's terminal: escaped and bounded, never a line of its own.
+      await role.query(`UPDATE stickyban.hosts SET version = E'0.2\\x1b[2J\\nhost-z  2099-01-01T00:00:00Z  9:9  0.2' || repeat('v', 5000) WHERE name = 'host-a'`);
     } finally {
       await role.end();
     }
+    const status = await a.cli('fleet', 'status');
+    assert.equal(status.code, 0, status.stderr);
+    assert.doesNotMatch(status.stdout, /\x1b|^host-z/m);
+    assert.match(status.stdout, /0\.2\\u001b\[2J\\u000ahost-z/);
+    assert.ok(status.stdout.length < 2000, `bounded: ${status.stdout.length} characters`);
     chmodSync(passwordFileOf(a), 0o644);
     const loose = await a.cli('fleet', 'sync');
     assert.equal(loose.code, 2);
@@ -418,6 +425,10 @@ describe('the fleet log', () => {
     const bad = await b.cli('fleet', 'add-host', 'x; DROP TABLE stickyban.events', '--url', admin);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^stickyban: invalid host name "x; DROP TABLE stickyban\.events": expected/);
+    // PostgreSQL would cut its role's name to 63 bytes: another role than the one named.
+    const long = await b.cli('fleet', 'add-host', `h${'x'.repeat(53)}`, '--url', admin);
+    assert.deepEqual([long.code, long.stderr.split('\n').length], [2, 2]);
+    assert.match(long.stderr, /^stickyban: invalid host name "hx{53}": expected at most 53 characters/);
   });
 });
 
