@@ -51,6 +51,9 @@ export async function fleetInit(options: { url?: string }, ctx: Context): Promis
  * Its password is made here and written once: to --password-file (created 0600, never over an
  * existing file), or printed.
  */
+/** How long a host role's session may sit in an open transaction: its own statements take milliseconds. */
+const IDLE_IN_TRANSACTION = '30s';
+
 export async function fleetAddHost(name: string, options: { url?: string; passwordFile?: string }, ctx: Context): Promise<void> {
   if (!HOST_NAME.test(name)) throw new UsageError(`invalid host name ${quote(name)}: expected ${HOST_NAME_EXPECTED}`);
   const role = `stickyban_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
@@ -71,6 +74,10 @@ export async function fleetAddHost(name: string, options: { url?: string; passwo
         // CREATE ROLE takes no parameters: format() quotes the name and the password.
         const [statement] = await tx.query<{ sql: string }>("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE stickyban_host', $1::text, $2::text) AS sql", [role, password]);
         await tx.query(statement!.sql);
+        // Rows are read up to the oldest transaction still open in the cluster (the cursor that
+        // skips nothing): one a host role leaves open would hold every host's sync back.
+        const [idle] = await tx.query<{ sql: string }>(`SELECT format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', $1::text, '${IDLE_IN_TRANSACTION}') AS sql`, [role]);
+        await tx.query(idle!.sql);
         await tx.query('INSERT INTO stickyban.hosts (name, role) VALUES ($1, $2)', [name, role]);
       });
     });

@@ -236,6 +236,8 @@ describe('the fleet log', () => {
     const cluster = await startCluster();
     const admin = await initFleet(cluster);
     const a = await fleetHost(cluster, admin, 'host-a');
+    // A transaction it leaves open would hold back every host's read of the log (read up to the oldest open one).
+    assert.equal(await cluster.sql("SELECT array_to_string(rolconfig, ',') FROM pg_roles WHERE rolname = 'stickyban_host_a'"), 'idle_in_transaction_session_timeout=30s\n');
     await fleetHost(cluster, admin, 'host-b');
     const role = new pg.Client({ ...pgConfigOf(cluster.socketDir, 'stickyban_host_a'), password: readPassword(a) });
     await role.connect();
