@@ -38,11 +38,12 @@ export async function fleetHealth(store: Store, config: Config): Promise<FleetHe
       // Bounded and escaped: each host writes its own row, and this is printed on the admin's terminal.
       'SELECT left(name, 64) AS name, extract(epoch FROM last_seen)::bigint::text AS last_seen, left(position, 64) AS position, left(version, 64) AS version FROM stickyban.hosts ORDER BY name',
     );
+    // A host that does not subscribe applies nothing, one that does not publish sends nothing: no lag.
     return {
       database: connection.describe,
-      behind: Number(lag!.events),
-      oldest: lag!.oldest,
-      waiting: local.waiting,
+      behind: config.fleet.subscribe ? Number(lag!.events) : 0,
+      oldest: config.fleet.subscribe ? lag!.oldest : null,
+      waiting: config.fleet.publish ? local.waiting : 0,
       hosts: hosts.map((host) => ({ name: printable(host.name), lastSeen: host.last_seen === null ? null : Number(host.last_seen), position: host.position === null ? null : printable(host.position), version: host.version === null ? null : printable(host.version) })),
     };
   } finally {

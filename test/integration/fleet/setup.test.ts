@@ -49,6 +49,11 @@ describe('fleet setups', () => {
     assert.deepEqual(await ipsetMembers(proxy.netns, 'stickyban4'), ['203.0.113.10', '203.0.113.20']);
     assert.deepEqual(await ipsetMembers(backend.netns, 'stickyban4'), ['203.0.113.10'], 'the backend applies nothing of the fleet');
     assert.equal(await cluster.sql("SELECT string_agg(origin, ',') FROM stickyban.events"), 'backend\n', 'the proxy publishes nothing');
+    // Neither lags for what it does not do: the backend applies nothing, the proxy sends nothing.
+    assert.equal((await proxy.cli('ban', '203.0.113.21', '--jail', 'sshd')).code, 0);
+    const statusOf = async (host: typeof backend) => JSON.parse((await host.cli('fleet', 'status', '--json')).stdout) as { behind: number; waiting_to_publish: number };
+    assert.equal((await statusOf(backend)).behind, 0);
+    assert.equal((await statusOf(proxy)).waiting_to_publish, 0);
   });
 
   test('a new host bootstraps from the whole log in bulk and loads it in one restore; its daemon reports the fleet in its metrics', async () => {
