@@ -61,11 +61,15 @@ export function describeConflict(network: Network, conflict: Protected): string 
   return `refusing to ban ${subject}: it is ${conflict.why}; pass --force to ban it anyway`;
 }
 
-/** The guard as one check, this host's addresses read once: for a batch (the spool's lines). */
+/**
+ * The guard as one check, this host's addresses read once, at the first line it judges: for a batch
+ * (the spool's lines). Every command that writes folds the spool, the hook's fallback included, and
+ * there is most often none: nothing is read for it then.
+ */
 export function lockoutCheck(env: NodeJS.ProcessEnv = {}): (network: Network) => string | undefined {
-  const guarded = protectedNetworks(env);
+  let guarded: Protected[] | undefined;
   return (network) => {
-    const conflict = lockoutConflict(network, guarded);
+    const conflict = lockoutConflict(network, (guarded ??= protectedNetworks(env)));
     return conflict ? describeConflict(network, conflict) : undefined;
   };
 }
