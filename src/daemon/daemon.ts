@@ -64,8 +64,6 @@ export class Daemon {
   private readonly stopping = new AbortController();
   private readonly jobs: Jobs;
   private readonly live: LiveQueue;
-  /** Why the metrics file could not be written last time, if it could not. */
-  private metricsError: string | undefined;
   /** A restore after a failed live update runs (repairLive), and another is asked for. */
   private repairing = false;
   private repairAgain = false;
@@ -202,17 +200,7 @@ export class Daemon {
     await this.healer.check().catch(() => undefined);
     // A check that outlived the stop: the store may be closed by now.
     if (this.stopping.signal.aborted) return;
-    await this.metrics.write().then(
-      () => {
-        if (this.metricsError !== undefined) this.deps.log('metrics written again');
-        this.metricsError = undefined;
-      },
-      (error: Error) => {
-        // Said once, not every interval while it lasts.
-        if (error.message !== this.metricsError) this.deps.log(`error: metrics not written: ${error.message}`);
-        this.metricsError = error.message;
-      },
-    );
+    await this.metrics.write().catch((error: Error) => this.deps.log(`error: metrics not written: ${error.message}`));
   }
 
   private async answer(request: Request): Promise<Response> {

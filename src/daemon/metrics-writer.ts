@@ -18,6 +18,8 @@ interface Stats {
 export class MetricsWriter {
   private seen: string | undefined;
   private stats: Stats | undefined;
+  /** Why the file could not be written last time, if it could not: said once, not every interval. */
+  private failing: string | undefined;
 
   constructor(
     private readonly store: Store,
@@ -42,7 +44,16 @@ export class MetricsWriter {
       this.stats = JSON.parse(result.stdout) as Stats;
       this.seen = version;
     }
-    writeMetrics(path, renderMetrics(snapshotOf(this.stats, this.counters())));
+    try {
+      writeMetrics(path, renderMetrics(snapshotOf(this.stats, this.counters())));
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message !== this.failing) this.log(`error: metrics not written: ${message}`);
+      this.failing = message;
+      return;
+    }
+    if (this.failing !== undefined) this.log('metrics written again');
+    this.failing = undefined;
   }
 }
 

@@ -44,14 +44,10 @@ export async function fleetHealth(store: Store, config: Config): Promise<FleetHe
       behind: config.fleet.subscribe ? Number(lag!.events) : 0,
       oldest: config.fleet.subscribe ? lag!.oldest : null,
       waiting: config.fleet.publish ? local.waiting : 0,
-      hosts: hosts.map((host) => ({ name: printable(host.name), lastSeen: host.last_seen === null ? null : Number(host.last_seen), position: host.position === null ? null : printable(host.position), version: host.version === null ? null : printable(host.version) })),
+      // Control characters escaped: a host role could write a fake line or a terminal escape.
+      hosts: hosts.map((host) => ({ name: shownPath(host.name), lastSeen: host.last_seen === null ? null : Number(host.last_seen), position: host.position === null ? null : shownPath(host.position), version: host.version === null ? null : shownPath(host.version) })),
     };
   } finally {
     await connection.end();
   }
-}
-
-/** A host's own text, control characters escaped: a host role could write a fake line or a terminal escape. */
-function printable(text: string): string {
-  return shownPath(text);
 }

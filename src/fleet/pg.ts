@@ -82,8 +82,9 @@ export async function connect(fleet: FleetConfig, url: string | undefined = flee
     ended = true;
     throw new OperationalError(`cannot connect to the fleet database ${where}: ${(error as Error).message}`);
   }
-  // The socket itself, to cut a connection that no longer answers (pg keeps it in `connection.stream`).
-  const cut = () => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  // The socket itself (pg keeps it in `connection.stream`): its peer's address, and to cut a connection that no longer answers.
+  const stream = (client as unknown as { connection?: { stream?: { remoteAddress?: string; destroy(): void } } }).connection?.stream;
+  const cut = () => stream?.destroy();
   /**
    * `work`, or the connection given up as lost when no answer comes in time: a network that drops
    * its packets silently left the daemon "connected" for ~16 minutes (the kernel's retries), its
@@ -110,7 +111,7 @@ export async function connect(fleet: FleetConfig, url: string | undefined = flee
   };
   const connection: Connection = {
     describe: where,
-    peer: (client as unknown as { connection?: { stream?: { remoteAddress?: string } } }).connection?.stream?.remoteAddress,
+    peer: stream?.remoteAddress,
     query: async <T extends Row>(sql: string, params: readonly unknown[] = []) => {
       try {
         return (await answered(client.query(sql, params as unknown[]))).rows as T[];

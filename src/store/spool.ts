@@ -208,7 +208,7 @@ function claimFiles(path: string): string[] {
     if (claim) {
       const pid = Number(claim[1]);
       // Its claimer's, while that one runs: a process holding the id now but started after the claim is another.
-      if (pid === process.pid || !ranSince(pid, Number(claim[2]))) claimed.push(join(dir, name));
+      if (pid === process.pid || !ranSince(pid, claimTime(name))) claimed.push(join(dir, name));
       continue;
     }
     // Empty and new, it is a hook's between its open and its write (a drain woken by the file's
