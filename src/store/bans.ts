@@ -259,15 +259,27 @@ function insertSql(rows: number): string {
   return `INSERT OR IGNORE INTO bans (uuid, origin, family, first, last, address, jail, banned_at, bantime, source, reason, restored) VALUES ${values}`;
 }
 
-/** Writes the event's EVENT_COLUMNS parameters of insertSql into `params` from `at`: positional, cheaper than named ones in bulk. */
-function eventParams(event: BanEvent, params: unknown[], at: number): void {
-  const { family, first, last } = blockParams(event.network);
-  params[at] = event.uuid;
-  params[at + 1] = event.origin;
+/** The block's four columns of an event's row of insertSql (family, first, last, address), written into `params` for the row at `at`. */
+export function blockColumns(network: Network, params: unknown[], at: number): void {
+  const { family, first, last } = blockParams(network);
   params[at + 2] = family;
   params[at + 3] = first;
   params[at + 4] = last;
-  params[at + 5] = formatNetwork(event.network);
+  params[at + 5] = formatNetwork(network);
+}
+
+/** Rows for insertRows: how many, each one's parameters written from `at`, and the prefix lengths among them. */
+export interface EventRows {
+  readonly count: number;
+  readonly write: (row: number, params: unknown[], at: number) => void;
+  readonly prefixes: () => Iterable<Pick<Network, 'family' | 'prefix'>>;
+}
+
+/** Writes the event's EVENT_COLUMNS parameters of insertSql into `params` from `at`: positional, cheaper than named ones in bulk. */
+function eventParams(event: BanEvent, params: unknown[], at: number): void {
+  params[at] = event.uuid;
+  params[at + 1] = event.origin;
+  blockColumns(event.network, params, at);
   params[at + 6] = event.jail;
   params[at + 7] = event.bannedAt;
   params[at + 8] = event.bantime;
@@ -300,26 +312,35 @@ export class BanTable {
    * carries (a million address-ordered rows: 3.5 s one by one, 2.6 s fifty at a time).
    */
   insertMany(events: readonly BanEvent[]): number {
+    return this.insertRows({ count: events.length, write: (i, params, at) => eventParams(events[i]!, params, at), prefixes: () => events.map((event) => event.network) });
+  }
+
+  /**
+   * Records rows written by `rows.write` (EVENT_COLUMNS parameters each, in insertSql's order) and
+   * returns how many were new: insertMany's work for rows that are not events yet (the insert
+   * thread's packed batches, where an object per event cost as much as its insert).
+   */
+  insertRows(rows: EventRows): number {
     let inserted = 0;
-    const params: unknown[] = new Array(Math.min(ROWS_PER_INSERT, events.length) * EVENT_COLUMNS);
-    for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
-      const rows = Math.min(ROWS_PER_INSERT, events.length - start);
-      params.length = rows * EVENT_COLUMNS;
-      for (let i = 0; i < rows; i++) eventParams(events[start + i]!, params, i * EVENT_COLUMNS);
-      inserted += this.insertStatement(rows).run(params).changes;
+    const params: unknown[] = new Array(Math.min(ROWS_PER_INSERT, rows.count) * EVENT_COLUMNS);
+    for (let start = 0; start < rows.count; start += ROWS_PER_INSERT) {
+      const count = Math.min(ROWS_PER_INSERT, rows.count - start);
+      params.length = count * EVENT_COLUMNS;
+      for (let i = 0; i < count; i++) rows.write(start + i, params, i * EVENT_COLUMNS);
+      inserted += this.insertStatement(count).run(params).changes;
     }
-    this.notePrefixes(events);
+    this.notePrefixes(rows.prefixes());
     return inserted;
   }
 
   /**
-   * Records the prefix lengths of `events` in ban_prefixes, in the transaction that stores them: a
-   * block of a length not listed would go unseen by qualifyingAroundHosts. Lengths are few, so a
+   * Records the prefix lengths of these blocks in ban_prefixes, in the transaction that stores them:
+   * a block of a length not listed would go unseen by qualifyingAroundHosts. Lengths are few, so a
    * batch, however large, writes a row or two.
    */
-  private notePrefixes(events: readonly BanEvent[]): void {
-    const lengths = new Map<number, Network>();
-    for (const { network } of events) lengths.set(network.family * 256 + network.prefix, network);
+  private notePrefixes(networks: Iterable<Pick<Network, 'family' | 'prefix'>>): void {
+    const lengths = new Map<number, Pick<Network, 'family' | 'prefix'>>();
+    for (const network of networks) lengths.set(network.family * 256 + network.prefix, network);
     const note = this.cache.get('INSERT OR IGNORE INTO ban_prefixes (family, prefix) VALUES (?, ?)');
     for (const { family, prefix } of lengths.values()) note.run(family, prefix);
   }

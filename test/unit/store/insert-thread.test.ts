@@ -37,7 +37,13 @@ test('packed and unpacked, ban events are what they were: both families, wide bl
 test('the insert thread records batches in order as insertMany does, answers with the new ones, and leaves the store checkpointed', async () => {
   const dir = tempDir();
   const [threaded, plain] = [join(dir, 'threaded.db'), join(dir, 'plain.db')].map((path) => Store.open({ path, busyTimeoutMs: 1000, create: true }));
-  const batches = [Array.from({ length: 3000 }, (_, i) => ban(i)), Array.from({ length: 2000 }, (_, i) => ban(i + 2500, i === 0 ? { network: network6(0x20010db8n << 96n, 32) } : {}))];
+  // Rows of every kind a batch carries: no bantime, a reason, other hosts and jails, wide blocks of both families.
+  const varied: Record<number, Partial<BanEvent>> = {
+    1: { bantime: null, reason: 'a reason: été' },
+    2: { origin: 'host-b', jail: 'nginx', source: 'fleet:host-b', bantime: -1, network: network4(0x0a000000, 8) },
+    3: { network: network6(0x20010db8_00000000_00000000_00000001n, 128) },
+  };
+  const batches = [Array.from({ length: 3000 }, (_, i) => ban(i, varied[i])), Array.from({ length: 2000 }, (_, i) => ban(i + 2500, i === 0 ? { network: network6(0x20010db8n << 96n, 32) } : {}))];
   // The second batch repeats 500 events of the first: replays are harmless.
   batches[1]!.splice(0, 500, ...batches[0]!.slice(2500));
   const thread = InsertThread.start(threaded!.path, 1000);
@@ -52,6 +58,9 @@ test('the insert thread records batches in order as insertMany does, answers wit
   for (const batch of batches) plain!.write(() => plain!.bans.insertMany(batch));
   const rows = (store: Store) => store.db.prepare('SELECT uuid, origin, family, first, last, address, jail, banned_at, bantime, source, reason, restored FROM bans ORDER BY id').raw().all();
   assert.deepEqual(rows(threaded!), rows(plain!));
+  const prefixes = (store: Store) => store.db.prepare('SELECT family, prefix FROM ban_prefixes ORDER BY family, prefix').raw().all();
+  assert.deepEqual(prefixes(threaded!), [[4, 8], [4, 32], [6, 128]], 'the prefix lengths noted');
+  assert.deepEqual(prefixes(threaded!), prefixes(plain!));
   assert.deepEqual(threaded!.db.pragma('wal_checkpoint(PASSIVE)'), [{ busy: 0, log: 0, checkpointed: 0 }], 'the WAL was moved into the store and emptied');
   threaded!.close();
   plain!.close();
