@@ -42,8 +42,9 @@ const ROWS_PER_TURN = 2000;
  * every transaction still running: a row whose id was taken first but committed last is then read
  * when it commits, never skipped (an `id > last` cursor would skip it for good). In binary COPY
  * (copy-row.ts says why), which takes no parameters: the position's two integers and the page size
- * are written into the text, as digits of a bigint and an integer. An infinite time comes as NULL:
- * turned into seconds in the query, it would fail the whole read, this row's and every one after.
+ * are written into the text, as digits of a bigint and an integer. The address and the time come
+ * as the server keeps them (copy-row.ts reads them): turned into seconds in the query, an infinite
+ * time would fail the whole read, this row's and every one after.
  */
 /**
  * The longest name (host, jail) and reason read of a row: one past what is valid, so that a longer
@@ -55,7 +56,7 @@ const MAX_NAME = 64;
 
 function readLog(after: Position, rows: number): string {
   if (!Number.isSafeInteger(rows) || rows < 1) throw new RangeError(`a page of ${rows} rows`);
-  return `COPY (SELECT id, xid, uuid, left(origin, ${MAX_NAME + 1}), left(kind, 20), address::text, left(jail, ${MAX_NAME + 1}), CASE WHEN isfinite(at) THEN extract(epoch FROM at)::bigint END, bantime, left(reason, ${2 * MAX_TEXT}), restored
+  return `COPY (SELECT id, xid, uuid, left(origin, ${MAX_NAME + 1}), left(kind, 20), address, left(jail, ${MAX_NAME + 1}), at, bantime, left(reason, ${2 * MAX_TEXT}), restored
   FROM stickyban.events
  WHERE (xid, id) > ('${BigInt(after.xid)}'::xid8, ${BigInt(after.id)}::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
  ORDER BY xid, id

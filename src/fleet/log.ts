@@ -43,6 +43,7 @@ export interface LogRow {
   readonly uuid: unknown;
   readonly origin: unknown;
   readonly kind: unknown;
+  /** The block (a Network), or text that may be one. */
   readonly address: unknown;
   readonly jail: unknown;
   readonly at: unknown;
@@ -65,7 +66,8 @@ export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { 
   if (typeof row.origin !== 'string' || !HOST_NAME.test(row.origin)) return problem(`origin ${JSON.stringify(String(row.origin).slice(0, 70))} is not a host name`);
   if (!KINDS.includes(row.kind as EventKind)) return problem(`unknown kind ${JSON.stringify(String(row.kind).slice(0, 30))}`);
   const kind = row.kind as EventKind;
-  const parsed = typeof row.address === 'string' ? tryParseNetwork(row.address) : undefined;
+  // A block as copy-row.ts read it from the server's cidr, else text, judged as the command line judges it.
+  const parsed = typeof row.address === 'string' ? tryParseNetwork(row.address) : isNetwork(row.address) ? row.address : undefined;
   if (parsed === undefined || isParseFailure(parsed)) return problem(`address ${JSON.stringify(String(row.address).slice(0, 60))} is not an address or CIDR block`);
   const network = parsed;
   if (kind === 'safelist-add') {
@@ -86,6 +88,10 @@ export function readRow(row: LogRow, limits: Pick<FleetConfig, 'maxPrefix'>): { 
   if (bantime !== null && (!Number.isInteger(bantime) || bantime < -1 || bantime > 100 * 365 * 86_400)) return problem(`bantime ${JSON.stringify(String(row.bantime).slice(0, 30))} is out of range`);
   const reason = typeof row.reason === 'string' ? cleanNote(row.reason) || null : null;
   return { event: { id, uuid, origin: row.origin, kind, network, jail, at, bantime, reason, restored: row.restored === true } };
+}
+
+function isNetwork(value: unknown): value is Network {
+  return typeof value === 'object' && value !== null && 'family' in value && 'prefix' in value;
 }
 
 /** The columns of a local ban as this host appends it (see push in exchange.ts), under its fleet name. */

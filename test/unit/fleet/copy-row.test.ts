@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COPY_COLUMNS, CopyFormatError, readCopyRow } from '../../../src/fleet/copy-row.js';
 import { readRow } from '../../../src/fleet/log.js';
+import { network4, network6 } from '../../../src/address/network.js';
 
 type Column = Buffer | null;
 
@@ -32,6 +33,13 @@ function int64(value: bigint): Buffer {
   return buffer;
 }
 const text = (value: string) => Buffer.from(value, 'utf8');
+/** A cidr column as the server sends it: family (2: IPv4, 3: IPv6), prefix, cidr flag, length, bytes. */
+function cidr(address: string, prefix: number): Buffer {
+  const bytes = address.includes(':') ? Buffer.from(address.replace(/:/g, ''), 'hex') : Buffer.from(address.split('.').map(Number));
+  return Buffer.concat([Buffer.from([bytes.length === 4 ? 2 : 3, prefix, 1, bytes.length]), bytes]);
+}
+/** A timestamptz column: microseconds since 2000-01-01 UTC. */
+const time = (seconds: bigint) => int64((seconds - 946_684_800n) * 1_000_000n);
 const UUID = Buffer.from('0190a6b25f3c7d6e8a9b0c1d2e3f4a5b', 'hex');
 
 /** The columns of a ban as readLog's query (exchange.ts) selects them. */
@@ -42,9 +50,9 @@ function ban(overrides: Partial<Record<(typeof COPY_COLUMNS)[number], Column>> =
     uuid: UUID,
     origin: text('host-a'),
     kind: text('ban'),
-    address: text('192.0.2.0/24'),
+    address: cidr('192.0.2.0', 24),
     jail: text('sshd'),
-    at: int64(1_765_000_000n),
+    at: time(1_765_000_000n),
     bantime: int64(600n),
     reason: null,
     restored: Buffer.from([1]),
@@ -54,19 +62,19 @@ function ban(overrides: Partial<Record<(typeof COPY_COLUMNS)[number], Column>> =
 
 test('a row is read column by column into the values their types hold; NULL is null', () => {
   assert.deepEqual(readCopyRow(tuple(ban())), {
-    id: 7, xid: 812, uuid: UUID, origin: 'host-a', kind: 'ban', address: '192.0.2.0/24', jail: 'sshd', at: 1_765_000_000, bantime: 600, reason: null, restored: true,
+    id: 7, xid: 812, uuid: UUID, origin: 'host-a', kind: 'ban', address: network4(0xc0000200, 24), jail: 'sshd', at: 1_765_000_000, bantime: 600, reason: null, restored: true,
   });
   const lift = readCopyRow(tuple(ban({ kind: text('lift'), jail: null, bantime: null, reason: text('fausse alerte, été'), restored: Buffer.from([0]) })))!;
   assert.deepEqual([lift.kind, lift.jail, lift.bantime, lift.reason, lift.restored], ['lift', null, null, 'fausse alerte, été', false]);
 });
 
 test('the header before the first row is passed over; the end of the data is no row', () => {
-  assert.equal(readCopyRow(Buffer.concat([HEADER, tuple(ban())]))!.address, '192.0.2.0/24');
+  assert.deepEqual(readCopyRow(Buffer.concat([HEADER, tuple(ban())]))!.address, network4(0xc0000200, 24));
   assert.equal(readCopyRow(END), undefined);
 });
 
 test('64-bit integers are numbers while exact, bigints past 2^53, never rounded', () => {
-  const row = readCopyRow(tuple(ban({ id: int64(2n ** 53n - 1n), xid: int64(2n ** 64n - 2n), at: int64(-5n), bantime: int64(-(2n ** 60n)) })))!;
+  const row = readCopyRow(tuple(ban({ id: int64(2n ** 53n - 1n), xid: int64(2n ** 64n - 2n), at: time(-5n), bantime: int64(-(2n ** 60n)) })))!;
   assert.equal(row.id, Number.MAX_SAFE_INTEGER);
   assert.equal(row.xid, 2n ** 64n - 2n, 'xid8 is unsigned');
   assert.equal(row.at, -5);
@@ -75,6 +83,23 @@ test('64-bit integers are numbers while exact, bigints past 2^53, never rounded'
     const id = readCopyRow(tuple(ban({ id: int64(value) })))!.id;
     assert.equal(BigInt(id as number | bigint), value, String(value));
   }
+});
+
+test('addresses and times are read from their bytes: both families, any prefix; an infinite time is none, a far one a bigint', () => {
+  const address = (column: Buffer) => readCopyRow(tuple(ban({ address: column })))!.address;
+  assert.deepEqual(address(cidr('0.0.0.0', 0)), network4(0, 0));
+  assert.deepEqual(address(cidr('255.255.255.255', 32)), network4(0xffffffff, 32));
+  assert.deepEqual(address(cidr('2001:0db8:0000:0000:0000:0000:0000:0001', 128)), network6(0x20010db8_00000000_00000000_00000001n, 128));
+  assert.deepEqual(address(cidr('2001:0db8:0001:0000:0000:0000:0000:0000', 48)), network6(0x20010db8_00010000_00000000_00000000n, 48));
+  assert.deepEqual(address(cidr('0000:0000:0000:0000:0000:0000:0000:0000', 0)), network6(0n, 0));
+  // Bytes past the prefix make no block: the text, for readRow to refuse.
+  assert.equal(address(cidr('192.0.2.1', 24)), '192.0.2.1/24');
+  assert.equal(address(cidr('2001:0db8:0000:0000:0000:0000:0000:0001', 64)), '2001:0db8:0000:0000:0000:0000:0000:0001/64');
+  const at = (column: Buffer) => readCopyRow(tuple(ban({ at: column })))!.at;
+  assert.equal(at(int64(2n ** 63n - 1n)), null, 'infinity');
+  assert.equal(at(int64(-(2n ** 63n))), null, '-infinity');
+  assert.equal(at(int64(1_500_000n)), 946_684_802, 'rounded as extract(epoch)::bigint rounds');
+  assert.equal(at(int64(2n ** 60n)), 2n ** 60n / 1_000_000n + 946_684_800n);
 });
 
 test('the event id is a copy: the driver reuses the message\'s buffer for what comes next', () => {
@@ -91,6 +116,10 @@ test('what the query did not ask for is refused, not read as a row: a column too
     ['a length past the end', tuple(ban()).subarray(0, -1)],
     ['bytes after the last column', Buffer.concat([tuple(ban()), Buffer.from([0])])],
     ['an integer of 4 bytes', tuple(ban({ id: int32(7) }))],
+    ['a cidr of another family', tuple(ban({ address: Buffer.from([9, 24, 1, 4, 192, 0, 2, 0]) }))],
+    ['a cidr whose length is not its family\'s', tuple(ban({ address: Buffer.from([2, 24, 1, 16, 192, 0, 2, 0]) }))],
+    ['a cidr with a prefix past its bits', tuple(ban({ address: cidr('192.0.2.0', 33) }))],
+    ['a cidr cut short', tuple(ban({ address: cidr('192.0.2.0', 24).subarray(0, 7) }))],
     ['a header cut short', HEADER.subarray(0, 14)],
     ['not the signature', Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\x01', 'latin1'), int32(0), int32(0), tuple(ban())])],
     ['an empty message', Buffer.alloc(0)],
@@ -106,12 +135,13 @@ test('a read row is then judged by readRow as any other: an id not of 16 bytes, 
   assert.deepEqual([good.event.id, good.event.uuid, good.event.network.prefix, good.event.at, good.event.bantime, good.event.restored], ['7', UUID, 24, 1_765_000_000, 600, true]);
   assert.deepEqual(readRow(readCopyRow(tuple(ban({ uuid: UUID.subarray(0, 15) })))!, limits), { problem: 'event 7: no valid event id' });
   assert.deepEqual(readRow(readCopyRow(tuple(ban({ uuid: null })))!, limits), { problem: 'event 7: no valid event id' });
-  assert.deepEqual(readRow(readCopyRow(tuple(ban({ address: text('192.0.2.1/24') })))!, limits), { problem: 'event 7: address "192.0.2.1/24" is not an address or CIDR block' });
-  assert.deepEqual(readRow(readCopyRow(tuple(ban({ address: text('0.0.0.0/0') })))!, limits), { problem: 'event 7: a ban of 0.0.0.0/0 from host-a is wider than /16 (max_prefix4); refused' });
-  assert.deepEqual(readRow(readCopyRow(tuple(ban({ kind: text('safelist-add'), address: text('::/0'), jail: null })))!, limits), {
+  assert.deepEqual(readRow(readCopyRow(tuple(ban({ address: cidr('192.0.2.1', 24) })))!, limits), { problem: 'event 7: address "192.0.2.1/24" is not an address or CIDR block' });
+  assert.deepEqual(readRow(readCopyRow(tuple(ban({ address: cidr('0.0.0.0', 0) })))!, limits), { problem: 'event 7: a ban of 0.0.0.0/0 from host-a is wider than /16 (max_prefix4); refused' });
+  assert.deepEqual(readRow(readCopyRow(tuple(ban({ kind: text('safelist-add'), address: cidr('0000:0000:0000:0000:0000:0000:0000:0000', 0), jail: null })))!, limits), {
     problem: 'event 7: a safelist entry ::/0 from host-a: it holds every address: nothing of IPv6 would be blocked; refused',
   });
-  assert.match((readRow(readCopyRow(tuple(ban({ at: int64(2n ** 60n) })))!, limits) as { problem: string }).problem, /time "1152921504606846976" is out of range/);
+  assert.match((readRow(readCopyRow(tuple(ban({ at: int64(2n ** 60n) })))!, limits) as { problem: string }).problem, /time "1153868189406" is out of range/);
+  assert.deepEqual(readRow(readCopyRow(tuple(ban({ at: int64(2n ** 63n - 1n) })))!, limits), { problem: 'event 7: time is not finite' });
 });
 
 test('origin, kind and jail repeat from row to row and are read again only when their bytes change', () => {
