@@ -21,7 +21,7 @@ import { parseNetwork } from '../src/address/parse.js';
 import { compareNetworks } from '../src/address/network.js';
 import { importEventId } from '../src/import/event-id.js';
 import { BATCH_SIZE } from '../src/import/importer.js';
-import { ROWS_PER_INSERT } from '../src/store/bans.js';
+import { ROWS_PER_INSERT } from '../src/store/event-rows.js';
 import { blockParams } from '../src/store/keys.js';
 import { Store } from '../src/store/store.js';
 import { uuidv7 } from '../src/store/ids.js';

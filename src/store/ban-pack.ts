@@ -9,7 +9,8 @@
 // reason) | family, prefix, restored (a byte each).
 
 import { network4, network6, type Network } from '../address/network.js';
-import { blockColumns, type BanEvent, type EventRows } from './bans.js';
+import type { BanEvent } from './bans.js';
+import { blockColumns, type EventRows } from './event-rows.js';
 
 export interface PackedBans {
   readonly count: number;

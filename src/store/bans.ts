@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Cidr, Family, Network } from '../address/network.js';
 import type { Policy } from '../config/config.js';
 import { formatNetwork } from '../address/format.js';
+import { eventRows, EventInserts, type EventRows } from './event-rows.js';
 import { blockParams, networkFromKeys, packedBlockSql, toStoredKey, unpackBlocks, unpackerOf, unpackNetwork } from './keys.js';
 import { blocksRelatedTo, enclosingStarts, meetsCondition, startsFilter, StatementCache } from './statements.js';
 import { keepPublishedBelowFreedIds } from './fleet.js';
@@ -249,51 +250,13 @@ class BlockPages<T> implements Iterator<T[]> {
   }
 }
 
-/** Rows per INSERT statement of insertMany: 600 parameters, far below SQLite's limit of 32766. */
-export const ROWS_PER_INSERT = 50;
-const EVENT_COLUMNS = 12;
-
-/** INSERT OR IGNORE of `rows` events: an event whose uuid is stored already is skipped. */
-function insertSql(rows: number): string {
-  const values = new Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-  return `INSERT OR IGNORE INTO bans (uuid, origin, family, first, last, address, jail, banned_at, bantime, source, reason, restored) VALUES ${values}`;
-}
-
-/** The block's four columns of an event's row of insertSql (family, first, last, address), written into `params` for the row at `at`. */
-export function blockColumns(network: Network, params: unknown[], at: number): void {
-  const { family, first, last } = blockParams(network);
-  params[at + 2] = family;
-  params[at + 3] = first;
-  params[at + 4] = last;
-  params[at + 5] = formatNetwork(network);
-}
-
-/** Rows for insertRows: how many, each one's parameters written from `at`, and the prefix lengths among them. */
-export interface EventRows {
-  readonly count: number;
-  readonly write: (row: number, params: unknown[], at: number) => void;
-  readonly prefixes: () => Iterable<Pick<Network, 'family' | 'prefix'>>;
-}
-
-/** Writes the event's EVENT_COLUMNS parameters of insertSql into `params` from `at`: positional, cheaper than named ones in bulk. */
-function eventParams(event: BanEvent, params: unknown[], at: number): void {
-  params[at] = event.uuid;
-  params[at + 1] = event.origin;
-  blockColumns(event.network, params, at);
-  params[at + 6] = event.jail;
-  params[at + 7] = event.bannedAt;
-  params[at + 8] = event.bantime;
-  params[at + 9] = event.source;
-  params[at + 10] = event.reason;
-  params[at + 11] = event.restored ? 1 : 0;
-}
-
 export class BanTable {
   private readonly cache: StatementCache;
-  private readonly inserts: Database.Statement[] = [];
+  private readonly inserts: EventInserts;
 
   constructor(db: Database.Database) {
     this.cache = new StatementCache(db);
+    this.inserts = new EventInserts(db);
   }
 
   /** Records one event; false when an event with this uuid is already stored (replays are harmless). */
@@ -306,29 +269,17 @@ export class BanTable {
     return inserted;
   }
 
-  /**
-   * Records the events and returns how many were new, like insert() for each in turn. Rows go in
-   * statements of ROWS_PER_INSERT at once: each statement run costs far more than each row it
-   * carries (a million address-ordered rows: 3.5 s one by one, 2.6 s fifty at a time).
-   */
+  /** Records the events and returns how many were new, like insert() for each in turn (event-rows.ts says how). */
   insertMany(events: readonly BanEvent[]): number {
-    return this.insertRows({ count: events.length, write: (i, params, at) => eventParams(events[i]!, params, at), prefixes: () => events.map((event) => event.network) });
+    return this.insertRows(eventRows(events));
   }
 
   /**
-   * Records rows written by `rows.write` (EVENT_COLUMNS parameters each, in insertSql's order) and
-   * returns how many were new: insertMany's work for rows that are not events yet (the insert
-   * thread's packed batches, where an object per event cost as much as its insert).
+   * Records rows and returns how many were new: insertMany's work for rows that are not events yet
+   * (the insert thread's packed batches, where an object per event cost as much as its insert).
    */
   insertRows(rows: EventRows): number {
-    let inserted = 0;
-    const params: unknown[] = new Array(Math.min(ROWS_PER_INSERT, rows.count) * EVENT_COLUMNS);
-    for (let start = 0; start < rows.count; start += ROWS_PER_INSERT) {
-      const count = Math.min(ROWS_PER_INSERT, rows.count - start);
-      params.length = count * EVENT_COLUMNS;
-      for (let i = 0; i < count; i++) rows.write(start + i, params, i * EVENT_COLUMNS);
-      inserted += this.insertStatement(count).run(params).changes;
-    }
+    const inserted = this.inserts.insert(rows);
     this.notePrefixes(rows.prefixes());
     return inserted;
   }
@@ -343,11 +294,6 @@ export class BanTable {
     for (const network of networks) lengths.set(network.family * 256 + network.prefix, network);
     const note = this.cache.get('INSERT OR IGNORE INTO ban_prefixes (family, prefix) VALUES (?, ?)');
     for (const { family, prefix } of lengths.values()) note.run(family, prefix);
-  }
-
-  /** The INSERT of `rows` events, prepared once per row count (its text is kilobytes long). */
-  private insertStatement(rows: number): Database.Statement {
-    return (this.inserts[rows] ??= this.cache.db.prepare(insertSql(rows)));
   }
 
   /** The address and jail of the event with this id, if one is stored. */
