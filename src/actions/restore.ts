@@ -131,14 +131,18 @@ export async function restoreLocked(
  * entries plans one in it, or soon after); the live set is read only when it is.
  */
 async function refuseEmptying(store: Store, config: Config, now: number, backend: FirewallBackend): Promise<void> {
+  const problem = await emptyingProblem(store, config, now, backend);
+  if (problem !== undefined) throw new UsageError(`refusing to empty the live blocklist: ${problem}; check --db and the policy, or restore --force to empty it`);
+}
+
+/** Why a restore would empty the live blocklist (refuseEmptying), if it would; `restore --dry-run` says it too. */
+export async function emptyingProblem(store: Store, config: Config, now: number, backend: FirewallBackend): Promise<string | undefined> {
   const empty = store.read(() => firstPlanned(streamFamilyPlan(store, config, now, 4)) === undefined && firstPlanned(streamFamilyPlan(store, config, now, 6)) === undefined);
-  if (!empty) return;
+  if (!empty) return undefined;
   const { entries } = await backend.inspect();
   const live = (entries.v4 ?? 0) + (entries.v6 ?? 0);
-  if (live === 0) return;
-  throw new UsageError(
-    `refusing to empty the live blocklist: the store ${shownPath(store.path)} plans no entry, and restore would remove the ${count(live, 'entry', 'entries')} live in ${backend.name} (${entries.v4 ?? 0} IPv4, ${entries.v6 ?? 0} IPv6); check --db and the policy, or restore --force to empty it`,
-  );
+  if (live === 0) return undefined;
+  return `the store ${shownPath(store.path)} plans no entry, and restore would remove the ${count(live, 'entry', 'entries')} live in ${backend.name} (${entries.v4 ?? 0} IPv4, ${entries.v6 ?? 0} IPv6)`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describeProblems, healLive } from '../actions/heal.js';
-import { restoreLive } from '../actions/restore.js';
+import { emptyingProblem, restoreLive } from '../actions/restore.js';
 import { streamPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
@@ -49,6 +49,11 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
       if (options.dryRun) {
         // Says what it would load and changes nothing: no lock to take (the store may be read-only).
         await backend.apply(() => streamPlan(store, ctx.config, ctx.clock()));
+        // And what a real run would refuse, when the live set can be read (as root, its tools there).
+        if (options.force !== true) {
+          const problem = await emptyingProblem(store, ctx.config, ctx.clock(), await loadBackend(ctx.config, ctx.runner, name)).catch(() => undefined);
+          if (problem !== undefined) ctx.out.info(`dry run: a real restore would refuse to empty the live blocklist: ${problem}; restore --force would empty it`);
+        }
         return;
       }
       result = await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });

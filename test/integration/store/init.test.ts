@@ -114,6 +114,14 @@ describe('a restore that would empty the live set', () => {
       `stickyban: refusing to empty the live blocklist: the store ${other} plans no entry, and restore would remove the 3 entries live in ipset (2 IPv4, 1 IPv6); check --db and the policy, or restore --force to empty it\n`,
     );
     assert.equal(await ipsetEntries(netns, 'stickyban4'), 2, 'the live set is untouched');
+    // A dry run says what the real one would refuse (and, forced, would do).
+    const dry = await netns.cli(['--db', other, 'restore', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /dry run: a real restore would refuse to empty the live blocklist: the store .* plans no entry, and restore would remove the 3 entries live in ipset \(2 IPv4, 1 IPv6\); restore --force would empty it\n/);
+    const dryForced = await netns.cli(['--db', other, 'restore', '--dry-run', '--force']);
+    assert.equal(dryForced.code, 0, dryForced.stderr);
+    assert.doesNotMatch(dryForced.stdout, /would refuse/);
+    assert.doesNotMatch((await netns.cli(['--db', db, 'restore', '--dry-run'])).stdout, /would refuse/, 'a store that plans entries');
     const forced = await netns.cli(['--db', other, 'restore', '--force']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(await ipsetEntries(netns, 'stickyban4'), 0);
