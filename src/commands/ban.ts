@@ -7,6 +7,7 @@ import { describeBan, newBanEvent, plannedIfRecorded, recordBanOwing, refuseReus
 import type { LiveOwed } from '../actions/live-owed.js';
 import { parseBanRequest, refuseHarmful, type BanFields } from '../actions/ban-request.js';
 import type { Context } from './context.js';
+import { eachAddress } from './each-address.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ERROR_KINDS, OperationalError, StoreError, StoreMissingError, UsageError } from '../errors.js';
@@ -25,7 +26,7 @@ export type BanOptions = BanFields;
 /**
  * Bans each address in turn. Every one is checked first, as fail2ban-client's banip checks its
  * addresses: one that is not valid, or that would lock the admin out, means none is recorded. An
- * address given twice is banned once.
+ * address given twice is banned once. One that fails after that does not stop the others (each-address.ts).
  */
 export async function ban(addresses: readonly string[], options: BanOptions, ctx: Context): Promise<void> {
   if (addresses.length > 1 && options.eventId !== undefined) throw new UsageError('--event-id names one ban event: expected one address with it');
@@ -36,7 +37,7 @@ export async function ban(addresses: readonly string[], options: BanOptions, ctx
     const key = formatNetwork(request.network);
     if (!requests.has(key)) requests.set(key, { address, request });
   }
-  for (const { address, request } of requests.values()) await banOne(address, request, options, ctx);
+  await eachAddress([...requests.values()], ({ address, request }) => banOne(address, request, options, ctx), ctx.out);
 }
 
 async function banOne(address: string, request: BanRequest, options: BanOptions, ctx: Context): Promise<void> {

@@ -3,6 +3,7 @@ import type { Network } from '../address/network.js';
 import { parseNetwork } from '../address/parse.js';
 import { liftBans } from '../actions/lift.js';
 import type { Context } from './context.js';
+import { eachAddress } from './each-address.js';
 import { OperationalError } from '../errors.js';
 import { parseJail } from '../input/names.js';
 import type { Store } from '../store/store.js';
@@ -33,17 +34,25 @@ export async function unban(addresses: readonly string[], options: UnbanOptions,
   const store = await openStoreToWrite(ctx);
   try {
     const refused: string[] = [];
-    for (const network of networks) {
-      const refusal = await unbanOne(store, network, jail, { ...options, fleetUrl }, ctx);
-      if (refusal !== undefined) refused.push(refusal);
-    }
+    // One that fails (its live update) does not stop the others (each-address.ts).
+    const lifting = eachAddress(
+      networks,
+      async (network) => {
+        const refusal = await unbanOne(store, network, jail, { ...options, fleetUrl }, ctx);
+        if (refusal !== undefined) refused.push(refusal);
+      },
+      ctx.out,
+    );
+    const failed = await lifting.then(() => undefined, (error: unknown) => error);
     // Once every lift is done: a block lifted later in the same command no longer holds an address.
     // Nothing of its own to lift is not "not banned" either: a block around it may hold it.
     const now = ctx.clock();
-    for (const network of networks) {
+    // Not after a lone address's failure: its error is the answer.
+    for (const network of failed !== undefined && networks.length === 1 ? [] : networks) {
       const enclosing = store.read(() => store.bans.activeEnclosing(network, now));
       if (enclosing.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${enclosing.join(', ')}`);
     }
+    if (failed !== undefined) throw failed;
     // The store's lifts stand (and are printed); what fail2ban refused is the failure.
     if (refused.length > 0) throw new OperationalError(refused.join('; '));
   } finally {

@@ -383,6 +383,44 @@ describe('restore with ipset + iptables', () => {
     assert.equal(safelist.code, 1);
   });
 
+  test('a ban or unban of several addresses goes on past one whose live update fails, and says how many failed', async () => {
+    const netns = await Netns.create();
+    const db = tempStore();
+    await cli(netns, db, 'ban', '192.0.2.1');
+    await cli(netns, db, 'restore');
+    // The IPv4 set swapped for a full one: its adds fail, IPv6's do not.
+    for (const args of [['create', 'full4', 'hash:net', 'family', 'inet', 'maxelem', '2'], ['add', 'full4', '192.0.2.1'], ['add', 'full4', '192.0.2.99'], ['swap', 'full4', 'stickyban4'], ['destroy', 'full4']]) {
+      await netns.exec('ipset', args);
+    }
+    const banned = await netns.cli(['--db', db, 'ban', '198.51.100.1', '2001:db8::5', '192.0.2.2']);
+    assert.equal(banned.code, 1);
+    const lines = banned.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 3, banned.stderr);
+    assert.match(lines[0]!, /^stickyban: recorded 198\.51\.100\.1 \(jail manual\), but the live set was not updated: .*full/);
+    assert.match(lines[1]!, /^stickyban: recorded 192\.0\.2\.2 \(jail manual\), but the live set was not updated: /);
+    assert.equal(lines[2], 'stickyban: 2 of 3 addresses failed (said above); the others are done');
+    assert.match(banned.stdout, /2001:db8::5/);
+    const listed = await cli(netns, db, 'list', '--json');
+    for (const address of ['198.51.100.1', '2001:db8::5', '192.0.2.2']) assert.ok(listed.includes(`"${address}"`), `${address} recorded: ${listed}`);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban6'), ['2001:db8::5']);
+    // Not root: the store can be written, ipset refuses every lift; both are still lifted in the store.
+    const { chownSync, readdirSync } = await import('node:fs');
+    const chownStore = (uid: number) => {
+      chownSync(join(db, '..'), uid, uid);
+      for (const file of readdirSync(join(db, '..'))) chownSync(join(db, '..', file), uid, uid);
+    };
+    chownStore(65534);
+    const unbanned = await netns.cliAsNobody(['--db', db, 'unban', '2001:db8::5', '192.0.2.1']);
+    chownStore(0);
+    assert.equal(unbanned.code, 1);
+    const unbanLines = unbanned.stderr.trimEnd().split('\n');
+    assert.match(unbanLines[0]!, /^stickyban: lifted 1 ban event of 2001:db8::5 in the store, but the live set was not updated: /);
+    assert.match(unbanLines[1]!, /^stickyban: lifted 1 ban event of 192\.0\.2\.1 in the store, but the live set was not updated: /);
+    assert.equal(unbanLines[2], 'stickyban: all 2 addresses failed (said above)');
+    const after = await cli(netns, db, 'list', '--json');
+    assert.ok(!after.includes('"2001:db8::5"') && !after.includes('"192.0.2.1"'), after);
+  });
+
   test('a config file can rename sets and chain and hook FORWARD too', async () => {
     const netns = await Netns.create();
     // The chain itself among the hooks is ignored (a chain cannot jump to itself), and so is a repeat.
