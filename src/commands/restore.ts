@@ -3,11 +3,11 @@ import { emptyingProblem, restoreLive } from '../actions/restore.js';
 import { streamPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import { OperationalError } from '../errors.js';
-import { backendName } from '../config/config.js';
+import { backendName, type BackendName } from '../config/config.js';
 import { backendToRestore } from '../actions/live.js';
 import { parseSource } from '../input/names.js';
 import { DryRunBackend } from '../firewall/dry-run.js';
-import { loadBackend, retirer } from '../firewall/select.js';
+import { loadBackend, retirer, targetOf } from '../firewall/select.js';
 import { openStore, openStoreToWrite } from './open-store.js';
 import { count } from '../input/plural.js';
 
@@ -56,7 +56,13 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
         }
         return;
       }
-      result = await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });
+      const inForce = backendToRestore(store, ctx.config);
+      try {
+        result = await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });
+      } catch (error) {
+        if (name === inForce || !(error instanceof OperationalError)) throw error;
+        throw new OperationalError(`${error.message}; ${await undoSwitch(name, inForce, ctx)}`);
+      }
     }
     for (const note of result.report.notes) ctx.out.info(note);
     const { v4, v6 } = result.stats;
@@ -71,4 +77,15 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
   } finally {
     store.close();
   }
+}
+
+/**
+ * A switch to another backend (restore --backend) that failed part-way is taken back: what it
+ * loaded (one family, when a set of another type was in the way of the other) stayed in the
+ * kernel, recorded nowhere, so no unban, restore or doctor of the backend still in force ever saw
+ * it, and it went on dropping what the store had lifted. The backend in force was not touched.
+ */
+async function undoSwitch(attempted: BackendName, inForce: BackendName, ctx: Context): Promise<string> {
+  const notes = await retirer(ctx.config, ctx.runner)([{ backend: attempted, target: targetOf(ctx.config, attempted) }], inForce);
+  return `the switch to ${attempted} is taken back${notes.length > 0 ? ` (${notes.join('; ')})` : ''}; ${inForce} stays in force`;
 }

@@ -170,3 +170,26 @@ test('a renamed nftables table: the restore that loads the new one deletes the o
   assert.match(await restore('[nftables]\ntable = "blocked"\n', '--if-missing'), /removed nftables table inet stickyban, left by the nftables backend under another table name\n$/);
   assert.deepEqual(await tables(), ['table inet blocked']);
 });
+
+test('a switch that fails part-way (a set of another type in the way of one family) is taken back: the backend in force stays whole, nothing of the other is left to go on blocking', async () => {
+  const { netns, db, dir, run } = await setup();
+  await run('route', 'restore');
+  assert.equal(await routesThere(netns), true);
+  await netns.exec('ipset', ['create', 'stickyban4', 'hash:ip']);
+  const config = join(dir, 'route.toml');
+  const failed = await netns.cli(['--db', db, '--config', config, 'restore', '--backend', 'ipset']);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /^stickyban: .*ipset stickyban4 exists as hash:ip.*; the switch to ipset is taken back \(removed ipset stickyban6 and its rule, left by the ipset backend\); route stays in force\n$/);
+  // The admin's set of another type is not ours and stays; nothing of the IPv6 half is left.
+  assert.equal((await netns.exec('ipset', ['list', '-n'])).trim(), 'stickyban4');
+  assert.doesNotMatch(await netns.exec('ip6tables', ['-S']), /Blocklist/);
+  assert.equal(await routesThere(netns), true, 'the routes in force are untouched');
+  // An unban through the backend in force frees the address: nothing else drops it.
+  assert.match(await run('route', 'unban', '2001:db8::7'), /unbanned 2001:db8::7|lifted/);
+  assert.doesNotMatch(await netns.exec('ip', ['-6', 'route', 'show', 'type', 'blackhole']), /2001:db8::7/);
+  assert.match(await run('route', 'show', '2001:db8::7'), /blocked: +no/);
+  // Doctor finds nothing of ipset left (this test's host has no fail2ban: those checks fail alone).
+  const doctor = await netns.cli(['--db', db, '--config', config, 'doctor']);
+  assert.doesNotMatch(doctor.stdout, /ipset|left by/);
+  assert.match(doctor.stdout, /OK +IPv6 entries: 0 live, as planned from the store/);
+});
