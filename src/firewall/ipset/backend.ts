@@ -18,7 +18,7 @@ import { addLines, createOptions, ipsetLines } from './script.js';
 import type { ApplyOptions, ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { promptFraming, ToolSession } from '../../exec/tool-session.js';
 import { Ipset, IPSET_PROMPT, SET_ABSENT, type SetHeader } from './cmd.js';
-import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type RuleWanted } from './iptables-rules.js';
+import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type Passes, type RuleWanted } from './iptables-rules.js';
 
 export class IpsetBackend implements FirewallBackend {
   readonly name = 'ipset' as const;
@@ -210,7 +210,7 @@ export class IpsetBackend implements FirewallBackend {
       if (repairs.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true, family });
       for (const repair of repairs) checks.push({ what: `${binary} ${repair.what}`, ok: false, problem: repair.problem, family });
       for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain), family });
-      for (const { chain, rule } of shadowing) checks.push({ ok: true, ...describeShadowing(binary, chain, rule, this.settings.chain), family });
+      for (const { chain, rule, passes } of shadowing) checks.push({ ok: true, ...describeShadowing(binary, chain, rule, passes, this.settings.chain), family });
     }
     return { checks, entries };
   }
@@ -483,9 +483,11 @@ function isTempOf(name: string, live: string): boolean {
 }
 
 /** A rule of the admin's that lets packets past the drop (see rulesAhead): what doctor says of it. */
-function describeShadowing(binary: string, chain: string, rule: string, ours: string): Pick<LiveCheck, 'what' | 'warning' | 'fix' | 'bypass'> {
+function describeShadowing(binary: string, chain: string, rule: string, passes: Passes, ours: string): Pick<LiveCheck, 'what' | 'warning' | 'fix' | 'bypass'> {
   if (chain === ours) {
-    return { what: `${binary} rule ahead of the drop in ${chain}`, warning: `\`${rule}\`: what it matches never meets the set`, fix: 'safelist those addresses instead (stickyban safelist add), then delete the rule', bypass: 'what it matches' };
+    const warning = passes === 'every packet' ? 'every packet is let through before the drop' : 'what it matches never meets the set';
+    return { what: `${binary} rule ahead of the drop in ${chain}`, warning: `\`${rule}\`: ${warning}`, fix: 'safelist those addresses instead (stickyban safelist add), then delete the rule', bypass: passes };
   }
-  return { what: `${binary} rule ahead of the jump in ${chain}`, warning: `\`${rule}\`: every packet is let through before the jump to ${ours}`, fix: `delete it, or move it after the jump to ${ours}`, bypass: 'every packet' };
+  const warning = passes === 'every packet' ? `every packet is let through before the jump to ${ours}` : `what it matches is let through before the jump to ${ours}`;
+  return { what: `${binary} rule ahead of the jump in ${chain}`, warning: `\`${rule}\`: ${warning}`, fix: `delete it, or move it after the jump to ${ours}`, bypass: passes };
 }

@@ -38,7 +38,7 @@ export interface RulePlan {
    * The admin's rules that let packets past our drop before it sees them (see rulesAhead): doctor
    * warns, nothing is changed. The chain they are in, and the rule as `iptables -S` prints it.
    */
-  readonly shadowing: Array<{ readonly chain: string; readonly rule: string }>;
+  readonly shadowing: Array<{ readonly chain: string; readonly rule: string; readonly passes: Passes }>;
 }
 
 export function matchSpec(set: string): string[] {
@@ -63,7 +63,7 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
   const matches = chainExists ? count(wanted.chain, match) : 0;
   repairs.push(...exactlyOnce(wanted.chain, match, matches, `rule ${match.join(' ')} in ${wanted.chain}`));
   // Where a rule is missing or duplicated, the one put back goes first: nothing is ahead of it.
-  const shadowing = matches === 1 ? rulesAhead(lines, wanted.chain, match, 'any') : [];
+  const shadowing = matches === 1 ? rulesAhead(lines, wanted.chain, match, true) : [];
   const absentHooks: string[] = [];
   for (const hook of wanted.hookChains) {
     if (!exists(hook)) {
@@ -73,22 +73,73 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
     const jump = ['-j', wanted.chain];
     const jumps = count(hook, jump);
     repairs.push(...exactlyOnce(hook, jump, jumps, `jump from ${hook} to ${wanted.chain}`));
-    if (jumps === 1) shadowing.push(...rulesAhead(lines, hook, jump, 'every packet'));
+    if (jumps === 1) shadowing.push(...rulesAhead(lines, hook, jump, false));
   }
   return { repairs, absentHooks, shadowing };
 }
 
+/** How much of what reaches a rule of the admin's it lets past the drop: all of it, or what the rule matches. */
+export type Passes = 'every packet' | 'what it matches';
+
 /**
- * The rules ahead of `spec` in `chain` that end the chain for what they match, so that it never
- * meets the set. In our chain any ACCEPT or RETURN (what stickyban must let through is the
- * safelist's to say). In a hook chain only one that matches `every packet`: conditional ones (the
- * loopback, established connections) are how a firewall is built and leave new ones to the jump.
+ * The admin's rules ahead of `spec` in `chain` that let packets past the drop: an ACCEPT or
+ * RETURN, or a jump or goto to a chain of theirs that accepts (followed through the chains it
+ * jumps to). In our chain any of them (what stickyban must let through is the safelist's to say);
+ * in a hook chain all but the conditional accepts a firewall is built of (the loopback, packets
+ * of connections already accepted). A rule that matches nothing but its comment passes every packet.
  */
-function rulesAhead(lines: readonly string[], chain: string, spec: string[], which: 'any' | 'every packet'): Array<{ chain: string; rule: string }> {
+function rulesAhead(lines: readonly string[], chain: string, spec: string[], inOurChain: boolean): Array<{ chain: string; rule: string; passes: Passes }> {
   const prefix = `-A ${chain} `;
   const at = lines.indexOf(`${prefix}${spec.join(' ')}`);
-  const ends = (line: string) => (which === 'any' ? / -j (ACCEPT|RETURN)$/.test(line) : line === `${prefix}-j ACCEPT` || line === `${prefix}-j RETURN`);
-  return lines.slice(0, Math.max(at, 0)).filter((line) => line.startsWith(prefix) && ends(line)).map((rule) => ({ chain, rule }));
+  const found: Array<{ chain: string; rule: string; passes: Passes }> = [];
+  for (const line of lines.slice(0, Math.max(at, 0))) {
+    if (!line.startsWith(prefix)) continue;
+    const rule = parseRule(line);
+    if (rule === undefined || (!inOurChain && ROUTINE.some((routine) => routine.test(rule.conditions)))) continue;
+    const passes = rulePasses(lines, rule, new Set([chain]));
+    if (passes !== undefined) found.push({ chain, rule: line, passes });
+  }
+  return found;
+}
+
+/** Conditional accepts a firewall is built of, ahead of our jump: the loopback, packets of connections already accepted. */
+const ROUTINE = [/^-i lo$/, /^-m (state|conntrack) --(state|ctstate) (ESTABLISHED|RELATED,ESTABLISHED|ESTABLISHED,RELATED)$/];
+/** Targets that are not chains, and what they do to a packet here. */
+const LETS_PAST = new Set(['ACCEPT', 'RETURN']);
+
+/** A rule as `iptables -S` prints it: what it matches (its comment left out: it matches every packet) and where it sends a packet. */
+function parseRule(line: string): { conditions: string; target: string } | undefined {
+  const rule = line.slice(line.indexOf(' ', 3) + 1).replace(/(^| )-m comment --comment ("(?:[^"\\]|\\.)*"|\S+)/g, '');
+  const match = /(?:^| )(?:-j|-g) (\S+)(?: .*)?$/.exec(rule);
+  return match ? { conditions: rule.slice(0, match.index).trim(), target: match[1]! } : undefined;
+}
+
+/**
+ * What a rule lets past the drop: an ACCEPT or RETURN what it matches (every packet when it
+ * matches everything); a jump or goto to a user chain what that chain accepts, no more than the
+ * rule matches. `seen`: the chains on the way, so that a loop ends.
+ */
+function rulePasses(lines: readonly string[], rule: { conditions: string; target: string }, seen: ReadonlySet<string>): Passes | undefined {
+  const scope: Passes = rule.conditions === '' ? 'every packet' : 'what it matches';
+  if (LETS_PAST.has(rule.target)) return scope;
+  if (seen.has(rule.target) || !lines.includes(`-N ${rule.target}`)) return undefined;
+  const inner = chainAccepts(lines, rule.target, new Set([...seen, rule.target]));
+  return inner === undefined ? undefined : scope === 'every packet' ? inner : 'what it matches';
+}
+
+/** What a chain of the admin's accepts of the packets that enter it: every one (an ACCEPT of everything in it, or below it), some, or none. */
+function chainAccepts(lines: readonly string[], chain: string, seen: ReadonlySet<string>): Passes | undefined {
+  let passes: Passes | undefined;
+  for (const line of lines) {
+    if (!line.startsWith(`-A ${chain} `)) continue;
+    const rule = parseRule(line);
+    // A RETURN sends the packet back where it came from: on to our jump or drop.
+    if (rule === undefined || rule.target === 'RETURN') continue;
+    const inner = rulePasses(lines, rule, seen);
+    if (inner === 'every packet') return inner;
+    passes ??= inner;
+  }
+  return passes;
 }
 
 /**
@@ -147,20 +198,44 @@ const NO_SUCH_CHAIN = /No chain\/target\/match by that name|chain `[^']*' in tab
  * lists a table of 20k rules while fail2ban inserts into it by starting over whenever the ruleset
  * changed meanwhile (a heal during a fail2ban restart with 10k bans burnt 17 s of CPU and slowed
  * fail2ban by half). One chain lists in about 2 ms whatever the rest holds. A chain that does
- * not exist lists nothing, as it is absent from a listing of the table.
+ * not exist lists nothing, as it is absent from a listing of the table. The chains the admin jumps
+ * or goes to from them unconditionally are listed too, a few levels down (an ACCEPT there lets
+ * every packet past ours: rulesAhead); fail2ban's jumps match a protocol and ports, and its chains
+ * stay unread.
  */
 export async function listRules(runner: Runner, family: Family, wanted: Pick<RuleWanted, 'chain' | 'hookChains'>): Promise<string> {
   const binary = iptablesBinary(family);
-  const chains = [...new Set([wanted.chain, ...wanted.hookChains])];
-  const listings = await Promise.all(
-    chains.map(async (chain) => {
-      const result = await runner(binary, ['-w', '-t', 'filter', '-S', chain], { allowFailure: true });
-      if (result.exitCode === 0) return result.stdout;
-      if (result.exitCode === 1 && NO_SUCH_CHAIN.test(result.stderr)) return '';
-      throw new ToolError([binary, '-w', '-t', 'filter', '-S', chain], result.exitCode, result.stderr, `reading ${binary} rules`);
-    }),
-  );
-  return listings.join('');
+  const listChain = async (chain: string) => {
+    const result = await runner(binary, ['-w', '-t', 'filter', '-S', chain], { allowFailure: true });
+    if (result.exitCode === 0) return result.stdout;
+    if (result.exitCode === 1 && NO_SUCH_CHAIN.test(result.stderr)) return '';
+    throw new ToolError([binary, '-w', '-t', 'filter', '-S', chain], result.exitCode, result.stderr, `reading ${binary} rules`);
+  };
+  const listed = new Set([wanted.chain, ...wanted.hookChains]);
+  let listing = (await Promise.all([...listed].map(listChain))).join('');
+  for (let level = 0; level < FOLLOWED_LEVELS; level++) {
+    const next = unconditionalTargets(listing).filter((chain) => !listed.has(chain) && !BUILTIN_TARGETS.has(chain)).slice(0, Math.max(0, FOLLOWED_CHAINS - listed.size));
+    if (next.length === 0) break;
+    for (const chain of next) listed.add(chain);
+    listing += (await Promise.all(next.map(listChain))).join('');
+  }
+  return listing;
+}
+
+/** How deep, and how many chains in all, listRules follows the admin's unconditional jumps. */
+const FOLLOWED_LEVELS = 3;
+const FOLLOWED_CHAINS = 16;
+/** Targets that are no chain to list. */
+const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'REJECT', 'LOG', 'NFLOG', 'QUEUE', 'NFQUEUE', 'MARK', 'CONNMARK', 'CT', 'AUDIT', 'TRACE']);
+
+/** The targets of the rules in `listing` that match every packet (comments aside). */
+function unconditionalTargets(listing: string): string[] {
+  const targets = new Set<string>();
+  for (const line of listing.split('\n')) {
+    const rule = line.startsWith('-A ') ? parseRule(line.trim()) : undefined;
+    if (rule !== undefined && rule.conditions === '') targets.add(rule.target);
+  }
+  return [...targets];
 }
 
 /**

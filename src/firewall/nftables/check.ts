@@ -33,11 +33,12 @@ export function checkRulesAhead(rules: readonly NftRuleState[], table: string): 
   const first = ours.findIndex((rule) => rule.text !== undefined && drops.has(rule.text));
   return ours
     .slice(0, Math.max(first, 0))
-    .filter((rule) => rule.verdict === 'accept' || rule.verdict === 'return')
+    // A jump or goto: to a chain the admin added to our table, whose accept ends the packet's way there.
+    .filter((rule) => rule.verdict !== undefined && ['accept', 'return', 'jump', 'goto'].includes(rule.verdict))
     .map((rule) => ({
       what: `nftables rule ahead of the drop in chain ${NFT_CHAIN}`,
       ok: true,
-      warning: `a rule (handle ${rule.handle ?? '?'}) ends in ${rule.verdict}: what it matches never meets the sets`,
+      warning: `a rule (handle ${rule.handle ?? '?'}) ends in ${rule.verdict}: what it matches ${rule.verdict === 'jump' || rule.verdict === 'goto' ? 'and the chain it goes to accepts ' : ''}never meets the sets`,
       // The table is stickyban's, replaced whole by a restore: the rule goes with the next one.
       fix: `safelist those addresses instead (stickyban safelist add), then nft delete rule inet ${table} ${NFT_CHAIN} handle ${rule.handle ?? '<handle>'} (the next restore drops it with the table, which is stickyban's own)`,
       bypass: 'what it matches',

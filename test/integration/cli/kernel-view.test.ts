@@ -141,6 +141,26 @@ describe('the kernel beside the plan', () => {
     assert.equal((await show('2001:db8::7')).blocked, true, 'ip6tables has no such rule');
   });
 
+  test("a jump to a chain of the admin's that accepts, and an accept of one protocol, ahead of the jump: show tells them as the packets do", async () => {
+    const { netns, show } = await setUp();
+    const link = await wire(netns, ['203.0.113.7']);
+    assert.equal(await pings(link, '203.0.113.7'), false, 'banned, dropped');
+    // ICMP accepted ahead of the jump: the pings pass, what else the address sends is dropped.
+    await netns.exec('iptables', ['-I', 'INPUT', '1', '-p', 'icmp', '-j', 'ACCEPT']);
+    assert.equal(await pings(link, '203.0.113.7'), true);
+    const some = await show('203.0.113.7');
+    assert.deepEqual([some.blocked, some.live_warning], [true, 'unless a rule ahead of the drop lets it through: iptables rule ahead of the jump in INPUT `-A INPUT -p icmp -j ACCEPT`: what it matches is let through before the jump to Blocklist']);
+    await netns.exec('iptables', ['-D', 'INPUT', '-p', 'icmp', '-j', 'ACCEPT']);
+    assert.equal(await pings(link, '203.0.113.7'), false);
+    // A chain of the admin's that accepts all, jumped to (with a comment) ahead of ours: nothing is dropped.
+    await netns.exec('iptables', ['-N', 'MINE']);
+    await netns.exec('iptables', ['-A', 'MINE', '-j', 'ACCEPT']);
+    await netns.exec('iptables', ['-I', 'INPUT', '1', '-m', 'comment', '--comment', 'the admin', '-j', 'MINE']);
+    assert.equal(await pings(link, '203.0.113.7'), true);
+    const none = await show('203.0.113.7');
+    assert.deepEqual([none.blocked, none.live_problem], [false, 'iptables rule ahead of the jump in INPUT `-A INPUT -m comment --comment "the admin" -j MINE`: every packet is let through before the jump to Blocklist']);
+  });
+
   test('ban by hand says when what it added blocks nothing (a reload dropped the jump); the hook (--quiet) is not slowed by the look', async () => {
     const netns = await Netns.create();
     const db = tempStore();

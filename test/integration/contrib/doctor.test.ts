@@ -276,4 +276,11 @@ test('doctor warns of an accept or return ahead of the drop in our nftables chai
   // As the fix says: the table is stickyban's, and a restore replaces it whole.
   assert.equal((await cli('restore')).code, 0);
   assert.doesNotMatch(await netns.exec('nft', ['list', 'chain', 'inet', 'stickyban', 'input']), /10\.0\.0\.0\/8|dport 22/);
+  // A jump to a chain the admin added to the table, which accepts: warned alike.
+  await netns.exec('nft', ['add', 'chain', 'inet', 'stickyban', 'mine']);
+  await netns.exec('nft', ['add', 'rule', 'inet', 'stickyban', 'mine', 'accept']);
+  await netns.exec('nft', ['insert', 'rule', 'inet', 'stickyban', 'input', 'jump', 'mine']);
+  const jumped = (JSON.parse((await cli('doctor', '--json')).stdout) as Finding[]).filter((finding) => finding.check.startsWith('nftables rule ahead'));
+  assert.equal(jumped.length, 1);
+  assert.match(jumped[0]!.detail, /^a rule \(handle \d+\) ends in jump: what it matches and the chain it goes to accepts never meets the sets$/);
 });

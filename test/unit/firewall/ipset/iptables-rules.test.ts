@@ -38,25 +38,46 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
     assert.ok(plan.repairs.every((repair) => repair.why === 'removed 2 duplicate jump from INPUT to Blocklist (one kept, first in INPUT)'));
   });
 
-  test("the admin's rules that let packets past the drop: in our chain any ACCEPT or RETURN ahead of it, in a hook chain one that takes every packet", () => {
+  test("the admin's rules that let packets past the drop: in our chain any ACCEPT or RETURN ahead of it, in a hook chain all but the loopback's and established connections'", () => {
     const listing = [
       '-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-N Blocklist', '-N DOCKER-USER',
-      '-A INPUT -i lo -j ACCEPT', '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-A INPUT -j ACCEPT', '-A INPUT -j Blocklist', '-A INPUT -j RETURN',
+      '-A INPUT -i lo -j ACCEPT', '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-A INPUT -m state --state ESTABLISHED -j ACCEPT',
+      '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT', '-A INPUT -j ACCEPT', '-A INPUT -j Blocklist', '-A INPUT -j RETURN',
       '-A FORWARD -j RETURN', '-A FORWARD -j Blocklist', '-A DOCKER-USER -j Blocklist',
       '-A Blocklist -s 10.0.0.0/8 -j RETURN', '-A Blocklist -p tcp -m tcp --dport 22 -j LOG', '-A Blocklist -m set --match-set stickyban4 src -j DROP', '-A Blocklist -j ACCEPT',
     ].join('\n');
     const plan = planRules(listing, wanted);
     assert.deepEqual(plan.repairs, []);
     assert.deepEqual(plan.shadowing, [
-      { chain: 'Blocklist', rule: '-A Blocklist -s 10.0.0.0/8 -j RETURN' },
-      { chain: 'INPUT', rule: '-A INPUT -j ACCEPT' },
-      { chain: 'FORWARD', rule: '-A FORWARD -j RETURN' },
+      { chain: 'Blocklist', rule: '-A Blocklist -s 10.0.0.0/8 -j RETURN', passes: 'what it matches' },
+      { chain: 'INPUT', rule: '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT', passes: 'what it matches' },
+      { chain: 'INPUT', rule: '-A INPUT -j ACCEPT', passes: 'every packet' },
+      { chain: 'FORWARD', rule: '-A FORWARD -j RETURN', passes: 'every packet' },
     ]);
     // A rule put back goes first: nothing is ahead of it.
     assert.deepEqual(planRules(listing.replace('-A INPUT -j Blocklist\n', ''), wanted).shadowing, [
-      { chain: 'Blocklist', rule: '-A Blocklist -s 10.0.0.0/8 -j RETURN' },
-      { chain: 'FORWARD', rule: '-A FORWARD -j RETURN' },
+      { chain: 'Blocklist', rule: '-A Blocklist -s 10.0.0.0/8 -j RETURN', passes: 'what it matches' },
+      { chain: 'FORWARD', rule: '-A FORWARD -j RETURN', passes: 'every packet' },
     ]);
+  });
+
+  test("a comment matches every packet; a jump or goto to a chain of the admin's lets past what that chain accepts, followed through its own jumps", () => {
+    const listing = (...rules: string[]) =>
+      [
+        '-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-N Blocklist', '-N DOCKER-USER', '-N MINE', '-N SOME', '-N DEEP', '-N LOOP', '-N NONE',
+        '-A MINE -m comment --comment "allow -j everything" -j ACCEPT', '-A SOME -s 10.0.0.0/8 -j ACCEPT', '-A SOME -j RETURN', '-A DEEP -p tcp -j LOG', '-A DEEP -j MINE',
+        '-A LOOP -j LOOP', '-A LOOP -j NONE', '-A NONE -s 192.0.2.0/24 -j DROP', '-A NONE -j RETURN',
+        ...rules,
+        '-A INPUT -j Blocklist', '-A FORWARD -j Blocklist', '-A DOCKER-USER -j Blocklist', '-A Blocklist -m set --match-set stickyban4 src -j DROP',
+      ].join('\n');
+    const shadowing = (...rules: string[]) => planRules(listing(...rules), wanted).shadowing.map(({ rule, passes }) => [rule, passes]);
+    assert.deepEqual(shadowing('-A INPUT -m comment --comment "let all in" -j ACCEPT'), [['-A INPUT -m comment --comment "let all in" -j ACCEPT', 'every packet']]);
+    assert.deepEqual(shadowing('-A INPUT -j MINE'), [['-A INPUT -j MINE', 'every packet']]);
+    assert.deepEqual(shadowing('-A INPUT -g DEEP'), [['-A INPUT -g DEEP', 'every packet']], 'through a chain that jumps on');
+    assert.deepEqual(shadowing('-A INPUT -i eth0 -j MINE'), [['-A INPUT -i eth0 -j MINE', 'what it matches']]);
+    assert.deepEqual(shadowing('-A INPUT -j SOME'), [['-A INPUT -j SOME', 'what it matches']]);
+    assert.deepEqual(shadowing('-A INPUT -j LOOP', '-A INPUT -j NONE', '-A INPUT -j LOG --log-prefix "x -j ACCEPT"'), [], 'chains that accept nothing, a loop, a LOG');
+    assert.deepEqual(shadowing('-A Blocklist -j MINE').slice(0, 1), [['-A Blocklist -j MINE', 'every packet']]);
   });
 });
 
