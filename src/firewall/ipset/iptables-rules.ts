@@ -96,7 +96,7 @@ function rulesAhead(lines: readonly string[], chain: string, spec: string[], inO
     if (!line.startsWith(prefix)) continue;
     const rule = parseRule(line);
     if (rule === undefined || (!inOurChain && ROUTINE.some((routine) => routine.test(rule.conditions)))) continue;
-    const passes = rulePasses(lines, rule, new Set([chain]));
+    const passes = rulePasses(lines, rule, new Set([chain]), !inOurChain);
     if (passes !== undefined) found.push({ chain, rule: line, passes });
   }
   return found;
@@ -117,25 +117,26 @@ function parseRule(line: string): { conditions: string; target: string } | undef
 /**
  * What a rule lets past the drop: an ACCEPT or RETURN what it matches (every packet when it
  * matches everything); a jump or goto to a user chain what that chain accepts, no more than the
- * rule matches. `seen`: the chains on the way, so that a loop ends.
+ * rule matches. `seen`: the chains on the way, so that a loop ends; `skipRoutine`: ahead of our
+ * jump, where the loopback's and established connections' accepts are how a firewall is built.
  */
-function rulePasses(lines: readonly string[], rule: { conditions: string; target: string }, seen: ReadonlySet<string>): Passes | undefined {
+function rulePasses(lines: readonly string[], rule: { conditions: string; target: string }, seen: ReadonlySet<string>, skipRoutine: boolean): Passes | undefined {
   const scope: Passes = rule.conditions === '' ? 'every packet' : 'what it matches';
   if (LETS_PAST.has(rule.target)) return scope;
   if (seen.has(rule.target) || !lines.includes(`-N ${rule.target}`)) return undefined;
-  const inner = chainAccepts(lines, rule.target, new Set([...seen, rule.target]));
+  const inner = chainAccepts(lines, rule.target, new Set([...seen, rule.target]), skipRoutine);
   return inner === undefined ? undefined : scope === 'every packet' ? inner : 'what it matches';
 }
 
 /** What a chain of the admin's accepts of the packets that enter it: every one (an ACCEPT of everything in it, or below it), some, or none. */
-function chainAccepts(lines: readonly string[], chain: string, seen: ReadonlySet<string>): Passes | undefined {
+function chainAccepts(lines: readonly string[], chain: string, seen: ReadonlySet<string>, skipRoutine: boolean): Passes | undefined {
   let passes: Passes | undefined;
   for (const line of lines) {
     if (!line.startsWith(`-A ${chain} `)) continue;
     const rule = parseRule(line);
     // A RETURN sends the packet back where it came from: on to our jump or drop.
-    if (rule === undefined || rule.target === 'RETURN') continue;
-    const inner = rulePasses(lines, rule, seen);
+    if (rule === undefined || rule.target === 'RETURN' || (skipRoutine && ROUTINE.some((routine) => routine.test(rule.conditions)))) continue;
+    const inner = rulePasses(lines, rule, seen, skipRoutine);
     if (inner === 'every packet') return inner;
     passes ??= inner;
   }

@@ -66,7 +66,7 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
       [
         '-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-N Blocklist', '-N DOCKER-USER', '-N MINE', '-N SOME', '-N DEEP', '-N LOOP', '-N NONE',
         '-A MINE -m comment --comment "allow -j everything" -j ACCEPT', '-A SOME -s 10.0.0.0/8 -j ACCEPT', '-A SOME -j RETURN', '-A DEEP -p tcp -j LOG', '-A DEEP -j MINE',
-        '-A LOOP -j LOOP', '-A LOOP -j NONE', '-A NONE -s 192.0.2.0/24 -j DROP', '-A NONE -j RETURN',
+        '-A LOOP -j LOOP', '-A LOOP -j NONE', '-A NONE -s 192.0.2.0/24 -j DROP', '-A NONE -i lo -j ACCEPT', '-A NONE -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-A NONE -j RETURN',
         ...rules,
         '-A INPUT -j Blocklist', '-A FORWARD -j Blocklist', '-A DOCKER-USER -j Blocklist', '-A Blocklist -m set --match-set stickyban4 src -j DROP',
       ].join('\n');
@@ -78,6 +78,8 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
     assert.deepEqual(shadowing('-A INPUT -j SOME'), [['-A INPUT -j SOME', 'what it matches']]);
     assert.deepEqual(shadowing('-A INPUT -j LOOP', '-A INPUT -j NONE', '-A INPUT -j LOG --log-prefix "x -j ACCEPT"'), [], 'chains that accept nothing, a loop, a LOG');
     assert.deepEqual(shadowing('-A Blocklist -j MINE').slice(0, 1), [['-A Blocklist -j MINE', 'every packet']]);
+    // In our chain the loopback's and established connections' accepts count too: they skip the drop.
+    assert.deepEqual(shadowing('-A Blocklist -j NONE').slice(0, 1), [['-A Blocklist -j NONE', 'what it matches']]);
   });
 });
 
