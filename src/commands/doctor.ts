@@ -98,14 +98,17 @@ export async function doctor(options: { json?: boolean }, ctx: Context): Promise
   }
   // What a `restore --backend` loaded stays in force (actions/live.ts): named first, its tools checked.
   const inForce = store ? backendToRestore(store, ctx.config) : ctx.config.backend;
-  findings.unshift(checkBackend(ctx.config, inForce), ...checkTools(ctx.config, undefined, inForce), checkRoot());
+  const prerequisites = [checkBackend(ctx.config, inForce), ...checkTools(ctx.config, undefined, inForce), checkRoot()];
+  findings.unshift(...prerequisites);
   if (store) {
     try {
       findings.push(...checkStore(store, ctx.clock()), checkLastRestore(store));
       const owed = owedProblem(store);
       if (owed) findings.push({ status: 'FAIL', check: owed.what, detail: owed.problem!, fix: 'stickyban restore --if-missing (the daemon runs it at its next check)' });
       const plan = planStore(store, ctx.config, ctx.clock());
-      if (findings.every((finding) => finding.status !== 'FAIL')) {
+      // The kernel is read whenever it can be (its tools there, as root): a failure of the store's
+      // (a live update owed) hid a set of another type or a missing jump behind it.
+      if (prerequisites.every((finding) => finding.status !== 'FAIL')) {
         try {
           // The backend in force: a `restore --backend` stays it until the config names another.
           const live = await restoringBackend(store, ctx);

@@ -284,3 +284,17 @@ test('doctor warns of an accept or return ahead of the drop in our nftables chai
   assert.equal(jumped.length, 1);
   assert.match(jumped[0]!.detail, /^a rule \(handle \d+\) ends in jump: what it matches and the chain it goes to accepts never meets the sets$/);
 });
+
+test('a live update owed (a ban whose set was full) does not hide what else the kernel lacks: doctor fails on both', async () => {
+  const { netns, cli } = await setUp(() => '');
+  assert.equal((await cli('ban', '192.0.2.1')).code, 0);
+  assert.equal((await cli('restore')).code, 0);
+  for (const args of [['create', 'full4', 'hash:net', 'family', 'inet', 'maxelem', '1'], ['add', 'full4', '192.0.2.1'], ['swap', 'full4', 'stickyban4'], ['destroy', 'full4']]) {
+    await netns.exec('ipset', args);
+  }
+  assert.equal((await cli('ban', '198.51.100.1')).code, 1, 'the full set refuses it');
+  await netns.exec('ip6tables', ['-D', 'INPUT', '-j', 'Blocklist']);
+  const failed = (JSON.parse((await cli('doctor', '--json')).stdout) as Finding[]).filter((finding) => finding.status === 'FAIL').map((finding) => finding.check);
+  assert.ok(failed.includes('the live set'), failed.join('\n'));
+  assert.ok(failed.some((check) => /jump from INPUT to Blocklist/.test(check)), failed.join('\n'));
+});
