@@ -309,6 +309,10 @@ describe('restore with ipset + iptables', () => {
 
     const doctor = await netns.cli(['--db', db, 'doctor']);
     assert.match(doctor.stdout, /FAIL +ipset stickyban4: is hash:ip family inet \(fix: remove the rules that use it and run ipset destroy stickyban4/);
+    // show gives the same way out: a restore refuses the set in the way.
+    const shown = await netns.cli(['--db', db, 'show', '203.0.113.7']);
+    assert.match(shown.stdout, /\nblocked: +no: ipset stickyban4 is hash:ip family inet.* \(fix: remove the rules that use it and run ipset destroy stickyban4, or have stickyban use another name \(set4 in \[ipset\] of the config\)\)\n/);
+    assert.doesNotMatch(shown.stdout, /fix: stickyban restore/);
     // Only the set in the way is wrong now: heal names it, without a restore that could not help.
     const heal = await netns.cli(['--db', db, 'restore', '--if-missing']);
     assert.equal(heal.code, 1);
