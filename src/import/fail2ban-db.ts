@@ -7,6 +7,7 @@
 // fail2ban writes the file with synchronous=OFF while it runs: it is opened read-only, with a busy
 // timeout, and copied aside in one short read, so fail2ban is not held up while the rows are imported.
 
+import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { OperationalError, UsageError } from '../errors.js';
@@ -56,10 +57,14 @@ export class Fail2banDb {
     const bantime = schema.bantime ? 'bantime' : 'NULL';
     const tables = [{ table: 'bans', bantime, only: [] as string[] }];
     if (schema.bips) {
-      // A key of its own on the private copy: without one (fail2ban makes it, a database made
-      // another way may not) every bips row would scan the whole of bans.
-      db.exec('CREATE INDEX IF NOT EXISTS stickyban_import_key ON bans (jail, ip, timeofban)');
-      const unseen = 'NOT EXISTS (SELECT 1 FROM bans WHERE bans.jail = bips.jail AND bans.ip = bips.ip AND bans.timeofban = bips.timeofban)';
+      // A key of its own on the private copy, under a name the file cannot hold already, and used
+      // by force: without one (fail2ban makes it, a database made another way may not) every bips
+      // row would scan the whole of bans. A file that held an index of that name on something else
+      // (CREATE INDEX IF NOT EXISTS then made none), or statistics that steered SQLite to a worse
+      // index, made an import of 40k rows take minutes, of more rows hours.
+      const key = `stickyban_import_key_${randomBytes(8).toString('hex')}`;
+      db.exec(`CREATE INDEX ${key} ON bans (jail, ip, timeofban)`);
+      const unseen = `NOT EXISTS (SELECT 1 FROM bans INDEXED BY ${key} WHERE bans.jail = bips.jail AND bans.ip = bips.ip AND bans.timeofban = bips.timeofban)`;
       tables.push({ table: 'bips', bantime: 'bantime', only: [unseen] });
     }
     this.statements = tables.map(({ table, bantime, only }) =>
