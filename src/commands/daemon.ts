@@ -4,6 +4,7 @@ import { createContext, type Context } from './context.js';
 import type { GlobalOptions } from './option-spec.js';
 import { HEAL_INTERVAL_SECONDS } from '../config/config.js';
 import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
+import { metricsFileProblem } from '../daemon/metrics.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { parseDuration } from '../input/duration.js';
@@ -73,8 +74,11 @@ function checkedMetricsFile(path: string | undefined, what: string): string | un
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: directory ${dir} does not exist`);
   const existing = statSync(path, { throwIfNoEntry: false });
   if (existing?.isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: it is a directory; expected a file path`);
-  // Written by renaming a temporary file over it: a device or a pipe there would be replaced.
+  // Written by renaming a temporary file over it: a device or a pipe there would be replaced, and so
+  // would a file of value (the store itself).
   if (existing && !existing.isFile()) throw new UsageError(`invalid ${what} ${quote(path)}: it is not a regular file; expected a file path`);
+  const problem = metricsFileProblem(path);
+  if (problem !== undefined) throw new UsageError(`invalid ${what} ${quote(path)}: it ${problem}; expected a file of its own, such as /var/lib/prometheus/node-exporter/stickyban.prom`);
   // Where it is now, whatever directory the daemon's work runs in later.
   return resolve(path);
 }

@@ -238,8 +238,8 @@ export class Daemon {
   private async prune(): Promise<void> {
     if (this.settings.config.policy.retentionSeconds === undefined) return;
     const result = await this.logJob('prune', ['prune']);
-    const pruned = /^(?:pruned (\d+) addresses|nothing to prune)/m.exec(result.stdout);
-    if (result.code === 0 && pruned) this.lastPrune = { at: this.deps.clock(), addresses: Number(pruned[1] ?? 0) };
+    const addresses = prunedAddresses(result.stdout);
+    if (result.code === 0 && addresses !== undefined) this.lastPrune = { at: this.deps.clock(), addresses };
     await this.metrics.write().catch(() => undefined);
   }
 
@@ -306,4 +306,10 @@ const CHANGE_MAX_WAIT_MS = 100;
 /** "pruning on "17 4 * * *" (next …)", or "never pruning" for a schedule turned off. */
 function planned(what: string, expression: string, job: Schedule | undefined): string {
   return job ? `${what} on "${expression}" (next ${job.next().toISOString()})` : `never ${what}`;
+}
+
+/** How many addresses a `stickyban prune` said it pruned ("pruned 1 address", "pruned 3 addresses", "nothing to prune"); undefined when it said neither. */
+export function prunedAddresses(stdout: string): number | undefined {
+  const said = /^(?:pruned (\d+) address(?:es)? |nothing to prune)/m.exec(stdout);
+  return said ? Number(said[1] ?? 0) : undefined;
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics as a node_exporter textfile: written to a temp file and renamed, so the
 // collector never reads half a file.
 
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { writeFileAtomically } from '../files/write-atomically.js';
 
 /** What the daemon itself counts. */
@@ -107,6 +108,38 @@ function fleetMetrics(fleet: NonNullable<DaemonCounters['fleet']>): Metric[] {
   ];
 }
 
+/** Writes the file, unless what is there is not one of ours (metricsFileProblem). */
 export function writeMetrics(path: string, text: string): void {
+  const problem = metricsFileProblem(path);
+  if (problem !== undefined) throw new Error(`${path} ${problem}`);
   writeFileAtomically(path, text, 0o644);
+}
+
+/** How every file renderMetrics writes begins. */
+const OURS = Buffer.from('# HELP stickyban_');
+
+/**
+ * Why the file at `path` is not one to replace: the rename replaces whatever is there, and a
+ * metrics_file set to the store's path (or any file of value) lost it whole to a page of counters.
+ * Absent, empty, or a file this writer wrote (its first bytes tell) is fine. Reads a few bytes,
+ * never through a link.
+ */
+export function metricsFileProblem(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    return code === 'ELOOP' ? 'is a symbolic link, not a metrics file stickyban wrote' : `cannot be read (${code ?? (error as Error).message})`;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return 'is not a regular file';
+    const head = Buffer.alloc(OURS.length);
+    const read = readSync(fd, head, 0, head.length, 0);
+    if (read === 0 || (read === OURS.length && head.equals(OURS))) return undefined;
+    return 'holds something else than the metrics stickyban writes, and would be replaced by them';
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -292,10 +292,17 @@ test('daemon: what would fail on every cycle is refused at start: a metrics path
   const netns = await Netns.create();
   const dir = tempDir();
   const db = join(dir, 'stickyban.db');
+  initStore(db);
+  writeFileSync(join(dir, 'notes.txt'), 'the admin\'s notes\n');
+  symlinkSync(join(dir, 'notes.txt'), join(dir, 'link.prom'));
   for (const [path, message] of [
     ['', /^stickyban: invalid --metrics-file "": expected a file path\n$/],
     [join(dir, 'missing', 'x.prom'), /^stickyban: invalid --metrics-file ".*missing\/x\.prom": directory .*missing does not exist\n$/],
     [dir, /^stickyban: invalid --metrics-file ".*": it is a directory; expected a file path\n$/],
+    // A file of value there would be replaced whole: the store itself, any other.
+    [db, /^stickyban: invalid --metrics-file ".*stickyban\.db": it holds something else than the metrics stickyban writes, and would be replaced by them; expected a file of its own, such as \/var\/lib\/prometheus\/node-exporter\/stickyban\.prom\n$/],
+    [join(dir, 'notes.txt'), /^stickyban: invalid --metrics-file ".*notes\.txt": it holds something else than the metrics stickyban writes/],
+    [join(dir, 'link.prom'), /^stickyban: invalid --metrics-file ".*link\.prom": it is a symbolic link, not a metrics file stickyban wrote/],
   ] as const) {
     const daemon = startDaemon(netns, ['--db', db, 'daemon', '--metrics-file', path]);
     assert.equal(await daemon.exited, 2, path);
