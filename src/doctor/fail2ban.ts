@@ -60,12 +60,24 @@ export async function checkFail2ban(config: Config, client: Fail2banClient): Pro
   findings.push(
     using.length > 0
       ? ok('fail2ban jails', `the stickyban action runs in ${using.join(', ')}`)
-      : { status: 'FAIL', check: 'fail2ban jails', detail: "no running jail uses the stickyban action: fail2ban's bans are not recorded", fix: `add stickyban.py to the action of your jails in ${join(dir, 'jail.local')} (see contrib/examples/jail.local), then fail2ban-client reload` },
+      : { status: 'FAIL', check: 'fail2ban jails', detail: "no running jail uses the stickyban action: fail2ban's bans are not recorded", fix: `add stickyban.py to the action of your jails in ${join(dir, 'jail.local')} (see contrib/examples/jail.local), then systemctl restart fail2ban (a reload does not add an action to a jail that runs)` },
   );
   // A jail whose own section names the action, and that fail2ban does not run: its bans would be recorded, and none come.
   for (const { file, sections } of named) {
     for (const [jail, actions] of sections) {
-      if (NOT_JAILS.has(jail) || actions.size === 0 || running.includes(jail)) continue;
+      if (NOT_JAILS.has(jail) || actions.size === 0) continue;
+      if (running.includes(jail)) {
+        // Named since the jail started: fail2ban's reload keeps the actions a jail runs, and adds none to it.
+        if (!using.includes(jail)) {
+          findings.push({
+            status: 'FAIL',
+            check: `fail2ban jail ${jail}`,
+            detail: `names the ${[...actions].join(' and ')} action in ${file} but runs without it: its bans are not recorded`,
+            fix: 'systemctl restart fail2ban (a reload does not add an action to a jail that runs)',
+          });
+        }
+        continue;
+      }
       findings.push({
         status: 'FAIL',
         check: `fail2ban jail ${jail}`,

@@ -111,6 +111,23 @@ describe('fail2ban with stickyban.py and the daemon', () => {
     }
   });
 
+  test('fail2ban reloaded (fail2ban-client reload, systemctl reload fail2ban) keeps the action in the jails it ran in', async () => {
+    const { db, fail2ban, fallbacks, daemon } = await setUp(true);
+    try {
+      const actions = async () => (await fail2ban.client('get', JAIL, 'actions')).stdout;
+      assert.match(await actions(), /stickyban/);
+      for (const reload of [['reload'], ['reload', JAIL]]) {
+        assert.equal((await fail2ban.client(...reload)).code, 0);
+        assert.match(await actions(), /stickyban/, `after ${reload.join(' ')}`);
+      }
+      await storm(fail2ban, addresses(3, 4000));
+      await fail2ban.waitFor('the bans after the reloads in the store', () => count(db, 'bans') === 3);
+      assert.equal(fallbacks(), 0, 'through the daemon, as before the reloads');
+    } finally {
+      daemon?.signal('SIGTERM');
+    }
+  });
+
   test('without a daemon the action runs stickyban ban itself: every ban recorded and live', async () => {
     const { netns, db, fail2ban, fallbacks } = await setUp(false);
     const banned = addresses(20, 1000);

@@ -60,14 +60,33 @@ class StickybanAction(ActionBase):
 
 	def __init__(self, jail, name, stickyban='/usr/local/bin/stickyban', config=None, timeout='10'):
 		super(StickybanAction, self).__init__(jail, name)
-		self.stickyban = stickyban
-		self.config = config
-		self.timeout = float(timeout)
-		self._socketPath, self._db, self._syncIgnoreip = self._where()
 		self._conn = None
 		self._buffer = b''
 		# One connection per jail; ban, start and stop may come from different threads.
 		self._lock = threading.Lock()
+		self._configure(stickyban, config, timeout)
+
+	def _configure(self, stickyban='/usr/local/bin/stickyban', config=None, timeout='10'):
+		self.stickyban = stickyban
+		self.config = config
+		self.timeout = float(timeout)
+		self._socketPath, self._db, self._syncIgnoreip = self._where()
+
+	def clearAllParams(self):
+		"""With reload(), what makes fail2ban keep this action across `fail2ban-client reload` (and
+		`systemctl reload fail2ban`): an action without both is dropped from every jail that was
+		running, without a word in its log, and no ban of those jails reached stickyban until a
+		restart. It keeps no parameter list to clear: reload() takes them all anew."""
+
+	def reload(self, **options):
+		"""The jail's parameters as the reloaded config gives them (the config file or the socket may
+		have changed: the connection is opened anew at the next ban), and the safelist back in the
+		ignore list, which the reload set again from jail.local."""
+		with self._lock:
+			self._close()
+			self._configure(**options)
+		if self._syncIgnoreip:
+			self._ignoreSafelist()
 
 	def _where(self):
 		"""The daemon's socket, the store and [fail2ban] sync_ignoreip, as stickyban reads them: the config file, then the environment."""

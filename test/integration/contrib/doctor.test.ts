@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
@@ -181,7 +181,8 @@ test('doctor asks the running fail2ban: a jail that names the action but does no
   writeFileSync(join(dir, 'auth.log'), '');
   const action = `stickyban.py[stickyban="${stickybanWrapper(dir, db, { config })}", config="${config}"]`;
   const jail = (name: string, enabled: boolean) => [`[${name}]`, `enabled = ${enabled}`, 'filter = sshd', `logpath = ${dir}/auth.log`, 'action = %(action_)s', `         ${action}`, ''];
-  const fail2ban = await startFail2ban(netns, dir, { jails: [...jail('sshd-on', true), ...jail('sshd-off', false)].join('\n') });
+  const plain = ['[sshd-plain]', 'enabled = true', 'filter = sshd', `logpath = ${dir}/auth.log`, 'action = %(action_)s', ''];
+  const fail2ban = await startFail2ban(netns, dir, { jails: [...jail('sshd-on', true), ...jail('sshd-off', false), ...plain].join('\n') });
   const findings = async () => {
     const result = await cli('doctor', '--json');
     return { code: result.code, of: (check: string) => (JSON.parse(result.stdout) as Finding[]).find((finding) => finding.check === check) };
@@ -196,6 +197,16 @@ test('doctor asks the running fail2ban: a jail that names the action but does no
     check: 'fail2ban jail sshd-off',
     detail: `names the stickyban.py action in ${dir}/fail2ban/jail.local but does not run (enabled = false?): its bans are not recorded`,
     fix: 'set enabled = true in [sshd-off] and run fail2ban-client reload, or take the action out of that section',
+  });
+  assert.equal(running.of('fail2ban jail sshd-plain'), undefined, 'names no action of ours');
+  // The action added to a running jail's section: fail2ban runs it from its next restart (a reload adds no action to a running jail).
+  const local = join(dir, 'fail2ban', 'jail.local');
+  writeFileSync(local, readFileSync(local, 'utf8').replace(plain.join('\n'), [...plain.slice(0, -1), `         ${action}`, ''].join('\n')));
+  assert.deepEqual((await findings()).of('fail2ban jail sshd-plain'), {
+    status: 'FAIL',
+    check: 'fail2ban jail sshd-plain',
+    detail: `names the stickyban.py action in ${local} but runs without it: its bans are not recorded`,
+    fix: 'systemctl restart fail2ban (a reload does not add an action to a jail that runs)',
   });
 
   // The jail stopped: no running jail records its bans any more.
