@@ -31,8 +31,14 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
   const settings = await settingsFrom(ctx);
   // Its waits for a busy store are timers, never SQLite's own blocking wait.
   const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs, busyWaitMs: 0 });
-  const running = new Daemon(settings, { store, clock: ctx.clock, runner: ctx.runner, env: ctx.env, cli: ownCommand(), log });
   const stop = new AbortController();
+  // Said as the command's error (exit 1) once every service has stopped.
+  let failure: string | undefined;
+  const fail = (line: string) => {
+    failure ??= line;
+    stop.abort();
+  };
+  const running = new Daemon(settings, { store, clock: ctx.clock, runner: ctx.runner, env: ctx.env, cli: ownCommand(), log, fail });
   const stopListening = onSignals({
     stop: (signal) => {
       if (stop.signal.aborted) return;
@@ -59,6 +65,7 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
     store.close();
   }
   log('stopped');
+  if (failure !== undefined) throw new OperationalError(failure);
 }
 
 /** How the daemon runs a command of ours as a job: this very node, its flags and entry point. */

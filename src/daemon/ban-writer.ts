@@ -45,6 +45,8 @@ export class BanWriter {
   onCommit: (() => void) | undefined;
   /** Whether several clients sent bans in the last `ms`: a short wait would gather theirs. */
   crowded: (ms: number) => boolean = () => false;
+  /** Told when the store's file was removed or replaced (Store.movedAway): nothing is committed then. */
+  onStoreGone: ((why: string) => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -72,6 +74,14 @@ export class BanWriter {
     while (this.pending.length > 0) {
       const batch = this.answerHeldReplays(this.pending.splice(0, MAX_BATCH));
       if (batch.length === 0) continue;
+      // Committed into a file no one reads again, a ban would be answered as recorded and be lost.
+      const moved = this.store.movedAway();
+      if (moved !== undefined) {
+        const refused = new OperationalError(`${moved}: the daemon records nothing more`);
+        for (const item of batch) item.reject(refused);
+        this.onStoreGone?.(moved);
+        continue;
+      }
       try {
         const config = this.config();
         const now = this.clock();

@@ -58,10 +58,16 @@ export interface DaemonDeps {
   /** How to run a command of ours as a job: node, its flags, the CLI. */
   readonly cli: readonly string[];
   readonly log: (line: string) => void;
+  /** Ends the daemon with a failure (the store went from under it): said, then every service stopped. */
+  readonly fail: (line: string) => void;
 }
+
+/** How often the store's path is looked at when no ban comes (the writer looks before each commit). */
+const STORE_WATCH_MS = 5000;
 
 export class Daemon {
   private readonly stopping = new AbortController();
+  private storeWatch: NodeJS.Timeout | undefined;
   private readonly jobs: Jobs;
   private readonly live: LiveQueue;
   /** A restore after a failed live update runs (repairLive), and another is asked for. */
@@ -98,6 +104,7 @@ export class Daemon {
     this.metrics = new MetricsWriter(store, this.jobs, () => this.settings.metricsFile, () => this.counters(), log);
     this.socket = new SocketServer(settings.config.daemon.socket, (request) => this.answer(request), log);
     this.writer.crowded = (ms) => this.socket.clientsWithin(ms) > 1;
+    this.writer.onStoreGone = (why) => this.storeGone(why);
     // A reload comes as a burst of deletions: one re-link once it is over (or 100 ms into it).
     this.changed = coalesce(() => this.healer.relinkThenCheck(), CHANGE_QUIET_MS, CHANGE_MAX_WAIT_MS);
     this.monitor = new NftMonitor(() => watchTargets(this.settings.config), () => this.changed.trigger(), log);
@@ -130,6 +137,11 @@ export class Daemon {
       // a restore brings the live set in line, in place when little differs.
       { name: 'the first reconcile', start: () => void this.reconcile(), stop: () => undefined },
       { name: 'the schedules', start: () => this.schedule(this.settings), stop: () => this.unschedule() },
+      {
+        name: 'the store watch',
+        start: () => void (this.storeWatch = setInterval(() => this.watchStore(), STORE_WATCH_MS)),
+        stop: () => clearInterval(this.storeWatch),
+      },
     ];
     await runServices(services, signal, this.deps.log);
   }
@@ -233,6 +245,21 @@ export class Daemon {
         return { ok: true, recorded: outcome.recorded, blocked: outcome.blocked, safelisted_by: outcome.safelistedBy, message: line };
       }
     }
+  }
+
+  private watchStore(): void {
+    const why = this.deps.store.movedAway();
+    if (why !== undefined) this.storeGone(why);
+  }
+
+  /**
+   * The store's file removed or replaced: what this daemon records goes into a file no one reads
+   * again. It stops (exit 1); bans meanwhile go to `stickyban ban` (the action's fallback), which
+   * records them in what is there now, or spools them while there is nothing.
+   */
+  private storeGone(why: string): void {
+    if (this.stopping.signal.aborted) return;
+    this.deps.fail(`${why} while the daemon ran: stopping (bans go to stickyban ban meanwhile; a restart opens what is there)`);
   }
 
   private async prune(): Promise<void> {

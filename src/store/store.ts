@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { commitsOf, openDatabase, SQLITE_BUSY_WAIT_MS } from './sqlite.js';
@@ -58,6 +58,9 @@ export class Store {
   private ownCommits = 0;
   private bookkeepingCommits = 0;
 
+  /** The file at `path` when it was opened: what movedAway compares it with. */
+  private readonly opened: Stats | undefined;
+
   private constructor(
     readonly db: Database.Database,
     readonly path: string,
@@ -65,12 +68,26 @@ export class Store {
     /** The copy read instead of the store (see read-copy.ts), removed on close. */
     private readonly copy?: StoreCopy,
   ) {
+    this.opened = statSync(path, { throwIfNoEntry: false });
     this.bans = new BanTable(db);
     this.safelist = new SafelistTable(db);
     this.restores = new RestoreTable(db);
     this.fleet = new FleetTable(db);
     this.planCounts = new PlanCountTable(db);
     this.liveOwed = new LiveOwedTable(db);
+  }
+
+  /**
+   * Why the file at the store's path is no longer the one this connection writes, if it is not:
+   * removed, or another put in its place (an admin's `init` after moving the store away). A
+   * long-running process (the daemon) would otherwise go on recording into a file no one reads
+   * again, and answer every ban as recorded. A stat, a few µs.
+   */
+  movedAway(): string | undefined {
+    const now = statSync(this.path, { throwIfNoEntry: false });
+    if (now === undefined) return `the store ${shownPath(this.path)} was removed`;
+    if (this.opened !== undefined && (now.dev !== this.opened.dev || now.ino !== this.opened.ino)) return `another file was put in the place of the store ${shownPath(this.path)}`;
+    return undefined;
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -317,4 +317,35 @@ test('daemon: what would fail on every cycle is refused at start: a metrics path
   const asNobody = await netns.cliAsNobody(['--db', join(dir, 'nobody.db'), 'daemon']);
   assert.equal(asNobody.code, 1);
   assert.equal(asNobody.stderr, 'stickyban: the daemon changes the firewall and needs root (CAP_NET_ADMIN); run it as root\n');
+});
+
+test('daemon: a store removed, or another put in its place, stops it (exit 1) before it answers a ban as recorded; the command records what follows', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = initStore(join(dir, 'stickyban.db'));
+  const daemon = startDaemon(netns, ['--db', db, 'daemon', '--heal-interval', '1h']);
+  await until('the daemon to listen', () => daemon.log().includes('daemon: started'));
+  const ban = (address: string) => ask(daemon.socket, { op: 'ban', address, jail: 'sshd', source: 'fail2ban', restored: '0' });
+  const first = await ban('192.0.2.1');
+  assert.ok(first.answered && first.response.ok, JSON.stringify(first));
+  // The admin moves the store away and makes a new one where it was.
+  mkdirSync(join(dir, 'old'));
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(`${db}${suffix}`)) renameSync(`${db}${suffix}`, join(dir, 'old', `stickyban.db${suffix}`));
+  initStore(db);
+  const refused = await ban('192.0.2.2');
+  assert.ok(refused.answered && !refused.response.ok, JSON.stringify(refused));
+  assert.match(String(refused.response.error), /another file was put in the place of the store .*stickyban\.db: the daemon records nothing more/);
+  assert.equal(await daemon.exited, 1);
+  assert.match(daemon.log(), /\nstickyban: another file was put in the place of the store .*stickyban\.db while the daemon ran: stopping \(bans go to stickyban ban meanwhile; a restart opens what is there\)\n$/);
+  // What the action does then: the command records it in the store that is there now.
+  const byCommand = await netns.cli(['--db', db, 'ban', '192.0.2.2', '--jail', 'sshd']);
+  assert.equal(byCommand.code, 0, byCommand.stderr);
+  assert.equal(count(db, 'bans'), 1);
+
+  // Removed while no ban comes: the watch sees it within seconds.
+  const again = startDaemon(netns, ['--db', db, 'daemon', '--heal-interval', '1h']);
+  await until('the daemon to listen again', () => again.log().includes('daemon: started'));
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+  assert.equal(await again.exited, 1);
+  assert.match(again.log(), /stickyban: the store .*stickyban\.db was removed while the daemon ran: stopping/);
 });

@@ -32,7 +32,7 @@ test('the cron package fires the prune job at the scheduled local time, with a c
   const config = { ...DEFAULTS, db, daemon: { ...DEFAULTS.daemon, pruneSchedule: '17 4 * * *', resyncSchedule: '', socket: join(dir, 'run', 'stickyban.sock') } };
   const daemon = new Daemon(
     { config, backend: new DryRunBackend(config, silent), healIntervalSeconds: 3600, metricsFile: undefined },
-    { store, clock: systemClock, runner: async () => ({ stdout: '', stderr: '', exitCode: 0 }), env: {}, cli, log: () => {} },
+    { store, clock: systemClock, runner: async () => ({ stdout: '', stderr: '', exitCode: 0 }), env: {}, cli, log: () => {}, fail: () => {} },
   );
   const stop = new AbortController();
   const running = daemon.run(stop.signal);
