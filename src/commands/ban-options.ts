@@ -10,4 +10,5 @@ export const BAN_OPTIONS: readonly OptionSpec[] = [
   { name: 'time', value: 'SECONDS', description: "fail2ban's <time>: when it began the ban; a replay is recorded at that time, and never blocks an address unbanned since" },
   { name: 'event-id', value: 'UUID', description: "the event's id, so a ban handed over twice is recorded once (the fail2ban action sets it)" },
   { name: 'force', description: 'ban even this host or your SSH client (loopback and safelisted ranges are recorded, never blocked)' },
+  { name: 'direct', description: 'record it here, without asking the daemon (the fail2ban action, once the daemon did not answer)' },
 ];

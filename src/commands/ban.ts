@@ -21,7 +21,10 @@ import { applyLive, applySettled } from '../actions/live.js';
 import { isEmptyDelta } from '../plan/diff.js';
 import { openStore, openStoreToWrite } from './open-store.js';
 
-export type BanOptions = BanFields;
+export interface BanOptions extends BanFields {
+  /** Not through the daemon: the action asked it already, and it did not answer in time (a hung daemon would cost each ban its wait twice). */
+  readonly direct?: boolean;
+}
 
 /**
  * Bans each address in turn. Every one is checked first, as fail2ban-client's banip checks its
@@ -44,7 +47,7 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
   const event = newBanEvent(request, ctx.clock());
   // The daemon, when it runs for this store, records it (one writer, no store to open here); when
   // it is absent or cannot, the command does it itself, under the same event id.
-  const answered = await banThroughDaemon(address, options, event, ctx);
+  const answered = options.direct === true ? undefined : await banThroughDaemon(address, options, event, ctx);
   if (answered !== undefined) {
     ctx.out.info(answered);
     return;

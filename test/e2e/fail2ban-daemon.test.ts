@@ -40,7 +40,7 @@ interface Setup {
  * jail uses stickyban.py beside fail2ban's own iptables action. Everything finds the store and the
  * daemon's socket through one config file, as on a host.
  */
-async function setUp(daemon: boolean): Promise<Setup & { readonly daemon?: RunningDaemon }> {
+async function setUp(daemon: boolean, actionOptions = ''): Promise<Setup & { readonly daemon?: RunningDaemon }> {
   const netns = await Netns.create();
   const dir = tempDir();
   const db = initStore(join(dir, 'stickyban.db'));
@@ -65,7 +65,7 @@ async function setUp(daemon: boolean): Promise<Setup & { readonly daemon?: Runni
       `logpath = ${log}`,
       'bantime = 1h',
       'action = %(action_)s',
-      `         stickyban.py[stickyban="${stickyban}", config="${config}"]`,
+      `         stickyban.py[stickyban="${stickyban}", config="${config}"${actionOptions}]`,
       '',
     ].join('\n'),
   });
@@ -124,6 +124,25 @@ describe('fail2ban with stickyban.py and the daemon', () => {
       await fail2ban.waitFor('the bans after the reloads in the store', () => count(db, 'bans') === 3);
       assert.equal(fallbacks(), 0, 'through the daemon, as before the reloads');
     } finally {
+      daemon?.signal('SIGTERM');
+    }
+  });
+
+  test('a daemon that does not answer (stopped) costs one wait, not one a ban: the action and its command go around it for a while', async () => {
+    const { db, fail2ban, fallbacks, daemon, calls } = await setUp(true, ', timeout="2"');
+    try {
+      daemon!.signal('SIGSTOP');
+      const started = Date.now();
+      await storm(fail2ban, addresses(4, 5000));
+      const took = Date.now() - started;
+      await fail2ban.waitFor('the 4 bans in the store', () => count(db, 'bans') === 4);
+      assert.equal(fallbacks(), 4);
+      // One wait of 2 s for the first; each ban after it went straight to the command, which did not ask the daemon either.
+      assert.ok(took < 10_000, `${took} ms for 4 bans (a wait of the action's and one of the command's each: ~48 s)`);
+      assert.equal(readFileSync(calls, 'utf8').split('\n').filter((call) => call.includes(' ban ') && call.includes('--direct')).length, 4);
+      assert.match(fail2ban.log(), /the daemon on .* did not answer within 2\.0 s; running .* instead, and for the next 30 s/);
+    } finally {
+      daemon?.signal('SIGCONT');
       daemon?.signal('SIGTERM');
     }
   });

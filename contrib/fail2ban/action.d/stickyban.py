@@ -45,6 +45,12 @@ CONNECT_TIMEOUT = 1.0
 # The command itself waits for a busy store at most 45 s; fail2ban kills an action after 60 s.
 COMMAND_TIMEOUT = 55
 MAX_ANSWER_BYTES = 16384
+# A daemon that did not answer in time is not asked again for this long, by any jail: each ban
+# would wait for it again (a stopped daemon cost every ban `timeout` seconds of its jail's thread,
+# fail2ban's own bans held behind), and the command is told not to ask it either (--direct).
+SILENT_PAUSE = 30.0
+# Socket path -> until when (time.monotonic()) its daemon is taken as silent; shared by the jails.
+_silent = {}
 
 
 def uuid7():
@@ -152,7 +158,8 @@ class StickybanAction(ActionBase):
 		}
 		if restored in ('1', 'True', 'true'):
 			request['time'] = began
-		answer = self._ask(request)
+		silent = self._silent()
+		answer = None if silent else self._ask(request)
 		if answer is not None and answer.get('ok'):
 			self._logSys.debug("stickyban: %s", answer.get('message'))
 			return
@@ -161,7 +168,12 @@ class StickybanAction(ActionBase):
 			self._logSys.error("stickyban: %s not recorded: %s", ip, answer.get('error'))
 			return
 		self._run(['ban', ip, '--jail=' + jail, '--bantime=' + bantime, '--restored=' + restored,
-			'--time=' + began, '--source=fail2ban', '--event-id=' + event, '--quiet'])
+			'--time=' + began, '--source=fail2ban', '--event-id=' + event, '--quiet']
+			+ (['--direct'] if silent or self._silent() else []))
+
+	def _silent(self):
+		"""Whether the daemon did not answer in time a moment ago (SILENT_PAUSE)."""
+		return _silent.get(self._socketPath, 0) > time.monotonic()
 
 	def unban(self, aInfo):
 		# Deliberately nothing: fail2ban's unban ends its temporary ban, not the permanent one.
@@ -187,7 +199,11 @@ class StickybanAction(ActionBase):
 				except (OSError, ValueError) as e:
 					self._close()
 					# A connection the daemon closed while idle (it restarted): one new one, at once.
-					if attempt == 2 or isinstance(e, socket.timeout):
+					if isinstance(e, socket.timeout):
+						_silent[self._socketPath] = time.monotonic() + SILENT_PAUSE
+						self._logSys.warning("stickyban: the daemon on %s did not answer within %s s; running %s instead, and for the next %d s", self._socketPath, self.timeout, self.stickyban, SILENT_PAUSE)
+						return None
+					if attempt == 2:
 						self._logSys.warning("stickyban: the daemon on %s did not answer (%s); running %s instead", self._socketPath, e, self.stickyban)
 						return None
 			return None
