@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Fail2banClient } from '../fail2ban/client.js';
 import type { Finding } from './checks.js';
+import { isJailName, JAIL_EXPECTED } from '../input/names.js';
+import { quote } from '../input/quote.js';
 
 /** Our two fail2ban actions: the Python one (in-process, through the daemon) and the command one. */
 export type Fail2banAction = 'stickyban.py' | 'stickyban';
@@ -56,6 +58,10 @@ export async function checkFail2ban(config: Config, client: Fail2banClient): Pro
     } catch (error) {
       findings.push({ status: 'FAIL', check: `fail2ban jail ${jail}`, detail: (error as Error).message, fix: 'see fail2ban.log' });
     }
+  }
+  // A jail whose name stickyban refuses: the action hands over each of its bans, and each is refused.
+  for (const jail of using.filter((name) => !isJailName(name))) {
+    findings.push({ status: 'FAIL', check: `fail2ban jail ${quote(jail)}`, detail: `its name is not one stickyban takes (${JAIL_EXPECTED}): each of its bans is refused`, fix: 'give the jail another name in jail.local, then systemctl restart fail2ban' });
   }
   findings.push(
     using.length > 0

@@ -3,16 +3,19 @@ import { quote } from './quote.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$/;
 const NAME_EXPECTED = "expected 1-64 letters, digits, '-', '_', '.', '@' or '+', starting with a letter or digit";
+/** A jail's name may hold a ':' too, as fail2ban's may ([web:8080]); a source may not (fleet:<host> is the fleet's). */
+const JAIL = /^[A-Za-z0-9][A-Za-z0-9_.@+:-]{0,63}$/;
+export const JAIL_EXPECTED = "expected 1-64 letters, digits, '-', '_', '.', '@', '+' or ':', starting with a letter or digit";
 
 /** A fail2ban jail name (or our own labels such as "manual"); names reach logs and tables as is. */
 export function parseJail(text: string): string {
-  if (!isJailName(text)) throw new UsageError(`invalid jail name ${quote(text)}: ${NAME_EXPECTED}`);
+  if (!isJailName(text)) throw new UsageError(`invalid jail name ${quote(text)}: ${JAIL_EXPECTED}`);
   return text;
 }
 
 /** parseJail's rule as a test (an import counts bad rows instead of stopping at the first). */
 export function isJailName(text: string): boolean {
-  return NAME.test(text);
+  return JAIL.test(text);
 }
 
 /** Who recorded a ban (fail2ban, manual, a script's name) or asked for a restore. Same alphabet as a jail. */

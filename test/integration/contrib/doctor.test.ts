@@ -11,7 +11,7 @@ import { startFail2ban } from '../../helpers/fail2ban.js';
 import { stickybanWrapper } from '../../helpers/wrapper.js';
 import { until } from '../../helpers/until.js';
 import { initStore } from '../../helpers/store.js';
-import { query } from '../../helpers/sqlite.js';
+import { count, query } from '../../helpers/sqlite.js';
 
 interface Finding {
   status: 'OK' | 'WARN' | 'FAIL';
@@ -182,7 +182,7 @@ test('doctor asks the running fail2ban: a jail that names the action but does no
   const action = `stickyban.py[stickyban="${stickybanWrapper(dir, db, { config })}", config="${config}"]`;
   const jail = (name: string, enabled: boolean) => [`[${name}]`, `enabled = ${enabled}`, 'filter = sshd', `logpath = ${dir}/auth.log`, 'action = %(action_)s', `         ${action}`, ''];
   const plain = ['[sshd-plain]', 'enabled = true', 'filter = sshd', `logpath = ${dir}/auth.log`, 'action = %(action_)s', ''];
-  const fail2ban = await startFail2ban(netns, dir, { jails: [...jail('sshd-on', true), ...jail('sshd-off', false), ...plain].join('\n') });
+  const fail2ban = await startFail2ban(netns, dir, { jails: [...jail('sshd-on', true), ...jail('sshd-off', false), ...plain, ...jail('web:8080', true), ...jail('odd!jail', true)].join('\n') });
   const findings = async () => {
     const result = await cli('doctor', '--json');
     return { code: result.code, of: (check: string) => (JSON.parse(result.stdout) as Finding[]).find((finding) => finding.check === check) };
@@ -191,7 +191,18 @@ test('doctor asks the running fail2ban: a jail that names the action but does no
   const running = await findings();
   assert.equal(running.code, 1);
   assert.equal(running.of('fail2ban')!.status, 'OK');
-  assert.deepEqual(running.of('fail2ban jails'), { status: 'OK', check: 'fail2ban jails', detail: 'the stickyban action runs in sshd-on' });
+  assert.equal(running.of('fail2ban jails')!.status, 'OK');
+  assert.deepEqual(running.of('fail2ban jails')!.detail.replace('the stickyban action runs in ', '').split(', ').sort(), ['odd!jail', 'sshd-on', 'web:8080']);
+  // A name stickyban refuses: each of the jail's bans would be refused. A ':' it takes, as fail2ban does.
+  assert.deepEqual(running.of('fail2ban jail "odd!jail"'), {
+    status: 'FAIL',
+    check: 'fail2ban jail "odd!jail"',
+    detail: "its name is not one stickyban takes (expected 1-64 letters, digits, '-', '_', '.', '@', '+' or ':', starting with a letter or digit): each of its bans is refused",
+    fix: 'give the jail another name in jail.local, then systemctl restart fail2ban',
+  });
+  assert.equal(running.of('fail2ban jail "web:8080"'), undefined);
+  assert.equal((await fail2ban.client('set', 'web:8080', 'banip', '192.0.2.80')).code, 0);
+  await fail2ban.waitFor('the ban of web:8080 in the store', () => count(db, 'bans') === 1);
   assert.deepEqual(running.of('fail2ban jail sshd-off'), {
     status: 'FAIL',
     check: 'fail2ban jail sshd-off',
@@ -209,8 +220,8 @@ test('doctor asks the running fail2ban: a jail that names the action but does no
     fix: 'systemctl restart fail2ban (a reload does not add an action to a jail that runs)',
   });
 
-  // The jail stopped: no running jail records its bans any more.
-  assert.equal((await fail2ban.client('stop', 'sshd-on')).code, 0);
+  // The jails stopped: no running jail records its bans any more.
+  for (const name of ['sshd-on', 'web:8080', 'odd!jail']) assert.equal((await fail2ban.client('stop', name)).code, 0);
   const stopped = await findings();
   assert.equal(stopped.of('fail2ban jails')!.status, 'FAIL');
   assert.match(stopped.of('fail2ban jails')!.detail, /^no running jail uses the stickyban action/);

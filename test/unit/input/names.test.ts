@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cleanNote, parseJail, parseNote } from '../../../src/input/names.js';
+import { cleanNote, parseJail, parseNote, parseSource } from '../../../src/input/names.js';
 
 describe('names and free text', () => {
-  test('a jail name: letters, digits and - _ . @ +, starting with a letter or digit, at most 64', () => {
-    for (const good of ['sshd', 'nginx-http-auth', 'recidive', 'postfix@.service', 'a'.repeat(64)]) assert.equal(parseJail(good), good);
-    for (const bad of ['', 'bad jail', '-sshd', 'a'.repeat(65), 'jail;rm']) assert.throws(() => parseJail(bad), /invalid jail name/, bad);
+  test('a jail name: letters, digits and - _ . @ + :, starting with a letter or digit, at most 64', () => {
+    for (const good of ['sshd', 'nginx-http-auth', 'recidive', 'postfix@.service', 'web:8080', 'a'.repeat(64)]) assert.equal(parseJail(good), good);
+    for (const bad of ['', 'bad jail', '-sshd', 'a'.repeat(65), 'jail;rm', 'a,b', ':sshd']) assert.throws(() => parseJail(bad), /invalid jail name/, bad);
+  });
+
+  test("a source takes no ':': fleet:<host> is the fleet's alone", () => {
+    assert.equal(parseSource('fail2ban'), 'fail2ban');
+    assert.throws(() => parseSource('fleet:host-a'), /invalid source "fleet:host-a"/);
   });
 
   test('a note is one line of printable text: no C0 or C1 controls, no line separators, no bidi overrides', () => {
