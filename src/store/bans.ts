@@ -323,6 +323,11 @@ export class BanTable {
       .get({ ...blockParams(network), jail, since: since ?? Number.MIN_SAFE_INTEGER }) as Lift | undefined;
   }
 
+  /** Whether the block has a replay of this jail's ban of time `at` recorded (a replay's time is fail2ban's own, the same at each restart). */
+  private replayRecorded(network: Network, jail: string, at: number): boolean {
+    return this.cache.get('SELECT 1 FROM bans WHERE family = @family AND first = @first AND last = @last AND jail = @jail AND banned_at = @at AND restored = 1 LIMIT 1').get({ ...blockParams(network), jail, at }) !== undefined;
+  }
+
   /**
    * A lift a replay must not undo: fail2ban still holding its own ban of an address unbanned since
    * does not block it again. The replay is history, lifted by the same decision. One without its
@@ -359,8 +364,13 @@ export class BanTable {
     return inserted + this.insertMany(plain);
   }
 
-  /** Records an event as lifted already (history only); false when its uuid is stored already. */
+  /**
+   * Records an event as lifted already (history only); false when its uuid is stored already, or
+   * when this replay is recorded already: fail2ban replays the bans it holds at each of its
+   * restarts, under a new event id each time, and each restart added the same lifted replay again.
+   */
   insertLifted(event: BanEvent, lift: Lift): boolean {
+    if (event.restored && !event.timeUnknown && this.replayRecorded(event.network, event.jail, event.bannedAt)) return false;
     if (!this.insert(event)) return false;
     this.cache.get('UPDATE bans SET lifted_at = @lifted_at, lifted_by = @lifted_by WHERE uuid = @uuid').run({ ...lift, uuid: event.uuid });
     return true;

@@ -54,6 +54,13 @@ describe('a replay of a lifted ban', () => {
       'recorded as history, lifted by the decision that covers them',
     );
     assert.equal(query(db, 'SELECT count(*) AS n FROM bans WHERE lifted_at IS NULL')[0]!.n, 0);
+    // fail2ban restarts again and replays the same ban, under another event id: the same replay, recorded once.
+    for (const restart of [T0 + 240, T0 + 360]) {
+      const again = await cli(restart, 'ban', '203.0.113.7', '--jail', 'sshd', '--source', 'fail2ban', '--restored', '1', '--time', String(T0));
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /not blocked: lifted by unban/);
+    }
+    assert.equal(query(db, "SELECT count(*) AS n FROM bans WHERE address = '203.0.113.7'")[0]!.n, 2, 'the ban and its replay, once');
     const export4 = await cli(T0 + 120, 'export');
     assert.equal(export4.stdout, '');
 
