@@ -63,7 +63,8 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
     store?.close();
     if (error instanceof StoreMissingError) throw spoolWithoutStore(ctx.config.db, event, error);
     if (!(error instanceof StoreError)) throw error;
-    throw new OperationalError(`${error.message}; ${await spool(request, event, options.force === true, error, ctx)}`);
+    // Nothing to try again: the ban waits in the spool, and the daemon or the next command records it.
+    throw new OperationalError(`${error.message.replace(/; try again$/, '')}; ${await spool(request, event, options.force === true, error, ctx)}`);
   }
   try {
     await report(request, outcome, owed, store, ctx);
