@@ -22,6 +22,7 @@ import type { Runner } from '../exec/run.js';
 import type { FirewallBackend } from '../firewall/backend.js';
 import type { Store } from '../store/store.js';
 import { BanWriter } from './ban-writer.js';
+import { ConfigWatch } from './config-watch.js';
 import { Healer } from './healer.js';
 import { IdleCheckpoint } from './idle-checkpoint.js';
 import { jobFailure, Jobs, type JobResult } from './jobs.js';
@@ -62,12 +63,13 @@ export interface DaemonDeps {
   readonly fail: (line: string) => void;
 }
 
-/** How often the store's path is looked at when no ban comes (the writer looks before each commit). */
+/** How often the store's path is looked at when no ban comes (the writer looks before each commit), and the config file. */
 const STORE_WATCH_MS = 5000;
 
 export class Daemon {
   private readonly stopping = new AbortController();
   private storeWatch: NodeJS.Timeout | undefined;
+  private readonly configWatch: ConfigWatch;
   private readonly jobs: Jobs;
   private readonly live: LiveQueue;
   /** A restore after a failed live update runs (repairLive), and another is asked for. */
@@ -105,6 +107,8 @@ export class Daemon {
     this.socket = new SocketServer(settings.config.daemon.socket, (request) => this.answer(request), log);
     this.writer.crowded = (ms) => this.socket.clientsWithin(ms) > 1;
     this.writer.onStoreGone = (why) => this.storeGone(why);
+    this.configWatch = new ConfigWatch(log);
+    this.configWatch.read(settings.config.file);
     // A reload comes as a burst of deletions: one re-link once it is over (or 100 ms into it).
     this.changed = coalesce(() => this.healer.relinkThenCheck(), CHANGE_QUIET_MS, CHANGE_MAX_WAIT_MS);
     this.monitor = new NftMonitor(() => watchTargets(this.settings.config), () => this.changed.trigger(), log);
@@ -138,8 +142,8 @@ export class Daemon {
       { name: 'the first reconcile', start: () => void this.reconcile(), stop: () => undefined },
       { name: 'the schedules', start: () => this.schedule(this.settings), stop: () => this.unschedule() },
       {
-        name: 'the store watch',
-        start: () => void (this.storeWatch = setInterval(() => this.watchStore(), STORE_WATCH_MS)),
+        name: 'the store and config watch',
+        start: () => void (this.storeWatch = setInterval(() => this.watchFiles(), STORE_WATCH_MS)),
         stop: () => clearInterval(this.storeWatch),
       },
     ];
@@ -152,6 +156,7 @@ export class Daemon {
    */
   reload(settings: DaemonSettings): void {
     this.schedule(settings);
+    this.configWatch.read(settings.config.file);
     if (settings.config.daemon.socket !== this.socket.path) this.deps.log(`the socket stays ${this.socket.path} until a restart`);
   }
 
@@ -247,9 +252,10 @@ export class Daemon {
     }
   }
 
-  private watchStore(): void {
+  private watchFiles(): void {
     const why = this.deps.store.movedAway();
     if (why !== undefined) this.storeGone(why);
+    this.configWatch.check();
   }
 
   /**

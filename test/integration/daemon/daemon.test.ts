@@ -349,3 +349,24 @@ test('daemon: a store removed, or another put in its place, stops it (exit 1) be
   assert.equal(await again.exited, 1);
   assert.match(again.log(), /stickyban: the store .*stickyban\.db was removed while the daemon ran: stopping/);
 });
+
+test('daemon: a config file edited since it was read is said once, with how to put it in force; after SIGHUP, again on the next edit', async () => {
+  const netns = await Netns.create();
+  const { db, config } = configuredNewStore('');
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (daemon) => {
+    await until('the daemon to listen', () => daemon.log().includes('daemon: started'));
+    const said = () => daemon.log().split('changed since it was read').length - 1;
+    writeFileSync(config, 'safelist = ["192.0.2.0/24"]\n');
+    await until('the edit said', () => said() === 1, 10_000);
+    assert.match(daemon.log(), /daemon: the config file .*config\.toml changed since it was read: systemctl reload stickyban \(SIGHUP\) puts it in force; until then bans are judged by the one read\n/);
+    writeFileSync(config, 'safelist = ["192.0.2.0/25"]\n');
+    await sleep(6_000);
+    assert.equal(said(), 1, 'once, however often it changes');
+    daemon.signal('SIGHUP');
+    await until('the reload', () => daemon.log().includes('SIGHUP: reloaded'));
+    await sleep(6_000);
+    assert.equal(said(), 1, 'in force now: nothing to say');
+    writeFileSync(config, 'safelist = ["192.0.2.0/26"]\n');
+    await until('the next edit said', () => said() === 2, 10_000);
+  });
+});
