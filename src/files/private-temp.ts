@@ -28,6 +28,7 @@ export class PrivateTemp {
       throw new OperationalError(`cannot make a temporary directory in ${shownPath(parent)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (set TMPDIR to a directory root can write, such as /tmp)`);
     }
     const temp = new PrivateTemp(made);
+    whileLive(temp);
     // mkdtemp makes it ours; it stays ours only in a directory no one else may change (TMPDIR as
     // another user's folder: they could move ours aside and put theirs in its place).
     const distrust = distrustOf(temp.dir);
@@ -51,6 +52,8 @@ export class PrivateTemp {
   }
 
   remove(): void {
+    live.delete(this);
+    if (live.size === 0) for (const signal of SIGNALS) process.removeListener(signal, onSignal);
     try {
       for (const name of this.names) {
         try {
@@ -64,4 +67,29 @@ export class PrivateTemp {
       throw new OperationalError(`cannot remove the temporary directory ${this.dir}: ${(error as Error).message}`);
     }
   }
+}
+
+/**
+ * The directories of this process not removed yet, and what removes them when it is told to stop
+ * (Ctrl-C, a TERM): an import of stdin interrupted left its copy behind, up to 1 GiB a run. The
+ * signal is then raised again, with nothing of ours listening, so the process ends as it would have.
+ */
+const live = new Set<PrivateTemp>();
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function whileLive(made: PrivateTemp): void {
+  if (live.size === 0) for (const signal of SIGNALS) process.on(signal, onSignal);
+  live.add(made);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  for (const made of [...live]) {
+    try {
+      made.remove();
+    } catch {
+      // Ending anyway: what could not be removed is named by nothing now; the process must still stop.
+    }
+  }
+  for (const name of SIGNALS) process.removeListener(name, onSignal);
+  process.kill(process.pid, signal);
 }

@@ -13,6 +13,8 @@ import { cliCommand } from '../../helpers/cli.js';
 import { count } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { session, type Session } from './session.js';
+import { initStore } from '../../helpers/store.js';
+import { until } from '../../helpers/until.js';
 
 interface Run {
   readonly code: number | null;
@@ -137,4 +139,21 @@ describe('import reads are bounded', () => {
     assert.match(result.stderr, /^stickyban: cannot read ".*fifo": nothing opened this FIFO for writing within 10 s; expected a file, or a pipe that something writes to\n$/);
     assert.equal(count(s.db, 'bans'), 0);
   });
+});
+
+test('an import interrupted (Ctrl-C, a TERM) while it reads stdin into its private copy removes the copy', async () => {
+  const db = initStore(join(tempDir(), 'stickyban.db'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const tmp = tempDir();
+    const [file, argv] = cliCommand(['--db', db, 'import', '-', '--format', 'plain', '--strict', '--no-apply']);
+    const child = spawn(file, argv, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, killed) => resolve(killed)));
+    // Lines, and the pipe left open: the import waits for the rest, its copy half written.
+    child.stdin.write('198.51.100.1\n'.repeat(1000));
+    await until('the private copy', () => readdirSync(tmp).some((name) => name.startsWith('stickyban-import-')));
+    child.kill(signal);
+    assert.equal(await exited, signal, 'it ends as the signal ends it');
+    assert.deepEqual(readdirSync(tmp), [], `${signal}: nothing of the import is left`);
+    child.stdin.destroy();
+  }
 });
