@@ -41,7 +41,8 @@ export async function pruneCommand(options: PruneCommandOptions, ctx: Context): 
       ctx.out.info(`dry run: would prune ${count(report.pruned, 'address', 'addresses')} (${count(report.events, 'event')}) ${when}${kept}`);
       return;
     }
-    const live = report.liveAbsent ?? `${count(report.liveRemoved, 'live entry', 'live entries')} removed${report.liveAdded > 0 ? `, ${report.liveAdded} added` : ''}`;
+    // Up to: what may be live is taken out (a hook adds a ban that a restore would leave out as aged), whether it was or not.
+    const live = report.liveAbsent ?? `up to ${count(report.liveRemoved, 'live entry', 'live entries')} removed${report.liveAdded > 0 ? `, ${report.liveAdded} added where missing` : ''}`;
     ctx.out.info(`pruned ${count(report.pruned, 'address', 'addresses')} (${count(report.events, 'event')}) ${when}; ${live}${kept}`);
   } finally {
     store.close();

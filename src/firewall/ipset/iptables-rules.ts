@@ -201,8 +201,7 @@ const NO_SUCH_CHAIN = /No chain\/target\/match by that name|chain `[^']*' in tab
  * fail2ban by half). One chain lists in about 2 ms whatever the rest holds. A chain that does
  * not exist lists nothing, as it is absent from a listing of the table. The chains the admin jumps
  * or goes to from them unconditionally are listed too, a few levels down (an ACCEPT there lets
- * every packet past ours: rulesAhead); fail2ban's jumps match a protocol and ports, and its chains
- * stay unread.
+ * every packet past ours: rulesAhead); fail2ban's chains, never (FAIL2BAN_CHAINS).
  */
 export async function listRules(runner: Runner, family: Family, wanted: Pick<RuleWanted, 'chain' | 'hookChains'>): Promise<string> {
   const binary = iptablesBinary(family);
@@ -215,7 +214,9 @@ export async function listRules(runner: Runner, family: Family, wanted: Pick<Rul
   const listed = new Set([wanted.chain, ...wanted.hookChains]);
   let listing = (await Promise.all([...listed].map(listChain))).join('');
   for (let level = 0; level < FOLLOWED_LEVELS; level++) {
-    const next = unconditionalTargets(listing).filter((chain) => !listed.has(chain) && !BUILTIN_TARGETS.has(chain)).slice(0, Math.max(0, FOLLOWED_CHAINS - listed.size));
+    const next = unconditionalTargets(listing)
+      .filter((chain) => !listed.has(chain) && !BUILTIN_TARGETS.has(chain) && !chain.startsWith(FAIL2BAN_CHAINS))
+      .slice(0, Math.max(0, FOLLOWED_CHAINS - listed.size));
     if (next.length === 0) break;
     for (const chain of next) listed.add(chain);
     listing += (await Promise.all(next.map(listChain))).join('');
@@ -226,6 +227,12 @@ export async function listRules(runner: Runner, family: Family, wanted: Pick<Rul
 /** How deep, and how many chains in all, listRules follows the admin's unconditional jumps. */
 const FOLLOWED_LEVELS = 3;
 const FOLLOWED_CHAINS = 16;
+/**
+ * fail2ban's chains (f2b-<jail>): a rule per banned address, and never an ACCEPT. Its jump matches
+ * every packet with iptables-allports and protocol = all, and a chain of 20k rules listed at each
+ * check is the cost listRules is there to avoid.
+ */
+const FAIL2BAN_CHAINS = 'f2b-';
 /** Targets that are no chain to list. */
 const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'REJECT', 'LOG', 'NFLOG', 'QUEUE', 'NFQUEUE', 'MARK', 'CONNMARK', 'CT', 'AUDIT', 'TRACE']);
 
