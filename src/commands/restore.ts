@@ -2,6 +2,7 @@ import { describeProblems, healLive } from '../actions/heal.js';
 import { emptyingProblem, restoreLive } from '../actions/restore.js';
 import { streamPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
+import type { Store } from '../store/store.js';
 import { OperationalError } from '../errors.js';
 import { backendName, type BackendName } from '../config/config.js';
 import { backendToRestore } from '../actions/live.js';
@@ -50,10 +51,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
         // Says what it would load and changes nothing: no lock to take (the store may be read-only).
         await backend.apply(() => streamPlan(store, ctx.config, ctx.clock()));
         // And what a real run would refuse, when the live set can be read (as root, its tools there).
-        if (options.force !== true) {
-          const problem = await emptyingProblem(store, ctx.config, ctx.clock(), await loadBackend(ctx.config, ctx.runner, name)).catch(() => undefined);
-          if (problem !== undefined) ctx.out.info(`dry run: a real restore would refuse to empty the live blocklist: ${problem}; restore --force would empty it`);
-        }
+        for (const refusal of await refusalsOfRealRun(store, name, options.force === true, ctx).catch(() => [])) ctx.out.info(`dry run: ${refusal}`);
         return;
       }
       const inForce = backendToRestore(store, ctx.config);
@@ -88,4 +86,17 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
 async function undoSwitch(attempted: BackendName, inForce: BackendName, ctx: Context): Promise<string> {
   const notes = await retirer(ctx.config, ctx.runner)([{ backend: attempted, target: targetOf(ctx.config, attempted) }], inForce);
   return `the switch to ${attempted} is taken back${notes.length > 0 ? ` (${notes.join('; ')})` : ''}; ${inForce} stays in force`;
+}
+
+/**
+ * What a real restore of `name` would refuse, read from the kernel without changing it: a set of
+ * another type in its way (a check that names its own fix, not a restore's), an empty plan over a
+ * live set that holds entries. Throws when the kernel cannot be read (not root): then nothing is said.
+ */
+async function refusalsOfRealRun(store: Store, name: BackendName, force: boolean, ctx: Context): Promise<string[]> {
+  const real = await loadBackend(ctx.config, ctx.runner, name);
+  const checks = await real.presence({ firstPlanned: () => undefined });
+  const refusals = checks.filter((check) => !check.ok && check.fix !== undefined).map((check) => `a real restore would not load ${check.what}: it ${check.problem ?? 'is in the way'} (fix: ${check.fix})`);
+  const emptying = force ? undefined : await emptyingProblem(store, ctx.config, ctx.clock(), real);
+  return emptying === undefined ? refusals : [...refusals, `a real restore would refuse to empty the live blocklist: ${emptying}; restore --force would empty it`];
 }

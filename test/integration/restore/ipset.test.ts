@@ -313,6 +313,10 @@ describe('restore with ipset + iptables', () => {
     const shown = await netns.cli(['--db', db, 'show', '203.0.113.7']);
     assert.match(shown.stdout, /\nblocked: +no: ipset stickyban4 is hash:ip family inet.* \(fix: remove the rules that use it and run ipset destroy stickyban4, or have stickyban use another name \(set4 in \[ipset\] of the config\)\)\n/);
     assert.doesNotMatch(shown.stdout, /fix: stickyban restore/);
+    // A dry run says it too, as a real run would refuse it.
+    const dry = await netns.cli(['--db', db, 'restore', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /\ndry run: a real restore would not load ipset stickyban4: it is hash:ip family inet \(fix: remove the rules that use it and run ipset destroy stickyban4, or have stickyban use another name \(set4 in \[ipset\] of the config\)\)\n/);
     // Only the set in the way is wrong now: heal names it, without a restore that could not help.
     const heal = await netns.cli(['--db', db, 'restore', '--if-missing']);
     assert.equal(heal.code, 1);
