@@ -58,13 +58,18 @@ export function tryParseNetwork(text: string): ParseResult {
   const value = isV6 ? parseIPv6(addressText) : parseIPv4(addressText);
   if (typeof value === 'string') return fail(value);
 
-  if (slash === -1) {
-    if (typeof value === 'number') return network4(value, 32);
-    return value >> 32n === MAPPED_PREFIX ? network4(Number(value & 0xffffffffn), 32) : network6(value, 128);
-  }
-
-  const prefix = parsePrefix(text.slice(slash + 1), isV6 ? 128 : 32);
+  const prefix = slash === -1 ? (isV6 ? 128 : 32) : parsePrefix(text.slice(slash + 1), isV6 ? 128 : 32);
   if (typeof prefix === 'string') return fail(prefix);
+  return blockOf(value, prefix);
+}
+
+/**
+ * The block of an address's bits (an IPv4 number, an IPv6 bigint) and a prefix length within its
+ * family's, an IPv4-mapped IPv6 block of /96 or longer taken as the IPv4 one; or, with bits set
+ * past the prefix, what is wrong. The text parser's last step, and the fleet's reader of the
+ * server's binary cidr (fleet/copy-row.ts): a block is the same block however it came.
+ */
+export function blockOf(value: number | bigint, prefix: number): ParseResult {
   if (typeof value === 'number') return checkedNetwork(network4(value - (value % 2 ** (32 - prefix)), prefix), value);
   if (value >> 32n === MAPPED_PREFIX && prefix >= 96) {
     const v4 = Number(value & 0xffffffffn);

@@ -12,7 +12,8 @@
 // (-1: NULL) and that many bytes, integers big-endian; a count of -1 ends the data. The server
 // sends each row in a data message of its own, the header with the first.
 
-import { network4, network6, type Network } from '../address/network.js';
+import type { Network } from '../address/network.js';
+import { blockOf, isParseFailure } from '../address/parse.js';
 import type { LogRow } from './log.js';
 
 /** The columns of readLog's query (exchange.ts), in its order, as this file reads them. */
@@ -105,7 +106,8 @@ function headerEnd(message: Buffer): number {
 
 /**
  * A cidr column as the server sends it (inet_send): family (2: IPv4, 3: IPv6), prefix length, a
- * cidr flag, the address's length, its bytes. The block, or, for bytes set past the prefix (an
+ * cidr flag, the address's length, its bytes. The block as the command line would take it (an
+ * IPv4-mapped IPv6 block is the IPv4 one: parse.ts blockOf), or, for bytes set past the prefix (an
  * inet, should the column ever hold one), its text, which readRow refuses as it refuses any text
  * that is no block.
  */
@@ -114,14 +116,11 @@ function readCidr(message: Buffer, at: number, length: number): Network | string
   const size = family === 4 ? 4 : 16;
   const prefix = message[at + 1]!;
   if (family === undefined || length !== 4 + size || message[at + 3] !== size || prefix > size * 8) throw new CopyFormatError(`a COPY cidr of ${length} bytes is not one`);
-  if (family === 4) {
-    const first = message.readUInt32BE(at + 4);
-    if (prefix === 32 || first % 2 ** (32 - prefix) === 0) return network4(first, prefix);
-    return `${message[at + 4]}.${message[at + 5]}.${message[at + 6]}.${message[at + 7]}/${prefix}`;
-  }
-  const first = (message.readBigUInt64BE(at + 4) << 64n) | message.readBigUInt64BE(at + 12);
-  if ((first & ((1n << BigInt(128 - prefix)) - 1n)) === 0n) return network6(first, prefix);
-  return `${message.toString('hex', at + 4, at + 20).replace(/(.{4})(?!$)/g, '$1:')}/${prefix}`;
+  const value = family === 4 ? message.readUInt32BE(at + 4) : (message.readBigUInt64BE(at + 4) << 64n) | message.readBigUInt64BE(at + 12);
+  const block = blockOf(value, prefix);
+  if (!isParseFailure(block)) return block;
+  const text = family === 4 ? [...message.subarray(at + 4, at + 8)].join('.') : message.toString('hex', at + 4, at + 20).replace(/(.{4})(?!$)/g, '$1:');
+  return `${text}/${prefix}`;
 }
 
 /** 2000-01-01 in seconds since the epoch: where the server's timestamps count from. */

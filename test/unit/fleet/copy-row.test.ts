@@ -92,6 +92,9 @@ test('addresses and times are read from their bytes: both families, any prefix; 
   assert.deepEqual(address(cidr('2001:0db8:0000:0000:0000:0000:0000:0001', 128)), network6(0x20010db8_00000000_00000000_00000001n, 128));
   assert.deepEqual(address(cidr('2001:0db8:0001:0000:0000:0000:0000:0000', 48)), network6(0x20010db8_00010000_00000000_00000000n, 48));
   assert.deepEqual(address(cidr('0000:0000:0000:0000:0000:0000:0000:0000', 0)), network6(0n, 0));
+  // An IPv4-mapped block is the IPv4 one, as the command line takes it (and as hosts that read the address as text did).
+  assert.deepEqual(address(cidr('0000:0000:0000:0000:0000:ffff:c000:0207', 128)), network4(0xc0000207, 32));
+  assert.deepEqual(address(cidr('0000:0000:0000:0000:0000:ffff:c000:0200', 120)), network4(0xc0000200, 24));
   // Bytes past the prefix make no block: the text, for readRow to refuse.
   assert.equal(address(cidr('192.0.2.1', 24)), '192.0.2.1/24');
   assert.equal(address(cidr('2001:0db8:0000:0000:0000:0000:0000:0001', 64)), '2001:0db8:0000:0000:0000:0000:0000:0001/64');
