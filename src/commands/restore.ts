@@ -58,7 +58,9 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
       try {
         result = await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });
       } catch (error) {
-        if (name === inForce || !(error instanceof OperationalError)) throw error;
+        // Only a switch that failed before its record: once recorded (a failure after the load, in
+        // its catch-up), the new backend is the one in force, and the old one goes at the next restore.
+        if (name === inForce || backendToRestore(store, ctx.config) === name || !(error instanceof OperationalError)) throw error;
         throw new OperationalError(`${error.message}; ${await undoSwitch(name, inForce, ctx)}`);
       }
     }

@@ -52,7 +52,11 @@ export async function unban(addresses: readonly string[], options: UnbanOptions,
       const enclosing = store.read(() => store.bans.activeEnclosing(network, now));
       if (enclosing.length > 0) ctx.out.warn(`${formatNetwork(network)} is still banned as part of ${enclosing.join(', ')}`);
     }
-    if (failed !== undefined) throw failed;
+    if (failed !== undefined) {
+      // Said before the failure that ends the command, not lost behind it.
+      for (const refusal of refused) ctx.out.warn(refusal);
+      throw failed;
+    }
     // The store's lifts stand (and are printed); what fail2ban refused is the failure.
     if (refused.length > 0) throw new OperationalError(refused.join('; '));
   } finally {

@@ -72,16 +72,15 @@ export class BanWriter {
 
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.answerHeldReplays(this.pending.splice(0, MAX_BATCH));
-      if (batch.length === 0) continue;
-      // Committed into a file no one reads again, a ban would be answered as recorded and be lost.
-      const moved = this.store.movedAway();
-      if (moved !== undefined) {
-        const refused = new OperationalError(`${moved}: the daemon records nothing more`);
-        for (const item of batch) item.reject(refused);
-        this.onStoreGone?.(moved);
+      // Committed into (or answered from) a file no one reads again, a ban would be answered as
+      // recorded and be lost: looked at first, and again once the commit, which may have waited
+      // for a busy store, is done.
+      if (this.refuseIfMoved(this.pending)) {
+        this.pending = [];
         continue;
       }
+      const batch = this.answerHeldReplays(this.pending.splice(0, MAX_BATCH));
+      if (batch.length === 0) continue;
       try {
         const config = this.config();
         const now = this.clock();
@@ -91,6 +90,7 @@ export class BanWriter {
           mark = this.store.markOnCommit();
           return applied;
         }, this.signal);
+        if (this.refuseIfMoved(batch)) continue;
         this.commits++;
         this.lastCommit = Date.now();
         this.received += batch.length;
@@ -114,6 +114,16 @@ export class BanWriter {
       if (this.pending.length > 0) await nextTurn();
     }
     this.draining = false;
+  }
+
+  /** Refuses `items` when the store's file was removed or replaced (Store.movedAway); true when it was. */
+  private refuseIfMoved(items: readonly Pending[]): boolean {
+    const moved = this.store.movedAway();
+    if (moved === undefined) return false;
+    const refused = new OperationalError(`${moved}: the daemon records nothing more`);
+    for (const item of items) item.reject(refused);
+    this.onStoreGone?.(moved);
+    return true;
   }
 
   /**

@@ -29,6 +29,11 @@ export class ConfigWatch {
 }
 
 function stampOf(path: string | undefined): string {
-  const stats = path === undefined ? undefined : statSync(path, { throwIfNoEntry: false });
-  return stats ? `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}` : 'none';
+  try {
+    const stats = path === undefined ? undefined : statSync(path, { throwIfNoEntry: false });
+    return stats ? `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}` : 'none';
+  } catch (error) {
+    // Unreadable is a change too (a directory on the way replaced), never a throw in the daemon's timer.
+    return `error ${(error as NodeJS.ErrnoException).code ?? ''}`;
+  }
 }

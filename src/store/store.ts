@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, statSync, type Stats } from 'node:fs
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { commitsOf, openDatabase, SQLITE_BUSY_WAIT_MS } from './sqlite.js';
-import { prepareStoreFile } from './store-file.js';
+import { missing, prepareStoreFile } from './store-file.js';
 import { StoreError, StoreMissingError, UsageError } from '../errors.js';
 import { shownPath } from '../input/quote.js';
 import { migrate, pendingMigrations, readApplied, readMigrations, shippedMigrations, type Migration } from './migrate.js';
@@ -84,7 +84,13 @@ export class Store {
    * again, and answer every ban as recorded. A stat, a few µs.
    */
   movedAway(): string | undefined {
-    const now = statSync(this.path, { throwIfNoEntry: false });
+    let now: Stats | undefined;
+    try {
+      now = statSync(this.path, { throwIfNoEntry: false });
+    } catch (error) {
+      // A directory on the way replaced by a file, a loop of links: nothing of ours is there.
+      return `the store ${shownPath(this.path)} can no longer be reached (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    }
     if (now === undefined) return `the store ${shownPath(this.path)} was removed`;
     if (this.opened !== undefined && (now.dev !== this.opened.dev || now.ino !== this.opened.ino)) return `another file was put in the place of the store ${shownPath(this.path)}`;
     return undefined;
@@ -116,7 +122,9 @@ export class Store {
     const { path } = options;
     let db: Database.Database | undefined;
     try {
-      db = openDatabase(path, { timeout: options.busyWaitMs ?? SQLITE_BUSY_WAIT_MS });
+      // Only init makes the file: a store removed between the check above and this open would
+      // otherwise come back as an empty file (a job of the daemon's, racing an admin's rm).
+      db = openDatabase(path, { timeout: options.busyWaitMs ?? SQLITE_BUSY_WAIT_MS, fileMustExist: options.create !== true });
       const opened = db;
       retryWhileBusy(() => refuseForeign(opened, path, options.create === true), options.busyTimeoutMs, commitsOf(opened));
       configure(opened, options.busyTimeoutMs);
@@ -351,6 +359,8 @@ export function describeStoreFailure(error: unknown, path: string): Error {
   const message = (error as Error).message;
   const shown = shownPath(path);
   if (isBusy(error)) return new StoreError(`store ${shown} is locked by another process (${message}); try again`);
+  // Gone between the check that it is there and the open (which makes no file: only init does).
+  if (code.startsWith('SQLITE_CANTOPEN') && !existsSync(path)) return missing(path);
   if (code.startsWith('SQLITE_CANTOPEN') && !isReadable(path)) return new StoreError(`cannot read store ${shown}: permission denied (run as root, or pass --db)`);
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
     // Root gets past permissions: what is in the way is the file system, an attribute, or the store itself.
