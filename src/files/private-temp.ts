@@ -2,8 +2,11 @@
 // copied aside; a read-only store copied to be read): made by mkdtemp, so it is new, ours and 0700, in a directory no one else may change
 // (files/trusted-dir.ts), so nobody else can put anything in it or swap what is there. Removing it
 // removes what we named in it, one file at a time, then the directory itself, never recursively.
+// One a process left behind (killed, or stopped by a signal: Node runs no clean-up then) is removed
+// by the next one made beside it, once its maker is provably gone.
 
-import { mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { ownIdentity, stillRuns } from '../exec/pid.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OperationalError } from '../errors.js';
@@ -18,17 +21,18 @@ export class PrivateTemp {
 
   private constructor(readonly dir: string) {}
 
-  /** `purpose` names the directory: stickyban-<purpose>-XXXXXX. */
+  /** `purpose` names the directory: stickyban-<purpose>-<pid>-<pid namespace>-<start>-XXXXXX, its owner in its name (see sweepAbandoned). */
   static create(purpose = 'import'): PrivateTemp {
     const parent = tmpdir();
+    sweepAbandoned(parent);
+    const { pid, pidNs, startTicks } = ownIdentity();
     let made: string;
     try {
-      made = mkdtempSync(join(parent, `stickyban-${purpose}-`));
+      made = mkdtempSync(join(parent, `stickyban-${purpose}-${pid}-${pidNs}-${startTicks}-`));
     } catch (error) {
       throw new OperationalError(`cannot make a temporary directory in ${shownPath(parent)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (set TMPDIR to a directory root can write, such as /tmp)`);
     }
     const temp = new PrivateTemp(made);
-    whileLive(temp);
     // mkdtemp makes it ours; it stays ours only in a directory no one else may change (TMPDIR as
     // another user's folder: they could move ours aside and put theirs in its place).
     const distrust = distrustOf(temp.dir);
@@ -52,8 +56,6 @@ export class PrivateTemp {
   }
 
   remove(): void {
-    live.delete(this);
-    if (live.size === 0) for (const signal of SIGNALS) process.removeListener(signal, onSignal);
     try {
       for (const name of this.names) {
         try {
@@ -69,27 +71,40 @@ export class PrivateTemp {
   }
 }
 
+/** A directory create() made: its purpose, then its maker's identity (exec/pid.ts). */
+const OURS = /^stickyban-[a-z]+-(\d+)-(\d+)-(\d+)-[A-Za-z0-9]{6}$/;
+
 /**
- * The directories of this process not removed yet, and what removes them when it is told to stop
- * (Ctrl-C, a TERM): an import of stdin interrupted left its copy behind, up to 1 GiB a run. The
- * signal is then raised again, with nothing of ours listening, so the process ends as it would have.
+ * Removes the directories of processes that are gone (an import killed, or interrupted by Ctrl-C,
+ * left its copy of stdin behind: up to 1 GiB a run). Provably ours and abandoned: named so by
+ * create(), a directory (not a link) of this user, 0700 as mkdtemp makes it, and its maker, of this
+ * pid namespace, no longer runs. Only the regular files in it go (no link is followed, nothing
+ * below it is entered), then the directory if that empties it. Anything else is left as it is.
  */
-const live = new Set<PrivateTemp>();
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-function whileLive(made: PrivateTemp): void {
-  if (live.size === 0) for (const signal of SIGNALS) process.on(signal, onSignal);
-  live.add(made);
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  for (const made of [...live]) {
+function sweepAbandoned(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  const euid = process.geteuid?.();
+  for (const name of names) {
+    const owner = OURS.exec(name);
+    if (!owner) continue;
+    const identity = { pid: Number(owner[1]), pidNs: Number(owner[2]), startTicks: Number(owner[3]) };
+    if (identity.pidNs !== ownIdentity().pidNs || stillRuns(identity)) continue;
+    const dir = join(parent, name);
     try {
-      made.remove();
+      const stats = lstatSync(dir);
+      if (!stats.isDirectory() || stats.uid !== euid || (stats.mode & 0o777) !== 0o700) continue;
+      for (const file of readdirSync(dir)) {
+        const path = join(dir, file);
+        if (lstatSync(path).isFile()) unlinkSync(path);
+      }
+      rmdirSync(dir);
     } catch {
-      // Ending anyway: what could not be removed is named by nothing now; the process must still stop.
+      // Another sweep got there first, or something not ours is in it: left as it is.
     }
   }
-  for (const name of SIGNALS) process.removeListener(name, onSignal);
-  process.kill(process.pid, signal);
 }

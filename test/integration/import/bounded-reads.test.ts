@@ -4,12 +4,13 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { cliCommand } from '../../helpers/cli.js';
+import { cliCommand, runProcess } from '../../helpers/cli.js';
+import { ownIdentity } from '../../../src/exec/pid.js';
 import { count } from '../../helpers/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { session, type Session } from './session.js';
@@ -141,19 +142,28 @@ describe('import reads are bounded', () => {
   });
 });
 
-test('an import interrupted (Ctrl-C, a TERM) while it reads stdin into its private copy removes the copy', async () => {
+test('an import interrupted (Ctrl-C, a TERM) while it reads stdin into its private copy: the next import removes what it left, not what a live one holds', async () => {
   const db = initStore(join(tempDir(), 'stickyban.db'));
+  const tmp = tempDir();
+  // A directory as a live process (this test's) names its own: not to be touched.
+  const { pid, pidNs, startTicks } = ownIdentity();
+  const alive = join(tmp, `stickyban-import-${pid}-${pidNs}-${startTicks}-abcdef`);
+  mkdirSync(alive, { mode: 0o700 });
+  writeFileSync(join(alive, 'input'), 'in use\n');
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    const tmp = tempDir();
     const [file, argv] = cliCommand(['--db', db, 'import', '-', '--format', 'plain', '--strict', '--no-apply']);
     const child = spawn(file, argv, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, killed) => resolve(killed)));
     // Lines, and the pipe left open: the import waits for the rest, its copy half written.
     child.stdin.write('198.51.100.1\n'.repeat(1000));
-    await until('the private copy', () => readdirSync(tmp).some((name) => name.startsWith('stickyban-import-')));
+    await until('the private copy', () => readdirSync(tmp).length === 2);
     child.kill(signal);
-    assert.equal(await exited, signal, 'it ends as the signal ends it');
-    assert.deepEqual(readdirSync(tmp), [], `${signal}: nothing of the import is left`);
+    assert.equal(await exited, signal, 'it ends as the signal ends it, at once');
     child.stdin.destroy();
+    assert.equal(readdirSync(tmp).length, 2, 'its copy is left: nothing runs when a signal ends a process');
+    const next = await runProcess(...cliCommand(['--db', db, 'import', '-', '--format', 'plain', '--strict', '--no-apply']), { env: { TMPDIR: tmp }, input: '198.51.100.2\n' });
+    assert.equal(next.code, 0, next.stderr);
+    assert.deepEqual(readdirSync(tmp), [basename(alive)], `${signal}: the next import removed what the one ended left, and nothing of its own`);
   }
+  assert.equal(readFileSync(join(alive, 'input'), 'utf8'), 'in use\n');
 });

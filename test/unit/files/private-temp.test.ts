@@ -30,7 +30,7 @@ test('refused in a directory others may write (TMPDIR another user could change)
   mkdirSync(loose);
   chmodSync(loose, 0o777);
   process.env.TMPDIR = loose;
-  assert.throws(() => PrivateTemp.create(), /^OperationalError: refusing the temporary directory .*loose\/stickyban-import-\w+: .*loose .*or set TMPDIR to one only root can change\)$/);
+  assert.throws(() => PrivateTemp.create(), /^OperationalError: refusing the temporary directory .*loose\/stickyban-import-[\w-]+: .*loose .*or set TMPDIR to one only root can change\)$/);
   assert.deepEqual(readdirSync(loose), []);
   assert.ok(existsSync(loose));
 });
