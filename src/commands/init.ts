@@ -7,6 +7,7 @@ import { shownPath } from '../input/quote.js';
 import type { Context } from './context.js';
 import { foldSpool } from './open-store.js';
 import { isMissing } from '../files/is-missing.js';
+import { OperationalError } from '../errors.js';
 
 /**
  * Creates the store (0600 in a 0700 directory) and applies the migrations; on a store that is
@@ -15,6 +16,7 @@ import { isMissing } from '../files/is-missing.js';
 export async function init(ctx: Context): Promise<void> {
   const { db } = ctx.config;
   const made = isMissing(db);
+  if (made) refuseOrphanedLog(db);
   const store = Store.open({ path: db, busyTimeoutMs: ctx.config.busyTimeoutMs, create: true });
   try {
     await foldSpool(ctx, store);
@@ -22,4 +24,17 @@ export async function init(ctx: Context): Promise<void> {
     store.close();
   }
   ctx.out.info(made ? `created the store ${shownPath(db)}` : `the store ${shownPath(db)} is there already; nothing to create`);
+}
+
+/**
+ * A new store where another one's write-ahead log is still there: SQLite would take that log as the
+ * new store's, and the bans in it (a store moved away without it while the daemon ran) were lost,
+ * the new store left without tables.
+ */
+function refuseOrphanedLog(db: string): void {
+  const left = ['-wal', '-shm'].map((suffix) => `${db}${suffix}`).filter((path) => !isMissing(path));
+  if (left.length === 0) return;
+  throw new OperationalError(
+    `${left.map((path) => shownPath(path)).join(' and ')} of another store ${left.length > 1 ? 'are' : 'is'} where the new store goes (a store moved away without its log, perhaps while the daemon ran): stop what uses it, then move ${left.length > 1 ? 'them' : 'it'} beside that store (or remove ${left.length > 1 ? 'them' : 'it'} if that store is gone), and run init again`,
+  );
 }

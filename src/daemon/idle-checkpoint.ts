@@ -42,22 +42,27 @@ export class IdleCheckpoint {
 
   /** One look: the checkpoint when nothing was committed since the last look, but something since the last checkpoint. */
   look(): void {
-    const mark = markKey(this.store.changeMark());
-    const quiet = mark === this.seen;
-    this.seen = mark;
-    if (!quiet || mark === this.emptied || this.store.db.inTransaction) return;
     try {
-      // A reader on an older snapshot (a command listing the store) keeps the frames it reads from
-      // being copied: the next quiet look tries again.
-      if (!this.store.checkpointPassive()) return;
-      this.emptied = mark;
-      this.checkpoints++;
-      this.lastError = undefined;
+      this.lookOnce();
     } catch (error) {
       const message = (error as Error).message;
       if (message !== this.lastError) this.log(`error: checkpointing the store while idle: ${message}`);
       this.lastError = message;
     }
+  }
+
+  /** look's work; throws what reading the store's mark throws too (a store whose files were moved under it: the daemon's watch stops it). */
+  private lookOnce(): void {
+    const mark = markKey(this.store.changeMark());
+    const quiet = mark === this.seen;
+    this.seen = mark;
+    if (!quiet || mark === this.emptied || this.store.db.inTransaction) return;
+    // A reader on an older snapshot (a command listing the store) keeps the frames it reads from
+    // being copied: the next quiet look tries again.
+    if (!this.store.checkpointPassive()) return;
+    this.emptied = mark;
+    this.checkpoints++;
+    this.lastError = undefined;
   }
 }
 

@@ -92,7 +92,13 @@ export class FleetSync {
     void this.open();
     this.local = setInterval(() => {
       // SQLite's count of other connections' commits: the daemon's own bans ask through onCommit.
-      const others = this.store.changeMark().others;
+      // A store that cannot be read here (its files moved under the daemon) is the daemon's watch's to say.
+      let others: number;
+      try {
+        others = this.store.changeMark().others;
+      } catch {
+        return;
+      }
       if (others !== this.othersSeen) {
         this.othersSeen = others;
         this.soon();

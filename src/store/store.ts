@@ -58,8 +58,9 @@ export class Store {
   private ownCommits = 0;
   private bookkeepingCommits = 0;
 
-  /** The file at `path` when it was opened: what movedAway compares it with. */
+  /** The file at `path` when it was opened, and its write-ahead log: what movedAway compares them with. */
   private readonly opened: Stats | undefined;
+  private readonly openedLog: Stats | undefined;
 
   private constructor(
     readonly db: Database.Database,
@@ -69,6 +70,7 @@ export class Store {
     private readonly copy?: StoreCopy,
   ) {
     this.opened = statSync(path, { throwIfNoEntry: false });
+    this.openedLog = statSync(`${path}-wal`, { throwIfNoEntry: false });
     this.bans = new BanTable(db);
     this.safelist = new SafelistTable(db);
     this.restores = new RestoreTable(db);
@@ -93,6 +95,12 @@ export class Store {
     }
     if (now === undefined) return `the store ${shownPath(this.path)} was removed`;
     if (this.opened !== undefined && (now.dev !== this.opened.dev || now.ino !== this.opened.ino)) return `another file was put in the place of the store ${shownPath(this.path)}`;
+    // Its log too: this connection's commits go on into the one it holds open, which no other
+    // process reads once that is removed (they make another), and a crash loses them.
+    if (this.openedLog !== undefined) {
+      const log = statSync(`${this.path}-wal`, { throwIfNoEntry: false });
+      if (log === undefined || log.dev !== this.openedLog.dev || log.ino !== this.openedLog.ino) return `the store's write-ahead log ${shownPath(`${this.path}-wal`)} was removed or replaced`;
+    }
     return undefined;
   }
 

@@ -343,6 +343,15 @@ test('daemon: a store removed, or another put in its place, stops it (exit 1) be
   assert.equal(byCommand.code, 0, byCommand.stderr);
   assert.equal(count(db, 'bans'), 1);
 
+  // Its write-ahead log removed alone: commits would go on into a log no other process reads.
+  const logGone = startDaemon(netns, ['--db', db, 'daemon', '--heal-interval', '1h']);
+  await until('the daemon to listen again', () => logGone.log().includes('daemon: started'));
+  rmSync(`${db}-wal`);
+  const afterLog = await ask(logGone.socket, { op: 'ban', address: '192.0.2.3', jail: 'sshd', source: 'fail2ban', restored: '0' });
+  assert.ok(!afterLog.answered || !afterLog.response.ok, JSON.stringify(afterLog));
+  assert.equal(await logGone.exited, 1);
+  assert.match(logGone.log(), /stickyban: the store's write-ahead log .*stickyban\.db-wal was removed or replaced while the daemon ran: stopping/);
+
   // Removed while no ban comes: the watch sees it within seconds.
   const again = startDaemon(netns, ['--db', db, 'daemon', '--heal-interval', '1h']);
   await until('the daemon to listen again', () => again.log().includes('daemon: started'));

@@ -142,3 +142,17 @@ describe('a restore that would empty the live set', () => {
     assert.equal(loaded.code, 0, loaded.stderr);
   });
 });
+
+test('init refuses to make a store where another one\'s write-ahead log is left (a store moved away without it): SQLite would take that log as the new store\'s', async () => {
+  const netns = await Netns.create();
+  const dir = tempDir();
+  const db = join(dir, 'stickyban.db');
+  const old = initStore(join(dir, 'old.db'));
+  assert.equal((await netns.cli(['--db', old, 'ban', '192.0.2.1'])).code, 0);
+  writeFileSync(`${db}-wal`, 'the log of a store moved away');
+  const refused = await netns.cli(['--db', db, 'init']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^stickyban: .*stickyban\.db-wal of another store is where the new store goes \(a store moved away without its log, perhaps while the daemon ran\): stop what uses it, then move it beside that store \(or remove it if that store is gone\), and run init again\n$/);
+  assert.equal(existsSync(db), false, 'nothing made');
+  assert.equal(readFileSync(`${db}-wal`, 'utf8'), 'the log of a store moved away');
+});
