@@ -24,7 +24,7 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
     config: context.config,
     backend: await loadBackend(context.config, context.runner),
     healIntervalSeconds: options.healInterval === undefined ? context.config.daemon.healIntervalSeconds : healInterval(options.healInterval),
-    metricsFile: checkedMetricsFile(options.metricsFile ?? context.config.daemon.metricsFile, options.metricsFile === undefined ? 'metrics_file in the config' : '--metrics-file'),
+    metricsFile: checkedMetricsFile(options.metricsFile ?? context.config.daemon.metricsFile, options.metricsFile === undefined ? 'metrics_file in the config' : '--metrics-file', context.config.db),
   });
   // What would otherwise fail on every cycle, quietly, for as long as it runs.
   if (process.getuid?.() !== 0) throw new OperationalError('the daemon changes the firewall and needs root (CAP_NET_ADMIN); run it as root');
@@ -74,10 +74,12 @@ function ownCommand(): string[] {
 }
 
 /** The metrics file must be writable where it is: its directory exists, and it is not a directory itself. */
-function checkedMetricsFile(path: string | undefined, what: string): string | undefined {
+function checkedMetricsFile(path: string | undefined, what: string, db: string): string | undefined {
   if (path === undefined) return undefined;
   if (path === '') throw new UsageError(`invalid ${what} "": expected a file path`);
   const dir = dirname(resolve(path));
+  // The store's directory holds the store's own files (its log, locks, spool), each of which the rename would replace.
+  if (dir === dirname(resolve(db))) throw new UsageError(`invalid ${what} ${quote(path)}: it is in the store's directory, among the store's own files; expected a file of its own, such as /var/lib/prometheus/node-exporter/stickyban.prom`);
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: directory ${dir} does not exist`);
   const existing = statSync(path, { throwIfNoEntry: false });
   if (existing?.isDirectory()) throw new UsageError(`invalid ${what} ${quote(path)}: it is a directory; expected a file path`);

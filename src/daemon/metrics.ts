@@ -121,7 +121,7 @@ const OURS = Buffer.from('# HELP stickyban_');
 /**
  * Why the file at `path` is not one to replace: the rename replaces whatever is there, and a
  * metrics_file set to the store's path (or any file of value) lost it whole to a page of counters.
- * Absent, empty, or a file this writer wrote (its first bytes tell) is fine. Reads a few bytes,
+ * Absent, or a file this writer wrote (its first bytes tell), is fine. Reads a few bytes,
  * never through a link.
  */
 export function metricsFileProblem(path: string): string | undefined {
@@ -137,8 +137,10 @@ export function metricsFileProblem(path: string): string | undefined {
     if (!fstatSync(fd).isFile()) return 'is not a regular file';
     const head = Buffer.alloc(OURS.length);
     const read = readSync(fd, head, 0, head.length, 0);
-    if (read === 0 || (read === OURS.length && head.equals(OURS))) return undefined;
-    return 'holds something else than the metrics stickyban writes, and would be replaced by them';
+    if (read === OURS.length && head.equals(OURS)) return undefined;
+    // Empty is not ours either: stickyban never leaves one (it renames a written file into place), and
+    // an empty file may be of value all the same (a lock file, whose lock the rename would break).
+    return read === 0 ? 'is an empty file stickyban did not write, and would be replaced' : 'holds something else than the metrics stickyban writes, and would be replaced by them';
   } finally {
     closeSync(fd);
   }

@@ -52,7 +52,7 @@ test('daemon: the periodic check refills an emptied set, folds the spool, writes
   const netns = await Netns.create();
   const dir = tempDir();
   const db = initStore(join(dir, 'stickyban.db'));
-  const metrics = join(dir, 'stickyban.prom');
+  const metrics = join(tempDir(), 'stickyban.prom');
   for (const address of ['203.0.113.7', '2001:db8::7']) assert.equal((await netns.cli(['--db', db, 'ban', address, '--jail', 'sshd'])).code, 0);
   assert.equal((await netns.cli(['--db', db, 'restore'])).code, 0);
 
@@ -293,16 +293,20 @@ test('daemon: what would fail on every cycle is refused at start: a metrics path
   const dir = tempDir();
   const db = join(dir, 'stickyban.db');
   initStore(db);
-  writeFileSync(join(dir, 'notes.txt'), 'the admin\'s notes\n');
-  symlinkSync(join(dir, 'notes.txt'), join(dir, 'link.prom'));
+  const other = tempDir();
+  writeFileSync(join(other, 'notes.txt'), 'the admin\'s notes\n');
+  writeFileSync(join(other, 'empty.lock'), '');
+  symlinkSync(join(other, 'notes.txt'), join(other, 'link.prom'));
   for (const [path, message] of [
     ['', /^stickyban: invalid --metrics-file "": expected a file path\n$/],
     [join(dir, 'missing', 'x.prom'), /^stickyban: invalid --metrics-file ".*missing\/x\.prom": directory .*missing does not exist\n$/],
     [dir, /^stickyban: invalid --metrics-file ".*": it is a directory; expected a file path\n$/],
     // A file of value there would be replaced whole: the store itself, any other.
-    [db, /^stickyban: invalid --metrics-file ".*stickyban\.db": it holds something else than the metrics stickyban writes, and would be replaced by them; expected a file of its own, such as \/var\/lib\/prometheus\/node-exporter\/stickyban\.prom\n$/],
-    [join(dir, 'notes.txt'), /^stickyban: invalid --metrics-file ".*notes\.txt": it holds something else than the metrics stickyban writes/],
-    [join(dir, 'link.prom'), /^stickyban: invalid --metrics-file ".*link\.prom": it is a symbolic link, not a metrics file stickyban wrote/],
+    [db, /^stickyban: invalid --metrics-file ".*stickyban\.db": it is in the store's directory, among the store's own files; expected a file of its own, such as \/var\/lib\/prometheus\/node-exporter\/stickyban\.prom\n$/],
+    [`${db}.lock`, /^stickyban: invalid --metrics-file ".*stickyban\.db\.lock": it is in the store's directory/],
+    [join(other, 'notes.txt'), /^stickyban: invalid --metrics-file ".*notes\.txt": it holds something else than the metrics stickyban writes, and would be replaced by them; expected a file of its own/],
+    [join(other, 'empty.lock'), /^stickyban: invalid --metrics-file ".*empty\.lock": it is an empty file stickyban did not write, and would be replaced; expected a file of its own/],
+    [join(other, 'link.prom'), /^stickyban: invalid --metrics-file ".*link\.prom": it is a symbolic link, not a metrics file stickyban wrote/],
   ] as const) {
     const daemon = startDaemon(netns, ['--db', db, 'daemon', '--metrics-file', path]);
     assert.equal(await daemon.exited, 2, path);

@@ -44,16 +44,18 @@ test('a metrics directory that goes away is said once, not every interval, and i
   });
 });
 
-test('writeMetrics replaces its own file, or an empty one, and nothing else: a file of value at the path (the store) stays', () => {
+test('writeMetrics replaces its own file and nothing else: a file of value at the path (the store, an empty lock file) stays', () => {
   const dir = tempDir();
   const path = join(dir, 'stickyban.prom');
   const metrics = '# HELP stickyban_addresses Addresses.\n# TYPE stickyban_addresses gauge\nstickyban_addresses 3\n';
   writeMetrics(path, metrics);
   writeMetrics(path, metrics.replace(' 3\n', ' 4\n'));
   assert.match(readFileSync(path, 'utf8'), / 4\n$/);
-  writeFileSync(path, '');
-  writeMetrics(path, metrics);
-  assert.equal(readFileSync(path, 'utf8'), metrics);
+  // An empty file is none of stickyban's (a lock file, say): left as it is.
+  const lock = join(dir, 'some.lock');
+  writeFileSync(lock, '');
+  assert.throws(() => writeMetrics(lock, metrics), /some\.lock is an empty file stickyban did not write, and would be replaced/);
+  assert.equal(readFileSync(lock, 'utf8'), '');
   const store = join(dir, 'stickyban.db');
   writeFileSync(store, 'SQLite format 3\0 the store');
   assert.throws(() => writeMetrics(store, metrics), /stickyban\.db holds something else than the metrics stickyban writes, and would be replaced by them/);
