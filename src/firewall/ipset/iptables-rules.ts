@@ -91,12 +91,16 @@ export type Passes = 'every packet' | 'what it matches';
 function rulesAhead(lines: readonly string[], chain: string, spec: string[], inOurChain: boolean): Array<{ chain: string; rule: string; passes: Passes }> {
   const prefix = `-A ${chain} `;
   const at = lines.indexOf(`${prefix}${spec.join(' ')}`);
+  // A hook chain's policy is what a packet meets when a chain it went to (-g) ends without a verdict.
+  const policy = /^-P \S+ (\S+)$/.exec(lines.find((line) => line.startsWith(`-P ${chain} `)) ?? '')?.[1];
   const found: Array<{ chain: string; rule: string; passes: Passes }> = [];
   for (const line of lines.slice(0, Math.max(at, 0))) {
     if (!line.startsWith(prefix)) continue;
     const rule = parseRule(line);
     if (rule === undefined || (!inOurChain && ROUTINE.some((routine) => routine.test(rule.conditions)))) continue;
-    const passes = rulePasses(lines, rule, new Set([chain]), !inOurChain);
+    // Nothing gets past a drop of every packet: what is after it, ours included, sees none.
+    if (rule.conditions === '' && ENDS.has(rule.target)) break;
+    const passes = rulePasses(lines, rule, new Set([chain]), !inOurChain, inOurChain ? undefined : policy);
     if (passes !== undefined) found.push({ chain, rule: line, passes });
   }
   return found;
@@ -104,43 +108,60 @@ function rulesAhead(lines: readonly string[], chain: string, spec: string[], inO
 
 /** Conditional accepts a firewall is built of, ahead of our jump: the loopback, packets of connections already accepted. */
 const ROUTINE = [/^-i lo$/, /^-m (state|conntrack) --(state|ctstate) (ESTABLISHED|RELATED,ESTABLISHED|ESTABLISHED,RELATED)$/];
-/** Targets that are not chains, and what they do to a packet here. */
+/** Targets that end a packet's way, and those that let it past ours. */
+const ENDS = new Set(['DROP', 'REJECT']);
 const LETS_PAST = new Set(['ACCEPT', 'RETURN']);
 
-/** A rule as `iptables -S` prints it: what it matches (its comment left out: it matches every packet) and where it sends a packet. */
-function parseRule(line: string): { conditions: string; target: string } | undefined {
+/** A rule as `iptables -S` prints it: what it matches (its comment left out: it matches every packet), where it sends a packet, and how (-g: not to come back). */
+function parseRule(line: string): { conditions: string; target: string; goes: boolean } | undefined {
   const rule = line.slice(line.indexOf(' ', 3) + 1).replace(/(^| )-m comment --comment ("(?:[^"\\]|\\.)*"|\S+)/g, '');
-  const match = /(?:^| )(?:-j|-g) (\S+)(?: .*)?$/.exec(rule);
-  return match ? { conditions: rule.slice(0, match.index).trim(), target: match[1]! } : undefined;
+  const match = /(?:^| )(-j|-g) (\S+)(?: .*)?$/.exec(rule);
+  return match ? { conditions: rule.slice(0, match.index).trim(), target: match[2]!, goes: match[1] === '-g' } : undefined;
 }
 
 /**
  * What a rule lets past the drop: an ACCEPT or RETURN what it matches (every packet when it
  * matches everything); a jump or goto to a user chain what that chain accepts, no more than the
- * rule matches. `seen`: the chains on the way, so that a loop ends; `skipRoutine`: ahead of our
- * jump, where the loopback's and established connections' accepts are how a firewall is built.
+ * rule matches, and, for a goto from a hook chain whose policy is ACCEPT, what that chain lets
+ * reach its end (the packet then meets the policy, never our jump). `seen`: the chains on the way,
+ * so that a loop ends; `skipRoutine`: ahead of our jump, where the loopback's and established
+ * connections' accepts are how a firewall is built.
  */
-function rulePasses(lines: readonly string[], rule: { conditions: string; target: string }, seen: ReadonlySet<string>, skipRoutine: boolean): Passes | undefined {
+function rulePasses(lines: readonly string[], rule: { conditions: string; target: string; goes: boolean }, seen: ReadonlySet<string>, skipRoutine: boolean, policy?: string): Passes | undefined {
   const scope: Passes = rule.conditions === '' ? 'every packet' : 'what it matches';
   if (LETS_PAST.has(rule.target)) return scope;
   if (seen.has(rule.target) || !lines.includes(`-N ${rule.target}`)) return undefined;
-  const inner = chainAccepts(lines, rule.target, new Set([...seen, rule.target]), skipRoutine);
-  return inner === undefined ? undefined : scope === 'every packet' ? inner : 'what it matches';
+  const inner = chainOutcome(lines, rule.target, new Set([...seen, rule.target]), skipRoutine);
+  const passes = rule.goes && policy === 'ACCEPT' && !inner.ends ? 'every packet' : inner.passes;
+  return passes === undefined ? undefined : scope === 'every packet' ? passes : 'what it matches';
 }
 
-/** What a chain of the admin's accepts of the packets that enter it: every one (an ACCEPT of everything in it, or below it), some, or none. */
-function chainAccepts(lines: readonly string[], chain: string, seen: ReadonlySet<string>, skipRoutine: boolean): Passes | undefined {
+/**
+ * What a chain of the admin's does with the packets that enter it, its rules in order: what it
+ * accepts of them (every one, some, none), and whether every one meets a verdict in it (`ends`:
+ * a drop or an accept of everything, in it or below it), none coming out of its end. A RETURN
+ * sends a packet back where it came from: on to our jump or drop.
+ */
+function chainOutcome(lines: readonly string[], chain: string, seen: ReadonlySet<string>, skipRoutine: boolean): { passes: Passes | undefined; ends: boolean } {
   let passes: Passes | undefined;
   for (const line of lines) {
     if (!line.startsWith(`-A ${chain} `)) continue;
     const rule = parseRule(line);
-    // A RETURN sends the packet back where it came from: on to our jump or drop.
-    if (rule === undefined || rule.target === 'RETURN' || (skipRoutine && ROUTINE.some((routine) => routine.test(rule.conditions)))) continue;
-    const inner = rulePasses(lines, rule, seen, skipRoutine);
-    if (inner === 'every packet') return inner;
+    if (rule === undefined || (skipRoutine && ROUTINE.some((routine) => routine.test(rule.conditions)))) continue;
+    const everything = rule.conditions === '';
+    if (rule.target === 'RETURN') {
+      if (everything) return { passes, ends: false };
+      continue;
+    }
+    if (ENDS.has(rule.target)) {
+      if (everything) return { passes, ends: true };
+      continue;
+    }
+    const inner = rule.target === 'ACCEPT' ? (everything ? 'every packet' : 'what it matches') : rulePasses(lines, { ...rule, goes: false }, seen, skipRoutine);
+    if (inner === 'every packet') return { passes: inner, ends: true };
     passes ??= inner;
   }
-  return passes;
+  return { passes, ends: false };
 }
 
 /**
@@ -200,8 +221,8 @@ const NO_SUCH_CHAIN = /No chain\/target\/match by that name|chain `[^']*' in tab
  * changed meanwhile (a heal during a fail2ban restart with 10k bans burnt 17 s of CPU and slowed
  * fail2ban by half). One chain lists in about 2 ms whatever the rest holds. A chain that does
  * not exist lists nothing, as it is absent from a listing of the table. The chains the admin jumps
- * or goes to from them unconditionally are listed too, a few levels down (an ACCEPT there lets
- * every packet past ours: rulesAhead); fail2ban's chains, never (FAIL2BAN_CHAINS).
+ * or goes to from them are listed too, a few levels and chains down (an ACCEPT there lets packets
+ * past ours: rulesAhead); fail2ban's chains, never (FAIL2BAN_CHAINS).
  */
 export async function listRules(runner: Runner, family: Family, wanted: Pick<RuleWanted, 'chain' | 'hookChains'>): Promise<string> {
   const binary = iptablesBinary(family);
@@ -214,7 +235,7 @@ export async function listRules(runner: Runner, family: Family, wanted: Pick<Rul
   const listed = new Set([wanted.chain, ...wanted.hookChains]);
   let listing = (await Promise.all([...listed].map(listChain))).join('');
   for (let level = 0; level < FOLLOWED_LEVELS; level++) {
-    const next = unconditionalTargets(listing)
+    const next = jumpTargets(listing)
       .filter((chain) => !listed.has(chain) && !BUILTIN_TARGETS.has(chain) && !chain.startsWith(FAIL2BAN_CHAINS))
       .slice(0, Math.max(0, FOLLOWED_CHAINS - listed.size));
     if (next.length === 0) break;
@@ -224,9 +245,9 @@ export async function listRules(runner: Runner, family: Family, wanted: Pick<Rul
   return listing;
 }
 
-/** How deep, and how many chains in all, listRules follows the admin's unconditional jumps. */
+/** How deep, and how many chains in all, listRules follows the admin's jumps (ufw's chains for INPUT are about 15). */
 const FOLLOWED_LEVELS = 3;
-const FOLLOWED_CHAINS = 16;
+const FOLLOWED_CHAINS = 32;
 /**
  * fail2ban's chains (f2b-<jail>): a rule per banned address, and never an ACCEPT. Its jump matches
  * every packet with iptables-allports and protocol = all, and a chain of 20k rules listed at each
@@ -236,12 +257,12 @@ const FAIL2BAN_CHAINS = 'f2b-';
 /** Targets that are no chain to list. */
 const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'REJECT', 'LOG', 'NFLOG', 'QUEUE', 'NFQUEUE', 'MARK', 'CONNMARK', 'CT', 'AUDIT', 'TRACE']);
 
-/** The targets of the rules in `listing` that match every packet (comments aside). */
-function unconditionalTargets(listing: string): string[] {
+/** The targets of the rules in `listing`: the chains they jump or go to, and the verdicts. */
+function jumpTargets(listing: string): string[] {
   const targets = new Set<string>();
   for (const line of listing.split('\n')) {
     const rule = line.startsWith('-A ') ? parseRule(line.trim()) : undefined;
-    if (rule !== undefined && rule.conditions === '') targets.add(rule.target);
+    if (rule !== undefined) targets.add(rule.target);
   }
   return [...targets];
 }

@@ -159,6 +159,19 @@ describe('the kernel beside the plan', () => {
     assert.equal(await pings(link, '203.0.113.7'), true);
     const none = await show('203.0.113.7');
     assert.deepEqual([none.blocked, none.live_problem], [false, 'iptables rule ahead of the jump in INPUT `-A INPUT -m comment --comment "the admin" -j MINE`: every packet is let through before the jump to Blocklist']);
+    await netns.exec('iptables', ['-D', 'INPUT', '-m', 'comment', '--comment', 'the admin', '-j', 'MINE']);
+    // The same chain jumped to for some sources only: followed too.
+    await netns.exec('iptables', ['-I', 'INPUT', '1', '-s', '203.0.113.0/24', '-j', 'MINE']);
+    assert.equal(await pings(link, '203.0.113.7'), true);
+    assert.match(String((await show('203.0.113.7')).live_warning), /`-A INPUT -s 203\.0\.113\.0\/24 -j MINE`: what it matches is let through before the jump to Blocklist/);
+    await netns.exec('iptables', ['-D', 'INPUT', '-s', '203.0.113.0/24', '-j', 'MINE']);
+    assert.equal(await pings(link, '203.0.113.7'), false);
+    // A goto to a chain that drops others and ends: the packet meets INPUT's policy (ACCEPT), never the jump to ours.
+    await netns.exec('iptables', ['-N', 'OTHERS']);
+    await netns.exec('iptables', ['-A', 'OTHERS', '-s', '192.0.2.0/24', '-j', 'DROP']);
+    await netns.exec('iptables', ['-I', 'INPUT', '1', '-g', 'OTHERS']);
+    assert.equal(await pings(link, '203.0.113.7'), true);
+    assert.equal((await show('203.0.113.7')).blocked, false);
   });
 
   test('ban by hand says when what it added blocks nothing (a reload dropped the jump); the hook (--quiet) is not slowed by the look', async () => {

@@ -80,6 +80,14 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
     assert.deepEqual(shadowing('-A Blocklist -j MINE').slice(0, 1), [['-A Blocklist -j MINE', 'every packet']]);
     // In our chain the loopback's and established connections' accepts count too: they skip the drop.
     assert.deepEqual(shadowing('-A Blocklist -j NONE').slice(0, 1), [['-A Blocklist -j NONE', 'what it matches']]);
+    // In order: what a chain drops before its ACCEPT never reaches it, nor anything after a drop of everything.
+    assert.deepEqual(shadowing('-N DROPALL', '-A DROPALL -j DROP', '-A DROPALL -j ACCEPT', '-A INPUT -j DROPALL'), []);
+    assert.deepEqual(shadowing('-A INPUT -j DROP', '-A INPUT -j ACCEPT'), [], 'nothing reaches the ACCEPT, nor our jump');
+    // A goto from INPUT to a chain a packet can come out of the end of: it meets INPUT's policy, never our jump.
+    assert.deepEqual(shadowing('-A INPUT -g NONE'), [['-A INPUT -g NONE', 'every packet']]);
+    assert.deepEqual(shadowing('-A INPUT -s 10.0.0.0/8 -g NONE'), [['-A INPUT -s 10.0.0.0/8 -g NONE', 'what it matches']]);
+    assert.deepEqual(shadowing('-A INPUT -g DROPALL', '-N DROPALL', '-A DROPALL -j DROP'), [], 'a chain that drops everything lets nothing reach the policy');
+    assert.deepEqual(planRules(listing('-A INPUT -g NONE').replace('-P INPUT ACCEPT', '-P INPUT DROP'), wanted).shadowing, [], 'a policy of DROP');
   });
 });
 
