@@ -370,6 +370,12 @@ test('daemon: a config file edited since it was read is said once, with how to p
   await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (daemon) => {
     await until('the daemon to listen', () => daemon.log().includes('daemon: started'));
     const said = () => daemon.log().split('changed since it was read').length - 1;
+    // Touched, or written again as it was: no change.
+    const { utimesSync, readFileSync: read } = await import('node:fs');
+    utimesSync(config, new Date(), new Date(Date.now() + 60_000));
+    writeFileSync(config, read(config));
+    await sleep(6_000);
+    assert.equal(said(), 0, daemon.log());
     writeFileSync(config, 'safelist = ["192.0.2.0/24"]\n');
     await until('the edit said', () => said() === 1, 10_000);
     assert.match(daemon.log(), /daemon: the config file .*config\.toml changed since it was read: systemctl reload stickyban \(SIGHUP\) puts it in force; until then bans are judged by the one read\n/);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { network4, network6 } from '../../../src/address/network.js';
 import type { BanEvent } from '../../../src/store/bans.js';
-import { ROWS_PER_INSERT } from '../../../src/store/event-rows.js';
+import { EventInserts, eventRows, ROWS_PER_INSERT } from '../../../src/store/event-rows.js';
 import { uuidv7 } from '../../../src/store/ids.js';
 import { Store } from '../../../src/store/store.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -45,4 +45,15 @@ test('rows in statements of many, sharing columns or not, are the rows inserted 
   assert.equal(rows(many!).length, events.length + 2);
   many!.close();
   one!.close();
+});
+
+test('statements whose rows share the six columns bind them once; one row that differs keeps its statement on the plain way', () => {
+  const store = Store.open({ path: join(tempDir(), 'stickyban.db'), busyTimeoutMs: 1000, create: true });
+  const inserts = new EventInserts(store.db);
+  const shared = Array.from({ length: 3 * ROWS_PER_INSERT }, (_, i) => ban(i));
+  shared[ROWS_PER_INSERT + 7] = ban(ROWS_PER_INSERT + 7, { jail: 'nginx' });
+  assert.equal(store.write(() => inserts.insert(eventRows(shared))), shared.length);
+  assert.equal(inserts.sharedRuns, 2, 'the first and the third statement');
+  assert.equal(rows(store).length, shared.length);
+  store.close();
 });
