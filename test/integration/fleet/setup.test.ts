@@ -209,13 +209,13 @@ describe('fleet setups', () => {
     assert.match(behind.detail, /as host host-b: 1 event of other hosts not applied, 0 local ones not published$/);
     await cluster.stop();
     const away = await fleet();
-    assert.equal(away.status, 'WARN');
+    assert.equal(away.status, 'WARN', away.detail);
     assert.match(away.detail, /cannot connect to the fleet database .*: bans are recorded here and published when it is back$/);
     assert.equal((await b.cli('ban', '192.0.2.45')).code, 0, 'a ban does not wait for the database');
     await cluster.start();
     await cluster.sql('DROP SCHEMA stickyban CASCADE');
     const bare = await fleet();
-    assert.equal(bare.status, 'FAIL');
+    assert.equal(bare.status, 'FAIL', bare.detail);
     assert.match(bare.detail, /has no stickyban schema: run stickyban fleet init with its admin role$/);
   });
 });
