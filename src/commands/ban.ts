@@ -3,7 +3,7 @@
 
 import { formatNetwork } from '../address/format.js';
 import { contains } from '../address/network.js';
-import { describeBan, newBanEvent, plannedIfRecorded, recordBanOwing, refuseReusedEventId, type BanOutcome, type BanRequest } from '../actions/ban.js';
+import { describeBan, newBanEvent, plannedIfRecorded, recordBanOwing, refuseReusedEventId, replayOfHeld, type BanOutcome, type BanRequest } from '../actions/ban.js';
 import type { LiveOwed } from '../actions/live-owed.js';
 import { parseBanRequest, refuseHarmful, type BanFields } from '../actions/ban-request.js';
 import type { Context } from './context.js';
@@ -52,6 +52,14 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
     ctx.out.info(answered);
     return;
   }
+  // A replay of a ban the store holds needs no write (fail2ban replays every ban it holds when it
+  // starts): answered from a read, as the daemon answers it, so a store that cannot be written (a
+  // read-only mount) does not fail it, nor spool it.
+  const held = event.restored ? await heldReplay(event, ctx) : undefined;
+  if (held !== undefined) {
+    ctx.out.info(describeBan(request, held, ctx.config.policy).line);
+    return;
+  }
   let store: Store | undefined;
   let outcome: BanOutcome;
   let owed: LiveOwed | undefined;
@@ -70,6 +78,20 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
     await report(request, outcome, owed, store, ctx);
   } finally {
     store.close();
+  }
+}
+
+/** The outcome of a replay of a ban the store holds (replayOfHeld), read-only; undefined otherwise, or when the store cannot be read (the write path then says why). */
+async function heldReplay(event: BanEvent, ctx: Context): Promise<BanOutcome | undefined> {
+  let store: Store | undefined;
+  try {
+    store = await openStore(ctx, { reading: true });
+    const reading = store;
+    return reading.read(() => replayOfHeld(reading, ctx.config, ctx.clock(), event));
+  } catch {
+    return undefined;
+  } finally {
+    store?.close();
   }
 }
 
