@@ -1,9 +1,9 @@
-import { describeProblems, healLive } from '../actions/heal.js';
+import { describeProblems, findProblems, healLive } from '../actions/heal.js';
 import { emptyingProblem, restoreLive } from '../actions/restore.js';
 import { streamPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import type { Store } from '../store/store.js';
-import { OperationalError } from '../errors.js';
+import { OperationalError, StoreError } from '../errors.js';
 import { backendName, type BackendName } from '../config/config.js';
 import { backendToRestore } from '../actions/live.js';
 import { parseSource } from '../input/names.js';
@@ -33,7 +33,16 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
     throw new OperationalError('restore changes the firewall and needs root (CAP_NET_ADMIN); run it as root, or use --dry-run to see the plan');
   }
   const trigger = options.trigger === undefined ? undefined : parseSource(options.trigger, '--trigger');
-  const store = options.dryRun ? await openStore(ctx, { reading: true }) : await openStoreToWrite(ctx);
+  let store: Store;
+  try {
+    store = options.dryRun ? await openStore(ctx, { reading: true }) : await openStoreToWrite(ctx);
+  } catch (error) {
+    // --if-missing on a store that cannot be written (a read-only mount): when nothing is missing,
+    // nothing needs writing, and fail2ban's actionstart must not fail on every ban for it.
+    if (!options.ifMissing || !(error instanceof StoreError) || !(await inPlaceReadOnly(explicit, ctx))) throw error;
+    ctx.out.info('the blocklist is in place; nothing to restore');
+    return;
+  }
   try {
     const name = explicit ?? backendToRestore(store, ctx.config);
     const backend = options.dryRun ? new DryRunBackend({ ...ctx.config, backend: name }, ctx.out) : await loadBackend(ctx.config, ctx.runner, name);
@@ -101,4 +110,18 @@ async function refusalsOfRealRun(store: Store, name: BackendName, force: boolean
   const refusals = checks.filter((check) => !check.ok && check.fix !== undefined).map((check) => `a real restore would not load ${check.what}: it ${check.problem ?? 'is in the way'} (fix: ${check.fix})`);
   const emptying = force ? undefined : await emptyingProblem(store, ctx.config, ctx.clock(), real);
   return emptying === undefined ? refusals : [...refusals, `a real restore would refuse to empty the live blocklist: ${emptying}; restore --force would empty it`];
+}
+
+/** Whether nothing of the blocklist is missing, read from a store opened read-only (restore --if-missing where the store cannot be written). */
+async function inPlaceReadOnly(explicit: BackendName | undefined, ctx: Context): Promise<boolean> {
+  let store: Store | undefined;
+  try {
+    store = await openStore(ctx, { reading: true });
+    const backend = await loadBackend(ctx.config, ctx.runner, explicit ?? backendToRestore(store, ctx.config));
+    return (await findProblems(store, ctx.config, ctx.clock, backend)).problems.length === 0;
+  } catch {
+    return false;
+  } finally {
+    store?.close();
+  }
 }

@@ -80,6 +80,12 @@ describe('a read-only store', () => {
     // fail2ban's replay of a ban the store holds needs no write: answered from a read.
     const replay = await cliOnReadOnlyMount(netns, dir, ['--db', db, 'ban', '203.0.113.7', '--restored', '1', '--time', String(Math.floor(Date.now() / 1000) - 60)]);
     assert.deepEqual([replay.code, replay.stderr], [0, ''], replay.stdout);
+    // Nor does restore --if-missing when nothing is missing (fail2ban's actionstart and actioncheck).
+    const inPlace = await cliOnReadOnlyMount(netns, dir, ['--db', db, 'restore', '--if-missing']);
+    assert.deepEqual([inPlace.code, inPlace.stdout, inPlace.stderr], [0, 'the blocklist is in place; nothing to restore\n', '']);
+    await netns.exec('ipset', ['flush', 'stickyban4']);
+    const missing = await cliOnReadOnlyMount(netns, dir, ['--db', db, 'restore', '--if-missing']);
+    assert.deepEqual([missing.code, missing.stderr], [1, `stickyban: cannot write store ${db}: read-only file system\n`], 'something is missing: a restore is needed, and says why it cannot');
     assert.deepEqual(snapshot(dir), before, 'nothing written, made or removed');
   });
 
