@@ -141,7 +141,8 @@ export function checkLeftovers(found: ReadonlyArray<{ readonly backend: string; 
     status: 'FAIL',
     check: `stale ${backend}`,
     detail: `${left.join('; ')}: loaded by an earlier restore${backend === current ? ' under other names' : ` of the ${backend} backend`} and no longer updated, it may block what the store no longer plans`,
-    fix: 'stickyban restore removes it',
+    // A set a rule of the admin's still uses cannot be destroyed: the restore says so, and leaves it.
+    fix: backend === 'ipset' ? 'stickyban restore removes it (a set a rule of yours still uses: remove that rule first, see iptables -S and ip6tables -S)' : 'stickyban restore removes it',
   }));
 }
 

@@ -135,7 +135,7 @@ test('renamed ipset sets and chain: doctor fails on the old ones; the next resto
   assert.equal(doctor.code, 1);
   assert.match(
     doctor.stdout,
-    /^FAIL +stale ipset: ipset stickyban4 \(2 entries\) and its rule; ipset stickyban6 \(1 entry\) and its rule: loaded by an earlier restore under other names and no longer updated, .* \(fix: stickyban restore removes it\)$/m,
+    /^FAIL +stale ipset: ipset stickyban4 \(2 entries\) and its rule; ipset stickyban6 \(1 entry\) and its rule: loaded by an earlier restore under other names and no longer updated, .* \(fix: stickyban restore removes it \(a set a rule of yours still uses: remove that rule first, see iptables -S and ip6tables -S\)\)$/m,
   );
 
   const restored = await cli('restore');
