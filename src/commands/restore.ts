@@ -3,7 +3,7 @@ import { emptyingProblem, restoreLive } from '../actions/restore.js';
 import { streamPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import type { Store } from '../store/store.js';
-import { OperationalError, StoreError } from '../errors.js';
+import { OperationalError, StickybanError, StoreError } from '../errors.js';
 import { backendName, type BackendName } from '../config/config.js';
 import { backendToRestore } from '../actions/live.js';
 import { parseSource } from '../input/names.js';
@@ -60,7 +60,12 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
         // Says what it would load and changes nothing: no lock to take (the store may be read-only).
         await backend.apply(() => streamPlan(store, ctx.config, ctx.clock()));
         // And what a real run would refuse, when the live set can be read (as root, its tools there).
-        for (const refusal of await refusalsOfRealRun(store, name, options.force === true, ctx).catch(() => [])) ctx.out.info(`dry run: ${refusal}`);
+        // Not as root, or a tool missing: the kernel cannot be read, and there is nothing to say of it (a bug still throws).
+        const refusals = await refusalsOfRealRun(store, name, options.force === true, ctx).catch((error: unknown) => {
+          if (error instanceof StickybanError) return [];
+          throw error;
+        });
+        for (const refusal of refusals) ctx.out.info(`dry run: ${refusal}`);
         return;
       }
       const inForce = backendToRestore(store, ctx.config);
@@ -119,8 +124,9 @@ async function inPlaceReadOnly(explicit: BackendName | undefined, ctx: Context):
     store = await openStore(ctx, { reading: true });
     const backend = await loadBackend(ctx.config, ctx.runner, explicit ?? backendToRestore(store, ctx.config));
     return (await findProblems(store, ctx.config, ctx.clock, backend)).problems.length === 0;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof StickybanError) return false;
+    throw error;
   } finally {
     store?.close();
   }
