@@ -201,10 +201,15 @@ export function newIndependentHosts(store: Store, config: Config, now: number, e
 
 /**
  * Whether a ban counts in the plan the moment it is stored: a new offence (not a replay, which may
- * be old), of a policy jail, in force now, where the policy asks for no more offences.
+ * be old), of a policy jail, in force now, within the retention (the fleet's bans keep the time they
+ * were found at elsewhere: one older than the retention was added live, and the plan had none of
+ * it), where the policy asks for no more offences.
  */
 function qualifiesOnArrival(policy: Config['policy'], event: BanEvent, now: number): boolean {
-  return !event.restored && policy.minBans <= 1 && feedsPolicy(policy, event.jail) && (event.until === undefined || event.until > now);
+  // Kept forever as the planner's KEPT_FOREVER keeps them (store/bans.ts): by hand, or with a bantime of -1.
+  // Kept forever as the planner's KEPT_FOREVER keeps them (store/bans.ts): by hand, or with a bantime of -1.
+  const recent = policy.retentionSeconds === undefined || event.bannedAt >= now - policy.retentionSeconds || event.source === 'manual' || event.bantime === -1;
+  return !event.restored && policy.minBans <= 1 && feedsPolicy(policy, event.jail) && (event.until === undefined || event.until > now) && recent;
 }
 
 /**

@@ -33,10 +33,12 @@ export interface LiftOptions {
   readonly alongside?: () => void;
   /** When the lift was decided, if elsewhere (a fleet-wide lift's time in the log): it is dated then. */
   readonly decidedAt?: number;
+  /** The store alone: a restore that follows loads the live set (a fleet catch-up in bulk, see addToSafelist). */
+  readonly liveLater?: boolean;
 }
 
 /** `by` says who lifted it ("unban", "fleet:admin1"); `done` what the store change was, for a failing tool's message. */
-export async function liftBans(store: Store, around: Surroundings, network: Network, jail: string | undefined, by: string, describe: (lifted: number) => string, { signal, alongside, decidedAt }: LiftOptions = {}): Promise<LiftOutcome> {
+export async function liftBans(store: Store, around: Surroundings, network: Network, jail: string | undefined, by: string, describe: (lifted: number) => string, { signal, alongside, decidedAt, liveLater = false }: LiftOptions = {}): Promise<LiftOutcome> {
   return withApplyLock(
     store.path,
     async () => {
@@ -50,10 +52,10 @@ export async function liftBans(store: Store, around: Surroundings, network: Netw
           })),
           alongside,
         );
-        return { ...lifting, owed: oweLive(store, lifting.delta, `unban of ${formatNetwork(network)}`) };
+        return { ...lifting, owed: liveLater ? undefined : oweLive(store, lifting.delta, `unban of ${formatNetwork(network)}`) };
       }, signal);
       const { lifted, kept } = result;
-      if (lifted === 0) return { lifted, kept };
+      if (lifted === 0 || liveLater) return { lifted, kept };
       const absent = await applySettled(store, around, network, change, describe(lifted), owed);
       return { lifted, kept, ...(absent ? { absent } : {}) };
     },

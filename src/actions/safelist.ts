@@ -18,32 +18,38 @@ export interface SafelistOutcome {
   readonly absent?: string;
 }
 
-export async function addToSafelist(store: Store, around: Surroundings, network: Network, note: string | null, done: string, signal?: AbortSignal, alongside?: () => void): Promise<SafelistOutcome> {
+/**
+ * `liveLater`: the store alone; a restore that follows loads the live set (a fleet catch-up in bulk,
+ * where the live set is the old one, sized for what it held: an update of a range into it could
+ * overflow it and stop the catch-up half-way).
+ */
+export async function addToSafelist(store: Store, around: Surroundings, network: Network, note: string | null, done: string, signal?: AbortSignal, alongside?: () => void, liveLater = false): Promise<SafelistOutcome> {
   return withApplyLock(
     store.path,
     async () => {
       const { result: added, delta, swept, after, owed } = await store.writeAsync(() => {
         const making = withAlongside(makeSafe(store, around.config, around.clock(), network, () => store.safelist.add(network, note, around.clock())), alongside);
-        return { ...making, owed: oweLive(store, making.swept, `safelisting of ${formatNetwork(network)}`) };
+        return { ...making, owed: liveLater ? undefined : oweLive(store, making.swept, `safelisting of ${formatNetwork(network)}`) };
       }, signal);
       // Swept even when it was safelisted already: adding it again is how an admin clears a stray entry.
-      const absent = await applySettled(store, around, network, { delta: swept, after }, done, owed);
+      const absent = liveLater ? undefined : await applySettled(store, around, network, { delta: swept, after }, done, owed);
       return { changed: added, live: delta.v4.del.length + delta.v6.del.length, ...(absent ? { absent } : {}) };
     },
     signal ? { signal } : {},
   );
 }
 
-export async function removeFromSafelist(store: Store, around: Surroundings, network: Network, done: string, signal?: AbortSignal, alongside?: () => void): Promise<SafelistOutcome> {
+/** `liveLater`: as addToSafelist's. */
+export async function removeFromSafelist(store: Store, around: Surroundings, network: Network, done: string, signal?: AbortSignal, alongside?: () => void, liveLater = false): Promise<SafelistOutcome> {
   return withApplyLock(
     store.path,
     async () => {
       const { result: removed, owed, ...change } = await store.writeAsync(() => {
         const removing = withAlongside(changeAround(store, around.config, around.clock(), network, () => store.safelist.remove(network)), alongside);
-        return { ...removing, owed: oweLive(store, removing.delta, `safelist removal of ${formatNetwork(network)}`) };
+        return { ...removing, owed: liveLater ? undefined : oweLive(store, removing.delta, `safelist removal of ${formatNetwork(network)}`) };
       }, signal);
       if (!removed) return { changed: false, live: 0 };
-      const absent = await applySettled(store, around, network, change, done, owed);
+      const absent = liveLater ? undefined : await applySettled(store, around, network, change, done, owed);
       return { changed: true, live: change.delta.v4.add.length + change.delta.v6.add.length, ...(absent ? { absent } : {}) };
     },
     signal ? { signal } : {},

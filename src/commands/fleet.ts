@@ -178,7 +178,7 @@ function commandAppliers(store: Store, ctx: Context): Appliers {
       await applyLive(store, ctx, delta);
       owed?.end();
     },
-    change: async (event, _bulk, record) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event, undefined, record)}`),
+    change: async (event, bulk, record) => ctx.out.info(`fleet: ${await applyChange(store, ctx, event, undefined, record, bulk)}`),
     restore: async () => {
       // The index first, which the restore reads by; the thread's checkpoint runs beside the
       // restore, and the command ends when both have.

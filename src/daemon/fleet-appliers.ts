@@ -30,7 +30,7 @@ export function daemonAppliers(store: Store, around: () => Surroundings, writer:
       }
       await catchUp.insert(events, around().clock());
     },
-    change: async (event, _bulk, record) => log(`fleet: ${await applyChange(store, around(), event, signal, record)}`),
+    change: async (event, bulk, record) => log(`fleet: ${await applyChange(store, around(), event, signal, record, bulk)}`),
     restore: async () => {
       // The thread's checkpoint runs beside the restore job, which reads the committed store.
       const finishing = awaitLater(catchUp.finish());
