@@ -63,35 +63,25 @@ export function packBans(events: readonly BanEvent[]): PackedBans {
 }
 
 /** The events of packBans, as they were. */
-export function unpackBans({ count, data, strings }: PackedBans): BanEvent[] {
-  const bytes = Buffer.from(data);
-  const f64 = new Float64Array(data);
-  const u32 = new Uint32Array(data);
-  const events = new Array<BanEvent>(count);
-  for (let i = 0; i < count; i++) {
-    const at = i * RECORD;
-    const network = networkAt(bytes, u32, at);
-    const bantime = f64[(at + 40) / 8]!;
-    const reason = u32[(at + 60) / 4]!;
-    events[i] = {
-      uuid: Buffer.from(bytes.subarray(at, at + 16)),
-      origin: strings[u32[(at + 48) / 4]!]!,
-      network,
-      jail: strings[u32[(at + 52) / 4]!]!,
-      bannedAt: f64[(at + 32) / 8]!,
-      bantime: Number.isNaN(bantime) ? null : bantime,
-      source: strings[u32[(at + 56) / 4]!]!,
-      reason: reason === NONE ? null : strings[reason]!,
-      restored: bytes[at + 66] === 1,
-    };
-  }
-  return events;
+export function unpackBans(packed: PackedBans): BanEvent[] {
+  const records = new Records(packed);
+  return Array.from({ length: packed.count }, (_, i) => ({
+    uuid: Buffer.from(records.uuid(i)),
+    origin: records.origin(i),
+    network: records.network(i),
+    jail: records.jail(i),
+    bannedAt: records.bannedAt(i),
+    bantime: records.bantime(i),
+    source: records.source(i),
+    reason: records.reason(i),
+    restored: records.restored(i),
+  }));
 }
 
 /** True when a batch holds a replay (fail2ban's restored ban), which BanTable.insertCaughtUp judges one by one. */
-export function hasReplays({ count, data }: PackedBans): boolean {
-  const bytes = new Uint8Array(data);
-  for (let i = 0; i < count; i++) if (bytes[i * RECORD + 66] === 1) return true;
+export function hasReplays(packed: PackedBans): boolean {
+  const records = new Records(packed);
+  for (let i = 0; i < packed.count; i++) if (records.restored(i)) return true;
   return false;
 }
 
@@ -100,34 +90,87 @@ export function hasReplays({ count, data }: PackedBans): boolean {
  * written: no event object, no uuid copy (the statement copies the bytes it binds). Unpacking a
  * million events first cost ~0.8 s of the insert thread and as much again in garbage.
  */
-export function packedRows({ count, data, strings }: PackedBans): EventRows {
-  const bytes = Buffer.from(data);
-  const f64 = new Float64Array(data);
-  const u32 = new Uint32Array(data);
+export function packedRows(packed: PackedBans): EventRows {
+  const records = new Records(packed);
   return {
-    count,
+    count: packed.count,
     write: (i, params, at) => {
-      const record = i * RECORD;
-      params[at] = bytes.subarray(record, record + 16);
-      params[at + 1] = strings[u32[(record + 48) / 4]!];
-      blockColumns(networkAt(bytes, u32, record), params, at);
-      params[at + 6] = strings[u32[(record + 52) / 4]!];
-      params[at + 7] = f64[(record + 32) / 8];
-      const bantime = f64[(record + 40) / 8]!;
-      params[at + 8] = Number.isNaN(bantime) ? null : bantime;
-      params[at + 9] = strings[u32[(record + 56) / 4]!];
-      const reason = u32[(record + 60) / 4]!;
-      params[at + 10] = reason === NONE ? null : strings[reason];
-      params[at + 11] = bytes[record + 66];
+      params[at] = records.uuid(i);
+      params[at + 1] = records.origin(i);
+      blockColumns(records.network(i), params, at);
+      params[at + 6] = records.jail(i);
+      params[at + 7] = records.bannedAt(i);
+      params[at + 8] = records.bantime(i);
+      params[at + 9] = records.source(i);
+      params[at + 10] = records.reason(i);
+      params[at + 11] = records.restored(i) ? 1 : 0;
     },
     prefixes: function* () {
-      for (let i = 0; i < count; i++) yield { family: bytes[i * RECORD + 64] as 4 | 6, prefix: bytes[i * RECORD + 65]! };
+      for (let i = 0; i < packed.count; i++) yield { family: records.family(i), prefix: records.prefix(i) };
     },
   };
 }
 
-/** The block of the record at `at`. */
-function networkAt(bytes: Buffer, u32: Uint32Array, at: number): Network {
-  const prefix = bytes[at + 65]!;
-  return bytes[at + 64] === 4 ? network4(u32[(at + 16) / 4]!, prefix) : network6((bytes.readBigUInt64BE(at + 16) << 64n) | bytes.readBigUInt64BE(at + 24), prefix);
+/** packBans' records read field by field, by event index: the layout packBans writes, read in one place. */
+class Records {
+  private readonly bytes: Buffer;
+  private readonly f64: Float64Array;
+  private readonly u32: Uint32Array;
+  private readonly strings: readonly string[];
+
+  constructor({ data, strings }: PackedBans) {
+    this.bytes = Buffer.from(data);
+    this.f64 = new Float64Array(data);
+    this.u32 = new Uint32Array(data);
+    this.strings = strings;
+  }
+
+  /** A view of the record's bytes, not a copy. */
+  uuid(i: number): Buffer {
+    return this.bytes.subarray(i * RECORD, i * RECORD + 16);
+  }
+
+  network(i: number): Network {
+    const at = i * RECORD;
+    const prefix = this.prefix(i);
+    return this.family(i) === 4 ? network4(this.u32[(at + 16) / 4]!, prefix) : network6((this.bytes.readBigUInt64BE(at + 16) << 64n) | this.bytes.readBigUInt64BE(at + 24), prefix);
+  }
+
+  bannedAt(i: number): number {
+    return this.f64[(i * RECORD + 32) / 8]!;
+  }
+
+  bantime(i: number): number | null {
+    const bantime = this.f64[(i * RECORD + 40) / 8]!;
+    return Number.isNaN(bantime) ? null : bantime;
+  }
+
+  origin(i: number): string {
+    return this.strings[this.u32[(i * RECORD + 48) / 4]!]!;
+  }
+
+  jail(i: number): string {
+    return this.strings[this.u32[(i * RECORD + 52) / 4]!]!;
+  }
+
+  source(i: number): string {
+    return this.strings[this.u32[(i * RECORD + 56) / 4]!]!;
+  }
+
+  reason(i: number): string | null {
+    const index = this.u32[(i * RECORD + 60) / 4]!;
+    return index === NONE ? null : this.strings[index]!;
+  }
+
+  family(i: number): 4 | 6 {
+    return this.bytes[i * RECORD + 64] as 4 | 6;
+  }
+
+  prefix(i: number): number {
+    return this.bytes[i * RECORD + 65]!;
+  }
+
+  restored(i: number): boolean {
+    return this.bytes[i * RECORD + 66] === 1;
+  }
 }
