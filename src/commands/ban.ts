@@ -52,14 +52,6 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
     ctx.out.info(answered);
     return;
   }
-  // A replay of a ban the store holds needs no write (fail2ban replays every ban it holds when it
-  // starts): answered from a read, as the daemon answers it, so a store that cannot be written (a
-  // read-only mount) does not fail it, nor spool it.
-  const held = event.restored ? await heldReplay(event, ctx) : undefined;
-  if (held !== undefined) {
-    ctx.out.info(describeBan(request, held, ctx.config.policy).line);
-    return;
-  }
   let store: Store | undefined;
   let outcome: BanOutcome;
   let owed: LiveOwed | undefined;
@@ -71,6 +63,14 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
     store?.close();
     if (error instanceof StoreMissingError) throw spoolWithoutStore(ctx.config.db, event, error);
     if (!(error instanceof StoreError)) throw error;
+    // A replay of a ban the store holds needs no write (fail2ban replays every ban it holds when it
+    // starts): answered from a read, as the daemon answers it, when the store cannot be written (a
+    // read-only mount), instead of failing, or spooling what is there already.
+    const held = event.restored ? await heldReplay(event, ctx) : undefined;
+    if (held !== undefined) {
+      ctx.out.info(describeBan(request, held, ctx.config.policy).line);
+      return;
+    }
     // Nothing to try again: the ban waits in the spool, and the daemon or the next command records it.
     throw new OperationalError(`${error.message.replace(/; try again$/, '')}; ${await spool(request, event, options.force === true, error, ctx)}`);
   }
