@@ -207,7 +207,6 @@ export function newIndependentHosts(store: Store, config: Config, now: number, e
  */
 function qualifiesOnArrival(policy: Config['policy'], event: BanEvent, now: number): boolean {
   // Kept forever as the planner's KEPT_FOREVER keeps them (store/bans.ts): by hand, or with a bantime of -1.
-  // Kept forever as the planner's KEPT_FOREVER keeps them (store/bans.ts): by hand, or with a bantime of -1.
   const recent = policy.retentionSeconds === undefined || event.bannedAt >= now - policy.retentionSeconds || event.source === 'manual' || event.bantime === -1;
   return !event.restored && policy.minBans <= 1 && feedsPolicy(policy, event.jail) && (event.until === undefined || event.until > now) && recent;
 }

@@ -44,7 +44,8 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
     return;
   }
   try {
-    const name = explicit ?? backendToRestore(store, ctx.config);
+    const inForce = backendToRestore(store, ctx.config);
+    const name = explicit ?? inForce;
     const backend = options.dryRun ? new DryRunBackend({ ...ctx.config, backend: name }, ctx.out) : await loadBackend(ctx.config, ctx.runner, name);
     let result;
     if (options.ifMissing && !options.dryRun) {
@@ -68,7 +69,6 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
         for (const refusal of refusals) ctx.out.info(`dry run: ${refusal}`);
         return;
       }
-      const inForce = backendToRestore(store, ctx.config);
       try {
         result = await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });
       } catch (error) {
