@@ -6,8 +6,8 @@
 // Routes cannot be swapped at once like a set, so changes add before they delete: a planned entry is
 // never unblocked on the way.
 
-import { formatAddress, formatNetwork } from '../../address/format.js';
-import type { Cidr, Family, Network } from '../../address/network.js';
+import { formatAddress, formatCidr, formatNetwork } from '../../address/format.js';
+import { V4, V6, type Cidr, type Family, type KeySpace, type Network } from '../../address/network.js';
 import { LiveIndex4, LiveIndex6, type LiveIndex } from '../../plan/live-index.js';
 import type { Config } from '../../config/config.js';
 import { awaitLater, type Runner } from '../../exec/run.js';
@@ -16,6 +16,7 @@ import { collect, type PlanStream } from '../../plan/stream.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { Ip, type BatchLine, type RouteBatches } from './cmd.js';
 import { parseRoutes, routeLine } from './parse.js';
+import { mainRoutesAhead, rulesAhead, tableRoutesAhead } from './routes-ahead.js';
 import { diffEntries } from '../../plan/diff.js';
 
 export class RouteBackend implements FirewallBackend {
@@ -70,6 +71,8 @@ export class RouteBackend implements FirewallBackend {
    */
   async presence(hints: PresenceHints): Promise<LiveCheck[]> {
     const checks: LiveCheck[] = [];
+    // A command's report: what the routes' listing tells (a route of the admin's winning over ours).
+    if (hints.rules === true) checks.push(...(await this.routesAhead(V4, await this.ours<number>(4))), ...(await this.routesAhead(V6, await this.ours<bigint>(6))));
     for (const family of [4, 6] as const) {
       const entry = hints.firstPlanned(family);
       if (entry === undefined) continue;
@@ -82,12 +85,38 @@ export class RouteBackend implements FirewallBackend {
   }
 
   async inspect(): Promise<Inspection> {
-    const v4 = (await this.ours(4)).length;
-    const v6 = (await this.ours(6)).length;
+    const v4 = await this.ours<number>(4);
+    const v6 = await this.ours<bigint>(6);
     return {
-      checks: [{ what: `blackhole routes with metric ${this.settings.metric} (${v4} IPv4, ${v6} IPv6)`, ok: true }],
-      entries: { v4, v6 },
+      checks: [
+        { what: `blackhole routes with metric ${this.settings.metric} (${v4.length} IPv4, ${v6.length} IPv6)`, ok: true },
+        ...(await this.routesAhead(V4, v4)),
+        ...(await this.routesAhead(V6, v6)),
+      ],
+      entries: { v4: v4.length, v6: v6.length },
     };
+  }
+
+  /**
+   * The admin's routes and policy rules that win the kernel's lookup over ours (routes-ahead.ts):
+   * warnings, as an ACCEPT ahead of ipset's drop is one. At most a few named, then how many more.
+   */
+  private async routesAhead<K extends number | bigint>(space: KeySpace<K>, ours: readonly Cidr<K>[]): Promise<LiveCheck[]> {
+    const { family } = space;
+    if (ours.length === 0) return [];
+    const warnings = mainRoutesAhead(space, await this.ip.unicastRoutes(family, 'main'), ours, this.settings.metric).map(
+      ({ route, over }) => `\`${route}\` wins the lookup over the blackhole route ${formatCidr(family, over as never)}: what it routes is not dropped`,
+    );
+    const fixes = warnings.length > 0 ? ['safelist those addresses instead (stickyban safelist add), or delete the route'] : [];
+    for (const { rule, table } of rulesAhead(await this.ip.rules(family))) {
+      const routes = tableRoutesAhead(space, await this.ip.unicastRoutes(family, table), ours);
+      if (routes.length === 0) continue;
+      warnings.push(`\`ip rule\` ${rule} is looked up before the main table, and table ${table} routes ${shownList(routes)}: banned addresses the rule matches are routed, not dropped`);
+      fixes.push(`delete the rule, or the routes of table ${table} to banned addresses`);
+    }
+    if (warnings.length === 0) return [];
+    const what = `IPv${family} routes ahead of the blackhole routes`;
+    return [{ what, ok: true, warning: shownList(warnings, '; '), fix: [...new Set(fixes)].join('; '), bypass: 'what it matches', family }];
   }
 
   /** An address: the kernel's own lookup, so an admin's route that wins over ours shows as not held. */
@@ -130,4 +159,10 @@ export class RouteBackend implements FirewallBackend {
       ...v6.del.map(line('del', 6)),
     ];
   }
+}
+
+/** The first few of a list, then how many more. */
+function shownList(items: readonly string[], separator = ', '): string {
+  const FEW = 3;
+  return items.slice(0, FEW).join(separator) + (items.length > FEW ? `${separator}and ${items.length - FEW} more` : '');
 }

@@ -40,6 +40,18 @@ export class Ip {
     return stdout.trim() || '[]';
   }
 
+  /** `ip -j route show table TABLE type unicast`, per family: the routes that let packets through. */
+  async unicastRoutes(family: Family, table: string): Promise<string> {
+    const args = ['-j', ...(family === 6 ? ['-6'] : []), 'route', 'show', 'table', table, 'type', 'unicast'];
+    return (await this.runner('ip', args, { context: `listing IPv${family} routes of table ${table}` })).stdout;
+  }
+
+  /** `ip -j rule show`, per family: the policy rules, in the order the kernel looks them up. */
+  async rules(family: Family): Promise<string> {
+    const args = ['-j', ...(family === 6 ? ['-6'] : []), 'rule', 'show'];
+    return (await this.runner('ip', args, { context: `listing IPv${family} policy rules` })).stdout;
+  }
+
   /**
    * Whether `address` goes to a blackhole: `ip route get` answers a lookup that ends in one with
    * EINVAL ("Invalid argument"), one without any route with ENETUNREACH. A kernel lookup, not a

@@ -3,8 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { CliResult } from '../../helpers/cli.js';
 import { Netns } from '../../helpers/netns.js';
 import { configuredNewStore, tempStore } from '../../helpers/store.js';
+import { pings, wire } from '../../helpers/veth.js';
 
 const METRIC = 777;
 
@@ -17,6 +19,8 @@ interface Setup {
    * changes nothing): the store changes and the routes do not, so only a restore can bring them along.
    */
   readonly offline: (...args: string[]) => Promise<string>;
+  /** The CLI with that config, its exit code and stderr as they are. */
+  readonly raw: (...args: string[]) => Promise<CliResult>;
 }
 
 async function setup(): Promise<Setup> {
@@ -27,7 +31,7 @@ async function setup(): Promise<Setup> {
     assert.equal(result.code, 0, `stickyban ${args.join(' ')}: ${result.stderr}`);
     return result.stdout;
   };
-  return { netns, cli: runner(['--config', config]), offline: runner([]) };
+  return { netns, cli: runner(['--config', config]), offline: runner([]), raw: (...args) => netns.cli(['--db', db, '--config', config, ...args]) };
 }
 
 /** Blackhole routes of the main table as "<dst> metric <m>", in ip's order. */
@@ -138,5 +142,52 @@ describe('route backend', () => {
     const restored = await netns.cli(['--db', db, 'restore', '--backend', 'route']);
     assert.equal(restored.code, 0, restored.stderr);
     assert.deepEqual(await blackholes(netns, 4), ['192.0.2.1 metric 4242'], 'the default metric');
+  });
+
+  test("an admin's route or policy rule that wins the lookup over a blackhole: packets pass, and doctor, list --live and show say so", async () => {
+    const { netns, cli, raw } = await setup();
+    const sources = ['10.9.0.7', '10.9.1.7', '10.8.2.7', '10.9.3.7'];
+    const link = await wire(netns, sources);
+    const links = JSON.parse(await netns.exec('ip', ['-j', 'link', 'show'])) as Array<{ ifname: string }>;
+    const dev = links.map((entry) => entry.ifname).find((name) => name.startsWith('sbs'))!;
+    await cli('ban', '10.9.0.0/16');
+    await cli('ban', '10.8.2.7');
+    await cli('restore');
+    for (const source of sources) assert.equal(await pings(link, source), false, `${source} is blocked`);
+    const warnings = async () => {
+      const findings = JSON.parse((await raw('doctor', '--json')).stdout) as Array<{ status: string; check: string; detail: string }>;
+      return findings.filter((finding) => finding.check === 'IPv4 routes ahead of the blackhole routes');
+    };
+    assert.deepEqual(await warnings(), [], 'the wire\'s default route is less specific than every blackhole');
+
+    // More specific than the banned /16; the same /32 with a lower metric; a rule ahead of main.
+    await netns.exec('ip', ['route', 'add', '10.9.1.0/24', 'dev', dev]);
+    await netns.exec('ip', ['route', 'add', '10.8.2.7/32', 'dev', dev, 'metric', '5']);
+    await netns.exec('ip', ['route', 'add', '10.9.3.0/24', 'dev', dev, 'table', '100']);
+    await netns.exec('ip', ['rule', 'add', 'to', '10.9.3.0/24', 'lookup', '100', 'pref', '100']);
+    assert.deepEqual(
+      await Promise.all(sources.map((source) => pings(link, source))),
+      [false, true, true, true],
+      'what the admin routes passes',
+    );
+    const [warning] = await warnings();
+    assert.equal(warning?.status, 'WARN');
+    assert.match(warning.detail, new RegExp(`\`10\\.9\\.1\\.0/24 dev ${dev}\` wins the lookup over the blackhole route 10\\.9\\.0\\.0/16`));
+    assert.match(warning.detail, new RegExp(`\`10\\.8\\.2\\.7 dev ${dev} metric 5\` wins the lookup over the blackhole route 10\\.8\\.2\\.7:`));
+    assert.match(warning.detail, /`ip rule` 100: from all to 10\.9\.3\.0\/24 lookup 100 is looked up before the main table, and table 100 routes 10\.9\.3\.0\/24 dev \w+/);
+
+    const listed = await raw('list', '--live');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, /the IPv4 live set does not see every packet: IPv4 routes ahead of the blackhole routes .*`10\.9\.1\.0\/24 dev/);
+    const shown = JSON.parse((await raw('show', '10.9.0.0/16', '--json')).stdout) as { live_warning?: string };
+    assert.match(shown.live_warning ?? '', /unless a rule ahead of the drop lets it through: IPv4 routes ahead of the blackhole routes/);
+    assert.match(await cli('show', '10.8.2.7'), /not/, 'an address is looked up in the kernel');
+
+    // Routes that reach no banned address are no warning.
+    await netns.exec('ip', ['route', 'del', '10.9.1.0/24', 'dev', dev]);
+    await netns.exec('ip', ['route', 'del', '10.8.2.7/32', 'dev', dev, 'metric', '5']);
+    await netns.exec('ip', ['route', 'replace', '10.7.0.0/24', 'dev', dev, 'table', '100']);
+    await netns.exec('ip', ['route', 'del', '10.9.3.0/24', 'dev', dev, 'table', '100']);
+    assert.deepEqual(await warnings(), []);
   });
 });
