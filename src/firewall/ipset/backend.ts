@@ -18,7 +18,7 @@ import { addLines, createOptions, ipsetLines } from './script.js';
 import type { ApplyOptions, ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { promptFraming, ToolSession } from '../../exec/tool-session.js';
 import { Ipset, IPSET_PROMPT, SET_ABSENT, type SetHeader } from './cmd.js';
-import { applyRuleLines, describeAbsentHook, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type Passes, type RuleWanted } from './iptables-rules.js';
+import { applyRuleLines, describeAbsentHook, FOLLOWED_CHAINS, FOLLOWED_LEVELS, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type Passes, type RuleWanted } from './iptables-rules.js';
 
 export class IpsetBackend implements FirewallBackend {
   readonly name = 'ipset' as const;
@@ -484,6 +484,11 @@ function isTempOf(name: string, live: string): boolean {
 
 /** A rule of the admin's that lets packets past the drop (see rulesAhead): what doctor says of it. */
 function describeShadowing(binary: string, chain: string, rule: string, passes: Passes, ours: string): Pick<LiveCheck, 'what' | 'warning' | 'fix' | 'bypass'> {
+  if (passes === 'not known') {
+    const where = chain === ours ? 'the drop' : `the jump to ${ours}`;
+    const warning = `what it matches may be let through before ${where}: it leads to chains stickyban does not read (more than ${FOLLOWED_CHAINS} chains, or ${FOLLOWED_LEVELS} jumps down)`;
+    return { what: `${binary} rule ahead of the ${chain === ours ? 'drop' : 'jump'} in ${chain}`, warning: `\`${rule}\`: ${warning}`, fix: 'check what those chains accept; stickyban safelist add for what must pass', bypass: 'what it matches' };
+  }
   if (chain === ours) {
     const warning = passes === 'every packet' ? 'every packet is let through before the drop' : 'what it matches never meets the set';
     return { what: `${binary} rule ahead of the drop in ${chain}`, warning: `\`${rule}\`: ${warning}`, fix: 'safelist those addresses instead (stickyban safelist add), then delete the rule', bypass: passes };

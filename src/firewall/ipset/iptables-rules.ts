@@ -78,8 +78,11 @@ export function planRules(listing: string, wanted: RuleWanted): RulePlan {
   return { repairs, absentHooks, shadowing };
 }
 
-/** How much of what reaches a rule of the admin's it lets past the drop: all of it, or what the rule matches. */
-export type Passes = 'every packet' | 'what it matches';
+/**
+ * How much of what reaches a rule of the admin's it lets past the drop: all of it, or what the rule
+ * matches; or what it matches may be, through a chain listRules left unread.
+ */
+export type Passes = 'every packet' | 'what it matches' | 'not known';
 
 /**
  * The admin's rules ahead of `spec` in `chain` that let packets past the drop: an ACCEPT or
@@ -130,10 +133,12 @@ function parseRule(line: string): { conditions: string; target: string; goes: bo
 function rulePasses(lines: readonly string[], rule: { conditions: string; target: string; goes: boolean }, seen: ReadonlySet<string>, skipRoutine: boolean, policy?: string): Passes | undefined {
   const scope: Passes = rule.conditions === '' ? 'every packet' : 'what it matches';
   if (LETS_PAST.has(rule.target)) return scope;
+  // What a chain past listRules' budget lets through is not known: not taken for nothing.
+  if (lines.includes(`${UNREAD}${rule.target}`)) return 'not known';
   if (seen.has(rule.target) || !lines.includes(`-N ${rule.target}`)) return undefined;
   const inner = chainOutcome(lines, rule.target, new Set([...seen, rule.target]), skipRoutine);
   const passes = rule.goes && policy === 'ACCEPT' && !inner.ends ? 'every packet' : inner.passes;
-  return passes === undefined ? undefined : scope === 'every packet' ? passes : 'what it matches';
+  return passes === undefined || passes === 'not known' ? passes : scope === 'every packet' ? passes : 'what it matches';
 }
 
 /**
@@ -234,20 +239,23 @@ export async function listRules(runner: Runner, family: Family, wanted: Pick<Rul
   };
   const listed = new Set([wanted.chain, ...wanted.hookChains]);
   let listing = (await Promise.all([...listed].map(listChain))).join('');
+  const unlisted = () => jumpTargets(listing).filter((chain) => !listed.has(chain) && !BUILTIN_TARGETS.has(chain) && !chain.startsWith(FAIL2BAN_CHAINS));
   for (let level = 0; level < FOLLOWED_LEVELS; level++) {
-    const next = jumpTargets(listing)
-      .filter((chain) => !listed.has(chain) && !BUILTIN_TARGETS.has(chain) && !chain.startsWith(FAIL2BAN_CHAINS))
-      .slice(0, Math.max(0, FOLLOWED_CHAINS - listed.size));
+    const next = unlisted().slice(0, Math.max(0, FOLLOWED_CHAINS - listed.size));
     if (next.length === 0) break;
     for (const chain of next) listed.add(chain);
     listing += (await Promise.all(next.map(listChain))).join('');
   }
-  return listing;
+  // Past the budget: named, so that a jump to one is no rule that lets nothing past (rulePasses).
+  return listing + unlisted().map((chain) => `${UNREAD}${chain}\n`).join('');
 }
 
+/** Marks, in a listing, a chain listRules left unread (not an iptables line: none starts with '#'). */
+const UNREAD = '# unread ';
+
 /** How deep, and how many chains in all, listRules follows the admin's jumps (ufw's chains for INPUT are about 15). */
-const FOLLOWED_LEVELS = 3;
-const FOLLOWED_CHAINS = 32;
+export const FOLLOWED_LEVELS = 3;
+export const FOLLOWED_CHAINS = 32;
 /**
  * fail2ban's chains (f2b-<jail>): a rule per banned address, and never an ACCEPT. Its jump matches
  * every packet with iptables-allports and protocol = all, and a chain of 20k rules listed at each
@@ -255,7 +263,10 @@ const FOLLOWED_CHAINS = 32;
  */
 const FAIL2BAN_CHAINS = 'f2b-';
 /** Targets that are no chain to list. */
-const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'REJECT', 'LOG', 'NFLOG', 'QUEUE', 'NFQUEUE', 'MARK', 'CONNMARK', 'CT', 'AUDIT', 'TRACE']);
+const BUILTIN_TARGETS = new Set([
+  'ACCEPT', 'DROP', 'RETURN', 'REJECT', 'LOG', 'NFLOG', 'QUEUE', 'NFQUEUE', 'MARK', 'CONNMARK', 'CT', 'AUDIT', 'TRACE',
+  'SET', 'TCPMSS', 'CLASSIFY', 'DSCP', 'TOS', 'TTL', 'HL', 'ECN', 'SECMARK', 'CONNSECMARK', 'CHECKSUM', 'NOTRACK', 'SYNPROXY', 'TEE', 'LED', 'IDLETIMER', 'RATEEST', 'HMARK',
+]);
 
 /** The targets of the rules in `listing`: the chains they jump or go to, and the verdicts. */
 function jumpTargets(listing: string): string[] {

@@ -172,6 +172,17 @@ describe('the kernel beside the plan', () => {
     await netns.exec('iptables', ['-I', 'INPUT', '1', '-g', 'OTHERS']);
     assert.equal(await pings(link, '203.0.113.7'), true);
     assert.equal((await show('203.0.113.7')).blocked, false);
+    await netns.exec('iptables', ['-D', 'INPUT', '-g', 'OTHERS']);
+    // Chains deeper than stickyban follows (three jumps down): what they let past is not known, and said so.
+    for (const chain of ['D1', 'D2', 'D3', 'D4', 'D5']) await netns.exec('iptables', ['-N', chain]);
+    for (const [from, to] of [['D1', 'D2'], ['D2', 'D3'], ['D3', 'D4'], ['D4', 'D5'], ['D5', 'ACCEPT']]) await netns.exec('iptables', ['-A', from!, '-j', to!]);
+    await netns.exec('iptables', ['-I', 'INPUT', '1', '-j', 'D1']);
+    assert.equal(await pings(link, '203.0.113.7'), true);
+    const deep = await show('203.0.113.7');
+    assert.deepEqual(
+      [deep.blocked, deep.live_warning],
+      [true, 'unless a rule ahead of the drop lets it through: iptables rule ahead of the jump in INPUT `-A INPUT -j D1`: what it matches may be let through before the jump to Blocklist: it leads to chains stickyban does not read (more than 32 chains, or 3 jumps down)'],
+    );
   });
 
   test('ban by hand says when what it added blocks nothing (a reload dropped the jump); the hook (--quiet) is not slowed by the look', async () => {

@@ -88,6 +88,10 @@ describe('planRules (iptables -S in, iptables-restore lines out)', () => {
     assert.deepEqual(shadowing('-A INPUT -s 10.0.0.0/8 -g NONE'), [['-A INPUT -s 10.0.0.0/8 -g NONE', 'what it matches']]);
     assert.deepEqual(shadowing('-A INPUT -g DROPALL', '-N DROPALL', '-A DROPALL -j DROP'), [], 'a chain that drops everything lets nothing reach the policy');
     assert.deepEqual(planRules(listing('-A INPUT -g NONE').replace('-P INPUT ACCEPT', '-P INPUT DROP'), wanted).shadowing, [], 'a policy of DROP');
+    // A chain listRules left unread (past its budget): what it lets past is not known, not nothing.
+    assert.deepEqual(shadowing('-A INPUT -s 10.0.0.0/8 -j FAR', '# unread FAR'), [['-A INPUT -s 10.0.0.0/8 -j FAR', 'not known']]);
+    assert.deepEqual(shadowing('-N NEAR', '-A NEAR -j FAR', '-A INPUT -j NEAR', '# unread FAR'), [['-A INPUT -j NEAR', 'not known']], 'through a chain read');
+    assert.deepEqual(shadowing('-A INPUT -j FAR'), [], 'a target that is no chain listed: an extension, lets nothing past');
   });
 });
 
