@@ -35,6 +35,21 @@ export interface PruneOptions {
 
 const realPause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * What --json prints: the line a plain run prints (`summary`), and its figures, which the daemon
+ * reads (its metrics) instead of reading them back out of the words.
+ */
+export interface PruneJson {
+  readonly summary: string;
+  /** Addresses pruned (would be, with dry_run); 0 when the retention is "never". */
+  readonly pruned: number;
+  readonly events: number;
+  readonly dry_run: boolean;
+  /** What may have been live and was taken out; null when nothing was pruned or on a dry run. */
+  readonly live_removed: number | null;
+  readonly kept_safelisted: number;
+}
+
 export interface PruneReport {
   readonly cutoff: number;
   /** Blocks (and their events) removed, or that would be with dryRun; their addresses went to onPruned. */
@@ -184,4 +199,19 @@ async function updateLive(live: FirewallBackend, before: PackedPlan, after: Pack
 function* piecesBetween(before: PackedPlan, after: PackedPlan): Generator<Delta> {
   for (const v4 of diffPacked4InPieces(before.v4, after.v4, ENTRIES_PER_UPDATE)) yield { v4, v6: EMPTY_DELTA.v6 };
   for (const v6 of diffPacked6InPieces(before.v6, after.v6, ENTRIES_PER_UPDATE)) yield { v4: EMPTY_DELTA.v4, v6 };
+}
+
+/** `prune --json`'s object as the daemon reads it back (its job's stdout); undefined when it is not one. */
+export function readPruneJson(stdout: string): PruneJson | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+  const json = parsed as Partial<Record<keyof PruneJson, unknown>> | null;
+  const counted = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+  if (typeof json !== 'object' || json === null || typeof json.summary !== 'string' || !counted(json.pruned) || !counted(json.events) || !counted(json.kept_safelisted)) return undefined;
+  if (typeof json.dry_run !== 'boolean' || !(json.live_removed === null || counted(json.live_removed))) return undefined;
+  return json as PruneJson;
 }

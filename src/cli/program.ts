@@ -151,6 +151,7 @@ export function buildProgram(): Command {
     .option('--older-than <DURATION>', 'instead of the configured retention, e.g. 90d, 12h, 2w')
     .option('--include-manual', 'prune manual bans and bans meant forever (bantime -1) too; kept by default')
     .option('--dry-run', 'say what would be pruned and change nothing (--verbose lists them)')
+    .option('--json', 'print the outcome as one JSON object (its line as "summary", and its figures)')
     .action(action(async (options, ctx) => (await import('../commands/prune.js')).pruneCommand(options, ctx)));
 
   program

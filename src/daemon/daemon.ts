@@ -13,6 +13,7 @@
 import { newBanEvent, describeBan, refuseReusedEventId } from '../actions/ban.js';
 import { parseBanRequest, refuseHarmful } from '../actions/ban-request.js';
 import type { Surroundings } from '../actions/live.js';
+import { readPruneJson } from '../actions/prune.js';
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import { OperationalError } from '../errors.js';
@@ -270,9 +271,9 @@ export class Daemon {
 
   private async prune(): Promise<void> {
     if (this.settings.config.policy.retentionSeconds === undefined) return;
-    const result = await this.logJob('prune', ['prune']);
-    const addresses = prunedAddresses(result.stdout);
-    if (result.code === 0 && addresses !== undefined) this.lastPrune = { at: this.deps.clock(), addresses };
+    const result = await this.logJob('prune', ['prune', '--json'], (stdout) => readPruneJson(stdout)?.summary);
+    const outcome = result.code === 0 ? readPruneJson(result.stdout) : undefined;
+    if (outcome) this.lastPrune = { at: this.deps.clock(), addresses: outcome.pruned };
     await this.metrics.write().catch(() => undefined);
   }
 
@@ -307,10 +308,12 @@ export class Daemon {
   }
 
   /** Runs a job and logs its outcome: its summary lines, or its failure. */
-  private async logJob(name: string, args: readonly string[]): Promise<JobResult> {
+  /** `summary`: the line to log of a job that prints JSON (prune --json); else what it printed is logged. */
+  private async logJob(name: string, args: readonly string[], summary?: (stdout: string) => string | undefined): Promise<JobResult> {
     const result = await this.jobs.run(args);
     if (result.code === 0) {
-      for (const line of result.stdout.trim().split('\n').filter(Boolean)) this.deps.log(`${name}: ${line}`);
+      const said = summary?.(result.stdout);
+      for (const line of said !== undefined ? [said] : result.stdout.trim().split('\n').filter(Boolean)) this.deps.log(`${name}: ${line}`);
     } else if (!result.stopped) {
       this.jobFailures++;
       this.deps.log(`error: ${name} failed: ${jobFailure(result)}`);
@@ -339,10 +342,4 @@ const CHANGE_MAX_WAIT_MS = 100;
 /** "pruning on "17 4 * * *" (next …)", or "never pruning" for a schedule turned off. */
 function planned(what: string, expression: string, job: Schedule | undefined): string {
   return job ? `${what} on "${expression}" (next ${job.next().toISOString()})` : `never ${what}`;
-}
-
-/** How many addresses a `stickyban prune` said it pruned ("pruned 1 address", "pruned 3 addresses", "nothing to prune"); undefined when it said neither. */
-export function prunedAddresses(stdout: string): number | undefined {
-  const said = /^(?:pruned (\d+) address(?:es)? |nothing to prune)/m.exec(stdout);
-  return said ? Number(said[1] ?? 0) : undefined;
 }

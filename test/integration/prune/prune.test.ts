@@ -14,6 +14,11 @@ import { IpsetBackend } from '../../../src/firewall/ipset/backend.js';
 import type { Delta } from '../../../src/plan/diff.js';
 import { Store } from '../../../src/store/store.js';
 import { tempStore } from '../../helpers/store.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { whileDaemonRuns } from '../../helpers/daemon.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 const DAY = 86_400;
 const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
@@ -67,6 +72,33 @@ describe('prune', () => {
     assert.deepEqual(query(db, "SELECT DISTINCT address FROM bans WHERE address LIKE '203.%' ORDER BY address").map((row) => row.address), ['203.0.113.3']);
     assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), ['203.0.113.3']);
     assert.match(await cli(String(NOW), 'prune'), /nothing to prune/);
+  });
+
+  test('prune --json: the line as summary, and its figures; the daemon prunes on its schedule and its metrics read them', async () => {
+    const { netns, db, cli } = await storeAt();
+    const now = String(Math.floor(Date.now() / 1000));
+    const ago = (days: number) => String(Number(now) - days * DAY);
+    await cli(ago(400), 'ban', '203.0.113.1', '--jail', 'sshd', '--source', 'fail2ban');
+    await cli(ago(400), 'ban', '203.0.113.2', '--jail', 'sshd', '--source', 'fail2ban');
+    await cli(now, 'restore');
+    const dry = JSON.parse(await cli(now, 'prune', '--json', '--dry-run')) as Record<string, unknown>;
+    assert.deepEqual({ ...dry, summary: undefined }, { summary: undefined, pruned: 2, events: 2, dry_run: true, live_removed: null, kept_safelisted: 0 });
+    assert.match(String(dry.summary), /^dry run: would prune 2 addresses \(2 events\) last banned before /);
+    const refused = await netns.cli(['--db', db, 'prune', '--json', '--verbose']);
+    assert.deepEqual([refused.code, refused.stderr], [2, 'stickyban: prune: --json and --verbose together: --verbose lists the addresses as text (expected one of them)\n']);
+    assert.equal(count(db, 'bans'), 2);
+
+    await cli(ago(400), 'ban', '203.0.113.3', '--jail', 'sshd', '--source', 'fail2ban');
+    const dir = tempDir();
+    const config = join(dir, 'stickyban.toml');
+    const metrics = join(dir, 'stickyban.prom');
+    writeFileSync(config, `[daemon]\nprune_schedule = "* * * * * *"\nmetrics_file = "${metrics}"\n`);
+    await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+      await until('a scheduled prune in the metrics', () => existsSync(metrics) && /^stickyban_last_prune_addresses 3$/m.test(readFileSync(metrics, 'utf8')), 10_000);
+      assert.match(running.log(), /daemon: prune: pruned 3 addresses \(3 events\) last banned before .*; up to 3 live entries removed\n/);
+    });
+    assert.equal(count(db, 'bans'), 0);
+    assert.deepEqual(await ipsetMembers(netns, 'stickyban4'), []);
   });
 
   test('a hook that bans a pruned address again between the plan and the live update keeps it live', async () => {

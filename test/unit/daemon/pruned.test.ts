@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { prunedAddresses } from '../../../src/daemon/daemon.js';
+import { readPruneJson } from '../../../src/actions/prune.js';
 
-test("the daemon reads how many addresses a prune removed from its line: one, many, none; nothing from another line", () => {
-  assert.equal(prunedAddresses('pruned 1 address (1 event) banned before 2026-06-01; up to 1 live entry removed\n'), 1);
-  assert.equal(prunedAddresses('pruned 3 addresses (7 events) banned before 2026-06-01; up to 3 live entries removed\n'), 3);
-  assert.equal(prunedAddresses('nothing to prune: no address banned before 2026-06-01\n'), 0);
-  assert.equal(prunedAddresses('the retention is "never": nothing to prune (pass --older-than to prune anyway)\n'), undefined);
-  assert.equal(prunedAddresses(''), undefined);
+test("the daemon reads a prune's outcome from its JSON, and nothing from what is not that object", () => {
+  const pruned = { summary: 'pruned 3 addresses (7 events) last banned before 2026-06-01; up to 3 live entries removed', pruned: 3, events: 7, dry_run: false, live_removed: 3, kept_safelisted: 0 };
+  assert.deepEqual(readPruneJson(`${JSON.stringify(pruned)}\n`), pruned);
+  const never = { summary: 'the retention is "never": nothing to prune', pruned: 0, events: 0, dry_run: false, live_removed: null, kept_safelisted: 0 };
+  assert.deepEqual(readPruneJson(JSON.stringify(never)), never);
+  for (const bad of ['', 'pruned 3 addresses', 'null', '[]', JSON.stringify({ ...pruned, pruned: -1 }), JSON.stringify({ ...pruned, pruned: 1.5 }), JSON.stringify({ ...pruned, summary: 3 }), JSON.stringify({ ...pruned, live_removed: '3' }), JSON.stringify({ ...pruned, dry_run: 0 })]) {
+    assert.equal(readPruneJson(bad), undefined, bad);
+  }
 });
