@@ -16,7 +16,7 @@ import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, 
 import { ToolSession } from '../../exec/tool-session.js';
 import { checkPresence, checkRules, checkRulesAhead, checkTable } from './check.js';
 import { Nft, NFT_ABSENT, NFT_SENTINEL } from './cmd.js';
-import { parseChainNames, parseSetListing, parseTable, parseTableChains, type NftRuleState } from './json.js';
+import { parseSetListing, parseTable, parseTableChains, type NftRuleState } from './json.js';
 import { reconcileBlocks } from './reconcile.js';
 import { nftJsonScript } from './json-script.js';
 import { dropRules, formatElement, isEmptyChange, isHost, NFT_CHAIN, NFT_PROBE_CHAIN, NFT_SETS, oneLine, setChanges, updateScript, type SetChanges } from './script.js';
@@ -52,10 +52,7 @@ export class NftablesBackend implements FirewallBackend {
   }
 
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
-    const chains = parseTableChains(await this.nft.listChains('inet'), this.settings.table).map((chain) => chain.name);
-    // A load replaces the table whole: one named in the config that holds chains of its own is the
-    // admin's (Debian's nftables.conf: inet filter with input, forward and output), never ours.
-    const foreign = chains.filter((name) => name !== NFT_CHAIN && name !== NFT_PROBE_CHAIN);
+    const { chains, foreign } = await this.tableChains();
     if (foreign.length > 0) {
       throw new OperationalError(`nftables table ${this.table} is not stickyban's: it holds chain ${foreign.join(', ')}, which a restore would delete with it; name a table of stickyban's own in [nftables] table`);
     }
@@ -113,7 +110,7 @@ export class NftablesBackend implements FirewallBackend {
         if (!(error instanceof ToolError)) throw error;
         // nft says "No such file or directory" for a missing table, set or hash element alike.
         if (NFT_ABSENT.test(error.stderr)) {
-          if (!(await this.exists())) return absent;
+          if (!(await this.tableChains()).chains.includes(NFT_CHAIN)) return absent;
           // Our chain is there but a set is not: the table was made by hand or by another tool.
           throw new OperationalError(
             `nftables table inet ${this.settings.table} is not laid out as stickyban makes it (${firstLine(error.stderr)}); stickyban restore replaces the whole table (keep your own rules in another table)`,
@@ -163,9 +160,24 @@ export class NftablesBackend implements FirewallBackend {
     return [`nftables table ${this.table}`];
   }
 
-  /** Whether our table is there, told by its chain (see cmd.ts for why not by listing it). */
+  /**
+   * The chains of the table named in the config, and those of them that are not ours. A load
+   * replaces the table whole: one that holds chains of its own is the admin's (Debian's
+   * nftables.conf: inet filter with input, forward and output), never ours, though its `input`
+   * bears our chain's name.
+   */
+  private async tableChains(): Promise<{ chains: string[]; foreign: string[] }> {
+    const chains = parseTableChains(await this.nft.listChains('inet'), this.settings.table).map((chain) => chain.name);
+    return { chains, foreign: chains.filter((name) => name !== NFT_CHAIN && name !== NFT_PROBE_CHAIN) };
+  }
+
+  /**
+   * Whether our table is there, told by its chain (see cmd.ts for why not by listing it), and
+   * nothing of the admin's in it: only then is it ours to remove.
+   */
   private async exists(): Promise<boolean> {
-    return parseChainNames(await this.nft.listChains('inet')).includes(`inet ${this.settings.table} ${NFT_CHAIN}`);
+    const { chains, foreign } = await this.tableChains();
+    return chains.includes(NFT_CHAIN) && foreign.length === 0;
   }
 
   /**

@@ -67,14 +67,6 @@ export function parseTableChains(json: string, table: string): NftChainState[] {
     .map(parseChain);
 }
 
-/** The chains in `nft -j list chains`, as "<family> <table> <chain>". */
-export function parseChainNames(json: string): string[] {
-  return objects(json)
-    .map((item) => item.chain)
-    .filter(isObject)
-    .map((chain) => `${String(chain.family)} ${String(chain.table)} ${String(chain.name)}`);
-}
-
 function parseSet(set: Json): NftSetState {
   const type = String(set.type);
   const family: Family | undefined = type === 'ipv4_addr' ? 4 : type === 'ipv6_addr' ? 6 : undefined;

@@ -193,3 +193,22 @@ test('a switch that fails part-way (a set of another type in the way of one fami
   assert.doesNotMatch(doctor.stdout, /ipset|left by/);
   assert.match(doctor.stdout, /OK +IPv6 entries: 0 live, as planned from the store/);
 });
+
+test("a switch to nftables refused because the table named is the admin's (Debian's inet filter) leaves that table whole", async () => {
+  const { netns, db, dir, run } = await setup();
+  await run('route', 'restore');
+  const config = join(dir, 'filter.toml');
+  writeFileSync(config, 'backend = "route"\n\n[nftables]\ntable = "filter"\n');
+  // /etc/nftables.conf as Debian ships it, with a rule of the admin's.
+  const debian = 'table inet filter {\n  chain input {\n    type filter hook input priority filter;\n    ip saddr 192.0.2.3 drop\n  }\n  chain forward {\n    type filter hook forward priority filter; policy drop;\n  }\n  chain output {\n    type filter hook output priority filter;\n  }\n}\n';
+  await netns.exec('nft', ['-f', '-'], { input: debian });
+  const before = await netns.exec('nft', ['list', 'table', 'inet', 'filter']);
+  const failed = await netns.cli(['--db', db, '--config', config, 'restore', '--backend', 'nftables']);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /^stickyban: nftables table inet filter is not stickyban's: it holds chain forward, output, .*; route stays in force\n$/);
+  assert.doesNotMatch(failed.stderr, /removed/);
+  assert.equal(await netns.exec('nft', ['list', 'table', 'inet', 'filter']), before, "the admin's table is as it was");
+  assert.equal(await routesThere(netns), true);
+  const doctor = await netns.cli(['--db', db, '--config', config, 'doctor']);
+  assert.doesNotMatch(doctor.stdout, /nftables table inet filter/, 'not a leftover of ours');
+});

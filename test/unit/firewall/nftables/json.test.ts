@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatAddress } from '../../../../src/address/format.js';
 import type { Family, Range } from '../../../../src/address/network.js';
-import { parseElement, parseSetListing, parseTable, parseChainNames } from '../../../../src/firewall/nftables/json.js';
+import { parseElement, parseSetListing, parseTable, parseTableChains } from '../../../../src/firewall/nftables/json.js';
 import { NFT_CHAINS, NFT_SET_EMPTY, NFT_SET_TIMEOUT, NFT_TABLE_EDITED, NFT_TABLE_EMPTY, NFT_TABLE_FULL } from '../fixtures.js';
 
 const text = (family: Family, ranges: Range<number | bigint>[]) => ranges.map((r) => `${formatAddress(family, r.first)}-${formatAddress(family, r.last)}`);
@@ -67,8 +67,9 @@ describe('parseSetListing and parseElement', () => {
   });
 });
 
-describe('parseChainNames', () => {
-  test('every chain of `nft -j list chains inet`, as family, table and name', () => {
-    assert.deepEqual(parseChainNames(NFT_CHAINS), ['inet stickyban input', 'inet filter input']);
+describe('parseTableChains', () => {
+  test('the chains of one table in `nft -j list chains inet`', () => {
+    assert.deepEqual(parseTableChains(NFT_CHAINS, 'filter').map((chain) => chain.name), ['input']);
+    assert.deepEqual(parseTableChains(NFT_CHAINS, 'absent'), []);
   });
 });
