@@ -14,7 +14,7 @@ import type { Delta, FamilyDelta } from '../../plan/diff.js';
 import type { PlanStream } from '../../plan/stream.js';
 import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { ToolSession } from '../../exec/tool-session.js';
-import { checkPresence, checkRules, checkRulesAhead, checkTable } from './check.js';
+import { checkPresence, checkRules, checkRulesAhead, checkTable, checkTableFlags } from './check.js';
 import { Nft, NFT_ABSENT, NFT_SENTINEL } from './cmd.js';
 import { parseSetListing, parseTable, parseTableChains, type NftRuleState } from './json.js';
 import { reconcileBlocks } from './reconcile.js';
@@ -199,8 +199,13 @@ export class NftablesBackend implements FirewallBackend {
   async presence(hints?: PresenceHints): Promise<LiveCheck[]> {
     const checks = checkPresence(parseTableChains(await this.nft.listChains('inet'), this.settings.table), this.settings);
     if (!hints?.rules || checks.some((check) => !check.ok)) return checks;
-    const rules = (await this.chainRules()) ?? [];
-    return [...checks, ...checkRules(rules), ...checkRulesAhead(rules, this.settings.table)];
+    // A command's report: the table listed, which tells its flags too (any listing reads back the
+    // sets' elements in nft 1.0.6, `list tables` included: too costly for the daemon's check).
+    const json = await this.nft.listTable('inet', this.settings.table);
+    if (json === undefined) return checkPresence([], this.settings);
+    const { flags, rules } = parseTable(json);
+    const table = checkTableFlags(flags, this.settings);
+    return table.ok ? [...checks, ...checkRules(rules), ...checkRulesAhead(rules, this.settings.table)] : [table];
   }
 
   /** The rules of our chain (a listing that reads back the sets' elements), undefined without the chain. */

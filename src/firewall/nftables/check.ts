@@ -4,13 +4,13 @@
 import type { Family } from '../../address/network.js';
 import type { Config } from '../../config/config.js';
 import type { Inspection, LiveCheck } from '../backend.js';
-import type { NftChainState, NftRuleState, NftSetState, NftTableState } from './json.js';
+import type { NftChainState, NftRuleState, NftSetState, NftTableFlags, NftTableState } from './json.js';
 import { dropRules, NFT_CHAIN, NFT_SETS } from './script.js';
 
 export function checkTable(state: NftTableState | undefined, settings: Config['nftables']): Inspection {
   const table = `nftables table inet ${settings.table}`;
   if (!state) return { checks: [{ what: table, ok: false, problem: 'does not exist' }], entries: { v4: undefined, v6: undefined } };
-  const checks: LiveCheck[] = [{ what: table, ok: true }];
+  const checks: LiveCheck[] = [checkTableFlags(state.flags, settings)];
   const entries: { v4: number | undefined; v6: number | undefined } = { v4: undefined, v6: undefined };
   for (const family of [4, 6] as const) {
     const { hosts, blocks, type } = NFT_SETS[family];
@@ -76,6 +76,18 @@ function checkSet(checks: LiveCheck[], sets: readonly NftSetState[], name: strin
 export function checkPresence(chains: readonly NftChainState[] | undefined, settings: Config['nftables']): LiveCheck[] {
   if (!chains || chains.length === 0) return [{ what: `nftables table inet ${settings.table}`, ok: false, problem: 'does not exist' }];
   return [checkChain(chains, settings.priority)];
+}
+
+/**
+ * A table made dormant (`nft add table inet stickyban { flags dormant; }`) keeps its chains, rules
+ * and sets, and filters nothing. stickyban sets no flag; a restore loads the table without one.
+ * Read from a listing of the table (doctor, a command's report), not by the daemon's check.
+ */
+export function checkTableFlags(flags: NftTableFlags, settings: Config['nftables']): LiveCheck {
+  const what = `nftables table inet ${settings.table}`;
+  if (flags === 'unnamed') return { what, ok: false, problem: 'has table flags stickyban did not set (flags dormant turns the table off; this nft does not print which)' };
+  if (flags.includes('dormant')) return { what, ok: false, problem: 'is dormant (flags dormant): its chain filters nothing' };
+  return { what, ok: true };
 }
 
 function checkChain(chains: readonly NftChainState[], priority: number): LiveCheck {

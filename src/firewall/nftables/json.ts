@@ -31,7 +31,14 @@ export interface NftRuleState {
   readonly handle?: number;
 }
 
+/**
+ * A table's flags: those nft names, or `unnamed` when it printed something else (nft 1.0.6 prints
+ * garbage for them in JSON, but only for a table that has some). stickyban sets none.
+ */
+export type NftTableFlags = readonly string[] | 'unnamed';
+
 export interface NftTableState {
+  readonly flags: NftTableFlags;
   readonly sets: NftSetState[];
   readonly chains: NftChainState[];
   readonly rules: NftRuleState[];
@@ -44,12 +51,23 @@ export function parseTable(json: string): NftTableState {
   const sets: NftSetState[] = [];
   const chains: NftChainState[] = [];
   const rules: NftRuleState[] = [];
+  let flags: NftTableFlags = [];
   for (const item of objects(json)) {
     if (isObject(item.set)) sets.push(parseSet(item.set));
     else if (isObject(item.chain)) chains.push(parseChain(item.chain));
     else if (isObject(item.rule)) rules.push(parseRule(item.rule));
+    else if (isObject(item.table)) flags = tableFlags(item.table);
   }
-  return { sets, chains, rules };
+  return { flags, sets, chains, rules };
+}
+
+const TABLE_FLAGS = new Set(['dormant', 'owner', 'persist']);
+
+function tableFlags(table: Json): NftTableFlags {
+  const { flags } = table;
+  if (flags === undefined) return [];
+  const named = Array.isArray(flags) ? flags : [flags];
+  return named.every((flag) => typeof flag === 'string' && TABLE_FLAGS.has(flag)) ? (named as string[]) : 'unnamed';
 }
 
 /** Parses `nft -j list set <family> <table> <name>`: that one set. */

@@ -31,7 +31,7 @@ async function setup() {
     const [, user, system] = /CPU (\S+) (\S+)/.exec(result.stderr)!;
     return Number(user) + Number(system);
   };
-  return { netns, db, cli, cpuSeconds };
+  return { netns, db, config, cli, cpuSeconds };
 }
 
 /** The elements of one of our sets, as nft lists them. */
@@ -89,5 +89,23 @@ describe('nftables live changes', () => {
     const live = await netns.exec('nft', ['list', 'table', 'inet', 'stickyban']);
     await cli('restore', '--rebuild');
     assert.equal(await netns.exec('nft', ['list', 'table', 'inet', 'stickyban']), live, 'the next restore loads exactly what the live changes left');
+  });
+
+  test('a table made dormant blocks nothing: show and doctor say so, and a restore turns it back on', async () => {
+    const { netns, db, config, cli } = await setup();
+    const link = await wire(netns, ['192.0.2.7']);
+    await cli('ban', '192.0.2.7');
+    await cli('restore');
+    assert.equal(await pings(link, '192.0.2.7'), false);
+    await netns.exec('nft', ['add', 'table', 'inet', 'stickyban', '{ flags dormant; }']);
+    assert.equal(await pings(link, '192.0.2.7'), true, 'a dormant table filters nothing');
+    const shown = JSON.parse(await cli('show', '192.0.2.7', '--json')) as { blocked: boolean; live_problem?: string };
+    assert.equal(shown.blocked, false);
+    assert.match(shown.live_problem ?? '', /nftables table inet stickyban (is dormant|has table flags stickyban did not set)/);
+    const doctor = await netns.cli(['--db', db, '--config', config, 'doctor']);
+    assert.match(doctor.stdout, /FAIL +nftables table inet stickyban: (is dormant|has table flags)/);
+    await cli('restore');
+    assert.equal(await pings(link, '192.0.2.7'), false, 'the restore loaded the table without the flag');
+    assert.doesNotMatch((await netns.cli(['--db', db, '--config', config, 'doctor'])).stdout, /dormant|table flags/);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULTS } from '../../../../src/config/config.js';
-import { checkPresence, checkTable } from '../../../../src/firewall/nftables/check.js';
+import { checkPresence, checkTable, checkTableFlags } from '../../../../src/firewall/nftables/check.js';
 import { parseTable, parseTableChains } from '../../../../src/firewall/nftables/json.js';
 import { NFT_CHAINS, NFT_TABLE_EDITED, NFT_TABLE_EMPTY, NFT_TABLE_FOREIGN, NFT_TABLE_FULL } from '../fixtures.js';
 
@@ -64,5 +64,23 @@ describe('checkPresence', () => {
     ]);
     const moved = checkPresence(parseTableChains(NFT_CHAINS, 'stickyban'), { ...DEFAULTS.nftables, priority: 5 });
     assert.deepEqual(moved.map((check) => check.problem), ['has priority -10']);
+  });
+});
+
+describe('checkTableFlags', () => {
+  test('a dormant table filters nothing: its flags as nft 1.0.6 prints them (garbage, for a table that has some) or as later ones name them', () => {
+    // The table object of `nft -j list table inet stickyban` after `nft add table inet stickyban { flags dormant; }` (1.0.6).
+    const listed = (flags: string) => `{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"table": {"family": "inet", "name": "stickyban", "handle": 2${flags}}}]}`;
+    const checked = (flags: string) => {
+      const check = checkTableFlags(parseTable(listed(flags)).flags, DEFAULTS.nftables);
+      return [check.ok, check.problem];
+    };
+    assert.deepEqual(checked(''), [true, undefined]);
+    assert.deepEqual(checked(', "flags": "c"'), [false, 'has table flags stickyban did not set (flags dormant turns the table off; this nft does not print which)']);
+    assert.deepEqual(checked(', "flags": "dormant"'), [false, 'is dormant (flags dormant): its chain filters nothing']);
+    assert.deepEqual(checked(', "flags": ["dormant"]'), [false, 'is dormant (flags dormant): its chain filters nothing']);
+    assert.deepEqual(checked(', "flags": ["owner"]'), [true, undefined]);
+    const full = checkTable(parseTable(NFT_TABLE_FULL.replace('"name": "stickyban", "handle"', '"name": "stickyban", "flags": "c", "handle"')), DEFAULTS.nftables);
+    assert.equal(full.checks.filter((check) => !check.ok).length, 1, 'doctor reads them from its listing');
   });
 });
