@@ -34,16 +34,24 @@ export function checkRulesAhead(rules: readonly NftRuleState[], table: string): 
   return ours
     .slice(0, Math.max(first, 0))
     // A jump or goto: to a chain the admin added to our table, whose accept ends the packet's way there.
-    .filter((rule) => rule.verdict !== undefined && ['accept', 'return', 'jump', 'goto'].includes(rule.verdict))
+    .filter((rule) => rule.verdict !== undefined && ['accept', 'return', 'jump', 'goto', 'vmap', 'queue'].includes(rule.verdict))
     .map((rule) => ({
       what: `nftables rule ahead of the drop in chain ${NFT_CHAIN}`,
       ok: true,
-      warning: `a rule (handle ${rule.handle ?? '?'}) ends in ${rule.verdict}: what it matches ${rule.verdict === 'jump' || rule.verdict === 'goto' ? 'and the chain it goes to accepts ' : ''}never meets the sets`,
+      warning: `a rule (handle ${rule.handle ?? '?'}) ${AHEAD[rule.verdict!] ?? `ends in ${rule.verdict}: what it matches`} never meets the sets`,
       // The table is stickyban's, replaced whole by a restore: the rule goes with the next one.
       fix: `safelist those addresses instead (stickyban safelist add), then nft delete rule inet ${table} ${NFT_CHAIN} handle ${rule.handle ?? '<handle>'} (the next restore drops it with the table, which is stickyban's own)`,
       bypass: 'what it matches',
     }));
 }
+
+/** How a rule ahead of the drop lets packets past it, by its verdict, when not in one word. */
+const AHEAD: Record<string, string> = {
+  jump: 'ends in jump: what it matches and the chain it goes to accepts',
+  goto: 'ends in goto: what it matches and the chain it goes to accepts',
+  vmap: 'ends in a verdict map that may accept, return, jump or go to: what it lets on so',
+  queue: 'hands what it matches to a program (queue): what that program accepts',
+};
 
 /** The drop rules our chain must hold, each once, among the rules listed. */
 export function checkRules(rules: readonly NftRuleState[]): LiveCheck[] {

@@ -112,13 +112,30 @@ const VERDICTS = ['accept', 'drop', 'reject', 'return', 'continue', 'jump', 'got
 function parseRule(rule: Json): NftRuleState {
   const last = Array.isArray(rule.expr) ? (rule.expr as unknown[]).at(-1) : undefined;
   const verb = isObject(last) ? Object.keys(last) : [];
+  const verdict = verb.length !== 1 ? undefined : verb[0] === 'vmap' ? mappedVerdict((last as Json).vmap) : VERDICTS.includes(verb[0]!) ? verb[0] : undefined;
   return {
     chain: String(rule.chain),
     text: ruleText(rule.expr),
-    ...(verb.length === 1 && VERDICTS.includes(verb[0]!) ? { verdict: verb[0] } : {}),
+    ...(verdict === undefined ? {} : { verdict }),
     ...(typeof rule.handle === 'number' ? { handle: rule.handle } : {}),
   };
 }
+
+/**
+ * A verdict map's verdict, as one word: "vmap" when it may let a packet go on (an accept, return,
+ * jump or goto among its verdicts, or a named map, whose contents change), else the one it always
+ * gives (drop), or undefined.
+ */
+function mappedVerdict(vmap: unknown): string | undefined {
+  const data = isObject(vmap) ? vmap.data : undefined;
+  if (typeof data === 'string') return 'vmap';
+  const pairs = isObject(data) && Array.isArray(data.set) ? (data.set as unknown[]) : [];
+  const verdicts = pairs.flatMap((pair) => (Array.isArray(pair) && isObject(pair[1]) ? Object.keys(pair[1]) : []));
+  return verdicts.some((verdict) => PASSING.includes(verdict)) ? 'vmap' : verdicts[0];
+}
+
+/** Verdicts after which a packet may never meet a later rule of the chain. */
+const PASSING = ['accept', 'return', 'jump', 'goto'];
 
 /** "ip saddr @v4 drop" for a rule of exactly a source-set match and a verdict; undefined otherwise. */
 function ruleText(expr: unknown): string | undefined {

@@ -305,6 +305,13 @@ test('doctor warns of an accept or return ahead of the drop in our nftables chai
   const jumped = (JSON.parse((await cli('doctor', '--json')).stdout) as Finding[]).filter((finding) => finding.check.startsWith('nftables rule ahead'));
   assert.equal(jumped.length, 1);
   assert.match(jumped[0]!.detail, /^a rule \(handle \d+\) ends in jump: what it matches and the chain it goes to accepts never meets the sets$/);
+  // A verdict map that accepts some sources: warned too; one that only drops is none.
+  await netns.exec('nft', ['delete', 'table', 'inet', 'stickyban']);
+  assert.equal((await cli('restore')).code, 0);
+  await netns.exec('nft', ['insert', 'rule', 'inet', 'stickyban', 'input', 'ip', 'saddr', 'vmap', '{ 192.0.2.9 : drop }']);
+  await netns.exec('nft', ['insert', 'rule', 'inet', 'stickyban', 'input', 'ip', 'saddr', 'vmap', '{ 10.9.0.0/16 : accept, 10.8.0.1 : drop }']);
+  const mapped = (JSON.parse((await cli('doctor', '--json')).stdout) as Finding[]).filter((finding) => finding.check.startsWith('nftables rule ahead'));
+  assert.deepEqual(mapped.map((finding) => finding.detail.replace(/handle \d+/, 'handle N')), ['a rule (handle N) ends in a verdict map that may accept, return, jump or go to: what it lets on so never meets the sets']);
 });
 
 test('a live update owed (a ban whose set was full) does not hide what else the kernel lacks: doctor fails on both', async () => {

@@ -73,3 +73,11 @@ describe('parseTableChains', () => {
     assert.deepEqual(parseTableChains(NFT_CHAINS, 'absent'), []);
   });
 });
+
+describe('verdicts of rules', () => {
+  test('a verdict map: "vmap" when it may let a packet on (an accept among its verdicts, a named map), its one verdict otherwise', () => {
+    // `nft -j list chain` of: ip saddr vmap { 10.9.0.0/16 : accept, 10.8.0.1 : drop }; ip saddr vmap @m; ip saddr vmap { 192.0.2.9 : drop }; queue.
+    const listed = '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"rule": {"family": "inet", "table": "t", "chain": "input", "handle": 3, "expr": [{"vmap": {"key": {"payload": {"protocol": "ip", "field": "saddr"}}, "data": {"set": [["10.8.0.1", {"drop": null}], [{"prefix": {"addr": "10.9.0.0", "len": 16}}, {"accept": null}]]}}}]}}, {"rule": {"family": "inet", "table": "t", "chain": "input", "handle": 5, "expr": [{"vmap": {"key": {"payload": {"protocol": "ip", "field": "saddr"}}, "data": "@m"}}]}}, {"rule": {"family": "inet", "table": "t", "chain": "input", "handle": 6, "expr": [{"vmap": {"key": {"payload": {"protocol": "ip", "field": "saddr"}}, "data": {"set": [["192.0.2.9", {"drop": null}]]}}}]}}, {"rule": {"family": "inet", "table": "t", "chain": "input", "handle": 7, "expr": [{"queue": {"num": 0}}]}}]}';
+    assert.deepEqual(parseTable(listed).rules.map((rule) => [rule.handle, rule.verdict]), [[3, 'vmap'], [5, 'vmap'], [6, 'drop'], [7, 'queue']]);
+  });
+});
