@@ -57,25 +57,38 @@ export function parseRequest(line: string): Request {
     case 'ban':
       return parseBan(request);
     default:
-      throw new UsageError(`unknown op ${quote(String(request.op))}: expected ban, health or check`);
+      // Not String(op): an array nested thousands deep would recurse out of the stack.
+      throw new UsageError(`unknown op ${typeof request.op === 'string' ? quote(request.op) : `(a JSON ${request.op === null ? 'null' : Array.isArray(request.op) ? 'array' : typeof request.op})`}: expected ban, health or check`);
   }
+}
+
+/**
+ * A lone UTF-16 surrogate: JSON's \ud800 escape makes one where no byte could (LineReader refuses
+ * bytes that are not UTF-8), and SQLite would store it as bytes that are not UTF-8 either.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function text(wire: string, value: string): string {
+  if (LONE_SURROGATE.test(value)) throw new UsageError(`"${wire}" holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair): expected text`);
+  return value;
 }
 
 function parseBan(request: Record<string, unknown>): Request {
   onlyKeys(request, ['op', 'address', 'force', 'db', ...Object.keys(BAN_TEXT_FIELDS)]);
   const address = request.address;
   if (typeof address !== 'string') throw new UsageError('"address" must be a string: the address or CIDR to ban');
+  text('address', address);
   const fields: Record<string, unknown> = {};
   for (const [wire, name] of Object.entries(BAN_TEXT_FIELDS)) {
     const field = request[wire];
     if (field === undefined || field === null) continue;
     if (typeof field !== 'string') throw new UsageError(`"${wire}" must be a string`);
-    fields[name] = field;
+    fields[name] = text(wire, field);
   }
   if (request.force !== undefined && typeof request.force !== 'boolean') throw new UsageError('"force" must be true or false');
   if (request.force === true) fields.force = true;
   if (request.db !== undefined && (typeof request.db !== 'string' || !request.db.startsWith('/'))) throw new UsageError('"db" must be an absolute path: the store the ban is for');
-  return { op: 'ban', address, fields: fields as BanFields, ...(typeof request.db === 'string' ? { db: request.db } : {}) };
+  return { op: 'ban', address, fields: fields as BanFields, ...(typeof request.db === 'string' ? { db: text('db', request.db) } : {}) };
 }
 
 function onlyKeys(request: Record<string, unknown>, known: readonly string[]): void {

@@ -182,6 +182,9 @@ describe('the daemon socket', () => {
         ['{"op":"ban","address":"192.0.2.1","jail":1}', /^"jail" must be a string$/],
         ['{"op":"ban","address":"192.0.2.1","sql":"drop"}', /^unknown field "sql" in a ban request/],
         ['{"op":"health","x":1}', /^unknown field "x" in a health request/],
+        [`{"op":${'['.repeat(7000)}${']'.repeat(7000)}}`, /^unknown op \(a JSON array\): expected ban, health or check$/],
+        ['{"op":"ban","address":"192.0.2.1","reason":"\\ud800"}', /^"reason" holds a lone UTF-16 surrogate .*: expected text$/],
+        ['{"op":"ban","address":"192.0.2.1","jail":"a\\udc00b"}', /^"jail" holds a lone UTF-16 surrogate/],
       ] as const) {
         const reply = JSON.parse(await sendLine(daemon.socket, line)) as Record<string, unknown>;
         assert.equal(reply.code, 'invalid', line);
