@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import { OperationalError } from '../errors.js';
 import type { Config } from '../config/config.js';
+import { formatNetwork } from '../address/format.js';
 import { daemonSchedules } from '../config/schedules.js';
 import type { Runner } from '../exec/run.js';
 import type { FirewallBackend } from '../firewall/backend.js';
@@ -156,9 +157,16 @@ export class Daemon {
    * on. Settings that cannot be scheduled throw before anything changed, so the running ones stay.
    */
   reload(settings: DaemonSettings): void {
+    const before = this.settings.config;
     this.schedule(settings);
     this.configWatch.read(settings.config.file);
     if (settings.config.daemon.socket !== this.socket.path) this.deps.log(`the socket stays ${this.socket.path} until a restart`);
+    // What the store plans changed, and no check can tell it from what it sees (nftables and routes
+    // have no counts; an ipset's may still match): a safelist entry added there stayed blocked.
+    if (planInputs(before) !== planInputs(settings.config)) {
+      this.deps.log('SIGHUP: the safelist or the policy changed: restoring the live set to the new plan');
+      void this.repairLive();
+    }
   }
 
   private schedule(settings: DaemonSettings): void {
@@ -342,4 +350,9 @@ const CHANGE_MAX_WAIT_MS = 100;
 /** "pruning on "17 4 * * *" (next …)", or "never pruning" for a schedule turned off. */
 function planned(what: string, expression: string, job: Schedule | undefined): string {
   return job ? `${what} on "${expression}" (next ${job.next().toISOString()})` : `never ${what}`;
+}
+
+/** The config's part of the plan (its safelist and policy), as one string to compare. */
+function planInputs(config: Config): string {
+  return JSON.stringify({ safelist: config.safelist.map(formatNetwork), policy: config.policy });
 }

@@ -137,12 +137,16 @@ test('a ban the daemon blocks though the edited config file safelists it: the co
   const db = initStore(join(dir, 'stickyban.db'));
   await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
     await until('the first reconcile', () => running.log().includes('daemon: reconciled at start'));
+    assert.equal((await netns.cli(['--db', db, '--config', config, 'ban', '198.51.100.1'], { env: running.env })).code, 0);
     writeFileSync(config, 'safelist = ["203.0.113.0/24"]\n');
     const banned = await netns.cli(['--db', db, '--config', config, 'ban', '203.0.113.77'], { env: running.env });
     assert.equal(banned.code, 0, banned.stderr);
     assert.equal(banned.stderr, `stickyban: the daemon blocks 203.0.113.77, which ${config} safelists (203.0.113.0/24): it runs the config as it was; systemctl reload stickyban (SIGHUP) puts the file in force\n`);
     running.signal('SIGHUP');
     await until('the reload', () => running.log().includes(`SIGHUP: reloaded ${config}`));
+    // The safelist in force: what it covers leaves the live set at once (checked every hour).
+    await until('the safelisted address out of the live set', async () => (await netns.try('ipset', ['test', 'stickyban4', '203.0.113.77'])).code !== 0, 5_000);
+    assert.match(running.log(), /SIGHUP: the safelist or the policy changed: restoring the live set to the new plan/);
     const again = await netns.cli(['--db', db, '--config', config, 'ban', '203.0.113.78'], { env: running.env });
     assert.deepEqual([again.code, again.stderr], [0, '']);
   });
