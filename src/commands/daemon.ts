@@ -5,11 +5,12 @@ import type { GlobalOptions } from './option-spec.js';
 import { HEAL_INTERVAL_SECONDS } from '../config/config.js';
 import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { metricsFileProblem } from '../daemon/metrics.js';
-import { OperationalError, UsageError } from '../errors.js';
-import { quote } from '../input/quote.js';
+import { LockHeldError, OperationalError, UsageError } from '../errors.js';
+import { quote, shownPath } from '../input/quote.js';
 import { parseDuration } from '../input/duration.js';
 import { loadBackend } from '../firewall/select.js';
 import { onSignals } from '../daemon/signals.js';
+import { ApplyLock } from '../store/lock.js';
 import { Store } from '../store/store.js';
 
 export interface DaemonOptions extends GlobalOptions {
@@ -31,6 +32,11 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
   const settings = await settingsFrom(ctx);
   // Its waits for a busy store are timers, never SQLite's own blocking wait.
   const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs, busyWaitMs: 0 });
+  const alone = await ApplyLock.acquire(ctx.config.db, { kind: 'daemon', waitMs: 0 }).catch((error: unknown) => {
+    store.close();
+    if (error instanceof LockHeldError) throw new OperationalError(`another stickyban daemon runs on ${shownPath(ctx.config.db)} (it holds ${shownPath(`${ctx.config.db}.daemon.lock`)}): one daemon per store`);
+    throw error;
+  });
   const stop = new AbortController();
   // Said as the command's error (exit 1) once every service has stopped.
   let failure: string | undefined;
@@ -63,6 +69,7 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
   } finally {
     stopListening();
     store.close();
+    alone.release();
   }
   log('stopped');
   if (failure !== undefined) throw new OperationalError(failure);

@@ -26,10 +26,13 @@ const POLL_MS = 10;
  * this store (two at once, a `fleet sync` beside the daemon, would store their positions over each
  * other's, and one going back makes a lift read again).
  */
-export type LockKind = 'apply' | 'pull';
+export type LockKind = 'apply' | 'pull' | 'daemon';
 const LOCKS: Record<LockKind, { readonly suffix: string; readonly holders: string }> = {
   apply: { suffix: '.lock', holders: 'restore, prune or an admin command' },
   pull: { suffix: '.pull.lock', holders: 'fleet sync or the daemon, reading the fleet log' },
+  // Held for a daemon's life: two on one store (each with a socket of its own) restored their
+  // backends over each other's, without end.
+  daemon: { suffix: '.daemon.lock', holders: 'a daemon' },
 };
 
 export interface LockOptions {

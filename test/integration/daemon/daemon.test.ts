@@ -368,6 +368,24 @@ test('daemon: a store removed, or another put in its place, stops it (exit 1) be
   assert.match(again.log(), /stickyban: the store .*stickyban\.db was removed while the daemon ran: stopping/);
 });
 
+test('daemon: a second daemon on the same store, with a socket of its own, is refused (exit 1); the first goes on', async () => {
+  const netns = await Netns.create();
+  const db = initStore(join(tempDir(), 'stickyban.db'));
+  await whileDaemonRuns(netns, ['--db', db, 'daemon', '--heal-interval', '1h'], async (first) => {
+    await until('the first daemon to listen', () => first.log().includes('daemon: started'));
+    // startDaemon gives each its own socket, as STICKYBAN_SOCKET or a second config would.
+    const second = startDaemon(netns, ['--db', db, 'daemon', '--heal-interval', '1h']);
+    assert.equal(await second.exited, 1);
+    assert.equal(second.log(), `stickyban: another stickyban daemon runs on ${db} (it holds ${db}.daemon.lock): one daemon per store\n`);
+    const reply = await ask(first.socket, { op: 'ban', address: '192.0.2.1', jail: 'sshd', source: 'fail2ban', restored: '0' });
+    assert.ok(reply.answered && reply.response.ok, JSON.stringify(reply));
+  });
+  // Once it stopped, another may start.
+  await whileDaemonRuns(netns, ['--db', db, 'daemon', '--heal-interval', '1h'], async (next) => {
+    await until('the next daemon to listen', () => next.log().includes('daemon: started'));
+  });
+});
+
 test('daemon: a config file edited since it was read is said once, with how to put it in force; after SIGHUP, again on the next edit', async () => {
   const netns = await Netns.create();
   const { db, config } = configuredNewStore('');
