@@ -5,6 +5,7 @@ import { isRunning, ownIdentity, stillRuns } from '../exec/pid.js';
 import type { LiveCheck } from '../firewall/backend.js';
 import { isEmptyDelta, type Delta } from '../plan/diff.js';
 import type { OwedUpdate } from '../store/live-owed.js';
+import type { LoadedTarget } from '../store/restores.js';
 import type { Store } from '../store/store.js';
 
 export class LiveOwed {
@@ -13,9 +14,12 @@ export class LiveOwed {
     private readonly id: number,
   ) {}
 
-  /** Written before the store change it covers: a kill after that change leaves it behind. */
-  static begin(store: Store, what: string): LiveOwed {
-    return new LiveOwed(store, store.write(() => store.liveOwed.add(ownIdentity(), Date.now(), what), 'bookkeeping'));
+  /**
+   * Written before the store change it covers: a kill after that change leaves it behind.
+   * `loading`: a restore's backend and target, which a kill may leave half loaded.
+   */
+  static begin(store: Store, what: string, loading?: LoadedTarget): LiveOwed {
+    return new LiveOwed(store, store.write(() => store.liveOwed.add(ownIdentity(), Date.now(), what, loading), 'bookkeeping'));
   }
 
   /**
@@ -54,9 +58,17 @@ export function owedProblem(store: Store): LiveCheck | undefined {
   return { what: 'the live set', ok: false, problem: `lags the store: the ${first.what} of pid ${first.pid} ended before its live update${more}` };
 }
 
-/** After a restore read the store from `atMs` (Date.now()) on: what gone processes owed from before then is paid. */
-export function settleOwed(store: Store, atMs: number): void {
-  store.write(() => store.liveOwed.settle(atMs, ownerRuns), 'bookkeeping');
+/**
+ * After a restore read the store from `atMs` (Date.now()) on: what gone processes owed from before
+ * then is paid. What a gone restore was loading is kept unless this one removed such leftovers.
+ */
+export function settleOwed(store: Store, atMs: number, { retired }: { retired: boolean }): void {
+  store.write(() => store.liveOwed.settle(atMs, ownerRuns, { keepLoading: !retired }), 'bookkeeping');
+}
+
+/** What restores cut short (their process gone) were loading: see migrations/0013. */
+export function loadingCutShort(store: Store): LoadedTarget[] {
+  return store.liveOwed.loadingCutShort(ownerRuns);
 }
 
 /** Whether a note's owner still runs: by its identity, or by its pid alone for a note from before 0012. */

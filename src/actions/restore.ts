@@ -2,7 +2,7 @@
 // then catch up on bans the hook recorded while the batch was loading (the hook does not wait for
 // restore, so its live add may have gone to the set that was just swapped out).
 
-import { LiveOwed, settleOwed } from './live-owed.js';
+import { LiveOwed, loadingCutShort, settleOwed } from './live-owed.js';
 import type { Clock } from '../clock.js';
 import { isBackendName, type BackendName, type Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
@@ -85,7 +85,9 @@ export async function restoreLocked(
   const maxId = store.bans.maxId();
   // Owed while it loads: a restore killed mid-load (routes go in one batch at a time) leaves the
   // live set short. One that fails says so itself, and is owed no longer.
-  const owed = LiveOwed.begin(store, 'restore');
+  // What it loads, too: a `restore --backend` killed mid-load leaves another backend's sets in
+  // place, recorded nowhere else (the switch is recorded once loaded); the next restore removes them.
+  const owed = LiveOwed.begin(store, 'restore', { backend: backend.name, target });
   const reading = Date.now();
   let plan: PlanStream | undefined;
   let report: ApplyReport;
@@ -117,9 +119,9 @@ export async function restoreLocked(
   } finally {
     owed.end();
   }
-  // What others owed from before this read (an import killed before its live update) is loaded now.
-  settleOwed(store, reading);
   const retired = retire && before.length > 0 ? await retire(before, backend.name) : [];
+  // What others owed from before this read (an import killed before its live update) is loaded now.
+  settleOwed(store, reading, { retired: retire !== undefined });
   return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
 }
 
@@ -152,7 +154,14 @@ export async function emptyingProblem(store: Store, config: Config, now: number,
  */
 export function loadedBefore(store: Store, config: Config, current: BackendName): Loaded[] {
   const target = targetOf(config, current);
-  return store.restores.targets().filter((loaded): loaded is Loaded => isBackendName(loaded.backend) && (loaded.backend !== current || (loaded.target ?? target) !== target));
+  const seen = new Set<string>();
+  // And what restores cut short were loading (migrations/0013), which no record names.
+  return [...store.restores.targets(), ...loadingCutShort(store)].filter((loaded): loaded is Loaded => {
+    const key = `${loaded.backend} ${loaded.target ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return isBackendName(loaded.backend) && (loaded.backend !== current || (loaded.target ?? target) !== target);
+  });
 }
 
 /** The live-set delta that brings a set loaded as of event `since` to the store as of event `until`. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ProcessIdentity } from '../exec/pid.js';
+import type { LoadedTarget } from './restores.js';
 import { StatementCache } from './statements.js';
 
 /** A live update a process owes (see migrations/0010_live_owed.sql, 0012). */
@@ -24,10 +25,19 @@ export class LiveOwedTable {
     this.cache = new StatementCache(db);
   }
 
-  /** The process `owner` owes the live set an update from now on; returns its row's id. */
-  add(owner: ProcessIdentity, startedMs: number, what: string): number {
-    const insert = this.cache.get('INSERT INTO live_owed (pid, pid_ns, start_ticks, started_ms, what) VALUES (?, ?, ?, ?, ?)');
-    return Number(insert.run(owner.pid, owner.pidNs, owner.startTicks, startedMs, what).lastInsertRowid);
+  /**
+   * The process `owner` owes the live set an update from now on; returns its row's id. `loading`:
+   * a restore's, the backend and target it loads (migrations/0013).
+   */
+  add(owner: ProcessIdentity, startedMs: number, what: string, loading?: LoadedTarget): number {
+    const insert = this.cache.get('INSERT INTO live_owed (pid, pid_ns, start_ticks, started_ms, what, backend, target) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    return Number(insert.run(owner.pid, owner.pidNs, owner.startTicks, startedMs, what, loading?.backend ?? null, loading?.target ?? null).lastInsertRowid);
+  }
+
+  /** What restores of processes no longer running were loading: it may be in the kernel, recorded nowhere else. */
+  loadingCutShort(runs: OwnerRuns): LoadedTarget[] {
+    const rows = this.cache.get(`SELECT ${COLUMNS}, backend, target FROM live_owed WHERE backend IS NOT NULL ORDER BY id`).all() as Array<OwedUpdate & LoadedTarget>;
+    return rows.filter((row) => !runs(row)).map(({ backend, target }) => ({ backend, target }));
   }
 
   remove(id: number): void {
@@ -44,8 +54,9 @@ export class LiveOwedTable {
    * A restore read the store from `atMs` on and loaded the live set from it: what processes no
    * longer running owed from before then is paid. A running one settles its own.
    */
-  settle(atMs: number, runs: OwnerRuns): void {
-    const rows = this.cache.get(`SELECT id, ${COLUMNS} FROM live_owed WHERE started_ms < ?`).all(atMs) as Array<OwedUpdate & { id: number }>;
-    for (const row of rows) if (!runs(row)) this.remove(row.id);
+  settle(atMs: number, runs: OwnerRuns, { keepLoading }: { keepLoading: boolean }): void {
+    const rows = this.cache.get(`SELECT id, ${COLUMNS}, backend FROM live_owed WHERE started_ms < ?`).all(atMs) as Array<OwedUpdate & { id: number; backend: string | null }>;
+    // What a gone restore was loading stays named until a restore that removes such leftovers ran.
+    for (const row of rows) if (!runs(row) && !(keepLoading && row.backend !== null)) this.remove(row.id);
   }
 }

@@ -44,6 +44,17 @@ export function stuckNft(dir: string): NodeJS.ProcessEnv {
   return { PATH: `${bin}:${process.env.PATH}` };
 }
 
+/**
+ * A directory whose `nft` loads a batch file (`-f`) and then never exits (it sleeps): put first on
+ * a command's PATH, it holds a restore between its load and its record.
+ */
+export function nftStuckAfterLoad(dir: string): NodeJS.ProcessEnv {
+  const bin = join(dir, 'loaded-bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'nft'), `#!/bin/sh\ncase "$*" in *-f*) ${realNft} "$@" || exit $?; exec sleep 600 ;; esac\nexec ${realNft} "$@"\n`, { mode: 0o755 });
+  return { PATH: `${bin}:${process.env.PATH}` };
+}
+
 const realNft = execFileSync('sh', ['-c', 'command -v nft']).toString().trim();
 
 /** Kills what the namespace still runs (the sleeping nft of a command killed while it waited). */

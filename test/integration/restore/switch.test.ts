@@ -13,6 +13,7 @@ import { initStore } from '../../helpers/store.js';
 import { whileDaemonRuns } from '../../helpers/daemon.js';
 import { until } from '../../helpers/until.js';
 import { ask } from '../../../src/daemon/socket/client.js';
+import { killedWhen, killLeftovers, nftStuckAfterLoad } from '../../helpers/killed.js';
 
 async function setup(): Promise<{ netns: Netns; db: string; dir: string; run: (backend: string, ...args: string[]) => Promise<string> }> {
   await requireTools('ipset', 'iptables', 'nft', 'ip');
@@ -211,4 +212,20 @@ test("a switch to nftables refused because the table named is the admin's (Debia
   assert.equal(await routesThere(netns), true);
   const doctor = await netns.cli(['--db', db, '--config', config, 'doctor']);
   assert.doesNotMatch(doctor.stdout, /nftables table inet filter/, 'not a leftover of ours');
+});
+
+test('a switch killed once its load is in the kernel, before its record: doctor names what it left, and the next restore removes it', async () => {
+  const { netns, db, dir, run } = await setup();
+  await run('route', 'restore');
+  const config = join(dir, 'route.toml');
+  await killedWhen(netns, ['--db', db, '--config', config, 'restore', '--backend', 'nftables'], nftStuckAfterLoad(dir), 'the nftables table loaded', async () => (await nftThere(netns)) || undefined);
+  await killLeftovers(netns);
+  assert.equal(await nftThere(netns), true, 'loaded, never recorded');
+  // Unbanned by the backend in force: the table left behind would go on dropping it.
+  await run('route', 'unban', '203.0.113.7');
+  const doctor = await netns.cli(['--db', db, '--config', config, 'doctor']);
+  assert.match(doctor.stdout, /nftables table inet stickyban/);
+  assert.match(await run('route', 'restore'), /removed nftables table inet stickyban/);
+  assert.equal(await nftThere(netns), false);
+  assert.doesNotMatch((await netns.cli(['--db', db, '--config', config, 'doctor'])).stdout, /nftables/);
 });
