@@ -55,7 +55,7 @@ test('the cron package fires the prune job at the scheduled local time, with a c
 
   mock.timers.tick(2_000);
   await settle('the 04:17 prune', () => jobs().length === 1);
-  assert.deepEqual(jobs(), [['--db', db, 'prune']]);
+  assert.deepEqual(jobs(), [['--db', db, 'prune', '--json']]);
 
   mock.timers.tick(24 * 3600_000);
   await settle('the next day\'s prune', () => jobs().length === 2);
