@@ -210,6 +210,8 @@ export class IpsetBackend implements FirewallBackend {
       if (repairs.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true, family });
       for (const repair of repairs) checks.push({ what: `${binary} ${repair.what}`, ok: false, problem: repair.problem, family });
       for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain), family });
+      const jumping = this.settings.hookChains.filter((hook) => !absentHooks.includes(hook));
+      if (jumping.length === 0) checks.push({ what: `${binary} jumps to ${this.settings.chain}`, ok: false, ...noJumps(this.settings.hookChains), family });
       for (const { chain, rule, passes } of shadowing) checks.push({ ok: true, ...describeShadowing(binary, chain, rule, passes, this.settings.chain), family });
     }
     return { checks, entries };
@@ -480,6 +482,18 @@ function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undef
 
 function isTempOf(name: string, live: string): boolean {
   return name.startsWith(`${live}-t`) && /^\d+$/.test(name.slice(live.length + 2));
+}
+
+/**
+ * No chain jumps to ours, so the set drops nothing: hook_chains is empty (a chain jumping to itself
+ * is dropped from it, config.ts), or names none that exists (a chain of another table, a chain
+ * Docker has not made yet). A restore cannot help: the config must name a chain packets pass.
+ */
+function noJumps(hookChains: readonly string[]): Pick<LiveCheck, 'problem' | 'fix'> {
+  return {
+    problem: hookChains.length === 0 ? 'none: [ipset] hook_chains names no chain' : `none: no chain of [ipset] hook_chains (${hookChains.join(', ')}) exists in the filter table`,
+    fix: 'set [ipset] hook_chains to chains of the filter table that packets pass (INPUT, FORWARD, DOCKER-USER), then stickyban restore',
+  };
 }
 
 /** A rule of the admin's that lets packets past the drop (see rulesAhead): what doctor says of it. */

@@ -288,9 +288,11 @@ export async function ensureRules(runner: Runner, family: Family, wanted: RuleWa
   const { repairs, absentHooks } = planRules(listing ?? (await listRules(runner, family, wanted)), wanted);
   const what = repairs.map((repair) => repair.what).join(', ');
   await applyRuleLines(runner, family, repairs.flatMap((repair) => repair.lines), `repairing ${what}`);
+  const none = wanted.hookChains.every((hook) => absentHooks.includes(hook));
   return [
     ...repairs.map((repair) => `${binary}: ${repair.why}`),
     ...absentHooks.map((hook) => `${binary}: ${describeAbsentHook(hook, wanted.chain)}`),
+    ...(none ? [`${binary}: no chain jumps to ${wanted.chain} (${wanted.hookChains.length === 0 ? '[ipset] hook_chains names none' : 'none of [ipset] hook_chains exists'}): the set drops nothing`] : []),
   ];
 }
 

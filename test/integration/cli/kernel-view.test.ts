@@ -34,6 +34,22 @@ async function setUp(toml = '') {
 }
 
 describe('the kernel beside the plan', () => {
+  test('hook_chains that leave no chain jumping to ours (empty, or chains of another table): restore says the set drops nothing, show and doctor that nothing is blocked', async () => {
+    for (const hooks of ['[]', '["PREROUTING"]']) {
+      const { netns, run, show } = await setUp(`[ipset]\nhook_chains = ${hooks}\n`);
+      const link = await wire(netns, ['203.0.113.7']);
+      assert.equal(await pings(link, '203.0.113.7'), true, `${hooks}: nothing jumps to the chain`);
+      const restored = await run('restore');
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.match(restored.stdout, /iptables: no chain jumps to Blocklist \((\[ipset\] hook_chains names none|none of \[ipset\] hook_chains exists)\): the set drops nothing/);
+      const shown = await show('203.0.113.7');
+      assert.equal(shown.blocked, false, hooks);
+      assert.match(shown.live_problem ?? '', /iptables jumps to Blocklist none/);
+      const doctor = await run('doctor');
+      assert.match(doctor.stdout, /FAIL +iptables jumps to Blocklist: none: .*\(fix: set \[ipset\] hook_chains to chains of the filter table/);
+    }
+  });
+
   test('show: blocked is read from the live set and its rule; planned from the store', async () => {
     const { netns, cli, show } = await setUp();
     const banned = await show('203.0.113.7');
