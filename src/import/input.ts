@@ -197,10 +197,15 @@ function sniffed(source: Readable, counted: (bytes: number) => void): Readable {
     }
   }
   async function* content(): AsyncGenerator<Buffer> {
-    const first = await iterator.next();
-    if (first.done) return;
-    const head = first.value;
-    counted(head.length);
+    // Two bytes tell it: a pipe may give the first one alone (a writer that flushes each byte).
+    let head: Buffer = Buffer.alloc(0);
+    while (head.length < GZIP_MAGIC.length) {
+      const next = await iterator.next();
+      if (next.done) break;
+      counted(next.value.length);
+      head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+    }
+    if (head.length === 0) return;
     if (!isGzip(head)) {
       yield head;
       yield* rest();

@@ -36,6 +36,17 @@ describe('import inputs', () => {
     assert.equal(await written, 0);
   });
 
+  test('gzip on a pipe whose writer gives the first byte alone: still read as gzip', async () => {
+    const s = await session();
+    const list = join(tempDir(), 'list.txt.gz');
+    writeFileSync(list, gzipSync('198.51.100.11\n198.51.100.12\n'));
+    const [file, argv] = cliCommand(['--db', s.db, 'import', '-', '--format', 'plain', '--no-apply', '--json'], s.netns.name);
+    const quoted = [file, ...argv].map((word) => `'${word}'`).join(' ');
+    const piped = await runProcess('bash', ['-c', `(head -c1 '${list}'; sleep 0.5; tail -c +2 '${list}') | ${quoted}`]);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(JSON.parse(piped.stdout).added, 2);
+  });
+
   test('a FIFO whose writer is already waiting: what it writes is read, not lost to a look at the FIFO first', async () => {
     const s = await session();
     const fifo = join(tempDir(), 'fifo');
