@@ -20,6 +20,11 @@ export interface RunOptions {
   readonly allowFailure?: boolean;
   /** Prefix for the error message, e.g. "loading set stickyban4". */
   readonly context?: string;
+  /**
+   * Killed (SIGKILL) past this, and a ToolError says so: for a tool that waits on a server that
+   * may never answer (fail2ban-client on a wedged fail2ban-server waited for good).
+   */
+  readonly timeoutMs?: number;
 }
 
 /** Resolves on the event loop's next turn: long work that yields there lets I/O (a tool's output, a socket) be served meanwhile. */
@@ -67,8 +72,18 @@ export const run: Runner = (file, args, options = {}) =>
       reject(error.code === 'ENOENT' ? new ToolMissingError(file, debianPackageOf(file)) : error);
     });
     let inputFailure: { error: unknown } | undefined;
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, options.timeoutMs);
     child.on('close', (code) => {
+      clearTimeout(timer);
       if (inputFailure) return reject(inputFailure.error);
+      if (timedOut) return reject(new ToolError([file, ...args], code, `no answer within ${options.timeoutMs! / 1000} s: stopped`, options.context));
       const result = { stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), exitCode: code ?? -1 };
       if (code === 0 || options.allowFailure) resolve(result);
       else reject(new ToolError([file, ...args], code, result.stderr, options.context));

@@ -6,6 +6,13 @@ import { existsSync } from 'node:fs';
 import { ToolError, ToolMissingError } from '../errors.js';
 import type { Runner } from '../exec/run.js';
 
+/**
+ * How long fail2ban-server may take to answer one command: it answers in well under a second, even
+ * holding thousands of bans; one that accepts the connection and never answers (wedged) held
+ * doctor, unban --fail2ban and safelist --fail2ban for good.
+ */
+const ANSWER_MS = 20_000;
+
 export class Fail2banClient {
   constructor(
     private readonly runner: Runner,
@@ -59,7 +66,7 @@ export class Fail2banClient {
    */
   private async call(args: readonly string[], context: string): Promise<string> {
     const command = ['-s', this.socket, ...args];
-    const result = await this.runner('fail2ban-client', command, { allowFailure: true, context });
+    const result = await this.runner('fail2ban-client', command, { allowFailure: true, context, timeoutMs: ANSWER_MS });
     if (result.exitCode === 0) return result.stdout;
     throw new ToolError(['fail2ban-client', ...command], result.exitCode, `${result.stdout}\n${withoutLogStamps(result.stderr)}`, context);
   }

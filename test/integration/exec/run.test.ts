@@ -28,6 +28,17 @@ describe('run: the one way to start a tool', () => {
     assert.notEqual(allowed.exitCode, 0);
   });
 
+  test('a tool that does not answer within its time limit is killed, and the error says so', async () => {
+    const started = Date.now();
+    await assert.rejects(run('sleep', ['30'], { timeoutMs: 200, context: 'asking a wedged server' }), (error: unknown) => {
+      assert.ok(error instanceof ToolError);
+      assert.equal(error.message, 'asking a wedged server: sleep 30 failed: no answer within 0.2 s: stopped');
+      return true;
+    });
+    assert.ok(Date.now() - started < 5_000, 'not the 30 s it would have waited');
+    assert.equal((await run('sh', ['-c', 'echo done'], { timeoutMs: 5_000 })).stdout, 'done\n', 'one that answers in time is not touched');
+  });
+
   test('a missing tool names the Debian package to install', async () => {
     await assert.rejects(run('stickyban-no-such-tool', []), (error: unknown) => {
       assert.ok(error instanceof ToolMissingError);
