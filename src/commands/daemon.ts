@@ -8,6 +8,7 @@ import { metricsFileProblem } from '../daemon/metrics.js';
 import { LockHeldError, OperationalError, UsageError } from '../errors.js';
 import { quote, shownPath } from '../input/quote.js';
 import { parseDuration } from '../input/duration.js';
+import { replacedBytes } from '../input/path-text.js';
 import { loadBackend } from '../firewall/select.js';
 import { onSignals } from '../daemon/signals.js';
 import { ApplyLock } from '../store/lock.js';
@@ -84,6 +85,8 @@ function ownCommand(): string[] {
 function checkedMetricsFile(path: string | undefined, what: string, db: string): string | undefined {
   if (path === undefined) return undefined;
   if (path === '') throw new UsageError(`invalid ${what} "": expected a file path`);
+  const replaced = replacedBytes(path);
+  if (replaced) throw new UsageError(`invalid ${what} ${quote(path)}: ${replaced}`);
   const dir = dirname(resolve(path));
   // The store's directory holds the store's own files (its log, locks, spool), each of which the rename would replace.
   if (dir === dirname(resolve(db))) throw new UsageError(`invalid ${what} ${quote(path)}: it is in the store's directory, among the store's own files; expected a file of its own, such as /var/lib/prometheus/node-exporter/stickyban.prom`);

@@ -6,6 +6,7 @@ import { installFiles, type InstallOutcome } from '../contrib/install.js';
 import { OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
 import { packageRoot } from '../package-root.js';
+import { replacedBytes } from '../input/path-text.js';
 
 export interface InstallContribOptions {
   /** Install under this directory instead of / (packaging, tests). */
@@ -26,6 +27,8 @@ const VERB: Record<InstallOutcome, string> = {
 /** Installs the fail2ban action, systemd units, netfilter-persistent plugin and examples. */
 export async function installContrib(options: InstallContribOptions, ctx: Context): Promise<void> {
   if (options.root === '') throw new UsageError('invalid --root "": expected a directory');
+  const replaced = options.root === undefined ? undefined : replacedBytes(options.root);
+  if (replaced) throw new UsageError(`invalid --root ${quote(options.root!)}: ${replaced}`);
   // Cron replaces both the daemon and the prune timer; asking for the timer too names two schedules.
   if (options.cron && options.daemon === false) throw new UsageError('--cron and --no-daemon choose two ways to prune: expected one of them (--cron: cron.d only; --no-daemon: the daily prune timer)');
   // Like DESTDIR: the root is created if needed, files go under it, nothing is enabled.

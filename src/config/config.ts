@@ -12,6 +12,7 @@ import { tryParseNetwork, isParseFailure } from '../address/parse.js';
 import { network4, network6, type Network } from '../address/network.js';
 import { isJailName } from '../input/names.js';
 import { quote, shownPath } from '../input/quote.js';
+import { replacedBytes } from '../input/path-text.js';
 import { durationRange, readDuration, DURATION_EXPECTED, MAX_SECONDS } from '../input/duration.js';
 
 export type BackendName = 'ipset' | 'nftables' | 'route';
@@ -135,6 +136,8 @@ export async function loadConfig(
   const named = overrides.config ?? env.STICKYBAN_CONFIG;
   const file = named ?? DEFAULT_CONFIG_FILE;
   let config = DEFAULTS;
+  const replaced = named === undefined ? undefined : replacedBytes(named);
+  if (replaced) throw new UsageError(`invalid config file ${quote(named!)}: ${replaced}`);
   if (named !== undefined && isMissing(named)) {
     throw new UsageError(`config file ${quote(named)} does not exist; expected a TOML file (see contrib/examples/config.toml)`);
   }
@@ -176,6 +179,8 @@ const NAME_MAX = 255;
 function wrongPath(db: string): string | undefined {
   if (db === '') return 'expected the path of the SQLite store';
   if (db.includes('\0')) return 'expected a path without NUL characters';
+  const replaced = replacedBytes(db);
+  if (replaced) return replaced;
   if (Buffer.byteLength(db) >= PATH_MAX) return `expected a path shorter than ${PATH_MAX} bytes`;
   if (db.split('/').some((name) => Buffer.byteLength(name) > NAME_MAX)) return `expected no name in the path longer than ${NAME_MAX} bytes`;
   return undefined;

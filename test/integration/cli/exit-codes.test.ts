@@ -4,7 +4,10 @@
 // not be done; 2 for a request this command cannot carry out as given, and nothing is written.
 
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
+import { cliCommand, runProcess } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { Netns } from '../../helpers/netns.js';
 import { count } from '../../helpers/sqlite.js';
 import { configuredNewStore } from '../../helpers/store.js';
@@ -37,4 +40,20 @@ test('asking again for what is already so exits 0 with one line saying so; what 
     assert.match(refused.stderr, message);
   }
   assert.equal(count(db, 'safelist'), 0);
+});
+
+test('a path whose bytes are not UTF-8 (--db, --config, --root) is refused, exit 2, and nothing is made under the name it would become', async () => {
+  const dir = tempDir();
+  const [file, argv] = cliCommand([], undefined);
+  const command = [file, ...argv].map((word) => `'${word}'`).join(' ');
+  for (const [args, what] of [
+    [`--db $'${dir}/u\\xff/sb.db' init`, '--db'],
+    [`--config $'${dir}/c\\xff.toml' config`, 'config file'],
+    [`install-contrib --root $'${dir}/r\\xff'`, '--root'],
+  ] as const) {
+    const result = await runProcess('bash', ['-c', `${command} ${args}`]);
+    assert.equal(result.code, 2, `${args}: ${result.stderr}`);
+    assert.match(result.stderr, new RegExp(`^stickyban: invalid ${what} .*: expected a path of UTF-8 text \\(it holds bytes that are not UTF-8, so it would name another file\\)\\n$`));
+  }
+  assert.deepEqual(readdirSync(dir), [], 'nothing made');
 });
