@@ -427,6 +427,7 @@ class TableReader {
   }
 
   private error(key: string, problem: string): UsageError {
-    return new UsageError(`config file ${shownPath(this.file)}: "${this.prefix}${key}" ${problem}`);
+    // Quoted: a key is the file's text, and may hold control characters or run to megabytes.
+    return new UsageError(`config file ${shownPath(this.file)}: ${quote(`${this.prefix}${key}`)} ${problem}`);
   }
 }

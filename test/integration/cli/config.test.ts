@@ -161,6 +161,14 @@ test('a section given as a date or a time is no table, a float no integer; a pat
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr.split('\n').length, 2, `one line: ${bad.stderr}`);
   assert.match(bad.stderr, /x\\u000ay\.toml/);
+  // A key is the file's own text: an escape sequence and a line break in it are escaped, a huge one cut.
+  writeFileSync(dated, '"\\u001b[31mRED\\u000a" = 1\n');
+  const key = await runCli(['--config', dated, 'config']);
+  assert.deepEqual([key.code, key.stderr], [2, `stickyban: config file ${dated}: "\\u001b[31mRED\\n" is not a known setting\n`]);
+  writeFileSync(dated, `${'k'.repeat(500_000)} = 1\n`);
+  const huge = await runCli(['--config', dated, 'config']);
+  assert.equal(huge.code, 2);
+  assert.ok(huge.stderr.length < 1000, `a short line: ${huge.stderr.length} characters`);
 });
 
 test('paths in the config file are absolute: a relative one would depend on where each command, or the daemon, runs', async () => {
