@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../../src/config/config.js';
@@ -212,4 +212,22 @@ test('a config file another user could write is refused: it chooses the store, t
   assert.deepEqual([theirs.code, theirs.stderr], [2, `stickyban: config file "${config}" is owned by uid 65534: expected owned by root (chown it)\n`]);
   chownSync(config, 0, 0);
   assert.equal((await runCli(['--config', config, 'config', 'db'])).stdout, '/srv/sb.db\n');
+
+  // The way to it: a directory others may write (another user could swap the file), a link of theirs.
+  const open = join(dir, 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  const inOpen = join(open, 'c.toml');
+  writeFileSync(inOpen, 'db = "/srv/sb.db"\n');
+  const swappable = await runCli(['--config', inOpen, 'config', 'db']);
+  assert.deepEqual([swappable.code, swappable.stderr], [2, `stickyban: config file "${inOpen}": ${open} is writable by its group and others (mode 0777): the config chooses the store and sockets root uses (chmod go-w ${open})\n`]);
+  const link = join(dir, 'link.toml');
+  symlinkSync(config, link);
+  assert.equal((await runCli(['--config', link, 'config', 'db'])).stdout, '/srv/sb.db\n', "root's link is followed");
+  lchownSync(link, 65534, 65534);
+  const theirLink = await runCli(['--config', link, 'config', 'db']);
+  assert.deepEqual([theirLink.code, theirLink.stderr], [2, `stickyban: config file "${link}": ${link} is a symbolic link owned by uid 65534: expected one of root's (remove it, or give the real path)\n`]);
+  const toOpen = join(dir, 'to-open.toml');
+  symlinkSync(inOpen, toOpen);
+  assert.equal((await runCli(['--config', toOpen, 'config', 'db'])).code, 2, 'a link to a file in an open directory');
 });
