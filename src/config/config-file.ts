@@ -33,7 +33,7 @@ function refuseLoosePath(file: string): void {
   for (let links = 0; ; links++) {
     let distrust;
     try {
-      distrust = distrustOf(dirname(path));
+      distrust = distrustOf(dirname(path), { sharedSticky: true });
     } catch (error) {
       // A directory that cannot be reached: the read below says it as the file system does.
       if ((error as NodeJS.ErrnoException).code !== undefined) return;

@@ -26,6 +26,11 @@ export interface TrustOptions {
   readonly euid?: number;
   /** Create what is missing: the directory itself with this mode, those above it 0755 (never from the umask). */
   readonly create?: number;
+  /**
+   * The directory itself may be a shared sticky one (/tmp): for a file only read there, whose own
+   * owner is checked, as others can neither replace nor remove it. Not where files are made.
+   */
+  readonly sharedSticky?: boolean;
 }
 
 /**
@@ -41,7 +46,7 @@ export function distrustOf(dir: string, options: TrustOptions = {}): Distrust | 
   let stats = lstatSync('/');
   let links = 0;
   while (pending.length > 0) {
-    const wrong = judge(current, stats, euid, false);
+    const wrong = judge(current, stats, euid, false, false);
     if (wrong) return wrong;
     const name = pending.shift()!;
     if (name === '.' || name === '..') {
@@ -64,16 +69,16 @@ export function distrustOf(dir: string, options: TrustOptions = {}): Distrust | 
     current = path;
     stats = found;
   }
-  return judge(current, stats, euid, true);
+  return judge(current, stats, euid, true, options.sharedSticky === true);
 }
 
-function judge(path: string, stats: Stats, euid: number, last: boolean): Distrust | undefined {
+function judge(path: string, stats: Stats, euid: number, last: boolean, sharedSticky: boolean): Distrust | undefined {
   // Not a question of trust: the path is wrong, as the file system itself would say.
   if (!stats.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, ${path}`), { code: 'ENOTDIR', path });
   if (!isOurs(stats, euid)) return { path, problem: `is owned by uid ${stats.uid}, not ${ownerWanted(euid)}`, fix: `chown ${euid === 0 ? 'root' : euid} ${path}` };
   const mode = stats.mode & 0o7777;
   // The sticky bit protects what is in a directory from others, not the directory's own new entries.
-  if ((mode & 0o022) !== 0 && (last || (mode & 0o1000) === 0)) {
+  if ((mode & 0o022) !== 0 && ((last && !sharedSticky) || (mode & 0o1000) === 0)) {
     const who = (mode & 0o022) === 0o022 ? 'its group and others' : (mode & 0o020) !== 0 ? 'its group' : 'others';
     // A sticky one is shared on purpose (/tmp): taking the others' write away would break the host.
     const own = join(path, 'stickyban');

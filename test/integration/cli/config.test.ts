@@ -221,6 +221,12 @@ test('a config file another user could write is refused: it chooses the store, t
   writeFileSync(inOpen, 'db = "/srv/sb.db"\n');
   const swappable = await runCli(['--config', inOpen, 'config', 'db']);
   assert.deepEqual([swappable.code, swappable.stderr], [2, `stickyban: config file "${inOpen}": ${open} is writable by its group and others (mode 0777): the config chooses the store and sockets root uses (chmod go-w ${open})\n`]);
+  // A shared sticky one (/tmp) is fine: others can neither replace nor remove root's file there.
+  const sticky = join(dir, 'sticky');
+  mkdirSync(sticky);
+  chmodSync(sticky, 0o1777);
+  writeFileSync(join(sticky, 'c.toml'), 'db = "/srv/sb.db"\n');
+  assert.equal((await runCli(['--config', join(sticky, 'c.toml'), 'config', 'db'])).stdout, '/srv/sb.db\n');
   const link = join(dir, 'link.toml');
   symlinkSync(config, link);
   assert.equal((await runCli(['--config', link, 'config', 'db'])).stdout, '/srv/sb.db\n', "root's link is followed");
