@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { removeIfOurs } from '../files/remove-if-ours.js';
 import { formatTime } from '../clock.js';
-import { OperationalError, UsageError } from '../errors.js';
+import { describeFsError, OperationalError, UsageError } from '../errors.js';
 import { quote } from '../input/quote.js';
+import { replacedBytes } from '../input/path-text.js';
 import { applyChange } from '../fleet/changes.js';
 import { BulkCatchUp } from '../fleet/bulk-catch-up.js';
 import { push, pull, type Appliers } from '../fleet/exchange.js';
@@ -102,10 +103,15 @@ export async function fleetAddHost(name: string, options: { url?: string; passwo
 }
 
 function createSecretFile(path: string): number {
+  if (path === '' || replacedBytes(path)) throw new UsageError(`invalid --password-file ${quote(path)}: ${replacedBytes(path) ?? 'expected the path of a new file'}`);
   try {
     return openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
-    throw new OperationalError(`cannot create --password-file ${quote(path)}: ${(error as Error).message} (it must not exist yet)`);
+    // Written once, never over a file: one there already (or a link) is the admin's to move away.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' || (error as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new UsageError(`invalid --password-file ${quote(path)}: it exists already; expected the path of a new file (the password is written once)`);
+    }
+    throw new OperationalError(`cannot create --password-file ${quote(path)}: ${describeFsError(error)}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // is written: a fleet-wide change that cannot go anywhere leaves the local store as it was.
 
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Netns } from '../../helpers/netns.js';
@@ -40,6 +40,17 @@ test('fleet init and add-host check --url first; add-host leaves no password fil
   const unreachable = await runCli(['--config', config, 'fleet', 'add-host', 'web1', '--url', 'postgresql://stickyban@127.0.0.1:1/stickyban', '--password-file', passwordFile]);
   assert.equal(unreachable.code, 1, unreachable.stderr);
   assert.equal(existsSync(passwordFile), false, 'no password was made for any role');
+  // A password file that is no new file: one line, exit 2, before the database is asked.
+  const taken = join(dir, 'taken.pw');
+  writeFileSync(taken, 'the admin\'s\n');
+  for (const [path, said] of [
+    ['', 'stickyban: invalid --password-file "": expected the path of a new file\n'],
+    [taken, `stickyban: invalid --password-file "${taken}": it exists already; expected the path of a new file (the password is written once)\n`],
+  ] as const) {
+    const result = await runCli(['--config', config, 'fleet', 'add-host', 'web1', '--url', 'postgresql://stickyban@127.0.0.1:1/stickyban', '--password-file', path]);
+    assert.deepEqual([result.code, result.stderr], [2, said]);
+  }
+  assert.equal(readFileSync(taken, 'utf8'), 'the admin\'s\n');
   const init = await runCli(['--config', config, 'fleet', 'init', '--url', 'postgresql://db/x?sslkey=/root/key']);
   assert.equal(init.code, 2);
   assert.match(init.stderr, /^stickyban: invalid --url .*: it names a file by sslkey/);
