@@ -2,6 +2,7 @@
 // command refuses a missing store: a restore or a ban hook that made one at a mistyped --db would
 // record into, and load, an empty blocklist.
 
+import { statSync } from 'node:fs';
 import { Store } from '../store/store.js';
 import { shownPath } from '../input/quote.js';
 import type { Context } from './context.js';
@@ -15,7 +16,8 @@ import { OperationalError } from '../errors.js';
  */
 export async function init(ctx: Context): Promise<void> {
   const { db } = ctx.config;
-  const made = isMissing(db);
+  // An empty file is no store yet (store-file.ts): made one here, it is created as much as a missing one.
+  const made = isMissing(db) || statSync(db).size === 0;
   if (made) refuseOrphanedLog(db);
   const store = Store.open({ path: db, busyTimeoutMs: ctx.config.busyTimeoutMs, create: true });
   try {

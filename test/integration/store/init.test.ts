@@ -87,8 +87,13 @@ describe('a missing store is made only by stickyban init', () => {
       assert.equal(statSync(db).size, 0, `${args.join(' ')} wrote nothing`);
     }
     const init = await netns.cli(['--db', db, 'init']);
-    assert.equal(init.code, 0, init.stderr);
+    assert.deepEqual([init.code, init.stdout], [0, `created the store ${db}\n`], 'says it made the store, as it did');
     assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.7'])).code, 0);
+    // The name of a log SQLite keeps beside a store is no store's: another's empty -wal was made one.
+    for (const suffix of ['-wal', '-shm', '-journal']) {
+      const beside = await netns.cli(['--db', `${db}${suffix}`, 'init']);
+      assert.deepEqual([beside.code, beside.stderr], [2, `stickyban: invalid --db "${db}${suffix}": expected the store's own path, not that of a log SQLite keeps beside one (-wal, -shm, -journal)\n`]);
+    }
   });
 
   test('init makes the directories it needs, the store 0600 in a 0700 directory', async () => {
