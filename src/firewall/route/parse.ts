@@ -32,11 +32,17 @@ export type RouteVerb = 'add' | 'del';
  * One `ip -batch` line. The type narrows a delete to blackhole routes, so no other route is touched.
  * An add is a `replace`: a route with our metric is ours, and one of another type (`dev lo`) would
  * make a plain add fail with "File exists" and leave the address unblocked.
+ *
+ * The metric comes first: `ip -batch` runs a last line cut short too (its writer killed mid-line,
+ * the pipe holding part of a chunk), and "… blackhole 10.2.3.45/32 metric 4242" cut to
+ * "… blackhole 10.2.3.4" made a blackhole of metric 0: the admin's to us, never removed, dropping
+ * an address no one banned. Cut anywhere now, a line fails or leaves a route of ours, which the
+ * next restore (owed by the one killed) takes out.
  */
 export function routeLine(verb: RouteVerb, family: Family, cidr: Cidr<number | bigint>, metric: number): string {
   // CIDR notation even for a host or /0: `ip` reads the family from the address (no -6 per line).
   const text = cidr.prefix === 0 ? (family === 4 ? '0.0.0.0/0' : '::/0') : formatCidr(family, cidr as Cidr<number> & Cidr<bigint>);
-  return `route ${verb === 'add' ? 'replace' : 'del'} blackhole ${text} metric ${metric}\n`;
+  return `route ${verb === 'add' ? 'replace' : 'del'} metric ${metric} blackhole ${text}\n`;
 }
 
 export interface BatchFailure {

@@ -7,6 +7,9 @@ import type { CliResult } from '../../helpers/cli.js';
 import { Netns } from '../../helpers/netns.js';
 import { configuredNewStore, tempStore } from '../../helpers/store.js';
 import { pings, wire } from '../../helpers/veth.js';
+import type { Cidr } from '../../../src/address/network.js';
+import { parseNetwork } from '../../../src/address/parse.js';
+import { routeLine } from '../../../src/firewall/route/parse.js';
 
 const METRIC = 777;
 
@@ -189,5 +192,23 @@ describe('route backend', () => {
     await netns.exec('ip', ['route', 'replace', '10.7.0.0/24', 'dev', dev, 'table', '100']);
     await netns.exec('ip', ['route', 'del', '10.9.3.0/24', 'dev', dev, 'table', '100']);
     assert.deepEqual(await warnings(), []);
+  });
+
+  test('a batch line cut short anywhere (its writer killed mid-line) fails, or leaves a route of ours, never one of the admin\'s metric', async () => {
+    const netns = await Netns.create();
+    const entries = [[4, '198.51.100.45'], [4, '203.0.113.128/25'], [6, '2001:db8:1::45'], [6, '2001:db8:100::/40']] as const;
+    const lines = (verb: 'add' | 'del') => entries.map(([family, text]) => routeLine(verb, family, parseNetwork(text) as Cidr<number | bigint>, METRIC).trimEnd());
+    // Every cut of every line, each the last of a batch, as a killed writer leaves it: ip runs it.
+    const cuts = (verb: 'add' | 'del') => lines(verb).flatMap((line) => Array.from({ length: line.length }, (_, end) => line.slice(0, end + 1)));
+    const runCuts = (verb: 'add' | 'del') => Promise.all(cuts(verb).map((cut) => netns.exec('ip', ['-batch', '-'], { input: cut }).catch(() => undefined)));
+    await runCuts('add');
+    const all = [...(await blackholes(netns, 4)), ...(await blackholes(netns, 6))];
+    assert.ok(all.length > 0, 'the whole lines were added');
+    assert.deepEqual(all.filter((route) => !route.endsWith(` metric ${METRIC}`)), [], 'no blackhole of another metric');
+    // The admin's own blackholes at the same places are not touched by cut deletes.
+    for (const [family, text] of entries) await netns.exec('ip', [...(family === 6 ? ['-6'] : []), 'route', 'add', 'blackhole', text, 'metric', '5']);
+    await runCuts('del');
+    const admin = [...(await blackholes(netns, 4)), ...(await blackholes(netns, 6))].filter((route) => route.endsWith(' metric 5'));
+    assert.equal(admin.length, entries.length, `the admin's routes stay: ${admin.join(', ')}`);
   });
 });

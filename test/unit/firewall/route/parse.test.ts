@@ -27,9 +27,9 @@ describe('parseRoutes', () => {
 
 describe('routeLine', () => {
   test('one batch line per route, the type narrowing a delete to blackhole routes', () => {
-    assert.equal(routeLine('add', 4, cidr4('192.0.2.1'), 4242), 'route replace blackhole 192.0.2.1 metric 4242\n');
-    assert.equal(routeLine('del', 4, cidr4('0.0.0.0/0'), 7), 'route del blackhole 0.0.0.0/0 metric 7\n');
-    assert.equal(routeLine('add', 6, { first: 0n, last: (1n << 128n) - 1n, prefix: 0 }, 7), 'route replace blackhole ::/0 metric 7\n');
+    assert.equal(routeLine('add', 4, cidr4('192.0.2.1'), 4242), 'route replace metric 4242 blackhole 192.0.2.1\n');
+    assert.equal(routeLine('del', 4, cidr4('0.0.0.0/0'), 7), 'route del metric 7 blackhole 0.0.0.0/0\n');
+    assert.equal(routeLine('add', 6, { first: 0n, last: (1n << 128n) - 1n, prefix: 0 }, 7), 'route replace metric 7 blackhole ::/0\n');
   });
 });
 
