@@ -65,7 +65,19 @@ export class ToolMissingError extends OperationalError {
 }
 
 /** The store could not be used: busy past the timeout, unreadable, or its schema is not ours. */
-export class StoreError extends OperationalError {}
+export class StoreError extends OperationalError {
+  /**
+   * `what` says what is wrong; `advice` (what the admin may do, such as "try again") follows it in
+   * the message. A caller that does something else about it (the ban hook spools the ban) says
+   * `what` alone.
+   */
+  constructor(
+    readonly what: string,
+    advice?: string,
+  ) {
+    super(advice === undefined ? what : `${what}; ${advice}`);
+  }
+}
 
 /** Another stickyban held a lock beside the store for as long as this one would wait. */
 export class LockHeldError extends StoreError {}

@@ -72,7 +72,7 @@ async function banOne(address: string, request: BanRequest, options: BanOptions,
       return;
     }
     // Nothing to try again: the ban waits in the spool, and the daemon or the next command records it.
-    throw new OperationalError(`${error.message.replace(/; try again$/, '')}; ${await spool(request, event, options.force === true, error, ctx)}`);
+    throw new OperationalError(`${error.what}; ${await spool(request, event, options.force === true, error, ctx)}`);
   }
   try {
     await report(request, outcome, owed, store, ctx);

@@ -76,7 +76,7 @@ export class ApplyLock {
       db?.close();
       if (isBusy(error)) {
         const waited = waitMs >= 1000 ? ` for ${Math.round(waitMs / 1000)} s` : '';
-        throw new LockHeldError(`another stickyban (${lock.holders}) held ${shownPath(path)}${waited}; try again`);
+        throw new LockHeldError(`another stickyban (${lock.holders}) held ${shownPath(path)}${waited}`, 'try again');
       }
       throw describeStoreFailure(error, path);
     }

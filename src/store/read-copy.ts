@@ -37,7 +37,7 @@ export class StoreCopy {
         if (before.wal !== undefined) copyFileSync(`${store}-wal`, `${copy}-wal`, attempt === 0 ? constants.COPYFILE_EXCL : 0);
         if (sameVersion(before, versionOf(store))) return new StoreCopy(temp, copy);
       }
-      throw new StoreError(`store ${shownPath(store)} changed each time it was copied to be read (it is read-only here, and written elsewhere); try again`);
+      throw new StoreError(`store ${shownPath(store)} changed each time it was copied to be read (it is read-only here, and written elsewhere)`, 'try again');
     } catch (error) {
       temp.remove();
       throw error;

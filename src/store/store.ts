@@ -366,7 +366,7 @@ export function describeStoreFailure(error: unknown, path: string): Error {
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error as Error;
   const message = (error as Error).message;
   const shown = shownPath(path);
-  if (isBusy(error)) return new StoreError(`store ${shown} is locked by another process (${message}); try again`);
+  if (isBusy(error)) return new StoreError(`store ${shown} is locked by another process (${message})`, 'try again');
   // Gone between the check that it is there and the open (which makes no file: only init does).
   if (code.startsWith('SQLITE_CANTOPEN') && !existsSync(path)) return missing(path);
   if (code.startsWith('SQLITE_CANTOPEN') && !isReadable(path)) return new StoreError(`cannot read store ${shown}: permission denied (run as root, or pass --db)`);
