@@ -41,6 +41,7 @@ import { VERSION } from '../version.js';
 import { coalesce } from './watch/coalesce.js';
 import { watchTargets } from './watch/events.js';
 import { NftMonitor } from './watch/nft-monitor.js';
+import { OneAtATime } from './one-at-a-time.js';
 
 /** What SIGHUP may change: everything but the store and the socket, which a restart changes. */
 export interface DaemonSettings {
@@ -74,9 +75,10 @@ export class Daemon {
   private readonly configWatch: ConfigWatch;
   private readonly jobs: Jobs;
   private readonly live: LiveQueue;
-  /** A restore after a failed live update runs (repairLive), and another is asked for. */
-  private repairing = false;
-  private repairAgain = false;
+  /** The restores repairLive asks for (see there). */
+  private readonly repairs = new OneAtATime(async () => {
+    if (!this.stopping.signal.aborted) await this.logJob('repair', ['restore', '--trigger', 'daemon']);
+  });
   private readonly writer: BanWriter;
   private readonly healer: Healer;
   private readonly spool: SpoolFolder;
@@ -286,25 +288,15 @@ export class Daemon {
   }
 
   /**
-   * A restore after a live update failed: its changes are in the store and not in the live set, which
-   * the check of nftables and routes (no entry counts) would not see. One at a time; failures while
-   * one runs ask for one more after it, which reads the store anew.
+   * A restore after a live update failed (its changes are in the store and not in the live set,
+   * which the check of nftables and routes, with no entry counts, would not see) or a SIGHUP changed
+   * the plan. One at a time: failures while one runs ask for one more after it, which reads the
+   * store anew; none once the daemon stops.
    */
   private async repairLive(): Promise<void> {
-    if (this.repairing) {
-      this.repairAgain = true;
-      return;
-    }
-    this.repairing = true;
-    try {
-      do {
-        this.repairAgain = false;
-        await this.logJob('repair', ['restore', '--trigger', 'daemon']);
-      } while (this.repairAgain && !this.stopping.signal.aborted);
-    } finally {
-      this.repairing = false;
-    }
+    await this.repairs.run();
   }
+
 
   /**
    * A full restore whatever the check says: the check sees sets, chains and rules, not entries, so

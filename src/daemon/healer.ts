@@ -17,6 +17,7 @@ import { StoreError } from '../errors.js';
 import { ApplyLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { jobFailure, type Jobs } from './jobs.js';
+import { OneAtATime } from './one-at-a-time.js';
 
 export interface CheckOutcome {
   /** What was missing, in words; empty when all was in place. */
@@ -32,8 +33,7 @@ export class Healer {
   repairs = 0;
   relinks = 0;
   failures = 0;
-  private running: Promise<CheckOutcome> | undefined;
-  private next: Promise<CheckOutcome> | undefined;
+  private readonly checks = new OneAtATime(() => this.checkOnce());
   /** A count of the plan under way (countPlan). */
   private counting: Promise<unknown> | undefined;
   /** The last failure said, so a lasting one is logged once, not on every check. */
@@ -92,20 +92,7 @@ export class Healer {
 
   /** Checks (and repairs) once the check under way, if any, is over: a check asked for during one still runs after it. */
   check(): Promise<CheckOutcome> {
-    if (!this.running) return this.start();
-    this.next ??= this.running.catch(() => undefined).then(() => {
-      this.next = undefined;
-      return this.start();
-    });
-    return this.next;
-  }
-
-  private start(): Promise<CheckOutcome> {
-    const run = this.checkOnce().finally(() => {
-      if (this.running === run) this.running = undefined;
-    });
-    this.running = run;
-    return run;
+    return this.checks.run();
   }
 
   private async checkOnce(): Promise<CheckOutcome> {
