@@ -3,7 +3,7 @@ import { formatNetwork } from '../address/format.js';
 import { contains, overlaps, type Cidr, type Network } from '../address/network.js';
 import { BUILTIN_SAFELIST, feedsPolicy, type Config } from '../config/config.js';
 import { EMPTY_DELTA, mergeDeltas, type Delta } from '../plan/diff.js';
-import type { BanEvent, Lift } from '../store/bans.js';
+import { keptForever, type BanEvent, type Lift } from '../store/bans.js';
 import { formatTime } from '../clock.js';
 import { uuidText, uuidv7 } from '../store/ids.js';
 import { UsageError } from '../errors.js';
@@ -206,8 +206,7 @@ export function newIndependentHosts(store: Store, config: Config, now: number, e
  * it), where the policy asks for no more offences.
  */
 function qualifiesOnArrival(policy: Config['policy'], event: BanEvent, now: number): boolean {
-  // Kept forever as the planner's KEPT_FOREVER keeps them (store/bans.ts): by hand, or with a bantime of -1.
-  const recent = policy.retentionSeconds === undefined || event.bannedAt >= now - policy.retentionSeconds || event.source === 'manual' || event.bantime === -1;
+  const recent = policy.retentionSeconds === undefined || event.bannedAt >= now - policy.retentionSeconds || keptForever(event);
   return !event.restored && policy.minBans <= 1 && feedsPolicy(policy, event.jail) && (event.until === undefined || event.until > now) && recent;
 }
 

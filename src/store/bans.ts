@@ -107,6 +107,11 @@ export interface StaleBlock {
 /** Events the retention never removes: manual bans and bans meant forever (bantime -1). */
 const KEPT_FOREVER = "(source = 'manual' OR bantime IS -1)";
 
+/** KEPT_FOREVER of one event not yet in the store (a ban arriving): the two side by side, to stay one rule. */
+export function keptForever(event: { readonly source: string; readonly bantime: number | null }): boolean {
+  return event.source === 'manual' || event.bantime === -1;
+}
+
 /**
  * An event in force at @now: not lifted, or lifted at a time still to come, the end of a temporary
  * ban (migrations/0006_temporary_bans.sql). Both from the block index alone.
