@@ -79,6 +79,12 @@ export class StoreError extends OperationalError {
   }
 }
 
+/**
+ * A backend refused to load before it changed anything: what is in the way is the admin's (a table
+ * of theirs named where ours goes). A switch refused so has nothing to take back.
+ */
+export class RefusedBeforeLoad extends OperationalError {}
+
 /** Another stickyban held a lock beside the store for as long as this one would wait. */
 export class LockHeldError extends StoreError {}
 

@@ -59,11 +59,12 @@ export function owedProblem(store: Store): LiveCheck | undefined {
 }
 
 /**
- * After a restore read the store from `atMs` (Date.now()) on: what gone processes owed from before
- * then is paid. What a gone restore was loading is kept unless this one removed such leftovers.
+ * After a restore read the store from `atMs` (Date.now()) on and loaded `done.loaded`: what gone
+ * processes owed from before then is paid. What a gone restore was loading, other than that or what
+ * this one removed (`done.retired`), stays named as a leftover (see LiveOwedTable.settle).
  */
-export function settleOwed(store: Store, atMs: number, { retired }: { retired: boolean }): void {
-  store.write(() => store.liveOwed.settle(atMs, ownerRuns, { keepLoading: !retired }), 'bookkeeping');
+export function settleOwed(store: Store, atMs: number, done: { readonly loaded: LoadedTarget; readonly retired: readonly LoadedTarget[] }): void {
+  store.write(() => store.liveOwed.settle(atMs, ownerRuns, done), 'bookkeeping');
 }
 
 /** What restores cut short (their process gone) were loading: see migrations/0013. */

@@ -119,10 +119,10 @@ export async function restoreLocked(
   } finally {
     owed.end();
   }
-  const retired = retire && before.length > 0 ? await retire(before, backend.name) : [];
+  const retired = retire && before.length > 0 ? await retire(before, backend.name) : { notes: [], done: [] };
   // What others owed from before this read (an import killed before its live update) is loaded now.
-  settleOwed(store, reading, { retired: retire !== undefined });
-  return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired, backend: backend.name };
+  settleOwed(store, reading, { loaded: { backend: backend.name, target }, retired: retired.done });
+  return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired: retired.notes, backend: backend.name };
 }
 
 /**

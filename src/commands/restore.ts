@@ -3,7 +3,7 @@ import { emptyingProblem, restoreLive } from '../actions/restore.js';
 import { streamPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import type { Store } from '../store/store.js';
-import { OperationalError, StickybanError, StoreError } from '../errors.js';
+import { OperationalError, RefusedBeforeLoad, StickybanError, StoreError } from '../errors.js';
 import { backendName, type BackendName } from '../config/config.js';
 import { backendToRestore } from '../actions/live.js';
 import { parseSource } from '../input/names.js';
@@ -75,6 +75,8 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
         // Only a switch that failed before its record: once recorded (a failure after the load, in
         // its catch-up), the new backend is the one in force, and the old one goes at the next restore.
         if (name === inForce || backendToRestore(store, ctx.config) === name || !(error instanceof OperationalError)) throw error;
+        // Refused before it loaded anything (a table of the admin's where ours would go): nothing to take back, and what is there is not ours.
+        if (error instanceof RefusedBeforeLoad) throw new OperationalError(`${error.message}; ${inForce} stays in force`);
         throw new OperationalError(`${error.message}; ${await undoSwitch(name, inForce, ctx)}`);
       }
     }
@@ -100,7 +102,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
  * it, and it went on dropping what the store had lifted. The backend in force was not touched.
  */
 async function undoSwitch(attempted: BackendName, inForce: BackendName, ctx: Context): Promise<string> {
-  const notes = await retirer(ctx.config, ctx.runner)([{ backend: attempted, target: targetOf(ctx.config, attempted) }], inForce);
+  const { notes } = await retirer(ctx.config, ctx.runner)([{ backend: attempted, target: targetOf(ctx.config, attempted) }], inForce);
   return `the switch to ${attempted} is taken back${notes.length > 0 ? ` (${notes.join('; ')})` : ''}; ${inForce} stays in force`;
 }
 

@@ -28,7 +28,14 @@ export interface Loaded {
 }
 
 /** Removes what earlier restores loaded and the one in force does not use; returns what it removed, or why it could not. */
-export type Retirer = (loaded: readonly Loaded[], current: BackendName) => Promise<string[]>;
+/** What a Retirer did: what it says it removed (or could not), and the targets it is done with. */
+export interface Retired {
+  readonly notes: string[];
+  /** Removed, or nothing of theirs was there (their tool is not installed); not those that failed. */
+  readonly done: Loaded[];
+}
+
+export type Retirer = (loaded: readonly Loaded[], current: BackendName) => Promise<Retired>;
 
 /**
  * Retires what restores loaded before (see FirewallBackend.retire): another backend whole, the
@@ -39,14 +46,18 @@ export type Retirer = (loaded: readonly Loaded[], current: BackendName) => Promi
 export function retirer(config: Config, runner: Runner): Retirer {
   return async (loaded, current) => {
     const notes: string[] = [];
-    for (const { backend: name, target } of loaded) {
+    const done: Loaded[] = [];
+    for (const entry of loaded) {
+      const { backend: name, target } = entry;
       try {
         notes.push(...(await (await backendNamed(name, configOf(config, name, target), runner)).retire(name === current ? config : undefined)));
+        done.push(entry);
       } catch (error) {
-        if (!(error instanceof ToolMissingError)) notes.push(`could not remove what the ${name} backend left: ${(error as Error).message}`);
+        if (error instanceof ToolMissingError) done.push(entry);
+        else notes.push(`could not remove what the ${name} backend left: ${(error as Error).message}`);
       }
     }
-    return notes;
+    return { notes, done };
   };
 }
 

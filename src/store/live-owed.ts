@@ -46,17 +46,27 @@ export class LiveOwedTable {
 
   /** What processes no longer running owed: their live update never came. */
   cutShort(runs: OwnerRuns): OwedUpdate[] {
-    const rows = this.cache.get(`SELECT ${COLUMNS} FROM live_owed ORDER BY id`).all() as OwedUpdate[];
+    const rows = this.cache.get(`SELECT ${COLUMNS} FROM live_owed WHERE settled = 0 ORDER BY id`).all() as OwedUpdate[];
     return rows.filter((row) => !runs(row));
   }
 
   /**
-   * A restore read the store from `atMs` on and loaded the live set from it: what processes no
-   * longer running owed from before then is paid. A running one settles its own.
+   * A restore read the store from `atMs` on and loaded `done.loaded` from it (and removed
+   * `done.retired`): what processes no longer running owed from before then is paid. A running one
+   * settles its own.
    */
-  settle(atMs: number, runs: OwnerRuns, { keepLoading }: { keepLoading: boolean }): void {
-    const rows = this.cache.get(`SELECT id, ${COLUMNS}, backend FROM live_owed WHERE started_ms < ?`).all(atMs) as Array<OwedUpdate & { id: number; backend: string | null }>;
-    // What a gone restore was loading stays named until a restore that removes such leftovers ran.
-    for (const row of rows) if (!runs(row) && !(keepLoading && row.backend !== null)) this.remove(row.id);
+  settle(atMs: number, runs: OwnerRuns, done: { readonly loaded: LoadedTarget; readonly retired: readonly LoadedTarget[] }): void {
+    const rows = this.cache.get(`SELECT id, ${COLUMNS}, backend, target FROM live_owed WHERE started_ms < ?`).all(atMs) as Array<OwedUpdate & LoadedTarget & { id: number }>;
+    const same = (a: LoadedTarget, b: LoadedTarget) => a.backend === b.backend && a.target === b.target;
+    for (const row of rows) {
+      if (runs(row)) continue;
+      // What a gone restore was loading, other than what this one loaded or removed, may still be
+      // in the kernel: kept, as a leftover alone (owed no more), for a restore that removes it.
+      if (row.backend !== null && !same(row, done.loaded) && !done.retired.some((retired) => same(row, retired))) {
+        this.cache.get('UPDATE live_owed SET settled = 1 WHERE id = ?').run(row.id);
+      } else {
+        this.remove(row.id);
+      }
+    }
   }
 }

@@ -8,7 +8,7 @@ import { V4, V6, type Family, type KeySpace, type Network, type Range } from '..
 import { formatNetwork } from '../../address/format.js';
 import { LiveIndex4, LiveIndex6, type LiveIndex } from '../../plan/live-index.js';
 import type { Config } from '../../config/config.js';
-import { OperationalError, ToolError } from '../../errors.js';
+import { OperationalError, RefusedBeforeLoad, ToolError } from '../../errors.js';
 import type { Runner } from '../../exec/run.js';
 import type { Delta, FamilyDelta } from '../../plan/diff.js';
 import type { PlanStream } from '../../plan/stream.js';
@@ -54,7 +54,7 @@ export class NftablesBackend implements FirewallBackend {
   async apply(makePlan: () => PlanStream): Promise<ApplyReport> {
     const { chains, foreign } = await this.tableChains();
     if (foreign.length > 0) {
-      throw new OperationalError(`nftables table ${this.table} is not stickyban's: it holds chain ${foreign.join(', ')}, which a restore would delete with it; name a table of stickyban's own in [nftables] table`);
+      throw new RefusedBeforeLoad(`nftables table ${this.table} is not stickyban's: it holds chain ${foreign.join(', ')}, which a restore would delete with it; name a table of stickyban's own in [nftables] table`);
     }
     // The batch is built whole before nft starts: the hosts' set is sized by their count, and nft
     // reads JSON from a named file (cmd.ts).
@@ -110,7 +110,7 @@ export class NftablesBackend implements FirewallBackend {
         if (!(error instanceof ToolError)) throw error;
         // nft says "No such file or directory" for a missing table, set or hash element alike.
         if (NFT_ABSENT.test(error.stderr)) {
-          if (!(await this.tableChains()).chains.includes(NFT_CHAIN)) return absent;
+          if (!(await this.exists())) return absent;
           // Our chain is there but a set is not: the table was made by hand or by another tool.
           throw new OperationalError(
             `nftables table inet ${this.settings.table} is not laid out as stickyban makes it (${firstLine(error.stderr)}); stickyban restore replaces the whole table (keep your own rules in another table)`,
@@ -172,12 +172,13 @@ export class NftablesBackend implements FirewallBackend {
   }
 
   /**
-   * Whether our table is there, told by its chain (see cmd.ts for why not by listing it), and
-   * nothing of the admin's in it: only then is it ours to remove.
+   * Whether our table is there, told by its chain (see cmd.ts for why not by listing it). A table a
+   * restore loaded is ours, a chain the admin added to it included (the table is stickyban's, the
+   * README says, and a restore replaces it whole); one of the admin's named in the config never
+   * got this far (apply refuses it before loading).
    */
   private async exists(): Promise<boolean> {
-    const { chains, foreign } = await this.tableChains();
-    return chains.includes(NFT_CHAIN) && foreign.length === 0;
+    return (await this.tableChains()).chains.includes(NFT_CHAIN);
   }
 
   /**

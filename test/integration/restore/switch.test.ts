@@ -225,7 +225,23 @@ test('a switch killed once its load is in the kernel, before its record: doctor 
   await run('route', 'unban', '203.0.113.7');
   const doctor = await netns.cli(['--db', db, '--config', config, 'doctor']);
   assert.match(doctor.stdout, /nftables table inet stickyban/);
+  assert.match(doctor.stdout, /FAIL +the live set: lags the store: the restore of pid \d+ ended before its live update/);
+  // A restore that removes no leftovers (an import's) pays what was owed, and the leftover stays named.
+  const list = join(dir, 'list.txt');
+  writeFileSync(list, '192.0.2.55\n');
+  await run('route', 'import', list, '--format', 'plain');
+  const after = (await netns.cli(['--db', db, '--config', config, 'doctor'])).stdout;
+  assert.doesNotMatch(after, /lags the store/, 'owed no more');
+  assert.match(after, /nftables table inet stickyban/, 'still a leftover');
   assert.match(await run('route', 'restore'), /removed nftables table inet stickyban/);
   assert.equal(await nftThere(netns), false);
   assert.doesNotMatch((await netns.cli(['--db', db, '--config', config, 'doctor'])).stdout, /nftables/);
+});
+
+test("a switch away from nftables removes its table, a chain the admin added to it included: the table is stickyban's, and left it would go on dropping what the store lifts", async () => {
+  const { netns, run } = await setup();
+  await run('nftables', 'restore');
+  await netns.exec('nft', ['add', 'chain', 'inet', 'stickyban', 'mine']);
+  assert.match(await run('route', 'restore'), /removed nftables table inet stickyban/);
+  assert.equal(await nftThere(netns), false);
 });
