@@ -3,7 +3,7 @@
 // read until memory runs out. Every command reads it, the ban hook included: one open, one fstat,
 // one read to the end, as readFileSync does.
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { distrustOf } from '../files/trusted-dir.js';
 import { describeFsError, UsageError } from '../errors.js';
@@ -25,28 +25,29 @@ const MAX_LINKS = 40;
 /**
  * The way to the config file, as the store's is held (files/trusted-dir.ts): a directory another
  * user may write (not sticky) lets that user swap the file, and a link of theirs points root
- * wherever they like. The file's own links are followed, each judged, and so is the directory of
- * what they point to.
+ * wherever they like. The file's own links are followed from the real directory they are in (a
+ * `..` in one goes where the kernel goes), each judged, and so is the directory of what they point
+ * to. What cannot be reached is left to the read, which says it as the file system does.
  */
 function refuseLoosePath(file: string): void {
   let path = file;
-  for (let links = 0; ; links++) {
+  for (let links = 0; links <= MAX_LINKS; links++) {
     let distrust;
+    let stats;
+    let dir;
     try {
       distrust = distrustOf(dirname(path), { sharedSticky: true });
+      dir = realpathSync(dirname(path));
+      stats = lstatSync(path);
     } catch (error) {
-      // A directory that cannot be reached: the read below says it as the file system does.
       if ((error as NodeJS.ErrnoException).code !== undefined) return;
       throw error;
     }
     if (distrust) throw new UsageError(`config file ${quote(file)}: ${distrust.path} ${distrust.problem}: the config chooses the store and sockets root uses (${distrust.fix})`);
-    const stats = lstatSync(path, { throwIfNoEntry: false });
-    if (!stats?.isSymbolicLink()) return;
+    if (!stats.isSymbolicLink()) return;
     const euid = process.geteuid?.() ?? 0;
     if (stats.uid !== 0 && stats.uid !== euid) throw new UsageError(`config file ${quote(file)}: ${path} is a symbolic link owned by uid ${stats.uid}: expected one of root's (remove it, or give the real path)`);
-    // A loop: the read below fails on it as the file system says (ELOOP).
-    if (links === MAX_LINKS) return;
-    path = resolve(dirname(path), readlinkSync(path));
+    path = resolve(dir, readlinkSync(path));
   }
 }
 

@@ -7,7 +7,7 @@ import { chmodSync, chownSync, lchownSync, mkdirSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../../src/config/config.js';
-import { CLI, runCli } from '../../helpers/cli.js';
+import { CLI, runCli, runProcess } from '../../helpers/cli.js';
 import { configuredStore, tempDir } from '../../helpers/tmp.js';
 
 const CUSTOM = `db = "/srv/sb/store.db"
@@ -236,4 +236,22 @@ test('a config file another user could write is refused: it chooses the store, t
   const toOpen = join(dir, 'to-open.toml');
   symlinkSync(inOpen, toOpen);
   assert.equal((await runCli(['--config', toOpen, 'config', 'db'])).code, 2, 'a link to a file in an open directory');
+  // A link with `..` in a directory reached through a link: followed where the kernel goes (real/x), not by the text (x).
+  mkdirSync(join(dir, 'real', 'sub'), { recursive: true });
+  mkdirSync(join(dir, 'real', 'x'));
+  chmodSync(join(dir, 'real', 'x'), 0o777);
+  writeFileSync(join(dir, 'real', 'x', 'c.toml'), 'db = "/srv/sb.db"\n');
+  symlinkSync(join(dir, 'real', 'sub'), join(dir, 'linkdir'));
+  symlinkSync('../x/c.toml', join(dir, 'real', 'sub', 'c.toml'));
+  const dotted = await runCli(['--config', join(dir, 'linkdir', 'c.toml'), 'config', 'db']);
+  assert.equal(dotted.code, 2, dotted.stdout);
+  assert.match(dotted.stderr, /real\/x is writable by its group and others/);
+  // Not root, and the way to it cannot be entered: the read says so, one line, exit 2.
+  chmodSync(dir, 0o711);
+  const hidden = join(dir, 'hidden');
+  mkdirSync(hidden, { mode: 0o700 });
+  writeFileSync(join(hidden, 'c.toml'), 'db = "/srv/sb.db"\n');
+  const denied = await runProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--config', join(hidden, 'c.toml'), 'config', 'db']);
+  assert.deepEqual([denied.code, denied.stderr.split('\n').length], [2, 2], denied.stderr);
+  assert.match(denied.stderr, /^stickyban: cannot read config file .*permission denied/i);
 });
