@@ -18,7 +18,7 @@ import { addLines, createOptions, ipsetLines } from './script.js';
 import type { ApplyOptions, ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { promptFraming, ToolSession } from '../../exec/tool-session.js';
 import { Ipset, IPSET_PROMPT, SET_ABSENT, type SetHeader } from './cmd.js';
-import { applyRuleLines, describeAbsentHook, FOLLOWED_CHAINS, FOLLOWED_LEVELS, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type Passes, type RuleWanted } from './iptables-rules.js';
+import { applyRuleLines, describeAbsentHook, FOLLOWED_CHAINS, FOLLOWED_LEVELS, jumpsTo, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type Passes, type RuleWanted } from './iptables-rules.js';
 
 export class IpsetBackend implements FirewallBackend {
   readonly name = 'ipset' as const;
@@ -210,8 +210,9 @@ export class IpsetBackend implements FirewallBackend {
       if (repairs.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true, family });
       for (const repair of repairs) checks.push({ what: `${binary} ${repair.what}`, ok: false, problem: repair.problem, family });
       for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain), family });
-      const jumping = this.settings.hookChains.filter((hook) => !absentHooks.includes(hook));
-      if (jumping.length === 0) checks.push({ what: `${binary} jumps to ${this.settings.chain}`, ok: false, ...noJumps(this.settings.hookChains), family });
+      // None from hook_chains: a rule of the admin's may still jump to it (the kernel counts them).
+      const jumping = this.settings.hookChains.some((hook) => !absentHooks.includes(hook)) || ((await jumpsTo(this.runner, family, this.settings.chain)) ?? 0) > 0;
+      if (!jumping) checks.push({ what: `${binary} jumps to ${this.settings.chain}`, ok: false, ...noJumps(this.settings.hookChains), family });
       for (const { chain, rule, passes } of shadowing) checks.push({ ok: true, ...describeShadowing(binary, chain, rule, passes, this.settings.chain), family });
     }
     return { checks, entries };
@@ -487,7 +488,8 @@ function isTempOf(name: string, live: string): boolean {
 /**
  * No chain jumps to ours, so the set drops nothing: hook_chains is empty (a chain jumping to itself
  * is dropped from it, config.ts), or names none that exists (a chain of another table, a chain
- * Docker has not made yet). A restore cannot help: the config must name a chain packets pass.
+ * Docker has not made yet), and no rule of the admin's jumps to it either. A restore cannot help:
+ * the config must name a chain packets pass.
  */
 function noJumps(hookChains: readonly string[]): Pick<LiveCheck, 'problem' | 'fix'> {
   return {

@@ -288,12 +288,23 @@ export async function ensureRules(runner: Runner, family: Family, wanted: RuleWa
   const { repairs, absentHooks } = planRules(listing ?? (await listRules(runner, family, wanted)), wanted);
   const what = repairs.map((repair) => repair.what).join(', ');
   await applyRuleLines(runner, family, repairs.flatMap((repair) => repair.lines), `repairing ${what}`);
-  const none = wanted.hookChains.every((hook) => absentHooks.includes(hook));
+  const none = wanted.hookChains.every((hook) => absentHooks.includes(hook)) && (await jumpsTo(runner, family, wanted.chain)) === 0;
   return [
     ...repairs.map((repair) => `${binary}: ${repair.why}`),
     ...absentHooks.map((hook) => `${binary}: ${describeAbsentHook(hook, wanted.chain)}`),
     ...(none ? [`${binary}: no chain jumps to ${wanted.chain} (${wanted.hookChains.length === 0 ? '[ipset] hook_chains names none' : 'none of [ipset] hook_chains exists'}): the set drops nothing`] : []),
   ];
+}
+
+/**
+ * How many rules jump or go to `chain`, anywhere in the filter table (the kernel counts them: the
+ * header of `iptables -L`): a rule of the admin's may, where hook_chains names none. Undefined when
+ * the chain is not there.
+ */
+export async function jumpsTo(runner: Runner, family: Family, chain: string): Promise<number | undefined> {
+  const result = await runner(iptablesBinary(family), ['-w', '-n', '-L', chain], { allowFailure: true });
+  const references = /^Chain \S+ \((\d+) references\)/.exec(result.stdout)?.[1];
+  return references === undefined ? undefined : Number(references);
 }
 
 export function describeAbsentHook(hook: string, chain: string): string {

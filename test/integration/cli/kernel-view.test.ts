@@ -47,6 +47,18 @@ describe('the kernel beside the plan', () => {
       assert.match(shown.live_problem ?? '', /iptables jumps to Blocklist none/);
       const doctor = await run('doctor');
       assert.match(doctor.stdout, /FAIL +iptables jumps to Blocklist: none: .*\(fix: set \[ipset\] hook_chains to chains of the filter table/);
+      // The admin's own jump to it (through a chain of theirs): it drops, and is said to.
+      await netns.exec('iptables', ['-N', 'MYIN']);
+      await netns.exec('iptables', ['-A', 'MYIN', '-j', 'Blocklist']);
+      await netns.exec('iptables', ['-A', 'INPUT', '-j', 'MYIN']);
+      assert.equal(await pings(link, '203.0.113.7'), false, `${hooks}: the admin's jump`);
+      assert.equal((await show('203.0.113.7')).blocked, true, hooks);
+      const again = (await run('restore')).stdout;
+      assert.doesNotMatch(again, /^iptables: no chain jumps/m);
+      assert.match(again, /^ip6tables: no chain jumps to Blocklist/m, 'IPv6 has no such jump');
+      const checked = (await run('doctor')).stdout;
+      assert.doesNotMatch(checked, /^FAIL +iptables jumps to Blocklist/m);
+      assert.match(checked, /^FAIL +ip6tables jumps to Blocklist/m);
     }
   });
 
