@@ -31,13 +31,30 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
   // What would otherwise fail on every cycle, quietly, for as long as it runs.
   if (process.getuid?.() !== 0) throw new OperationalError('the daemon changes the firewall and needs root (CAP_NET_ADMIN); run it as root');
   const settings = await settingsFrom(ctx);
-  // Its waits for a busy store are timers, never SQLite's own blocking wait.
-  const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs, busyWaitMs: 0 });
+  // Before the store is opened: a second daemon (another version) must not migrate it first.
   const alone = await ApplyLock.acquire(ctx.config.db, { kind: 'daemon', waitMs: 0 }).catch((error: unknown) => {
-    store.close();
     if (error instanceof LockHeldError) throw new OperationalError(`another stickyban daemon runs on ${shownPath(ctx.config.db)} (it holds ${shownPath(`${ctx.config.db}.daemon.lock`)}): one daemon per store`);
     throw error;
   });
+  try {
+    // Its waits for a busy store are timers, never SQLite's own blocking wait.
+    const store = Store.open({ path: ctx.config.db, busyTimeoutMs: ctx.config.busyTimeoutMs, busyWaitMs: 0 });
+    try {
+      await runDaemon(store, settings, () => createContext(options).then(settingsFrom), ctx, log);
+    } finally {
+      store.close();
+      log('stopped');
+    }
+  } finally {
+    alone.release();
+  }
+}
+
+/**
+ * The daemon on its store until it stops; throws what stopped it with exit 1 (the store gone).
+ * `reread`: the settings from the config file as it is now (SIGHUP).
+ */
+async function runDaemon(store: Store, settings: DaemonSettings, reread: () => Promise<DaemonSettings>, ctx: Context, log: (line: string) => void): Promise<void> {
   const stop = new AbortController();
   // Said as the command's error (exit 1) once every service has stopped.
   let failure: string | undefined;
@@ -53,8 +70,7 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
       stop.abort();
     },
     reload: () => {
-      createContext(options)
-        .then(settingsFrom)
+      reread()
         .then((next) => {
           // The store is opened once: a new one takes a restart, or the daemon would record bans
           // in one and restore, count and check another.
@@ -69,10 +85,7 @@ export async function daemon(options: DaemonOptions, ctx: Context): Promise<void
     await running.run(stop.signal);
   } finally {
     stopListening();
-    store.close();
-    alone.release();
   }
-  log('stopped');
   if (failure !== undefined) throw new OperationalError(failure);
 }
 

@@ -4,11 +4,11 @@
 
 import { statSync } from 'node:fs';
 import { Store } from '../store/store.js';
-import { shownPath } from '../input/quote.js';
+import { quote, shownPath } from '../input/quote.js';
 import type { Context } from './context.js';
 import { foldSpool } from './open-store.js';
 import { isMissing } from '../files/is-missing.js';
-import { OperationalError } from '../errors.js';
+import { OperationalError, UsageError } from '../errors.js';
 
 /**
  * Creates the store (0600 in a 0700 directory) and applies the migrations; on a store that is
@@ -18,7 +18,10 @@ export async function init(ctx: Context): Promise<void> {
   const { db } = ctx.config;
   // An empty file is no store yet (store-file.ts): made one here, it is created as much as a missing one.
   const made = isMissing(db) || statSync(db).size === 0;
-  if (made) refuseOrphanedLog(db);
+  if (made) {
+    refuseBesideStore(db);
+    refuseOrphanedLog(db);
+  }
   const store = Store.open({ path: db, busyTimeoutMs: ctx.config.busyTimeoutMs, create: true });
   try {
     await foldSpool(ctx, store);
@@ -26,6 +29,19 @@ export async function init(ctx: Context): Promise<void> {
     store.close();
   }
   ctx.out.info(made ? `created the store ${shownPath(db)}` : `the store ${shownPath(db)} is there already; nothing to create`);
+}
+
+/** What SQLite and stickyban keep beside a store, by the suffix of its name. */
+const BESIDE_STORE = ['-wal', '-shm', '-journal', '.lock', '.pull.lock', '.daemon.lock', '.spool'];
+
+/**
+ * A new store in a file another store keeps beside it (its empty log, a lock): made a store, it
+ * would take that file's place (another store's empty -wal was made one).
+ */
+function refuseBesideStore(db: string): void {
+  const suffix = BESIDE_STORE.find((end) => db.endsWith(end) && !isMissing(db.slice(0, -end.length)));
+  if (suffix === undefined) return;
+  throw new UsageError(`invalid --db ${quote(db)}: it is the ${suffix} file of the store ${shownPath(db.slice(0, -suffix.length))}; expected a store's own path`);
 }
 
 /**

@@ -181,8 +181,6 @@ function wrongPath(db: string): string | undefined {
   if (db.includes('\0')) return 'expected a path without NUL characters';
   const replaced = replacedBytes(db);
   if (replaced) return replaced;
-  // SQLite's own files beside a store: made a store, one would take the place of another's log.
-  if (/-(wal|shm|journal)$/.test(db)) return "expected the store's own path, not that of a log SQLite keeps beside one (-wal, -shm, -journal)";
   if (Buffer.byteLength(db) >= PATH_MAX) return `expected a path shorter than ${PATH_MAX} bytes`;
   if (db.split('/').some((name) => Buffer.byteLength(name) > NAME_MAX)) return `expected no name in the path longer than ${NAME_MAX} bytes`;
   return undefined;

@@ -344,7 +344,7 @@ function planned(what: string, expression: string, job: Schedule | undefined): s
   return job ? `${what} on "${expression}" (next ${job.next().toISOString()})` : `never ${what}`;
 }
 
-/** The config's part of the plan (its safelist and policy), as one string to compare. */
+/** The config's part of the plan (its safelist and policy), as one string to compare: its order is no change. */
 function planInputs(config: Config): string {
-  return JSON.stringify({ safelist: config.safelist.map(formatNetwork), policy: config.policy });
+  return JSON.stringify({ safelist: config.safelist.map(formatNetwork).sort(), policy: { ...config.policy, jails: [...config.policy.jails].sort() } });
 }

@@ -37,7 +37,8 @@ export type RouteVerb = 'add' | 'del';
  * the pipe holding part of a chunk), and "… blackhole 10.2.3.45/32 metric 4242" cut to
  * "… blackhole 10.2.3.4" made a blackhole of metric 0: the admin's to us, never removed, dropping
  * an address no one banned. Cut anywhere now, a line fails or leaves a route of ours, which the
- * next restore (owed by the one killed) takes out.
+ * next restore (owed by the one killed) takes out: a cut prefix length may make it a wide one
+ * ("/24" cut to "/2") until then.
  */
 export function routeLine(verb: RouteVerb, family: Family, cidr: Cidr<number | bigint>, metric: number): string {
   // CIDR notation even for a host or /0: `ip` reads the family from the address (no -6 per line).

@@ -152,6 +152,28 @@ test('a ban the daemon blocks though the edited config file safelists it: the co
   });
 });
 
+test('daemon with nftables (no entry counts to tell it): a safelist entry put in force by SIGHUP leaves the live set at once; its order alone is no change', async () => {
+  const netns = await Netns.create();
+  const { db, config } = configuredNewStore('backend = "nftables"\n');
+  const cli = (...args: string[]) => netns.cli(['--db', db, '--config', config, ...args]);
+  for (const address of ['198.51.100.1', '203.0.113.77']) assert.equal((await cli('ban', address)).code, 0);
+  assert.equal((await cli('restore')).code, 0);
+  const live = async (address: string) => (await netns.try('nft', ['get', 'element', 'inet', 'stickyban', 'v4_hosts', `{ ${address} }`])).code === 0;
+  await whileDaemonRuns(netns, ['--db', db, '--config', config, 'daemon', '--heal-interval', '1h'], async (running) => {
+    await until('the first reconcile', () => running.log().includes('daemon: reconciled at start'));
+    writeFileSync(config, 'backend = "nftables"\nsafelist = ["203.0.113.0/24", "192.0.2.0/24"]\n');
+    running.signal('SIGHUP');
+    await until('the safelisted address out of the live set', async () => !(await live('203.0.113.77')), 5_000);
+    assert.equal(await live('198.51.100.1'), true);
+    const restores = () => running.log().split('the safelist or the policy changed').length - 1;
+    assert.equal(restores(), 1);
+    writeFileSync(config, 'backend = "nftables"\nsafelist = ["192.0.2.0/24", "203.0.113.0/24"]\n');
+    running.signal('SIGHUP');
+    await until('the second reload', () => running.log().split('SIGHUP: reloaded').length - 1 === 2);
+    assert.equal(restores(), 1, 'the same entries in another order');
+  });
+});
+
 test('daemon: SIGHUP re-reads the config file; a broken one is refused and the running config kept', async () => {
   const netns = await Netns.create();
   const dir = tempDir();

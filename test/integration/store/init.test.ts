@@ -89,11 +89,16 @@ describe('a missing store is made only by stickyban init', () => {
     const init = await netns.cli(['--db', db, 'init']);
     assert.deepEqual([init.code, init.stdout], [0, `created the store ${db}\n`], 'says it made the store, as it did');
     assert.equal((await netns.cli(['--db', db, 'ban', '192.0.2.7'])).code, 0);
-    // The name of a log SQLite keeps beside a store is no store's: another's empty -wal was made one.
-    for (const suffix of ['-wal', '-shm', '-journal']) {
+    // A file a store keeps beside it is no store: another's empty -wal, or a lock, was made one.
+    for (const suffix of ['-wal', '-shm', '-journal', '.lock', '.daemon.lock']) {
+      writeFileSync(`${db}${suffix}`, '');
       const beside = await netns.cli(['--db', `${db}${suffix}`, 'init']);
-      assert.deepEqual([beside.code, beside.stderr], [2, `stickyban: invalid --db "${db}${suffix}": expected the store's own path, not that of a log SQLite keeps beside one (-wal, -shm, -journal)\n`]);
+      assert.deepEqual([beside.code, beside.stderr], [2, `stickyban: invalid --db "${db}${suffix}": it is the ${suffix} file of the store ${db}; expected a store's own path\n`]);
+      assert.equal(statSync(`${db}${suffix}`).size, 0);
     }
+    // A name that only ends so, with no store beside it, is a store's like any other.
+    const journal = join(tempDir(), 'ban-journal');
+    assert.equal((await netns.cli(['--db', journal, 'init'])).code, 0);
   });
 
   test('init makes the directories it needs, the store 0600 in a 0700 directory', async () => {
