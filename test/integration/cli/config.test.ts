@@ -7,7 +7,8 @@ import { chmodSync, chownSync, lchownSync, mkdirSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../../src/config/config.js';
-import { CLI, runCli, runProcess } from '../../helpers/cli.js';
+import { CLI, runCli } from '../../helpers/cli.js';
+import { Netns } from '../../helpers/netns.js';
 import { configuredStore, tempDir } from '../../helpers/tmp.js';
 
 const CUSTOM = `db = "/srv/sb/store.db"
@@ -251,7 +252,8 @@ test('a config file another user could write is refused: it chooses the store, t
   const hidden = join(dir, 'hidden');
   mkdirSync(hidden, { mode: 0o700 });
   writeFileSync(join(hidden, 'c.toml'), 'db = "/srv/sb.db"\n');
-  const denied = await runProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--config', join(hidden, 'c.toml'), 'config', 'db']);
+  // As nobody, through the checkout bound where nobody may read it (a fresh clone's is in a private temp dir).
+  const denied = await (await Netns.create()).cliAsNobody(['--config', join(hidden, 'c.toml'), 'config', 'db']);
   assert.deepEqual([denied.code, denied.stderr.split('\n').length], [2, 2], denied.stderr);
   assert.match(denied.stderr, /^stickyban: cannot read config file .*permission denied/i);
 });
