@@ -155,8 +155,10 @@ export async function emptyingProblem(store: Store, config: Config, now: number,
 export function loadedBefore(store: Store, config: Config, current: BackendName): Loaded[] {
   const target = targetOf(config, current);
   const seen = new Set<string>();
-  // And what restores cut short were loading (migrations/0013), which no record names.
-  return [...store.restores.targets(), ...loadingCutShort(store)].filter((loaded): loaded is Loaded => {
+  // And what restores cut short were loading (migrations/0013), which no record may name.
+  const recorded = store.restores.targets();
+  const cutShort = loadingCutShort(store).map((loading) => ({ ...loading, unrecorded: true }));
+  return [...recorded, ...cutShort].filter((loaded): loaded is Loaded => {
     const key = `${loaded.backend} ${loaded.target ?? ''}`;
     if (seen.has(key)) return false;
     seen.add(key);

@@ -87,6 +87,14 @@ export interface LiveSession {
   close(): void;
 }
 
+export interface RetireOptions {
+  /**
+   * Only what is as stickyban makes it: the target was never recorded as loaded (a restore cut
+   * short named it), so a container of that name with more in it is the admin's.
+   */
+  readonly onlyOurs?: boolean;
+}
+
 export interface FirewallBackend {
   readonly name: BackendName;
   /**
@@ -135,7 +143,7 @@ export interface FirewallBackend {
    * keeps: a set, chain or table renamed): left alone, it would go on blocking what the store no
    * longer plans (a safelisted or unbanned address), never updated again. Returns what it removed.
    */
-  retire(current?: Config): Promise<string[]>;
+  retire(current?: Config, options?: RetireOptions): Promise<string[]>;
   /** What retire(current) would remove, in words (entry counts included); changes nothing (doctor). */
-  leftovers(current?: Config): Promise<string[]>;
+  leftovers(current?: Config, options?: RetireOptions): Promise<string[]>;
 }

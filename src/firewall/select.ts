@@ -25,6 +25,12 @@ export function targetOf(config: Config, name: BackendName): string {
 export interface Loaded {
   readonly backend: BackendName;
   readonly target: string | null;
+  /**
+   * Named by a cut-short restore's note alone, never recorded as loaded: what is there may be the
+   * admin's (a table of theirs named where ours goes, which the restore would have refused), and
+   * is ours to remove only when it is as stickyban makes it (RetireOptions.onlyOurs).
+   */
+  readonly unrecorded?: boolean;
 }
 
 /** Removes what earlier restores loaded and the one in force does not use; returns what it removed, or why it could not. */
@@ -50,7 +56,7 @@ export function retirer(config: Config, runner: Runner): Retirer {
     for (const entry of loaded) {
       const { backend: name, target } = entry;
       try {
-        notes.push(...(await (await backendNamed(name, configOf(config, name, target), runner)).retire(name === current ? config : undefined)));
+        notes.push(...(await (await backendNamed(name, configOf(config, name, target), runner)).retire(name === current ? config : undefined, { onlyOurs: entry.unrecorded === true })));
         done.push(entry);
       } catch (error) {
         if (error instanceof ToolMissingError) done.push(entry);
@@ -66,7 +72,7 @@ export async function leftoversOf(config: Config, runner: Runner, loaded: readon
   const found: Array<Loaded & { left: string[] }> = [];
   for (const entry of loaded) {
     try {
-      const left = await (await backendNamed(entry.backend, configOf(config, entry.backend, entry.target), runner)).leftovers(entry.backend === current ? config : undefined);
+      const left = await (await backendNamed(entry.backend, configOf(config, entry.backend, entry.target), runner)).leftovers(entry.backend === current ? config : undefined, { onlyOurs: entry.unrecorded === true });
       if (left.length > 0) found.push({ ...entry, left });
     } catch (error) {
       if (!(error instanceof ToolMissingError)) throw error;

@@ -55,6 +55,14 @@ export function nftStuckAfterLoad(dir: string): NodeJS.ProcessEnv {
   return { PATH: `${bin}:${process.env.PATH}` };
 }
 
+/** A directory whose `nft` never answers a listing (it sleeps): a restore held before its first look at the table. */
+export function nftStuckListing(dir: string): NodeJS.ProcessEnv {
+  const bin = join(dir, 'listing-bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'nft'), `#!/bin/sh\ncase "$*" in *list*) exec sleep 600 ;; esac\nexec ${realNft} "$@"\n`, { mode: 0o755 });
+  return { PATH: `${bin}:${process.env.PATH}` };
+}
+
 const realNft = execFileSync('sh', ['-c', 'command -v nft']).toString().trim();
 
 /** Kills what the namespace still runs (the sleeping nft of a command killed while it waited). */

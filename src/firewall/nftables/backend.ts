@@ -12,7 +12,7 @@ import { OperationalError, RefusedBeforeLoad, ToolError } from '../../errors.js'
 import type { Runner } from '../../exec/run.js';
 import type { Delta, FamilyDelta } from '../../plan/diff.js';
 import type { PlanStream } from '../../plan/stream.js';
-import type { ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
+import type { ApplyReport, FirewallBackend, RetireOptions, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { ToolSession } from '../../exec/tool-session.js';
 import { checkPresence, checkRules, checkRulesAhead, checkTable, checkTableFlags } from './check.js';
 import { Nft, NFT_ABSENT, NFT_SENTINEL } from './cmd.js';
@@ -149,14 +149,14 @@ export class NftablesBackend implements FirewallBackend {
     return family === 4 ? LiveIndex4.fromRanges(elements as Range<number>[]) : new LiveIndex6(elements as Range<bigint>[]);
   }
 
-  async retire(current?: Config): Promise<string[]> {
-    if (current?.nftables.table === this.settings.table || !(await this.exists())) return [];
+  async retire(current?: Config, options: RetireOptions = {}): Promise<string[]> {
+    if (current?.nftables.table === this.settings.table || !(await this.exists(options))) return [];
     await this.nft.load(`delete table ${this.table}\n`, `removing nftables table ${this.table}`);
     return [`removed nftables table ${this.table}, left by the nftables backend${current ? ' under another table name' : ''}`];
   }
 
-  async leftovers(current?: Config): Promise<string[]> {
-    if (current?.nftables.table === this.settings.table || !(await this.exists())) return [];
+  async leftovers(current?: Config, options: RetireOptions = {}): Promise<string[]> {
+    if (current?.nftables.table === this.settings.table || !(await this.exists(options))) return [];
     return [`nftables table ${this.table}`];
   }
 
@@ -175,10 +175,12 @@ export class NftablesBackend implements FirewallBackend {
    * Whether our table is there, told by its chain (see cmd.ts for why not by listing it). A table a
    * restore loaded is ours, a chain the admin added to it included (the table is stickyban's, the
    * README says, and a restore replaces it whole); one of the admin's named in the config never
-   * got this far (apply refuses it before loading).
+   * got this far (apply refuses it before loading), but a restore cut short before that refusal
+   * names it (`onlyOurs`: a table with chains of another name is not ours then).
    */
-  private async exists(): Promise<boolean> {
-    return (await this.tableChains()).chains.includes(NFT_CHAIN);
+  private async exists({ onlyOurs }: RetireOptions = {}): Promise<boolean> {
+    const { chains, foreign } = await this.tableChains();
+    return chains.includes(NFT_CHAIN) && !(onlyOurs === true && foreign.length > 0);
   }
 
   /**

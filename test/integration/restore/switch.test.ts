@@ -13,7 +13,8 @@ import { initStore } from '../../helpers/store.js';
 import { whileDaemonRuns } from '../../helpers/daemon.js';
 import { until } from '../../helpers/until.js';
 import { ask } from '../../../src/daemon/socket/client.js';
-import { killedWhen, killLeftovers, nftStuckAfterLoad } from '../../helpers/killed.js';
+import { killedWhen, killLeftovers, nftStuckAfterLoad, nftStuckListing } from '../../helpers/killed.js';
+import { count } from '../../helpers/sqlite.js';
 
 async function setup(): Promise<{ netns: Netns; db: string; dir: string; run: (backend: string, ...args: string[]) => Promise<string> }> {
   await requireTools('ipset', 'iptables', 'nft', 'ip');
@@ -212,6 +213,14 @@ test("a switch to nftables refused because the table named is the admin's (Debia
   assert.equal(await routesThere(netns), true);
   const doctor = await netns.cli(['--db', db, '--config', config, 'doctor']);
   assert.doesNotMatch(doctor.stdout, /nftables table inet filter/, 'not a leftover of ours');
+  // The same switch killed before it looked at the table: its note names the table, which is still the admin's.
+  await killedWhen(netns, ['--db', db, '--config', config, 'restore', '--backend', 'nftables'], nftStuckListing(dir), 'the switch to note what it loads', async () => count(db, 'live_owed', "backend = 'nftables'") === 1 || undefined);
+  await killLeftovers(netns);
+  assert.doesNotMatch((await netns.cli(['--db', db, '--config', config, 'doctor'])).stdout, /nftables table inet filter/);
+  const restored = await netns.cli(['--db', db, '--config', config, 'restore']);
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.doesNotMatch(restored.stdout, /removed nftables/);
+  assert.equal(await netns.exec('nft', ['list', 'table', 'inet', 'filter']), before, "the admin's table is as it was");
 });
 
 test('a switch killed once its load is in the kernel, before its record: doctor names what it left, and the next restore removes it', async () => {
