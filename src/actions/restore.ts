@@ -6,7 +6,7 @@ import { LiveOwed, loadingCutShort, settleOwed } from './live-owed.js';
 import type { Clock } from '../clock.js';
 import { isBackendName, type BackendName, type Config } from '../config/config.js';
 import type { ApplyReport, FirewallBackend } from '../firewall/backend.js';
-import { targetOf, type Loaded, type Retirer } from '../firewall/select.js';
+import { targetOf, type Loaded, type Retired, type Retirer } from '../firewall/select.js';
 import { deltaBetween, EMPTY_DELTA, isEmptyDelta, mergeDeltas, type Delta } from '../plan/diff.js';
 import type { PlanStats } from '../plan/plan.js';
 import type { PlanStream } from '../plan/stream.js';
@@ -119,10 +119,24 @@ export async function restoreLocked(
   } finally {
     owed.end();
   }
-  const retired = retire && before.length > 0 ? await retire(before, backend.name) : { notes: [], done: [] };
+  const retired = retire && before.length > 0 ? await retiring(store, () => retire(before, backend.name)) : { notes: [], done: [] };
   // What others owed from before this read (an import killed before its live update) is loaded now.
   settleOwed(store, reading, { loaded: { backend: backend.name, target }, retired: retired.done });
   return { stats: { v4: plan.v4.stats, v6: plan.v6.stats }, report, caughtUp, durationMs, retired: retired.notes, backend: backend.name };
+}
+
+/**
+ * Owed while other backends' sets are removed: a switch killed after its record, before that,
+ * leaves the old sets blocking what the store no longer plans, which `restore --if-missing` (the
+ * daemon's check, fail2ban's) then sees as owed and restores, removing them.
+ */
+async function retiring(store: Store, retire: () => Promise<Retired>): Promise<Retired> {
+  const owed = LiveOwed.begin(store, 'removal of what other backends left');
+  try {
+    return await retire();
+  } finally {
+    owed.end();
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
 // the live one until the config names another (issue 17, item 7).
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Netns, requireTools } from '../../helpers/netns.js';
@@ -253,4 +253,23 @@ test("a switch away from nftables removes its table, a chain the admin added to 
   await netns.exec('nft', ['add', 'chain', 'inet', 'stickyban', 'mine']);
   assert.match(await run('route', 'restore'), /removed nftables table inet stickyban/);
   assert.equal(await nftThere(netns), false);
+});
+
+test('a switch killed after its record, while it removes the other backend: restore --if-missing (the daemon\'s check, fail2ban\'s) finishes the removal', async () => {
+  const { netns, db, dir, run } = await setup();
+  await run('route', 'restore');
+  // An ip whose batches never end: the removal of the routes holds there.
+  const bin = join(dir, 'batch-bin');
+  mkdirSync(bin);
+  const realIp = (await netns.exec('sh', ['-c', 'command -v ip'])).trim();
+  writeFileSync(join(bin, 'ip'), `#!/bin/sh\ncase "$*" in *-batch*) exec sleep 600 ;; esac\nexec ${realIp} "$@"\n`, { mode: 0o755 });
+  const config = join(dir, 'route.toml');
+  await killedWhen(netns, ['--db', db, '--config', config, 'restore', '--backend', 'nftables'], { PATH: `${bin}:${process.env.PATH}` }, 'the switch recorded', async () => count(db, 'restores', "backend = 'nftables'") === 1 || undefined);
+  await killLeftovers(netns);
+  assert.equal(await routesThere(netns), true, 'the old routes are still there');
+  const healed = await netns.cli(['--db', db, '--config', config, 'restore', '--if-missing']);
+  assert.equal(healed.code, 0, healed.stderr);
+  assert.match(healed.stdout, /^missing: the live set lags the store: the removal of what other backends left of pid \d+ ended before its live update\n/);
+  assert.match(healed.stdout, /removed 2 IPv4 and 1 IPv6 blackhole routes with metric 4242, left by the route backend/);
+  assert.equal(await routesThere(netns), false);
 });
