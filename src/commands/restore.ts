@@ -4,7 +4,7 @@ import { streamPlan } from '../actions/plan-store.js';
 import type { Context } from './context.js';
 import type { Store } from '../store/store.js';
 import { OperationalError, RefusedBeforeLoad, StickybanError, StoreError } from '../errors.js';
-import { backendName, type BackendName } from '../config/config.js';
+import { backendName, isBackendName, type BackendName } from '../config/config.js';
 import { backendToRestore } from '../actions/live.js';
 import { parseSource } from '../input/names.js';
 import { DryRunBackend } from '../firewall/dry-run.js';
@@ -48,8 +48,11 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
     const name = explicit ?? inForce;
     const backend = options.dryRun ? new DryRunBackend({ ...ctx.config, backend: name }, ctx.out) : await loadBackend(ctx.config, ctx.runner, name);
     let result;
+    // The backend whose sets are live (the last restore's): a restore of another that fails part-way is taken back (takenBack).
+    const live = store.restores.lastBackend();
+    const orTakenBack = <T>(work: () => Promise<T>) => takenBack(work, name, live, store, ctx);
     if (options.ifMissing && !options.dryRun) {
-      const healed = await healLive(store, ctx.config, ctx.clock, backend, trigger ?? 'restore --if-missing', retirer(ctx.config, ctx.runner), options.force === true);
+      const healed = await orTakenBack(() => healLive(store, ctx.config, ctx.clock, backend, trigger ?? 'restore --if-missing', retirer(ctx.config, ctx.runner), options.force === true));
       if (!healed.restore) {
         ctx.out.info('the blocklist is in place; nothing to restore');
         return;
@@ -69,16 +72,7 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
         for (const refusal of refusals) ctx.out.info(`dry run: ${refusal}`);
         return;
       }
-      try {
-        result = await restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true });
-      } catch (error) {
-        // Only a switch that failed before its record: once recorded (a failure after the load, in
-        // its catch-up), the new backend is the one in force, and the old one goes at the next restore.
-        if (name === inForce || backendToRestore(store, ctx.config) === name || !(error instanceof OperationalError)) throw error;
-        // Refused before it loaded anything (a table of the admin's where ours would go): nothing to take back, and what is there is not ours.
-        if (error instanceof RefusedBeforeLoad) throw new OperationalError(`${error.message}; ${inForce} stays in force`);
-        throw new OperationalError(`${error.message}; ${await undoSwitch(name, inForce, ctx)}`);
-      }
+      result = await orTakenBack(() => restoreLive(store, ctx.config, ctx.clock, backend, { trigger: trigger ?? 'restore', retire: retirer(ctx.config, ctx.runner), rebuild: options.rebuild === true, force: options.force === true }));
     }
     for (const note of result.report.notes) ctx.out.info(note);
     const { v4, v6 } = result.stats;
@@ -96,10 +90,28 @@ export async function restore(options: RestoreOptions, ctx: Context): Promise<vo
 }
 
 /**
- * A switch to another backend (restore --backend) that failed part-way is taken back: what it
- * loaded (one family, when a set of another type was in the way of the other) stayed in the
- * kernel, recorded nowhere, so no unban, restore or doctor of the backend still in force ever saw
- * it, and it went on dropping what the store had lifted. The backend in force was not touched.
+ * `work`, a restore of `attempted`; when it fails part-way while another backend is live (a
+ * switch: restore --backend, --if-missing too, or a config naming another backend), what it loaded
+ * is taken back (undoSwitch). Only before its record: once recorded (a failure after the load, in
+ * its catch-up), the new backend is the one in force, and the old one goes at the next restore.
+ * One refused before it loaded anything (a table of the admin's where ours would go) has nothing
+ * to take back, and what is there is not ours.
+ */
+async function takenBack<T>(work: () => Promise<T>, attempted: BackendName, live: string | undefined, store: Store, ctx: Context): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isBackendName(live) || live === attempted || store.restores.lastBackend() !== live || !(error instanceof OperationalError)) throw error;
+    if (error instanceof RefusedBeforeLoad) throw new OperationalError(`${error.message}; ${live} stays in force`);
+    throw new OperationalError(`${error.message}; ${await undoSwitch(attempted, live, ctx)}`);
+  }
+}
+
+/**
+ * A switch to another backend that failed part-way is taken back: what it loaded (one family, when
+ * a set of another type was in the way of the other) stayed in the kernel, recorded nowhere, so no
+ * unban, restore or doctor of the backend still in force ever saw it, and it went on dropping what
+ * the store had lifted. The backend in force was not touched.
  */
 async function undoSwitch(attempted: BackendName, inForce: BackendName, ctx: Context): Promise<string> {
   const { notes } = await retirer(ctx.config, ctx.runner)([{ backend: attempted, target: targetOf(ctx.config, attempted) }], inForce);

@@ -194,6 +194,15 @@ test('a switch that fails part-way (a set of another type in the way of one fami
   const doctor = await netns.cli(['--db', db, '--config', config, 'doctor']);
   assert.doesNotMatch(doctor.stdout, /ipset|left by/);
   assert.match(doctor.stdout, /OK +IPv6 entries: 0 live, as planned from the store/);
+  // The same through restore --if-missing --backend, and through a config that names ipset now.
+  const ipsetConfig = join(dir, 'ipset.toml');
+  writeFileSync(ipsetConfig, 'backend = "ipset"\n');
+  for (const args of [['--config', config, 'restore', '--if-missing', '--backend', 'ipset'], ['--config', ipsetConfig, 'restore']]) {
+    const again = await netns.cli(['--db', db, ...args]);
+    assert.equal(again.code, 1, args.join(' '));
+    assert.match(again.stderr, /the switch to ipset is taken back \(removed ipset stickyban6 and its rule, left by the ipset backend\); route stays in force\n$/, args.join(' '));
+    assert.equal((await netns.exec('ipset', ['list', '-n'])).trim(), 'stickyban4', args.join(' '));
+  }
 });
 
 test("a switch to nftables refused because the table named is the admin's (Debian's inet filter) leaves that table whole", async () => {
