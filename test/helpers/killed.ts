@@ -55,6 +55,14 @@ export function nftStuckAfterLoad(dir: string): NodeJS.ProcessEnv {
   return { PATH: `${bin}:${process.env.PATH}` };
 }
 
+/** A directory whose `nft` takes its time before it loads a batch file (-f): a load that outlives a restore killed meanwhile. */
+export function nftSlowLoad(dir: string, seconds: number): NodeJS.ProcessEnv {
+  const bin = join(dir, 'slow-bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'nft'), `#!/bin/sh\ncase "$*" in *-f*) sleep ${seconds} ;; esac\nexec ${realNft} "$@"\n`, { mode: 0o755 });
+  return { PATH: `${bin}:${process.env.PATH}` };
+}
+
 /** A directory whose `nft` never answers a listing (it sleeps): a restore held before its first look at the table. */
 export function nftStuckListing(dir: string): NodeJS.ProcessEnv {
   const bin = join(dir, 'listing-bin');

@@ -150,7 +150,10 @@ export class NftablesBackend implements FirewallBackend {
   }
 
   async retire(current?: Config, options: RetireOptions = {}): Promise<string[]> {
-    if (current?.nftables.table === this.settings.table || !(await this.exists(options))) return [];
+    if (current?.nftables.table === this.settings.table) return [];
+    // A killed restore's nft runs on, and commits the table after a look that found none.
+    await this.nft.loadsOfTheKilledEnded();
+    if (!(await this.exists(options))) return [];
     await this.nft.load(`delete table ${this.table}\n`, `removing nftables table ${this.table}`);
     return [`removed nftables table ${this.table}, left by the nftables backend${current ? ' under another table name' : ''}`];
   }

@@ -9,7 +9,7 @@
 // elements (`add set … { elements = … }`) adds them without that read, so live adds are made so.
 
 import { ranSince } from '../../exec/pid.js';
-import { closeSync, constants, lstatSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationalError, ToolError } from '../../errors.js';
 import type { Runner } from '../../exec/run.js';
@@ -48,6 +48,38 @@ function removeLeftovers(dir: string): void {
       // Removed by another load meanwhile, or not removable: left alone.
     }
   }
+}
+
+/** How long a restore waits for the loads of killed restores to end (nft parses a 1M-entry batch in seconds). */
+const ORPHAN_WAIT_MS = 60_000;
+
+/**
+ * Waits while an `nft` of a killed restore still loads one of our batch files (found by the file
+ * in its arguments: a killed command's children run on), then removes the batch files such loads
+ * left. Its table appears when it commits, after what the caller would otherwise have looked at.
+ */
+async function orphanedLoadsEnded(dir: string): Promise<void> {
+  const prefix = join(dir, '.nft-batch-');
+  const deadline = Date.now() + ORPHAN_WAIT_MS;
+  while (loadsRunning(prefix) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  removeLeftovers(dir);
+}
+
+/** Whether a process runs with an argument starting with `prefix` (/proc/PID/cmdline, NUL-separated). */
+function loadsRunning(prefix: string): boolean {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return false;
+  }
+  return pids.some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').some((arg) => arg.startsWith(prefix));
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Removes this load's batch file; a failure must not hide the load's own outcome (a later load removes it). */
@@ -92,6 +124,14 @@ export class Nft {
     private readonly runner: Runner,
     private readonly workDir?: string,
   ) {}
+
+  /**
+   * Once no load of a killed restore is under way (see orphanedLoadsEnded): before looking for
+   * our table to remove it, which such a load would otherwise make after the look.
+   */
+  async loadsOfTheKilledEnded(): Promise<void> {
+    if (this.workDir !== undefined) await orphanedLoadsEnded(this.workDir);
+  }
 
   /** Runs a script as one transaction: it all applies or nothing does. */
   async load(script: string | Iterable<string>, context: string): Promise<void> {

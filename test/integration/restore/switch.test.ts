@@ -4,7 +4,7 @@
 // the live one until the config names another (issue 17, item 7).
 
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Netns, requireTools } from '../../helpers/netns.js';
@@ -13,7 +13,7 @@ import { initStore } from '../../helpers/store.js';
 import { whileDaemonRuns } from '../../helpers/daemon.js';
 import { until } from '../../helpers/until.js';
 import { ask } from '../../../src/daemon/socket/client.js';
-import { killedWhen, killLeftovers, nftStuckAfterLoad, nftStuckListing } from '../../helpers/killed.js';
+import { killedWhen, killLeftovers, nftSlowLoad, nftStuckAfterLoad, nftStuckListing } from '../../helpers/killed.js';
 import { count } from '../../helpers/sqlite.js';
 
 async function setup(): Promise<{ netns: Netns; db: string; dir: string; run: (backend: string, ...args: string[]) => Promise<string> }> {
@@ -281,4 +281,16 @@ test('a switch killed after its record, while it removes the other backend: rest
   assert.match(healed.stdout, /^missing: the live set lags the store: the removal of what other backends left of pid \d+ ended before its live update\n/);
   assert.match(healed.stdout, /removed 2 IPv4 and 1 IPv6 blackhole routes with metric 4242, left by the route backend/);
   assert.equal(await routesThere(netns), false);
+});
+
+test("a switch killed while its nft loads: that nft runs on and makes the table after the next restore's look; the restore waits for it, then removes it", async () => {
+  const { netns, db, dir, run } = await setup();
+  await run('route', 'restore');
+  const config = join(dir, 'route.toml');
+  const batchFile = () => readdirSync(dir).some((name) => name.startsWith('.nft-batch-')) || undefined;
+  await killedWhen(netns, ['--db', db, '--config', config, 'restore', '--backend', 'nftables'], nftSlowLoad(dir, 2), 'the batch file written', async () => batchFile());
+  assert.equal(await nftThere(netns), false, 'not loaded yet: its nft runs on');
+  assert.match(await run('route', 'restore'), /removed nftables table inet stickyban/);
+  assert.equal(await nftThere(netns), false);
+  assert.equal(batchFile(), undefined, 'its batch file removed');
 });
