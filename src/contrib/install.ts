@@ -3,7 +3,8 @@
 // <file>.stickyban-new. Running it twice changes nothing the second time.
 
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fchmodSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, readFileSync } from 'node:fs';
+import { openRegular } from '../files/open-regular.js';
 import { dirname, join } from 'node:path';
 import { OperationalError } from '../errors.js';
 import { distrustOf } from '../files/trusted-dir.js';
@@ -65,20 +66,10 @@ export function installFiles(files: readonly ContribFile[], contribDir: string, 
  * file, is the admin's doing: an edit to keep, never read or written through.
  */
 function openInstalled(target: string): { fd: number; data: Buffer } | 'foreign' | undefined {
-  let fd: number;
-  try {
-    fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') return 'foreign';
-    throw error;
-  }
-  if (!fstatSync(fd).isFile()) {
-    closeSync(fd);
-    return 'foreign';
-  }
-  return { fd, data: readFileSync(fd) };
+  const opened = openRegular(target);
+  if (opened === 'absent') return undefined;
+  if (typeof opened !== 'object') return 'foreign';
+  return { fd: opened.fd, data: readFileSync(opened.fd) };
 }
 
 function readManifest(path: string): Manifest {

@@ -1,7 +1,8 @@
 // Prometheus metrics as a node_exporter textfile: written to a temp file and renamed, so the
 // collector never reads half a file.
 
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openRegular } from '../files/open-regular.js';
 import { writeFileAtomically } from '../files/write-atomically.js';
 
 /** What the daemon itself counts. */
@@ -125,16 +126,17 @@ const OURS = Buffer.from('# HELP stickyban_');
  * never through a link.
  */
 export function metricsFileProblem(path: string): string | undefined {
-  let fd: number;
+  let opened;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    opened = openRegular(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    return code === 'ELOOP' ? 'is a symbolic link, not a metrics file stickyban wrote' : `cannot be read (${code ?? (error as Error).message})`;
+    return `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
   }
+  if (opened === 'absent') return undefined;
+  if (opened === 'link') return 'is a symbolic link, not a metrics file stickyban wrote';
+  if (opened === 'not a regular file') return 'is not a regular file';
+  const { fd } = opened;
   try {
-    if (!fstatSync(fd).isFile()) return 'is not a regular file';
     const head = Buffer.alloc(OURS.length);
     const read = readSync(fd, head, 0, head.length, 0);
     if (read === OURS.length && head.equals(OURS)) return undefined;
