@@ -33,7 +33,6 @@ export interface Loaded {
   readonly unrecorded?: boolean;
 }
 
-/** Removes what earlier restores loaded and the one in force does not use; returns what it removed, or why it could not. */
 /** What a Retirer did: what it says it removed (or could not), and the targets it is done with. */
 export interface Retired {
   readonly notes: string[];
@@ -41,6 +40,7 @@ export interface Retired {
   readonly done: Loaded[];
 }
 
+/** Removes what earlier restores loaded and the one in force does not use; says what it removed, or why it could not. */
 export type Retirer = (loaded: readonly Loaded[], current: BackendName) => Promise<Retired>;
 
 /**

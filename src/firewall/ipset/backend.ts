@@ -18,7 +18,7 @@ import { addLines, createOptions, ipsetLines } from './script.js';
 import type { ApplyOptions, ApplyReport, FirewallBackend, Inspection, LiveCheck, LiveSession, PresenceHints, UpdateReport } from '../backend.js';
 import { promptFraming, ToolSession } from '../../exec/tool-session.js';
 import { Ipset, IPSET_PROMPT, SET_ABSENT, type SetHeader } from './cmd.js';
-import { applyRuleLines, describeAbsentHook, FOLLOWED_CHAINS, FOLLOWED_LEVELS, jumpsTo, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type Passes, type RuleWanted } from './iptables-rules.js';
+import { applyRuleLines, describeAbsentHook, describeNoJumps, FOLLOWED_CHAINS, FOLLOWED_LEVELS, nothingJumps, ensureRules, inspectRules, iptablesBinary, listRules, listTable, planRetire, type Passes, type RuleWanted } from './iptables-rules.js';
 
 export class IpsetBackend implements FirewallBackend {
   readonly name = 'ipset' as const;
@@ -210,9 +210,16 @@ export class IpsetBackend implements FirewallBackend {
       if (repairs.length === 0) checks.push({ what: `${binary} chain ${this.settings.chain}, its rule and jumps`, ok: true, family });
       for (const repair of repairs) checks.push({ what: `${binary} ${repair.what}`, ok: false, problem: repair.problem, family });
       for (const hook of absentHooks) checks.push({ what: `${binary} jump from ${hook}`, ok: true, warning: describeAbsentHook(hook, this.settings.chain), family });
-      // None from hook_chains: a rule of the admin's may still jump to it (the kernel counts them).
-      const jumping = this.settings.hookChains.some((hook) => !absentHooks.includes(hook)) || ((await jumpsTo(this.runner, family, this.settings.chain)) ?? 0) > 0;
-      if (!jumping) checks.push({ what: `${binary} jumps to ${this.settings.chain}`, ok: false, ...noJumps(this.settings.hookChains), family });
+      if (await nothingJumps(this.runner, family, this.rulesWanted(family), absentHooks)) {
+        // A restore cannot help: the config must name a chain packets pass.
+        checks.push({
+          what: `${binary} jumps to ${this.settings.chain}`,
+          ok: false,
+          problem: `none: ${describeNoJumps(this.settings.hookChains)}`,
+          fix: 'set [ipset] hook_chains to chains of the filter table that packets pass (INPUT, FORWARD, DOCKER-USER), then stickyban restore',
+          family,
+        });
+      }
       for (const { chain, rule, passes } of shadowing) checks.push({ ok: true, ...describeShadowing(binary, chain, rule, passes, this.settings.chain), family });
     }
     return { checks, entries };
@@ -483,19 +490,6 @@ function mapDefined<T, U>(value: T | undefined, map: (value: T) => U): U | undef
 
 function isTempOf(name: string, live: string): boolean {
   return name.startsWith(`${live}-t`) && /^\d+$/.test(name.slice(live.length + 2));
-}
-
-/**
- * No chain jumps to ours, so the set drops nothing: hook_chains is empty (a chain jumping to itself
- * is dropped from it, config.ts), or names none that exists (a chain of another table, a chain
- * Docker has not made yet), and no rule of the admin's jumps to it either. A restore cannot help:
- * the config must name a chain packets pass.
- */
-function noJumps(hookChains: readonly string[]): Pick<LiveCheck, 'problem' | 'fix'> {
-  return {
-    problem: hookChains.length === 0 ? 'none: [ipset] hook_chains names no chain' : `none: no chain of [ipset] hook_chains (${hookChains.join(', ')}) exists in the filter table`,
-    fix: 'set [ipset] hook_chains to chains of the filter table that packets pass (INPUT, FORWARD, DOCKER-USER), then stickyban restore',
-  };
 }
 
 /** A rule of the admin's that lets packets past the drop (see rulesAhead): what doctor says of it. */

@@ -288,23 +288,29 @@ export async function ensureRules(runner: Runner, family: Family, wanted: RuleWa
   const { repairs, absentHooks } = planRules(listing ?? (await listRules(runner, family, wanted)), wanted);
   const what = repairs.map((repair) => repair.what).join(', ');
   await applyRuleLines(runner, family, repairs.flatMap((repair) => repair.lines), `repairing ${what}`);
-  const none = wanted.hookChains.every((hook) => absentHooks.includes(hook)) && (await jumpsTo(runner, family, wanted.chain)) === 0;
+  const none = await nothingJumps(runner, family, wanted, absentHooks);
   return [
     ...repairs.map((repair) => `${binary}: ${repair.why}`),
     ...absentHooks.map((hook) => `${binary}: ${describeAbsentHook(hook, wanted.chain)}`),
-    ...(none ? [`${binary}: no chain jumps to ${wanted.chain} (${wanted.hookChains.length === 0 ? '[ipset] hook_chains names none' : 'none of [ipset] hook_chains exists'}): the set drops nothing`] : []),
+    ...(none ? [`${binary}: no chain jumps to ${wanted.chain} (${describeNoJumps(wanted.hookChains)}): the set drops nothing`] : []),
   ];
 }
 
 /**
- * How many rules jump or go to `chain`, anywhere in the filter table (the kernel counts them: the
- * header of `iptables -L`): a rule of the admin's may, where hook_chains names none. Undefined when
- * the chain is not there.
+ * Whether no rule jumps or goes to our chain, so the set drops nothing: no chain of hook_chains
+ * exists (none named, a chain of another table, one Docker has not made yet), and no rule of the
+ * admin's does either (the kernel counts them all: the header of `iptables -L`).
  */
-export async function jumpsTo(runner: Runner, family: Family, chain: string): Promise<number | undefined> {
-  const result = await runner(iptablesBinary(family), ['-w', '-n', '-L', chain], { allowFailure: true });
+export async function nothingJumps(runner: Runner, family: Family, wanted: Pick<RuleWanted, 'chain' | 'hookChains'>, absentHooks: readonly string[]): Promise<boolean> {
+  if (wanted.hookChains.some((hook) => !absentHooks.includes(hook))) return false;
+  const result = await runner(iptablesBinary(family), ['-w', '-n', '-L', wanted.chain], { allowFailure: true });
   const references = /^Chain \S+ \((\d+) references\)/.exec(result.stdout)?.[1];
-  return references === undefined ? undefined : Number(references);
+  return Number(references ?? 0) === 0;
+}
+
+/** Why no chain of hook_chains jumps to ours (see nothingJumps). */
+export function describeNoJumps(hookChains: readonly string[]): string {
+  return hookChains.length === 0 ? '[ipset] hook_chains names none' : 'none of [ipset] hook_chains exists';
 }
 
 export function describeAbsentHook(hook: string, chain: string): string {
