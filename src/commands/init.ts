@@ -9,6 +9,9 @@ import type { Context } from './context.js';
 import { foldSpool } from './open-store.js';
 import { isMissing } from '../files/is-missing.js';
 import { OperationalError, UsageError } from '../errors.js';
+import { SQLITE_SIDECARS } from '../files/private-temp.js';
+import { LOCK_SUFFIXES } from '../store/lock.js';
+import { SPOOL_SUFFIX } from '../store/spool.js';
 
 /**
  * Creates the store (0600 in a 0700 directory) and applies the migrations; on a store that is
@@ -32,7 +35,7 @@ export async function init(ctx: Context): Promise<void> {
 }
 
 /** What SQLite and stickyban keep beside a store, by the suffix of its name. */
-const BESIDE_STORE = ['-wal', '-shm', '-journal', '.lock', '.pull.lock', '.daemon.lock', '.spool'];
+const BESIDE_STORE = [...SQLITE_SIDECARS, ...LOCK_SUFFIXES, SPOOL_SUFFIX];
 
 /**
  * A new store in a file another store keeps beside it (its empty log, a lock): made a store, it

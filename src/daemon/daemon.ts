@@ -13,7 +13,7 @@
 import { newBanEvent, describeBan, refuseReusedEventId } from '../actions/ban.js';
 import { parseBanRequest, refuseHarmful } from '../actions/ban-request.js';
 import type { Surroundings } from '../actions/live.js';
-import { readPruneJson } from '../actions/prune.js';
+import { readPruneJson, type PruneJson } from '../actions/prune.js';
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import { OperationalError } from '../errors.js';
@@ -281,8 +281,8 @@ export class Daemon {
 
   private async prune(): Promise<void> {
     if (this.settings.config.policy.retentionSeconds === undefined) return;
-    const result = await this.logJob('prune', ['prune', '--json'], (stdout) => readPruneJson(stdout)?.summary);
-    const outcome = result.code === 0 ? readPruneJson(result.stdout) : undefined;
+    let outcome: PruneJson | undefined;
+    await this.logJob('prune', ['prune', '--json'], (stdout) => (outcome = readPruneJson(stdout))?.summary);
     if (outcome) this.lastPrune = { at: this.deps.clock(), addresses: outcome.pruned };
     await this.metrics.write().catch(() => undefined);
   }
@@ -297,7 +297,6 @@ export class Daemon {
     await this.repairs.run();
   }
 
-
   /**
    * A full restore whatever the check says: the check sees sets, chains and rules, not entries, so
    * only this repairs an entry deleted by hand.
@@ -307,8 +306,10 @@ export class Daemon {
     await this.metrics.write().catch(() => undefined);
   }
 
-  /** Runs a job and logs its outcome: its summary lines, or its failure. */
-  /** `summary`: the line to log of a job that prints JSON (prune --json); else what it printed is logged. */
+  /**
+   * Runs a job and logs its outcome: its summary lines, or its failure. `summary`: the line to log
+   * of a job that prints JSON (prune --json), asked only of one that succeeded.
+   */
   private async logJob(name: string, args: readonly string[], summary?: (stdout: string) => string | undefined): Promise<JobResult> {
     const result = await this.jobs.run(args);
     if (result.code === 0) {

@@ -14,7 +14,7 @@ import { distrustOf } from './trusted-dir.js';
 import { shownPath } from '../input/quote.js';
 
 /** What SQLite may add beside a database it opens. */
-const SQLITE_SIDECARS = ['-journal', '-wal', '-shm'];
+export const SQLITE_SIDECARS = ['-journal', '-wal', '-shm'];
 
 export class PrivateTemp {
   private readonly names = new Set<string>();

@@ -35,6 +35,9 @@ const LOCKS: Record<LockKind, { readonly suffix: string; readonly holders: strin
   daemon: { suffix: '.daemon.lock', holders: 'a daemon' },
 };
 
+/** The lock files beside a store: its path with one of these added. */
+export const LOCK_SUFFIXES = Object.values(LOCKS).map((lock) => lock.suffix);
+
 export interface LockOptions {
   readonly waitMs?: number;
   readonly signal?: AbortSignal;

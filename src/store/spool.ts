@@ -19,8 +19,11 @@ import { formatSpoolLine, MAX_SPOOL_LINE, parseSpoolLine } from './spool-line.js
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 const READ = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
+/** The spool beside a store: its path with this added. */
+export const SPOOL_SUFFIX = '.spool';
+
 export function spoolPath(dbPath: string): string {
-  return `${dbPath}.spool`;
+  return `${dbPath}${SPOOL_SUFFIX}`;
 }
 
 /**
