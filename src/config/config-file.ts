@@ -3,8 +3,7 @@
 // read until memory runs out. Every command reads it, the ban hook included: one open, one fstat,
 // one read to the end, as readFileSync does.
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { distrustOf } from '../files/trusted-dir.js';
 import { describeFsError, UsageError } from '../errors.js';
 import { quote, shownPath } from '../input/quote.js';
@@ -19,36 +18,24 @@ export function readConfigFile(file: string): string {
   return readBoundedText(file, 'config file', 'TOML', MAX_CONFIG_BYTES, refuseLoose);
 }
 
-/** Links followed to the file itself, at most (Linux's MAXSYMLINKS). */
-const MAX_LINKS = 40;
-
 /**
  * The way to the config file, as the store's is held (files/trusted-dir.ts): a directory another
  * user may write (not sticky) lets that user swap the file, and a link of theirs points root
- * wherever they like. The file's own links are followed from the real directory they are in (a
- * `..` in one goes where the kernel goes), each judged, and so is the directory of what they point
- * to. What cannot be reached is left to the read, which says it as the file system does.
+ * wherever they like. What cannot be reached is left to the read, which says it as the file
+ * system does.
  */
 function refuseLoosePath(file: string): void {
-  let path = file;
-  for (let links = 0; links <= MAX_LINKS; links++) {
-    let distrust;
-    let stats;
-    let dir;
-    try {
-      distrust = distrustOf(dirname(path), { sharedSticky: true });
-      dir = realpathSync(dirname(path));
-      stats = lstatSync(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== undefined) return;
-      throw error;
-    }
-    if (distrust) throw new UsageError(`config file ${quote(file)}: ${distrust.path} ${distrust.problem}: the config chooses the store and sockets root uses (${distrust.fix})`);
-    if (!stats.isSymbolicLink()) return;
-    const euid = process.geteuid?.() ?? 0;
-    if (stats.uid !== 0 && stats.uid !== euid) throw new UsageError(`config file ${quote(file)}: ${path} is a symbolic link owned by uid ${stats.uid}: expected one of root's (remove it, or give the real path)`);
-    path = resolve(dir, readlinkSync(path));
+  let distrust;
+  try {
+    distrust = distrustOf(file, { file: true, sharedSticky: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== undefined) return;
+    throw error;
   }
+  if (!distrust) return;
+  // What is wrong is another user's link on the way, or a directory's owner or mode.
+  const why = lstatSync(distrust.path).isSymbolicLink() ? "expected one of root's" : 'the config chooses the store and sockets root uses';
+  throw new UsageError(`config file ${quote(file)}: ${distrust.path} ${distrust.problem}: ${why} (${distrust.fix})`);
 }
 
 /**

@@ -31,6 +31,11 @@ export interface TrustOptions {
    * owner is checked, as others can neither replace nor remove it. Not where files are made.
    */
   readonly sharedSticky?: boolean;
+  /**
+   * The path names a file (the config file), not a directory: its own links are followed and
+   * judged like any on the way, and the directory it is in is judged as the last one.
+   */
+  readonly file?: boolean;
 }
 
 /**
@@ -59,13 +64,19 @@ export function distrustOf(dir: string, options: TrustOptions = {}): Distrust | 
     found ??= makeDir(path, pending.length === 0 ? options.create! : 0o755);
     if (found.isSymbolicLink()) {
       if (!isOurs(found, euid)) return { path, problem: `is a symbolic link owned by uid ${found.uid}`, fix: 'remove it, or give the real path' };
-      if (++links > MAX_LINKS) return { path, problem: 'has too many levels of symbolic links', fix: 'give the real path' };
+      if (++links > MAX_LINKS) {
+        // A file's path that loops is wrong, as the file system itself says when it is opened.
+        if (options.file === true) throw Object.assign(new Error(`ELOOP: too many symbolic links, ${path}`), { code: 'ELOOP', path });
+        return { path, problem: 'has too many levels of symbolic links', fix: 'give the real path' };
+      }
       const target = readlinkSync(path);
       if (target.startsWith('/')) current = '/';
       pending = [...components(target), ...pending];
       stats = lstatSync(current);
       continue;
     }
+    // The file itself: what remains to judge is the directory it is in (`current`), as the last one.
+    if (options.file === true && pending.length === 0 && !found.isDirectory()) break;
     current = path;
     stats = found;
   }
